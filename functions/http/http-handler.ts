@@ -1,0 +1,44 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { ApiError } from '../../src/api/api-error.ts';
+
+export const logger = new Logger({ serviceName: 'tailguard' });
+
+export type HttpRoute = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+/** Turns every thrown error into the API's JSON error shape; unexpected ones become a logged 500. */
+const errorResponses = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: async (request) => {
+    const { error } = request;
+    if (error instanceof ApiError) {
+      if (error.statusCode >= 500) logger.error('request failed', { code: error.code, error });
+      request.response = json(error.statusCode, error.toBody());
+      return;
+    }
+    logger.error('unhandled error', { error: error as Error });
+    request.response = json(500, new ApiError(500, 'INTERNAL', 'internal error').toBody());
+  },
+});
+
+/** Wraps a route in the middleware every Tailguard HTTP function shares. */
+export const httpHandler = (route: HttpRoute) =>
+  middy<APIGatewayProxyEvent, APIGatewayProxyResult>(route)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(errorResponses());
+
+/** Header lookup that ignores case, as HTTP does. */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}

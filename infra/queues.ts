@@ -1,0 +1,66 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ALL_QUEUE_KEYS, type QueueKey } from '../src/jobs/classes.ts';
+
+/** Receives of one message before SQS moves it to the DLQ: a message that keeps crashing workers. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export interface JobQueuePair {
+  queue: Queue;
+  deadLetterQueue: Queue;
+}
+
+/**
+ * One SQS queue per capacity class and priority, each with its own redrive DLQ. Workers keep the
+ * visibility of a running job's message extended by heartbeats, so the timeout here only bounds
+ * how long a message of a crashed worker stays hidden.
+ */
+export class JobQueues extends Construct {
+  readonly byKey: Record<QueueKey, JobQueuePair>;
+
+  constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
+    super(scope, id);
+    const pairs = ALL_QUEUE_KEYS.map((key): [QueueKey, JobQueuePair] => {
+      const deadLetterQueue = new Queue(this, `${key}-dlq`, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy: props.removalPolicy,
+      });
+      const queue = new Queue(this, key, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        visibilityTimeout: Duration.seconds(60),
+        retentionPeriod: Duration.days(14),
+        receiveMessageWaitTime: Duration.seconds(20),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+        removalPolicy: props.removalPolicy,
+      });
+      return [key, { queue, deadLetterQueue }];
+    });
+    this.byKey = Object.fromEntries(pairs) as Record<QueueKey, JobQueuePair>;
+  }
+
+  get all(): JobQueuePair[] {
+    return Object.values(this.byKey);
+  }
+
+  /** `{key: {url, arn}}` for every work queue: the `TAILGUARD_QUEUES` document. */
+  topology(): Record<QueueKey, { url: string; arn: string }> {
+    return mapPairs(this.byKey, ({ queue }) => ({ url: queue.queueUrl, arn: queue.queueArn }));
+  }
+
+  /** The redrive settings, as a local deploy re-applies them (docs/emulator.md). */
+  redrive(): Record<QueueKey, { queueUrl: string; deadLetterTargetArn: string; maxReceiveCount: number }> {
+    return mapPairs(this.byKey, ({ queue, deadLetterQueue }) => ({
+      queueUrl: queue.queueUrl,
+      deadLetterTargetArn: deadLetterQueue.queueArn,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    }));
+  }
+}
+
+function mapPairs<T>(byKey: Record<QueueKey, JobQueuePair>, f: (pair: JobQueuePair) => T): Record<QueueKey, T> {
+  return Object.fromEntries(Object.entries(byKey).map(([key, pair]) => [key, f(pair)])) as Record<QueueKey, T>;
+}

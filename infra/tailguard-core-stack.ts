@@ -1,0 +1,41 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { IntakeApi } from './intake-api.ts';
+import { JobQueues } from './queues.ts';
+import { JobScheduler } from './scheduler.ts';
+import { JobStoreTables } from './store.ts';
+
+export interface TailguardCoreStackProps extends StackProps {
+  /** RETAIN keeps queues and tables when the stack is deleted; the default for real accounts. */
+  removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The serverless core: queues, tables, scheduler and intake API. It holds no ECS resources, so it
+ * deploys unchanged to a local emulator, where workers run as plain processes.
+ */
+export class TailguardCoreStack extends Stack {
+  readonly queues: JobQueues;
+  readonly store: JobStoreTables;
+  readonly intake: IntakeApi;
+
+  constructor(scope: Construct, id: string, props: TailguardCoreStackProps = {}) {
+    super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.queues = new JobQueues(this, 'Queues', { removalPolicy });
+    this.store = new JobStoreTables(this, 'Store', { removalPolicy });
+    const scheduler = new JobScheduler(this, 'Scheduler', { queues: this.queues });
+    this.intake = new IntakeApi(this, 'Intake', { queues: this.queues, store: this.store, scheduler });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url, description: 'Base URL of the Tailguard API' });
+    new CfnOutput(this, 'ApiId', { value: this.intake.api.restApiId });
+    new CfnOutput(this, 'ApiStage', { value: this.intake.api.deploymentStage.stageName });
+    new CfnOutput(this, 'JobsTableName', { value: this.store.jobs.tableName });
+    new CfnOutput(this, 'IdempotencyTableName', { value: this.store.idempotency.tableName });
+    new CfnOutput(this, 'QueueTopology', {
+      value: this.toJsonString(this.queues.topology()),
+      description: 'Work queues by capacity-priority: the TAILGUARD_QUEUES setting of workers',
+    });
+    new CfnOutput(this, 'QueueRedrive', { value: this.toJsonString(this.queues.redrive()) });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The job lifecycle, written once. Every status change in Tailguard, from the intake Lambda or a
+ * worker, is checked here and then written by `JobStore.transition`, whose DynamoDB condition
+ * (`status = from AND version = seen`) makes the check hold under concurrency.
+ */
+export const JOB_STATUSES = [
+  'SCHEDULED',
+  'QUEUED',
+  'RUNNING',
+  'RETRYING',
+  'SUCCEEDED',
+  'DEAD',
+  'CANCELLED',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  // A delayed job is claimed straight from SCHEDULED when its delayed message becomes visible.
+  SCHEDULED: ['QUEUED', 'RUNNING', 'CANCELLED'],
+  QUEUED: ['RUNNING', 'CANCELLED'],
+  // RUNNING -> RUNNING: another worker takes over an attempt whose lease expired (its worker died).
+  // RUNNING -> QUEUED: a stopping worker releases an attempt it could not finish.
+  RUNNING: ['SUCCEEDED', 'RETRYING', 'DEAD', 'CANCELLED', 'QUEUED', 'RUNNING'],
+  RETRYING: ['RUNNING', 'CANCELLED'],
+  SUCCEEDED: [],
+  // Requeue from the dead-letter list.
+  DEAD: ['QUEUED'],
+  CANCELLED: [],
+};
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((s) => TRANSITIONS[s].length === 0 || s === 'DEAD');
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export function canTransition(from: JobStatus, to: JobStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: JobStatus,
+    readonly to: JobStatus,
+  ) {
+    super(`a job cannot go from ${from} to ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export function assertTransition(from: JobStatus, to: JobStatus): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+}
+
+/** Statuses a worker may claim a job from (RUNNING only once the previous lease expired). */
+export const CLAIMABLE_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((s) => canTransition(s, 'RUNNING'));
