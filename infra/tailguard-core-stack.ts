@@ -18,14 +18,15 @@ export class TailguardCoreStack extends Stack {
   readonly queues: JobQueues;
   readonly store: JobStoreTables;
   readonly intake: IntakeApi;
+  readonly scheduler: JobScheduler;
 
   constructor(scope: Construct, id: string, props: TailguardCoreStackProps = {}) {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.queues = new JobQueues(this, 'Queues', { removalPolicy });
     this.store = new JobStoreTables(this, 'Store', { removalPolicy });
-    const scheduler = new JobScheduler(this, 'Scheduler', { queues: this.queues });
-    this.intake = new IntakeApi(this, 'Intake', { queues: this.queues, store: this.store, scheduler });
+    this.scheduler = new JobScheduler(this, 'Scheduler', { queues: this.queues });
+    this.intake = new IntakeApi(this, 'Intake', { queues: this.queues, store: this.store, scheduler: this.scheduler });
 
     new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url, description: 'Base URL of the Tailguard API' });
     new CfnOutput(this, 'ApiId', { value: this.intake.api.restApiId });
@@ -36,6 +37,8 @@ export class TailguardCoreStack extends Stack {
       value: this.toJsonString(this.queues.topology()),
       description: 'Work queues by capacity-priority: the TAILGUARD_QUEUES setting of workers',
     });
+    new CfnOutput(this, 'SchedulerRoleArn', { value: this.scheduler.role.roleArn });
+    new CfnOutput(this, 'ScheduleGroup', { value: this.scheduler.groupName });
     new CfnOutput(this, 'QueueRedrive', { value: this.toJsonString(this.queues.redrive()) });
   }
 }

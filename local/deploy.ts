@@ -1,0 +1,132 @@
+import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { QueueKey } from '../src/jobs/classes.ts';
+import { QueueTopologySchema, type QueueTopology } from '../src/jobs/topology.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv, localClientConfig } from './aws-env.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cdk = `${root}node_modules/.bin/cdk`;
+
+/** A core stack deployed to an emulator, with what tools and workers need to reach it. */
+export interface LocalDeployment {
+  stackName: string;
+  endpoint: string;
+  /** Invoke URL on the emulator, ending in `/`. */
+  apiUrl: string;
+  /** The URL API Gateway would have on AWS (the `ApiUrl` output). */
+  awsApiUrl: string;
+  jobsTable: string;
+  idempotencyTable: string;
+  queues: QueueTopology;
+  /** Environment a worker process needs (endpoint, credentials, tables, queues). */
+  workerEnv: Record<string, string>;
+}
+
+export interface DeployOptions {
+  endpoint: string;
+  stackName?: string;
+  outputsFile?: string;
+  /** Where the CDK CLI's output goes: the terminal, or a log file. */
+  cliOutput?: 'inherit' | { logFile: string };
+  log?: (line: string) => void;
+}
+
+/** `cdk bootstrap` + `cdk deploy` of the core stack to the emulator, then the emulator fix-ups. */
+export async function deployLocal(options: DeployOptions): Promise<LocalDeployment> {
+  const stackName = options.stackName ?? 'TailguardCore';
+  const outputsFile = options.outputsFile ?? `${root}cdk-outputs.json`;
+  const log = options.log ?? ((line) => console.error(line));
+  const env = { ...process.env, ...localAwsEnv(options.endpoint) };
+
+  log(`Bootstrapping CDK in the emulator (aws://${LOCAL_ACCOUNT}/${LOCAL_REGION})`);
+  await runCdk(['bootstrap', `aws://${LOCAL_ACCOUNT}/${LOCAL_REGION}`], env, options.cliOutput);
+  log(`Deploying ${stackName}`);
+  await runCdk(
+    [
+      'deploy', stackName,
+      '--require-approval', 'never',
+      '--context', 'tailguard:local=true',
+      '--context', `tailguard:stackName=${stackName}`,
+      '--outputs-file', outputsFile,
+    ],
+    env,
+    options.cliOutput,
+  );
+  const outputs = readOutputs(outputsFile, stackName);
+  await reapplyRedrive(new SQSClient(localClientConfig(options.endpoint)), outputs.QueueRedrive, log);
+
+  const queues = QueueTopologySchema.parse(JSON.parse(outputs.QueueTopology));
+  const apiUrl = `${options.endpoint.replace(/\/$/, '')}/_aws/execute-api/${outputs.ApiId}/${outputs.ApiStage}/`;
+  return {
+    stackName,
+    endpoint: options.endpoint,
+    apiUrl,
+    awsApiUrl: outputs.ApiUrl,
+    jobsTable: outputs.JobsTableName,
+    idempotencyTable: outputs.IdempotencyTableName,
+    queues,
+    workerEnv: {
+      ...localAwsEnv(options.endpoint),
+      JOBS_TABLE: outputs.JobsTableName,
+      IDEMPOTENCY_TABLE: outputs.IdempotencyTableName,
+      TAILGUARD_QUEUES: outputs.QueueTopology,
+      SCHEDULER_ROLE_ARN: outputs.SchedulerRoleArn,
+      SCHEDULE_GROUP: outputs.ScheduleGroup,
+    },
+  };
+}
+
+const OUTPUT_KEYS = [
+  'ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName',
+  'QueueTopology', 'QueueRedrive', 'SchedulerRoleArn', 'ScheduleGroup',
+] as const;
+
+function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEYS)[number], string> {
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
+  const outputs = all[stackName];
+  const missing = OUTPUT_KEYS.filter((key) => !outputs?.[key]);
+  if (!outputs || missing.length > 0) throw new Error(`stack ${stackName} in ${file} lacks outputs: ${missing.join(', ')}`);
+  return outputs as Record<(typeof OUTPUT_KEYS)[number], string>;
+}
+
+/**
+ * MiniStack drops the RedrivePolicy that CloudFormation sets on a queue (docs/emulator.md), which
+ * would leave poison messages cycling forever. Set it again where it is missing; on emulators
+ * that keep it, this only reads.
+ */
+async function reapplyRedrive(sqs: SQSClient, redriveJson: string, log: (line: string) => void): Promise<void> {
+  const redrive = JSON.parse(redriveJson) as Record<QueueKey, { queueUrl: string; deadLetterTargetArn: string; maxReceiveCount: number }>;
+  let fixed = 0;
+  for (const { queueUrl, deadLetterTargetArn, maxReceiveCount } of Object.values(redrive)) {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
+    if (Attributes?.RedrivePolicy) continue;
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn, maxReceiveCount }) },
+      }),
+    );
+    fixed++;
+  }
+  if (fixed > 0) log(`Re-applied the redrive policy the emulator dropped on ${fixed} queues`);
+}
+
+function runCdk(args: string[], env: NodeJS.ProcessEnv, output: DeployOptions['cliOutput'] = 'inherit'): Promise<void> {
+  let stdio: 'inherit' | ['ignore', number, number] = 'inherit';
+  if (output !== 'inherit') {
+    mkdirSync(dirname(output.logFile), { recursive: true });
+    const fd = openSync(output.logFile, 'a');
+    stdio = ['ignore', fd, fd];
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(cdk, args, { cwd: root, env, stdio });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`cdk ${args[0]} failed with exit code ${code}${output === 'inherit' ? '' : `; see ${output.logFile}`}`));
+    });
+  });
+}

@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Capacity } from '../src/jobs/classes.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface WorkerProcess {
+  id: string;
+  capacity: Capacity;
+  process: ChildProcess;
+  logFile: string;
+}
+
+export interface WorkerPoolOptions {
+  /** Environment from the deployment (tables, queues, endpoint). */
+  env: Record<string, string>;
+  logDir: string;
+  /** Extra worker flags, e.g. a shorter poll wait for tests. */
+  args?: string[];
+}
+
+/**
+ * Worker processes on this machine, standing in for the ECS services the emulator cannot run.
+ * Each runs the same entrypoint as the container (`workers/main.ts`).
+ */
+export class WorkerPool {
+  private readonly workers = new Map<string, WorkerProcess>();
+  private counter = 0;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  start(capacity: Capacity, extraArgs: string[] = []): WorkerProcess {
+    const id = `local-${capacity}-${++this.counter}`;
+    const logFile = `${this.options.logDir}/${id}.log`;
+    const out = openSync(logFile, 'a');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', `${root}workers/main.ts`, '--capacity', capacity, '--worker-id', id, ...(this.options.args ?? []), ...extraArgs],
+      { cwd: root, env: { ...process.env, ...this.options.env }, stdio: ['ignore', out, out] },
+    );
+    const worker = { id, capacity, process: child, logFile };
+    this.workers.set(id, worker);
+    child.once('exit', () => this.workers.delete(id));
+    return worker;
+  }
+
+  get running(): WorkerProcess[] {
+    return [...this.workers.values()];
+  }
+
+  /** Sends `signal` and waits for the process to exit. */
+  async kill(worker: WorkerProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (worker.process.exitCode !== null || worker.process.signalCode !== null) return;
+    const exited = new Promise((resolve) => worker.process.once('exit', resolve));
+    worker.process.kill(signal);
+    await exited;
+  }
+
+  /** SIGTERM to all (they finish or release their jobs), SIGKILL after `graceMs`. */
+  async stopAll(graceMs = 30_000): Promise<void> {
+    const workers = this.running;
+    const stopped = Promise.all(workers.map((w) => this.kill(w, 'SIGTERM')));
+    if ((await Promise.race([stopped, sleep(graceMs, 'timeout')])) === 'timeout') {
+      await Promise.all(workers.map((w) => this.kill(w, 'SIGKILL')));
+    }
+  }
+}

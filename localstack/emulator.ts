@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const DEFAULT_ENDPOINT = 'http://localhost:4566';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const venvDir = `${root}.venv`;
+const requirementsFile = `${root}localstack/requirements.txt`;
+const stampFile = `${venvDir}/.tailguard-requirements.sha256`;
+const logDir = `${root}.tailguard`;
+
+export type EmulatorKind = 'ministack' | 'localstack' | 'unknown';
+
+export interface Emulator {
+  endpoint: string;
+  kind: EmulatorKind;
+  /** True when this process started it (and so stops it). */
+  startedHere: boolean;
+  /** Clears all state: MiniStack only. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class EmulatorSetupError extends Error {
+  override name = 'EmulatorSetupError';
+}
+
+type Log = (line: string) => void;
+
+/**
+ * Uses the AWS emulator answering at `endpoint`, or, when none does, installs the pinned MiniStack
+ * into the project's venv, starts it, and waits until it is healthy.
+ */
+export async function ensureEmulator(options: { endpoint?: string; log?: Log } = {}): Promise<Emulator> {
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL ?? DEFAULT_ENDPOINT;
+  const log = options.log ?? ((line) => console.error(line));
+  const running = await detect(endpoint);
+  if (running) {
+    log(`Using the ${running} emulator already running at ${endpoint}`);
+    return handle(endpoint, running, undefined);
+  }
+  const { hostname, port } = new URL(endpoint);
+  if (!['localhost', '127.0.0.1'].includes(hostname)) {
+    throw new EmulatorSetupError(`nothing answers at ${endpoint}, and MiniStack can only be started on this machine (localhost)`);
+  }
+  const python = installVenv(log);
+  mkdirSync(logDir, { recursive: true });
+  const logFile = `${logDir}/ministack.log`;
+  log(`Starting MiniStack on port ${port || '80'} (log: ${logFile})`);
+  const out = openSync(logFile, 'a');
+  const child = spawn(python, ['-m', 'ministack'], {
+    env: { ...process.env, GATEWAY_PORT: port || '80', LOG_LEVEL: 'WARNING' },
+    stdio: ['ignore', out, out],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 60_000;
+  while ((await detect(endpoint)) !== 'ministack') {
+    const early = await Promise.race([exited, sleep(200, 'waiting')]);
+    if (early !== 'waiting') throw new EmulatorSetupError(`MiniStack exited with code ${early} while starting; see ${logFile}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new EmulatorSetupError(`MiniStack did not become healthy within 60 s; see ${logFile}`);
+    }
+  }
+  log(`MiniStack is up at ${endpoint}`);
+  return handle(endpoint, 'ministack', child);
+}
+
+async function detect(endpoint: string): Promise<EmulatorKind | undefined> {
+  const answers = async (path: string) => {
+    try {
+      const response = await fetch(new URL(path, endpoint), { signal: AbortSignal.timeout(2000) });
+      return response.ok;
+    } catch {
+      return undefined;
+    }
+  };
+  if (await answers('/_ministack/health')) return 'ministack';
+  if (await answers('/_localstack/health')) return 'localstack';
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
+    return 'unknown';
+  } catch {
+    return undefined;
+  }
+}
+
+function handle(endpoint: string, kind: EmulatorKind, child: ChildProcess | undefined): Emulator {
+  return {
+    endpoint,
+    kind,
+    startedHere: child !== undefined,
+    async reset() {
+      if (kind !== 'ministack') throw new EmulatorSetupError(`cannot reset a ${kind} emulator; restart it for a clean state`);
+      const response = await fetch(new URL('/_ministack/reset', endpoint), { method: 'POST' });
+      if (!response.ok) throw new EmulatorSetupError(`MiniStack reset failed: HTTP ${response.status}`);
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      if ((await Promise.race([exited, sleep(5000, 'timeout')])) === 'timeout') child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Creates `.venv` and installs the pinned requirements, skipping both when already done. */
+function installVenv(log: Log): string {
+  const python = `${venvDir}/bin/python`;
+  const wanted = createHash('sha256').update(readFileSync(requirementsFile)).digest('hex');
+  if (existsSync(python) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) return python;
+
+  const system = ['python3', 'python'].find((cmd) => spawnSync(cmd, ['--version']).status === 0);
+  if (!system) {
+    throw new EmulatorSetupError(
+      'Python 3 was not found. The embedded AWS emulator (MiniStack) needs Python 3.10+ with venv and pip ' +
+        '(Debian/Ubuntu: apt-get install python3 python3-venv python3-pip), or start LocalStack yourself and set AWS_ENDPOINT_URL.',
+    );
+  }
+  if (!existsSync(python)) {
+    log(`Creating the project venv at ${venvDir}`);
+    run(system, ['-m', 'venv', venvDir], 'creating the venv failed: install the venv module (Debian/Ubuntu: apt-get install python3-venv)');
+  }
+  if (spawnSync(python, ['-m', 'pip', '--version']).status !== 0) {
+    throw new EmulatorSetupError(`pip is missing from ${venvDir}: install it (Debian/Ubuntu: apt-get install python3-pip) and delete ${venvDir}`);
+  }
+  log(`Installing ${requirementsFile} into the venv (one time)`);
+  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', requirementsFile], 'pip install of the emulator failed');
+  writeFileSync(stampFile, wanted);
+  return python;
+}
+
+function run(command: string, args: string[], failure: string): void {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new EmulatorSetupError(`${failure} (${command} ${args.join(' ')} exited with ${result.status ?? result.signal})`);
+}
+
+/** The venv's cfn-lint, installed with the emulator's requirements. */
+export function cfnLintPath(log?: Log): string {
+  installVenv(log ?? ((line) => console.error(line)));
+  return `${venvDir}/bin/cfn-lint`;
+}

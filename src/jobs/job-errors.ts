@@ -1,0 +1,38 @@
+/**
+ * Errors a job handler throws to say how its failure should be treated. Anything else a handler
+ * throws is retryable: an unknown failure is assumed transient until the attempt budget says no.
+ */
+export class NonRetryableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** The attempt ran past the job's `timeoutSeconds`. Retryable. */
+export class JobTimeoutError extends Error {
+  constructor(seconds: number) {
+    super(`attempt exceeded its timeout of ${seconds}s`);
+    this.name = 'JobTimeoutError';
+  }
+}
+
+/** The worker is stopping and hands the attempt back to the queue. */
+export class WorkerShutdownError extends Error {
+  constructor() {
+    super('worker is shutting down');
+    this.name = 'WorkerShutdownError';
+  }
+}
+
+/** The worker's lease on the attempt ended (another worker took the job over). */
+export class LeaseLostError extends Error {
+  constructor(jobId: string) {
+    super(`lease on job ${jobId} was lost`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  return !(error instanceof NonRetryableError);
+}

@@ -1,0 +1,51 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { NonRetryableError } from '../src/jobs/job-errors.ts';
+import { HandlerRegistry, type JobHandler } from './job-handler.ts';
+
+/** Parses a payload or fails the job for good: a payload that is wrong now stays wrong. */
+function payloadOf<T extends z.ZodType>(schema: T, payload: unknown): z.output<T> {
+  const parsed = schema.safeParse(payload ?? {});
+  if (!parsed.success) throw new NonRetryableError(`invalid payload: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+const SleepPayload = z.object({ ms: z.number().int().min(0).max(3_600_000) });
+const FlakyPayload = z.object({ failures: z.number().int().min(0).max(100) });
+
+/** Does nothing: measures the queue itself. */
+export const noop: JobHandler = async () => ({ ok: true });
+
+/** Sleeps `{ms}`, stopping early when the attempt is aborted. */
+export const sleepHandler: JobHandler = async (payload, { signal }) => {
+  const { ms } = payloadOf(SleepPayload, payload);
+  await sleep(ms, undefined, { signal });
+  return { sleptMs: ms };
+};
+
+/** Fails its first `{failures}` attempts with a retryable error, then succeeds. */
+export const flaky: JobHandler = async (payload, { attempt }) => {
+  const { failures } = payloadOf(FlakyPayload, payload);
+  if (attempt <= failures) throw new Error(`flaky failure ${attempt} of ${failures}`);
+  return { succeededOnAttempt: attempt };
+};
+
+/** Always fails with a retryable error: exercises backoff and dead-lettering. */
+export const fail: JobHandler = async (_payload, { attempt }) => {
+  throw new Error(`fail handler failed attempt ${attempt}`);
+};
+
+/** Fails with a non-retryable error: the job goes straight to DEAD. */
+export const poison: JobHandler = async () => {
+  throw new NonRetryableError('poison job: refusing to run');
+};
+
+/** The built-in handlers for demos and tests. */
+export function builtinHandlers(): HandlerRegistry {
+  return new HandlerRegistry()
+    .register('noop', noop)
+    .register('sleep', sleepHandler)
+    .register('flaky', flaky)
+    .register('fail', fail)
+    .register('poison', poison);
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * Worker entrypoint: the command the ECS task runs, and the process the local runtime starts.
+ * Settings come from flags or the environment (flags win), so one image serves every class.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { createDocumentClient, createSqsClient } from '../src/aws/clients.ts';
+import { CAPACITIES, type Capacity } from '../src/jobs/classes.ts';
+import { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
+import { JobStore } from '../src/jobs/job-store.ts';
+import { queuesOfClass, queueTopologyFromEnv, requireEnv } from '../src/jobs/topology.ts';
+import { builtinHandlers } from './builtin-handlers.ts';
+import { JobRunner } from './job-runner.ts';
+import { QueuePoller } from './queue-poller.ts';
+import { Worker } from './worker.ts';
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+
+const program = new Command()
+  .name('tailguard-worker')
+  .description('Runs Tailguard jobs from the queues of one capacity class')
+  .addOption(new Option('--capacity <class>', 'capacity class to serve').choices(CAPACITIES).env('WORKER_CAPACITY').default('cpu'))
+  .addOption(new Option('--concurrency <n>', 'attempts run at once').argParser(positiveInt).env('WORKER_CONCURRENCY').default(4))
+  .addOption(new Option('--worker-id <id>', 'id reported on attempts').env('WORKER_ID'))
+  .addOption(new Option('--lease-seconds <n>', 'lease of a running attempt').argParser(positiveInt).env('WORKER_LEASE_SECONDS').default(30))
+  .addOption(new Option('--heartbeat-seconds <n>', 'lease renewal interval').argParser(positiveInt).env('WORKER_HEARTBEAT_SECONDS').default(10))
+  .addOption(new Option('--poll-wait-seconds <n>', 'long-poll wait when idle (0-20)').argParser(Number).env('WORKER_POLL_WAIT_SECONDS').default(20))
+  .addOption(new Option('--starvation-guard <n>', 'every n-th receive leads with a lower priority').argParser(positiveInt).env('WORKER_STARVATION_GUARD').default(4))
+  .addOption(new Option('--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM').argParser(Number).env('WORKER_SHUTDOWN_GRACE_SECONDS').default(25));
+
+program.parse();
+const opts = program.opts<{
+  capacity: Capacity;
+  concurrency: number;
+  workerId?: string;
+  leaseSeconds: number;
+  heartbeatSeconds: number;
+  pollWaitSeconds: number;
+  starvationGuard: number;
+  shutdownGraceSeconds: number;
+}>();
+
+const workerId = opts.workerId ?? `${opts.capacity}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+const logger = new Logger({ serviceName: 'tailguard-worker', persistentKeys: { workerId, capacity: opts.capacity } });
+const topology = queueTopologyFromEnv();
+const sqs = createSqsClient();
+const store = new JobStore(createDocumentClient(), { jobs: requireEnv('JOBS_TABLE'), idempotency: requireEnv('IDEMPOTENCY_TABLE') });
+const dispatcher = new JobDispatcher(sqs, topology, {
+  client: new SchedulerClient({}),
+  roleArn: requireEnv('SCHEDULER_ROLE_ARN'),
+  groupName: requireEnv('SCHEDULE_GROUP'),
+});
+const poller = new QueuePoller(sqs, queuesOfClass(topology, opts.capacity), {
+  waitSeconds: opts.pollWaitSeconds,
+  visibilitySeconds: opts.leaseSeconds,
+  starvationGuardEvery: opts.starvationGuard,
+});
+const registry = builtinHandlers();
+const runner = new JobRunner({ store, poller, dispatcher, registry, logger }, {
+  workerId,
+  leaseSeconds: opts.leaseSeconds,
+  heartbeatSeconds: opts.heartbeatSeconds,
+});
+const worker = new Worker(poller, runner, logger, { concurrency: opts.concurrency, shutdownGraceSeconds: opts.shutdownGraceSeconds });
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info('signal received', { signal });
+    void worker.stop();
+  });
+}
+logger.info('worker started', { concurrency: opts.concurrency, handlers: registry.types });
+await worker.start();
