@@ -37,8 +37,10 @@ export class JobRunner {
     const { logger, poller } = this.deps;
     const parsed = JobMessageSchema.safeParse(safeJson(message.body));
     if (!parsed.success) {
-      // Not a Tailguard message: leave it to the queue's redrive, which parks it in the DLQ.
-      logger.error('unreadable message left for the dead-letter queue', { queue: message.queue, receiveCount: message.receiveCount });
+      // Not a Tailguard message: hand it straight back so the queue's redrive parks it in the DLQ
+      // after maxReceiveCount receives, where a person can look at it.
+      logger.error('unreadable message handed back for the dead-letter queue', { queue: message.queue, receiveCount: message.receiveCount });
+      await poller.setVisibility(message, 0).catch(() => undefined);
       return;
     }
     try {

@@ -1,0 +1,39 @@
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+import { localClientConfig } from '../../local/aws-env.ts';
+import { TailguardClient } from '../../src/client/tailguard-client.ts';
+import { isTerminal } from '../../src/jobs/lifecycle.ts';
+import type { JobView } from '../../src/api/job-view.ts';
+import { waitFor } from './wait-for.ts';
+
+/** The deployed test stack and clients for it, as the global setup provided them. */
+export function testStack() {
+  const deployment = inject('deployment');
+  const client = new TailguardClient({ baseUrl: deployment.apiUrl });
+  const awsConfig = localClientConfig(deployment.endpoint);
+  const dynamodb = new DynamoDBClient(awsConfig);
+  const sqs = new SQSClient(awsConfig);
+
+  return {
+    deployment,
+    client,
+    sqs,
+    /** Number of items in the jobs table (a full scan: fine for the small test tables). */
+    async countJobs(): Promise<number> {
+      let count = 0;
+      for await (const page of paginateScan({ client: dynamodb }, { TableName: deployment.jobsTable, Select: 'COUNT' })) {
+        count += page.Count ?? 0;
+      }
+      return count;
+    },
+    /** Polls `GET /jobs/{id}` until the job reaches a terminal status. */
+    async waitUntilFinished(id: string, timeoutMs = 30_000): Promise<JobView> {
+      return waitFor(
+        async () => (await client.getJob(id)).body,
+        (job) => isTerminal(job.status),
+        { timeoutMs, what: `job ${id} to finish` },
+      );
+    },
+  };
+}

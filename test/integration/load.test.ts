@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { JobView } from '../../src/api/job-view.ts';
+import { CAPACITIES, PRIORITIES } from '../../src/jobs/classes.ts';
+import { testStack } from '../helpers/stack.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const { client } = testStack();
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await task(items[i]!);
+      }
+    }),
+  );
+  return results;
+}
+
+describe('500 jobs across every priority and capacity class', () => {
+  it('all succeed, none lost, each handler run exactly once, each on its own class', async () => {
+    // Prepare: cpu jobs on every priority, one in five on gpu.
+    const requests = Array.from({ length: 500 }, (_, i) => ({
+      type: 'noop',
+      priority: PRIORITIES[i % PRIORITIES.length]!,
+      capacity: CAPACITIES[i % 5 === 0 ? 1 : 0]!,
+    }));
+    // Act
+    const submitted = await mapLimit(requests, 16, (request) => client.submit(request));
+    const finished = await waitFor(
+      () => mapLimit(submitted, 16, async (s) => (await client.getJob(s.body.id)).body),
+      (jobs: JobView[]) => jobs.every((job) => job.status === 'SUCCEEDED' || job.status === 'DEAD'),
+      { timeoutMs: 150_000, intervalMs: 1000, what: '500 jobs to finish' },
+    );
+    // Assess
+    expect(new Set(submitted.map((s) => s.body.id)).size).toBe(500);
+    expect(submitted.every((s) => s.status === 201)).toBe(true);
+    for (const [i, job] of finished.entries()) {
+      expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1, priority: requests[i]!.priority, capacity: requests[i]!.capacity });
+      expect(job.attemptHistory).toHaveLength(1);
+      expect(job.attemptHistory[0]!.workerId.startsWith(`local-${job.capacity}-`)).toBe(true);
+    }
+  });
+});
