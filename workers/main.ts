@@ -13,9 +13,9 @@ import { CAPACITIES, type Capacity } from '../src/jobs/classes.ts';
 import { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
 import { JobStore } from '../src/jobs/job-store.ts';
 import { queuesOfClass, queueTopologyFromEnv, requireEnv } from '../src/jobs/topology.ts';
-import { builtinHandlers } from './builtin-handlers.ts';
 import { JobRunner } from './job-runner.ts';
 import { QueuePoller } from './queue-poller.ts';
+import { registry } from './handlers.ts';
 import { Worker } from './worker.ts';
 
 const positiveInt = (value: string): number => {
@@ -63,7 +63,6 @@ const poller = new QueuePoller(sqs, queuesOfClass(topology, opts.capacity), {
   visibilitySeconds: opts.leaseSeconds,
   starvationGuardEvery: opts.starvationGuard,
 });
-const registry = builtinHandlers();
 const runner = new JobRunner({ store, poller, dispatcher, registry, logger }, {
   workerId,
   leaseSeconds: opts.leaseSeconds,
