@@ -50,15 +50,6 @@ export class JobQueues extends Construct {
   topology(): Record<QueueKey, { url: string; arn: string }> {
     return mapPairs(this.byKey, ({ queue }) => ({ url: queue.queueUrl, arn: queue.queueArn }));
   }
-
-  /** The redrive settings, as a local deploy re-applies them (docs/emulator.md). */
-  redrive(): Record<QueueKey, { queueUrl: string; deadLetterTargetArn: string; maxReceiveCount: number }> {
-    return mapPairs(this.byKey, ({ queue, deadLetterQueue }) => ({
-      queueUrl: queue.queueUrl,
-      deadLetterTargetArn: deadLetterQueue.queueArn,
-      maxReceiveCount: MAX_RECEIVE_COUNT,
-    }));
-  }
 }
 
 function mapPairs<T>(byKey: Record<QueueKey, JobQueuePair>, f: (pair: JobQueuePair) => T): Record<QueueKey, T> {

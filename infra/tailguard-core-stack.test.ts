@@ -80,7 +80,7 @@ describe('TailguardCoreStack', () => {
   });
 
   it('exports the outputs the local runtime and workers read', () => {
-    for (const output of ['ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName', 'QueueTopology', 'QueueRedrive', 'SchedulerRoleArn', 'ScheduleGroup']) {
+    for (const output of ['ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName', 'QueueTopology', 'SchedulerRoleArn', 'ScheduleGroup']) {
       template.hasOutput(output, {});
     }
   });

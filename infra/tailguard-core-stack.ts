@@ -39,6 +39,5 @@ export class TailguardCoreStack extends Stack {
     });
     new CfnOutput(this, 'SchedulerRoleArn', { value: this.scheduler.role.roleArn });
     new CfnOutput(this, 'ScheduleGroup', { value: this.scheduler.groupName });
-    new CfnOutput(this, 'QueueRedrive', { value: this.toJsonString(this.queues.redrive()) });
   }
 }

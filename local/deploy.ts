@@ -1,11 +1,9 @@
-import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { QueueKey } from '../src/jobs/classes.ts';
 import { QueueTopologySchema, type QueueTopology } from '../src/jobs/topology.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv, localClientConfig } from './aws-env.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv } from './aws-env.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cdk = `${root}node_modules/.bin/cdk`;
@@ -34,7 +32,7 @@ export interface DeployOptions {
   log?: (line: string) => void;
 }
 
-/** `cdk bootstrap` + `cdk deploy` of the core stack to the emulator, then the emulator fix-ups. */
+/** `cdk bootstrap` + `cdk deploy` of the core stack to the emulator. */
 export async function deployLocal(options: DeployOptions): Promise<LocalDeployment> {
   const stackName = options.stackName ?? 'TailguardCore';
   const outputsFile = options.outputsFile ?? `${root}cdk-outputs.json`;
@@ -56,7 +54,6 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     options.cliOutput,
   );
   const outputs = readOutputs(outputsFile, stackName);
-  await reapplyRedrive(new SQSClient(localClientConfig(options.endpoint)), outputs.QueueRedrive, log);
 
   const queues = QueueTopologySchema.parse(JSON.parse(outputs.QueueTopology));
   const apiUrl = `${options.endpoint.replace(/\/$/, '')}/_aws/execute-api/${outputs.ApiId}/${outputs.ApiStage}/`;
@@ -81,7 +78,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
 
 const OUTPUT_KEYS = [
   'ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName',
-  'QueueTopology', 'QueueRedrive', 'SchedulerRoleArn', 'ScheduleGroup',
+  'QueueTopology', 'SchedulerRoleArn', 'ScheduleGroup',
 ] as const;
 
 function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEYS)[number], string> {
@@ -90,28 +87,6 @@ function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEY
   const missing = OUTPUT_KEYS.filter((key) => !outputs?.[key]);
   if (!outputs || missing.length > 0) throw new Error(`stack ${stackName} in ${file} lacks outputs: ${missing.join(', ')}`);
   return outputs as Record<(typeof OUTPUT_KEYS)[number], string>;
-}
-
-/**
- * MiniStack drops the RedrivePolicy that CloudFormation sets on a queue (docs/emulator.md), which
- * would leave poison messages cycling forever. Set it again where it is missing; on emulators
- * that keep it, this only reads.
- */
-async function reapplyRedrive(sqs: SQSClient, redriveJson: string, log: (line: string) => void): Promise<void> {
-  const redrive = JSON.parse(redriveJson) as Record<QueueKey, { queueUrl: string; deadLetterTargetArn: string; maxReceiveCount: number }>;
-  let fixed = 0;
-  for (const { queueUrl, deadLetterTargetArn, maxReceiveCount } of Object.values(redrive)) {
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
-    if (Attributes?.RedrivePolicy) continue;
-    await sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn, maxReceiveCount }) },
-      }),
-    );
-    fixed++;
-  }
-  if (fixed > 0) log(`Re-applied the redrive policy the emulator dropped on ${fixed} queues`);
 }
 
 function runCdk(args: string[], env: NodeJS.ProcessEnv, output: DeployOptions['cliOutput'] = 'inherit'): Promise<void> {
