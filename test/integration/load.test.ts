@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../src/api/job-view.ts';
 import { CAPACITIES, PRIORITIES } from '../../src/jobs/classes.ts';
+import { mapLimit } from '../../bench/lib/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const { client } = testStack();
-
-/** Runs `task` over `items` with at most `limit` in flight. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await task(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
 
 describe('500 jobs across every priority and capacity class', () => {
   it('all succeed, none lost, each handler run exactly once, each on its own class', async () => {
