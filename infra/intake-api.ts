@@ -1,46 +1,39 @@
 import { Stack } from 'aws-cdk-lib';
-import { LambdaIntegration, MethodLoggingLevel, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { type IResource, LambdaIntegration, MethodLoggingLevel, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { JobQueues } from './queues.ts';
-import type { JobScheduler } from './scheduler.ts';
+import type { RetryScheduler } from './retry-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
 import { TailguardFunction } from './tailguard-function.ts';
 
 export const API_STAGE = 'v1';
 
-/** `POST /jobs` and `GET /jobs/{id}`: API Gateway REST API in front of one Lambda per route. */
+export interface IntakeApiProps {
+  queues: JobQueues;
+  store: JobStoreTables;
+  scheduler: RetryScheduler;
+  /** Job types the workers handle; others are refused at intake. */
+  jobTypes: readonly string[];
+}
+
+/**
+ * The HTTP API: API Gateway REST API with one Lambda per route, each granted only what its route
+ * touches.
+ */
 export class IntakeApi extends Construct {
   readonly api: RestApi;
-  readonly submitJob: TailguardFunction;
-  readonly getJob: TailguardFunction;
+  readonly functions: TailguardFunction[] = [];
 
-  constructor(scope: Construct, id: string, props: { queues: JobQueues; store: JobStoreTables; scheduler: JobScheduler }) {
+  constructor(scope: Construct, id: string, props: IntakeApiProps) {
     super(scope, id);
     const { queues, store, scheduler } = props;
-    const tables = { JOBS_TABLE: store.jobs.tableName, IDEMPOTENCY_TABLE: store.idempotency.tableName };
-
-    this.submitJob = new TailguardFunction(this, 'SubmitJob', {
-      handlerDir: 'submit-job',
-      description: 'POST /jobs: validates, records and enqueues a job',
-      environment: {
-        ...tables,
-        TAILGUARD_QUEUES: Stack.of(this).toJsonString(queues.topology()),
-        SCHEDULER_ROLE_ARN: scheduler.role.roleArn,
-        SCHEDULE_GROUP: scheduler.groupName,
-      },
-    });
-    store.jobs.grantReadWriteData(this.submitJob);
-    store.idempotency.grantReadWriteData(this.submitJob);
-    for (const { queue } of queues.all) queue.grantSendMessages(this.submitJob);
-    scheduler.grantCreateSchedules(this.submitJob);
-
-    this.getJob = new TailguardFunction(this, 'GetJob', {
-      handlerDir: 'get-job',
-      description: 'GET /jobs/{id}: reads a job',
-      environment: tables,
-    });
-    store.jobs.grantReadData(this.getJob);
-
+    const environment = {
+      JOBS_TABLE: store.jobs.tableName,
+      IDEMPOTENCY_TABLE: store.idempotency.tableName,
+      TAILGUARD_QUEUES: Stack.of(this).toJsonString(queues.topology()),
+      SCHEDULER_QUEUE_URL: scheduler.requests.queueUrl,
+    };
     this.api = new RestApi(this, 'Api', {
       description: 'Tailguard job intake',
       deployOptions: {
@@ -51,7 +44,48 @@ export class IntakeApi extends Construct {
       },
     });
     const jobs = this.api.root.addResource('jobs');
-    jobs.addMethod('POST', new LambdaIntegration(this.submitJob));
-    jobs.addResource('{id}').addMethod('GET', new LambdaIntegration(this.getJob));
+    const job = jobs.addResource('{id}');
+    const dlq = this.api.root.addResource('dlq');
+
+    const route = (resource: IResource, method: string, handlerDir: string, description: string, extraEnv: Record<string, string> = {}) => {
+      const fn = new TailguardFunction(this, handlerDir, { handlerDir, description, environment: { ...environment, ...extraEnv } });
+      resource.addMethod(method, new LambdaIntegration(fn));
+      this.functions.push(fn);
+      return fn;
+    };
+    /** Lets a function start jobs: write the job, send to the job queues or the retry scheduler. */
+    const canEnqueue = (fn: TailguardFunction) => {
+      store.jobs.grantReadWriteData(fn);
+      queues.grantSend(fn);
+      scheduler.requests.grantSendMessages(fn);
+    };
+
+    const submit = route(jobs, 'POST', 'submit-job', 'POST /jobs: validates, records and enqueues a job', {
+      TAILGUARD_JOB_TYPES: props.jobTypes.join(','),
+    });
+    canEnqueue(submit);
+    store.idempotency.grantReadWriteData(submit);
+
+    store.jobs.grantReadData(route(job, 'GET', 'get-job', 'GET /jobs/{id}: reads a job'));
+
+    const cancel = route(job.addResource('cancel'), 'POST', 'cancel-job', 'POST /jobs/{id}/cancel: cancels a job', {
+      SCHEDULE_GROUP: scheduler.groupName,
+    });
+    store.jobs.grantReadWriteData(cancel);
+    cancel.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduler.scheduleArns()] }));
+
+    store.jobs.grantReadData(route(dlq, 'GET', 'list-dead-jobs', 'GET /dlq: lists dead jobs'));
+    canEnqueue(route(dlq.addResource('{id}').addResource('requeue'), 'POST', 'requeue-dead-job', 'POST /dlq/{id}/requeue: re-runs a dead job'));
+    const redrive = route(dlq.addResource('redrive'), 'POST', 'redrive-dlq', 'POST /dlq/redrive: requeues one queue\'s dead letters');
+    canEnqueue(redrive);
+    queues.grantRedrive(redrive);
+    queues.grantReadDepth(redrive);
+
+    const stats = route(this.api.root.addResource('stats'), 'GET', 'get-stats', 'GET /stats: queue depths and job counts');
+    store.jobs.grantReadData(stats);
+    queues.grantReadDepth(stats);
+    const health = route(this.api.root.addResource('health'), 'GET', 'health', 'GET /health: checks the table and queues');
+    store.jobs.grantReadData(health);
+    queues.grantReadDepth(health);
   }
 }

@@ -1,10 +1,15 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ALL_QUEUE_KEYS, type QueueKey } from '../src/jobs/classes.ts';
 
-/** Receives of one message before SQS moves it to the DLQ: a message that keeps crashing workers. */
-export const MAX_RECEIVE_COUNT = 5;
+/**
+ * Receives of one message before SQS moves it to the DLQ. Above the largest `maxAttempts` (25):
+ * a job whose worker keeps dying is ended DEAD by its lease-expiry claims, counted as attempts,
+ * well before this; redrive catches the messages no worker can claim at all.
+ */
+export const MAX_RECEIVE_COUNT = 30;
 
 export interface JobQueuePair {
   queue: Queue;
@@ -46,9 +51,35 @@ export class JobQueues extends Construct {
     return Object.values(this.byKey);
   }
 
-  /** `{key: {url, arn}}` for every work queue: the `TAILGUARD_QUEUES` document. */
-  topology(): Record<QueueKey, { url: string; arn: string }> {
-    return mapPairs(this.byKey, ({ queue }) => ({ url: queue.queueUrl, arn: queue.queueArn }));
+  /** Lets `grantee` send job messages to every work queue. */
+  grantSend(grantee: IGrantable): void {
+    for (const { queue } of this.all) queue.grantSendMessages(grantee);
+  }
+
+  /** Lets `grantee` read the depth of every work queue and DLQ. */
+  grantReadDepth(grantee: IGrantable): void {
+    for (const { queue, deadLetterQueue } of this.all) {
+      queue.grant(grantee, 'sqs:GetQueueAttributes');
+      deadLetterQueue.grant(grantee, 'sqs:GetQueueAttributes');
+    }
+  }
+
+  /** Lets `grantee` move messages from each DLQ back to its queue (SQS message-move tasks). */
+  grantRedrive(grantee: IGrantable): void {
+    for (const { queue, deadLetterQueue } of this.all) {
+      deadLetterQueue.grant(grantee, 'sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
+      queue.grantSendMessages(grantee);
+    }
+  }
+
+  /** `{key: {url, arn, dlqUrl, dlqArn}}` for every work queue: the `TAILGUARD_QUEUES` document. */
+  topology(): Record<QueueKey, { url: string; arn: string; dlqUrl: string; dlqArn: string }> {
+    return mapPairs(this.byKey, ({ queue, deadLetterQueue }) => ({
+      url: queue.queueUrl,
+      arn: queue.queueArn,
+      dlqUrl: deadLetterQueue.queueUrl,
+      dlqArn: deadLetterQueue.queueArn,
+    }));
   }
 }
 

@@ -1,9 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { BY_STATUS_INDEX } from '../src/jobs/job-store.ts';
 
-/** Name of the index that lists jobs by `status#capacity#priority`, oldest change first. */
-export const BY_STATUS_INDEX = 'byStatus';
 
 /** The jobs table (one item per job, its attempts inside) and the idempotency-key table. */
 export class JobStoreTables extends Construct {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cfnLintPath } from '../localstack/emulator.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
-import { BY_STATUS_INDEX } from './store.ts';
+import { BY_STATUS_INDEX } from '../src/jobs/job-store.ts';
 import { TailguardCoreStack } from './tailguard-core-stack.ts';
 
 let template: Template;
@@ -21,10 +21,11 @@ beforeAll(() => {
 describe('TailguardCoreStack', () => {
   it('has a queue and a DLQ per priority and capacity class, encrypted, with redrive', () => {
     // Assess: 4 priorities × 2 classes, each with its DLQ.
-    template.resourceCountIs('AWS::SQS::Queue', 16);
+    template.resourceCountIs('AWS::SQS::Queue', 18); // + the retry scheduler's queue and its DLQ
     const workQueues = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
-    expect(Object.keys(workQueues)).toHaveLength(8);
-    for (const queue of Object.values(workQueues)) {
+    expect(Object.keys(workQueues)).toHaveLength(9);
+    for (const [logicalId, queue] of Object.entries(workQueues).filter(([id]) => id.startsWith('Queues'))) {
+      expect(logicalId).toMatch(/^Queues(cpu|gpu)/);
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
         VisibilityTimeout: 60,
@@ -33,7 +34,7 @@ describe('TailguardCoreStack', () => {
     }
     template.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    }, 16);
+    }, 18);
   });
 
   it('has a jobs table indexed by status and an idempotency table with TTL', () => {
@@ -62,25 +63,34 @@ describe('TailguardCoreStack', () => {
     }
   });
 
-  it('runs the intake functions on Node.js 22 behind POST /jobs and GET /jobs/{id}', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 2);
-    template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST' });
-    template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET' });
-    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{id}' });
+  it('runs one Node.js 22 function per route, and the retry scheduler', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 9);
+    template.resourceCountIs('AWS::ApiGateway::Method', 8);
+    for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health']) {
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
+    }
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'v1',
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 })],
     });
   });
 
-  it('lets the scheduler role send only to the job queues', () => {
+  it('gives EventBridge Scheduler a role of its own', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] },
+    });
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+  });
+
+  it('accepts at intake exactly the job types the workers register', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TAILGUARD_JOB_TYPES: 'noop,sleep,flaky,fail,poison' }) },
     });
   });
 
   it('exports the outputs the local runtime and workers read', () => {
-    for (const output of ['ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName', 'QueueTopology', 'SchedulerRoleArn', 'ScheduleGroup']) {
+    for (const output of ['ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName', 'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup']) {
       template.hasOutput(output, {});
     }
   });

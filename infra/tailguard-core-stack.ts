@@ -2,12 +2,15 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { IntakeApi } from './intake-api.ts';
 import { JobQueues } from './queues.ts';
-import { JobScheduler } from './scheduler.ts';
+import { RetryScheduler } from './retry-scheduler.ts';
+import { registry } from '../workers/handlers.ts';
 import { JobStoreTables } from './store.ts';
 
 export interface TailguardCoreStackProps extends StackProps {
   /** RETAIN keeps queues and tables when the stack is deleted; the default for real accounts. */
   removalPolicy?: RemovalPolicy;
+  /** Job types accepted at intake; defaults to those registered in workers/handlers.ts. */
+  jobTypes?: readonly string[];
 }
 
 /**
@@ -18,15 +21,20 @@ export class TailguardCoreStack extends Stack {
   readonly queues: JobQueues;
   readonly store: JobStoreTables;
   readonly intake: IntakeApi;
-  readonly scheduler: JobScheduler;
+  readonly scheduler: RetryScheduler;
 
   constructor(scope: Construct, id: string, props: TailguardCoreStackProps = {}) {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.queues = new JobQueues(this, 'Queues', { removalPolicy });
     this.store = new JobStoreTables(this, 'Store', { removalPolicy });
-    this.scheduler = new JobScheduler(this, 'Scheduler', { queues: this.queues });
-    this.intake = new IntakeApi(this, 'Intake', { queues: this.queues, store: this.store, scheduler: this.scheduler });
+    this.scheduler = new RetryScheduler(this, 'RetryScheduler', { queues: this.queues, removalPolicy });
+    this.intake = new IntakeApi(this, 'Intake', {
+      queues: this.queues,
+      store: this.store,
+      scheduler: this.scheduler,
+      jobTypes: props.jobTypes ?? registry.types,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url, description: 'Base URL of the Tailguard API' });
     new CfnOutput(this, 'ApiId', { value: this.intake.api.restApiId });
@@ -37,7 +45,7 @@ export class TailguardCoreStack extends Stack {
       value: this.toJsonString(this.queues.topology()),
       description: 'Work queues by capacity-priority: the TAILGUARD_QUEUES setting of workers',
     });
-    new CfnOutput(this, 'SchedulerRoleArn', { value: this.scheduler.role.roleArn });
+    new CfnOutput(this, 'SchedulerQueueUrl', { value: this.scheduler.requests.queueUrl });
     new CfnOutput(this, 'ScheduleGroup', { value: this.scheduler.groupName });
   }
 }

@@ -70,15 +70,14 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
       JOBS_TABLE: outputs.JobsTableName,
       IDEMPOTENCY_TABLE: outputs.IdempotencyTableName,
       TAILGUARD_QUEUES: outputs.QueueTopology,
-      SCHEDULER_ROLE_ARN: outputs.SchedulerRoleArn,
-      SCHEDULE_GROUP: outputs.ScheduleGroup,
+      SCHEDULER_QUEUE_URL: outputs.SchedulerQueueUrl,
     },
   };
 }
 
 const OUTPUT_KEYS = [
   'ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName',
-  'QueueTopology', 'SchedulerRoleArn', 'ScheduleGroup',
+  'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup',
 ] as const;
 
 function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEYS)[number], string> {

@@ -12,6 +12,7 @@ function payloadOf<T extends z.ZodType>(schema: T, payload: unknown): z.output<T
 
 const SleepPayload = z.object({ ms: z.number().int().min(0).max(3_600_000) });
 const FlakyPayload = z.object({ failures: z.number().int().min(0).max(100) });
+const EffectPayload = z.object({ effectsTable: z.string().min(3).max(255).optional() });
 
 /** Does nothing: measures the queue itself. */
 export const noop: JobHandler = async () => ({ ok: true });
@@ -40,12 +41,35 @@ export const poison: JobHandler = async () => {
   throw new NonRetryableError('poison job: refusing to run');
 };
 
+/**
+ * With `{effectsTable}` in the payload, a successful run also adds 1 to `commits` of the row
+ * `{jobId}` in that table, as a transactional effect: how tests prove each job's side effect is
+ * committed exactly once, whatever happens to its attempts.
+ */
+export function recordingEffect(handler: JobHandler): JobHandler {
+  return async (payload, context) => {
+    const result = await handler(payload, context);
+    const { effectsTable } = payloadOf(EffectPayload, payload);
+    if (effectsTable) {
+      context.effects.add({
+        Update: {
+          TableName: effectsTable,
+          Key: { jobId: context.jobId },
+          UpdateExpression: 'ADD commits :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      });
+    }
+    return result;
+  };
+}
+
 /** The built-in handlers for demos and tests. */
 export function builtinHandlers(): HandlerRegistry {
   return new HandlerRegistry()
-    .register('noop', noop)
-    .register('sleep', sleepHandler)
-    .register('flaky', flaky)
+    .register('noop', recordingEffect(noop))
+    .register('sleep', recordingEffect(sleepHandler))
+    .register('flaky', recordingEffect(flaky))
     .register('fail', fail)
     .register('poison', poison);
 }

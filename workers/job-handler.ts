@@ -1,4 +1,27 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { TransactWriteItem } from '../src/jobs/job-store.ts';
+import { NonRetryableError } from '../src/jobs/job-errors.ts';
+
+/** DynamoDB's transaction limit, less the job's own update. */
+export const MAX_EFFECTS = 99;
+
+/**
+ * DynamoDB writes a handler wants committed together with its success: they are written in the
+ * same transaction that marks the job SUCCEEDED, so they happen exactly once per job even when
+ * an attempt is lost, retried or raced — an attempt that does not win commits none of them.
+ */
+export class JobEffects {
+  private readonly items: TransactWriteItem[] = [];
+
+  add(item: TransactWriteItem): void {
+    if (this.items.length >= MAX_EFFECTS) throw new NonRetryableError(`a job can commit at most ${MAX_EFFECTS} effects`);
+    this.items.push(item);
+  }
+
+  get all(): readonly TransactWriteItem[] {
+    return this.items;
+  }
+}
 
 /** What a handler learns about the attempt it runs. */
 export interface JobContext {
@@ -9,6 +32,8 @@ export interface JobContext {
   /** Aborted on timeout, cancellation, lost lease or worker shutdown: stop work and return soon. */
   signal: AbortSignal;
   logger: Logger;
+  /** Writes committed atomically with the job's success (exactly-once side effects). */
+  effects: JobEffects;
 }
 
 /** A job handler: gets the payload, returns a JSON-serializable result or throws. */

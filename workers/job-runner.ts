@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { claim, type ClaimDecision, fail, release, succeed } from '../src/jobs/attempts.ts';
+import { cancelRunning, claim, type ClaimDecision, fail, release, succeed } from '../src/jobs/attempts.ts';
 import type { Job, Lease } from '../src/jobs/job.ts';
 import type { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
-import { JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
+import { JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
 import { JobMessageSchema } from '../src/jobs/job-message.ts';
 import { type JobStore, StaleJobError } from '../src/jobs/job-store.ts';
-import type { HandlerRegistry } from './job-handler.ts';
+import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
 /** Largest result a handler may return: it is stored in the job's DynamoDB item. */
@@ -80,9 +80,10 @@ export class JobRunner {
     const timeout = setTimeout(() => attempt.abort(new JobTimeoutError(job.timeoutSeconds)), job.timeoutSeconds * 1000);
     const heartbeat = setInterval(() => void this.heartbeat(job, lease, message, attempt, logger), this.options.heartbeatSeconds * 1000);
     const startedAt = performance.now();
+    const effects = new JobEffects();
     let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
     try {
-      outcome = { ok: true, result: await this.invokeHandler(job, lease, attempt.signal, logger) };
+      outcome = { ok: true, result: await this.invokeHandler(job, lease, { signal: attempt.signal, logger, effects }) };
     } catch (thrown) {
       outcome = { ok: false, error: attempt.signal.reason ?? thrown };
     } finally {
@@ -93,7 +94,7 @@ export class JobRunner {
     const durationMs = Math.round(performance.now() - startedAt);
     try {
       if (outcome.ok) {
-        await succeed(this.deps.store, job, outcome.result);
+        await succeed(this.deps.store, job, outcome.result, [...effects.all]);
         await this.deps.poller.delete(message);
         logger.info('attempt succeeded', { durationMs });
       } else {
@@ -105,11 +106,15 @@ export class JobRunner {
     }
   }
 
-  private async invokeHandler(job: Job, lease: Lease, signal: AbortSignal, logger: Logger): Promise<unknown> {
+  private async invokeHandler(
+    job: Job,
+    lease: Lease,
+    { signal, logger, effects }: { signal: AbortSignal; logger: Logger; effects: JobEffects },
+  ): Promise<unknown> {
     const handler = this.deps.registry.get(job.type);
     if (!handler) throw new NonRetryableError(`no handler for job type ${job.type} on this worker`);
     const payload = job.payload === undefined ? undefined : JSON.parse(job.payload);
-    const context = { jobId: job.id, type: job.type, attempt: lease.attempt, workerId: lease.workerId, signal, logger };
+    const context = { jobId: job.id, type: job.type, attempt: lease.attempt, workerId: lease.workerId, signal, logger, effects };
     // A handler that ignores its signal must not hold the attempt past an abort.
     const aborted = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
@@ -125,6 +130,12 @@ export class JobRunner {
     const { store, poller, dispatcher } = this.deps;
     if (error instanceof LeaseLostError) {
       logger.warn('lease lost; the new holder finishes the job', { durationMs });
+      return;
+    }
+    if (error instanceof JobCancelledError) {
+      await cancelRunning(store, job);
+      await poller.delete(message);
+      logger.info('attempt cancelled through the API', { durationMs });
       return;
     }
     if (error instanceof WorkerShutdownError) {
@@ -145,8 +156,9 @@ export class JobRunner {
   private async heartbeat(job: Job, lease: Lease, message: ReceivedMessage, attempt: AbortController, logger: Logger): Promise<void> {
     try {
       lease.expiresAt = Date.now() + this.options.leaseSeconds * 1000;
-      await this.deps.store.renewLease(job, lease);
+      const current = await this.deps.store.renewLease(job, lease);
       await this.deps.poller.setVisibility(message, this.options.leaseSeconds);
+      if (current.cancelRequested) attempt.abort(new JobCancelledError(job.id));
     } catch (error) {
       if (error instanceof StaleJobError) {
         attempt.abort(new LeaseLostError(job.id));

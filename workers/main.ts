@@ -4,15 +4,12 @@
  * Settings come from flags or the environment (flags win), so one image serves every class.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { createDocumentClient, createSqsClient } from '../src/aws/clients.ts';
 import { CAPACITIES, type Capacity } from '../src/jobs/classes.ts';
-import { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
-import { JobStore } from '../src/jobs/job-store.ts';
-import { queuesOfClass, queueTopologyFromEnv, requireEnv } from '../src/jobs/topology.ts';
+import { runtime } from '../src/jobs/runtime-env.ts';
+import { queuesOfClass } from '../src/jobs/topology.ts';
 import { JobRunner } from './job-runner.ts';
 import { QueuePoller } from './queue-poller.ts';
 import { registry } from './handlers.ts';
@@ -50,15 +47,9 @@ const opts = program.opts<{
 
 const workerId = opts.workerId ?? `${opts.capacity}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 const logger = new Logger({ serviceName: 'tailguard-worker', persistentKeys: { workerId, capacity: opts.capacity } });
-const topology = queueTopologyFromEnv();
-const sqs = createSqsClient();
-const store = new JobStore(createDocumentClient(), { jobs: requireEnv('JOBS_TABLE'), idempotency: requireEnv('IDEMPOTENCY_TABLE') });
-const dispatcher = new JobDispatcher(sqs, topology, {
-  client: new SchedulerClient({}),
-  roleArn: requireEnv('SCHEDULER_ROLE_ARN'),
-  groupName: requireEnv('SCHEDULE_GROUP'),
-});
-const poller = new QueuePoller(sqs, queuesOfClass(topology, opts.capacity), {
+const store = runtime.store();
+const dispatcher = runtime.dispatcher();
+const poller = new QueuePoller(runtime.sqs(), queuesOfClass(runtime.topology(), opts.capacity), {
   waitSeconds: opts.pollWaitSeconds,
   visibilitySeconds: opts.leaseSeconds,
   starvationGuardEvery: opts.starvationGuard,

@@ -1,23 +1,13 @@
-import { z } from 'zod';
 import { ApiError } from '../../src/api/api-error.ts';
 import { toJobView } from '../../src/api/job-view.ts';
-import { createDocumentClient } from '../../src/aws/clients.ts';
-import { JobStore } from '../../src/jobs/job-store.ts';
-import { requireEnv } from '../../src/jobs/topology.ts';
+import { runtime } from '../../src/jobs/runtime-env.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
-
-const store = new JobStore(createDocumentClient(), {
-  jobs: requireEnv('JOBS_TABLE'),
-  idempotency: requireEnv('IDEMPOTENCY_TABLE'),
-});
-
-const JobIdSchema = z.uuid();
+import { jobIdParameter } from '../http/job-id.ts';
 
 /** `GET /jobs/{id}`. */
 export const handler = httpHandler(async (event) => {
-  const id = JobIdSchema.safeParse(event.pathParameters?.id);
-  if (!id.success) throw ApiError.fromZod(id.error, 'id');
-  const job = await store.get(id.data);
-  if (!job) throw new ApiError(404, 'JOB_NOT_FOUND', `no job ${id.data}`);
+  const id = jobIdParameter(event);
+  const job = await runtime.store().get(id);
+  if (!job) throw new ApiError(404, 'JOB_NOT_FOUND', `no job ${id}`);
   return json(200, toJobView(job));
 });

@@ -1,31 +1,24 @@
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ApiError } from '../../src/api/api-error.ts';
 import { JobRequestSchema } from '../../src/api/job-request.ts';
 import { toJobView } from '../../src/api/job-view.ts';
-import { createDocumentClient, createSqsClient } from '../../src/aws/clients.ts';
-import { JobDispatcher } from '../../src/jobs/job-dispatcher.ts';
-import { JobStore } from '../../src/jobs/job-store.ts';
+import { runtime } from '../../src/jobs/runtime-env.ts';
 import { submitJob } from '../../src/jobs/submit-job.ts';
-import { queueTopologyFromEnv, requireEnv } from '../../src/jobs/topology.ts';
+import { requireEnv } from '../../src/jobs/topology.ts';
 import { header, httpHandler, json } from '../http/http-handler.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 
-const store = new JobStore(createDocumentClient(), {
-  jobs: requireEnv('JOBS_TABLE'),
-  idempotency: requireEnv('IDEMPOTENCY_TABLE'),
-});
-const dispatcher = new JobDispatcher(createSqsClient(), queueTopologyFromEnv(), {
-  client: new SchedulerClient({}),
-  roleArn: requireEnv('SCHEDULER_ROLE_ARN'),
-  groupName: requireEnv('SCHEDULE_GROUP'),
-});
+/** Job types the workers have handlers for (the stack takes them from workers/handlers.ts). */
+const knownTypes = new Set(requireEnv('TAILGUARD_JOB_TYPES').split(','));
 
 /** `POST /jobs`: 201 with a new job, 200 with the job an idempotency key already created. */
 export const handler = httpHandler(async (event) => {
   const request = JobRequestSchema.safeParse(withIdempotencyHeader(event));
   if (!request.success) throw ApiError.fromZod(request.error);
-  const { job, replayed } = await submitJob({ store, dispatcher }, request.data);
+  if (!knownTypes.has(request.data.type)) {
+    throw ApiError.validation([{ path: 'type', message: `no worker handles type ${request.data.type}; known types: ${[...knownTypes].join(', ')}` }]);
+  }
+  const { job, replayed } = await submitJob({ store: runtime.store(), dispatcher: runtime.dispatcher() }, request.data);
   return json(replayed ? 200 : 201, toJobView(job));
 });
 

@@ -1,13 +1,13 @@
 import { backoffSeconds } from './backoff.ts';
 import type { AttemptOutcome, AttemptRecord, Job, JobError, Lease } from './job.ts';
 import { isRetryable } from './job-errors.ts';
-import type { JobStore } from './job-store.ts';
+import type { JobStore, TransactWriteItem } from './job-store.ts';
 import { CLAIMABLE_STATUSES, isTerminal } from './lifecycle.ts';
 
 /**
- * What one attempt of a job goes through on a worker: claim, then exactly one of succeed, fail or
- * release. Each step is a lifecycle transition written with the version the worker read, so two
- * workers holding the same message can never both run or both finish the job.
+ * What one attempt of a job goes through on a worker: claim, then exactly one of succeed, fail,
+ * cancel or release. Each step is a lifecycle transition written with the version the worker
+ * read, so two workers holding the same message can never both run or both finish the job.
  */
 
 /** What a worker should do with a message it received. */
@@ -41,46 +41,47 @@ export async function claim(store: JobStore, job: Job | undefined, options: Clai
   }
   if (!CLAIMABLE_STATUSES.includes(job.status)) return { action: 'drop', reason: `job is ${job.status}` };
 
-  const attemptLog = markLost(job, now);
+  const at = new Date(now).toISOString();
+  const attemptLog = job.status === 'RUNNING' ? closeAttempt(job, 'lost', at, 'worker stopped heartbeating') : job.attemptLog;
   if (job.status === 'RUNNING' && job.attempts >= job.maxAttempts) {
     // The last allowed attempt died with its worker.
     await store.transition(job, 'DEAD', {
-      attemptLog,
-      finishedAt: new Date(now).toISOString(),
-      error: { name: 'LeaseLostError', message: 'the worker running the last attempt stopped heartbeating', retryable: false },
-    }, ['lease']);
+      set: {
+        attemptLog,
+        finishedAt: at,
+        error: { name: 'LeaseLostError', message: 'the worker running the last attempt stopped heartbeating', retryable: false },
+      },
+      remove: ['lease'],
+    });
     return { action: 'drop', reason: 'attempts exhausted by lost workers' };
   }
 
   const attempt = job.attempts + 1;
   const lease: Lease = { workerId: options.workerId, attempt, expiresAt: now + options.leaseSeconds * 1000 };
-  const startedAt = new Date(now).toISOString();
-  const running = await store.transition(
-    job,
-    'RUNNING',
-    {
+  const running = await store.transition(job, 'RUNNING', {
+    set: {
       attempts: attempt,
       lease,
-      startedAt: job.startedAt ?? startedAt,
-      attemptLog: [...attemptLog, { attempt, workerId: options.workerId, startedAt }],
+      startedAt: job.startedAt ?? at,
+      attemptLog: [...attemptLog, { attempt, workerId: options.workerId, startedAt: at }],
     },
-    ['runAt'],
-  );
+    remove: ['runAt'],
+  });
   return { action: 'run', job: running, lease };
 }
 
-export async function succeed(store: JobStore, job: Job, result: unknown): Promise<Job> {
+/** Records success; `effects` (the handler's writes) commit in the same transaction or not at all. */
+export async function succeed(store: JobStore, job: Job, result: unknown, effects: TransactWriteItem[] = []): Promise<Job> {
   const now = new Date().toISOString();
-  return store.transition(
-    job,
-    'SUCCEEDED',
-    {
+  return store.transition(job, 'SUCCEEDED', {
+    set: {
       result: result === undefined ? undefined : JSON.stringify(result),
       finishedAt: now,
       attemptLog: closeAttempt(job, 'succeeded', now),
     },
-    ['lease', 'error'],
-  );
+    remove: ['lease', 'error'],
+    alsoWrite: effects,
+  });
 }
 
 export type FailureOutcome = { job: Job; retryAt?: number };
@@ -88,30 +89,36 @@ export type FailureOutcome = { job: Job; retryAt?: number };
 /** Records a failed attempt: RETRYING with its next start time, or DEAD when no retry is left. */
 export async function fail(store: JobStore, job: Job, error: unknown, outcome: AttemptOutcome = 'failed'): Promise<FailureOutcome> {
   const now = Date.now();
+  const at = new Date(now).toISOString();
   const jobError = toJobError(error);
-  const attemptLog = closeAttempt(job, outcome, new Date(now).toISOString(), jobError.message);
+  const attemptLog = closeAttempt(job, outcome, at, jobError.message);
   if (!jobError.retryable || job.attempts >= job.maxAttempts) {
-    const dead = await store.transition(job, 'DEAD', { error: jobError, attemptLog, finishedAt: new Date(now).toISOString() }, ['lease']);
+    const dead = await store.transition(job, 'DEAD', { set: { error: jobError, attemptLog, finishedAt: at }, remove: ['lease'] });
     return { job: dead };
   }
   const retryAt = now + backoffSeconds(job.backoff, job.attempts) * 1000;
-  const retrying = await store.transition(
-    job,
-    'RETRYING',
-    { error: jobError, attemptLog, runAt: new Date(retryAt).toISOString() },
-    ['lease'],
-  );
+  const retrying = await store.transition(job, 'RETRYING', {
+    set: { error: jobError, attemptLog, runAt: new Date(retryAt).toISOString() },
+    remove: ['lease'],
+  });
   return { job: retrying, retryAt };
+}
+
+/** Ends a running attempt that was cancelled through the API. */
+export async function cancelRunning(store: JobStore, job: Job): Promise<Job> {
+  const now = new Date().toISOString();
+  return store.transition(job, 'CANCELLED', {
+    set: { finishedAt: now, attemptLog: closeAttempt(job, 'cancelled', now, 'cancelled through the API') },
+    remove: ['lease', 'cancelRequested'],
+  });
 }
 
 /** Hands an unfinished attempt back (worker stopping): it does not count against the budget. */
 export async function release(store: JobStore, job: Job): Promise<Job> {
-  return store.transition(
-    job,
-    'QUEUED',
-    { attempts: job.attempts - 1, attemptLog: closeAttempt(job, 'released', new Date().toISOString()) },
-    ['lease'],
-  );
+  return store.transition(job, 'QUEUED', {
+    set: { attempts: job.attempts - 1, attemptLog: closeAttempt(job, 'released', new Date().toISOString()) },
+    remove: ['lease'],
+  });
 }
 
 export function toJobError(error: unknown): JobError {
@@ -119,15 +126,11 @@ export function toJobError(error: unknown): JobError {
   return { name: e.name, message: e.message.slice(0, 2000), retryable: isRetryable(error) };
 }
 
-/** The attempt log with the current (last) attempt closed. */
+/** The attempt log with the current (last, still open) attempt closed. */
 function closeAttempt(job: Job, outcome: AttemptOutcome, finishedAt: string, error?: string): AttemptRecord[] {
   return job.attemptLog.map((record, i) =>
     i === job.attemptLog.length - 1 && record.outcome === undefined ? { ...record, finishedAt, outcome, error } : record,
   );
-}
-
-function markLost(job: Job, now: number): AttemptRecord[] {
-  return job.status === 'RUNNING' ? closeAttempt(job, 'lost', new Date(now).toISOString(), 'worker stopped heartbeating') : job.attemptLog;
 }
 
 function deferSeconds(ms: number): number {

@@ -36,3 +36,11 @@ export class LeaseLostError extends Error {
 export function isRetryable(error: unknown): boolean {
   return !(error instanceof NonRetryableError);
 }
+
+/** The job was cancelled through the API while this attempt ran. */
+export class JobCancelledError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} was cancelled`);
+    this.name = 'JobCancelledError';
+  }
+}

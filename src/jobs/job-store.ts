@@ -3,8 +3,11 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -13,7 +16,19 @@ import type { Job, Lease } from './job.ts';
 import { assertTransition, type JobStatus } from './lifecycle.ts';
 
 /** What a caller may change alongside a status change. */
-export type JobPatch = Partial<Omit<Job, 'id' | 'status' | 'version' | 'statusKey' | 'updatedAt'>>;
+export type JobPatch = Partial<Omit<Job, 'id' | 'status' | 'version' | 'updatedAt'>>;
+
+/** One write of another table, committed in the same transaction as a transition. */
+export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface TransitionChange {
+  set?: JobPatch;
+  remove?: (keyof Job)[];
+  alsoWrite?: TransactWriteItem[];
+}
+
+/** Name of the jobs table's index by `status#capacity#priority` (see infra/store.ts). */
+export const BY_STATUS_INDEX = 'byStatus';
 
 export interface IdempotencyRecord {
   key: string;
@@ -118,19 +133,21 @@ export class JobStore {
   }
 
   /**
-   * Moves a job from the status it was read in to `to`, with `patch`, if nobody changed it since
-   * (`version`). Returns the job as written.
+   * Moves a job from the status it was read in to `to` if nobody changed it since (`version`),
+   * applying `change`. Writes in `change.alsoWrite` (a handler's side effects) commit in the same
+   * transaction, so they happen exactly when the transition does. Returns the job as written.
    */
-  async transition(job: Job, to: JobStatus, patch: JobPatch = {}, remove: (keyof Job)[] = []): Promise<Job> {
+  async transition(job: Job, to: JobStatus, change: TransitionChange = {}): Promise<Job> {
     assertTransition(job.status, to);
+    const { set = {}, remove = [], alsoWrite = [] } = change;
     const now = new Date().toISOString();
-    const next: Job = { ...job, ...patch, status: to, version: job.version + 1, updatedAt: now };
+    const next: Job = { ...job, ...set, status: to, version: job.version + 1, updatedAt: now };
     for (const attribute of remove) delete next[attribute];
 
-    const set: Record<string, unknown> = { ...patch, status: to, version: next.version, updatedAt: now, statusKey: statusKey(next) };
-    const names: Record<string, string> = {};
+    const assigned: Record<string, unknown> = { ...set, status: to, version: next.version, updatedAt: now, statusKey: statusKey(next) };
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
     const values: Record<string, unknown> = { ':from': job.status, ':seen': job.version };
-    const assignments = Object.entries(set).map(([attribute, value], i) => {
+    const assignments = Object.entries(assigned).map(([attribute, value], i) => {
       names[`#s${i}`] = attribute;
       values[`:s${i}`] = value;
       return `#s${i} = :s${i}`;
@@ -139,31 +156,87 @@ export class JobStore {
       names[`#r${i}`] = attribute;
       return `#r${i}`;
     });
-    names['#status'] = 'status';
-    names['#version'] = 'version';
+    const update = {
+      TableName: this.tables.jobs,
+      Key: { id: job.id },
+      UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
+      ConditionExpression: '#status = :from AND #version = :seen',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.jobs,
-          Key: { id: job.id },
-          UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
-          ConditionExpression: '#status = :from AND #version = :seen',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      if (alsoWrite.length === 0) await this.db.send(new UpdateCommand(update));
+      else await this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...alsoWrite] }));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        throw new StaleJobError(job.id);
+      }
       throw error;
     }
     return next;
   }
 
   /**
+   * Flags a running job for cancellation; its worker sees the flag on its next heartbeat. Not a
+   * transition: the job stays RUNNING until the worker settles it.
+   */
+  async requestCancel(job: Job): Promise<Job> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.jobs,
+          Key: { id: job.id },
+          UpdateExpression: 'SET cancelRequested = :yes',
+          ConditionExpression: '#status = :running AND #version = :seen',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: { ':yes': true, ':running': 'RUNNING', ':seen': job.version },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
+      throw error;
+    }
+    return { ...job, cancelRequested: true };
+  }
+
+  /** One page of jobs in one `status#capacity#priority` partition, oldest change first. */
+  async listByStatus(key: string, limit: number, startKey?: Record<string, unknown>): Promise<{ jobs: Job[]; nextKey?: Record<string, unknown> }> {
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.jobs,
+        IndexName: BY_STATUS_INDEX,
+        KeyConditionExpression: 'statusKey = :key',
+        ExpressionAttributeValues: { ':key': key },
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { jobs: Items as Job[], nextKey: LastEvaluatedKey };
+  }
+
+  /** Number of jobs in one `status#capacity#priority` partition. */
+  async countByStatus(key: string): Promise<number> {
+    let count = 0;
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tables.jobs,
+        IndexName: BY_STATUS_INDEX,
+        KeyConditionExpression: 'statusKey = :key',
+        ExpressionAttributeValues: { ':key': key },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
+    return count;
+  }
+
+  /**
    * Extends the lease of a running attempt. Not a transition: it leaves `version` alone, so a
    * heartbeat never makes the holder's own completion look stale. Fails when the lease was lost.
    */
-  async renewLease(job: Job, lease: Lease): Promise<Pick<Job, 'status'>> {
+  async renewLease(job: Job, lease: Lease): Promise<Job> {
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({

@@ -46,6 +46,10 @@ export interface Job {
   error?: JobError;
   attemptLog: AttemptRecord[];
   lease?: Lease;
+  /** Set by `POST /jobs/{id}/cancel` on a running job; its worker aborts the attempt. */
+  cancelRequested?: boolean;
+  /** Times the job was requeued from the dead-letter list. */
+  requeues?: number;
 }
 
 /** Who runs the current attempt, and until when, unless a heartbeat extends it. */

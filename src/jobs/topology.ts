@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, type QueueKey, queueKey } from './classes.ts';
 
-const QueueAddressSchema = z.object({ url: z.url(), arn: z.string().startsWith('arn:') });
+const QueueAddressSchema = z.object({
+  url: z.url(),
+  arn: z.string().startsWith('arn:'),
+  dlqUrl: z.url(),
+  dlqArn: z.string().startsWith('arn:'),
+});
 export type QueueAddress = z.infer<typeof QueueAddressSchema>;
 
 /** Every work queue of the deployment by key, as the stack hands it to its functions and workers. */

@@ -36,7 +36,8 @@ export default async function setup(project: TestProject) {
     pool = new WorkerPool({
       env: deployment.workerEnv,
       logDir: `${stateDir}workers`,
-      args: ['--poll-wait-seconds', '1', '--concurrency', '8'],
+      // Short lease and heartbeat so lost workers and cancellations show within seconds.
+      args: ['--poll-wait-seconds', '1', '--concurrency', '8', '--lease-seconds', '6', '--heartbeat-seconds', '1'],
     });
     for (const capacity of ['cpu', 'cpu', 'gpu'] as const) pool.start(capacity);
     project.provide('deployment', deployment);

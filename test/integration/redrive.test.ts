@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { MAX_RECEIVE_COUNT } from '../../infra/queues.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -21,7 +22,7 @@ describe('SQS redrive', () => {
     // Act
     await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'not a tailguard message' }));
     // Assess
-    expect(redrive.maxReceiveCount).toBe(5);
+    expect(redrive.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
     await waitFor(depth, (n) => n === before + 1, { timeoutMs: 30_000, what: 'the message to reach the DLQ' });
   });
 });

@@ -1,0 +1,18 @@
+import { toJobView } from '../../src/api/job-view.ts';
+import { cancelJob } from '../../src/jobs/cancel-job.ts';
+import { deleteStartSchedule } from '../../src/jobs/job-timer.ts';
+import { runtime } from '../../src/jobs/runtime-env.ts';
+import { requireEnv } from '../../src/jobs/topology.ts';
+import { httpHandler, json } from '../http/http-handler.ts';
+import { jobIdParameter } from '../http/job-id.ts';
+
+const scheduleGroup = requireEnv('SCHEDULE_GROUP');
+
+/** `POST /jobs/{id}/cancel`: 200 when cancelled, 202 while a running attempt is being stopped, 409 when finished. */
+export const handler = httpHandler(async (event) => {
+  const { job, immediate } = await cancelJob(runtime.store(), jobIdParameter(event), async (cancelled) => {
+    // A far-off start waits in EventBridge Scheduler: remove it. (Had it fired, the claim drops it.)
+    await deleteStartSchedule(runtime.scheduler(), scheduleGroup, cancelled);
+  });
+  return json(immediate ? 200 : 202, { ...toJobView(job), cancelRequested: !immediate });
+});

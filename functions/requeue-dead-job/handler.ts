@@ -1,0 +1,11 @@
+import { toJobView } from '../../src/api/job-view.ts';
+import { requeueById } from '../../src/jobs/requeue-job.ts';
+import { runtime } from '../../src/jobs/runtime-env.ts';
+import { httpHandler, json } from '../http/http-handler.ts';
+import { jobIdParameter } from '../http/job-id.ts';
+
+/** `POST /dlq/{id}/requeue`: runs a dead job again with a fresh attempt budget. */
+export const handler = httpHandler(async (event) => {
+  const job = await requeueById(runtime.store(), runtime.dispatcher(), jobIdParameter(event));
+  return json(200, toJobView(job));
+});

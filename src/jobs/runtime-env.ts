@@ -1,0 +1,27 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createDocumentClient, createSqsClient } from '../aws/clients.ts';
+import { JobDispatcher } from './job-dispatcher.ts';
+import { JobStore } from './job-store.ts';
+import { type QueueTopology, queueTopologyFromEnv, requireEnv } from './topology.ts';
+
+/**
+ * The adapters every Tailguard process builds from its environment (set by the stack on Lambdas
+ * and ECS tasks, and by the local runtime on worker processes), each made on first use so a
+ * function only needs the settings of what it touches.
+ */
+const sqs = lazy<SQSClient>(createSqsClient);
+const topology = lazy<QueueTopology>(queueTopologyFromEnv);
+
+export const runtime = {
+  store: lazy(() => new JobStore(createDocumentClient(), { jobs: requireEnv('JOBS_TABLE'), idempotency: requireEnv('IDEMPOTENCY_TABLE') })),
+  sqs,
+  topology,
+  dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), requireEnv('SCHEDULER_QUEUE_URL'))),
+  scheduler: lazy(() => new SchedulerClient({})),
+};
+
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
