@@ -19,6 +19,8 @@ export interface LocalDeployment {
   jobsTable: string;
   idempotencyTable: string;
   queues: QueueTopology;
+  /** EventBridge Scheduler group of the retry scheduler's schedules. */
+  scheduleGroup: string;
   /** Environment a worker process needs (endpoint, credentials, tables, queues). */
   workerEnv: Record<string, string>;
 }
@@ -65,6 +67,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     jobsTable: outputs.JobsTableName,
     idempotencyTable: outputs.IdempotencyTableName,
     queues,
+    scheduleGroup: outputs.ScheduleGroup,
     workerEnv: {
       ...localAwsEnv(options.endpoint),
       JOBS_TABLE: outputs.JobsTableName,

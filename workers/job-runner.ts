@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { cancelRunning, claim, type ClaimDecision, fail, release, succeed } from '../src/jobs/attempts.ts';
+import { cancelRunning, claim, type ClaimDecision, fail, JOB_MISSING, release, succeed } from '../src/jobs/attempts.ts';
 import type { Job, Lease } from '../src/jobs/job.ts';
 import type { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
 import { JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
@@ -46,7 +46,9 @@ export class JobRunner {
     try {
       const decision = await this.decide(parsed.data.jobId);
       if (decision.action === 'drop') {
-        logger.debug('message dropped', { jobId: parsed.data.jobId, reason: decision.reason });
+        // A message without a job should never happen (intake writes the job first): worth a warning.
+        if (decision.reason === JOB_MISSING) logger.warn('message dropped: job does not exist', { jobId: parsed.data.jobId });
+        else logger.debug('message dropped', { jobId: parsed.data.jobId, reason: decision.reason });
         await poller.delete(message);
       } else if (decision.action === 'defer') {
         await poller.setVisibility(message, decision.seconds);

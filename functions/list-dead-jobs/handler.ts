@@ -9,5 +9,5 @@ export const handler = httpHandler(async (event) => {
   const query = DeadLetterQuerySchema.safeParse(event.queryStringParameters ?? {});
   if (!query.success) throw ApiError.fromZod(query.error);
   const { jobs, cursor } = await listDeadJobs(runtime.store(), query.data);
-  return json(200, { items: jobs.map(toJobView), cursor });
+  return json(200, { items: jobs.map((job) => toJobView(job)), cursor });
 });

@@ -1,13 +1,14 @@
 import type { Job } from '../jobs/job.ts';
+import type { JobStatus } from '../jobs/lifecycle.ts';
 
 /** A job as the API shows it (`GET /jobs/{id}`, `POST /jobs`). */
-export function toJobView(job: Job) {
+export function toJobView(job: Job, now = Date.now()) {
   return {
     id: job.id,
     type: job.type,
     priority: job.priority,
     capacity: job.capacity,
-    status: job.status,
+    status: visibleStatus(job, now),
     attempts: job.attempts,
     maxAttempts: job.maxAttempts,
     backoff: job.backoff,
@@ -32,6 +33,14 @@ export function toJobView(job: Job) {
 }
 
 export type JobView = ReturnType<typeof toJobView>;
+
+/**
+ * A delayed job's message becomes visible in its queue at `runAt` without any write to the job;
+ * from then on it waits like any queued job, and says so.
+ */
+function visibleStatus(job: Job, now: number): JobStatus {
+  return job.status === 'SCHEDULED' && job.runAt !== undefined && Date.parse(job.runAt) <= now ? 'QUEUED' : job.status;
+}
 
 function parseJsonText(text: string | undefined): unknown {
   return text === undefined ? null : JSON.parse(text);

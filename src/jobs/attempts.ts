@@ -24,12 +24,14 @@ export interface ClaimOptions {
   now?: number;
 }
 
+export const JOB_MISSING = 'job does not exist';
+
 /** Longest a message can be hidden again (SQS's visibility limit is 12 hours). */
 const MAX_DEFER_SECONDS = 12 * 3600;
 
 export async function claim(store: JobStore, job: Job | undefined, options: ClaimOptions): Promise<ClaimDecision> {
   const now = options.now ?? Date.now();
-  if (!job) return { action: 'drop', reason: 'job does not exist' };
+  if (!job) return { action: 'drop', reason: JOB_MISSING };
   if (isTerminal(job.status)) return { action: 'drop', reason: `job is ${job.status}` };
 
   if (job.status === 'RUNNING' && job.lease && job.lease.expiresAt > now) {

@@ -19,6 +19,7 @@ export function testStack() {
     deployment,
     client,
     sqs,
+    dynamodb,
     /** Number of items in the jobs table (a full scan: fine for the small test tables). */
     async countJobs(): Promise<number> {
       let count = 0;
@@ -26,6 +27,10 @@ export function testStack() {
         count += page.Count ?? 0;
       }
       return count;
+    },
+    /** Polls `GET /jobs/{id}` until `done` accepts the job. */
+    async waitForJob(id: string, done: (job: JobView) => boolean, what: string, timeoutMs = 30_000): Promise<JobView> {
+      return waitFor(async () => (await client.getJob(id)).body, done, { timeoutMs, what: `job ${id}: ${what}` });
     },
     /** Polls `GET /jobs/{id}` until the job reaches a terminal status. */
     async waitUntilFinished(id: string, timeoutMs = 30_000): Promise<JobView> {

@@ -1,0 +1,17 @@
+import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Job } from '../../src/jobs/job.ts';
+
+/** Every item of a table, unmarshalled (a full scan: for test-sized tables). */
+export async function scanAll<T>(dynamodb: DynamoDBClient, table: string): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of paginateScan({ client: dynamodb }, { TableName: table })) {
+    for (const item of page.Items ?? []) items.push(unmarshall(item) as T);
+  }
+  return items;
+}
+
+/** The stored jobs with the given ids. */
+export async function jobsWithIds(dynamodb: DynamoDBClient, table: string, ids: ReadonlySet<string>): Promise<Job[]> {
+  return (await scanAll<Job>(dynamodb, table)).filter((job) => ids.has(job.id));
+}
