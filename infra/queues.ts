@@ -64,10 +64,10 @@ export class JobQueues extends Construct {
     }
   }
 
-  /** Lets `grantee` move messages from each DLQ back to its queue (SQS message-move tasks). */
+  /** Lets `grantee` move messages from each DLQ back to its queue. */
   grantRedrive(grantee: IGrantable): void {
     for (const { queue, deadLetterQueue } of this.all) {
-      deadLetterQueue.grant(grantee, 'sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
+      deadLetterQueue.grantConsumeMessages(grantee);
       queue.grantSendMessages(grantee);
     }
   }

@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, StartMessageMoveTaskCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { ApiError } from '../api/api-error.ts';
 import { CAPACITIES, type Capacity, type Priority, PRIORITIES, queueKey } from './classes.ts';
@@ -69,15 +69,18 @@ export const RedriveRequestSchema = z.strictObject({
 export type RedriveRequest = z.output<typeof RedriveRequestSchema>;
 
 export interface RedriveResult {
+  /** Dead jobs requeued by this call. */
   requeued: number;
+  /** Messages moved from the queue's SQS DLQ back to the queue. */
+  messagesMoved: number;
+  /** True when dead jobs or DLQ messages are left: call again. */
   remaining: boolean;
-  /** The SQS message-move task that returns the queue's dead-lettered messages, if one started. */
-  messageMoveTask: string | null;
 }
 
 /**
  * Bulk redrive of one queue's dead letters: requeues up to `limit` dead jobs (fresh budgets,
- * history kept) and starts an SQS message-move task that returns the DLQ's messages to the queue.
+ * history kept) and moves up to `limit` messages from the queue's SQS DLQ back to the queue.
+ * A moved message of a job that already runs or finished is dropped by the claim.
  */
 export async function redriveDeadLetters(
   deps: { store: JobStore; dispatcher: JobDispatcher; sqs: SQSClient; topology: QueueTopology },
@@ -96,11 +99,31 @@ export async function redriveDeadLetters(
     }
   }
   const queue = queueAddress(deps.topology, queueKey(request.capacity, request.priority));
-  const { Attributes } = await deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
-  let messageMoveTask: string | null = null;
-  if (Number(Attributes?.ApproximateNumberOfMessages ?? 0) > 0) {
-    const task = await deps.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: queue.dlqArn, DestinationArn: queue.arn }));
-    messageMoveTask = task.TaskHandle ?? null;
+  const moved = await moveMessages(deps.sqs, queue.dlqUrl, queue.url, request.limit);
+  return { requeued, messagesMoved: moved.count, remaining: nextKey !== undefined || moved.more };
+}
+
+/**
+ * Moves up to `limit` messages between queues, ten at a time: receive, send, then delete, so a
+ * crash in between duplicates a message rather than losing it. (SQS's own message-move tasks do
+ * the same on AWS, but local emulators do not implement them; this loop runs on both.)
+ */
+async function moveMessages(sqs: SQSClient, from: string, to: string, limit: number): Promise<{ count: number; more: boolean }> {
+  let count = 0;
+  while (count < limit) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: Math.min(10, limit - count), WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
+    );
+    if (Messages.length === 0) return { count, more: false };
+    const entries = Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '', ReceiptHandle: m.ReceiptHandle ?? '' }));
+    const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: to, Entries: entries.map(({ Id, MessageBody }) => ({ Id, MessageBody })) }));
+    const delivered = new Set((sent.Successful ?? []).map((s) => s.Id));
+    const done = entries.filter((e) => delivered.has(e.Id));
+    if (done.length > 0) {
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: done.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })) }));
+    }
+    count += done.length;
+    if (done.length < entries.length) return { count, more: true };
   }
-  return { requeued, remaining: nextKey !== undefined, messageMoveTask };
+  return { count, more: true };
 }

@@ -1,8 +1,10 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { encodeJobMessage } from '../../src/jobs/job-message.ts';
 import type { JobView } from '../../src/api/job-view.ts';
 import { testStack } from '../helpers/stack.ts';
 
-const { client, waitUntilFinished, waitForJob } = testStack();
+const { client, deployment, sqs, waitUntilFinished, waitForJob } = testStack();
 
 interface DlqPage {
   items: JobView[];
@@ -62,16 +64,23 @@ describe('dead-letter list', () => {
     expect(jobs.map((j) => j.id)).toContain(submitted.body.id);
   });
 
-  it('bulk-redrives one queue: every dead job of it runs again', async () => {
+  it('bulk-redrives one queue: every dead job runs again, and its SQS DLQ is moved back', async () => {
+    // Prepare: three dead jobs, and one of them also has a message in the queue's SQS DLQ.
     const ids = (await Promise.all(Array.from({ length: 3 }, () => client.submit({ type: 'fail', priority: 'low', capacity: 'gpu', maxAttempts: 1 })))).map((s) => s.body.id);
     await Promise.all(ids.map((id) => waitUntilFinished(id)));
+    await sqs.send(new SendMessageCommand({ QueueUrl: deployment.queues['gpu-low']!.dlqUrl, MessageBody: encodeJobMessage(ids[0]!) }));
+    // Act
     const response = await client.raw('POST', 'dlq/redrive', JSON.stringify({ capacity: 'gpu', priority: 'low' }));
+    // Assess: each runs exactly once more; the moved message does not make a third run.
     expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ messagesMoved: 1, remaining: false });
     expect((response.body as { requeued: number }).requeued).toBeGreaterThanOrEqual(3);
     for (const id of ids) {
       const job = await waitForJob(id, (j) => j.status === 'DEAD' && j.attemptHistory.length === 2, 'dead again after redrive');
       expect(job.attemptHistory.map((a) => a.outcome)).toEqual(['failed', 'failed']);
     }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await client.getJob(ids[0]!)).body.attemptHistory).toHaveLength(2);
   });
 
   it.each([
