@@ -25,9 +25,10 @@ import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
 import { summarize, type LatencySummary } from './lib/latency.ts';
 import { mapLimit } from './lib/map-limit.ts';
 import { markdownTable, writeBenchmarkSection } from './lib/report.ts';
-import { startBenchStack } from './lib/local-stack.ts';
+import { startLocalStack } from '../local/local-stack.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+const stateDir = fileURLToPath(new URL('../.tailguard/bench/', import.meta.url));
 
 const opts = new Command()
   .name('bench')
@@ -46,7 +47,12 @@ function workload(n: number): { type: string; priority: Priority; capacity: Capa
   return Array.from({ length: n }, (_, i) => ({ type: 'noop', priority: priorities[i % 10]!, capacity: i % 10 === 7 ? 'gpu' : 'cpu' }));
 }
 
-const stack = await startBenchStack(['--poll-wait-seconds', '1', '--concurrency', String(opts.workerConcurrency)]);
+const stack = await startLocalStack({
+  stackName: 'TailguardBench',
+  stateDir,
+  workerArgs: ['--poll-wait-seconds', '1', '--concurrency', String(opts.workerConcurrency)],
+  log: (line) => console.error(`[bench] ${line}`),
+});
 try {
   const { deployment, pool } = stack;
   for (let i = 0; i < opts.cpuWorkers; i++) pool.start('cpu');

@@ -6,10 +6,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_ENDPOINT, ensureEmulator } from '../localstack/emulator.ts';
-import { localAwsEnv } from './aws-env.ts';
-import { deployLocal } from './deploy.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { DEFAULT_ENDPOINT } from '../localstack/emulator.ts';
+import { type LocalStack, startLocalStack } from './local-stack.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stateDir = `${root}.tailguard`;
@@ -29,24 +27,28 @@ const opts = new Command()
   .parse()
   .opts<{ endpoint: string; cpuWorkers: number; gpuWorkers: number }>();
 
-const emulator = await ensureEmulator({ endpoint: opts.endpoint });
-let pool: WorkerPool | undefined;
+let stack: LocalStack | undefined;
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.error(`\n${signal}: stopping workers${emulator.startedHere ? ' and the emulator' : ''}...`);
-  await pool?.stopAll();
-  await emulator.stop();
+  console.error(`\n${signal}: stopping workers${stack?.emulator.startedHere ? ' and the emulator' : ''}...`);
+  await stack?.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
-  Object.assign(process.env, localAwsEnv(emulator.endpoint));
-  const deployment = await deployLocal({ endpoint: emulator.endpoint });
-  pool = new WorkerPool({ env: deployment.workerEnv, logDir: `${stateDir}/logs`, args: ['--poll-wait-seconds', '2'] });
+  stack = await startLocalStack({
+    endpoint: opts.endpoint,
+    stateDir: `${stateDir}/`,
+    outputsFile: `${root}cdk-outputs.json`,
+    cliOutput: 'inherit',
+    workerArgs: ['--poll-wait-seconds', '2'],
+    log: (line) => console.error(line),
+  });
+  const { deployment, pool } = stack;
   for (let i = 0; i < opts.cpuWorkers; i++) pool.start('cpu');
   for (let i = 0; i < opts.gpuWorkers; i++) pool.start('gpu');
 
@@ -71,7 +73,7 @@ try {
   console.log(`
 Tailguard is running.
   API:      ${deployment.apiUrl}
-  Workers:  ${opts.cpuWorkers} cpu, ${opts.gpuWorkers} gpu (logs in .tailguard/logs/)
+  Workers:  ${opts.cpuWorkers} cpu, ${opts.gpuWorkers} gpu (logs in .tailguard/workers/)
   State:    .tailguard/local.json
 
 Try it:
@@ -81,7 +83,6 @@ Try it:
 Ctrl-C stops everything this command started.`);
 } catch (error) {
   console.error(`npm start failed: ${(error as Error).message}`);
-  await pool?.stopAll();
-  await emulator.stop();
+  await stack?.close();
   process.exit(1);
 }

@@ -1,0 +1,59 @@
+import { ensureEmulator, type Emulator } from '../localstack/emulator.ts';
+import { localAwsEnv } from './aws-env.ts';
+import { deployLocal, type DeployOptions, type LocalDeployment } from './deploy.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export interface LocalStackOptions {
+  endpoint?: string;
+  stackName?: string;
+  /** Folder for this run's outputs file, CDK log and worker logs. */
+  stateDir: string;
+  /** Where the CDK CLI's output goes (default: `<stateDir>cdk.log`). */
+  cliOutput?: DeployOptions['cliOutput'];
+  outputsFile?: string;
+  /** Flags every worker process of the pool gets. */
+  workerArgs?: string[];
+  log: (line: string) => void;
+}
+
+export interface LocalStack {
+  emulator: Emulator;
+  deployment: LocalDeployment;
+  pool: WorkerPool;
+  /** Stops the workers, then the emulator if this process started it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a local run needs: the emulator (started when none answers), the core stack deployed
+ * with the CDK CLI, and an empty worker pool bound to it. Used by `npm start`, the integration
+ * suite and the benchmarks.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const emulator = await ensureEmulator({ endpoint: options.endpoint, log: options.log });
+  Object.assign(process.env, localAwsEnv(emulator.endpoint));
+  try {
+    const started = Date.now();
+    const deployment = await deployLocal({
+      endpoint: emulator.endpoint,
+      stackName: options.stackName,
+      outputsFile: options.outputsFile ?? `${options.stateDir}cdk-outputs.json`,
+      cliOutput: options.cliOutput ?? { logFile: `${options.stateDir}cdk.log` },
+      log: options.log,
+    });
+    options.log(`${deployment.stackName} deployed in ${((Date.now() - started) / 1000).toFixed(1)} s; API at ${deployment.apiUrl}`);
+    const pool = new WorkerPool({ env: deployment.workerEnv, logDir: `${options.stateDir}workers`, args: options.workerArgs });
+    return {
+      emulator,
+      deployment,
+      pool,
+      async close() {
+        await pool.stopAll();
+        await emulator.stop();
+      },
+    };
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
+}
