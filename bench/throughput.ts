@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sigV4Fetch } from '../src/client/sigv4-fetch.ts';
 import { TailguardClient } from '../src/client/tailguard-client.ts';
 import type { Capacity, Priority } from '../src/jobs/classes.ts';
 import { localClientConfig } from '../local/aws-env.ts';
@@ -57,8 +58,8 @@ try {
   const { deployment, pool } = stack;
   for (let i = 0; i < opts.cpuWorkers; i++) pool.start('cpu');
   for (let i = 0; i < opts.gpuWorkers; i++) pool.start('gpu');
-  const client = new TailguardClient({ baseUrl: deployment.apiUrl });
   const awsConfig = localClientConfig(deployment.endpoint);
+  const client = new TailguardClient({ baseUrl: deployment.apiUrl, fetch: sigV4Fetch(awsConfig) });
   const dynamodb = new DynamoDBClient(awsConfig);
 
   // Warm-up: the first request cold-starts the Lambdas and the workers' SDK clients.

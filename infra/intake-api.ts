@@ -1,5 +1,16 @@
-import { Stack } from 'aws-cdk-lib';
-import { type IResource, LambdaIntegration, MethodLoggingLevel, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  type IApiKey,
+  type IResource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { nag } from './nag.ts';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { JobQueues } from './queues.ts';
@@ -15,6 +26,9 @@ export interface IntakeApiProps {
   scheduler: RetryScheduler;
   /** Job types the workers handle; others are refused at intake. */
   jobTypes: readonly string[];
+  /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan. */
+  auth: 'iam' | 'apiKey';
+  throttling: { rateLimit: number; burstLimit: number };
 }
 
 /**
@@ -24,6 +38,7 @@ export interface IntakeApiProps {
 export class IntakeApi extends Construct {
   readonly api: RestApi;
   readonly functions: TailguardFunction[] = [];
+  readonly apiKey?: IApiKey;
 
   constructor(scope: Construct, id: string, props: IntakeApiProps) {
     super(scope, id);
@@ -38,11 +53,29 @@ export class IntakeApi extends Construct {
       description: 'Tailguard job intake',
       deployOptions: {
         stageName: API_STAGE,
-        throttlingRateLimit: 1000,
-        throttlingBurstLimit: 2000,
+        throttlingRateLimit: props.throttling.rateLimit,
+        throttlingBurstLimit: props.throttling.burstLimit,
         loggingLevel: MethodLoggingLevel.OFF,
+        tracingEnabled: true,
+        // Access logs carry the request line and status, never bodies (payloads stay out of logs).
+        accessLogDestination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY })),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
+      defaultMethodOptions:
+        props.auth === 'iam' ? { authorizationType: AuthorizationType.IAM } : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true },
+      cloudWatchRole: false,
     });
+    if (props.auth === 'apiKey') {
+      const plan = this.api.addUsagePlan('UsagePlan', {
+        description: 'Tailguard API clients',
+        throttle: { rateLimit: props.throttling.rateLimit, burstLimit: props.throttling.burstLimit },
+      });
+      plan.addApiStage({ stage: this.api.deploymentStage });
+      this.apiKey = this.api.addApiKey('DefaultKey', { description: 'First Tailguard API key; add more to the usage plan' });
+      plan.addApiKey(this.apiKey);
+      nag.apiKeyAuth(this.api);
+    }
+    nag.restApi(this.api);
     const jobs = this.api.root.addResource('jobs');
     const job = jobs.addResource('{id}');
     const dlq = this.api.root.addResource('dlq');
@@ -55,7 +88,7 @@ export class IntakeApi extends Construct {
     };
     /** Lets a function start jobs: write the job, send to the job queues or the retry scheduler. */
     const canEnqueue = (fn: TailguardFunction) => {
-      store.jobs.grantReadWriteData(fn);
+      store.grantJobs(fn, 'read', 'write');
       queues.grantSend(fn);
       scheduler.requests.grantSendMessages(fn);
     };
@@ -64,28 +97,30 @@ export class IntakeApi extends Construct {
       TAILGUARD_JOB_TYPES: props.jobTypes.join(','),
     });
     canEnqueue(submit);
-    store.idempotency.grantReadWriteData(submit);
+    store.grantIdempotencyKeys(submit);
 
-    store.jobs.grantReadData(route(job, 'GET', 'get-job', 'GET /jobs/{id}: reads a job'));
+    store.grantJobs(route(job, 'GET', 'get-job', 'GET /jobs/{id}: reads a job'), 'read');
 
     const cancel = route(job.addResource('cancel'), 'POST', 'cancel-job', 'POST /jobs/{id}/cancel: cancels a job', {
       SCHEDULE_GROUP: scheduler.groupName,
     });
-    store.jobs.grantReadWriteData(cancel);
+    store.grantJobs(cancel, 'read', 'write');
     cancel.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduler.scheduleArns()] }));
+    nag.scheduleGroupWildcard(cancel);
 
-    store.jobs.grantReadData(route(dlq, 'GET', 'list-dead-jobs', 'GET /dlq: lists dead jobs'));
+    store.grantJobs(route(dlq, 'GET', 'list-dead-jobs', 'GET /dlq: lists dead jobs'), 'listByStatus');
     canEnqueue(route(dlq.addResource('{id}').addResource('requeue'), 'POST', 'requeue-dead-job', 'POST /dlq/{id}/requeue: re-runs a dead job'));
     const redrive = route(dlq.addResource('redrive'), 'POST', 'redrive-dlq', 'POST /dlq/redrive: requeues one queue\'s dead letters');
     canEnqueue(redrive);
+    store.grantJobs(redrive, 'listByStatus');
     queues.grantRedrive(redrive);
     queues.grantReadDepth(redrive);
 
     const stats = route(this.api.root.addResource('stats'), 'GET', 'get-stats', 'GET /stats: queue depths and job counts');
-    store.jobs.grantReadData(stats);
+    store.grantJobs(stats, 'listByStatus');
     queues.grantReadDepth(stats);
     const health = route(this.api.root.addResource('health'), 'GET', 'health', 'GET /health: checks the table and queues');
-    store.jobs.grantReadData(health);
+    store.grantJobs(health, 'read');
     queues.grantReadDepth(health);
   }
 }

@@ -5,6 +5,7 @@ import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { JobQueues } from './queues.ts';
+import { nag } from './nag.ts';
 import { TailguardFunction } from './tailguard-function.ts';
 
 /**
@@ -61,6 +62,7 @@ export class RetryScheduler extends Construct {
       new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [this.scheduleArns()] }),
     );
     this.deliveryRole.grantPassRole(this.function.grantPrincipal);
+    nag.scheduleGroupWildcard(this.function);
   }
 
   get groupName(): string {

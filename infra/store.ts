@@ -1,8 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../src/jobs/job-store.ts';
 
+
+/** What a process does with the jobs table; each maps to explicit actions on explicit ARNs. */
+export type JobsAccess = 'read' | 'write' | 'listByStatus';
 
 /** The jobs table (one item per job, its attempts inside) and the idempotency-key table. */
 export class JobStoreTables extends Construct {
@@ -32,5 +36,28 @@ export class JobStoreTables extends Construct {
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: props.removalPolicy,
     });
+  }
+
+  /**
+   * Grants exactly the item actions a process needs, on the table ARN itself, and Query on the
+   * one index it lists from: narrower than the table's grant helpers, which add `index/*`.
+   */
+  grantJobs(grantee: IGrantable, ...access: JobsAccess[]): void {
+    const statements: PolicyStatement[] = [];
+    if (access.includes('read')) statements.push(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'], resources: [this.jobs.tableArn] }));
+    if (access.includes('write')) {
+      statements.push(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [this.jobs.tableArn] }));
+    }
+    if (access.includes('listByStatus')) {
+      statements.push(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.jobs.tableArn}/index/${BY_STATUS_INDEX}`] }));
+    }
+    for (const statement of statements) grantee.grantPrincipal.addToPrincipalPolicy(statement);
+  }
+
+  /** Idempotency keys are created with their job and removed only when the job could not be queued. */
+  grantIdempotencyKeys(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], resources: [this.idempotency.tableArn] }),
+    );
   }
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cfnLintPath } from '../localstack/emulator.ts';
+import { TailguardConfigSchema } from './config.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
 import { BY_STATUS_INDEX } from '../src/jobs/job-store.ts';
 import { TailguardCoreStack } from './tailguard-core-stack.ts';
@@ -14,7 +15,7 @@ let template: Template;
 
 beforeAll(() => {
   const app = new App();
-  const stack = new TailguardCoreStack(app, 'TailguardCore', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new TailguardCoreStack(app, 'TailguardCore', { env: { account: '123456789012', region: 'eu-west-1' }, config: TailguardConfigSchema.parse({}) });
   template = Template.fromStack(stack);
 });
 

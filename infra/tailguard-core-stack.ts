@@ -4,6 +4,7 @@ import { IntakeApi } from './intake-api.ts';
 import { JobQueues } from './queues.ts';
 import { RetryScheduler } from './retry-scheduler.ts';
 import { registry } from '../workers/handlers.ts';
+import type { TailguardConfig } from './config.ts';
 import { JobStoreTables } from './store.ts';
 
 export interface TailguardCoreStackProps extends StackProps {
@@ -11,6 +12,7 @@ export interface TailguardCoreStackProps extends StackProps {
   removalPolicy?: RemovalPolicy;
   /** Job types accepted at intake; defaults to those registered in workers/handlers.ts. */
   jobTypes?: readonly string[];
+  config: TailguardConfig;
 }
 
 /**
@@ -23,7 +25,7 @@ export class TailguardCoreStack extends Stack {
   readonly intake: IntakeApi;
   readonly scheduler: RetryScheduler;
 
-  constructor(scope: Construct, id: string, props: TailguardCoreStackProps = {}) {
+  constructor(scope: Construct, id: string, props: TailguardCoreStackProps) {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.queues = new JobQueues(this, 'Queues', { removalPolicy });
@@ -34,10 +36,14 @@ export class TailguardCoreStack extends Stack {
       store: this.store,
       scheduler: this.scheduler,
       jobTypes: props.jobTypes ?? registry.types,
+      auth: props.config.apiAuth,
+      throttling: { rateLimit: props.config.apiRateLimit, burstLimit: props.config.apiBurstLimit },
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url, description: 'Base URL of the Tailguard API' });
     new CfnOutput(this, 'ApiId', { value: this.intake.api.restApiId });
+    new CfnOutput(this, 'ApiAuth', { value: props.config.apiAuth, description: 'iam: sign requests with SigV4; apiKey: send x-api-key' });
+    if (this.intake.apiKey) new CfnOutput(this, 'ApiKeyId', { value: this.intake.apiKey.keyId, description: 'aws apigateway get-api-key --include-value --api-key <id>' });
     new CfnOutput(this, 'ApiStage', { value: this.intake.api.deploymentStage.stageName });
     new CfnOutput(this, 'JobsTableName', { value: this.store.jobs.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: this.store.idempotency.tableName });

@@ -4,6 +4,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { nag } from './nag.ts';
 
 export interface TailguardFunctionProps {
   /** Folder under `functions/` holding `handler.ts`. */
@@ -53,5 +54,6 @@ export class TailguardFunction extends NodejsFunction {
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
+    nag.lambda(this);
   }
 }

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ENDPOINT } from '../localstack/emulator.ts';
+import { LOCAL_REGION } from './aws-env.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -76,9 +77,9 @@ Tailguard is running.
   Workers:  ${opts.cpuWorkers} cpu, ${opts.gpuWorkers} gpu (logs in .tailguard/workers/)
   State:    .tailguard/local.json
 
-Try it:
-  curl -s -X POST ${deployment.apiUrl}jobs -H 'content-type: application/json' -d '{"type":"noop"}'
-  curl -s ${deployment.apiUrl}jobs/<id>
+Try it (the API requires SigV4, as on AWS; curl signs with the emulator's test credentials):
+  curl -s --aws-sigv4 'aws:amz:${LOCAL_REGION}:execute-api' --user test:test -X POST ${deployment.apiUrl}jobs -H 'content-type: application/json' -d '{"type":"noop"}'
+  curl -s --aws-sigv4 'aws:amz:${LOCAL_REGION}:execute-api' --user test:test ${deployment.apiUrl}jobs/<id>
 
 Ctrl-C stops everything this command started.`);
 } catch (error) {

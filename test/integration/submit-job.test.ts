@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { TailguardClient } from '../../src/client/tailguard-client.ts';
 import { testStack } from '../helpers/stack.ts';
 
-const { client, waitUntilFinished } = testStack();
+const { client, deployment, waitUntilFinished } = testStack();
 
 describe('POST /jobs → worker → SUCCEEDED', () => {
   it('runs a noop job once and records the attempt', async () => {
@@ -55,6 +56,12 @@ describe('POST /jobs → worker → SUCCEEDED', () => {
       expect(job.status).toBe('SUCCEEDED');
       expect(job.attemptHistory[0]?.workerId).toMatch(/^local-gpu-/);
     }
+  });
+
+  it('refuses unsigned requests: the API requires IAM (SigV4) authorization', async () => {
+    const unsigned = new TailguardClient({ baseUrl: deployment.apiUrl });
+    const response = await unsigned.raw('POST', 'jobs', JSON.stringify({ type: 'noop' }));
+    expect(response.status).toBe(403);
   });
 
   it('answers 404 for an unknown job id', async () => {

@@ -1,0 +1,66 @@
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { PRIORITIES } from '../src/jobs/classes.ts';
+
+/**
+ * Deploy-time settings, read from CDK context (`cdk.json` or `-c tailguard:<name>=<value>`).
+ * Every setting is documented in docs/configuration.md; a malformed value fails synth.
+ */
+const n = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const TailguardConfigSchema = z.strictObject({
+  /** Prefix of stack names: `<prefix>Core`, `<prefix>Compute`. */
+  prefix: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/).default('Tailguard'),
+  /** `iam` (SigV4, default) or `apiKey` (API keys with a usage plan). */
+  apiAuth: z.enum(['iam', 'apiKey']).default('iam'),
+  /** API Gateway throttling for the whole stage. */
+  apiRateLimit: n(1, 10_000).default(1000),
+  apiBurstLimit: n(1, 5_000).default(2000),
+  /** An existing VPC to run workers in; a new one is created when absent. */
+  vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
+  natGateways: n(0, 3).default(1),
+  cpuWorkerCpu: z.coerce.number().int().refine((v) => [256, 512, 1024, 2048, 4096, 8192, 16384].includes(v), 'a Fargate CPU size').default(1024),
+  cpuWorkerMemoryMiB: n(512, 122_880).default(2048),
+  cpuWorkerConcurrency: n(1, 256).default(8),
+  cpuWorkerMinTasks: n(0, 1000).default(1),
+  cpuWorkerMaxTasks: n(1, 1000).default(20),
+  gpuInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/).default('g5.xlarge'),
+  gpuWorkerGpus: n(1, 8).default(1),
+  gpuWorkerMemoryMiB: n(512, 1_000_000).default(12_288),
+  gpuWorkerConcurrency: n(1, 64).default(1),
+  gpuWorkerMinTasks: n(0, 100).default(0),
+  gpuWorkerMaxTasks: n(1, 100).default(4),
+  /** Work (visible + in-flight messages) per task that autoscaling aims for, as a multiple of the worker's concurrency. */
+  backlogPerTaskFactor: z.coerce.number().positive().max(100).default(1),
+  /** Alarm when the oldest message of a priority is older than this (seconds). */
+  alarmOldestMessageSecondsCritical: n(10, 86_400).default(60),
+  alarmOldestMessageSecondsHigh: n(10, 86_400).default(300),
+  alarmOldestMessageSecondsDefault: n(10, 86_400).default(900),
+  alarmOldestMessageSecondsLow: n(10, 86_400).default(3600),
+  /** Email subscribed to the alarm topic, if any. */
+  alarmEmail: z.email().optional(),
+});
+export type TailguardConfig = z.output<typeof TailguardConfigSchema>;
+
+/** Reads the `tailguard:<setting>` context values into a validated config. */
+export function readConfig(node: Node): TailguardConfig {
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(TailguardConfigSchema.shape)) {
+    const value = node.tryGetContext(`tailguard:${name}`);
+    if (value !== undefined) raw[name] = value;
+  }
+  const parsed = TailguardConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`invalid Tailguard settings: ${parsed.error.issues.map((i) => `tailguard:${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export function oldestMessageAlarmSeconds(config: TailguardConfig): Record<(typeof PRIORITIES)[number], number> {
+  return {
+    critical: config.alarmOldestMessageSecondsCritical,
+    high: config.alarmOldestMessageSecondsHigh,
+    default: config.alarmOldestMessageSecondsDefault,
+    low: config.alarmOldestMessageSecondsLow,
+  };
+}

@@ -1,0 +1,168 @@
+import { Duration } from 'aws-cdk-lib';
+import { ComparisonOperator, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import { MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
+import { Construct } from 'constructs';
+import { CAPACITIES, type Capacity, PRIORITIES, queueKey } from '../src/jobs/classes.ts';
+import { JobMetric, METRICS_NAMESPACE } from '../src/jobs/job-metrics.ts';
+import { oldestMessageAlarmSeconds, type TailguardConfig } from './config.ts';
+import type { TailguardCoreStack } from './tailguard-core-stack.ts';
+import type { WorkerServices } from './workers.ts';
+
+export interface ObservabilityProps {
+  core: TailguardCoreStack;
+  workers: WorkerServices;
+  config: TailguardConfig;
+  alarmTopic: Topic;
+}
+
+/**
+ * One CloudWatch dashboard per deployment and the alarms an on-call engineer needs, built with
+ * cdk-monitoring-constructs. Every alarm notifies the alarm topic.
+ */
+export class Observability extends Construct {
+  readonly facade: MonitoringFacade;
+  private readonly core: TailguardCoreStack;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const { core, workers, config } = props;
+    this.core = core;
+    this.facade = new MonitoringFacade(this, 'Monitoring', {
+      alarmFactoryDefaults: { actionsEnabled: true, alarmNamePrefix: config.prefix, action: notifySns(props.alarmTopic) },
+      metricFactoryDefaults: {},
+    });
+    const f = this.facade;
+
+    f.addLargeHeader(`${config.prefix}: jobs`);
+    for (const capacity of CAPACITIES) this.jobMetrics(capacity);
+
+    f.addLargeHeader('Queues (depth, age of oldest message, DLQ)');
+    const maxAge = oldestMessageAlarmSeconds(config);
+    for (const capacity of CAPACITIES) {
+      for (const priority of PRIORITIES) {
+        const { queue, deadLetterQueue } = core.queues.byKey[queueKey(capacity, priority)];
+        f.monitorSqsQueueWithDlq({
+          queue,
+          deadLetterQueue,
+          humanReadableName: `${capacity}-${priority}`,
+          alarmFriendlyName: `${capacity}-${priority}`,
+          addQueueMaxMessageAgeAlarm: { Warning: { maxAgeInSeconds: maxAge[priority] } },
+          addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
+        });
+      }
+    }
+
+    f.addLargeHeader('Workers');
+    f.monitorSimpleFargateService({ fargateService: workers.cpuService, humanReadableName: 'cpu workers (Fargate)', alarmFriendlyName: 'cpu-workers' });
+    f.monitorAutoScalingGroup({ autoScalingGroup: workers.gpuInstances, humanReadableName: 'gpu instances', alarmFriendlyName: 'gpu-instances' });
+    for (const capacity of CAPACITIES) this.noWorkersAlarm(capacity, workers);
+
+    f.addLargeHeader('Intake API and functions');
+    f.monitorApiGateway({
+      api: core.intake.api,
+      apiStage: core.intake.api.deploymentStage.stageName,
+      humanReadableName: 'Tailguard API',
+      alarmFriendlyName: 'api',
+      add5XXFaultRateAlarm: { Critical: { maxErrorRate: 1 } },
+    });
+    for (const fn of [...core.intake.functions, core.scheduler.function]) {
+      f.monitorLambdaFunction({
+        lambdaFunction: fn,
+        alarmFriendlyName: fn.node.id,
+        addFaultRateAlarm: { Warning: { maxErrorRate: 1 } },
+      });
+    }
+  }
+
+  /** Throughput, outcome rates and latency percentiles of one class, from the workers' EMF metrics. */
+  private jobMetrics(capacity: Capacity): void {
+    const metric = (metricName: string, statistic: string, label: string) =>
+      new MathExpression({
+        expression: `SUM(SEARCH('{${METRICS_NAMESPACE},Capacity,Priority} MetricName="${metricName}" Capacity="${capacity}"', '${statistic}', 60))`,
+        label,
+        period: Duration.minutes(1),
+      });
+    const perPriority = (metricName: string, statistic: string) =>
+      PRIORITIES.map(
+        (priority) =>
+          new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { Capacity: capacity, Priority: priority }, statistic, label: priority, period: Duration.minutes(1) }),
+      );
+    const succeeded = metric(JobMetric.succeeded, 'Sum', 'succeeded');
+    const retried = metric(JobMetric.retried, 'Sum', 'retried');
+    const dead = metric(JobMetric.dead, 'Sum', 'dead');
+    this.facade.monitorCustom({
+      humanReadableName: `${capacity} jobs`,
+      alarmFriendlyName: `${capacity}-jobs`,
+      metricGroups: [
+        { title: 'Throughput (jobs/min)', metrics: [succeeded, retried, dead, metric(JobMetric.submitted, 'Sum', 'submitted')] },
+        {
+          title: 'Outcome rates (%)',
+          metrics: [
+            new MathExpression({ expression: '100 * s / (s + r + d)', usingMetrics: { s: succeeded, r: retried, d: dead }, label: 'success %', period: Duration.minutes(1) }),
+            new MathExpression({ expression: '100 * r / (s + r + d)', usingMetrics: { s: succeeded, r: retried, d: dead }, label: 'retry %', period: Duration.minutes(1) }),
+            {
+              metric: new MathExpression({ expression: '100 * d / (s + r + d)', usingMetrics: { s: succeeded, r: retried, d: dead }, label: 'dead %', period: Duration.minutes(1) }),
+              alarmFriendlyName: `${capacity}-dead-rate`,
+              addAlarm: { Warning: { threshold: 5, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD } },
+            },
+          ],
+        },
+        { title: 'Enqueue → start p50 / p99 (ms)', metrics: [...perPriority(JobMetric.enqueueToStart, 'p50'), ...perPriority(JobMetric.enqueueToStart, 'p99')] },
+        { title: 'Run time p50 / p99 (ms)', metrics: [...perPriority(JobMetric.runTime, 'p50'), ...perPriority(JobMetric.runTime, 'p99')] },
+        { title: 'Lost attempts (workers died)', metrics: [metric(JobMetric.lost, 'Sum', 'lost')] },
+      ],
+    });
+  }
+
+  /** Fires when a class has jobs waiting but no worker task running (a broken image, no capacity). */
+  private noWorkersAlarm(capacity: Capacity, workers: WorkerServices): void {
+    const service = capacity === 'cpu' ? workers.cpuService : workers.gpuService;
+    const waiting = Object.fromEntries(
+      PRIORITIES.map((priority, i) => [
+        `v${i}`,
+        new Metric({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensionsMap: { QueueName: this.queueName(capacity, priority) }, statistic: 'Sum', period: Duration.minutes(1) }),
+      ]),
+    );
+    const running = new Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: workers.cluster.clusterName, ServiceName: service.serviceName },
+      statistic: 'Average',
+      period: Duration.minutes(1),
+    });
+    this.facade.monitorCustom({
+      humanReadableName: `${capacity} workers vs waiting jobs`,
+      alarmFriendlyName: `${capacity}-no-workers`,
+      metricGroups: [
+        {
+          title: `${capacity}: waiting jobs with no running worker`,
+          metrics: [
+            {
+              metric: new MathExpression({
+                expression: `IF(FILL(running, 0) < 1 AND (v0 + v1 + v2 + v3) > 0, 1, 0)`,
+                usingMetrics: { ...waiting, running },
+                label: 'work waiting, no worker',
+                period: Duration.minutes(1),
+              }),
+              alarmFriendlyName: `${capacity}-no-running-workers`,
+              // The GPU service starts from zero on demand: give it time to launch an instance.
+              addAlarm: {
+                Critical: {
+                  threshold: 0,
+                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  datapointsToAlarm: capacity === 'gpu' ? 10 : 3,
+                  evaluationPeriods: capacity === 'gpu' ? 10 : 3,
+                },
+              },
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  private queueName(capacity: Capacity, priority: (typeof PRIORITIES)[number]): string {
+    return this.core.queues.byKey[queueKey(capacity, priority)].queue.queueName;
+  }
+}

@@ -1,0 +1,268 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ScalableTarget, ServiceNamespace, CfnScalingPolicy, AdjustmentType } from 'aws-cdk-lib/aws-applicationautoscaling';
+import { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
+import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { BlockDeviceVolume, EbsDeviceVolumeType, InstanceType, LaunchTemplate, type IVpc, SubnetType, SecurityGroup, UserData } from 'aws-cdk-lib/aws-ec2';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { nag } from './nag.ts';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import {
+  AmiHardwareType,
+  AsgCapacityProvider,
+  Cluster,
+  ContainerImage,
+  ContainerInsights,
+  Ec2Service,
+  Ec2TaskDefinition,
+  EcsOptimizedImage,
+  FargateService,
+  FargateTaskDefinition,
+  LogDrivers,
+  NetworkMode,
+  type BaseService,
+  type ContainerDefinitionOptions,
+  type TaskDefinition,
+  CpuArchitecture,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import { type Capacity, PRIORITIES, queueKey } from '../src/jobs/classes.ts';
+import type { TailguardConfig } from './config.ts';
+import type { TailguardCoreStack } from './tailguard-core-stack.ts';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** Seconds ECS waits after SIGTERM before SIGKILL (Fargate's maximum). */
+const STOP_TIMEOUT_SECONDS = 120;
+/** What a stopping worker gives running attempts before releasing them: inside the stop timeout. */
+const SHUTDOWN_GRACE_SECONDS = 100;
+
+export interface WorkerServicesProps {
+  core: TailguardCoreStack;
+  vpc: IVpc;
+  config: TailguardConfig;
+  /** Receives the GPU instance group's scaling events. */
+  notifications: ITopic;
+}
+
+/**
+ * The worker fleet on ECS: one image (workers/Dockerfile, built at deploy), a Fargate service for
+ * the cpu class and an EC2 service on GPU instances for the gpu class (Fargate has no GPUs).
+ * Each scales on its queues' work per task; the GPU service down to zero when idle.
+ */
+export class WorkerServices extends Construct {
+  readonly cluster: Cluster;
+  readonly cpuService: FargateService;
+  readonly gpuService: Ec2Service;
+  readonly gpuInstances: AutoScalingGroup;
+
+  constructor(scope: Construct, id: string, props: WorkerServicesProps) {
+    super(scope, id);
+    const { core, vpc, config } = props;
+    this.cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
+    const image = ContainerImage.fromAsset(repoRoot, { file: 'workers/Dockerfile', platform: Platform.LINUX_AMD64 });
+
+    // cpu class: Fargate.
+    const cpuTask = new FargateTaskDefinition(this, 'CpuTask', {
+      cpu: config.cpuWorkerCpu,
+      memoryLimitMiB: config.cpuWorkerMemoryMiB,
+      runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
+    });
+    cpuTask.addContainer('worker', this.container('cpu', image, config.cpuWorkerConcurrency, core));
+    nag.workerTask(cpuTask, cpuTask.obtainExecutionRole());
+    this.cpuService = new FargateService(this, 'CpuService', {
+      cluster: this.cluster,
+      taskDefinition: cpuTask,
+      desiredCount: config.cpuWorkerMinTasks,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      minHealthyPercent: 100,
+      circuitBreaker: { rollback: true },
+    });
+
+    // gpu class: EC2 GPU instances through a capacity provider.
+    const gpuInstanceRole = new Role(this, 'GpuInstanceRole', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    nag.gpuInstanceRole(gpuInstanceRole);
+    const launchTemplate = new LaunchTemplate(this, 'GpuLaunchTemplate', {
+      instanceType: new InstanceType(config.gpuInstanceType),
+      machineImage: EcsOptimizedImage.amazonLinux2023(AmiHardwareType.GPU),
+      userData: UserData.forLinux(),
+      requireImdsv2: true,
+      securityGroup: new SecurityGroup(this, 'GpuInstancesSg', { vpc, allowAllOutbound: true, description: 'Tailguard GPU worker instances' }),
+      role: gpuInstanceRole,
+      blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(100, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }) }],
+    });
+    this.gpuInstances = new AutoScalingGroup(this, 'GpuInstances', {
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      launchTemplate,
+      minCapacity: 0,
+      maxCapacity: config.gpuWorkerMaxTasks,
+      newInstancesProtectedFromScaleIn: true,
+      notifications: [{ topic: props.notifications }],
+    });
+    const gpuCapacity = new AsgCapacityProvider(this, 'GpuCapacity', {
+      autoScalingGroup: this.gpuInstances,
+      enableManagedScaling: true,
+      enableManagedTerminationProtection: true,
+      targetCapacityPercent: 100,
+    });
+    this.cluster.addAsgCapacityProvider(gpuCapacity);
+    const gpuTask = new Ec2TaskDefinition(this, 'GpuTask', { networkMode: NetworkMode.AWS_VPC });
+    gpuTask.addContainer('worker', {
+      ...this.container('gpu', image, config.gpuWorkerConcurrency, core),
+      memoryReservationMiB: config.gpuWorkerMemoryMiB,
+      gpuCount: config.gpuWorkerGpus,
+    });
+    nag.workerTask(gpuTask, gpuTask.obtainExecutionRole());
+    this.gpuService = new Ec2Service(this, 'GpuService', {
+      cluster: this.cluster,
+      taskDefinition: gpuTask,
+      desiredCount: config.gpuWorkerMinTasks,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      capacityProviderStrategies: [{ capacityProvider: gpuCapacity.capacityProviderName, weight: 1 }],
+      minHealthyPercent: 0,
+      circuitBreaker: { rollback: true },
+    });
+
+    for (const [capacity, service, task] of [
+      ['cpu', this.cpuService, cpuTask],
+      ['gpu', this.gpuService, gpuTask],
+    ] as const) {
+      this.grantWork(capacity, task, core);
+      this.scaleOnWork(capacity, service, config, core);
+    }
+  }
+
+  private container(capacity: Capacity, image: ContainerImage, concurrency: number, core: TailguardCoreStack): ContainerDefinitionOptions {
+    const logGroup = new LogGroup(this, `${capacity}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    return {
+      image,
+      logging: LogDrivers.awsLogs({ logGroup, streamPrefix: capacity }),
+      stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
+      readonlyRootFilesystem: true,
+      environment: {
+        WORKER_CAPACITY: capacity,
+        WORKER_CONCURRENCY: String(concurrency),
+        WORKER_SHUTDOWN_GRACE_SECONDS: String(SHUTDOWN_GRACE_SECONDS),
+        JOBS_TABLE: core.store.jobs.tableName,
+        IDEMPOTENCY_TABLE: core.store.idempotency.tableName,
+        TAILGUARD_QUEUES: Stack.of(this).toJsonString(core.queues.topology()),
+        SCHEDULER_QUEUE_URL: core.scheduler.requests.queueUrl,
+        POWERTOOLS_SERVICE_NAME: 'tailguard-worker',
+        POWERTOOLS_METRICS_NAMESPACE: 'Tailguard',
+      },
+    };
+  }
+
+  /** A worker reads and writes jobs, consumes its own class's queues, and enqueues retries. */
+  private grantWork(capacity: Capacity, task: TaskDefinition, core: TailguardCoreStack): void {
+    core.store.grantJobs(task.taskRole, 'read', 'write');
+    for (const priority of PRIORITIES) {
+      const { queue } = core.queues.byKey[queueKey(capacity, priority)];
+      queue.grantConsumeMessages(task.taskRole);
+    }
+    core.queues.grantSend(task.taskRole);
+    core.scheduler.requests.grantSendMessages(task.taskRole);
+  }
+
+  /**
+   * Target tracking on work per task, AWS's "backlog per task" pattern, counting in-flight
+   * messages too so long-running jobs keep their tasks: (visible + in flight over the class's
+   * queues) / running tasks, aimed at the worker's concurrency × backlogPerTaskFactor. Target
+   * tracking cannot scale up from zero tasks, so a step policy starts the first task when work
+   * waits and none runs (the GPU service's idle state).
+   */
+  private scaleOnWork(capacity: Capacity, service: BaseService, config: TailguardConfig, core: TailguardCoreStack): void {
+    const min = capacity === 'cpu' ? config.cpuWorkerMinTasks : config.gpuWorkerMinTasks;
+    const max = capacity === 'cpu' ? config.cpuWorkerMaxTasks : config.gpuWorkerMaxTasks;
+    const concurrency = capacity === 'cpu' ? config.cpuWorkerConcurrency : config.gpuWorkerConcurrency;
+    const target = new ScalableTarget(this, `${capacity}ScalableTarget`, {
+      serviceNamespace: ServiceNamespace.ECS,
+      resourceId: `service/${this.cluster.clusterName}/${service.serviceName}`,
+      scalableDimension: 'ecs:service:DesiredCount',
+      minCapacity: min,
+      maxCapacity: max,
+    });
+
+    const queueNames = PRIORITIES.map((priority) => core.queues.byKey[queueKey(capacity, priority)].queue.queueName);
+    const sqsMetric = (id: string, queueName: string, metricName: string) => ({
+      id,
+      metricStat: { metric: { namespace: 'AWS/SQS', metricName, dimensions: [{ name: 'QueueName', value: queueName }] }, stat: 'Sum' },
+      returnData: false,
+    });
+    const queueMetrics = queueNames.flatMap((name, i) => [
+      sqsMetric(`visible${i}`, name, 'ApproximateNumberOfMessagesVisible'),
+      sqsMetric(`inflight${i}`, name, 'ApproximateNumberOfMessagesNotVisible'),
+    ]);
+    const work = queueNames.map((_, i) => `visible${i} + inflight${i}`).join(' + ');
+    new CfnScalingPolicy(this, `${capacity}WorkPerTask`, {
+      policyName: `${Stack.of(this).stackName}-${capacity}-work-per-task`,
+      policyType: 'TargetTrackingScaling',
+      scalingTargetId: target.scalableTargetId,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: concurrency * config.backlogPerTaskFactor,
+        scaleOutCooldown: 60,
+        scaleInCooldown: 300,
+        customizedMetricSpecification: {
+          metrics: [
+            ...queueMetrics,
+            {
+              id: 'running',
+              metricStat: {
+                metric: {
+                  namespace: 'ECS/ContainerInsights',
+                  metricName: 'RunningTaskCount',
+                  dimensions: [
+                    { name: 'ClusterName', value: this.cluster.clusterName },
+                    { name: 'ServiceName', value: service.serviceName },
+                  ],
+                },
+                stat: 'Average',
+              },
+              returnData: false,
+            },
+            { id: 'workPerTask', expression: `(${work}) / MAX([running, 1])`, label: 'work per task', returnData: true },
+          ],
+        },
+      },
+    });
+
+    const running = new Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: this.cluster.clusterName, ServiceName: service.serviceName },
+      statistic: 'Average',
+      period: Duration.minutes(1),
+    });
+    const waitingWithNoTask = new MathExpression({
+      expression: `IF(FILL(running, 0) < 1, ${queueNames.map((_, i) => `visible${i}`).join(' + ')}, 0)`,
+      usingMetrics: {
+        running,
+        ...Object.fromEntries(
+          PRIORITIES.map((priority, i) => [
+            `visible${i}`,
+            core.queues.byKey[queueKey(capacity, priority)].queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Sum', period: Duration.minutes(1) }),
+          ]),
+        ),
+      },
+      period: Duration.minutes(1),
+      label: `${capacity} jobs waiting with no task running`,
+    });
+    target.scaleOnMetric(`${capacity}WakeFromZero`, {
+      metric: waitingWithNoTask,
+      adjustmentType: AdjustmentType.CHANGE_IN_CAPACITY,
+      scalingSteps: [
+        { upper: 0, change: 0 },
+        { lower: 1, change: 1 },
+      ],
+      evaluationPeriods: 1,
+      cooldown: Duration.minutes(1),
+    });
+  }
+}
