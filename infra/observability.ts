@@ -66,10 +66,12 @@ export class Observability extends Construct {
       alarmFriendlyName: 'api',
       add5XXFaultRateAlarm: { Critical: { maxErrorRate: 1 } },
     });
-    for (const fn of [...core.intake.functions, core.scheduler.function]) {
+    const functions = [...core.intake.functions.map((fn) => [fn.node.id, fn] as const), ['retry-scheduler', core.scheduler.function] as const];
+    for (const [name, fn] of functions) {
       f.monitorLambdaFunction({
         lambdaFunction: fn,
-        alarmFriendlyName: fn.node.id,
+        humanReadableName: name,
+        alarmFriendlyName: name,
         addFaultRateAlarm: { Warning: { maxErrorRate: 1 } },
       });
     }

@@ -6,6 +6,7 @@ import { JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, 
 import { JobMessageSchema } from '../src/jobs/job-message.ts';
 import { type JobStore, StaleJobError } from '../src/jobs/job-store.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
+import type { JobMetricsRecorder } from './job-metrics.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
 /** Largest result a handler may return: it is stored in the job's DynamoDB item. */
@@ -23,6 +24,7 @@ export interface RunnerDeps {
   dispatcher: JobDispatcher;
   registry: HandlerRegistry;
   logger: Logger;
+  metrics: JobMetricsRecorder;
 }
 
 /** Takes one received message through claim, the handler, and the attempt's outcome. */
@@ -44,7 +46,7 @@ export class JobRunner {
       return;
     }
     try {
-      const decision = await this.decide(parsed.data.jobId);
+      const { decision, before } = await this.decide(parsed.data.jobId);
       if (decision.action === 'drop') {
         // A message without a job should never happen (intake writes the job first): worth a warning.
         if (decision.reason === JOB_MISSING) logger.warn('message dropped: job does not exist', { jobId: parsed.data.jobId });
@@ -53,6 +55,9 @@ export class JobRunner {
       } else if (decision.action === 'defer') {
         await poller.setVisibility(message, decision.seconds);
       } else {
+        // Ready since its due time, or since it entered QUEUED/RETRYING.
+        const readyAt = Date.parse(before!.runAt ?? before!.updatedAt);
+        this.deps.metrics.started(decision.job, readyAt, Date.now(), before!.status === 'RUNNING');
         await this.run(decision.job, decision.lease, message, shutdown);
       }
     } catch (error) {
@@ -61,11 +66,13 @@ export class JobRunner {
     }
   }
 
-  private async decide(jobId: string): Promise<ClaimDecision> {
+  /** The claim's decision, and the job as read before it. */
+  private async decide(jobId: string): Promise<{ decision: ClaimDecision; before: Job | undefined }> {
     const claimOptions = { workerId: this.options.workerId, leaseSeconds: this.options.leaseSeconds };
     for (;;) {
       try {
-        return await claim(this.deps.store, await this.deps.store.get(jobId), claimOptions);
+        const before = await this.deps.store.get(jobId);
+        return { decision: await claim(this.deps.store, before, claimOptions), before };
       } catch (error) {
         // Someone moved the job between our read and write: read again and decide afresh.
         if (!(error instanceof StaleJobError)) throw error;
@@ -95,13 +102,14 @@ export class JobRunner {
     }
     const durationMs = Math.round(performance.now() - startedAt);
     try {
+      const settled = outcome.ok
+        ? await succeed(this.deps.store, job, outcome.result, [...effects.all])
+        : await this.settleFailure(job, message, outcome.error, logger, durationMs);
       if (outcome.ok) {
-        await succeed(this.deps.store, job, outcome.result, [...effects.all]);
         await this.deps.poller.delete(message);
         logger.info('attempt succeeded', { durationMs });
-      } else {
-        await this.settleFailure(job, message, outcome.error, logger, durationMs);
       }
+      if (settled) this.deps.metrics.finished(settled, durationMs);
     } catch (error) {
       if (!(error instanceof StaleJobError)) throw error;
       logger.warn('job changed under the attempt (lease lost); its outcome is discarded', { durationMs });
@@ -128,23 +136,24 @@ export class JobRunner {
     return result;
   }
 
-  private async settleFailure(job: Job, message: ReceivedMessage, error: unknown, logger: Logger, durationMs: number): Promise<void> {
+  /** Settles a failed attempt; returns the job as written, or nothing when it is no longer ours. */
+  private async settleFailure(job: Job, message: ReceivedMessage, error: unknown, logger: Logger, durationMs: number): Promise<Job | undefined> {
     const { store, poller, dispatcher } = this.deps;
     if (error instanceof LeaseLostError) {
       logger.warn('lease lost; the new holder finishes the job', { durationMs });
-      return;
+      return undefined;
     }
     if (error instanceof JobCancelledError) {
-      await cancelRunning(store, job);
+      const cancelled = await cancelRunning(store, job);
       await poller.delete(message);
       logger.info('attempt cancelled through the API', { durationMs });
-      return;
+      return cancelled;
     }
     if (error instanceof WorkerShutdownError) {
-      await release(store, job);
+      const released = await release(store, job);
       await poller.setVisibility(message, 0);
       logger.info('attempt released for another worker', { durationMs });
-      return;
+      return released;
     }
     const outcome = await fail(store, job, error, error instanceof JobTimeoutError ? 'timed_out' : 'failed');
     if (outcome.retryAt !== undefined) {
@@ -153,6 +162,7 @@ export class JobRunner {
     }
     await poller.delete(message);
     logger.warn('attempt failed', { error: error as Error, status: outcome.job.status, retryAt: outcome.retryAt, durationMs });
+    return outcome.job;
   }
 
   private async heartbeat(job: Job, lease: Lease, message: ReceivedMessage, attempt: AbortController, logger: Logger): Promise<void> {

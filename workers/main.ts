@@ -4,12 +4,15 @@
  * Settings come from flags or the environment (flags win), so one image serves every class.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { CAPACITIES, type Capacity } from '../src/jobs/classes.ts';
+import { METRICS_NAMESPACE } from '../src/jobs/job-metrics.ts';
 import { runtime } from '../src/jobs/runtime-env.ts';
 import { queuesOfClass } from '../src/jobs/topology.ts';
+import { JobMetricsRecorder } from './job-metrics.ts';
 import { JobRunner } from './job-runner.ts';
 import { QueuePoller } from './queue-poller.ts';
 import { registry } from './handlers.ts';
@@ -54,7 +57,8 @@ const poller = new QueuePoller(runtime.sqs(), queuesOfClass(runtime.topology(), 
   visibilitySeconds: opts.leaseSeconds,
   starvationGuardEvery: opts.starvationGuard,
 });
-const runner = new JobRunner({ store, poller, dispatcher, registry, logger }, {
+const metrics = new JobMetricsRecorder(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' }));
+const runner = new JobRunner({ store, poller, dispatcher, registry, logger, metrics }, {
   workerId,
   leaseSeconds: opts.leaseSeconds,
   heartbeatSeconds: opts.heartbeatSeconds,

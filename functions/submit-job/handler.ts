@@ -1,12 +1,17 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ApiError } from '../../src/api/api-error.ts';
 import { JobRequestSchema } from '../../src/api/job-request.ts';
 import { toJobView } from '../../src/api/job-view.ts';
+import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/job-metrics.ts';
 import { runtime } from '../../src/jobs/runtime-env.ts';
 import { submitJob } from '../../src/jobs/submit-job.ts';
 import { requireEnv } from '../../src/jobs/topology.ts';
 import { header, httpHandler, json } from '../http/http-handler.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
+
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard' });
 
 /** Job types the workers have handlers for (the stack takes them from workers/handlers.ts). */
 const knownTypes = new Set(requireEnv('TAILGUARD_JOB_TYPES').split(','));
@@ -19,8 +24,12 @@ export const handler = httpHandler(async (event) => {
     throw ApiError.validation([{ path: 'type', message: `no worker handles type ${request.data.type}; known types: ${[...knownTypes].join(', ')}` }]);
   }
   const { job, replayed } = await submitJob({ store: runtime.store(), dispatcher: runtime.dispatcher() }, request.data);
+  if (!replayed) {
+    metrics.addDimensions({ Capacity: job.capacity, Priority: job.priority });
+    metrics.addMetric(JobMetric.submitted, MetricUnit.Count, 1);
+  }
   return json(replayed ? 200 : 201, toJobView(job));
-});
+}).use(logMetrics(metrics));
 
 /** Merges the `Idempotency-Key` header into the body; both given and different is an error. */
 function withIdempotencyHeader(event: APIGatewayProxyEvent): Record<string, unknown> {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../src/api/job-view.ts';
 import { CAPACITIES, PRIORITIES } from '../../src/jobs/classes.ts';
@@ -30,5 +32,22 @@ describe('500 jobs across every priority and capacity class', () => {
       expect(job.attemptHistory).toHaveLength(1);
       expect(job.attemptHistory[0]!.workerId.startsWith(`local-${job.capacity}-`)).toBe(true);
     }
+  });
+});
+
+describe('metrics', () => {
+  it('emits CloudWatch EMF documents for each finished job, with class and priority dimensions', () => {
+    // Prepare: the worker logs of this run (EMF goes to stdout, which ECS ships to CloudWatch Logs).
+    const dir = fileURLToPath(new URL('../../.tailguard/test/workers/', import.meta.url));
+    const documents = readdirSync(dir)
+      .flatMap((file) => readFileSync(`${dir}${file}`, 'utf8').split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } });
+    // Assess
+    const names = new Set(documents.flatMap((d) => d._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name))));
+    for (const name of ['JobsSucceeded', 'RunTimeMs', 'EnqueueToStartMs']) expect(names.has(name)).toBe(true);
+    const first = documents[0]!._aws.CloudWatchMetrics[0]!;
+    expect(first.Namespace).toBe('Tailguard');
+    expect(first.Dimensions[0]).toEqual(expect.arrayContaining(['Capacity', 'Priority']));
   });
 });

@@ -1,0 +1,36 @@
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Job } from '../src/jobs/job.ts';
+import { JobMetric } from '../src/jobs/job-metrics.ts';
+
+/**
+ * Emits the worker's job metrics as CloudWatch EMF lines on stdout (ECS ships them to CloudWatch
+ * Logs, which extracts the metrics), one document per event with `Capacity` and `Priority`.
+ */
+export class JobMetricsRecorder {
+  constructor(private readonly metrics: Metrics) {}
+
+  started(job: Pick<Job, 'capacity' | 'priority'>, readyAt: number, startedAt: number, lostBefore: boolean): void {
+    this.emit(job, (m) => {
+      m.addMetric(JobMetric.enqueueToStart, MetricUnit.Milliseconds, Math.max(0, startedAt - readyAt));
+      if (lostBefore) m.addMetric(JobMetric.lost, MetricUnit.Count, 1);
+    });
+  }
+
+  finished(job: Pick<Job, 'capacity' | 'priority' | 'status'>, runTimeMs: number): void {
+    const counter = { SUCCEEDED: JobMetric.succeeded, RETRYING: JobMetric.retried, DEAD: JobMetric.dead, CANCELLED: JobMetric.cancelled }[
+      job.status as 'SUCCEEDED' | 'RETRYING' | 'DEAD' | 'CANCELLED'
+    ];
+    this.emit(job, (m) => {
+      m.addMetric(JobMetric.runTime, MetricUnit.Milliseconds, runTimeMs);
+      if (counter) m.addMetric(counter, MetricUnit.Count, 1);
+    });
+  }
+
+  private emit(job: Pick<Job, 'capacity' | 'priority'>, add: (metrics: Metrics) => void): void {
+    // singleMetric: its own dimensions, published at once, so concurrent attempts never mix.
+    const single = this.metrics.singleMetric();
+    single.addDimensions({ Capacity: job.capacity, Priority: job.priority });
+    add(single);
+    single.publishStoredMetrics();
+  }
+}
