@@ -27,10 +27,10 @@ export class JobMetricsRecorder {
   }
 
   private emit(job: Pick<Job, 'capacity' | 'priority'>, add: (metrics: Metrics) => void): void {
-    // singleMetric: its own dimensions, published at once, so concurrent attempts never mix.
+    // singleMetric: its own dimensions, and each metric published as it is added, so concurrent
+    // attempts never mix their dimensions.
     const single = this.metrics.singleMetric();
     single.addDimensions({ Capacity: job.capacity, Priority: job.priority });
     add(single);
-    single.publishStoredMetrics();
   }
 }
