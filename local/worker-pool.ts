@@ -36,7 +36,7 @@ export class WorkerPool {
   start(capacity: Capacity, extraArgs: string[] = []): WorkerProcess {
     const id = `local-${capacity}-${++this.counter}`;
     const logFile = `${this.options.logDir}/${id}.log`;
-    const out = openSync(logFile, 'a');
+    const out = openSync(logFile, 'w');
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', `${root}workers/main.ts`, '--capacity', capacity, '--worker-id', id, ...(this.options.args ?? []), ...extraArgs],

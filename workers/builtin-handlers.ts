@@ -17,10 +17,18 @@ const EffectPayload = z.object({ effectsTable: z.string().min(3).max(255).option
 /** Does nothing: measures the queue itself. */
 export const noop: JobHandler = async () => ({ ok: true });
 
-/** Sleeps `{ms}`, stopping early when the attempt is aborted. */
-export const sleepHandler: JobHandler = async (payload, { signal }) => {
+/**
+ * Sleeps `{ms}` (times the worker's injected slowdown), reporting progress as it goes and stopping
+ * early when the attempt is aborted.
+ */
+export const sleepHandler: JobHandler = async (payload, { signal, reportProgress, slowdown }) => {
   const { ms } = payloadOf(SleepPayload, payload);
-  await sleep(ms, undefined, { signal });
+  const total = ms * slowdown;
+  const steps = Math.max(1, Math.min(20, Math.floor(total / 50)));
+  for (let step = 1; step <= steps; step++) {
+    await sleep(total / steps, undefined, { signal });
+    reportProgress(step / steps);
+  }
   return { sleptMs: ms };
 };
 

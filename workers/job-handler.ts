@@ -28,7 +28,13 @@ export interface JobContext {
   jobId: string;
   type: string;
   attempt: number;
+  /** This attempt is a backup racing a straggling one: only the first to finish counts. */
+  speculative: boolean;
   workerId: string;
+  /** Reports progress (0–1); heartbeats carry it to the straggler detector. */
+  reportProgress: (fraction: number) => void;
+  /** Injected slowness of this worker (1 = none), honoured by the built-in handlers; for benchmarks. */
+  slowdown: number;
   /** Aborted on timeout, cancellation, lost lease or worker shutdown: stop work and return soon. */
   signal: AbortSignal;
   logger: Logger;

@@ -16,14 +16,20 @@ export class JobMetricsRecorder {
     });
   }
 
-  finished(job: Pick<Job, 'capacity' | 'priority' | 'status'>, runTimeMs: number): void {
+  finished(job: Pick<Job, 'capacity' | 'priority' | 'status'>, runTimeMs: number, speculative: boolean): void {
     const counter = { SUCCEEDED: JobMetric.succeeded, RETRYING: JobMetric.retried, DEAD: JobMetric.dead, CANCELLED: JobMetric.cancelled }[
       job.status as 'SUCCEEDED' | 'RETRYING' | 'DEAD' | 'CANCELLED'
     ];
     this.emit(job, (m) => {
       m.addMetric(JobMetric.runTime, MetricUnit.Milliseconds, runTimeMs);
       if (counter) m.addMetric(counter, MetricUnit.Count, 1);
+      if (speculative && job.status === 'SUCCEEDED') m.addMetric(JobMetric.speculativeWins, MetricUnit.Count, 1);
     });
+  }
+
+  /** An attempt that lost its race (or its lease): the worker time it spent is wasted. */
+  wasted(job: Pick<Job, 'capacity' | 'priority'>, runTimeMs: number): void {
+    this.emit(job, (m) => m.addMetric(JobMetric.wastedWorkSeconds, MetricUnit.Seconds, runTimeMs / 1000));
   }
 
   private emit(job: Pick<Job, 'capacity' | 'priority'>, add: (metrics: Metrics) => void): void {

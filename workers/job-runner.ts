@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { cancelRunning, claim, type ClaimDecision, fail, JOB_MISSING, release, succeed } from '../src/jobs/attempts.ts';
-import type { Job, Lease } from '../src/jobs/job.ts';
+import { type Attempt, cancelRunning, claim, type ClaimDecision, fail, JOB_MISSING, release, succeed } from '../src/jobs/attempts.ts';
+import type { Job } from '../src/jobs/job.ts';
 import type { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
 import { JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
 import { JobMessageSchema } from '../src/jobs/job-message.ts';
@@ -16,6 +16,8 @@ export interface RunnerOptions {
   workerId: string;
   leaseSeconds: number;
   heartbeatSeconds: number;
+  /** Injected slowness (1 = none): built-in handlers take this many times longer. For benchmarks. */
+  slowdown?: number;
 }
 
 export interface RunnerDeps {
@@ -25,6 +27,8 @@ export interface RunnerDeps {
   registry: HandlerRegistry;
   logger: Logger;
   metrics: JobMetricsRecorder;
+  /** Told of every finished attempt's run time (the latency statistics the detector reads). */
+  onAttemptFinished?: (job: Job, runTimeMs: number, succeeded: boolean) => void;
 }
 
 /** Takes one received message through claim, the handler, and the attempt's outcome. */
@@ -45,30 +49,31 @@ export class JobRunner {
       await poller.setVisibility(message, 0).catch(() => undefined);
       return;
     }
+    const { jobId, backup } = parsed.data;
     try {
-      const { decision, before } = await this.decide(parsed.data.jobId);
+      const { decision, before } = await this.decide(jobId, backup === true);
       if (decision.action === 'drop') {
         // A message without a job should never happen (intake writes the job first): worth a warning.
-        if (decision.reason === JOB_MISSING) logger.warn('message dropped: job does not exist', { jobId: parsed.data.jobId });
-        else logger.debug('message dropped', { jobId: parsed.data.jobId, reason: decision.reason });
+        if (decision.reason === JOB_MISSING) logger.warn('message dropped: job does not exist', { jobId });
+        else logger.debug('message dropped', { jobId, reason: decision.reason });
         await poller.delete(message);
       } else if (decision.action === 'defer') {
         await poller.setVisibility(message, decision.seconds);
       } else {
-        // Ready since its due time, or since it entered QUEUED/RETRYING.
-        const readyAt = Date.parse(before!.runAt ?? before!.updatedAt);
-        this.deps.metrics.started(decision.job, readyAt, Date.now(), before!.status === 'RUNNING');
-        await this.run(decision.job, decision.lease, message, shutdown);
+        // Ready since its due time, since it entered QUEUED/RETRYING, or (a backup) since the detector asked.
+        const readyAt = decision.attempt.lease.speculative ? before!.speculation!.requestedAt : Date.parse(before!.runAt ?? before!.updatedAt);
+        this.deps.metrics.started(decision.job, readyAt, Date.now(), before!.status === 'RUNNING' && !backup);
+        await this.run(decision.job, decision.attempt, message, shutdown);
       }
     } catch (error) {
       // The message stays and comes back after its visibility timeout; the lifecycle makes the retry safe.
-      logger.error('processing failed; the message will be redelivered', { jobId: parsed.data.jobId, error: error as Error });
+      logger.error('processing failed; the message will be redelivered', { jobId, error: error as Error });
     }
   }
 
   /** The claim's decision, and the job as read before it. */
-  private async decide(jobId: string): Promise<{ decision: ClaimDecision; before: Job | undefined }> {
-    const claimOptions = { workerId: this.options.workerId, leaseSeconds: this.options.leaseSeconds };
+  private async decide(jobId: string, backup: boolean): Promise<{ decision: ClaimDecision; before: Job | undefined }> {
+    const claimOptions = { workerId: this.options.workerId, leaseSeconds: this.options.leaseSeconds, backup };
     for (;;) {
       try {
         const before = await this.deps.store.get(jobId);
@@ -80,21 +85,30 @@ export class JobRunner {
     }
   }
 
-  private async run(job: Job, lease: Lease, message: ReceivedMessage, shutdown: AbortSignal): Promise<void> {
+  private async run(job: Job, attempt: Attempt, message: ReceivedMessage, shutdown: AbortSignal): Promise<void> {
     const logger = this.deps.logger.createChild();
-    logger.appendKeys({ jobId: job.id, jobType: job.type, attempt: lease.attempt, queue: message.queue });
-    const attempt = new AbortController();
-    const onShutdown = () => attempt.abort(new WorkerShutdownError());
+    logger.appendKeys({ jobId: job.id, jobType: job.type, attempt: attempt.lease.attempt, speculative: attempt.lease.speculative ?? false, queue: message.queue });
+    const abort = new AbortController();
+    const onShutdown = () => abort.abort(new WorkerShutdownError());
     shutdown.addEventListener('abort', onShutdown, { once: true });
-    const timeout = setTimeout(() => attempt.abort(new JobTimeoutError(job.timeoutSeconds)), job.timeoutSeconds * 1000);
-    const heartbeat = setInterval(() => void this.heartbeat(job, lease, message, attempt, logger), this.options.heartbeatSeconds * 1000);
+    const timeout = setTimeout(() => abort.abort(new JobTimeoutError(job.timeoutSeconds)), job.timeoutSeconds * 1000);
+    const progress = { value: undefined as number | undefined };
+    const heartbeat = setInterval(() => void this.heartbeat(job, attempt, progress.value, message, abort, logger), this.options.heartbeatSeconds * 1000);
     const startedAt = performance.now();
     const effects = new JobEffects();
     let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
     try {
-      outcome = { ok: true, result: await this.invokeHandler(job, lease, { signal: attempt.signal, logger, effects }) };
+      const result = await this.invokeHandler(job, attempt, {
+        signal: abort.signal,
+        logger,
+        effects,
+        reportProgress: (fraction: number) => {
+          progress.value = Math.min(1, Math.max(0, fraction));
+        },
+      });
+      outcome = { ok: true, result };
     } catch (thrown) {
-      outcome = { ok: false, error: attempt.signal.reason ?? thrown };
+      outcome = { ok: false, error: abort.signal.reason ?? thrown };
     } finally {
       clearTimeout(timeout);
       clearInterval(heartbeat);
@@ -103,28 +117,40 @@ export class JobRunner {
     const durationMs = Math.round(performance.now() - startedAt);
     try {
       const settled = outcome.ok
-        ? await succeed(this.deps.store, job, outcome.result, [...effects.all])
-        : await this.settleFailure(job, message, outcome.error, logger, durationMs);
+        ? await succeed(this.deps.store, job, attempt, outcome.result, [...effects.all])
+        : await this.settleFailure(job, attempt, message, outcome.error, logger, durationMs);
       if (outcome.ok) {
         await this.deps.poller.delete(message);
         logger.info('attempt succeeded', { durationMs });
       }
-      if (settled) this.deps.metrics.finished(settled, durationMs);
+      if (settled) {
+        this.deps.metrics.finished(settled, durationMs, attempt.lease.speculative === true);
+        this.deps.onAttemptFinished?.(settled, durationMs, outcome.ok);
+      }
     } catch (error) {
       if (!(error instanceof StaleJobError)) throw error;
-      logger.warn('job changed under the attempt (lease lost); its outcome is discarded', { durationMs });
+      await this.superseded(job, attempt, durationMs, logger);
     }
   }
 
   private async invokeHandler(
     job: Job,
-    lease: Lease,
-    { signal, logger, effects }: { signal: AbortSignal; logger: Logger; effects: JobEffects },
+    attempt: Attempt,
+    tools: { signal: AbortSignal; logger: Logger; effects: JobEffects; reportProgress: (fraction: number) => void },
   ): Promise<unknown> {
     const handler = this.deps.registry.get(job.type);
     if (!handler) throw new NonRetryableError(`no handler for job type ${job.type} on this worker`);
     const payload = job.payload === undefined ? undefined : JSON.parse(job.payload);
-    const context = { jobId: job.id, type: job.type, attempt: lease.attempt, workerId: lease.workerId, signal, logger, effects };
+    const { signal } = tools;
+    const context = {
+      jobId: job.id,
+      type: job.type,
+      attempt: attempt.lease.attempt,
+      speculative: attempt.lease.speculative === true,
+      workerId: attempt.lease.workerId,
+      slowdown: this.options.slowdown ?? 1,
+      ...tools,
+    };
     // A handler that ignores its signal must not hold the attempt past an abort.
     const aborted = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
@@ -137,43 +163,50 @@ export class JobRunner {
   }
 
   /** Settles a failed attempt; returns the job as written, or nothing when it is no longer ours. */
-  private async settleFailure(job: Job, message: ReceivedMessage, error: unknown, logger: Logger, durationMs: number): Promise<Job | undefined> {
+  private async settleFailure(job: Job, attempt: Attempt, message: ReceivedMessage, error: unknown, logger: Logger, durationMs: number): Promise<Job | undefined> {
     const { store, poller, dispatcher } = this.deps;
     if (error instanceof LeaseLostError) {
-      logger.warn('lease lost; the new holder finishes the job', { durationMs });
+      await this.superseded(job, attempt, durationMs, logger);
       return undefined;
     }
     if (error instanceof JobCancelledError) {
-      const cancelled = await cancelRunning(store, job);
+      const cancelled = await cancelRunning(store, job, attempt);
       await poller.delete(message);
       logger.info('attempt cancelled through the API', { durationMs });
       return cancelled;
     }
     if (error instanceof WorkerShutdownError) {
-      const released = await release(store, job);
+      const released = await release(store, job, attempt);
       await poller.setVisibility(message, 0);
-      logger.info('attempt released for another worker', { durationMs });
+      logger.info('attempt released', { durationMs, status: released.status });
       return released;
     }
-    const outcome = await fail(store, job, error, error instanceof JobTimeoutError ? 'timed_out' : 'failed');
+    const outcome = await fail(store, job, attempt, error, error instanceof JobTimeoutError ? 'timed_out' : 'failed');
     if (outcome.retryAt !== undefined) {
       // The failure is recorded first; if this send fails, the undeleted message still brings the job back.
       await dispatcher.dispatch(outcome.job, outcome.retryAt);
     }
     await poller.delete(message);
-    logger.warn('attempt failed', { error: error as Error, status: outcome.job.status, retryAt: outcome.retryAt, durationMs });
-    return outcome.job;
+    logger.warn('attempt failed', { error: error as Error, status: outcome.job.status, retryAt: outcome.retryAt, twinContinues: outcome.twinContinues, durationMs });
+    return outcome.twinContinues ? undefined : outcome.job;
   }
 
-  private async heartbeat(job: Job, lease: Lease, message: ReceivedMessage, attempt: AbortController, logger: Logger): Promise<void> {
+  /** Another attempt settled the job (or took it over): close this attempt's record, count the waste. */
+  private async superseded(job: Job, attempt: Attempt, durationMs: number, logger: Logger): Promise<void> {
+    await this.deps.store.closeAttempt(job, attempt.index, attempt.claimId, { finishedAt: new Date().toISOString(), outcome: 'superseded' });
+    this.deps.metrics.wasted(job, durationMs);
+    logger.info('attempt superseded; its result is discarded', { durationMs });
+  }
+
+  private async heartbeat(job: Job, attempt: Attempt, progress: number | undefined, message: ReceivedMessage, abort: AbortController, logger: Logger): Promise<void> {
     try {
-      lease.expiresAt = Date.now() + this.options.leaseSeconds * 1000;
-      const current = await this.deps.store.renewLease(job, lease);
+      attempt.lease.expiresAt = Date.now() + this.options.leaseSeconds * 1000;
+      const current = await this.deps.store.heartbeat(job, attempt.claimId, attempt.lease.expiresAt, progress);
       await this.deps.poller.setVisibility(message, this.options.leaseSeconds);
-      if (current.cancelRequested) attempt.abort(new JobCancelledError(job.id));
+      if (current.cancelRequested) abort.abort(new JobCancelledError(job.id));
     } catch (error) {
       if (error instanceof StaleJobError) {
-        attempt.abort(new LeaseLostError(job.id));
+        abort.abort(new LeaseLostError(job.id));
         return;
       }
       // A missed heartbeat is survivable: the lease outlives several intervals.

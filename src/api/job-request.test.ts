@@ -15,6 +15,7 @@ describe('JobRequestSchema', () => {
       maxAttempts: 4,
       backoff: { strategy: 'exponential', baseSeconds: 2, maxSeconds: 300, jitter: 'full' },
       timeoutSeconds: 300,
+      speculation: true,
     });
     expect(DEFAULT_BACKOFF).toEqual(request.backoff);
   });

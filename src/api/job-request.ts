@@ -33,6 +33,8 @@ export const JobRequestSchema = z
     timeoutSeconds: z.int().min(1).max(43_200).default(300),
     delaySeconds: z.int().min(0).max(MAX_DELAY_SECONDS).optional(),
     runAt: z.iso.datetime({ offset: true }).optional(),
+    /** False for handlers that must never run twice at once: no speculative backup is raced. */
+    speculation: z.boolean().default(true),
   })
   .refine((r) => r.delaySeconds === undefined || r.runAt === undefined, {
     message: 'give delaySeconds or runAt, not both',

@@ -28,7 +28,10 @@ export function toJobView(job: Job, now = Date.now()) {
       finishedAt: a.finishedAt ?? null,
       outcome: a.outcome ?? null,
       error: a.error ?? null,
+      speculative: a.speculative ?? false,
+      won: a.won ?? false,
     })),
+    speculation: job.speculate !== false,
   };
 }
 

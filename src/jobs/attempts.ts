@@ -1,26 +1,38 @@
+import { randomUUID } from 'node:crypto';
 import { backoffSeconds } from './backoff.ts';
 import type { AttemptOutcome, AttemptRecord, Job, JobError, Lease } from './job.ts';
 import { isRetryable } from './job-errors.ts';
-import type { JobStore, TransactWriteItem } from './job-store.ts';
+import { type JobStore, StaleJobError, type TransactWriteItem } from './job-store.ts';
 import { CLAIMABLE_STATUSES, isTerminal } from './lifecycle.ts';
 
 /**
  * What one attempt of a job goes through on a worker: claim, then exactly one of succeed, fail,
- * cancel or release. Each step is a lifecycle transition written with the version the worker
- * read, so two workers holding the same message can never both run or both finish the job.
+ * cancel or release. A job usually runs one attempt at a time; while the straggler detector races
+ * a backup against a slow attempt it runs two, and the first to settle wins. Status changes are
+ * lifecycle transitions written under a condition (the version read, or the attempt's lease), so
+ * two attempts can never both complete a job.
  */
+
+/** The attempt a worker holds: its lease key and its record's position in the attempt log. */
+export interface Attempt {
+  claimId: string;
+  index: number;
+  lease: Lease;
+}
 
 /** What a worker should do with a message it received. */
 export type ClaimDecision =
-  | { action: 'run'; job: Job; lease: Lease }
-  /** The message is spent: the job is finished, gone, or already dead. */
+  | { action: 'run'; job: Job; attempt: Attempt }
+  /** The message is spent: the job is finished, gone, or needs no backup any more. */
   | { action: 'drop'; reason: string }
-  /** Not yet: hide the message again for this long. */
+  /** Not yet, or not here: hide the message again for this long. */
   | { action: 'defer'; seconds: number; reason: string };
 
 export interface ClaimOptions {
   workerId: string;
   leaseSeconds: number;
+  /** The message asks for a speculative backup of a straggling attempt. */
+  backup?: boolean;
   now?: number;
 }
 
@@ -29,14 +41,24 @@ export const JOB_MISSING = 'job does not exist';
 /** Longest a message can be hidden again (SQS's visibility limit is 12 hours). */
 const MAX_DEFER_SECONDS = 12 * 3600;
 
+/** Leases whose attempts are alive (heartbeating) at `now`. */
+export function liveLeases(job: Job, now = Date.now()): [string, Lease][] {
+  return Object.entries(job.leases ?? {}).filter(([, lease]) => lease.expiresAt > now);
+}
+
 export async function claim(store: JobStore, job: Job | undefined, options: ClaimOptions): Promise<ClaimDecision> {
   const now = options.now ?? Date.now();
   if (!job) return { action: 'drop', reason: JOB_MISSING };
   if (isTerminal(job.status)) return { action: 'drop', reason: `job is ${job.status}` };
+  return options.backup ? claimBackup(store, job, options, now) : claimNext(store, job, options, now);
+}
 
-  if (job.status === 'RUNNING' && job.lease && job.lease.expiresAt > now) {
+async function claimNext(store: JobStore, job: Job, options: ClaimOptions, now: number): Promise<ClaimDecision> {
+  const live = liveLeases(job, now);
+  if (job.status === 'RUNNING' && live.length > 0) {
     // Another worker is on it; keep the message as a fallback in case that worker dies.
-    return { action: 'defer', seconds: deferSeconds(job.lease.expiresAt - now), reason: 'running elsewhere' };
+    const until = Math.max(...live.map(([, lease]) => lease.expiresAt));
+    return { action: 'defer', seconds: deferSeconds(until - now), reason: 'running elsewhere' };
   }
   if (job.runAt && Date.parse(job.runAt) > now && job.status !== 'RUNNING') {
     return { action: 'defer', seconds: deferSeconds(Date.parse(job.runAt) - now), reason: 'not due yet' };
@@ -44,82 +66,121 @@ export async function claim(store: JobStore, job: Job | undefined, options: Clai
   if (!CLAIMABLE_STATUSES.includes(job.status)) return { action: 'drop', reason: `job is ${job.status}` };
 
   const at = new Date(now).toISOString();
-  const attemptLog = job.status === 'RUNNING' ? closeAttempt(job, 'lost', at, 'worker stopped heartbeating') : job.attemptLog;
+  // Taking over from dead workers: their open attempts were lost.
+  const lost = openAttempts(job).map((index) => ({ index, fields: { finishedAt: at, outcome: 'lost' as const, error: 'worker stopped heartbeating' } }));
   if (job.status === 'RUNNING' && job.attempts >= job.maxAttempts) {
-    // The last allowed attempt died with its worker.
     await store.transition(job, 'DEAD', {
-      set: {
-        attemptLog,
-        finishedAt: at,
-        error: { name: 'LeaseLostError', message: 'the worker running the last attempt stopped heartbeating', retryable: false },
-      },
-      remove: ['lease'],
+      set: { finishedAt: at, error: { name: 'LeaseLostError', message: 'the worker running the last attempt stopped heartbeating', retryable: false } },
+      attemptUpdates: lost,
+      remove: ['leases', 'speculation'],
     });
     return { action: 'drop', reason: 'attempts exhausted by lost workers' };
   }
-
-  const attempt = job.attempts + 1;
-  const lease: Lease = { workerId: options.workerId, attempt, expiresAt: now + options.leaseSeconds * 1000 };
+  const attemptNumber = job.attempts + 1;
+  const attempt = newAttempt(job, options, attemptNumber, now, false);
   const running = await store.transition(job, 'RUNNING', {
     set: {
-      attempts: attempt,
-      lease,
+      attempts: attemptNumber,
+      leases: { [attempt.claimId]: attempt.lease },
       startedAt: job.startedAt ?? at,
-      attemptLog: [...attemptLog, { attempt, workerId: options.workerId, startedAt: at }],
+      attemptLog: [...job.attemptLog, record(attempt, options.workerId, at, false)],
     },
-    remove: ['runAt'],
+    attemptUpdates: lost,
+    remove: ['runAt', 'speculation'],
   });
-  return { action: 'run', job: running, lease };
+  return { action: 'run', job: running, attempt };
+}
+
+/** A backup: runs beside the straggling attempt, on another worker, without using the budget. */
+async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now: number): Promise<ClaimDecision> {
+  const speculation = job.speculation;
+  const straggler = job.leases?.[speculation?.against ?? ''];
+  if (job.status !== 'RUNNING' || !speculation || speculation.claimedBy || !straggler || straggler.expiresAt <= now) {
+    return { action: 'drop', reason: 'no backup wanted any more' };
+  }
+  if (speculation.avoidWorker === options.workerId) return { action: 'defer', seconds: 1, reason: 'a backup must run on another worker' };
+  const attempt = newAttempt(job, options, job.attempts, now, true);
+  const at = new Date(now).toISOString();
+  const running = await store.transition(job, 'RUNNING', {
+    set: {
+      leases: { ...job.leases, [attempt.claimId]: attempt.lease },
+      speculation: { ...speculation, claimedBy: attempt.claimId },
+      attemptLog: [...job.attemptLog, record(attempt, options.workerId, at, true)],
+    },
+  });
+  return { action: 'run', job: running, attempt };
 }
 
 /** Records success; `effects` (the handler's writes) commit in the same transaction or not at all. */
-export async function succeed(store: JobStore, job: Job, result: unknown, effects: TransactWriteItem[] = []): Promise<Job> {
+export async function succeed(store: JobStore, job: Job, attempt: Attempt, result: unknown, effects: TransactWriteItem[] = []): Promise<Job> {
   const now = new Date().toISOString();
   return store.transition(job, 'SUCCEEDED', {
-    set: {
-      result: result === undefined ? undefined : JSON.stringify(result),
-      finishedAt: now,
-      attemptLog: closeAttempt(job, 'succeeded', now),
-    },
-    remove: ['lease', 'error'],
+    holder: attempt.claimId,
+    set: { result: result === undefined ? undefined : JSON.stringify(result), finishedAt: now },
+    attemptUpdates: [{ index: attempt.index, fields: { finishedAt: now, outcome: 'succeeded', won: true } }],
+    remove: ['leases', 'speculation', 'error', 'cancelRequested'],
     alsoWrite: effects,
   });
 }
 
-export type FailureOutcome = { job: Job; retryAt?: number };
+export type FailureOutcome = {
+  job: Job;
+  /** When the next attempt may start (the job is RETRYING). */
+  retryAt?: number;
+  /** The job's other attempt (a speculative twin) still runs, so the job stays RUNNING. */
+  twinContinues?: boolean;
+};
 
-/** Records a failed attempt: RETRYING with its next start time, or DEAD when no retry is left. */
-export async function fail(store: JobStore, job: Job, error: unknown, outcome: AttemptOutcome = 'failed'): Promise<FailureOutcome> {
+/**
+ * Records a failed attempt: RETRYING with its next start time, or DEAD when no retry is left. While
+ * a twin attempt still runs, only this attempt ends: the twin may yet succeed.
+ */
+export async function fail(store: JobStore, job: Job, attempt: Attempt, error: unknown, outcome: AttemptOutcome = 'failed'): Promise<FailureOutcome> {
   const now = Date.now();
   const at = new Date(now).toISOString();
   const jobError = toJobError(error);
-  const attemptLog = closeAttempt(job, outcome, at, jobError.message);
-  if (!jobError.retryable || job.attempts >= job.maxAttempts) {
-    const dead = await store.transition(job, 'DEAD', { set: { error: jobError, attemptLog, finishedAt: at }, remove: ['lease'] });
-    return { job: dead };
+  const closed = { finishedAt: at, outcome, error: jobError.message };
+  const current = await currentHeldBy(store, job, attempt);
+  if (jobError.retryable && hasLiveTwin(current, attempt, now)) {
+    await store.dropAttempt(current, attempt.claimId, attempt.index, closed);
+    return { job: current, twinContinues: true };
   }
-  const retryAt = now + backoffSeconds(job.backoff, job.attempts) * 1000;
-  const retrying = await store.transition(job, 'RETRYING', {
-    set: { error: jobError, attemptLog, runAt: new Date(retryAt).toISOString() },
-    remove: ['lease'],
-  });
+  const settle = { holder: attempt.claimId, attemptUpdates: [{ index: attempt.index, fields: closed }], remove: ['leases', 'speculation'] as (keyof Job)[] };
+  if (!jobError.retryable || current.attempts >= current.maxAttempts) {
+    return { job: await store.transition(current, 'DEAD', { ...settle, set: { error: jobError, finishedAt: at } }) };
+  }
+  const retryAt = now + backoffSeconds(current.backoff, current.attempts) * 1000;
+  const retrying = await store.transition(current, 'RETRYING', { ...settle, set: { error: jobError, runAt: new Date(retryAt).toISOString() } });
   return { job: retrying, retryAt };
 }
 
-/** Ends a running attempt that was cancelled through the API. */
-export async function cancelRunning(store: JobStore, job: Job): Promise<Job> {
+/** Ends a running job that was cancelled through the API. */
+export async function cancelRunning(store: JobStore, job: Job, attempt: Attempt): Promise<Job> {
   const now = new Date().toISOString();
   return store.transition(job, 'CANCELLED', {
-    set: { finishedAt: now, attemptLog: closeAttempt(job, 'cancelled', now, 'cancelled through the API') },
-    remove: ['lease', 'cancelRequested'],
+    holder: attempt.claimId,
+    set: { finishedAt: now },
+    attemptUpdates: [{ index: attempt.index, fields: { finishedAt: now, outcome: 'cancelled', error: 'cancelled through the API' } }],
+    remove: ['leases', 'speculation', 'cancelRequested'],
   });
 }
 
-/** Hands an unfinished attempt back (worker stopping): it does not count against the budget. */
-export async function release(store: JobStore, job: Job): Promise<Job> {
-  return store.transition(job, 'QUEUED', {
-    set: { attempts: job.attempts - 1, attemptLog: closeAttempt(job, 'released', new Date().toISOString()) },
-    remove: ['lease'],
+/**
+ * Hands an unfinished attempt back (worker stopping): the job returns to QUEUED and the attempt
+ * does not count against the budget; with a live twin, only this attempt ends.
+ */
+export async function release(store: JobStore, job: Job, attempt: Attempt): Promise<Job> {
+  const closed = { finishedAt: new Date().toISOString(), outcome: 'released' as const };
+  const current = await currentHeldBy(store, job, attempt);
+  if (hasLiveTwin(current, attempt, Date.now())) {
+    await store.dropAttempt(current, attempt.claimId, attempt.index, closed);
+    return current;
+  }
+  return store.transition(current, 'QUEUED', {
+    holder: attempt.claimId,
+    set: { attempts: current.attempts - (attempt.lease.speculative ? 0 : 1) },
+    attemptUpdates: [{ index: attempt.index, fields: closed }],
+    remove: ['leases', 'speculation'],
   });
 }
 
@@ -128,11 +189,34 @@ export function toJobError(error: unknown): JobError {
   return { name: e.name, message: e.message.slice(0, 2000), retryable: isRetryable(error) };
 }
 
-/** The attempt log with the current (last, still open) attempt closed. */
-function closeAttempt(job: Job, outcome: AttemptOutcome, finishedAt: string, error?: string): AttemptRecord[] {
-  return job.attemptLog.map((record, i) =>
-    i === job.attemptLog.length - 1 && record.outcome === undefined ? { ...record, finishedAt, outcome, error } : record,
-  );
+function newAttempt(job: Job, options: ClaimOptions, attemptNumber: number, now: number, speculative: boolean): Attempt {
+  return {
+    claimId: randomUUID().slice(0, 8),
+    index: job.attemptLog.length,
+    lease: { workerId: options.workerId, attempt: attemptNumber, startedAt: now, expiresAt: now + options.leaseSeconds * 1000, ...(speculative ? { speculative } : {}) },
+  };
+}
+
+function record(attempt: Attempt, workerId: string, startedAt: string, speculative: boolean): AttemptRecord {
+  return { attempt: attempt.lease.attempt, claimId: attempt.claimId, workerId, startedAt, ...(speculative ? { speculative } : {}) };
+}
+
+/** Positions of attempt records still open (no outcome yet). */
+function openAttempts(job: Job): number[] {
+  return job.attemptLog.flatMap((record, i) => (record.outcome === undefined ? [i] : []));
+}
+
+function hasLiveTwin(job: Job, attempt: Attempt, now: number): boolean {
+  return liveLeases(job, now).some(([claimId]) => claimId !== attempt.claimId);
+}
+
+/** The job as stored now, provided this attempt still holds its lease. */
+async function currentHeldBy(store: JobStore, job: Job, attempt: Attempt): Promise<Job> {
+  const current = await store.get(job.id);
+  if (!current || current.status !== 'RUNNING' || !current.leases?.[attempt.claimId]) {
+    throw new StaleJobError(job.id);
+  }
+  return current;
 }
 
 function deferSeconds(ms: number): number {

@@ -16,4 +16,12 @@ export const JobMetric = {
   enqueueToStart: 'EnqueueToStartMs',
   /** Milliseconds an attempt ran. */
   runTime: 'RunTimeMs',
+  /** Backups the straggler detector launched. */
+  speculativeLaunches: 'SpeculativeLaunches',
+  /** Backups that finished first. */
+  speculativeWins: 'SpeculativeWins',
+  /** Worker seconds spent on attempts whose result was discarded (they lost their race). */
+  wastedWorkSeconds: 'WastedWorkSeconds',
+  /** Milliseconds from an attempt's start to the detector flagging it as a straggler. */
+  stragglerDetectedAfter: 'StragglerDetectedAfterMs',
 } as const;

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { Job, Lease } from './job.ts';
+import type { AttemptRecord, Job } from './job.ts';
 import { assertTransition, type JobStatus } from './lifecycle.ts';
 
 /** What a caller may change alongside a status change. */
@@ -25,6 +25,10 @@ export interface TransitionChange {
   set?: JobPatch;
   remove?: (keyof Job)[];
   alsoWrite?: TransactWriteItem[];
+  /** Fields to set on attempt records, by position in the attempt log. */
+  attemptUpdates?: { index: number; fields: Partial<AttemptRecord> }[];
+  /** Settling a running job: the write holds while this attempt (lease key) still holds its lease. */
+  holder?: string;
 }
 
 /** Name of the jobs table's index by `status#capacity#priority` (see infra/store.ts). */
@@ -133,34 +137,57 @@ export class JobStore {
   }
 
   /**
-   * Moves a job from the status it was read in to `to` if nobody changed it since (`version`),
-   * applying `change`. Writes in `change.alsoWrite` (a handler's side effects) commit in the same
-   * transaction, so they happen exactly when the transition does. Returns the job as written.
+   * Moves a job from the status it was read in to `to`, applying `change`. The write holds only if
+   * nobody changed the job since it was read (`version`), or, for an attempt settling a running
+   * job, if that attempt still holds its lease (`change.holder`): a job may run two attempts at
+   * once (speculation), and whichever settles first wins. Writes in `change.alsoWrite` (a
+   * handler's side effects) commit in the same transaction. Returns the job as written.
    */
   async transition(job: Job, to: JobStatus, change: TransitionChange = {}): Promise<Job> {
     assertTransition(job.status, to);
-    const { set = {}, remove = [], alsoWrite = [] } = change;
+    const { set = {}, remove = [], alsoWrite = [], attemptUpdates = [], holder } = change;
     const now = new Date().toISOString();
     const next: Job = { ...job, ...set, status: to, version: job.version + 1, updatedAt: now };
     for (const attribute of remove) delete next[attribute];
+    next.attemptLog = job.attemptLog.map((record, i) => {
+      const update = attemptUpdates.find((u) => u.index === i);
+      return update ? { ...record, ...update.fields } : record;
+    });
 
-    const assigned: Record<string, unknown> = { ...set, status: to, version: next.version, updatedAt: now, statusKey: statusKey(next) };
     const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
-    const values: Record<string, unknown> = { ':from': job.status, ':seen': job.version };
-    const assignments = Object.entries(assigned).map(([attribute, value], i) => {
+    const values: Record<string, unknown> = { ':from': job.status, ':one': 1 };
+    if (attemptUpdates.length > 0) names['#log'] = 'attemptLog';
+    const assignments = Object.entries({ ...set, status: to, updatedAt: now, statusKey: statusKey(next) }).map(([attribute, value], i) => {
       names[`#s${i}`] = attribute;
       values[`:s${i}`] = value;
       return `#s${i} = :s${i}`;
     });
+    // Attempt records are updated in place by index (the log only grows), so two attempts
+    // settling around the same time never overwrite each other's records.
+    attemptUpdates.forEach(({ index, fields }, u) =>
+      definedEntries(fields).forEach(([field, value], f) => {
+        names[`#a${u}f${f}`] = field;
+        values[`:a${u}f${f}`] = value;
+        assignments.push(`#log[${index}].#a${u}f${f} = :a${u}f${f}`);
+      }),
+    );
+    assignments.push('#version = #version + :one');
     const removals = remove.map((attribute, i) => {
       names[`#r${i}`] = attribute;
       return `#r${i}`;
     });
+    let condition = '#status = :from AND #version = :seen';
+    if (holder === undefined) values[':seen'] = job.version;
+    else {
+      names['#leases'] = 'leases';
+      names['#holder'] = holder;
+      condition = '#status = :from AND attribute_exists(#leases.#holder)';
+    }
     const update = {
       TableName: this.tables.jobs,
       Key: { id: job.id },
       UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
-      ConditionExpression: '#status = :from AND #version = :seen',
+      ConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     };
@@ -175,6 +202,35 @@ export class JobStore {
       throw error;
     }
     return next;
+  }
+
+  /**
+   * Ends one attempt of a job that keeps running on another attempt (its speculative twin):
+   * removes the attempt's lease and closes its record, without a status change.
+   */
+  async dropAttempt(job: Job, holder: string, index: number, fields: Partial<AttemptRecord>): Promise<void> {
+    const names: Record<string, string> = { '#status': 'status', '#leases': 'leases', '#holder': holder, '#log': 'attemptLog' };
+    const values: Record<string, unknown> = { ':running': 'RUNNING' };
+    const assignments = definedEntries(fields).map(([field, value], f) => {
+      names[`#f${f}`] = field;
+      values[`:f${f}`] = value;
+      return `#log[${index}].#f${f} = :f${f}`;
+    });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.jobs,
+          Key: { id: job.id },
+          UpdateExpression: `SET ${assignments.join(', ')} REMOVE #leases.#holder`,
+          ConditionExpression: '#status = :running AND attribute_exists(#leases.#holder)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
+      throw error;
+    }
   }
 
   /**
@@ -233,24 +289,57 @@ export class JobStore {
   }
 
   /**
-   * Extends the lease of a running attempt. Not a transition: it leaves `version` alone, so a
-   * heartbeat never makes the holder's own completion look stale. Fails when the lease was lost.
+   * Closes an attempt's record after the job moved on without it (its twin won, or another worker
+   * took over). Not a transition: it only fills the record, and only if nobody closed it yet.
    */
-  async renewLease(job: Job, lease: Lease): Promise<Job> {
+  async closeAttempt(job: Job, index: number, claimId: string, fields: Partial<AttemptRecord>): Promise<void> {
+    const names: Record<string, string> = { '#log': 'attemptLog', '#claimId': 'claimId', '#outcome': 'outcome' };
+    const values: Record<string, unknown> = { ':claimId': claimId };
+    const assignments = definedEntries(fields).map(([field, value], f) => {
+      names[`#f${f}`] = field;
+      values[`:f${f}`] = value;
+      return `#log[${index}].#f${f} = :f${f}`;
+    });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.jobs,
+          Key: { id: job.id },
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: `#log[${index}].#claimId = :claimId AND attribute_not_exists(#log[${index}].#outcome)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      // Already closed (e.g. marked lost by the worker that took the job over): nothing to add.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * The heartbeat: extends one attempt's lease and records its progress. Not a transition: it
+   * leaves `version` alone. Fails with StaleJobError when the attempt no longer holds its lease
+   * (the job finished on another attempt, or was taken over); returns the job as it is now, so
+   * the worker also sees cancellation requests.
+   */
+  async heartbeat(job: Job, holder: string, expiresAt: number, progress: number | undefined): Promise<Job> {
+    const names: Record<string, string> = { '#status': 'status', '#leases': 'leases', '#holder': holder };
+    const values: Record<string, unknown> = { ':running': 'RUNNING', ':expiresAt': expiresAt, ':now': Date.now() };
+    let update = 'SET #leases.#holder.expiresAt = :expiresAt, #leases.#holder.heartbeatAt = :now';
+    if (progress !== undefined) {
+      values[':progress'] = progress;
+      update += ', #leases.#holder.progress = :progress';
+    }
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.jobs,
           Key: { id: job.id },
-          UpdateExpression: 'SET lease.expiresAt = :expiresAt',
-          ConditionExpression: '#status = :running AND lease.workerId = :workerId AND lease.attempt = :attempt',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':expiresAt': lease.expiresAt,
-            ':running': 'RUNNING',
-            ':workerId': lease.workerId,
-            ':attempt': lease.attempt,
-          },
+          UpdateExpression: update,
+          ConditionExpression: '#status = :running AND attribute_exists(#leases.#holder)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -260,4 +349,8 @@ export class JobStore {
       throw error;
     }
   }
+}
+
+function definedEntries(fields: object): [string, unknown][] {
+  return Object.entries(fields).filter(([, value]) => value !== undefined);
 }

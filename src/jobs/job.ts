@@ -2,15 +2,29 @@ import type { BackoffPolicy } from '../api/job-request.ts';
 import type { Capacity, Priority } from './classes.ts';
 import type { JobStatus } from './lifecycle.ts';
 
-export type AttemptOutcome = 'succeeded' | 'failed' | 'timed_out' | 'lost' | 'released' | 'cancelled';
+export type AttemptOutcome =
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'lost'
+  | 'released'
+  | 'cancelled'
+  /** The attempt's twin settled the job first; this one was aborted and its result discarded. */
+  | 'superseded';
 
 export interface AttemptRecord {
   attempt: number;
+  /** Key of the attempt's lease while it runs. */
+  claimId: string;
   workerId: string;
   startedAt: string;
   finishedAt?: string;
   outcome?: AttemptOutcome;
   error?: string;
+  /** A backup launched against a straggling attempt. */
+  speculative?: boolean;
+  /** The attempt that settled the job, when two ran at once. */
+  won?: boolean;
 }
 
 export interface JobError {
@@ -45,16 +59,39 @@ export interface Job {
   result?: string;
   error?: JobError;
   attemptLog: AttemptRecord[];
-  lease?: Lease;
+  /** Leases of the running attempts by claim id: one, or two while a backup races a straggler. */
+  leases?: Record<string, Lease>;
+  /** A backup attempt the straggler detector asked for (at most one per running period). */
+  speculation?: Speculation;
+  /** False when the job's handler must never run twice at once (request field `speculation`). */
+  speculate?: boolean;
   /** Set by `POST /jobs/{id}/cancel` on a running job; its worker aborts the attempt. */
   cancelRequested?: boolean;
   /** Times the job was requeued from the dead-letter list. */
   requeues?: number;
 }
 
-/** Who runs the current attempt, and until when, unless a heartbeat extends it. */
+/** Who runs an attempt, and until when unless a heartbeat extends it. */
 export interface Lease {
   workerId: string;
   attempt: number;
+  /** Epoch ms. */
+  startedAt: number;
   expiresAt: number;
+  /** Epoch ms of the last heartbeat. */
+  heartbeatAt?: number;
+  /** 0–1, reported by the handler through its context. */
+  progress?: number;
+  speculative?: boolean;
+}
+
+export interface Speculation {
+  /** Epoch ms the detector asked for the backup. */
+  requestedAt: number;
+  /** Claim id of the straggling attempt. */
+  against: string;
+  /** Its worker: the backup must run elsewhere. */
+  avoidWorker: string;
+  /** Claim id of the backup once a worker took it. */
+  claimedBy?: string;
 }

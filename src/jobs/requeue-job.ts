@@ -16,7 +16,7 @@ export async function requeueDeadJob(store: JobStore, dispatcher: JobDispatcher,
   await dispatcher.dispatch({ ...job, attempts: 0 }, Date.now() + REQUEUE_FENCE_MS);
   return store.transition(job, 'QUEUED', {
     set: { attempts: 0, requeues: (job.requeues ?? 0) + 1 },
-    remove: ['error', 'finishedAt', 'lease'],
+    remove: ['error', 'finishedAt', 'leases', 'speculation'],
   });
 }
 

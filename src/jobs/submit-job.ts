@@ -45,6 +45,7 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<
     maxAttempts: request.maxAttempts,
     backoff: request.backoff,
     timeoutSeconds: request.timeoutSeconds,
+    ...(request.speculation ? {} : { speculate: false }),
     payload,
     idempotencyKey: request.idempotencyKey,
     runAt: notBefore > now.getTime() ? new Date(notBefore).toISOString() : undefined,
