@@ -37,6 +37,16 @@ export const TailguardConfigSchema = z.strictObject({
   alarmOldestMessageSecondsHigh: n(10, 86_400).default(300),
   alarmOldestMessageSecondsDefault: n(10, 86_400).default(900),
   alarmOldestMessageSecondsLow: n(10, 86_400).default(3600),
+  /** Share of a class's running attempts that may be speculative backups at once. */
+  speculationBudget: z.coerce.number().min(0).max(1).default(0.1),
+  /** An attempt straggles when its estimated run time exceeds this × its type's median. */
+  stragglerSlowFactor: z.coerce.number().min(1.1).max(100).default(2),
+  /** Recorded runs of a job type before the detector trusts its median. */
+  stragglerMinSamples: n(1, 100_000).default(20),
+  /** Attempts younger than this (ms) are never flagged as stragglers. */
+  stragglerMinElapsedMs: n(50, 3_600_000).default(1000),
+  /** Seconds between detection passes inside each detector run. */
+  detectorIntervalSeconds: z.coerce.number().min(0.2).max(30).default(5),
   /** Email subscribed to the alarm topic, if any. */
   alarmEmail: z.email().optional(),
 });

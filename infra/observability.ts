@@ -66,7 +66,11 @@ export class Observability extends Construct {
       alarmFriendlyName: 'api',
       add5XXFaultRateAlarm: { Critical: { maxErrorRate: 1 } },
     });
-    const functions = [...core.intake.functions.map((fn) => [fn.node.id, fn] as const), ['retry-scheduler', core.scheduler.function] as const];
+    const functions = [
+      ...core.intake.functions.map((fn) => [fn.node.id, fn] as const),
+      ['retry-scheduler', core.scheduler.function] as const,
+      ['straggler-detector', core.detection.function] as const,
+    ];
     for (const [name, fn] of functions) {
       f.monitorLambdaFunction({
         lambdaFunction: fn,
@@ -113,6 +117,11 @@ export class Observability extends Construct {
         { title: 'Enqueue → start p50 / p99 (ms)', metrics: [...perPriority(JobMetric.enqueueToStart, 'p50'), ...perPriority(JobMetric.enqueueToStart, 'p99')] },
         { title: 'Run time p50 / p99 (ms)', metrics: [...perPriority(JobMetric.runTime, 'p50'), ...perPriority(JobMetric.runTime, 'p99')] },
         { title: 'Lost attempts (workers died)', metrics: [metric(JobMetric.lost, 'Sum', 'lost')] },
+        {
+          title: 'Speculation: backups launched and won, wasted worker-seconds',
+          metrics: [metric(JobMetric.speculativeLaunches, 'Sum', 'launched'), metric(JobMetric.speculativeWins, 'Sum', 'won'), metric(JobMetric.wastedWorkSeconds, 'Sum', 'wasted s')],
+        },
+        { title: 'Straggler detected after (ms, p50)', metrics: perPriority(JobMetric.stragglerDetectedAfter, 'p50') },
       ],
     });
   }

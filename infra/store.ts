@@ -12,6 +12,8 @@ export type JobsAccess = 'read' | 'write' | 'listByStatus';
 export class JobStoreTables extends Construct {
   readonly jobs: TableV2;
   readonly idempotency: TableV2;
+  /** Run-time histograms per job type and class, and per worker (src/jobs/latency-stats.ts). */
+  readonly stats: TableV2;
 
   constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
     super(scope, id);
@@ -36,6 +38,13 @@ export class JobStoreTables extends Construct {
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: props.removalPolicy,
     });
+    this.stats = new TableV2(this, 'LatencyStats', {
+      partitionKey: { name: 'key', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy,
+    });
   }
 
   /**
@@ -52,6 +61,13 @@ export class JobStoreTables extends Construct {
       statements.push(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.jobs.tableArn}/index/${BY_STATUS_INDEX}`] }));
     }
     for (const statement of statements) grantee.grantPrincipal.addToPrincipalPolicy(statement);
+  }
+
+  /** Workers add run times to the histograms; the detector reads them. */
+  grantStats(grantee: IGrantable, access: 'read' | 'add'): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: access === 'read' ? ['dynamodb:GetItem'] : ['dynamodb:UpdateItem'], resources: [this.stats.tableArn] }),
+    );
   }
 
   /** Idempotency keys are created with their job and removed only when the job could not be queued. */

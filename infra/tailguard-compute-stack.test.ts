@@ -73,7 +73,7 @@ describe('TailguardComputeStack', () => {
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
     expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
     expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);
-    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(9); // one per function
+    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(10); // one per function
     expect(named(/no-running-workers/)).toHaveLength(2);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });

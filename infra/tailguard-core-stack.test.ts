@@ -56,8 +56,9 @@ describe('TailguardCoreStack', () => {
     }
   });
 
-  it('runs one Node.js 22 function per route, and the retry scheduler', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 9);
+  it('runs one Node.js 22 function per route, the retry scheduler and the straggler detector', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 10);
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
     template.resourceCountIs('AWS::ApiGateway::Method', 8);
     for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health']) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });

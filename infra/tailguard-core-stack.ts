@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { IntakeApi } from './intake-api.ts';
 import { JobQueues } from './queues.ts';
 import { RetryScheduler } from './retry-scheduler.ts';
+import { StragglerDetection } from './straggler-detection.ts';
 import { registry } from '../workers/handlers.ts';
 import type { TailguardConfig } from './config.ts';
 import { JobStoreTables } from './store.ts';
@@ -24,6 +25,7 @@ export class TailguardCoreStack extends Stack {
   readonly store: JobStoreTables;
   readonly intake: IntakeApi;
   readonly scheduler: RetryScheduler;
+  readonly detection: StragglerDetection;
 
   constructor(scope: Construct, id: string, props: TailguardCoreStackProps) {
     super(scope, id, props);
@@ -40,6 +42,8 @@ export class TailguardCoreStack extends Stack {
       throttling: { rateLimit: props.config.apiRateLimit, burstLimit: props.config.apiBurstLimit },
     });
 
+    this.detection = new StragglerDetection(this, 'StragglerDetection', { queues: this.queues, store: this.store, scheduler: this.scheduler, config: props.config });
+
     new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url, description: 'Base URL of the Tailguard API' });
     new CfnOutput(this, 'ApiId', { value: this.intake.api.restApiId });
     new CfnOutput(this, 'ApiAuth', { value: props.config.apiAuth, description: 'iam: sign requests with SigV4; apiKey: send x-api-key' });
@@ -51,6 +55,8 @@ export class TailguardCoreStack extends Stack {
       value: this.toJsonString(this.queues.topology()),
       description: 'Work queues by capacity-priority: the TAILGUARD_QUEUES setting of workers',
     });
+    new CfnOutput(this, 'StatsTableName', { value: this.store.stats.tableName });
+    new CfnOutput(this, 'StragglerDetectorName', { value: this.detection.function.functionName });
     new CfnOutput(this, 'SchedulerQueueUrl', { value: this.scheduler.requests.queueUrl });
     new CfnOutput(this, 'ScheduleGroup', { value: this.scheduler.groupName });
   }

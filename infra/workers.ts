@@ -152,6 +152,7 @@ export class WorkerServices extends Construct {
         WORKER_SHUTDOWN_GRACE_SECONDS: String(SHUTDOWN_GRACE_SECONDS),
         JOBS_TABLE: core.store.jobs.tableName,
         IDEMPOTENCY_TABLE: core.store.idempotency.tableName,
+        STATS_TABLE: core.store.stats.tableName,
         TAILGUARD_QUEUES: Stack.of(this).toJsonString(core.queues.topology()),
         SCHEDULER_QUEUE_URL: core.scheduler.requests.queueUrl,
         POWERTOOLS_SERVICE_NAME: 'tailguard-worker',
@@ -163,6 +164,7 @@ export class WorkerServices extends Construct {
   /** A worker reads and writes jobs, consumes its own class's queues, and enqueues retries. */
   private grantWork(capacity: Capacity, task: TaskDefinition, core: TailguardCoreStack): void {
     core.store.grantJobs(task.taskRole, 'read', 'write');
+    core.store.grantStats(task.taskRole, 'add');
     for (const priority of PRIORITIES) {
       const { queue } = core.queues.byKey[queueKey(capacity, priority)];
       queue.grantConsumeMessages(task.taskRole);

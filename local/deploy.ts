@@ -21,6 +21,8 @@ export interface LocalDeployment {
   queues: QueueTopology;
   /** EventBridge Scheduler group of the retry scheduler's schedules. */
   scheduleGroup: string;
+  statsTable: string;
+  stragglerDetector: string;
   /** Environment a worker process needs (endpoint, credentials, tables, queues). */
   workerEnv: Record<string, string>;
 }
@@ -32,6 +34,8 @@ export interface DeployOptions {
   /** Where the CDK CLI's output goes: the terminal, or a log file. */
   cliOutput?: 'inherit' | { logFile: string };
   log?: (line: string) => void;
+  /** Extra `tailguard:<name>` settings (docs/configuration.md), e.g. a faster detector for tests. */
+  settings?: Record<string, string>;
 }
 
 /** `cdk bootstrap` + `cdk deploy` of the core stack to the emulator. */
@@ -51,6 +55,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
       '--context', 'tailguard:local=true',
       '--context', `tailguard:stackName=${stackName}`,
       '--outputs-file', outputsFile,
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['--context', `tailguard:${name}=${value}`]),
     ],
     env,
     options.cliOutput,
@@ -68,19 +73,22 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     idempotencyTable: outputs.IdempotencyTableName,
     queues,
     scheduleGroup: outputs.ScheduleGroup,
+    statsTable: outputs.StatsTableName,
+    stragglerDetector: outputs.StragglerDetectorName,
     workerEnv: {
       ...localAwsEnv(options.endpoint),
       JOBS_TABLE: outputs.JobsTableName,
       IDEMPOTENCY_TABLE: outputs.IdempotencyTableName,
       TAILGUARD_QUEUES: outputs.QueueTopology,
       SCHEDULER_QUEUE_URL: outputs.SchedulerQueueUrl,
+      STATS_TABLE: outputs.StatsTableName,
     },
   };
 }
 
 const OUTPUT_KEYS = [
   'ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName',
-  'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup',
+  'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup', 'StatsTableName', 'StragglerDetectorName',
 ] as const;
 
 function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEYS)[number], string> {

@@ -1,5 +1,6 @@
 import { ensureEmulator, type Emulator } from '../localstack/emulator.ts';
-import { localAwsEnv } from './aws-env.ts';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { localAwsEnv, localClientConfig } from './aws-env.ts';
 import { deployLocal, type DeployOptions, type LocalDeployment } from './deploy.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -13,6 +14,8 @@ export interface LocalStackOptions {
   outputsFile?: string;
   /** Flags every worker process of the pool gets. */
   workerArgs?: string[];
+  /** Extra deployment settings (docs/configuration.md). */
+  settings?: Record<string, string>;
   log: (line: string) => void;
 }
 
@@ -40,7 +43,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       outputsFile: options.outputsFile ?? `${options.stateDir}cdk-outputs.json`,
       cliOutput: options.cliOutput ?? { logFile: `${options.stateDir}cdk.log` },
       log: options.log,
+      settings: options.settings,
     });
+    // The detector's rule first fires within a minute; start a run now so detection starts with the stack.
+    await new LambdaClient(localClientConfig(emulator.endpoint)).send(
+      new InvokeCommand({ FunctionName: deployment.stragglerDetector, InvocationType: 'Event', Payload: Buffer.from('{}') }),
+    );
     options.log(`${deployment.stackName} deployed in ${((Date.now() - started) / 1000).toFixed(1)} s; API at ${deployment.apiUrl}`);
     const pool = new WorkerPool({ env: deployment.workerEnv, logDir: `${options.stateDir}workers`, args: options.workerArgs });
     return {

@@ -6,7 +6,7 @@ import { JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, 
 import { JobMessageSchema } from '../src/jobs/job-message.ts';
 import { type JobStore, StaleJobError } from '../src/jobs/job-store.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
-import type { JobMetricsRecorder } from './job-metrics.ts';
+import type { JobMetricsRecorder } from '../src/jobs/job-metrics-recorder.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
 /** Largest result a handler may return: it is stored in the job's DynamoDB item. */
@@ -29,6 +29,8 @@ export interface RunnerDeps {
   metrics: JobMetricsRecorder;
   /** Told of every finished attempt's run time (the latency statistics the detector reads). */
   onAttemptFinished?: (job: Job, runTimeMs: number, succeeded: boolean) => void;
+  /** Told when one of this worker's attempts lost a race to a backup: this host is straggling. */
+  onSuperseded?: () => void;
 }
 
 /** Takes one received message through claim, the handler, and the attempt's outcome. */
@@ -195,6 +197,7 @@ export class JobRunner {
   private async superseded(job: Job, attempt: Attempt, durationMs: number, logger: Logger): Promise<void> {
     await this.deps.store.closeAttempt(job, attempt.index, attempt.claimId, { finishedAt: new Date().toISOString(), outcome: 'superseded' });
     this.deps.metrics.wasted(job, durationMs);
+    this.deps.onSuperseded?.();
     logger.info('attempt superseded; its result is discarded', { durationMs });
   }
 

@@ -10,13 +10,21 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { CAPACITIES, type Capacity } from '../src/jobs/classes.ts';
 import { METRICS_NAMESPACE } from '../src/jobs/job-metrics.ts';
+import type { Job } from '../src/jobs/job.ts';
+import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/latency-stats.ts';
 import { runtime } from '../src/jobs/runtime-env.ts';
 import { queuesOfClass } from '../src/jobs/topology.ts';
-import { JobMetricsRecorder } from './job-metrics.ts';
+import { JobMetricsRecorder } from '../src/jobs/job-metrics-recorder.ts';
 import { JobRunner } from './job-runner.ts';
 import { QueuePoller } from './queue-poller.ts';
 import { registry } from './handlers.ts';
 import { Worker } from './worker.ts';
+
+const positiveNumber = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -31,9 +39,10 @@ const program = new Command()
   .addOption(new Option('--concurrency <n>', 'attempts run at once').argParser(positiveInt).env('WORKER_CONCURRENCY').default(4))
   .addOption(new Option('--worker-id <id>', 'id reported on attempts').env('WORKER_ID'))
   .addOption(new Option('--lease-seconds <n>', 'lease of a running attempt').argParser(positiveInt).env('WORKER_LEASE_SECONDS').default(30))
-  .addOption(new Option('--heartbeat-seconds <n>', 'lease renewal interval').argParser(positiveInt).env('WORKER_HEARTBEAT_SECONDS').default(10))
+  .addOption(new Option('--heartbeat-seconds <n>', 'lease renewal and progress interval (fractions allowed)').argParser(positiveNumber).env('WORKER_HEARTBEAT_SECONDS').default(10))
   .addOption(new Option('--poll-wait-seconds <n>', 'long-poll wait when idle (0-20)').argParser(Number).env('WORKER_POLL_WAIT_SECONDS').default(20))
   .addOption(new Option('--starvation-guard <n>', 'every n-th receive leads with a lower priority').argParser(positiveInt).env('WORKER_STARVATION_GUARD').default(4))
+  .addOption(new Option('--slowdown <factor>', 'inject slowness: built-in handlers take this many times longer (benchmarks)').argParser(Number).env('WORKER_SLOWDOWN').default(1))
   .addOption(new Option('--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM').argParser(Number).env('WORKER_SHUTDOWN_GRACE_SECONDS').default(25));
 
 program.parse();
@@ -46,6 +55,7 @@ const opts = program.opts<{
   pollWaitSeconds: number;
   starvationGuard: number;
   shutdownGraceSeconds: number;
+  slowdown: number;
 }>();
 
 const workerId = opts.workerId ?? `${opts.capacity}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -58,18 +68,30 @@ const poller = new QueuePoller(runtime.sqs(), queuesOfClass(runtime.topology(), 
   starvationGuardEvery: opts.starvationGuard,
 });
 const metrics = new JobMetricsRecorder(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' }));
-const runner = new JobRunner({ store, poller, dispatcher, registry, logger, metrics }, {
+const latency = new LatencyStatsRecorder(runtime.stats());
+const flushLatency = () => latency.flush().catch((error: Error) => logger.warn('latency statistics flush failed', { error }));
+setInterval(flushLatency, opts.heartbeatSeconds * 1000).unref();
+const onAttemptFinished = (job: Job, runTimeMs: number, succeeded: boolean) => {
+  if (!succeeded) return;
+  worker?.recoverIntake();
+  latency.record(typeKey(job.type, job.capacity), runTimeMs);
+  latency.record(workerKey(job.type, job.capacity, workerId), runTimeMs);
+};
+let worker: Worker | undefined;
+const runner = new JobRunner({ store, poller, dispatcher, registry, logger, metrics, onAttemptFinished, onSuperseded: () => worker?.slowDownIntake() }, {
   workerId,
   leaseSeconds: opts.leaseSeconds,
   heartbeatSeconds: opts.heartbeatSeconds,
+  slowdown: opts.slowdown,
 });
-const worker = new Worker(poller, runner, logger, { concurrency: opts.concurrency, shutdownGraceSeconds: opts.shutdownGraceSeconds });
+worker = new Worker(poller, runner, logger, { concurrency: opts.concurrency, shutdownGraceSeconds: opts.shutdownGraceSeconds });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info('signal received', { signal });
-    void worker.stop();
+    void worker?.stop();
   });
 }
-logger.info('worker started', { concurrency: opts.concurrency, handlers: registry.types });
+logger.info('worker started', { concurrency: opts.concurrency, handlers: registry.types, slowdown: opts.slowdown });
 await worker.start();
+await flushLatency();

@@ -21,6 +21,8 @@ export class Worker {
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
+  /** Share of `concurrency` this worker takes on: lowered while its attempts lose races. */
+  private intakeShare = 1;
 
   constructor(
     private readonly poller: QueuePoller,
@@ -43,10 +45,28 @@ export class Worker {
     clearTimeout(grace);
   }
 
+  /**
+   * One of this worker's attempts was overtaken by a backup elsewhere: this host is slow now
+   * (noisy neighbour, thermal throttling, a bad disk). Halve its intake, down to one slot, so it
+   * straggles on fewer jobs; successes win the slots back gradually.
+   */
+  slowDownIntake(): void {
+    this.intakeShare = Math.max(1 / this.options.concurrency, this.intakeShare / 2);
+    this.logger.info('intake reduced: this worker lost a race to a backup', { slots: this.slots });
+  }
+
+  recoverIntake(): void {
+    this.intakeShare = Math.min(1, this.intakeShare + 1 / (4 * this.options.concurrency));
+  }
+
+  private get slots(): number {
+    return Math.max(1, Math.floor(this.options.concurrency * this.intakeShare));
+  }
+
   private async receiveLoop(): Promise<void> {
     let errorBackoffMs = 100;
     while (!this.stopping) {
-      const free = this.options.concurrency - this.inFlight.size;
+      const free = this.slots - this.inFlight.size;
       if (free <= 0) {
         await Promise.race(this.inFlight);
         continue;

@@ -114,10 +114,14 @@ async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now
 /** Records success; `effects` (the handler's writes) commit in the same transaction or not at all. */
 export async function succeed(store: JobStore, job: Job, attempt: Attempt, result: unknown, effects: TransactWriteItem[] = []): Promise<Job> {
   const now = new Date().toISOString();
+  // Twins this attempt knows of lose the race now; one it does not know of closes its own record.
+  const superseded = openAttempts(job)
+    .filter((index) => index !== attempt.index)
+    .map((index) => ({ index, fields: { finishedAt: now, outcome: 'superseded' as const } }));
   return store.transition(job, 'SUCCEEDED', {
     holder: attempt.claimId,
     set: { result: result === undefined ? undefined : JSON.stringify(result), finishedAt: now },
-    attemptUpdates: [{ index: attempt.index, fields: { finishedAt: now, outcome: 'succeeded', won: true } }],
+    attemptUpdates: [{ index: attempt.index, fields: { finishedAt: now, outcome: 'succeeded', won: true } }, ...superseded],
     remove: ['leases', 'speculation', 'error', 'cancelRequested'],
     alsoWrite: effects,
   });

@@ -20,6 +20,12 @@ export class JobDispatcher {
     private readonly schedulerQueueUrl: string,
   ) {}
 
+  /** Sends the message that asks a worker (not the straggler's) to race a backup attempt. */
+  async dispatchBackup(job: Pick<Job, 'id' | 'capacity' | 'priority'>): Promise<void> {
+    const queue = queueAddress(this.topology, queueKey(job.capacity, job.priority));
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: encodeJobMessage(job.id, true) }));
+  }
+
   async dispatch(job: Pick<Job, 'id' | 'capacity' | 'priority' | 'attempts'>, notBefore = Date.now()): Promise<void> {
     const delaySeconds = Math.max(0, Math.ceil((notBefore - Date.now()) / 1000));
     if (delaySeconds <= MAX_SQS_DELAY_SECONDS) {

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { AttemptRecord, Job } from './job.ts';
+import type { AttemptRecord, Job, Speculation } from './job.ts';
 import { assertTransition, type JobStatus } from './lifecycle.ts';
 
 /** What a caller may change alongside a status change. */
@@ -269,6 +269,41 @@ export class JobStore {
       }),
     );
     return { jobs: Items as Job[], nextKey: LastEvaluatedKey };
+  }
+
+  /** Every job in one `status#capacity#priority` partition (the detector's view of RUNNING jobs). */
+  async allByStatus(key: string): Promise<Job[]> {
+    const jobs: Job[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.tables.jobs, IndexName: BY_STATUS_INDEX, KeyConditionExpression: 'statusKey = :key', ExpressionAttributeValues: { ':key': key } },
+    );
+    for await (const page of pages) jobs.push(...((page.Items ?? []) as Job[]));
+    return jobs;
+  }
+
+  /**
+   * Asks for a speculative backup of a running job: at most one per running period, unless an
+   * earlier request was never picked up by a worker before `staleBefore`.
+   */
+  async requestSpeculation(job: Job, speculation: Speculation, staleBefore: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.jobs,
+          Key: { id: job.id },
+          UpdateExpression: 'SET speculation = :speculation',
+          ConditionExpression:
+            '#status = :running AND attribute_exists(leases.#against) AND (attribute_not_exists(speculation) OR (speculation.requestedAt < :stale AND attribute_not_exists(speculation.claimedBy)))',
+          ExpressionAttributeNames: { '#status': 'status', '#against': speculation.against },
+          ExpressionAttributeValues: { ':speculation': speculation, ':running': 'RUNNING', ':stale': staleBefore },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** Number of jobs in one `status#capacity#priority` partition. */

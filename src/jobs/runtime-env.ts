@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createDocumentClient, createSqsClient } from '../aws/clients.ts';
 import { JobDispatcher } from './job-dispatcher.ts';
 import { JobStore } from './job-store.ts';
+import { LatencyStatsStore } from './latency-stats.ts';
 import { type QueueTopology, queueTopologyFromEnv, requireEnv } from './topology.ts';
 
 /**
@@ -11,10 +12,12 @@ import { type QueueTopology, queueTopologyFromEnv, requireEnv } from './topology
  * function only needs the settings of what it touches.
  */
 const sqs = lazy<SQSClient>(createSqsClient);
+const documentClient = lazy(createDocumentClient);
 const topology = lazy<QueueTopology>(queueTopologyFromEnv);
 
 export const runtime = {
-  store: lazy(() => new JobStore(createDocumentClient(), { jobs: requireEnv('JOBS_TABLE'), idempotency: requireEnv('IDEMPOTENCY_TABLE') })),
+  store: lazy(() => new JobStore(documentClient(), { jobs: requireEnv('JOBS_TABLE'), idempotency: requireEnv('IDEMPOTENCY_TABLE') })),
+  stats: lazy(() => new LatencyStatsStore(documentClient(), requireEnv('STATS_TABLE'))),
   sqs,
   topology,
   dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), requireEnv('SCHEDULER_QUEUE_URL'))),

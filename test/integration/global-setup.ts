@@ -12,7 +12,7 @@ declare module 'vitest' {
 /**
  * Brings up what the integration suite runs against: the emulator (started here when none runs),
  * the core stack deployed by the CDK CLI under its own name (so a running `npm start` is left
- * alone), and local worker processes: 2 cpu-class and 1 gpu-class.
+ * alone), and local worker processes: 2 cpu-class, 1 gpu-class, and 1 slow cpu-class worker.
  */
 export default async function setup(project: TestProject) {
   const stack = await startLocalStack({
@@ -20,9 +20,13 @@ export default async function setup(project: TestProject) {
     stateDir: fileURLToPath(new URL('../../.tailguard/test/', import.meta.url)),
     // Short lease and heartbeat so lost workers and cancellations show within seconds.
     workerArgs: ['--poll-wait-seconds', '1', '--concurrency', '8', '--lease-seconds', '6', '--heartbeat-seconds', '1'],
+    // A fast detector that trusts a type's median after 5 runs, so speculation shows within a test.
+    settings: { detectorIntervalSeconds: '0.5', stragglerMinSamples: '5', stragglerMinElapsedMs: '500' },
     log: (line) => console.error(`[setup] ${line}`),
   });
   for (const capacity of ['cpu', 'cpu', 'gpu'] as const) stack.pool.start(capacity);
+  // A slow host: its built-in handlers take 8× longer. Its attempts are what the detector must catch.
+  stack.pool.start('cpu', ['--slowdown', '8', '--worker-id', 'local-cpu-slow']);
   project.provide('deployment', stack.deployment);
   return () => stack.close();
 }

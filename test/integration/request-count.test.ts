@@ -12,7 +12,7 @@ import { JobStore } from '../../src/jobs/job-store.ts';
 import { submitJob } from '../../src/jobs/submit-job.ts';
 import type { QueueTopology } from '../../src/jobs/topology.ts';
 import { builtinHandlers } from '../../workers/builtin-handlers.ts';
-import { JobMetricsRecorder } from '../../workers/job-metrics.ts';
+import { JobMetricsRecorder } from '../../src/jobs/job-metrics-recorder.ts';
 import { JobRunner } from '../../workers/job-runner.ts';
 import { QueuePoller } from '../../workers/queue-poller.ts';
 import { testStack } from '../helpers/stack.ts';

@@ -1,9 +1,9 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Job } from '../src/jobs/job.ts';
-import { JobMetric } from '../src/jobs/job-metrics.ts';
+import type { Job } from './job.ts';
+import { JobMetric } from './job-metrics.ts';
 
 /**
- * Emits the worker's job metrics as CloudWatch EMF lines on stdout (ECS ships them to CloudWatch
+ * Emits job metrics (from workers and the straggler detector) as CloudWatch EMF lines on stdout (ECS ships them to CloudWatch
  * Logs, which extracts the metrics), one document per event with `Capacity` and `Priority`.
  */
 export class JobMetricsRecorder {
@@ -24,6 +24,14 @@ export class JobMetricsRecorder {
       m.addMetric(JobMetric.runTime, MetricUnit.Milliseconds, runTimeMs);
       if (counter) m.addMetric(counter, MetricUnit.Count, 1);
       if (speculative && job.status === 'SUCCEEDED') m.addMetric(JobMetric.speculativeWins, MetricUnit.Count, 1);
+    });
+  }
+
+  /** The detector launched a backup for a straggling attempt that had run this long. */
+  speculationLaunched(job: Pick<Job, 'capacity' | 'priority'>, detectedAfterMs: number): void {
+    this.emit(job, (m) => {
+      m.addMetric(JobMetric.speculativeLaunches, MetricUnit.Count, 1);
+      m.addMetric(JobMetric.stragglerDetectedAfter, MetricUnit.Milliseconds, detectedAfterMs);
     });
   }
 

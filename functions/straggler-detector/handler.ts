@@ -1,0 +1,53 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CAPACITIES } from '../../src/jobs/classes.ts';
+import { JobMetricsRecorder } from '../../src/jobs/job-metrics-recorder.ts';
+import { METRICS_NAMESPACE } from '../../src/jobs/job-metrics.ts';
+import { runtime } from '../../src/jobs/runtime-env.ts';
+import { DEFAULT_DETECTOR_SETTINGS, detectStragglers, type DetectorSettings } from '../../src/jobs/straggler-detector.ts';
+
+const logger = new Logger({ serviceName: 'tailguard' });
+const metrics = new JobMetricsRecorder(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-detector' }));
+const numberFromEnv = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const settings: DetectorSettings = {
+  budgetFraction: numberFromEnv('SPECULATION_BUDGET', DEFAULT_DETECTOR_SETTINGS.budgetFraction),
+  slowFactor: numberFromEnv('STRAGGLER_SLOW_FACTOR', DEFAULT_DETECTOR_SETTINGS.slowFactor),
+  minSamples: numberFromEnv('STRAGGLER_MIN_SAMPLES', DEFAULT_DETECTOR_SETTINGS.minSamples),
+  pendingTimeoutMs: DEFAULT_DETECTOR_SETTINGS.pendingTimeoutMs,
+  minElapsedMs: numberFromEnv('STRAGGLER_MIN_ELAPSED_MS', DEFAULT_DETECTOR_SETTINGS.minElapsedMs),
+};
+const intervalMs = numberFromEnv('DETECTOR_INTERVAL_MS', 5000);
+
+/**
+ * Straggler detector. EventBridge rules fire at most once a minute, so each invocation loops:
+ * a detection pass over every class each DETECTOR_INTERVAL_MS until its (80 s) time is nearly
+ * up; the next minute's invocation starts before this one ends, so there is no gap. Detection latency is bounded by the interval plus a
+ * heartbeat, not by the rule's minute.
+ */
+export const handler = middy(async (_event: unknown, context: Context) => {
+  const stopAt = Date.now() + context.getRemainingTimeInMillis() - intervalMs - 5000;
+  let passes = 0;
+  do {
+    for (const capacity of CAPACITIES) {
+      const report = await detectStragglers({ store: runtime.store(), stats: runtime.stats(), dispatcher: runtime.dispatcher() }, capacity, settings);
+      for (const launched of report.launched) {
+        metrics.speculationLaunched(launched.job, launched.elapsedMs);
+        logger.info('backup launched for a straggler', {
+          jobId: launched.job.id,
+          capacity,
+          straggler: launched.lease.workerId,
+          elapsedMs: launched.elapsedMs,
+          estimatedTotalMs: Math.round(launched.estimatedTotalMs),
+        });
+      }
+      if (report.handedToLeaseLogic.length > 0) logger.info('jobs with stopped heartbeats re-queued for takeover', { capacity, jobs: report.handedToLeaseLogic });
+    }
+    passes++;
+    await sleep(intervalMs);
+  } while (Date.now() < stopAt);
+  return { passes };
+}).use(injectLambdaContext(logger));

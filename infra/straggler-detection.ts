@@ -1,0 +1,52 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import type { TailguardConfig } from './config.ts';
+import type { JobQueues } from './queues.ts';
+import type { RetryScheduler } from './retry-scheduler.ts';
+import type { JobStoreTables } from './store.ts';
+import { TailguardFunction } from './tailguard-function.ts';
+
+/**
+ * The straggler detector: a Lambda started every minute by an EventBridge rule that loops for
+ * most of its 80 s timeout (a pass every `detectorIntervalSeconds`), reads running attempts' heartbeats and the
+ * run-time histograms, and launches speculative backups within the budget.
+ */
+export class StragglerDetection extends Construct {
+  readonly function: TailguardFunction;
+
+  constructor(scope: Construct, id: string, props: { queues: JobQueues; store: JobStoreTables; scheduler: RetryScheduler; config: TailguardConfig }) {
+    super(scope, id);
+    const { queues, store, scheduler, config } = props;
+    this.function = new TailguardFunction(this, 'Function', {
+      handlerDir: 'straggler-detector',
+      description: 'Flags straggling attempts from heartbeats and races speculative backups against them',
+      // Runs overlap by ~20 s: a rule fires within its minute, not on the second, so one ending
+      // before the next starts would leave gaps; two passes at once are safe (conditional writes).
+      timeout: Duration.seconds(80),
+      memorySize: 256,
+      environment: {
+        JOBS_TABLE: store.jobs.tableName,
+        IDEMPOTENCY_TABLE: store.idempotency.tableName,
+        STATS_TABLE: store.stats.tableName,
+        TAILGUARD_QUEUES: Stack.of(this).toJsonString(queues.topology()),
+        SCHEDULER_QUEUE_URL: scheduler.requests.queueUrl,
+        DETECTOR_INTERVAL_MS: String(Math.round(config.detectorIntervalSeconds * 1000)),
+        SPECULATION_BUDGET: String(config.speculationBudget),
+        STRAGGLER_SLOW_FACTOR: String(config.stragglerSlowFactor),
+        STRAGGLER_MIN_SAMPLES: String(config.stragglerMinSamples),
+        STRAGGLER_MIN_ELAPSED_MS: String(config.stragglerMinElapsedMs),
+      },
+    });
+    store.grantJobs(this.function, 'read', 'write', 'listByStatus');
+    store.grantStats(this.function, 'read');
+    queues.grantSend(this.function);
+    scheduler.requests.grantSendMessages(this.function);
+    new Rule(this, 'EveryMinute', {
+      description: 'Starts the straggler detector; each run loops for the minute',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+  }
+}

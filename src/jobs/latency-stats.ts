@@ -1,0 +1,83 @@
+import { GetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Run-time distributions per job type and capacity class (and per worker), kept in DynamoDB as
+ * log-scale histograms: bucket k counts run times in [2^(k/4), 2^((k+1)/4)) ms, a resolution of
+ * about 19 %. Workers add to them in batches (one update per key per flush, not per job), and the
+ * straggler detector reads them to know what "normal" is.
+ */
+export const BUCKETS_PER_OCTAVE = 4;
+
+export const bucketOf = (ms: number): number => Math.floor(Math.log2(Math.max(1, ms)) * BUCKETS_PER_OCTAVE);
+const bucketLow = (bucket: number): number => 2 ** (bucket / BUCKETS_PER_OCTAVE);
+
+export const typeKey = (type: string, capacity: string): string => `${type}#${capacity}`;
+export const workerKey = (type: string, capacity: string, workerId: string): string => `${type}#${capacity}#${workerId}`;
+
+export interface Histogram {
+  count: number;
+  buckets: Map<number, number>;
+}
+
+/** The run time (ms) below which `fraction` of the recorded attempts finished. */
+export function percentile(histogram: Histogram, fraction: number): number | undefined {
+  if (histogram.count === 0) return undefined;
+  const target = fraction * histogram.count;
+  let seen = 0;
+  for (const bucket of [...histogram.buckets.keys()].sort((a, b) => a - b)) {
+    seen += histogram.buckets.get(bucket)!;
+    if (seen >= target) return bucketLow(bucket + 1);
+  }
+  return undefined;
+}
+
+export class LatencyStatsStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Adds a batch of observations to one key's histogram in a single update. */
+  async add(key: string, histogram: Histogram): Promise<void> {
+    const names: Record<string, string> = { '#n': 'n' };
+    const values: Record<string, unknown> = { ':n': histogram.count };
+    const adds = ['#n :n'];
+    for (const [bucket, count] of histogram.buckets) {
+      names[`#b${bucket}`] = `b${bucket}`;
+      values[`:b${bucket}`] = count;
+      adds.push(`#b${bucket} :b${bucket}`);
+    }
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { key }, UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+  }
+
+  async get(key: string): Promise<Histogram> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { key } }));
+    const buckets = new Map<number, number>();
+    for (const [attribute, value] of Object.entries(Item ?? {})) {
+      const match = /^b(-?\d+)$/.exec(attribute);
+      if (match) buckets.set(Number(match[1]), Number(value));
+    }
+    return { count: Number(Item?.n ?? 0), buckets };
+  }
+}
+
+/** Collects a worker's run times in memory and writes them out in batches. */
+export class LatencyStatsRecorder {
+  private pending = new Map<string, Histogram>();
+
+  constructor(private readonly store: LatencyStatsStore) {}
+
+  record(key: string, ms: number): void {
+    const histogram = this.pending.get(key) ?? { count: 0, buckets: new Map<number, number>() };
+    const bucket = bucketOf(ms);
+    histogram.count++;
+    histogram.buckets.set(bucket, (histogram.buckets.get(bucket) ?? 0) + 1);
+    this.pending.set(key, histogram);
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    await Promise.all([...batch].map(([key, histogram]) => this.store.add(key, histogram)));
+  }
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { Job, Lease } from './job.ts';
+import { DEFAULT_DETECTOR_SETTINGS, estimatedTotalMs, findStragglers } from './straggler-detector.ts';
+
+const now = 1_000_000;
+const lease = (startedAgoMs: number, progress?: number, workerId = 'w1'): Lease => ({
+  workerId,
+  attempt: 1,
+  startedAt: now - startedAgoMs,
+  expiresAt: now + 10_000,
+  ...(progress === undefined ? {} : { progress }),
+});
+const job = (id: string, leases: Record<string, Lease>, extra: Partial<Job> = {}) =>
+  ({ id, type: 'sleep', capacity: 'cpu', priority: 'default', status: 'RUNNING', leases, attemptLog: [], ...extra }) as unknown as Job;
+const medians = new Map([['sleep#cpu', 1000]]);
+const settings = { ...DEFAULT_DETECTOR_SETTINGS, minElapsedMs: 300 };
+
+describe('straggler detection', () => {
+  it('extrapolates progress (LATE) and falls back to elapsed time without it', () => {
+    expect(estimatedTotalMs(lease(500, 0.1), now)).toBe(5000);
+    expect(estimatedTotalMs(lease(500), now)).toBe(500);
+  });
+
+  it('flags an attempt whose progress rate says it will take more than twice the median, early', () => {
+    // Prepare: 400 ms in, 10 % done → 4 s expected, against a 1 s median.
+    const stragglers = findStragglers([job('slow', { c1: lease(400, 0.1) }), job('fine', { c2: lease(400, 0.5) })], medians, settings, now);
+    // Assess
+    expect(stragglers.map((s) => s.job.id)).toEqual(['slow']);
+    expect(stragglers[0]?.estimatedTotalMs).toBe(4000);
+  });
+
+  it('flags an attempt without progress once it has run past twice the median', () => {
+    const found = findStragglers([job('a', { c1: lease(2500) }), job('b', { c2: lease(1500) })], medians, settings, now);
+    expect(found.map((s) => s.job.id)).toEqual(['a']);
+  });
+
+  it('backs up first the attempt expected to finish last', () => {
+    const found = findStragglers([job('a', { c1: lease(500, 0.2) }), job('b', { c2: lease(500, 0.05) })], medians, settings, now);
+    expect(found.map((s) => s.job.id)).toEqual(['b', 'a']);
+  });
+
+  it('never flags an attempt younger than the minimum elapsed time', () => {
+    expect(findStragglers([job('young', { c1: lease(200, 0.01) })], medians, settings, now)).toEqual([]);
+  });
+
+  it('leaves alone jobs that opted out, already have a backup, run two attempts, or have an unknown type', () => {
+    const slow = lease(5000, 0.1);
+    const jobs = [
+      job('opted-out', { c1: slow }, { speculate: false }),
+      job('backed-up', { c1: slow }, { speculation: { requestedAt: now, against: 'c1', avoidWorker: 'w1' } }),
+      job('twins', { c1: slow, c2: lease(100, 0.5, 'w2') }),
+      job('unknown', { c1: slow }, { type: 'other' }),
+    ];
+    expect(findStragglers(jobs, medians, settings, now)).toEqual([]);
+  });
+});

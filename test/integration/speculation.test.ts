@@ -1,0 +1,108 @@
+import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobView } from '../../src/api/job-view.ts';
+import { mapLimit } from '../../bench/lib/map-limit.ts';
+import { scanAll } from '../helpers/job-table.ts';
+import { testStack } from '../helpers/stack.ts';
+
+const { client, dynamodb, waitForJob } = testStack();
+const effectsTable = `tailguard-speculation-effects-${Date.now()}`;
+const SLOW = 'local-cpu-slow';
+
+/** Submits `count` sleep jobs and waits for all of them. */
+async function runSleeps(count: number, extra: object = {}): Promise<JobView[]> {
+  const submitted = await mapLimit(Array.from({ length: count }), 8, () =>
+    client.submit({ type: 'sleep', payload: { ms: 1200, effectsTable }, priority: 'low', ...extra }),
+  );
+  // Finished, and every attempt's record closed (a losing attempt closes its own within a heartbeat).
+  return mapLimit(submitted, 8, (s) =>
+    waitForJob(s.body.id, (job) => job.finishedAt !== null && job.attemptHistory.every((a) => a.outcome !== null), 'finished, records closed', 60_000),
+  );
+}
+
+describe('speculative re-launch of stragglers', () => {
+  let jobs: JobView[];
+
+  beforeAll(async () => {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: effectsTable,
+        KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'jobId', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: effectsTable });
+    // Teach the detector what normal is for sleep jobs on cpu (it trusts 5 runs in this suite).
+    await runSleeps(6);
+    // Act: a burst the slow worker (8× slower) takes its share of.
+    jobs = await runSleeps(30);
+  }, 180_000);
+
+  afterAll(async () => {
+    await dynamodb.send(new DeleteTableCommand({ TableName: effectsTable }));
+  });
+
+  it('races exactly one backup against a straggling attempt, on another worker, and the backup wins', async () => {
+    // Prepare: one job at a time until one lands on the slow worker.
+    let job: JobView | undefined;
+    for (let tries = 0; tries < 20 && !job; tries++) {
+      const [ran] = await runSleeps(1);
+      if (ran!.attemptHistory[0]!.workerId === SLOW) job = ran;
+    }
+    // Assess
+    expect(job).toBeDefined();
+    expect(job!.status).toBe('SUCCEEDED');
+    const [original, backup, ...more] = job!.attemptHistory;
+    expect(more).toEqual([]);
+    expect(backup).toMatchObject({ speculative: true, won: true, outcome: 'succeeded' });
+    expect(backup!.workerId).not.toBe(SLOW);
+    expect(original).toMatchObject({ speculative: false, won: false, outcome: 'superseded' });
+    // The backup finished well before the straggler would have (8 × 1.2 s).
+    expect(Date.parse(job!.finishedAt!) - Date.parse(job!.startedAt!)).toBeLessThan(6000);
+  }, 120_000);
+
+  it('in a burst, races at most one backup per straggler and finishes every job', () => {
+    const straggled = jobs.filter((job) => job.attemptHistory[0]?.workerId === SLOW);
+    expect(straggled.length).toBeGreaterThan(0);
+    for (const job of straggled) {
+      expect(job.status).toBe('SUCCEEDED');
+      expect(job.attemptHistory.filter((a) => a.speculative).length).toBeLessThanOrEqual(1);
+      expect(job.attemptHistory.filter((a) => a.won)).toHaveLength(1);
+    }
+    expect(straggled.some((job) => job.attemptHistory.some((a) => a.speculative && a.won))).toBe(true);
+  });
+
+  it('never backs up an attempt that runs at normal speed', () => {
+    const fast = jobs.filter((job) => job.attemptHistory[0]?.workerId !== SLOW);
+    for (const job of fast) expect(job.attemptHistory.map((a) => a.speculative)).toEqual([false]);
+  });
+
+  it('commits each job\'s side effect exactly once, whichever attempt won', async () => {
+    const effects = await scanAll<{ jobId: string; commits: number }>(dynamodb, effectsTable);
+    const ids = new Set(jobs.map((job) => job.id));
+    const ours = effects.filter((e) => ids.has(e.jobId));
+    expect(ours).toHaveLength(jobs.length);
+    expect(ours.every((e) => e.commits === 1)).toBe(true);
+  });
+
+  it('keeps backups within the budget: at most max(1, 10 %) of running attempts at any moment', () => {
+    const attempts = jobs.flatMap((job) => job.attemptHistory.map((a) => ({ ...a, start: Date.parse(a.startedAt), end: Date.parse(a.finishedAt!) })));
+    for (const backup of attempts.filter((a) => a.speculative)) {
+      const running = attempts.filter((a) => a.start <= backup.start && a.end > backup.start);
+      const backups = running.filter((a) => a.speculative).length;
+      // Budget computed on the attempts running at the pass that launched it; +1 allows for that pass's view.
+      expect(backups).toBeLessThanOrEqual(Math.max(1, Math.floor(running.length * 0.1)) + 1);
+    }
+  });
+
+  it('honours speculation: false — a job that must not run twice is never raced', async () => {
+    const optedOut = await runSleeps(12, { speculation: false });
+    const onSlow = optedOut.filter((job) => job.attemptHistory[0]?.workerId === SLOW);
+    for (const job of optedOut) {
+      expect(job.speculation).toBe(false);
+      expect(job.attemptHistory.some((a) => a.speculative)).toBe(false);
+    }
+    expect(onSlow.every((job) => job.status === 'SUCCEEDED')).toBe(true);
+  }, 120_000);
+});
