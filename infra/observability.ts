@@ -128,20 +128,6 @@ export class Observability extends Construct {
 
   /** Fires when a class has jobs waiting but no worker task running (a broken image, no capacity). */
   private noWorkersAlarm(capacity: Capacity, workers: WorkerServices): void {
-    const service = capacity === 'cpu' ? workers.cpuService : workers.gpuService;
-    const waiting = Object.fromEntries(
-      PRIORITIES.map((priority, i) => [
-        `v${i}`,
-        new Metric({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensionsMap: { QueueName: this.queueName(capacity, priority) }, statistic: 'Sum', period: Duration.minutes(1) }),
-      ]),
-    );
-    const running = new Metric({
-      namespace: 'ECS/ContainerInsights',
-      metricName: 'RunningTaskCount',
-      dimensionsMap: { ClusterName: workers.cluster.clusterName, ServiceName: service.serviceName },
-      statistic: 'Average',
-      period: Duration.minutes(1),
-    });
     this.facade.monitorCustom({
       humanReadableName: `${capacity} workers vs waiting jobs`,
       alarmFriendlyName: `${capacity}-no-workers`,
@@ -152,7 +138,7 @@ export class Observability extends Construct {
             {
               metric: new MathExpression({
                 expression: `IF(FILL(running, 0) < 1 AND (v0 + v1 + v2 + v3) > 0, 1, 0)`,
-                usingMetrics: { ...waiting, running },
+                usingMetrics: { ...this.core.queues.visibleMessages(capacity, 'v'), running: workers.runningTasks(capacity) },
                 label: 'work waiting, no worker',
                 period: Duration.minutes(1),
               }),
@@ -171,9 +157,5 @@ export class Observability extends Construct {
         },
       ],
     });
-  }
-
-  private queueName(capacity: Capacity, priority: (typeof PRIORITIES)[number]): string {
-    return this.core.queues.byKey[queueKey(capacity, priority)].queue.queueName;
   }
 }

@@ -2,7 +2,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ALL_QUEUE_KEYS, type QueueKey } from '../src/jobs/classes.ts';
+import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, type QueueKey, queueKey } from '../src/jobs/classes.ts';
 
 /**
  * Receives of one message before SQS moves it to the DLQ. Above the largest `maxAttempts` (25):
@@ -49,6 +50,16 @@ export class JobQueues extends Construct {
 
   get all(): JobQueuePair[] {
     return Object.values(this.byKey);
+  }
+
+  /** Visible messages of a class's queues per minute, keyed `<prefix><i>` by priority (highest first), for metric math. */
+  visibleMessages(capacity: Capacity, prefix: string): Record<string, Metric> {
+    return Object.fromEntries(
+      PRIORITIES.map((priority, i) => [
+        `${prefix}${i}`,
+        this.byKey[queueKey(capacity, priority)].queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Sum', period: Duration.minutes(1) }),
+      ]),
+    );
   }
 
   /** Lets `grantee` send job messages to every work queue. */

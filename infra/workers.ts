@@ -139,6 +139,18 @@ export class WorkerServices extends Construct {
     }
   }
 
+  /** Container Insights' running-task count of a class's service, per minute. */
+  runningTasks(capacity: Capacity): Metric {
+    const service = capacity === 'cpu' ? this.cpuService : this.gpuService;
+    return new Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: this.cluster.clusterName, ServiceName: service.serviceName },
+      statistic: 'Average',
+      period: Duration.minutes(1),
+    });
+  }
+
   private container(capacity: Capacity, image: ContainerImage, concurrency: number, core: TailguardCoreStack): ContainerDefinitionOptions {
     const logGroup = new LogGroup(this, `${capacity}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     return {
@@ -235,24 +247,9 @@ export class WorkerServices extends Construct {
       },
     });
 
-    const running = new Metric({
-      namespace: 'ECS/ContainerInsights',
-      metricName: 'RunningTaskCount',
-      dimensionsMap: { ClusterName: this.cluster.clusterName, ServiceName: service.serviceName },
-      statistic: 'Average',
-      period: Duration.minutes(1),
-    });
     const waitingWithNoTask = new MathExpression({
       expression: `IF(FILL(running, 0) < 1, ${queueNames.map((_, i) => `visible${i}`).join(' + ')}, 0)`,
-      usingMetrics: {
-        running,
-        ...Object.fromEntries(
-          PRIORITIES.map((priority, i) => [
-            `visible${i}`,
-            core.queues.byKey[queueKey(capacity, priority)].queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Sum', period: Duration.minutes(1) }),
-          ]),
-        ),
-      },
+      usingMetrics: { running: this.runningTasks(capacity), ...core.queues.visibleMessages(capacity, 'visible') },
       period: Duration.minutes(1),
       label: `${capacity} jobs waiting with no task running`,
     });

@@ -164,13 +164,7 @@ export class JobStore {
     });
     // Attempt records are updated in place by index (the log only grows), so two attempts
     // settling around the same time never overwrite each other's records.
-    attemptUpdates.forEach(({ index, fields }, u) =>
-      definedEntries(fields).forEach(([field, value], f) => {
-        names[`#a${u}f${f}`] = field;
-        values[`:a${u}f${f}`] = value;
-        assignments.push(`#log[${index}].#a${u}f${f} = :a${u}f${f}`);
-      }),
-    );
+    attemptUpdates.forEach(({ index, fields }, u) => assignments.push(...recordAssignments(index, fields, `a${u}`, names, values)));
     assignments.push('#version = #version + :one');
     const removals = remove.map((attribute, i) => {
       names[`#r${i}`] = attribute;
@@ -211,11 +205,7 @@ export class JobStore {
   async dropAttempt(job: Job, holder: string, index: number, fields: Partial<AttemptRecord>): Promise<void> {
     const names: Record<string, string> = { '#status': 'status', '#leases': 'leases', '#holder': holder, '#log': 'attemptLog' };
     const values: Record<string, unknown> = { ':running': 'RUNNING' };
-    const assignments = definedEntries(fields).map(([field, value], f) => {
-      names[`#f${f}`] = field;
-      values[`:f${f}`] = value;
-      return `#log[${index}].#f${f} = :f${f}`;
-    });
+    const assignments = recordAssignments(index, fields, 'f', names, values);
     try {
       await this.db.send(
         new UpdateCommand({
@@ -330,11 +320,7 @@ export class JobStore {
   async closeAttempt(job: Job, index: number, claimId: string, fields: Partial<AttemptRecord>): Promise<void> {
     const names: Record<string, string> = { '#log': 'attemptLog', '#claimId': 'claimId', '#outcome': 'outcome' };
     const values: Record<string, unknown> = { ':claimId': claimId };
-    const assignments = definedEntries(fields).map(([field, value], f) => {
-      names[`#f${f}`] = field;
-      values[`:f${f}`] = value;
-      return `#log[${index}].#f${f} = :f${f}`;
-    });
+    const assignments = recordAssignments(index, fields, 'f', names, values);
     try {
       await this.db.send(
         new UpdateCommand({
@@ -386,6 +372,16 @@ export class JobStore {
   }
 }
 
-function definedEntries(fields: object): [string, unknown][] {
-  return Object.entries(fields).filter(([, value]) => value !== undefined);
+/**
+ * `#log[index].#field = :value` assignments for an attempt record's defined fields, registering
+ * the names (`#log` is the caller's) and values under `prefix`.
+ */
+function recordAssignments(index: number, fields: Partial<AttemptRecord>, prefix: string, names: Record<string, string>, values: Record<string, unknown>): string[] {
+  return Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value], f) => {
+      names[`#${prefix}${f}`] = field;
+      values[`:${prefix}${f}`] = value;
+      return `#log[${index}].#${prefix}${f} = :${prefix}${f}`;
+    });
 }

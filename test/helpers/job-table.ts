@@ -1,4 +1,4 @@
-import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, paginateScan, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Job } from '../../src/jobs/job.ts';
 
@@ -14,4 +14,17 @@ export async function scanAll<T>(dynamodb: DynamoDBClient, table: string): Promi
 /** The stored jobs with the given ids. */
 export async function jobsWithIds(dynamodb: DynamoDBClient, table: string, ids: ReadonlySet<string>): Promise<Job[]> {
   return (await scanAll<Job>(dynamodb, table)).filter((job) => ids.has(job.id));
+}
+
+/** A table of `{jobId, commits}` rows the built-in handlers' `effectsTable` payload writes to. */
+export async function createEffectsTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'jobId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: name });
 }

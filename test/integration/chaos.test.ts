@@ -1,11 +1,11 @@
-import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
 import type { JobRequestInput } from '../../src/api/job-request.ts';
 import { isTerminal } from '../../src/jobs/lifecycle.ts';
 import { WorkerPool } from '../../local/worker-pool.ts';
-import { jobsWithIds, scanAll } from '../helpers/job-table.ts';
+import { createEffectsTable, jobsWithIds, scanAll } from '../helpers/job-table.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -27,15 +27,7 @@ describe('chaos: workers killed with SIGKILL while 2,000 jobs run', () => {
   let pool: WorkerPool;
 
   beforeAll(async () => {
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: effectsTable,
-        KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'jobId', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: effectsTable });
+    await createEffectsTable(dynamodb, effectsTable);
     pool = new WorkerPool({
       env: deployment.workerEnv,
       logDir: fileURLToPath(new URL('../../.tailguard/test/chaos-workers/', import.meta.url)),

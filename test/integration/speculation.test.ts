@@ -1,8 +1,8 @@
-import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../src/api/job-view.ts';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
-import { scanAll } from '../helpers/job-table.ts';
+import { createEffectsTable, scanAll } from '../helpers/job-table.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { client, dynamodb, waitForJob } = testStack();
@@ -24,15 +24,7 @@ describe('speculative re-launch of stragglers', () => {
   let jobs: JobView[];
 
   beforeAll(async () => {
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: effectsTable,
-        KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'jobId', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: effectsTable });
+    await createEffectsTable(dynamodb, effectsTable);
     // Teach the detector what normal is for sleep jobs on cpu (it trusts 5 runs in this suite).
     await runSleeps(6);
     // Act: a burst the slow worker (8× slower) takes its share of.
