@@ -47,6 +47,10 @@ export const TailguardConfigSchema = z.strictObject({
   stragglerMinElapsedMs: n(50, 3_600_000).default(1000),
   /** Seconds between detection passes inside each detector run. */
   detectorIntervalSeconds: z.coerce.number().min(0.2).max(30).default(5),
+  /** Seconds a backup may wait unclaimed before the detector adds a worker of its class. */
+  capacityWaitSeconds: z.coerce.number().min(1).max(600).default(5),
+  /** Local runtime only: the hook that starts a worker process (stands in for ECS). */
+  localCapacityHookUrl: z.url().optional(),
   /** Email subscribed to the alarm topic, if any. */
   alarmEmail: z.email().optional(),
 });
@@ -65,6 +69,9 @@ export function readConfig(node: Node): TailguardConfig {
   }
   return parsed.data;
 }
+
+/** SSM parameter where the compute stack publishes its worker services for the detector. */
+export const workerServicesParameter = (config: TailguardConfig): string => `/${config.prefix}/worker-services`;
 
 export function oldestMessageAlarmSeconds(config: TailguardConfig): Record<(typeof PRIORITIES)[number], number> {
   return {

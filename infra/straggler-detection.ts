@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
-import type { TailguardConfig } from './config.ts';
+import { type TailguardConfig, workerServicesParameter } from './config.ts';
 import type { JobQueues } from './queues.ts';
 import type { RetryScheduler } from './retry-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
@@ -37,6 +37,10 @@ export class StragglerDetection extends Construct {
         STRAGGLER_SLOW_FACTOR: String(config.stragglerSlowFactor),
         STRAGGLER_MIN_SAMPLES: String(config.stragglerMinSamples),
         STRAGGLER_MIN_ELAPSED_MS: String(config.stragglerMinElapsedMs),
+        CAPACITY_WAIT_MS: String(config.capacityWaitSeconds * 1000),
+        ...(config.localCapacityHookUrl
+          ? { CAPACITY_HOOK_URL: config.localCapacityHookUrl }
+          : { WORKER_SERVICES_PARAMETER: workerServicesParameter(config) }),
       },
     });
     store.grantJobs(this.function, 'read', 'write', 'listByStatus');

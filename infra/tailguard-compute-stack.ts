@@ -1,10 +1,12 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, type IVpc, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { TailguardConfig } from './config.ts';
+import { type TailguardConfig, workerServicesParameter } from './config.ts';
 import { Observability } from './observability.ts';
 import type { TailguardCoreStack } from './tailguard-core-stack.ts';
 import { WorkerServices } from './workers.ts';
@@ -53,6 +55,8 @@ export class TailguardComputeStack extends Stack {
     this.workers = new WorkerServices(this, 'Workers', { core, vpc: this.vpc, config, notifications: this.alarmTopic });
     this.observability = new Observability(this, 'Observability', { core, workers: this.workers, config, alarmTopic: this.alarmTopic });
 
+    this.publishWorkerServices(core, config);
+
     new CfnOutput(this, 'ClusterName', { value: this.workers.cluster.clusterName });
     new CfnOutput(this, 'CpuServiceName', { value: this.workers.cpuService.serviceName });
     new CfnOutput(this, 'GpuServiceName', { value: this.workers.gpuService.serviceName });
@@ -63,5 +67,29 @@ export class TailguardComputeStack extends Stack {
         value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${dashboard.dashboardName}`,
       });
     }
+  }
+
+  /**
+   * Lets the core stack's straggler detector add workers without a stack cycle: the services are
+   * published in SSM, and the detector's role gets its ECS permissions from this stack.
+   */
+  private publishWorkerServices(core: TailguardCoreStack, config: TailguardConfig): void {
+    const { cluster, cpuService, gpuService } = this.workers;
+    const parameter = new StringParameter(this, 'WorkerServices', {
+      parameterName: workerServicesParameter(config),
+      description: 'Tailguard worker services, for the straggler detector',
+      stringValue: Stack.of(this).toJsonString({
+        cluster: cluster.clusterName,
+        services: { cpu: cpuService.serviceName, gpu: gpuService.serviceName },
+        maxTasks: { cpu: config.cpuWorkerMaxTasks, gpu: config.gpuWorkerMaxTasks },
+      }),
+    });
+    new Policy(this, 'DetectorAddsWorkers', {
+      roles: [core.detection.function.role!],
+      statements: [
+        new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameter.parameterArn] }),
+        new PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: [cpuService.serviceArn, gpuService.serviceArn] }),
+      ],
+    });
   }
 }

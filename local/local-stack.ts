@@ -2,6 +2,7 @@ import { ensureEmulator, type Emulator } from '../localstack/emulator.ts';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { localAwsEnv, localClientConfig } from './aws-env.ts';
 import { deployLocal, type DeployOptions, type LocalDeployment } from './deploy.ts';
+import { CapacityHook } from './capacity-hook.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface LocalStackOptions {
@@ -23,6 +24,8 @@ export interface LocalStack {
   emulator: Emulator;
   deployment: LocalDeployment;
   pool: WorkerPool;
+  /** Starts workers when the straggler detector asks for capacity (ECS does this on AWS). */
+  capacityHook: CapacityHook;
   /** Stops the workers, then the emulator if this process started it. */
   close(): Promise<void>;
 }
@@ -35,7 +38,10 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const emulator = await ensureEmulator({ endpoint: options.endpoint, log: options.log });
   Object.assign(process.env, localAwsEnv(emulator.endpoint));
+  let pool: WorkerPool | undefined;
+  const capacityHook = new CapacityHook((capacity) => pool?.start(capacity));
   try {
+    const hookUrl = await capacityHook.listen();
     const started = Date.now();
     const deployment = await deployLocal({
       endpoint: emulator.endpoint,
@@ -43,24 +49,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       outputsFile: options.outputsFile ?? `${options.stateDir}cdk-outputs.json`,
       cliOutput: options.cliOutput ?? { logFile: `${options.stateDir}cdk.log` },
       log: options.log,
-      settings: options.settings,
+      settings: { localCapacityHookUrl: hookUrl, ...options.settings },
     });
     // The detector's rule first fires within a minute; start a run now so detection starts with the stack.
     await new LambdaClient(localClientConfig(emulator.endpoint)).send(
       new InvokeCommand({ FunctionName: deployment.stragglerDetector, InvocationType: 'Event', Payload: Buffer.from('{}') }),
     );
     options.log(`${deployment.stackName} deployed in ${((Date.now() - started) / 1000).toFixed(1)} s; API at ${deployment.apiUrl}`);
-    const pool = new WorkerPool({ env: deployment.workerEnv, logDir: `${options.stateDir}workers`, args: options.workerArgs });
+    const workers = new WorkerPool({ env: deployment.workerEnv, logDir: `${options.stateDir}workers`, args: options.workerArgs });
+    pool = workers;
     return {
       emulator,
       deployment,
-      pool,
+      pool: workers,
+      capacityHook,
       async close() {
-        await pool.stopAll();
+        capacityHook.close();
+        await workers.stopAll();
         await emulator.stop();
       },
     };
   } catch (error) {
+    capacityHook.close();
     await emulator.stop();
     throw error;
   }

@@ -4,6 +4,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { type CapacityProvisioner, EcsCapacity, LocalCapacityHook } from '../../src/jobs/capacity.ts';
 import { CAPACITIES } from '../../src/jobs/classes.ts';
 import { JobMetricsRecorder } from '../../src/jobs/job-metrics-recorder.ts';
 import { METRICS_NAMESPACE } from '../../src/jobs/job-metrics.ts';
@@ -19,7 +22,14 @@ const settings: DetectorSettings = {
   minSamples: numberFromEnv('STRAGGLER_MIN_SAMPLES', DEFAULT_DETECTOR_SETTINGS.minSamples),
   pendingTimeoutMs: DEFAULT_DETECTOR_SETTINGS.pendingTimeoutMs,
   minElapsedMs: numberFromEnv('STRAGGLER_MIN_ELAPSED_MS', DEFAULT_DETECTOR_SETTINGS.minElapsedMs),
+  capacityWaitMs: numberFromEnv('CAPACITY_WAIT_MS', DEFAULT_DETECTOR_SETTINGS.capacityWaitMs),
 };
+/** ECS on AWS (the compute stack publishes its services in SSM); the local runtime's hook locally. */
+const provisioner: CapacityProvisioner | undefined = process.env.CAPACITY_HOOK_URL
+  ? new LocalCapacityHook(process.env.CAPACITY_HOOK_URL)
+  : process.env.WORKER_SERVICES_PARAMETER
+    ? new EcsCapacity(new ECSClient({}), new SSMClient({}), process.env.WORKER_SERVICES_PARAMETER)
+    : undefined;
 const intervalMs = numberFromEnv('DETECTOR_INTERVAL_MS', 5000);
 
 /**
@@ -32,19 +42,20 @@ export const handler = middy(async (_event: unknown, context: Context) => {
   const stopAt = Date.now() + context.getRemainingTimeInMillis() - intervalMs - 5000;
   let passes = 0;
   do {
-    for (const capacity of CAPACITIES) {
-      const report = await detectStragglers({ store: runtime.store(), stats: runtime.stats(), dispatcher: runtime.dispatcher() }, capacity, settings);
+    for (const capacityClass of CAPACITIES) {
+      const report = await detectStragglers({ store: runtime.store(), stats: runtime.stats(), dispatcher: runtime.dispatcher(), capacity: provisioner }, capacityClass, settings);
       for (const launched of report.launched) {
         metrics.speculationLaunched(launched.job, launched.elapsedMs);
         logger.info('backup launched for a straggler', {
           jobId: launched.job.id,
-          capacity,
+          capacity: capacityClass,
           straggler: launched.lease.workerId,
           elapsedMs: launched.elapsedMs,
           estimatedTotalMs: Math.round(launched.estimatedTotalMs),
         });
       }
-      if (report.handedToLeaseLogic.length > 0) logger.info('jobs with stopped heartbeats re-queued for takeover', { capacity, jobs: report.handedToLeaseLogic });
+      if (report.handedToLeaseLogic.length > 0) logger.info('jobs with stopped heartbeats re-queued for takeover', { capacity: capacityClass, jobs: report.handedToLeaseLogic });
+      if (report.addedWorker) logger.info('a backup found no room: asked for another worker', { capacity: capacityClass, outcome: report.addedWorker });
     }
     passes++;
     await sleep(intervalMs);

@@ -296,6 +296,26 @@ export class JobStore {
     }
   }
 
+  /** Records that capacity was requested for a backup nobody took; true for the one caller that did it. */
+  async markCapacityRequested(job: Job, now: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.jobs,
+          Key: { id: job.id },
+          UpdateExpression: 'SET speculation.capacityRequestedAt = :now',
+          ConditionExpression: '#status = :running AND attribute_exists(speculation) AND attribute_not_exists(speculation.claimedBy) AND attribute_not_exists(speculation.capacityRequestedAt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':now': now, ':running': 'RUNNING' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Number of jobs in one `status#capacity#priority` partition. */
   async countByStatus(key: string): Promise<number> {
     let count = 0;

@@ -94,4 +94,6 @@ export interface Speculation {
   avoidWorker: string;
   /** Claim id of the backup once a worker took it. */
   claimedBy?: string;
+  /** Epoch ms the detector asked for another worker because no one took the backup. */
+  capacityRequestedAt?: number;
 }

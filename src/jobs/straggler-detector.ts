@@ -4,6 +4,7 @@ import type { JobDispatcher } from './job-dispatcher.ts';
 import { type JobStore, statusKey } from './job-store.ts';
 import { type Histogram, type LatencyStatsStore, percentile, typeKey } from './latency-stats.ts';
 import { liveLeases } from './attempts.ts';
+import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
 
 export interface DetectorSettings {
   /** Share of a class's running attempts that may be speculative backups at once (at least one). */
@@ -16,12 +17,14 @@ export interface DetectorSettings {
   pendingTimeoutMs: number;
   /** Attempts younger than this are never flagged: a short job is over before a backup could help. */
   minElapsedMs: number;
+  /** A backup no worker took within this long means no worker of the class has room: add one. */
+  capacityWaitMs: number;
 }
 
 /** How long after a lease expired the detector keeps nudging with fresh messages. */
 const HAND_OVER_WINDOW_MS = 60_000;
 
-export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = { budgetFraction: 0.1, slowFactor: 2, minSamples: 20, pendingTimeoutMs: 30_000, minElapsedMs: 1000 };
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = { budgetFraction: 0.1, slowFactor: 2, minSamples: 20, pendingTimeoutMs: 30_000, minElapsedMs: 1000, capacityWaitMs: 5000 };
 
 export interface Straggler {
   job: Job;
@@ -40,12 +43,16 @@ export interface DetectionReport {
   launched: Straggler[];
   /** Jobs whose every lease expired: a fresh message was sent so the lease logic takes them over now. */
   handedToLeaseLogic: string[];
+  /** A worker was added because a backup found no room (`at-maximum`: the class is at its limit). */
+  addedWorker?: CapacityOutcome;
 }
 
 export interface DetectorDeps {
   store: JobStore;
   stats: LatencyStatsStore;
   dispatcher: JobDispatcher;
+  /** Adds a worker when a backup has nowhere to run (ECS on AWS, a worker process locally). */
+  capacity?: CapacityProvisioner;
 }
 
 /**
@@ -113,7 +120,20 @@ export async function detectStragglers(deps: DetectorDeps, capacity: Capacity, s
       handedToLeaseLogic.push(job.id);
     }
   }
-  return { capacity, runningAttempts, activeBackups, budget, stragglers, launched, handedToLeaseLogic };
+  return { capacity, runningAttempts, activeBackups, budget, stragglers, launched, handedToLeaseLogic, addedWorker: await addCapacityIfStuck(deps, capacity, jobs, settings, now) };
+}
+
+/**
+ * A backup nobody claimed within `capacityWaitMs` means every other worker of the class is full
+ * (or none runs: a GPU service at zero). Ask for one more worker, once per backup, one per pass.
+ */
+async function addCapacityIfStuck(deps: DetectorDeps, capacity: Capacity, jobs: Job[], settings: DetectorSettings, now: number): Promise<DetectionReport['addedWorker']> {
+  if (!deps.capacity) return undefined;
+  const stuck = jobs.filter((job) => job.speculation && !job.speculation.claimedBy && !job.speculation.capacityRequestedAt && now - job.speculation.requestedAt >= settings.capacityWaitMs);
+  for (const job of stuck) {
+    if (await deps.store.markCapacityRequested(job, now)) return deps.capacity.addWorker(capacity);
+  }
+  return undefined;
 }
 
 async function typeMedians(stats: LatencyStatsStore, jobs: Job[], minSamples: number): Promise<Map<string, number>> {

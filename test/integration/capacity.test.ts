@@ -1,0 +1,76 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DETECTOR_SETTINGS } from '../../src/jobs/straggler-detector.ts';
+import type { Job } from '../../src/jobs/job.ts';
+import { statusKey } from '../../src/jobs/job-store.ts';
+import { testStack } from '../helpers/stack.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const { deployment, dynamodb } = testStack();
+const db = DynamoDBDocumentClient.from(dynamodb);
+const workerLogs = fileURLToPath(new URL('../../.tailguard/test/workers/', import.meta.url));
+const gpuWorkers = () => readdirSync(workerLogs).filter((file) => file.startsWith('local-gpu-')).length;
+
+/**
+ * When a backup finds no room — every other worker of its class busy, or a GPU service at zero —
+ * the deployed straggler detector asks for one more worker: through ECS on AWS, through the local
+ * runtime's capacity hook here, which starts a worker process.
+ */
+describe('adding capacity for a backup that finds no room', () => {
+  const ids: string[] = [];
+
+  /** A gpu job running one attempt whose backup was requested `ageMs` ago and never claimed. */
+  async function stuckBackup(ageMs: number): Promise<Job> {
+    const now = Date.now();
+    const job = {
+      id: randomUUID(),
+      type: 'sleep',
+      priority: 'low',
+      capacity: 'gpu',
+      status: 'RUNNING',
+      version: 2,
+      attempts: 1,
+      maxAttempts: 4,
+      backoff: { strategy: 'exponential', baseSeconds: 2, maxSeconds: 300, jitter: 'full' },
+      timeoutSeconds: 300,
+      createdAt: new Date(now - 60_000).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+      attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'busy-gpu', startedAt: new Date(now - 30_000).toISOString() }],
+      leases: { c1: { workerId: 'busy-gpu', attempt: 1, startedAt: now - 30_000, expiresAt: now + 120_000 } },
+      speculation: { requestedAt: now - ageMs, against: 'c1', avoidWorker: 'busy-gpu' },
+    } as Job;
+    await db.send(new PutCommand({ TableName: deployment.jobsTable, Item: { ...job, statusKey: statusKey(job) } }));
+    ids.push(job.id);
+    return job;
+  }
+
+  const speculationOf = async (id: string) =>
+    ((await db.send(new GetCommand({ TableName: deployment.jobsTable, Key: { id }, ConsistentRead: true }))).Item as Job).speculation;
+
+  afterAll(async () => {
+    await Promise.all(ids.map((id) => db.send(new DeleteCommand({ TableName: deployment.jobsTable, Key: { id } }))));
+  });
+
+  it('leaves a young backup to the running workers', async () => {
+    const job = await stuckBackup(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await speculationOf(job.id))?.capacityRequestedAt).toBeUndefined();
+    await db.send(new DeleteCommand({ TableName: deployment.jobsTable, Key: { id: job.id } }));
+  });
+
+  it('starts exactly one more worker of the class for a backup that waited past capacityWaitMs', async () => {
+    // Prepare
+    const before = gpuWorkers();
+    const job = await stuckBackup(DEFAULT_DETECTOR_SETTINGS.capacityWaitMs + 1000);
+    // Act: the deployed detector's next passes.
+    const speculation = await waitFor(() => speculationOf(job.id), (s) => s?.capacityRequestedAt !== undefined, { timeoutMs: 15_000, what: 'the detector to ask for capacity' });
+    await waitFor(async () => gpuWorkers(), (n) => n === before + 1, { timeoutMs: 15_000, what: 'a gpu worker process to start' });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Assess: asked once, one worker started, however many passes ran.
+    expect(speculation?.capacityRequestedAt).toBeGreaterThan(speculation!.requestedAt);
+    expect(gpuWorkers()).toBe(before + 1);
+  });
+});
