@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Capacity } from '../src/jobs/classes.ts';
@@ -30,6 +30,8 @@ export class WorkerPool {
   private counter = 0;
 
   constructor(private readonly options: WorkerPoolOptions) {
+    // Each run starts with fresh logs: tests and people read them for this run's workers only.
+    rmSync(options.logDir, { recursive: true, force: true });
     mkdirSync(options.logDir, { recursive: true });
   }
 

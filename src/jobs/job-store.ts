@@ -9,6 +9,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -206,21 +207,12 @@ export class JobStore {
     const names: Record<string, string> = { '#status': 'status', '#leases': 'leases', '#holder': holder, '#log': 'attemptLog' };
     const values: Record<string, unknown> = { ':running': 'RUNNING' };
     const assignments = recordAssignments(index, fields, 'f', names, values);
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.jobs,
-          Key: { id: job.id },
-          UpdateExpression: `SET ${assignments.join(', ')} REMOVE #leases.#holder`,
-          ConditionExpression: '#status = :running AND attribute_exists(#leases.#holder)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
-      throw error;
-    }
+    await this.updateOrStale(job, {
+      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #leases.#holder`,
+      ConditionExpression: '#status = :running AND attribute_exists(#leases.#holder)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   /**
@@ -228,21 +220,12 @@ export class JobStore {
    * transition: the job stays RUNNING until the worker settles it.
    */
   async requestCancel(job: Job): Promise<Job> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.jobs,
-          Key: { id: job.id },
-          UpdateExpression: 'SET cancelRequested = :yes',
-          ConditionExpression: '#status = :running AND #version = :seen',
-          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: { ':yes': true, ':running': 'RUNNING', ':seen': job.version },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
-      throw error;
-    }
+    await this.updateOrStale(job, {
+      UpdateExpression: 'SET cancelRequested = :yes',
+      ConditionExpression: '#status = :running AND #version = :seen',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ExpressionAttributeValues: { ':yes': true, ':running': 'RUNNING', ':seen': job.version },
+    });
     return { ...job, cancelRequested: true };
   }
 
@@ -277,43 +260,23 @@ export class JobStore {
    * earlier request was never picked up by a worker before `staleBefore`.
    */
   async requestSpeculation(job: Job, speculation: Speculation, staleBefore: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.jobs,
-          Key: { id: job.id },
-          UpdateExpression: 'SET speculation = :speculation',
-          ConditionExpression:
-            '#status = :running AND attribute_exists(leases.#against) AND (attribute_not_exists(speculation) OR (speculation.requestedAt < :stale AND attribute_not_exists(speculation.claimedBy)))',
-          ExpressionAttributeNames: { '#status': 'status', '#against': speculation.against },
-          ExpressionAttributeValues: { ':speculation': speculation, ':running': 'RUNNING', ':stale': staleBefore },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(job, {
+      UpdateExpression: 'SET speculation = :speculation',
+      ConditionExpression:
+        '#status = :running AND attribute_exists(leases.#against) AND (attribute_not_exists(speculation) OR (speculation.requestedAt < :stale AND attribute_not_exists(speculation.claimedBy)))',
+      ExpressionAttributeNames: { '#status': 'status', '#against': speculation.against },
+      ExpressionAttributeValues: { ':speculation': speculation, ':running': 'RUNNING', ':stale': staleBefore },
+    });
   }
 
   /** Records that capacity was requested for a backup nobody took; true for the one caller that did it. */
   async markCapacityRequested(job: Job, now: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.jobs,
-          Key: { id: job.id },
-          UpdateExpression: 'SET speculation.capacityRequestedAt = :now',
-          ConditionExpression: '#status = :running AND attribute_exists(speculation) AND attribute_not_exists(speculation.claimedBy) AND attribute_not_exists(speculation.capacityRequestedAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':now': now, ':running': 'RUNNING' },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(job, {
+      UpdateExpression: 'SET speculation.capacityRequestedAt = :now',
+      ConditionExpression: '#status = :running AND attribute_exists(speculation) AND attribute_not_exists(speculation.claimedBy) AND attribute_not_exists(speculation.capacityRequestedAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': now, ':running': 'RUNNING' },
+    });
   }
 
   /** Number of jobs in one `status#capacity#priority` partition. */
@@ -341,21 +304,29 @@ export class JobStore {
     const names: Record<string, string> = { '#log': 'attemptLog', '#claimId': 'claimId', '#outcome': 'outcome' };
     const values: Record<string, unknown> = { ':claimId': claimId };
     const assignments = recordAssignments(index, fields, 'f', names, values);
+    // A record already closed (e.g. marked lost by the worker that took the job over) stays as it is.
+    await this.updateIf(job, {
+      UpdateExpression: `SET ${assignments.join(', ')}`,
+      ConditionExpression: `#log[${index}].#claimId = :claimId AND attribute_not_exists(#log[${index}].#outcome)`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /** A conditional update of the job's item; false when its condition did not hold. */
+  private async updateIf(job: Pick<Job, 'id'>, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.jobs,
-          Key: { id: job.id },
-          UpdateExpression: `SET ${assignments.join(', ')}`,
-          ConditionExpression: `#log[${index}].#claimId = :claimId AND attribute_not_exists(#log[${index}].#outcome)`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.db.send(new UpdateCommand({ TableName: this.tables.jobs, Key: { id: job.id }, ...update }));
+      return true;
     } catch (error) {
-      // Already closed (e.g. marked lost by the worker that took the job over): nothing to add.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
+  }
+
+  /** A conditional update that the caller's view of the job depends on: StaleJobError when it fails. */
+  private async updateOrStale(job: Pick<Job, 'id'>, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<void> {
+    if (!(await this.updateIf(job, update))) throw new StaleJobError(job.id);
   }
 
   /**
