@@ -43,7 +43,14 @@ export const handler = middy(async (_event: unknown, context: Context) => {
   let passes = 0;
   do {
     for (const capacityClass of CAPACITIES) {
-      const report = await detectStragglers({ store: runtime.store(), stats: runtime.stats(), dispatcher: runtime.dispatcher(), capacity: provisioner }, capacityClass, settings);
+      // One failed pass (a throttled read, an unreachable capacity hook) must not end the run.
+      const report = await detectStragglers({ store: runtime.store(), stats: runtime.stats(), dispatcher: runtime.dispatcher(), capacity: provisioner }, capacityClass, settings).catch(
+        (error: Error) => {
+          logger.error('detection pass failed', { capacity: capacityClass, error });
+          return undefined;
+        },
+      );
+      if (!report) continue;
       for (const launched of report.launched) {
         metrics.speculationLaunched(launched.job, launched.elapsedMs);
         logger.info('backup launched for a straggler', {
