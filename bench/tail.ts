@@ -16,12 +16,11 @@ import { startLocalStack } from '../local/local-stack.ts';
 import { sigV4Fetch } from '../src/client/sigv4-fetch.ts';
 import { TailguardClient } from '../src/client/tailguard-client.ts';
 import type { Job } from '../src/jobs/job.ts';
-import { isTerminal } from '../src/jobs/lifecycle.ts';
-import { jobsWithIds } from '../test/helpers/job-table.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
 import { type LatencySummary, summarize } from './lib/latency.ts';
 import { mapLimit } from './lib/map-limit.ts';
 import { markdownTable, writeBenchmarkSection } from './lib/report.ts';
+import { waitForJobs } from './lib/wait-for-jobs.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const stateDir = fileURLToPath(new URL('../.tailguard/bench-tail/', import.meta.url));
@@ -119,16 +118,9 @@ async function run(name: 'off' | 'on'): Promise<RunResult> {
   }
 }
 
-async function finished(dynamodb: DynamoDBClient, table: string, ids: string[], run: string, phase: string): Promise<Job[]> {
+function finished(dynamodb: DynamoDBClient, table: string, ids: string[], run: string, phase: string): Promise<Job[]> {
   const bar = bars.create(ids.length, 0, { run: run.padEnd(3), phase });
-  const wanted = new Set(ids);
-  for (;;) {
-    const jobs = await jobsWithIds(dynamodb, table, wanted);
-    const done = jobs.filter((job) => isTerminal(job.status) && job.attemptLog.every((a) => a.outcome !== undefined));
-    bar.update(done.length);
-    if (done.length === ids.length) return done;
-    await sleep(1000);
-  }
+  return waitForJobs(dynamodb, table, ids, { label: `${run} ${phase}`, onProgress: (n) => bar.update(n) });
 }
 
 const off = await run('off');

@@ -9,17 +9,18 @@
  * receive → UpdateItem (running) → UpdateItem (done) → delete: the floor any SQS + DynamoDB queue
  * pays on this emulator.
  */
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sigV4Fetch } from '../src/client/sigv4-fetch.ts';
 import { TailguardClient } from '../src/client/tailguard-client.ts';
 import type { Capacity, Priority } from '../src/jobs/classes.ts';
+import type { Job } from '../src/jobs/job.ts';
+import { waitForJobs } from './lib/wait-for-jobs.ts';
 import { localClientConfig } from '../local/aws-env.ts';
 import { runBaseline } from './lib/baseline.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
@@ -64,7 +65,7 @@ try {
 
   // Warm-up: the first request cold-starts the Lambdas and the workers' SDK clients.
   const warm = await mapLimit(['cpu', 'gpu'] as const, 2, (capacity) => client.submit({ type: 'noop', capacity }));
-  await waitForJobs(dynamodb, deployment.jobsTable, new Set(warm.map((w) => w.body.id)), 'warm-up');
+  await finished(dynamodb, deployment.jobsTable, warm.map((w) => w.body.id), 'warm-up');
 
   const jobs = workload(opts.jobs);
   const submitBar = new SingleBar({ format: 'tailguard submit |{bar}| {value}/{total} jobs', hideCursor: true }, Presets.shades_classic);
@@ -79,16 +80,16 @@ try {
     return response.body.id;
   });
   submitBar.stop();
-  const finished = await waitForJobs(dynamodb, deployment.jobsTable, new Set(ids), 'tailguard run');
+  const done = await finished(dynamodb, deployment.jobsTable, ids, 'tailguard run');
   const wallSeconds = (performance.now() - started) / 1000;
-  const failed = finished.filter((j) => j.status !== 'SUCCEEDED');
+  const failed = done.filter((j) => j.status !== 'SUCCEEDED');
   if (failed.length > 0) throw new Error(`${failed.length} jobs did not succeed: ${JSON.stringify(failed.slice(0, 3))}`);
   // Each claim is one handler run, so attempts = 1 means the handler ran exactly once.
-  const rerun = finished.filter((j) => j.attempts !== 1);
+  const rerun = done.filter((j) => j.attempts !== 1);
   if (rerun.length > 0) throw new Error(`${rerun.length} jobs ran more than once: ${JSON.stringify(rerun.slice(0, 3))}`);
-  const endToEnd = finished.map((j) => Date.parse(j.finishedAt) - Date.parse(j.createdAt));
-  const queueWait = finished.map((j) => Date.parse(j.startedAt) - Date.parse(j.createdAt));
-  const tailguardSpan = (Math.max(...finished.map((j) => Date.parse(j.finishedAt))) - Math.min(...finished.map((j) => Date.parse(j.createdAt)))) / 1000;
+  const endToEnd = done.map((j) => Date.parse(j.finishedAt!) - Date.parse(j.createdAt));
+  const queueWait = done.map((j) => Date.parse(j.startedAt!) - Date.parse(j.createdAt));
+  const tailguardSpan = (Math.max(...done.map((j) => Date.parse(j.finishedAt!))) - Math.min(...done.map((j) => Date.parse(j.createdAt)))) / 1000;
   await pool.stopAll();
 
   const consumers = (opts.cpuWorkers + opts.gpuWorkers);
@@ -131,34 +132,12 @@ try {
   await stack.close();
 }
 
-interface FinishedJob {
-  id: string;
-  status: string;
-  attempts: number;
-  createdAt: string;
-  startedAt: string;
-  finishedAt: string;
-}
-
-/** Scans the jobs table until every id is terminal, with a progress bar. */
-async function waitForJobs(dynamodb: DynamoDBClient, table: string, ids: Set<string>, label: string): Promise<FinishedJob[]> {
+/** Waits for every job with a progress bar; ten minutes at most. */
+async function finished(dynamodb: DynamoDBClient, table: string, ids: string[], label: string): Promise<Job[]> {
   const bar = new SingleBar({ format: `${label} finished |{bar}| {value}/{total} jobs`, hideCursor: true }, Presets.shades_classic);
-  bar.start(ids.size, 0);
-  const deadline = Date.now() + 10 * 60_000;
+  bar.start(ids.length, 0);
   try {
-    for (;;) {
-      const done: FinishedJob[] = [];
-      for await (const page of paginateScan({ client: dynamodb }, { TableName: table, ProjectionExpression: 'id, #s, attempts, createdAt, startedAt, finishedAt', ExpressionAttributeNames: { '#s': 'status' } })) {
-        for (const item of page.Items ?? []) {
-          const job = { id: item.id?.S, status: item.status?.S, attempts: Number(item.attempts?.N), createdAt: item.createdAt?.S, startedAt: item.startedAt?.S, finishedAt: item.finishedAt?.S };
-          if (job.id && ids.has(job.id) && ['SUCCEEDED', 'DEAD', 'CANCELLED'].includes(job.status ?? '')) done.push(job as FinishedJob);
-        }
-      }
-      bar.update(done.length);
-      if (done.length === ids.size) return done;
-      if (Date.now() > deadline) throw new Error(`${label}: only ${done.length} of ${ids.size} jobs finished in 10 minutes`);
-      await sleep(500);
-    }
+    return await waitForJobs(dynamodb, table, ids, { label, timeoutMs: 10 * 60_000, onProgress: (n) => bar.update(n) });
   } finally {
     bar.stop();
   }
