@@ -11,7 +11,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SingleBar, Presets } from 'cli-progress';
+import { progressBar } from './lib/progress.ts';
 import { Command, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -68,7 +68,7 @@ try {
   await finished(dynamodb, deployment.jobsTable, warm.map((w) => w.body.id), 'warm-up');
 
   const jobs = workload(opts.jobs);
-  const submitBar = new SingleBar({ format: 'tailguard submit |{bar}| {value}/{total} jobs', hideCursor: true }, Presets.shades_classic);
+  const submitBar = progressBar('tailguard submit |{bar}| {value}/{total} jobs');
   submitBar.start(jobs.length, 0);
   const submitMs: number[] = [];
   const started = performance.now();
@@ -101,7 +101,7 @@ try {
     consumers,
     consumerConcurrency: opts.workerConcurrency,
     progress: (label, total) => {
-      const bar = new SingleBar({ format: `${label} |{bar}| {value}/{total} jobs`, hideCursor: true }, Presets.shades_classic);
+      const bar = progressBar(`${label} |{bar}| {value}/{total} jobs`);
       bar.start(total, 0);
       return { tick: () => bar.increment(), done: () => bar.stop() };
     },
@@ -134,7 +134,7 @@ try {
 
 /** Waits for every job with a progress bar; ten minutes at most. */
 async function finished(dynamodb: DynamoDBClient, table: string, ids: string[], label: string): Promise<Job[]> {
-  const bar = new SingleBar({ format: `${label} finished |{bar}| {value}/{total} jobs`, hideCursor: true }, Presets.shades_classic);
+  const bar = progressBar(`${label} finished |{bar}| {value}/{total} jobs`);
   bar.start(ids.length, 0);
   try {
     return await waitForJobs(dynamodb, table, ids, { label, timeoutMs: 10 * 60_000, onProgress: (n) => bar.update(n) });

@@ -45,6 +45,8 @@ export const TailguardConfigSchema = z.strictObject({
   stragglerMinSamples: n(1, 100_000).default(20),
   /** Attempts younger than this (ms) are never flagged as stragglers. */
   stragglerMinElapsedMs: n(50, 3_600_000).default(1000),
+  /** Expected ms from asking for a backup to its start: a backup must be expected to win by more. */
+  stragglerBackupStartMs: n(0, 600_000).default(500),
   /** Seconds between detection passes inside each detector run. */
   detectorIntervalSeconds: z.coerce.number().min(0.2).max(30).default(5),
   /** Seconds a backup may wait unclaimed before the detector adds a worker of its class. */

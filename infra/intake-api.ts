@@ -116,8 +116,11 @@ export class IntakeApi extends Construct {
     queues.grantRedrive(redrive);
     queues.grantReadDepth(redrive);
 
-    const stats = route(this.api.root.addResource('stats'), 'GET', 'get-stats', 'GET /stats: queue depths and job counts');
+    const stats = route(this.api.root.addResource('stats'), 'GET', 'get-stats', 'GET /stats: queue depths, job counts and live workers', {
+      WORKERS_TABLE: store.workers.tableName,
+    });
     store.grantJobs(stats, 'listByStatus');
+    store.grantWorkers(stats, 'list');
     queues.grantReadDepth(stats);
     const health = route(this.api.root.addResource('health'), 'GET', 'health', 'GET /health: checks the table and queues');
     store.grantJobs(health, 'read');

@@ -14,6 +14,8 @@ export class JobStoreTables extends Construct {
   readonly idempotency: TableV2;
   /** Run-time histograms per job type and class, and per worker (src/jobs/latency-stats.ts). */
   readonly stats: TableV2;
+  /** Live workers and their measured speed (src/jobs/worker-registry.ts); items expire with TTL. */
+  readonly workers: TableV2;
 
   constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
     super(scope, id);
@@ -45,6 +47,13 @@ export class JobStoreTables extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy,
     });
+    this.workers = new TableV2(this, 'Workers', {
+      partitionKey: { name: 'workerId', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.awsManagedKey(),
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.removalPolicy,
+    });
   }
 
   /**
@@ -63,10 +72,17 @@ export class JobStoreTables extends Construct {
     for (const statement of statements) grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
 
-  /** Workers add run times to the histograms; the detector reads them. */
+  /** Workers add run times to the histograms and read their class's medians; the detector reads them. */
   grantStats(grantee: IGrantable, access: 'read' | 'add'): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: access === 'read' ? ['dynamodb:GetItem'] : ['dynamodb:UpdateItem'], resources: [this.stats.tableArn] }),
+      new PolicyStatement({ actions: access === 'read' ? ['dynamodb:GetItem'] : ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.stats.tableArn] }),
+    );
+  }
+
+  /** Workers report themselves; `GET /stats` lists them. */
+  grantWorkers(grantee: IGrantable, access: 'list' | 'report'): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: access === 'list' ? ['dynamodb:Scan'] : ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [this.workers.tableArn] }),
     );
   }
 

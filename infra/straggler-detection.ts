@@ -37,6 +37,7 @@ export class StragglerDetection extends Construct {
         STRAGGLER_SLOW_FACTOR: String(config.stragglerSlowFactor),
         STRAGGLER_MIN_SAMPLES: String(config.stragglerMinSamples),
         STRAGGLER_MIN_ELAPSED_MS: String(config.stragglerMinElapsedMs),
+        STRAGGLER_BACKUP_START_MS: String(config.stragglerBackupStartMs),
         CAPACITY_WAIT_MS: String(config.capacityWaitSeconds * 1000),
         ...(config.localCapacityHookUrl
           ? { CAPACITY_HOOK_URL: config.localCapacityHookUrl }

@@ -56,6 +56,7 @@ export class TailguardCoreStack extends Stack {
       description: 'Work queues by capacity-priority: the TAILGUARD_QUEUES setting of workers',
     });
     new CfnOutput(this, 'StatsTableName', { value: this.store.stats.tableName });
+    new CfnOutput(this, 'WorkersTableName', { value: this.store.workers.tableName });
     new CfnOutput(this, 'StragglerDetectorName', { value: this.detection.function.functionName });
     new CfnOutput(this, 'SchedulerQueueUrl', { value: this.scheduler.requests.queueUrl });
     new CfnOutput(this, 'ScheduleGroup', { value: this.scheduler.groupName });

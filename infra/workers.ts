@@ -165,6 +165,7 @@ export class WorkerServices extends Construct {
         JOBS_TABLE: core.store.jobs.tableName,
         IDEMPOTENCY_TABLE: core.store.idempotency.tableName,
         STATS_TABLE: core.store.stats.tableName,
+        WORKERS_TABLE: core.store.workers.tableName,
         TAILGUARD_QUEUES: Stack.of(this).toJsonString(core.queues.topology()),
         SCHEDULER_QUEUE_URL: core.scheduler.requests.queueUrl,
         POWERTOOLS_SERVICE_NAME: 'tailguard-worker',
@@ -177,6 +178,7 @@ export class WorkerServices extends Construct {
   private grantWork(capacity: Capacity, task: TaskDefinition, core: TailguardCoreStack): void {
     core.store.grantJobs(task.taskRole, 'read', 'write');
     core.store.grantStats(task.taskRole, 'add');
+    core.store.grantWorkers(task.taskRole, 'report');
     for (const priority of PRIORITIES) {
       const { queue } = core.queues.byKey[queueKey(capacity, priority)];
       queue.grantConsumeMessages(task.taskRole);

@@ -22,6 +22,7 @@ export interface LocalDeployment {
   /** EventBridge Scheduler group of the retry scheduler's schedules. */
   scheduleGroup: string;
   statsTable: string;
+  workersTable: string;
   stragglerDetector: string;
   /** Environment a worker process needs (endpoint, credentials, tables, queues). */
   workerEnv: Record<string, string>;
@@ -74,6 +75,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     queues,
     scheduleGroup: outputs.ScheduleGroup,
     statsTable: outputs.StatsTableName,
+    workersTable: outputs.WorkersTableName,
     stragglerDetector: outputs.StragglerDetectorName,
     workerEnv: {
       ...localAwsEnv(options.endpoint),
@@ -82,13 +84,14 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
       TAILGUARD_QUEUES: outputs.QueueTopology,
       SCHEDULER_QUEUE_URL: outputs.SchedulerQueueUrl,
       STATS_TABLE: outputs.StatsTableName,
+      WORKERS_TABLE: outputs.WorkersTableName,
     },
   };
 }
 
 const OUTPUT_KEYS = [
   'ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName',
-  'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup', 'StatsTableName', 'StragglerDetectorName',
+  'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup', 'StatsTableName', 'WorkersTableName', 'StragglerDetectorName',
 ] as const;
 
 function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEYS)[number], string> {

@@ -4,6 +4,7 @@ import type { Job } from '../src/jobs/job.ts';
 import type { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
 import { JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
 import { JobMessageSchema } from '../src/jobs/job-message.ts';
+import { projectedTotalMs } from '../src/jobs/progress-estimate.ts';
 import { type JobStore, StaleJobError } from '../src/jobs/job-store.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import type { JobMetricsRecorder } from '../src/jobs/job-metrics-recorder.ts';
@@ -27,10 +28,21 @@ export interface RunnerDeps {
   registry: HandlerRegistry;
   logger: Logger;
   metrics: JobMetricsRecorder;
-  /** Told of every finished attempt's run time (the latency statistics the detector reads). */
-  onAttemptFinished?: (job: Job, runTimeMs: number, succeeded: boolean) => void;
-  /** Told when one of this worker's attempts lost a race to a backup: this host is straggling. */
-  onSuperseded?: () => void;
+  /** This worker's measured speed, written on its leases; a worker on probation takes no backups. */
+  speed?: { readonly speed: number | undefined; readonly onProbation: boolean };
+  /**
+   * Told of every finished attempt: its run time, or for an attempt that lost a race the run time
+   * its progress pointed to (feeds the latency statistics and the worker's speed).
+   */
+  onAttemptFinished?: (job: Job, runTimeMs: number, outcome: FinishedOutcome) => void;
+}
+
+export type FinishedOutcome = 'succeeded' | 'failed' | 'superseded';
+
+/** How long an attempt ran, and how long its progress said it would have run in all. */
+interface RunTime {
+  durationMs: number;
+  projectedMs: number;
 }
 
 /** Takes one received message through claim, the handler, and the attempt's outcome. */
@@ -75,7 +87,7 @@ export class JobRunner {
 
   /** The claim's decision, and the job as read before it. */
   private async decide(jobId: string, backup: boolean): Promise<{ decision: ClaimDecision; before: Job | undefined }> {
-    const claimOptions = { workerId: this.options.workerId, leaseSeconds: this.options.leaseSeconds, backup };
+    const claimOptions = { workerId: this.options.workerId, leaseSeconds: this.options.leaseSeconds, backup, speed: this.deps.speed?.speed, onProbation: this.deps.speed?.onProbation };
     for (;;) {
       try {
         const before = await this.deps.store.get(jobId);
@@ -117,21 +129,22 @@ export class JobRunner {
       shutdown.removeEventListener('abort', onShutdown);
     }
     const durationMs = Math.round(performance.now() - startedAt);
+    const ran = { durationMs, projectedMs: projectedTotalMs(durationMs, progress.value) ?? durationMs };
     try {
       const settled = outcome.ok
         ? await succeed(this.deps.store, job, attempt, outcome.result, [...effects.all])
-        : await this.settleFailure(job, attempt, message, outcome.error, logger, durationMs);
+        : await this.settleFailure(job, attempt, message, outcome.error, logger, ran);
       if (outcome.ok) {
         await this.deps.poller.delete(message);
         logger.info('attempt succeeded', { durationMs });
       }
       if (settled) {
         this.deps.metrics.finished(settled, durationMs, attempt.lease.speculative === true);
-        this.deps.onAttemptFinished?.(settled, durationMs, outcome.ok);
+        this.deps.onAttemptFinished?.(settled, durationMs, outcome.ok ? 'succeeded' : 'failed');
       }
     } catch (error) {
       if (!(error instanceof StaleJobError)) throw error;
-      await this.superseded(job, attempt, durationMs, logger);
+      await this.superseded(job, attempt, ran, logger);
     }
   }
 
@@ -165,10 +178,11 @@ export class JobRunner {
   }
 
   /** Settles a failed attempt; returns the job as written, or nothing when it is no longer ours. */
-  private async settleFailure(job: Job, attempt: Attempt, message: ReceivedMessage, error: unknown, logger: Logger, durationMs: number): Promise<Job | undefined> {
+  private async settleFailure(job: Job, attempt: Attempt, message: ReceivedMessage, error: unknown, logger: Logger, ran: RunTime): Promise<Job | undefined> {
     const { store, poller, dispatcher } = this.deps;
+    const { durationMs } = ran;
     if (error instanceof LeaseLostError) {
-      await this.superseded(job, attempt, durationMs, logger);
+      await this.superseded(job, attempt, ran, logger);
       return undefined;
     }
     if (error instanceof JobCancelledError) {
@@ -194,11 +208,11 @@ export class JobRunner {
   }
 
   /** Another attempt settled the job (or took it over): close this attempt's record, count the waste. */
-  private async superseded(job: Job, attempt: Attempt, durationMs: number, logger: Logger): Promise<void> {
+  private async superseded(job: Job, attempt: Attempt, { durationMs, projectedMs }: RunTime, logger: Logger): Promise<void> {
     await this.deps.store.closeAttempt(job, attempt.index, attempt.claimId, { finishedAt: new Date().toISOString(), outcome: 'superseded' });
     this.deps.metrics.wasted(job, durationMs);
-    this.deps.onSuperseded?.();
-    logger.info('attempt superseded; its result is discarded', { durationMs });
+    this.deps.onAttemptFinished?.(job, projectedMs, 'superseded');
+    logger.info('attempt superseded; its result is discarded', { durationMs, projectedMs });
   }
 
   private async heartbeat(job: Job, attempt: Attempt, progress: number | undefined, message: ReceivedMessage, abort: AbortController, logger: Logger): Promise<void> {

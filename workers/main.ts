@@ -15,7 +15,8 @@ import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/latency-st
 import { runtime } from '../src/jobs/runtime-env.ts';
 import { queuesOfClass } from '../src/jobs/topology.ts';
 import { JobMetricsRecorder } from '../src/jobs/job-metrics-recorder.ts';
-import { JobRunner } from './job-runner.ts';
+import { type FinishedOutcome, JobRunner } from './job-runner.ts';
+import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
 import { QueuePoller } from './queue-poller.ts';
 import { registry } from './handlers.ts';
 import { Worker } from './worker.ts';
@@ -42,6 +43,8 @@ const program = new Command()
   .addOption(new Option('--heartbeat-seconds <n>', 'lease renewal and progress interval (fractions allowed)').argParser(positiveNumber).env('WORKER_HEARTBEAT_SECONDS').default(10))
   .addOption(new Option('--poll-wait-seconds <n>', 'long-poll wait when idle (0-20)').argParser(Number).env('WORKER_POLL_WAIT_SECONDS').default(20))
   .addOption(new Option('--starvation-guard <n>', 'every n-th receive leads with a lower priority').argParser(positiveInt).env('WORKER_STARVATION_GUARD').default(4))
+  .addOption(new Option('--probation-speed <x>', 'measured speed (1 = class normal) below which the worker takes less work; 0 = never').argParser(Number).env('WORKER_PROBATION_SPEED').default(DEFAULT_SPEED_METER_OPTIONS.probationSpeed))
+  .addOption(new Option('--report-seconds <n>', 'interval of the worker\'s report (class, speed, load) to the workers table').argParser(positiveNumber).env('WORKER_REPORT_SECONDS').default(10))
   .addOption(new Option('--slowdown <factor>', 'inject slowness: built-in handlers take this many times longer (benchmarks)').argParser(Number).env('WORKER_SLOWDOWN').default(1))
   .addOption(new Option('--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM').argParser(Number).env('WORKER_SHUTDOWN_GRACE_SECONDS').default(25));
 
@@ -55,6 +58,8 @@ const opts = program.opts<{
   pollWaitSeconds: number;
   starvationGuard: number;
   shutdownGraceSeconds: number;
+  probationSpeed: number;
+  reportSeconds: number;
   slowdown: number;
 }>();
 
@@ -71,27 +76,39 @@ const metrics = new JobMetricsRecorder(new Metrics({ namespace: METRICS_NAMESPAC
 const latency = new LatencyStatsRecorder(runtime.stats());
 const flushLatency = () => latency.flush().catch((error: Error) => logger.warn('latency statistics flush failed', { error }));
 setInterval(flushLatency, opts.heartbeatSeconds * 1000).unref();
-const onAttemptFinished = (job: Job, runTimeMs: number, succeeded: boolean) => {
-  if (!succeeded) return;
-  worker?.recoverIntake();
+const speed = new SpeedMeter(runtime.stats(), { ...DEFAULT_SPEED_METER_OPTIONS, probationSpeed: opts.probationSpeed });
+const onAttemptFinished = (job: Job, runTimeMs: number, outcome: FinishedOutcome) => {
+  if (outcome === 'failed') return;
+  speed.record(job.type, job.capacity, runTimeMs).catch((error: Error) => logger.warn('speed measurement failed', { error }));
+  // Only winners describe the type's normal; a superseded attempt's time is its slow host's.
+  if (outcome !== 'succeeded') return;
   latency.record(typeKey(job.type, job.capacity), runTimeMs);
   latency.record(workerKey(job.type, job.capacity, workerId), runTimeMs);
 };
-let worker: Worker | undefined;
-const runner = new JobRunner({ store, poller, dispatcher, registry, logger, metrics, onAttemptFinished, onSuperseded: () => worker?.slowDownIntake() }, {
+const runner = new JobRunner({ store, poller, dispatcher, registry, logger, metrics, speed, onAttemptFinished }, {
   workerId,
   leaseSeconds: opts.leaseSeconds,
   heartbeatSeconds: opts.heartbeatSeconds,
   slowdown: opts.slowdown,
 });
-worker = new Worker(poller, runner, logger, { concurrency: opts.concurrency, shutdownGraceSeconds: opts.shutdownGraceSeconds });
+const worker = new Worker(poller, runner, logger, { concurrency: opts.concurrency, shutdownGraceSeconds: opts.shutdownGraceSeconds, probationPollMs: 1000 }, speed);
+
+// The worker's report: what it is, how fast it measures, how loaded it is. Expires unless renewed.
+const workers = runtime.workers();
+const startedAt = new Date().toISOString();
+const report = () =>
+  workers
+    .report({ workerId, capacity: opts.capacity, speed: speed.speed, onProbation: speed.onProbation, ...worker.load, startedAt, lastSeenAt: new Date().toISOString() }, 3 * opts.reportSeconds)
+    .catch((error: Error) => logger.warn('worker report failed', { error }));
+setInterval(report, opts.reportSeconds * 1000).unref();
+void report();
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info('signal received', { signal });
-    void worker?.stop();
+    void worker.stop();
   });
 }
 logger.info('worker started', { concurrency: opts.concurrency, handlers: registry.types, slowdown: opts.slowdown });
 await worker.start();
-await flushLatency();
+await Promise.all([flushLatency(), workers.remove(workerId).catch((error: Error) => logger.warn('worker deregistration failed', { error }))]);

@@ -27,11 +27,15 @@ export interface PollerOptions {
 
 /**
  * Receives work from one capacity class's queues in priority order. A sweep of short polls finds
- * the highest non-empty queue; when all are empty, all are long-polled at once so a message on any
- * of them wakes the worker, and what arrives beyond the free slots goes straight back.
+ * the highest non-empty queue; when all are empty, every queue is long-polled at once and the
+ * receive returns at the first arrival, not when the last poll times out. The other long polls
+ * stay in flight (never more than one per queue) and hand what they bring to the next receive;
+ * arrivals with no receive waiting, or beyond its free slots, go straight back to the queue.
  */
 export class QueuePoller {
   private pollNumber = 0;
+  private readonly longPolls = new Set<QueueKey>();
+  private waiting: { max: number; resolve: (messages: ReceivedMessage[]) => void; reject: (error: unknown) => void } | undefined;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -39,17 +43,19 @@ export class QueuePoller {
     private readonly options: PollerOptions,
   ) {}
 
-  async receive(max: number): Promise<ReceivedMessage[]> {
+  /** Up to `max` messages; with `longPoll: false`, only what is waiting now (one sweep, no wait). */
+  async receive(max: number, { longPoll = true } = {}): Promise<ReceivedMessage[]> {
     this.pollNumber++;
     const order = pollOrder(this.queues, this.pollNumber, this.options.starvationGuardEvery);
     for (const queue of order) {
       const messages = await this.receiveFrom(queue, max, 0);
       if (messages.length > 0) return messages;
     }
-    const arrivals = (await Promise.all(order.map((q) => this.receiveFrom(q, max, this.options.waitSeconds)))).flat();
-    const keep = arrivals.slice(0, max);
-    await Promise.all(arrivals.slice(max).map((m) => this.setVisibility(m, 0)));
-    return keep;
+    if (!longPoll) return [];
+    return new Promise((resolve, reject) => {
+      this.waiting = { max, resolve, reject };
+      for (const queue of order) if (!this.longPolls.has(queue.key)) this.longPoll(queue, max);
+    });
   }
 
   async delete(message: ReceivedMessage): Promise<void> {
@@ -64,6 +70,34 @@ export class QueuePoller {
         VisibilityTimeout: seconds,
       }),
     );
+  }
+
+  private longPoll(queue: { key: QueueKey; url: string }, max: number): void {
+    this.longPolls.add(queue.key);
+    this.receiveFrom(queue, max, this.options.waitSeconds)
+      .then(
+        (messages) => this.arrived(messages),
+        (error: unknown) => {
+          const waiting = this.waiting;
+          this.waiting = undefined;
+          waiting?.reject(error);
+        },
+      )
+      .finally(() => {
+        this.longPolls.delete(queue.key);
+        // Every queue came back empty: the receive returns nothing and the worker polls again.
+        if (this.longPolls.size === 0) this.arrived([]);
+      });
+  }
+
+  private arrived(messages: ReceivedMessage[]): void {
+    const waiting = this.waiting;
+    if (waiting && (messages.length > 0 || this.longPolls.size === 0)) {
+      this.waiting = undefined;
+      waiting.resolve(messages.slice(0, waiting.max));
+    }
+    const taken = waiting ? waiting.max : 0;
+    for (const message of messages.slice(taken)) void this.setVisibility(message, 0).catch(() => undefined);
   }
 
   private async receiveFrom(queue: { key: QueueKey; url: string }, max: number, waitSeconds: number): Promise<ReceivedMessage[]> {

@@ -7,6 +7,8 @@ import type { QueuePoller } from './queue-poller.ts';
 export interface WorkerOptions {
   /** Attempts run at once by this process. */
   concurrency: number;
+  /** While measured slow: how often the worker looks for work that waited (it never long-polls then). */
+  probationPollMs: number;
   /** After SIGTERM, how long running attempts may take to finish before they are released. */
   shutdownGraceSeconds: number;
 }
@@ -15,20 +17,23 @@ export interface WorkerOptions {
  * The worker loop: keeps up to `concurrency` attempts running, receiving only as many messages as
  * it has free slots. `stop()` stops receiving, lets running attempts finish within the grace
  * period, then aborts the rest, which hand their jobs back to the queue.
+ *
+ * A worker measured slow is on probation ("The Tail at Scale"): it runs one attempt at a time and
+ * only takes work that has been waiting, by short polls while healthy workers long-poll, so it
+ * straggles on few jobs yet keeps measuring itself and leaves probation once it is fast again.
  */
 export class Worker {
   private stopping = false;
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
-  /** Share of `concurrency` this worker takes on: lowered while its attempts lose races. */
-  private intakeShare = 1;
 
   constructor(
     private readonly poller: QueuePoller,
     private readonly runner: JobRunner,
     private readonly logger: Logger,
     private readonly options: WorkerOptions,
+    private readonly health: { readonly onProbation: boolean } = { onProbation: false },
   ) {}
 
   start(): Promise<void> {
@@ -45,35 +50,27 @@ export class Worker {
     clearTimeout(grace);
   }
 
-  /**
-   * One of this worker's attempts was overtaken by a backup elsewhere: this host is slow now
-   * (noisy neighbour, thermal throttling, a bad disk). Halve its intake, down to one slot, so it
-   * straggles on fewer jobs; successes win the slots back gradually.
-   */
-  slowDownIntake(): void {
-    this.intakeShare = Math.max(1 / this.options.concurrency, this.intakeShare / 2);
-    this.logger.info('intake reduced: this worker lost a race to a backup', { slots: this.slots });
-  }
-
-  recoverIntake(): void {
-    this.intakeShare = Math.min(1, this.intakeShare + 1 / (4 * this.options.concurrency));
-  }
-
-  private get slots(): number {
-    return Math.max(1, Math.floor(this.options.concurrency * this.intakeShare));
+  /** Attempts it takes at once now (one on probation), and how many are running. */
+  get load(): { slots: number; running: number } {
+    return { slots: this.health.onProbation ? 1 : this.options.concurrency, running: this.inFlight.size };
   }
 
   private async receiveLoop(): Promise<void> {
     let errorBackoffMs = 100;
+    let wasOnProbation = false;
     while (!this.stopping) {
-      const free = this.slots - this.inFlight.size;
+      const onProbation = this.health.onProbation;
+      if (onProbation !== wasOnProbation) this.logger.warn(onProbation ? 'measured slow: on probation' : 'back to normal speed: probation over');
+      wasOnProbation = onProbation;
+      const free = this.load.slots - this.inFlight.size;
       if (free <= 0) {
         await Promise.race(this.inFlight);
         continue;
       }
       try {
-        const messages = await this.poller.receive(free);
+        const messages = await this.poller.receive(free, { longPoll: !onProbation });
         errorBackoffMs = 100;
+        if (messages.length === 0 && onProbation) await sleep(this.options.probationPollMs);
         if (this.stopping) {
           await Promise.all(messages.map((m) => this.poller.setVisibility(m, 0)));
           break;

@@ -2,7 +2,7 @@ import { collectStats } from '../../src/jobs/queue-stats.ts';
 import { runtime } from '../../src/jobs/runtime-env.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
-/** `GET /stats`: queue and DLQ depths, running and dead jobs per class. */
+/** `GET /stats`: queue and DLQ depths, running and dead jobs per class, live workers and their speed. */
 export const handler = httpHandler(async () =>
-  json(200, await collectStats({ sqs: runtime.sqs(), topology: runtime.topology(), store: runtime.store() })),
+  json(200, await collectStats({ sqs: runtime.sqs(), topology: runtime.topology(), store: runtime.store(), workers: runtime.workers() })),
 );

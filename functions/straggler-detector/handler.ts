@@ -23,6 +23,7 @@ const settings: DetectorSettings = {
   pendingTimeoutMs: DEFAULT_DETECTOR_SETTINGS.pendingTimeoutMs,
   minElapsedMs: numberFromEnv('STRAGGLER_MIN_ELAPSED_MS', DEFAULT_DETECTOR_SETTINGS.minElapsedMs),
   capacityWaitMs: numberFromEnv('CAPACITY_WAIT_MS', DEFAULT_DETECTOR_SETTINGS.capacityWaitMs),
+  backupStartMs: numberFromEnv('STRAGGLER_BACKUP_START_MS', DEFAULT_DETECTOR_SETTINGS.backupStartMs),
 };
 /** ECS on AWS (the compute stack publishes its services in SSM); the local runtime's hook locally. */
 const provisioner: CapacityProvisioner | undefined = process.env.CAPACITY_HOOK_URL

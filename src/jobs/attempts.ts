@@ -33,6 +33,10 @@ export interface ClaimOptions {
   leaseSeconds: number;
   /** The message asks for a speculative backup of a straggling attempt. */
   backup?: boolean;
+  /** The worker's measured speed, recorded on the lease for the straggler detector. */
+  speed?: number;
+  /** The worker is measured slow: a backup it ran could straggle too, so it takes none. */
+  onProbation?: boolean;
   now?: number;
 }
 
@@ -98,7 +102,7 @@ async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now
   if (job.status !== 'RUNNING' || !speculation || speculation.claimedBy || !straggler || straggler.expiresAt <= now) {
     return { action: 'drop', reason: 'no backup wanted any more' };
   }
-  if (speculation.avoidWorker === options.workerId) return { action: 'defer', seconds: 1, reason: 'a backup must run on another worker' };
+  if (speculation.avoidWorker === options.workerId || options.onProbation) return { action: 'defer', seconds: 1, reason: 'a backup must run on another worker, at normal speed' };
   const attempt = newAttempt(job, options, job.attempts, now, true);
   const at = new Date(now).toISOString();
   const running = await store.transition(job, 'RUNNING', {
@@ -197,7 +201,14 @@ function newAttempt(job: Job, options: ClaimOptions, attemptNumber: number, now:
   return {
     claimId: randomUUID().slice(0, 8),
     index: job.attemptLog.length,
-    lease: { workerId: options.workerId, attempt: attemptNumber, startedAt: now, expiresAt: now + options.leaseSeconds * 1000, ...(speculative ? { speculative } : {}) },
+    lease: {
+      workerId: options.workerId,
+      attempt: attemptNumber,
+      startedAt: now,
+      expiresAt: now + options.leaseSeconds * 1000,
+      ...(options.speed === undefined ? {} : { speed: options.speed }),
+      ...(speculative ? { speculative } : {}),
+    },
   };
 }
 

@@ -82,6 +82,8 @@ export interface Lease {
   heartbeatAt?: number;
   /** 0–1, reported by the handler through its context. */
   progress?: number;
+  /** The worker's measured speed against its class when it took the attempt (1 = normal). */
+  speed?: number;
   speculative?: boolean;
 }
 

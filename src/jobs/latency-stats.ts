@@ -50,6 +50,12 @@ export class LatencyStatsStore {
     await this.db.send(new UpdateCommand({ TableName: this.table, Key: { key }, UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
   }
 
+  /** The key's median run time, once at least `minSamples` attempts are recorded. */
+  async median(key: string, minSamples: number): Promise<number | undefined> {
+    const histogram = await this.get(key);
+    return histogram.count >= minSamples ? percentile(histogram, 0.5) : undefined;
+  }
+
   async get(key: string): Promise<Histogram> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { key } }));
     const buckets = new Map<number, number>();

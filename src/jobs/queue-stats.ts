@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ALL_QUEUE_KEYS, CAPACITIES, type Capacity, PRIORITIES, type QueueKey } from './classes.ts';
 import { type JobStore, statusKey } from './job-store.ts';
+import type { WorkerRegistry, WorkerReport } from './worker-registry.ts';
 import { queueAddress, type QueueTopology } from './topology.ts';
 
 export interface QueueDepth {
@@ -20,11 +21,13 @@ export interface Stats {
   running: Record<Capacity, number>;
   /** Jobs in DEAD per capacity class (the dead-letter list). */
   dead: Record<Capacity, number>;
+  /** Live workers: class, id, measured speed, probation, slots and load. */
+  workers: WorkerReport[];
   generatedAt: string;
 }
 
-/** `GET /stats`: SQS depths of every queue and DLQ, and running and dead job counts from the index. */
-export async function collectStats(deps: { sqs: SQSClient; topology: QueueTopology; store: JobStore }): Promise<Stats> {
+/** `GET /stats`: SQS depths of every queue and DLQ, running and dead job counts from the index, live workers. */
+export async function collectStats(deps: { sqs: SQSClient; topology: QueueTopology; store: JobStore; workers: WorkerRegistry }): Promise<Stats> {
   const depth = async (url: string) => {
     const { Attributes = {} } = await deps.sqs.send(
       new GetQueueAttributesCommand({
@@ -54,6 +57,6 @@ export async function collectStats(deps: { sqs: SQSClient; topology: QueueTopolo
         }),
       ),
     ) as Record<Capacity, number>;
-  const [running, dead] = await Promise.all([countPerClass('RUNNING'), countPerClass('DEAD')]);
-  return { queues: Object.fromEntries(queueEntries) as Record<QueueKey, QueueDepth>, running, dead, generatedAt: new Date().toISOString() };
+  const [running, dead, workers] = await Promise.all([countPerClass('RUNNING'), countPerClass('DEAD'), deps.workers.live()]);
+  return { queues: Object.fromEntries(queueEntries) as Record<QueueKey, QueueDepth>, running, dead, workers, generatedAt: new Date().toISOString() };
 }

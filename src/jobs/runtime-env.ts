@@ -4,6 +4,7 @@ import { createDocumentClient, createSqsClient } from '../aws/clients.ts';
 import { JobDispatcher } from './job-dispatcher.ts';
 import { JobStore } from './job-store.ts';
 import { LatencyStatsStore } from './latency-stats.ts';
+import { WorkerRegistry } from './worker-registry.ts';
 import { type QueueTopology, queueTopologyFromEnv, requireEnv } from './topology.ts';
 
 /**
@@ -18,6 +19,7 @@ const topology = lazy<QueueTopology>(queueTopologyFromEnv);
 export const runtime = {
   store: lazy(() => new JobStore(documentClient(), { jobs: requireEnv('JOBS_TABLE'), idempotency: requireEnv('IDEMPOTENCY_TABLE') })),
   stats: lazy(() => new LatencyStatsStore(documentClient(), requireEnv('STATS_TABLE'))),
+  workers: lazy(() => new WorkerRegistry(documentClient(), requireEnv('WORKERS_TABLE'))),
   sqs,
   topology,
   dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), requireEnv('SCHEDULER_QUEUE_URL'))),

@@ -2,8 +2,9 @@ import { type Capacity, PRIORITIES } from './classes.ts';
 import type { Job, Lease } from './job.ts';
 import type { JobDispatcher } from './job-dispatcher.ts';
 import { type JobStore, statusKey } from './job-store.ts';
-import { type Histogram, type LatencyStatsStore, percentile, typeKey } from './latency-stats.ts';
+import { type LatencyStatsStore, typeKey } from './latency-stats.ts';
 import { liveLeases } from './attempts.ts';
+import { projectedTotalMs } from './progress-estimate.ts';
 import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
 
 export interface DetectorSettings {
@@ -19,12 +20,14 @@ export interface DetectorSettings {
   minElapsedMs: number;
   /** A backup no worker took within this long means no worker of the class has room: add one. */
   capacityWaitMs: number;
+  /** Expected time from asking for a backup to its start on another worker (the gain must beat it). */
+  backupStartMs: number;
 }
 
 /** How long after a lease expired the detector keeps nudging with fresh messages. */
 const HAND_OVER_WINDOW_MS = 60_000;
 
-export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = { budgetFraction: 0.1, slowFactor: 2, minSamples: 20, pendingTimeoutMs: 30_000, minElapsedMs: 1000, capacityWaitMs: 5000 };
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = { budgetFraction: 0.1, slowFactor: 2, minSamples: 20, pendingTimeoutMs: 30_000, minElapsedMs: 1000, capacityWaitMs: 5000, backupStartMs: 500 };
 
 export interface Straggler {
   job: Job;
@@ -32,6 +35,8 @@ export interface Straggler {
   lease: Lease;
   elapsedMs: number;
   estimatedTotalMs: number;
+  /** How much sooner a backup is expected to finish the job than the straggler would. */
+  gainMs: number;
 }
 
 export interface DetectionReport {
@@ -56,31 +61,46 @@ export interface DetectorDeps {
 }
 
 /**
- * Estimated total run time of an attempt. With progress reports it is the LATE estimate
- * (elapsed / progress: the progress rate extrapolated); without, the elapsed time itself, a lower
- * bound that grows until the attempt ends.
+ * Estimated total run time of an attempt: with progress reports the LATE estimate (its progress
+ * rate extrapolated); without, on a worker of known speed the type's median scaled by that speed;
+ * otherwise the elapsed time, a lower bound that grows until the attempt ends.
  */
-export function estimatedTotalMs(lease: Lease, now: number): number {
+export function estimatedTotalMs(lease: Lease, now: number, typeMedianMs: number): number {
   const elapsed = now - lease.startedAt;
-  return lease.progress !== undefined && lease.progress >= 0.02 ? elapsed / lease.progress : elapsed;
+  return projectedTotalMs(elapsed, lease.progress) ?? (lease.speed ? Math.max(elapsed, typeMedianMs / lease.speed) : elapsed);
 }
 
-/** The running attempts of one class that straggle, slowest-to-finish first. */
+/**
+ * Whether a backup pays off, and by how much. An attempt straggles when its estimated total run
+ * time exceeds `slowFactor` × its type's median. A backup is worth its cost when it is expected to
+ * finish first: the straggler's time left must exceed the backup's start delay plus its run time
+ * at normal speed, which is the job's estimated size at the straggler's measured speed (or the
+ * type's median when that speed is unknown). With neither progress nor a measured speed, nothing
+ * tells a stalled attempt from a long one, and the slow-factor rule alone decides.
+ */
+export function backupGainMs(lease: Lease, typeMedianMs: number, settings: DetectorSettings, now: number): number | undefined {
+  const elapsed = now - lease.startedAt;
+  const estimate = estimatedTotalMs(lease, now, typeMedianMs);
+  if (elapsed < settings.minElapsedMs || estimate <= settings.slowFactor * typeMedianMs) return undefined;
+  if (lease.progress === undefined && lease.speed === undefined) return elapsed - typeMedianMs;
+  const backupRunMs = lease.speed === undefined ? typeMedianMs : estimate * lease.speed;
+  const gain = estimate - elapsed - (settings.backupStartMs + backupRunMs);
+  return gain > 0 ? gain : undefined;
+}
+
+/** The running attempts of one class that straggle, the biggest expected gain first (LATE's order). */
 export function findStragglers(jobs: Job[], medians: Map<string, number>, settings: DetectorSettings, now: number): Straggler[] {
   const stragglers: Straggler[] = [];
   for (const job of jobs) {
     if (job.speculate === false || job.speculation) continue;
     const live = liveLeases(job, now);
-    if (live.length !== 1) continue;
-    const [claimId, lease] = live[0]!;
-    if (now - lease.startedAt < settings.minElapsedMs) continue;
     const median = medians.get(typeKey(job.type, job.capacity));
-    if (median === undefined) continue;
-    const estimate = estimatedTotalMs(lease, now);
-    if (estimate > settings.slowFactor * median) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, estimatedTotalMs: estimate });
+    if (live.length !== 1 || median === undefined) continue;
+    const [claimId, lease] = live[0]!;
+    const gainMs = backupGainMs(lease, median, settings, now);
+    if (gainMs !== undefined) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, estimatedTotalMs: estimatedTotalMs(lease, now, median), gainMs });
   }
-  // LATE: back up first the attempts expected to finish last.
-  return stragglers.sort((a, b) => b.estimatedTotalMs - b.elapsedMs - (a.estimatedTotalMs - a.elapsedMs));
+  return stragglers.sort((a, b) => b.gainMs - a.gainMs);
 }
 
 /**
@@ -138,12 +158,6 @@ async function addCapacityIfStuck(deps: DetectorDeps, capacity: Capacity, jobs: 
 
 async function typeMedians(stats: LatencyStatsStore, jobs: Job[], minSamples: number): Promise<Map<string, number>> {
   const keys = [...new Set(jobs.map((job) => typeKey(job.type, job.capacity)))];
-  const histograms = await Promise.all(keys.map(async (key): Promise<[string, Histogram]> => [key, await stats.get(key)]));
-  const medians = new Map<string, number>();
-  for (const [key, histogram] of histograms) {
-    const median = histogram.count >= minSamples ? percentile(histogram, 0.5) : undefined;
-    if (median !== undefined) medians.set(key, median);
-  }
-  return medians;
+  const medians = await Promise.all(keys.map(async (key) => [key, await stats.median(key, minSamples)] as const));
+  return new Map(medians.filter((entry): entry is readonly [string, number] => entry[1] !== undefined));
 }
-

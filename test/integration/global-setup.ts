@@ -19,14 +19,15 @@ export default async function setup(project: TestProject) {
     stackName: 'TailguardTest',
     stateDir: fileURLToPath(new URL('../../.tailguard/test/', import.meta.url)),
     // Short lease and heartbeat so lost workers and cancellations show within seconds.
-    workerArgs: ['--poll-wait-seconds', '1', '--concurrency', '8', '--lease-seconds', '6', '--heartbeat-seconds', '1'],
+    workerArgs: ['--poll-wait-seconds', '1', '--concurrency', '8', '--lease-seconds', '6', '--heartbeat-seconds', '1', '--report-seconds', '1'],
     // A fast detector that trusts a type's median after 5 runs, so speculation shows within a test.
     settings: { detectorIntervalSeconds: '0.5', stragglerMinSamples: '5', stragglerMinElapsedMs: '500' },
     log: (line) => console.error(`[setup] ${line}`),
   });
   for (const capacity of ['cpu', 'cpu', 'gpu'] as const) stack.pool.start(capacity);
-  // A slow host: its built-in handlers take 8× longer. Its attempts are what the detector must catch.
-  stack.pool.start('cpu', ['--slowdown', '8', '--worker-id', 'local-cpu-slow']);
+  // A slow host: its built-in handlers take 8× longer. Its attempts are what the detector must catch,
+  // so it stays off probation (which would keep most jobs away from it).
+  stack.pool.start('cpu', ['--slowdown', '8', '--worker-id', 'local-cpu-slow', '--probation-speed', '0']);
   project.provide('deployment', stack.deployment);
   return () => stack.close();
 }

@@ -4,6 +4,7 @@ import type { JobView } from '../../src/api/job-view.ts';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
 import { createEffectsTable, scanAll } from '../helpers/job-table.ts';
 import { testStack } from '../helpers/stack.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const { client, dynamodb, waitForJob } = testStack();
 const effectsTable = `tailguard-speculation-effects-${Date.now()}`;
@@ -88,6 +89,28 @@ describe('speculative re-launch of stragglers', () => {
       expect(backups).toBeLessThanOrEqual(Math.max(1, Math.floor(running.length * 0.1)) + 1);
     }
   });
+
+  it('has each worker report its class, id and measured speed: the slow one at a fraction of the others', async () => {
+    type Report = { workerId: string; capacity: string; speed?: number; onProbation: boolean; slots: number; running: number };
+    const reports = async () => ((await client.raw('GET', 'stats')).body as { workers: Report[] }).workers;
+    // A worker reports a speed once 5 of its attempts were measured; keep work coming until the slow one has.
+    const workers = await waitFor(
+      async () => {
+        await runSleeps(4);
+        return reports();
+      },
+      (all) => all.some((w) => w.workerId === SLOW && w.speed !== undefined) && all.some((w) => w.workerId !== SLOW && w.capacity === 'cpu' && w.speed !== undefined),
+      { timeoutMs: 150_000, intervalMs: 0, what: 'speeds of the slow and a normal cpu worker' },
+    );
+    expect(new Set(workers.map((w) => w.capacity))).toEqual(new Set(['cpu', 'gpu']));
+    const slow = workers.find((w) => w.workerId === SLOW)!;
+    const normal = workers.filter((w) => w.capacity === 'cpu' && w.workerId !== SLOW && w.speed !== undefined);
+    // 8× slower: its speed is about 1/8 of its class's; probation is off for this worker (--probation-speed 0).
+    expect(slow.speed!).toBeLessThan(0.4);
+    expect(slow.onProbation).toBe(false);
+    for (const worker of normal) expect(worker.speed!).toBeGreaterThan(0.6);
+    expect(workers.every((w) => w.slots >= 1 && w.running >= 0)).toBe(true);
+  }, 180_000);
 
   it('honours speculation: false — a job that must not run twice is never raced', async () => {
     const optedOut = await runSleeps(12, { speculation: false });

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
+
+/** Class medians as the latency statistics would give them; `reads` counts the lookups. */
+function normals(medians: Record<string, number>) {
+  const source = { reads: 0, median: async (key: string) => (source.reads++, medians[key]) };
+  return source;
+}
+
+describe('SpeedMeter', () => {
+  it('reports nothing until it has measured enough attempts', async () => {
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
+    for (let i = 0; i < DEFAULT_SPEED_METER_OPTIONS.minSamples - 1; i++) await meter.record('sleep', 'cpu', 1000);
+    expect(meter.speed).toBeUndefined();
+    expect(meter.onProbation).toBe(false);
+  });
+
+  it('is the median of class normal ÷ run time over recent attempts, across job types', async () => {
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000, 'resize#cpu': 200 }));
+    // Five times slower than the class on both types, with one outlier that the median ignores.
+    for (const [type, ms] of [['sleep', 5000], ['resize', 1000], ['sleep', 5200], ['resize', 980], ['sleep', 200]] as const) await meter.record(type, 'cpu', ms);
+    expect(meter.speed).toBe(0.2);
+    expect(meter.onProbation).toBe(true);
+  });
+
+  it('forgets old attempts, so a worker that recovers leaves probation', async () => {
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }), { ...DEFAULT_SPEED_METER_OPTIONS, window: 5 });
+    for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 5000);
+    expect(meter.onProbation).toBe(true);
+    for (let i = 0; i < 3; i++) await meter.record('sleep', 'cpu', 1000);
+    expect(meter.speed).toBe(1);
+    expect(meter.onProbation).toBe(false);
+  });
+
+  it('skips attempts of types with no trusted normal yet, and reads each normal once per TTL', async () => {
+    const source = normals({});
+    const meter = new SpeedMeter(source);
+    for (let i = 0; i < 10; i++) await meter.record('new-type', 'gpu', 1000);
+    expect(meter.speed).toBeUndefined();
+    expect(source.reads).toBe(1);
+  });
+
+  it('never puts a worker on probation when the threshold is 0', async () => {
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }), { ...DEFAULT_SPEED_METER_OPTIONS, probationSpeed: 0 });
+    for (let i = 0; i < 10; i++) await meter.record('sleep', 'cpu', 10_000);
+    expect(meter.speed).toBe(0.1);
+    expect(meter.onProbation).toBe(false);
+  });
+});

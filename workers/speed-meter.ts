@@ -1,0 +1,71 @@
+import { type LatencyStatsStore, typeKey } from '../src/jobs/latency-stats.ts';
+
+export interface SpeedMeterOptions {
+  /** Recent attempts the speed is the median of. */
+  window: number;
+  /** Attempts measured before the speed is reported at all. */
+  minSamples: number;
+  /** Below this speed the worker is on probation (0 turns probation off). */
+  probationSpeed: number;
+  /** Attempts of a type on the class before its median counts as the normal. */
+  minNormalSamples: number;
+  /** How long a type's class median is reused before it is read again. */
+  normalTtlMs: number;
+}
+
+const UNKNOWN_NORMAL_TTL_MS = 2000;
+
+export const DEFAULT_SPEED_METER_OPTIONS: SpeedMeterOptions = { window: 20, minSamples: 5, probationSpeed: 0.5, minNormalSamples: 20, normalTtlMs: 30_000 };
+
+/**
+ * How fast this worker runs jobs compared with the rest of its capacity class. Each measured
+ * attempt gives one sample, the class's median run time for the job's type divided by the
+ * attempt's run time, and the speed is the median of the recent samples: 1 is normal, 0.2 five
+ * times slower (a noisy neighbour, a throttled CPU, a cold GPU). The speed goes on every lease the
+ * worker takes, so the straggler detector knows what a backup elsewhere would gain; below
+ * `probationSpeed` the worker is on probation and takes less work (see Worker).
+ */
+export class SpeedMeter {
+  private readonly samples: number[] = [];
+  private readonly normals = new Map<string, { median?: number; readAt: number }>();
+
+  constructor(
+    private readonly stats: Pick<LatencyStatsStore, 'median'>,
+    private readonly options: SpeedMeterOptions = DEFAULT_SPEED_METER_OPTIONS,
+  ) {}
+
+  /** Measured speed, or undefined until enough attempts were measured against a known normal. */
+  get speed(): number | undefined {
+    if (this.samples.length < this.options.minSamples) return undefined;
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+    return Math.round(median * 100) / 100;
+  }
+
+  get onProbation(): boolean {
+    const speed = this.speed;
+    return speed !== undefined && speed < this.options.probationSpeed;
+  }
+
+  /**
+   * Measures one attempt: its run time, or for an attempt cut short (it lost a race) the run time
+   * its progress pointed to. The first attempts of a type only fetch its normal.
+   */
+  async record(type: string, capacity: string, runTimeMs: number): Promise<void> {
+    const normal = await this.normal(typeKey(type, capacity));
+    if (normal === undefined || runTimeMs <= 0) return;
+    this.samples.push(normal / runTimeMs);
+    if (this.samples.length > this.options.window) this.samples.shift();
+  }
+
+  private async normal(key: string): Promise<number | undefined> {
+    const cached = this.normals.get(key);
+    // A type without a trusted normal yet is asked about again sooner: it may have one any moment.
+    const ttl = cached?.median === undefined ? UNKNOWN_NORMAL_TTL_MS : this.options.normalTtlMs;
+    if (cached && Date.now() - cached.readAt < ttl) return cached.median;
+    const median = await this.stats.median(key, this.options.minNormalSamples);
+    this.normals.set(key, { median, readAt: Date.now() });
+    return median;
+  }
+}
