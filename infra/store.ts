@@ -79,7 +79,7 @@ export class JobStoreTables extends Construct {
     );
   }
 
-  /** Workers report themselves; `GET /stats` lists them. */
+  /** Workers report themselves; `GET /stats` and the straggler detector list them. */
   grantWorkers(grantee: IGrantable, access: 'list' | 'report'): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: access === 'list' ? ['dynamodb:Scan'] : ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [this.workers.tableArn] }),

@@ -30,6 +30,7 @@ export class StragglerDetection extends Construct {
         JOBS_TABLE: store.jobs.tableName,
         IDEMPOTENCY_TABLE: store.idempotency.tableName,
         STATS_TABLE: store.stats.tableName,
+        WORKERS_TABLE: store.workers.tableName,
         TAILGUARD_QUEUES: Stack.of(this).toJsonString(queues.topology()),
         SCHEDULER_QUEUE_URL: scheduler.requests.queueUrl,
         DETECTOR_INTERVAL_MS: String(Math.round(config.detectorIntervalSeconds * 1000)),
@@ -46,6 +47,7 @@ export class StragglerDetection extends Construct {
     });
     store.grantJobs(this.function, 'read', 'write', 'listByStatus');
     store.grantStats(this.function, 'read');
+    store.grantWorkers(this.function, 'list');
     queues.grantSend(this.function);
     scheduler.requests.grantSendMessages(this.function);
     new Rule(this, 'EveryMinute', {

@@ -45,7 +45,7 @@ export const handler = middy(async (_event: unknown, context: Context) => {
   do {
     for (const capacityClass of CAPACITIES) {
       // One failed pass (a throttled read, an unreachable capacity hook) must not end the run.
-      const report = await detectStragglers({ store: runtime.store(), stats: runtime.stats(), dispatcher: runtime.dispatcher(), capacity: provisioner }, capacityClass, settings).catch(
+      const report = await detectStragglers({ store: runtime.store(), stats: runtime.stats(), dispatcher: runtime.dispatcher(), capacity: provisioner, workers: runtime.workers() }, capacityClass, settings).catch(
         (error: Error) => {
           logger.error('detection pass failed', { capacity: capacityClass, error });
           return undefined;

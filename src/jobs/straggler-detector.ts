@@ -6,6 +6,7 @@ import { type LatencyStatsStore, typeKey } from './latency-stats.ts';
 import { liveLeases } from './attempts.ts';
 import { projectedTotalMs } from './progress-estimate.ts';
 import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
+import type { WorkerRegistry } from './worker-registry.ts';
 
 export interface DetectorSettings {
   /** Share of a class's running attempts that may be speculative backups at once (at least one). */
@@ -58,6 +59,8 @@ export interface DetectorDeps {
   dispatcher: JobDispatcher;
   /** Adds a worker when a backup has nowhere to run (ECS on AWS, a worker process locally). */
   capacity?: CapacityProvisioner;
+  /** The workers' own reports of their free slots: tell at once when a backup has nowhere to run. */
+  workers?: Pick<WorkerRegistry, 'live'>;
 }
 
 /**
@@ -144,12 +147,19 @@ export async function detectStragglers(deps: DetectorDeps, capacity: Capacity, s
 }
 
 /**
- * A backup nobody claimed within `capacityWaitMs` means every other worker of the class is full
- * (or none runs: a GPU service at zero). Ask for one more worker, once per backup, one per pass.
+ * A backup has nowhere to run when no worker of its class reports a free slot (besides the
+ * stragglers' own and those on probation, which refuse backups) — every worker busy, or none
+ * running: a GPU service at zero. Reports can be a few seconds old, so a backup nobody claimed
+ * within `capacityWaitMs` counts as stuck too. Ask for one more worker, once per backup, one per pass.
  */
 async function addCapacityIfStuck(deps: DetectorDeps, capacity: Capacity, jobs: Job[], settings: DetectorSettings, now: number): Promise<DetectionReport['addedWorker']> {
   if (!deps.capacity) return undefined;
-  const stuck = jobs.filter((job) => job.speculation && !job.speculation.claimedBy && !job.speculation.capacityRequestedAt && now - job.speculation.requestedAt >= settings.capacityWaitMs);
+  const unclaimed = jobs.filter((job) => job.speculation && !job.speculation.claimedBy && !job.speculation.capacityRequestedAt);
+  if (unclaimed.length === 0) return undefined;
+  const avoid = new Set(unclaimed.map((job) => job.speculation!.avoidWorker));
+  const reports = deps.workers ? await deps.workers.live(now) : undefined;
+  const noRoom = reports !== undefined && !reports.some((w) => w.capacity === capacity && !w.onProbation && !avoid.has(w.workerId) && w.running < w.slots);
+  const stuck = unclaimed.filter((job) => noRoom || now - job.speculation!.requestedAt >= settings.capacityWaitMs);
   for (const job of stuck) {
     if (await deps.store.markCapacityRequested(job, now)) return deps.capacity.addWorker(capacity);
   }

@@ -9,7 +9,7 @@ import { statusKey } from '../../src/jobs/job-store.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const { deployment, dynamodb } = testStack();
+const { deployment, dynamodb, client } = testStack();
 const db = DynamoDBDocumentClient.from(dynamodb);
 const workerLogs = fileURLToPath(new URL('../../.tailguard/test/workers/', import.meta.url));
 const gpuWorkers = () => readdirSync(workerLogs).filter((file) => file.startsWith('local-gpu-')).length;
@@ -73,4 +73,24 @@ describe('adding capacity for a backup that finds no room', () => {
     expect(speculation?.capacityRequestedAt).toBeGreaterThan(speculation!.requestedAt);
     expect(gpuWorkers()).toBe(before + 1);
   });
+
+  it('starts a worker at once, without waiting out capacityWaitMs, when every worker of the class reports no free slot', async () => {
+    type Report = { workerId: string; capacity: string; slots: number; running: number };
+    const gpuReports = async () => ((await client.raw('GET', 'stats')).body as { workers: Report[] }).workers.filter((w) => w.capacity === 'gpu');
+    // Prepare: fill every free gpu slot with a long job (opted out of speculation: they are fillers).
+    const free = (await gpuReports()).reduce((sum, w) => sum + w.slots - w.running, 0);
+    const fillers = await Promise.all(Array.from({ length: free }, () => client.submit({ type: 'sleep', capacity: 'gpu', payload: { ms: 60_000 }, speculation: false })));
+    await waitFor(gpuReports, (all) => all.every((w) => w.running === w.slots), { timeoutMs: 20_000, what: 'every gpu worker to report full' });
+    const before = gpuWorkers();
+    try {
+      // Act: a backup is asked for just now.
+      const job = await stuckBackup(0);
+      const speculation = await waitFor(() => speculationOf(job.id), (s) => s?.capacityRequestedAt !== undefined, { timeoutMs: 15_000, what: 'the detector to ask for capacity' });
+      // Assess: asked on the workers' word, before the unclaimed-backup fallback would have.
+      expect(speculation!.capacityRequestedAt! - speculation!.requestedAt).toBeLessThan(DEFAULT_DETECTOR_SETTINGS.capacityWaitMs);
+      await waitFor(async () => gpuWorkers(), (n) => n === before + 1, { timeoutMs: 15_000, what: 'a gpu worker process to start' });
+    } finally {
+      await Promise.all(fillers.map((f) => client.raw('POST', `jobs/${f.body.id}/cancel`)));
+    }
+  }, 90_000);
 });
