@@ -187,7 +187,7 @@ ${markdownTable(['run', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'jobs/s', 'extra
 
 p99 is **${ratio(off.summary.p99, on.summary.p99)}×** lower with speculation (p95 ${ratio(off.summary.p95, on.summary.p95)}×, max ${ratio(off.summary.max, on.summary.max)}×), for ${on.summary.extraWorkPct} % of worker-seconds spent on attempts that lost their race; ${on.summary.speculativeLaunches} backups launched, ${on.summary.speculativeWins} won. Jobs whose first attempt ran on a slow worker: ${off.summary.startedOnSlowWorkers} off, ${on.summary.startedOnSlowWorkers} on (probation). Submit → start: p50 ${off.wait.p50} / ${on.wait.p50} ms, p99 ${off.wait.p99} / ${on.wait.p99} ms (off / on).
 
-Why σ = ${opts.sigma}: no scheduler can make an intrinsically long job short, so the spread of job sizes sets a floor under p99 with speculation. With σ = 0.5 (p99 = 3.2 × median) that floor alone is about 3× below the slow-host p99 of this fleet, so the target ratio would measure the workload, not the scheduler; σ = ${opts.sigma} (p99 ≈ ${Math.round(Math.exp(opts.sigma * 2.326) * 10) / 10} × median) is a realistic spread for one job type. \`--sigma\` changes it.
+Why σ = ${opts.sigma}: no scheduler can make an intrinsically long job short, so the spread of job sizes is a floor under p99 with speculation — here p99 ≈ ${Math.round(Math.exp(opts.sigma * 2.326) * 10) / 10} × median, a realistic spread for one job type. With σ = 0.5 (p99 = 3.2 × median) the floor alone is within 3× of the slow-host p99, so the ratio measures the workload more than the scheduler; that run (\`--sigma 0.5\`) is in docs/speculation.md.
 
 ![Latency CDF, speculation off vs on](bench/results/tail-latency-cdf.png)
 
