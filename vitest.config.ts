@@ -15,7 +15,10 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['infra/**/*.test.ts'],
+          // Synthesis bundles every Lambda with esbuild: seconds alone, far more on 2 busy cores
+          // while the integration project deploys beside it.
           testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {
