@@ -72,7 +72,7 @@ async function run(name: 'off' | 'on'): Promise<RunResult> {
       stragglerMinElapsedMs: '200',
       stragglerMinSamples: String(WARM_UP / 2),
     },
-    workerArgs: ['--poll-wait-seconds', '1', '--concurrency', String(opts.concurrency), '--heartbeat-seconds', '0.25', '--lease-seconds', '5'],
+    workerArgs: ['--poll-wait-seconds', '1', '--concurrency', String(opts.concurrency), '--heartbeat-seconds', '0.25', '--lease-seconds', '5', '--report-seconds', '2'],
     log: () => undefined,
   });
   try {

@@ -44,6 +44,7 @@ export class JobStoreTables extends Construct {
       partitionKey: { name: 'key', type: AttributeType.STRING },
       billing: Billing.onDemand(),
       encryption: TableEncryptionV2.awsManagedKey(),
+      timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy,
     });
@@ -79,11 +80,10 @@ export class JobStoreTables extends Construct {
     );
   }
 
-  /** Workers report themselves; `GET /stats` and the straggler detector list them. */
-  grantWorkers(grantee: IGrantable, access: 'list' | 'report'): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: access === 'list' ? ['dynamodb:Scan'] : ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [this.workers.tableArn] }),
-    );
+  /** Workers report themselves and compare themselves with their class; `GET /stats` and the detector list them. */
+  grantWorkers(grantee: IGrantable, ...access: ('list' | 'report')[]): void {
+    const actions = [...(access.includes('list') ? ['dynamodb:Scan'] : []), ...(access.includes('report') ? ['dynamodb:PutItem', 'dynamodb:DeleteItem'] : [])];
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.workers.tableArn] }));
   }
 
   /** Idempotency keys are created with their job and removed only when the job could not be queued. */

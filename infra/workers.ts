@@ -178,7 +178,7 @@ export class WorkerServices extends Construct {
   private grantWork(capacity: Capacity, task: TaskDefinition, core: TailguardCoreStack): void {
     core.store.grantJobs(task.taskRole, 'read', 'write');
     core.store.grantStats(task.taskRole, 'add');
-    core.store.grantWorkers(task.taskRole, 'report');
+    core.store.grantWorkers(task.taskRole, 'report', 'list');
     for (const priority of PRIORITIES) {
       const { queue } = core.queues.byKey[queueKey(capacity, priority)];
       queue.grantConsumeMessages(task.taskRole);

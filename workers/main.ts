@@ -93,12 +93,18 @@ const runner = new JobRunner({ store, poller, dispatcher, registry, logger, metr
 });
 const worker = new Worker(poller, runner, logger, { concurrency: opts.concurrency, shutdownGraceSeconds: opts.shutdownGraceSeconds, probationPollMs: 1000 }, speed);
 
-// The worker's report: what it is, how fast it measures, how loaded it is. Expires unless renewed.
+// Each report interval: decide probation (against the class's other workers), then report what
+// this worker is, how fast it measures and how loaded it is. The report expires unless renewed.
 const workers = runtime.workers();
 const startedAt = new Date().toISOString();
+const peerSpeeds = async () =>
+  (await workers.live()).flatMap((w) => (w.capacity === opts.capacity && w.workerId !== workerId && w.speed !== undefined ? [w.speed] : []));
 const report = () =>
-  workers
-    .report({ workerId, capacity: opts.capacity, speed: speed.speed, onProbation: speed.onProbation, ...worker.load, startedAt, lastSeenAt: new Date().toISOString() }, 3 * opts.reportSeconds)
+  speed
+    .review(peerSpeeds)
+    .then(() =>
+      workers.report({ workerId, capacity: opts.capacity, speed: speed.speed, onProbation: speed.onProbation, ...worker.load, startedAt, lastSeenAt: new Date().toISOString() }, 3 * opts.reportSeconds),
+    )
     .catch((error: Error) => logger.warn('worker report failed', { error }));
 setInterval(report, opts.reportSeconds * 1000).unref();
 void report();

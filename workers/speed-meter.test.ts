@@ -20,16 +20,35 @@ describe('SpeedMeter', () => {
     // Five times slower than the class on both types, with one outlier that the median ignores.
     for (const [type, ms] of [['sleep', 5000], ['resize', 1000], ['sleep', 5200], ['resize', 980], ['sleep', 200]] as const) await meter.record(type, 'cpu', ms);
     expect(meter.speed).toBe(0.2);
+    // Peers at normal speed: this host is the slow one.
+    expect(await meter.review(async () => [1, 0.9])).toBe(true);
     expect(meter.onProbation).toBe(true);
+  });
+
+  it('keeps a worker off probation when its whole class measures as slow (big jobs, stale normal) or is too small to compare', async () => {
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
+    for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 4000);
+    expect(meter.speed).toBe(0.25);
+    expect(await meter.review(async () => [0.26, 0.24, 0.3])).toBe(false);
+    expect(await meter.review(async () => [1])).toBe(false);
+  });
+
+  it('does not ask about its peers while it measures normal', async () => {
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
+    for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 1000);
+    let asked = false;
+    expect(await meter.review(async () => ((asked = true), [0.1, 0.1]))).toBe(false);
+    expect(asked).toBe(false);
   });
 
   it('forgets old attempts, so a worker that recovers leaves probation', async () => {
     const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }), { ...DEFAULT_SPEED_METER_OPTIONS, window: 5 });
+    const peers = async () => [1, 1];
     for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 5000);
-    expect(meter.onProbation).toBe(true);
+    expect(await meter.review(peers)).toBe(true);
     for (let i = 0; i < 3; i++) await meter.record('sleep', 'cpu', 1000);
     expect(meter.speed).toBe(1);
-    expect(meter.onProbation).toBe(false);
+    expect(await meter.review(peers)).toBe(false);
   });
 
   it('skips attempts of types with no trusted normal yet, and reads each normal once per TTL', async () => {
@@ -44,6 +63,6 @@ describe('SpeedMeter', () => {
     const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }), { ...DEFAULT_SPEED_METER_OPTIONS, probationSpeed: 0 });
     for (let i = 0; i < 10; i++) await meter.record('sleep', 'cpu', 10_000);
     expect(meter.speed).toBe(0.1);
-    expect(meter.onProbation).toBe(false);
+    expect(await meter.review(async () => [1, 1])).toBe(false);
   });
 });

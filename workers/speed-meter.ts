@@ -1,11 +1,12 @@
 import { type LatencyStatsStore, typeKey } from '../src/jobs/latency-stats.ts';
+import { classSpeed, median, MIN_WORKERS_TO_COMPARE } from '../src/jobs/class-speed.ts';
 
 export interface SpeedMeterOptions {
   /** Recent attempts the speed is the median of. */
   window: number;
   /** Attempts measured before the speed is reported at all. */
   minSamples: number;
-  /** Below this speed the worker is on probation (0 turns probation off). */
+  /** Below this speed, relative to its class's workers, the worker is on probation (0 turns probation off). */
   probationSpeed: number;
   /** Attempts of a type on the class before its median counts as the normal. */
   minNormalSamples: number;
@@ -28,6 +29,7 @@ export const DEFAULT_SPEED_METER_OPTIONS: SpeedMeterOptions = { window: 20, minS
 export class SpeedMeter {
   private readonly samples: number[] = [];
   private readonly normals = new Map<string, { median?: number; readAt: number }>();
+  private probation = false;
 
   constructor(
     private readonly stats: Pick<LatencyStatsStore, 'median'>,
@@ -37,15 +39,25 @@ export class SpeedMeter {
   /** Measured speed, or undefined until enough attempts were measured against a known normal. */
   get speed(): number | undefined {
     if (this.samples.length < this.options.minSamples) return undefined;
-    const sorted = [...this.samples].sort((a, b) => a - b);
-    const middle = sorted.length / 2;
-    const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-    return Math.round(median * 100) / 100;
+    return Math.round(median(this.samples) * 100) / 100;
   }
 
+  /** As decided by the last `review`. */
   get onProbation(): boolean {
+    return this.probation;
+  }
+
+  /**
+   * Decides probation: slow against the normal *and* against the class's speed now (see
+   * classSpeed), asking `peerSpeeds` for the other workers' speeds only when this one measures
+   * slow. A whole fleet that measures slow is not put on probation: that would stall the queue.
+   * In a class too small to tell a slow host from slow jobs, nobody is.
+   */
+  async review(peerSpeeds: () => Promise<number[]>): Promise<boolean> {
     const speed = this.speed;
-    return speed !== undefined && speed < this.options.probationSpeed;
+    if (speed === undefined || speed >= this.options.probationSpeed) return (this.probation = false);
+    const speeds = [speed, ...(await peerSpeeds())];
+    return (this.probation = speeds.length >= MIN_WORKERS_TO_COMPARE && speed / classSpeed(speeds) < this.options.probationSpeed);
   }
 
   /**

@@ -162,13 +162,14 @@ export async function fail(store: JobStore, job: Job, attempt: Attempt, error: u
   return { job: retrying, retryAt };
 }
 
-/** Ends a running job that was cancelled through the API. */
+/** Ends a running job that was cancelled through the API, with every attempt of it this one knows of. */
 export async function cancelRunning(store: JobStore, job: Job, attempt: Attempt): Promise<Job> {
   const now = new Date().toISOString();
+  const cancelled = { finishedAt: now, outcome: 'cancelled' as const, error: 'cancelled through the API' };
   return store.transition(job, 'CANCELLED', {
     holder: attempt.claimId,
     set: { finishedAt: now },
-    attemptUpdates: [{ index: attempt.index, fields: { finishedAt: now, outcome: 'cancelled', error: 'cancelled through the API' } }],
+    attemptUpdates: [attempt.index, ...openAttempts(job).filter((index) => index !== attempt.index)].map((index) => ({ index, fields: cancelled })),
     remove: ['leases', 'speculation', 'cancelRequested'],
   });
 }

@@ -4,9 +4,21 @@ import { GetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk
  * Run-time distributions per job type and capacity class (and per worker), kept in DynamoDB as
  * log-scale histograms: bucket k counts run times in [2^(k/4), 2^((k+1)/4)) ms, a resolution of
  * about 19 %. Workers add to them in batches (one update per key per flush, not per job), and the
- * straggler detector reads them to know what "normal" is.
+ * straggler detector and the workers' speed meters read them to know what "normal" is.
+ *
+ * "Normal" is the last hour: each key's histogram is kept in 10-minute windows (items expire with
+ * TTL) and reads merge the latest six, so when a job type's run time changes — new code, bigger
+ * inputs — its normal follows within the hour instead of being outvoted by its history forever.
  */
 export const BUCKETS_PER_OCTAVE = 4;
+export const WINDOW_MS = 10 * 60_000;
+export const WINDOWS_READ = 6;
+
+/** The item a key's observations at `at` (epoch ms) go to. */
+export const windowKey = (key: string, at: number): string => `${key}@${Math.floor(at / WINDOW_MS)}`;
+
+/** The items a read of `key` at `now` merges: the current window and the ones of the hour before. */
+export const recentWindows = (key: string, now: number): string[] => Array.from({ length: WINDOWS_READ }, (_, i) => windowKey(key, now - i * WINDOW_MS));
 
 export const bucketOf = (ms: number): number => Math.floor(Math.log2(Math.max(1, ms)) * BUCKETS_PER_OCTAVE);
 const bucketLow = (bucket: number): number => 2 ** (bucket / BUCKETS_PER_OCTAVE);
@@ -17,6 +29,12 @@ export const workerKey = (type: string, capacity: string, workerId: string): str
 export interface Histogram {
   count: number;
   buckets: Map<number, number>;
+}
+
+export function mergeHistograms(histograms: Histogram[]): Histogram {
+  const buckets = new Map<number, number>();
+  for (const histogram of histograms) for (const [bucket, count] of histogram.buckets) buckets.set(bucket, (buckets.get(bucket) ?? 0) + count);
+  return { count: histograms.reduce((sum, h) => sum + h.count, 0), buckets };
 }
 
 /** The run time (ms) below which `fraction` of the recorded attempts finished. */
@@ -37,26 +55,39 @@ export class LatencyStatsStore {
     private readonly table: string,
   ) {}
 
-  /** Adds a batch of observations to one key's histogram in a single update. */
-  async add(key: string, histogram: Histogram): Promise<void> {
-    const names: Record<string, string> = { '#n': 'n' };
-    const values: Record<string, unknown> = { ':n': histogram.count };
+  /** Adds a batch of observations to one key's histogram (its current window) in a single update. */
+  async add(key: string, histogram: Histogram, now = Date.now()): Promise<void> {
+    const names: Record<string, string> = { '#n': 'n', '#expiresAt': 'expiresAt' };
+    const values: Record<string, unknown> = { ':n': histogram.count, ':expiresAt': Math.ceil((now + (WINDOWS_READ + 1) * WINDOW_MS) / 1000) };
     const adds = ['#n :n'];
     for (const [bucket, count] of histogram.buckets) {
       names[`#b${bucket}`] = `b${bucket}`;
       values[`:b${bucket}`] = count;
       adds.push(`#b${bucket} :b${bucket}`);
     }
-    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { key }, UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { key: windowKey(key, now) },
+        UpdateExpression: `ADD ${adds.join(', ')} SET #expiresAt = :expiresAt`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
-  /** The key's median run time, once at least `minSamples` attempts are recorded. */
-  async median(key: string, minSamples: number): Promise<number | undefined> {
-    const histogram = await this.get(key);
+  /** The key's median run time over the last hour, once at least `minSamples` attempts are recorded. */
+  async median(key: string, minSamples: number, now = Date.now()): Promise<number | undefined> {
+    const histogram = await this.get(key, now);
     return histogram.count >= minSamples ? percentile(histogram, 0.5) : undefined;
   }
 
-  async get(key: string): Promise<Histogram> {
+  /** The key's histogram over the last hour: its latest windows merged. */
+  async get(key: string, now = Date.now()): Promise<Histogram> {
+    return mergeHistograms(await Promise.all(recentWindows(key, now).map((window) => this.getWindow(window))));
+  }
+
+  private async getWindow(key: string): Promise<Histogram> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { key } }));
     const buckets = new Map<number, number>();
     for (const [attribute, value] of Object.entries(Item ?? {})) {

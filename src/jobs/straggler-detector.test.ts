@@ -48,6 +48,15 @@ describe('straggler detection', () => {
     expect(findStragglers([job('long', { c1: lease(500, 0.1, 'w1', 1) })], medians, settings, now)).toEqual([]);
   });
 
+  it('judges speeds against the class now: when every worker measures slow, the jobs are big and nobody is backed up', () => {
+    // Three workers at a quarter of the normal: a burst of big jobs, not three slow hosts.
+    const jobs = ['w1', 'w2', 'w3'].map((worker, i) => job(`big-${i}`, { [`c${i}`]: lease(500, 0.1, worker, 0.25) }));
+    expect(findStragglers(jobs, medians, settings, now)).toEqual([]);
+    // One of them far slower than the other two is a straggler.
+    const oneSlow = [...jobs.slice(0, 2), job('slow', { c9: lease(500, 0.02, 'w9', 0.05) })];
+    expect(findStragglers(oneSlow, medians, settings, now).map((s) => s.job.id)).toEqual(['slow']);
+  });
+
   it('does not back up a straggler about to finish: the backup could not win', () => {
     // 2.4 s of an expected 2.5 s are gone; a backup would need 0.5 s to start.
     expect(findStragglers([job('nearly-done', { c1: lease(2400, 0.96) })], medians, settings, now)).toEqual([]);

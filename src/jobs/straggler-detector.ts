@@ -4,6 +4,7 @@ import type { JobDispatcher } from './job-dispatcher.ts';
 import { type JobStore, statusKey } from './job-store.ts';
 import { type LatencyStatsStore, typeKey } from './latency-stats.ts';
 import { liveLeases } from './attempts.ts';
+import { classSpeed } from './class-speed.ts';
 import { projectedTotalMs } from './progress-estimate.ts';
 import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
@@ -91,15 +92,22 @@ export function backupGainMs(lease: Lease, typeMedianMs: number, settings: Detec
   return gain > 0 ? gain : undefined;
 }
 
-/** The running attempts of one class that straggle, the biggest expected gain first (LATE's order). */
+/**
+ * The running attempts of one class that straggle, the biggest expected gain first (LATE's order).
+ * Worker speeds are taken relative to the class's speed now (see classSpeed): when every worker
+ * measures slow, the jobs are big, and a copy elsewhere would be no faster.
+ */
 export function findStragglers(jobs: Job[], medians: Map<string, number>, settings: DetectorSettings, now: number): Straggler[] {
+  const speeds = new Map(jobs.flatMap((job) => liveLeases(job, now)).flatMap(([, lease]) => (lease.speed === undefined ? [] : [[lease.workerId, lease.speed] as const])));
+  const normalSpeed = classSpeed([...speeds.values()]);
   const stragglers: Straggler[] = [];
   for (const job of jobs) {
     if (job.speculate === false || job.speculation) continue;
     const live = liveLeases(job, now);
     const median = medians.get(typeKey(job.type, job.capacity));
     if (live.length !== 1 || median === undefined) continue;
-    const [claimId, lease] = live[0]!;
+    const [claimId, measured] = live[0]!;
+    const lease = measured.speed === undefined ? measured : { ...measured, speed: measured.speed / normalSpeed };
     const gainMs = backupGainMs(lease, median, settings, now);
     if (gainMs !== undefined) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, estimatedTotalMs: estimatedTotalMs(lease, now, median), gainMs });
   }

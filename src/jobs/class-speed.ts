@@ -1,0 +1,19 @@
+/** Workers of a class with a measured speed needed before any of them is judged against the others. */
+export const MIN_WORKERS_TO_COMPARE = 3;
+
+/**
+ * What speed is normal in a class *now*: the median of its workers' measured speeds, or 1 (the
+ * normal of the latency statistics) when too few are measured to compare. A worker's speed is
+ * judged against it, because a burst of big jobs or a normal that has not yet caught up with a
+ * release makes every worker of the class measure slow at once.
+ */
+export function classSpeed(speeds: readonly number[]): number {
+  return speeds.length >= MIN_WORKERS_TO_COMPARE ? median(speeds) : 1;
+}
+
+/** The middle of a non-empty list (the mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
