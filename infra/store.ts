@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, TableEncryptionV2, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../src/jobs/job-store.ts';
@@ -19,11 +19,18 @@ export class JobStoreTables extends Construct {
 
   constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
     super(scope, id);
-    this.jobs = new TableV2(this, 'Jobs', {
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      encryption: TableEncryptionV2.awsManagedKey(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    // Every table: on-demand, AWS-managed encryption, keyed by one string attribute.
+    const table = (name: string, key: string, extra: Omit<TablePropsV2, 'partitionKey'> = {}) =>
+      new TableV2(this, name, {
+        partitionKey: { name: key, type: AttributeType.STRING },
+        billing: Billing.onDemand(),
+        encryption: TableEncryptionV2.awsManagedKey(),
+        removalPolicy: props.removalPolicy,
+        ...extra,
+      });
+    const pointInTimeRecovery = { pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } };
+    this.jobs = table('Jobs', 'id', {
+      ...pointInTimeRecovery,
       globalSecondaryIndexes: [
         {
           indexName: BY_STATUS_INDEX,
@@ -31,30 +38,10 @@ export class JobStoreTables extends Construct {
           sortKey: { name: 'updatedAt', type: AttributeType.STRING },
         },
       ],
-      removalPolicy: props.removalPolicy,
     });
-    this.idempotency = new TableV2(this, 'IdempotencyKeys', {
-      partitionKey: { name: 'key', type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      encryption: TableEncryptionV2.awsManagedKey(),
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: props.removalPolicy,
-    });
-    this.stats = new TableV2(this, 'LatencyStats', {
-      partitionKey: { name: 'key', type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      encryption: TableEncryptionV2.awsManagedKey(),
-      timeToLiveAttribute: 'expiresAt',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy,
-    });
-    this.workers = new TableV2(this, 'Workers', {
-      partitionKey: { name: 'workerId', type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      encryption: TableEncryptionV2.awsManagedKey(),
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: props.removalPolicy,
-    });
+    this.idempotency = table('IdempotencyKeys', 'key', { timeToLiveAttribute: 'expiresAt' });
+    this.stats = table('LatencyStats', 'key', { timeToLiveAttribute: 'expiresAt', ...pointInTimeRecovery });
+    this.workers = table('Workers', 'workerId', { timeToLiveAttribute: 'expiresAt' });
   }
 
   /**

@@ -82,14 +82,14 @@ export function estimatedTotalMs(lease: Lease, now: number, typeMedianMs: number
  * type's median when that speed is unknown). With neither progress nor a measured speed, nothing
  * tells a stalled attempt from a long one, and the slow-factor rule alone decides.
  */
-export function backupGainMs(lease: Lease, typeMedianMs: number, settings: DetectorSettings, now: number): number | undefined {
+export function backupGain(lease: Lease, typeMedianMs: number, settings: DetectorSettings, now: number): { gainMs: number; estimatedTotalMs: number } | undefined {
   const elapsed = now - lease.startedAt;
   const estimate = estimatedTotalMs(lease, now, typeMedianMs);
   if (elapsed < settings.minElapsedMs || estimate <= settings.slowFactor * typeMedianMs) return undefined;
-  if (lease.progress === undefined && lease.speed === undefined) return elapsed - typeMedianMs;
+  if (lease.progress === undefined && lease.speed === undefined) return { gainMs: elapsed - typeMedianMs, estimatedTotalMs: estimate };
   const backupRunMs = lease.speed === undefined ? typeMedianMs : estimate * lease.speed;
-  const gain = estimate - elapsed - (settings.backupStartMs + backupRunMs);
-  return gain > 0 ? gain : undefined;
+  const gainMs = estimate - elapsed - (settings.backupStartMs + backupRunMs);
+  return gainMs > 0 ? { gainMs, estimatedTotalMs: estimate } : undefined;
 }
 
 /**
@@ -108,8 +108,8 @@ export function findStragglers(jobs: Job[], medians: Map<string, number>, settin
     if (live.length !== 1 || median === undefined) continue;
     const [claimId, measured] = live[0]!;
     const lease = measured.speed === undefined ? measured : { ...measured, speed: measured.speed / normalSpeed };
-    const gainMs = backupGainMs(lease, median, settings, now);
-    if (gainMs !== undefined) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, estimatedTotalMs: estimatedTotalMs(lease, now, median), gainMs });
+    const gain = backupGain(lease, median, settings, now);
+    if (gain) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, ...gain });
   }
   return stragglers.sort((a, b) => b.gainMs - a.gainMs);
 }
