@@ -28,6 +28,7 @@ export interface WorkerPoolOptions {
 export class WorkerPool {
   private readonly workers = new Map<string, WorkerProcess>();
   private counter = 0;
+  private closed = false;
 
   constructor(private readonly options: WorkerPoolOptions) {
     // Each run starts with fresh logs: tests and people read them for this run's workers only.
@@ -35,14 +36,18 @@ export class WorkerPool {
     mkdirSync(options.logDir, { recursive: true });
   }
 
-  start(capacity: Capacity, extraArgs: string[] = []): WorkerProcess {
+  /** Starts a worker process; after `stopAll` the pool is closed and starts nothing. */
+  start(capacity: Capacity, extraArgs: string[] = []): WorkerProcess | undefined {
+    // A late caller (a test's chaos loop, a capacity request) must not outlive the pool's owner.
+    if (this.closed) return undefined;
     const id = `local-${capacity}-${++this.counter}`;
     const logFile = `${this.options.logDir}/${id}.log`;
     const out = openSync(logFile, 'w');
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', `${root}workers/main.ts`, '--capacity', capacity, '--worker-id', id, ...(this.options.args ?? []), ...extraArgs],
-      { cwd: root, env: { ...process.env, ...this.options.env }, stdio: ['ignore', out, out] },
+      // The worker stops itself if this process dies without stopping it (see workers/main.ts).
+      { cwd: root, env: { ...process.env, ...this.options.env, WORKER_PARENT_PID: String(process.pid) }, stdio: ['ignore', out, out] },
     );
     const worker = { id, capacity, process: child, logFile };
     this.workers.set(id, worker);
@@ -62,8 +67,9 @@ export class WorkerPool {
     await exited;
   }
 
-  /** SIGTERM to all (they finish or release their jobs), SIGKILL after `graceMs`. */
+  /** Closes the pool, then SIGTERM to all (they finish or release their jobs), SIGKILL after `graceMs`. */
   async stopAll(graceMs = 30_000): Promise<void> {
+    this.closed = true;
     const workers = this.running;
     const stopped = Promise.all(workers.map((w) => this.kill(w, 'SIGTERM')));
     if ((await Promise.race([stopped, sleep(graceMs, 'timeout')])) === 'timeout') {

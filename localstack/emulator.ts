@@ -51,8 +51,8 @@ export async function ensureEmulator(options: { endpoint?: string; log?: Log } =
   const logFile = `${logDir}/ministack.log`;
   log(`Starting MiniStack on port ${port || '80'} (log: ${logFile})`);
   const out = openSync(logFile, 'a');
-  const child = spawn(python, ['-m', 'ministack'], {
-    env: { ...process.env, GATEWAY_PORT: port || '80', LOG_LEVEL: 'WARNING' },
+  const child = spawn(python, [`${root}localstack/ministack_child.py`], {
+    env: { ...process.env, GATEWAY_PORT: port || '80', LOG_LEVEL: 'WARNING', TAILGUARD_PARENT_PID: String(process.pid) },
     stdio: ['ignore', out, out],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Attempt, cancelRunning, claim, type ClaimDecision, fail, JOB_MISSING, release, succeed } from '../src/jobs/attempts.ts';
 import type { Job } from '../src/jobs/job.ts';
 import type { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
-import { JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
+import { CommitFailedError, JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
 import { JobMessageSchema } from '../src/jobs/job-message.ts';
 import { projectedTotalMs } from '../src/jobs/progress-estimate.ts';
 import { type JobStore, StaleJobError } from '../src/jobs/job-store.ts';
@@ -132,15 +132,11 @@ export class JobRunner {
     const ran = { durationMs, projectedMs: projectedTotalMs(durationMs, progress.value) ?? durationMs };
     try {
       const settled = outcome.ok
-        ? await succeed(this.deps.store, job, attempt, outcome.result, [...effects.all])
+        ? await this.settleSuccess(job, attempt, message, outcome.result, effects, logger, ran)
         : await this.settleFailure(job, attempt, message, outcome.error, logger, ran);
-      if (outcome.ok) {
-        await this.deps.poller.delete(message);
-        logger.info('attempt succeeded', { durationMs });
-      }
       if (settled) {
         this.deps.metrics.finished(settled, durationMs, attempt.lease.speculative === true);
-        this.deps.onAttemptFinished?.(settled, durationMs, outcome.ok ? 'succeeded' : 'failed');
+        this.deps.onAttemptFinished?.(settled, durationMs, settled.status === 'SUCCEEDED' ? 'succeeded' : 'failed');
       }
     } catch (error) {
       if (!(error instanceof StaleJobError)) throw error;
@@ -175,6 +171,25 @@ export class JobRunner {
     const size = result === undefined ? 0 : Buffer.byteLength(JSON.stringify(result));
     if (size > MAX_RESULT_BYTES) throw new NonRetryableError(`result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}`);
     return result;
+  }
+
+  /**
+   * Commits the result and effects with the job's success. When that write is refused for any
+   * reason but a lost race, the attempt fails like any other: left to redelivery, the job would
+   * sit RUNNING until its lease expired and be taken over as if its worker had died, again and
+   * again, with no backoff and no error recorded (see docs/emulator.md, "stuck QUEUED jobs").
+   */
+  private async settleSuccess(job: Job, attempt: Attempt, message: ReceivedMessage, result: unknown, effects: JobEffects, logger: Logger, ran: RunTime): Promise<Job | undefined> {
+    let settled: Job;
+    try {
+      settled = await succeed(this.deps.store, job, attempt, result, [...effects.all]);
+    } catch (error) {
+      if (error instanceof StaleJobError) throw error;
+      return this.settleFailure(job, attempt, message, new CommitFailedError(error), logger, ran);
+    }
+    await this.deps.poller.delete(message);
+    logger.info('attempt succeeded', { durationMs: ran.durationMs });
+    return settled;
   }
 
   /** Settles a failed attempt; returns the job as written, or nothing when it is no longer ours. */

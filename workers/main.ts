@@ -109,6 +109,27 @@ const report = () =>
 setInterval(report, opts.reportSeconds * 1000).unref();
 void report();
 
+// Local runtime only: the process that started this worker (npm start, the test suite) sets its
+// pid; if it dies without stopping us, stop as on SIGTERM rather than poll a stack nobody owns.
+const parentPid = Number(process.env.WORKER_PARENT_PID);
+if (parentPid > 0) {
+  setInterval(() => {
+    if (!isAlive(parentPid)) {
+      logger.warn('the process that started this worker is gone: stopping', { parentPid });
+      void worker.stop();
+    }
+  }, 1000).unref();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info('signal received', { signal });

@@ -33,6 +33,18 @@ export class LeaseLostError extends Error {
   }
 }
 
+/**
+ * The handler finished, but its result and effects could not be committed (an effect's table is
+ * missing, an effect's condition failed, the item is too large). Retryable: the attempt fails and
+ * the job follows its retry policy, instead of being redelivered as if its worker had died.
+ */
+export class CommitFailedError extends Error {
+  constructor(cause: unknown) {
+    super(`the attempt finished but its result could not be committed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'CommitFailedError';
+  }
+}
+
 export function isRetryable(error: unknown): boolean {
   return !(error instanceof NonRetryableError);
 }

@@ -1,5 +1,6 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
 import type { JobRequestInput } from '../../src/api/job-request.ts';
@@ -12,6 +13,9 @@ import { waitFor } from '../helpers/wait-for.ts';
 const { client, deployment, dynamodb } = testStack();
 const effectsTable = `tailguard-chaos-effects-${Date.now()}`;
 const JOBS = 2000;
+// Submitting 2,000 jobs through the emulator's API takes 2-4 minutes on 2 busy cores; the run as
+// long again. The bound is for a broken build, not a slow machine.
+const TIMEOUT_MS = 900_000;
 
 /** 40 % noop, 40 % sleep of 20-400 ms, 20 % flaky failing once; each records its effect. */
 function workload(): JobRequestInput[] {
@@ -23,8 +27,24 @@ function workload(): JobRequestInput[] {
   });
 }
 
+/** SIGKILLs a random worker of `pool` every `everyMs` and starts a replacement, until aborted. */
+async function killWorkers(pool: WorkerPool, everyMs: number, signal: AbortSignal): Promise<number> {
+  let kills = 0;
+  while (!signal.aborted) {
+    await sleep(everyMs, undefined, { signal }).catch(() => undefined);
+    const victim = pool.running[Math.floor(Math.random() * pool.running.length)];
+    if (!victim || signal.aborted) continue;
+    await pool.kill(victim, 'SIGKILL');
+    kills++;
+    pool.start('cpu');
+  }
+  return kills;
+}
+
 describe('chaos: workers killed with SIGKILL while 2,000 jobs run', () => {
   let pool: WorkerPool;
+  const killer = new AbortController();
+  const submittedIds = new Set<string>();
 
   beforeAll(async () => {
     await createEffectsTable(dynamodb, effectsTable);
@@ -36,36 +56,39 @@ describe('chaos: workers killed with SIGKILL while 2,000 jobs run', () => {
     for (let i = 0; i < 3; i++) pool.start('cpu');
   });
 
+  // Pass, fail or time out: stop killing, stop this test's workers, and end whatever of its jobs
+  // still runs before its effects table goes, so nothing of this test outlives it.
   afterAll(async () => {
+    killer.abort();
     await pool.stopAll(5_000);
+    const unfinished = (await jobsWithIds(dynamodb, deployment.jobsTable, submittedIds)).filter((job) => !isTerminal(job.status));
+    await mapLimit(unfinished, 16, (job) => client.raw('POST', `jobs/${job.id}/cancel`));
+    await waitFor(
+      () => jobsWithIds(dynamodb, deployment.jobsTable, submittedIds),
+      (jobs) => jobs.every((job) => isTerminal(job.status)),
+      { timeoutMs: 120_000, intervalMs: 2000, what: 'the chaos jobs left over to end' },
+    ).catch(() => undefined);
     await dynamodb.send(new DeleteTableCommand({ TableName: effectsTable }));
-  });
+  }, TIMEOUT_MS);
 
   it('ends every job terminal, loses none, and commits each side effect exactly once', async () => {
     // Prepare: a killer that SIGKILLs a random chaos worker every 1.5 s and starts a replacement.
-    let killing = true;
-    let kills = 0;
-    const killer = (async () => {
-      while (killing) {
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        const victim = pool.running[Math.floor(Math.random() * pool.running.length)];
-        if (!victim || !killing) continue;
-        await pool.kill(victim, 'SIGKILL');
-        kills++;
-        pool.start('cpu');
-      }
-    })();
+    const killing = killWorkers(pool, 1500, killer.signal);
 
-    // Act
-    const submitted = await mapLimit(workload(), 16, (request) => client.submit(request));
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    killing = false;
-    await killer;
+    // Act: kill workers while jobs arrive and until the last one is 5 s in.
+    const submitted = await mapLimit(workload(), 16, async (request) => {
+      const response = await client.submit(request);
+      submittedIds.add(response.body.id);
+      return response;
+    });
+    await sleep(5000);
+    killer.abort();
+    const kills = await killing;
     const ids = new Set(submitted.map((s) => s.body.id));
     const jobs = await waitFor(
       () => jobsWithIds(dynamodb, deployment.jobsTable, ids),
       (found) => found.length === JOBS && found.every((job) => isTerminal(job.status)),
-      { timeoutMs: 150_000, intervalMs: 2000, what: 'every chaos job to finish' },
+      { timeoutMs: TIMEOUT_MS, intervalMs: 2000, what: 'every chaos job to finish' },
     );
     const effects = await scanAll<{ jobId: string; commits: number }>(dynamodb, effectsTable);
 
@@ -77,5 +100,5 @@ describe('chaos: workers killed with SIGKILL while 2,000 jobs run', () => {
     expect(effects).toHaveLength(JOBS);
     expect(effects.filter((e) => e.commits !== 1)).toEqual([]);
     expect(new Set(effects.map((e) => e.jobId))).toEqual(ids);
-  });
+  }, TIMEOUT_MS);
 });

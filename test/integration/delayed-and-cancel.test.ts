@@ -27,24 +27,27 @@ describe('delayed and scheduled jobs', () => {
   });
 
   it('shows a scheduled job as QUEUED once it is due and waiting for a worker', async () => {
-    // The gpu worker is kept busy so the due job has to wait in its queue.
-    const busy = await Promise.all(Array.from({ length: 8 }, () => client.submit({ type: 'sleep', payload: { ms: 4000 }, capacity: 'gpu' })));
+    // The only gpu worker's 8 slots hold jobs that run until cancelled (no backups: speculation
+    // off), so the due job cannot start until the test lets it, however slow the machine.
+    const busy = await Promise.all(Array.from({ length: 8 }, () => client.submit({ type: 'sleep', payload: { ms: 600_000 }, capacity: 'gpu', speculation: false })));
     await Promise.all(busy.map((b) => waitForJob(b.body.id, (j) => j.status === 'RUNNING', 'running')));
     const submitted = await client.submit({ type: 'noop', capacity: 'gpu', delaySeconds: 1 });
-    const waiting = await waitForJob(submitted.body.id, (j) => j.status !== 'SCHEDULED', 'due', 5_000);
-    expect(waiting.status).toBe('QUEUED');
-    await waitUntilFinished(submitted.body.id);
+    const waiting = await waitForJob(submitted.body.id, (j) => j.status !== 'SCHEDULED', 'due');
+    await Promise.all(busy.map((b) => client.raw('POST', `jobs/${b.body.id}/cancel`)));
+    expect(waiting).toMatchObject({ status: 'QUEUED', attempts: 0 });
+    expect((await waitUntilFinished(submitted.body.id)).status).toBe('SUCCEEDED');
   });
 });
 
 describe('POST /jobs/{id}/cancel', () => {
   it('cancels a queued job before it starts', async () => {
     // Prepare: fill the gpu worker's 8 slots so the next gpu job stays queued.
-    const busy = await Promise.all(Array.from({ length: 8 }, () => client.submit({ type: 'sleep', payload: { ms: 3000 }, capacity: 'gpu' })));
+    const busy = await Promise.all(Array.from({ length: 8 }, () => client.submit({ type: 'sleep', payload: { ms: 600_000 }, capacity: 'gpu', speculation: false })));
     await Promise.all(busy.map((b) => waitForJob(b.body.id, (j) => j.status === 'RUNNING', 'running')));
     const queued = await client.submit({ type: 'noop', capacity: 'gpu' });
     // Act
     const response = await client.raw('POST', `jobs/${queued.body.id}/cancel`);
+    await Promise.all(busy.map((b) => client.raw('POST', `jobs/${b.body.id}/cancel`)));
     await Promise.all(busy.map((b) => waitUntilFinished(b.body.id)));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // Assess: it never ran, even after the worker had room and its message arrived.

@@ -1,3 +1,4 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,12 +8,15 @@ import { mapLimit } from '../../bench/lib/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const { client } = testStack();
+const { client, deployment, sqs } = testStack();
+const JOBS = 1500;
+// A generous bound for 2 busy cores (submits alone take minutes); the test waits for the condition.
+const TIMEOUT_MS = 600_000;
 
-describe('500 jobs across every priority and capacity class', () => {
-  it('all succeed, none lost, each handler run exactly once, each on its own class', async () => {
+describe(`${JOBS.toLocaleString('en')} jobs across every priority and capacity class`, () => {
+  it('all succeed, none lost, each handler run exactly once, each on its own class; every DLQ stays empty', async () => {
     // Prepare: cpu jobs on every priority, one in five on gpu.
-    const requests = Array.from({ length: 500 }, (_, i) => ({
+    const requests = Array.from({ length: JOBS }, (_, i) => ({
       type: 'noop',
       priority: PRIORITIES[i % PRIORITIES.length]!,
       capacity: CAPACITIES[i % 5 === 0 ? 1 : 0]!,
@@ -22,17 +26,24 @@ describe('500 jobs across every priority and capacity class', () => {
     const finished = await waitFor(
       () => mapLimit(submitted, 16, async (s) => (await client.getJob(s.body.id)).body),
       (jobs: JobView[]) => jobs.every((job) => job.status === 'SUCCEEDED' || job.status === 'DEAD'),
-      { timeoutMs: 150_000, intervalMs: 1000, what: '500 jobs to finish' },
+      { timeoutMs: TIMEOUT_MS, intervalMs: 2000, what: `${JOBS} jobs to finish` },
     );
+    const deadLettered = await mapLimit(Object.values(deployment.queues), 4, async (queue) => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queue!.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      );
+      return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+    });
     // Assess
-    expect(new Set(submitted.map((s) => s.body.id)).size).toBe(500);
+    expect(new Set(submitted.map((s) => s.body.id)).size).toBe(JOBS);
     expect(submitted.every((s) => s.status === 201)).toBe(true);
     for (const [i, job] of finished.entries()) {
       expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1, priority: requests[i]!.priority, capacity: requests[i]!.capacity });
       expect(job.attemptHistory).toHaveLength(1);
       expect(job.attemptHistory[0]!.workerId.startsWith(`local-${job.capacity}-`)).toBe(true);
     }
-  });
+    expect(deadLettered.reduce((a, b) => a + b, 0)).toBe(0);
+  }, TIMEOUT_MS);
 });
 
 describe('metrics', () => {

@@ -43,6 +43,16 @@ describe('POST /jobs → worker → SUCCEEDED', () => {
     expect(job.attemptHistory.map((a) => a.error)).toEqual(['fail handler failed attempt 1', 'fail handler failed attempt 2']);
   });
 
+  it('fails an attempt whose effects cannot be committed, with backoff, instead of redelivering it as lost', async () => {
+    // The root cause of the stuck-queue report (docs/emulator.md): a refused commit used to leave
+    // the job RUNNING until its lease expired, then be taken over as a lost attempt, again and again.
+    const submitted = await client.submit({ type: 'noop', payload: { effectsTable: 'tailguard-no-such-table' }, maxAttempts: 2, backoff: { baseSeconds: 0.5, jitter: 'none' } });
+    const job = await waitUntilFinished(submitted.body.id);
+    expect(job).toMatchObject({ status: 'DEAD', attempts: 2, error: { name: 'CommitFailedError', retryable: true } });
+    expect(job.attemptHistory.map((a) => a.outcome)).toEqual(['failed', 'failed']);
+    expect(job.attemptHistory[0]!.error).toMatch(/could not be committed/);
+  });
+
   it('kills a poison job after exactly one attempt', async () => {
     const submitted = await client.submit({ type: 'poison' });
     const job = await waitUntilFinished(submitted.body.id);
