@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Attempt, cancelRunning, claim, type ClaimDecision, fail, JOB_MISSING, release, succeed } from '../src/jobs/attempts.ts';
 import type { Job } from '../src/jobs/job.ts';
-import type { JobDispatcher } from '../src/jobs/job-dispatcher.ts';
+import { type JobDispatcher, MAX_SQS_DELAY_SECONDS } from '../src/jobs/job-dispatcher.ts';
 import { CommitFailedError, JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
 import { JobMessageSchema } from '../src/jobs/job-message.ts';
 import { projectedTotalMs } from '../src/jobs/progress-estimate.ts';
@@ -72,7 +72,10 @@ export class JobRunner {
         else logger.debug('message dropped', { jobId, reason: decision.reason });
         await poller.delete(message);
       } else if (decision.action === 'defer') {
-        await poller.setVisibility(message, decision.seconds);
+        // Deferring must not spend the message's receive budget either (see QueuePoller.handBack);
+        // beyond SQS's 15-minute delay a visibility change is the only way, and happens rarely.
+        if (decision.seconds <= MAX_SQS_DELAY_SECONDS) await poller.handBack([message], decision.seconds);
+        else await poller.setVisibility(message, decision.seconds);
       } else {
         // Ready since its due time, since it entered QUEUED/RETRYING, or (a backup) since the detector asked.
         const readyAt = decision.attempt.lease.speculative ? before!.speculation!.requestedAt : Date.parse(before!.runAt ?? before!.updatedAt);
@@ -208,7 +211,7 @@ export class JobRunner {
     }
     if (error instanceof WorkerShutdownError) {
       const released = await release(store, job, attempt);
-      await poller.setVisibility(message, 0);
+      await poller.handBack([message]);
       logger.info('attempt released', { durationMs, status: released.status });
       return released;
     }

@@ -1,8 +1,10 @@
 import {
   ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueueKey } from '../src/jobs/classes.ts';
@@ -72,6 +74,34 @@ export class QueuePoller {
     );
   }
 
+  /**
+   * Puts messages back on their queue, visible again after `delaySeconds` (at most SQS's 900),
+   * without using up their receive budget: a fresh copy is sent and the received one deleted. A
+   * visibility change would leave the received copy one receive closer to `maxReceiveCount`, so a
+   * job handed back often enough (a burst meeting idle long polls, stopping workers, deferrals)
+   * would reach the SQS dead-letter queue without a single failed attempt. A duplicate is
+   * harmless (the claim drops it); a copy that could not be sent keeps its original instead.
+   */
+  async handBack(messages: readonly ReceivedMessage[], delaySeconds = 0): Promise<void> {
+    const byQueue = new Map<string, ReceivedMessage[]>();
+    for (const m of messages) byQueue.set(m.queueUrl, [...(byQueue.get(m.queueUrl) ?? []), m]);
+    await Promise.all(
+      [...byQueue].flatMap(([queueUrl, queued]) =>
+        chunks(queued, 10).map(async (batch) => {
+          const { Successful = [] } = await this.sqs.send(
+            new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, i) => ({ Id: String(i), MessageBody: m.body, DelaySeconds: delaySeconds })) }),
+          );
+          const copied = new Set(Successful.map((entry) => Number(entry.Id)));
+          const [sent, unsent] = [batch.filter((_, i) => copied.has(i)), batch.filter((_, i) => !copied.has(i))];
+          if (sent.length > 0) {
+            await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: sent.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })) }));
+          }
+          await Promise.all(unsent.map((m) => this.setVisibility(m, delaySeconds)));
+        }),
+      ),
+    );
+  }
+
   private longPoll(queue: { key: QueueKey; url: string }, max: number): void {
     this.longPolls.add(queue.key);
     this.receiveFrom(queue, max, this.options.waitSeconds)
@@ -97,7 +127,9 @@ export class QueuePoller {
       waiting.resolve(messages.slice(0, waiting.max));
     }
     const taken = waiting ? waiting.max : 0;
-    for (const message of messages.slice(taken)) void this.setVisibility(message, 0).catch(() => undefined);
+    const extra = messages.slice(taken);
+    // Left alone, they would come back after their visibility timeout anyway: a failure only delays them.
+    if (extra.length > 0) void this.handBack(extra).catch(() => undefined);
   }
 
   private async receiveFrom(queue: { key: QueueKey; url: string }, max: number, waitSeconds: number): Promise<ReceivedMessage[]> {
@@ -118,4 +150,8 @@ export class QueuePoller {
       receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1'),
     }));
   }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }

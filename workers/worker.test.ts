@@ -17,6 +17,7 @@ function fakePoller(count: number) {
       return waiting.splice(0, max);
     },
     setVisibility: async () => undefined,
+    handBack: async () => undefined,
   };
   return poller;
 }

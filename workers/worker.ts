@@ -72,7 +72,7 @@ export class Worker {
         errorBackoffMs = 100;
         if (messages.length === 0 && onProbation) await sleep(this.options.probationPollMs);
         if (this.stopping) {
-          await Promise.all(messages.map((m) => this.poller.setVisibility(m, 0)));
+          await this.poller.handBack(messages);
           break;
         }
         for (const message of messages) {

@@ -40,7 +40,27 @@ describe('QueuePoller', () => {
     // Assess: it goes straight back to the queue, so another worker gets it: nothing is held or lost.
     const other = poller(1);
     const [handedBack] = await waitFor(() => other.receive(1), (messages) => messages.length === 1, { timeoutMs: 15_000, what: 'the message handed back' });
-    expect(handedBack).toMatchObject({ queue: 'cpu-high', body: 'high one' });
+    expect(handedBack).toMatchObject({ queue: 'cpu-high', body: 'high one', receiveCount: 1 });
     await other.delete(handedBack!);
+  }, 40_000);
+
+  it('hands messages back without spending their receive budget, visible again after the delay asked for', async () => {
+    // Prepare
+    const quick = poller(1);
+    await sqs.send(new SendMessageCommand({ QueueUrl: queues[0]!.url, MessageBody: 'again and again' }));
+    // Act: received and handed back five times, the last time for 2 s.
+    let message = (await waitFor(() => quick.receive(1), (m) => m.length === 1, { what: 'the message' }))[0]!;
+    for (let i = 0; i < 4; i++) {
+      await quick.handBack([message]);
+      message = (await waitFor(() => quick.receive(1), (m) => m.length === 1, { what: 'the handed-back message' }))[0]!;
+    }
+    await quick.handBack([message], 2);
+    const handedBackAt = Date.now();
+    const [last] = await waitFor(() => quick.receive(1), (m) => m.length === 1, { what: 'the delayed message' });
+    // Assess: each receive is its copy's first, so SQS's redrive never counts hand-backs.
+    expect(message).toMatchObject({ body: 'again and again', receiveCount: 1 });
+    expect(last).toMatchObject({ body: 'again and again', receiveCount: 1 });
+    expect(Date.now() - handedBackAt).toBeGreaterThanOrEqual(1500);
+    await quick.delete(last!);
   }, 40_000);
 });
