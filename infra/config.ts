@@ -51,6 +51,12 @@ export const TailguardConfigSchema = z.strictObject({
   detectorIntervalSeconds: z.coerce.number().min(0.2).max(30).default(5),
   /** Seconds a backup may wait unclaimed before the detector adds a worker of its class. */
   capacityWaitSeconds: z.coerce.number().min(1).max(600).default(5),
+  /** A job past its due time by this long (seconds) with no live attempt gets a fresh message from the reaper. */
+  reaperGraceSeconds: n(1, 86_400).default(300),
+  /** Seconds between reaper passes (60: one a minute; less: several inside each minute's run). */
+  reaperIntervalSeconds: z.coerce.number().min(0.5).max(60).default(60),
+  /** Test-only: intake honours the `x-tailguard-fault` header, e.g. to stop after a job's write. */
+  faultInjection: z.enum(['off', 'on']).default('off'),
   /** Local runtime only: the hook that starts a worker process (stands in for ECS). */
   localCapacityHookUrl: z.url().optional(),
   /** Email subscribed to the alarm topic, if any. */

@@ -29,6 +29,8 @@ export interface IntakeApiProps {
   /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan. */
   auth: 'iam' | 'apiKey';
   throttling: { rateLimit: number; burstLimit: number };
+  /** Test-only: honour the `x-tailguard-fault` request header (docs/configuration.md). Never on a real deployment. */
+  faultInjection?: boolean;
 }
 
 /**
@@ -95,6 +97,7 @@ export class IntakeApi extends Construct {
 
     const submit = route(jobs, 'POST', 'submit-job', 'POST /jobs: validates, records and enqueues a job', {
       TAILGUARD_JOB_TYPES: props.jobTypes.join(','),
+      ...(props.faultInjection ? { TAILGUARD_FAULT_INJECTION: 'on' } : {}),
     });
     canEnqueue(submit);
     store.grantIdempotencyKeys(submit);

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { ComparisonOperator, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
@@ -53,6 +53,8 @@ export class Observability extends Construct {
       }
     }
 
+    this.reaperAlarms(config);
+
     f.addLargeHeader('Workers');
     f.monitorSimpleFargateService({ fargateService: workers.cpuService, humanReadableName: 'cpu workers (Fargate)', alarmFriendlyName: 'cpu-workers' });
     f.monitorAutoScalingGroup({ autoScalingGroup: workers.gpuInstances, humanReadableName: 'gpu instances', alarmFriendlyName: 'gpu-instances' });
@@ -70,6 +72,7 @@ export class Observability extends Construct {
       ...core.intake.functions.map((fn) => [fn.node.id, fn] as const),
       ['retry-scheduler', core.scheduler.function] as const,
       ['straggler-detector', core.detection.function] as const,
+      ['reaper', core.reaper.function] as const,
     ];
     for (const [name, fn] of functions) {
       f.monitorLambdaFunction({
@@ -122,6 +125,44 @@ export class Observability extends Construct {
           metrics: [metric(JobMetric.speculativeLaunches, 'Sum', 'launched'), metric(JobMetric.speculativeWins, 'Sum', 'won'), metric(JobMetric.wastedWorkSeconds, 'Sum', 'wasted s')],
         },
         { title: 'Straggler detected after (ms, p50)', metrics: perPriority(JobMetric.stragglerDetectedAfter, 'p50') },
+      ],
+    });
+  }
+
+  /**
+   * The reaper's passes, re-dispatches and oldest stuck job. A re-dispatch means a message went
+   * missing: fine once, worth a look when it keeps happening; a stuck job older than a few grace
+   * periods, or a reaper that stopped running, means jobs can wait forever.
+   */
+  private reaperAlarms(config: TailguardConfig): void {
+    const reaperMetric = (metricName: string, statistic: string, label: string) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'tailguard-reaper' }, statistic, label, period: Duration.minutes(5) });
+    this.facade.monitorCustom({
+      humanReadableName: 'Reaper (jobs whose messages went missing)',
+      alarmFriendlyName: 'reaper',
+      metricGroups: [
+        {
+          title: 'Passes and re-dispatched jobs (per 5 min)',
+          metrics: [
+            {
+              metric: reaperMetric(JobMetric.reaperRuns, 'Sum', 'passes'),
+              alarmFriendlyName: 'reaper-not-running',
+              addAlarm: { Critical: { threshold: 1, comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD, treatMissingDataOverride: TreatMissingData.BREACHING } },
+            },
+            reaperMetric(JobMetric.jobsRedispatched, 'Sum', 're-dispatched'),
+            reaperMetric(JobMetric.jobsEndedByReaper, 'Sum', 'ended DEAD'),
+          ],
+        },
+        {
+          title: 'Oldest stuck job (s past due)',
+          metrics: [
+            {
+              metric: reaperMetric(JobMetric.oldestStuckJobAge, 'Maximum', 'oldest stuck'),
+              alarmFriendlyName: 'reaper-stuck-jobs',
+              addAlarm: { Warning: { threshold: 3 * config.reaperGraceSeconds, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD } },
+            },
+          ],
+        },
       ],
     });
   }

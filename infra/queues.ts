@@ -75,6 +75,11 @@ export class JobQueues extends Construct {
     }
   }
 
+  /** Lets `grantee` read and delete the messages of every DLQ. */
+  grantConsumeDeadLetters(grantee: IGrantable): void {
+    for (const { deadLetterQueue } of this.all) deadLetterQueue.grantConsumeMessages(grantee);
+  }
+
   /** Lets `grantee` move messages from each DLQ back to its queue. */
   grantRedrive(grantee: IGrantable): void {
     for (const { queue, deadLetterQueue } of this.all) {

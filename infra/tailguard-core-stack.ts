@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { IntakeApi } from './intake-api.ts';
 import { JobQueues } from './queues.ts';
+import { Reaper } from './reaper.ts';
 import { RetryScheduler } from './retry-scheduler.ts';
 import { StragglerDetection } from './straggler-detection.ts';
 import { registry } from '../workers/handlers.ts';
@@ -26,6 +27,7 @@ export class TailguardCoreStack extends Stack {
   readonly intake: IntakeApi;
   readonly scheduler: RetryScheduler;
   readonly detection: StragglerDetection;
+  readonly reaper: Reaper;
 
   constructor(scope: Construct, id: string, props: TailguardCoreStackProps) {
     super(scope, id, props);
@@ -40,9 +42,11 @@ export class TailguardCoreStack extends Stack {
       jobTypes: props.jobTypes ?? registry.types,
       auth: props.config.apiAuth,
       throttling: { rateLimit: props.config.apiRateLimit, burstLimit: props.config.apiBurstLimit },
+      faultInjection: props.config.faultInjection === 'on',
     });
 
     this.detection = new StragglerDetection(this, 'StragglerDetection', { queues: this.queues, store: this.store, scheduler: this.scheduler, config: props.config });
+    this.reaper = new Reaper(this, 'Reaper', { queues: this.queues, store: this.store, scheduler: this.scheduler, config: props.config });
 
     new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url, description: 'Base URL of the Tailguard API' });
     new CfnOutput(this, 'ApiId', { value: this.intake.api.restApiId });
@@ -58,6 +62,7 @@ export class TailguardCoreStack extends Stack {
     new CfnOutput(this, 'StatsTableName', { value: this.store.stats.tableName });
     new CfnOutput(this, 'WorkersTableName', { value: this.store.workers.tableName });
     new CfnOutput(this, 'StragglerDetectorName', { value: this.detection.function.functionName });
+    new CfnOutput(this, 'ReaperName', { value: this.reaper.function.functionName });
     new CfnOutput(this, 'SchedulerQueueUrl', { value: this.scheduler.requests.queueUrl });
     new CfnOutput(this, 'ScheduleGroup', { value: this.scheduler.groupName });
   }

@@ -24,6 +24,7 @@ export interface LocalDeployment {
   statsTable: string;
   workersTable: string;
   stragglerDetector: string;
+  reaper: string;
   /** Environment a worker process needs (endpoint, credentials, tables, queues). */
   workerEnv: Record<string, string>;
 }
@@ -77,6 +78,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     statsTable: outputs.StatsTableName,
     workersTable: outputs.WorkersTableName,
     stragglerDetector: outputs.StragglerDetectorName,
+    reaper: outputs.ReaperName,
     workerEnv: {
       ...localAwsEnv(options.endpoint),
       JOBS_TABLE: outputs.JobsTableName,
@@ -91,7 +93,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
 
 const OUTPUT_KEYS = [
   'ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName',
-  'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup', 'StatsTableName', 'WorkersTableName', 'StragglerDetectorName',
+  'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup', 'StatsTableName', 'WorkersTableName', 'StragglerDetectorName', 'ReaperName',
 ] as const;
 
 function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEYS)[number], string> {

@@ -51,10 +51,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log: options.log,
       settings: { localCapacityHookUrl: hookUrl, ...options.settings },
     });
-    // The detector's rule first fires within a minute; start a run now so detection starts with the stack.
-    await new LambdaClient(localClientConfig(emulator.endpoint)).send(
-      new InvokeCommand({ FunctionName: deployment.stragglerDetector, InvocationType: 'Event', Payload: Buffer.from('{}') }),
-    );
+    // Their rules first fire within a minute; start a run of each now so they work from the start.
+    const lambda = new LambdaClient(localClientConfig(emulator.endpoint));
+    for (const name of [deployment.stragglerDetector, deployment.reaper]) {
+      await lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from('{}') }));
+    }
     options.log(`${deployment.stackName} deployed in ${((Date.now() - started) / 1000).toFixed(1)} s; API at ${deployment.apiUrl}`);
     const workers = new WorkerPool({ env: deployment.workerEnv, logDir: `${options.stateDir}workers`, args: options.workerArgs });
     pool = workers;

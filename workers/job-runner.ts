@@ -3,7 +3,7 @@ import { type Attempt, cancelRunning, claim, type ClaimDecision, fail, JOB_MISSI
 import type { Job } from '../src/jobs/job.ts';
 import { type JobDispatcher, MAX_SQS_DELAY_SECONDS } from '../src/jobs/job-dispatcher.ts';
 import { CommitFailedError, JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
-import { JobMessageSchema } from '../src/jobs/job-message.ts';
+import { parseJobMessage } from '../src/jobs/job-message.ts';
 import { projectedTotalMs } from '../src/jobs/progress-estimate.ts';
 import { type JobStore, StaleJobError } from '../src/jobs/job-store.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
@@ -55,7 +55,7 @@ export class JobRunner {
   /** Never throws: every failure ends as a job state or a message left for SQS to redeliver. */
   async process(message: ReceivedMessage, shutdown: AbortSignal): Promise<void> {
     const { logger, poller } = this.deps;
-    const parsed = JobMessageSchema.safeParse(safeJson(message.body));
+    const parsed = parseJobMessage(message.body);
     if (!parsed.success) {
       // Not a Tailguard message: hand it straight back so the queue's redrive parks it in the DLQ
       // after maxReceiveCount receives, where a person can look at it.
@@ -247,13 +247,5 @@ export class JobRunner {
       // A missed heartbeat is survivable: the lease outlives several intervals.
       logger.warn('heartbeat failed', { error: error as Error });
     }
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

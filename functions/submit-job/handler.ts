@@ -23,13 +23,25 @@ export const handler = httpHandler(async (event) => {
   if (!knownTypes.has(request.data.type)) {
     throw ApiError.validation([{ path: 'type', message: `no worker handles type ${request.data.type}; known types: ${[...knownTypes].join(', ')}` }]);
   }
-  const { job, replayed } = await submitJob({ store: runtime.store(), dispatcher: runtime.dispatcher() }, request.data);
+  const { job, replayed } = await submitJob({ store: runtime.store(), dispatcher: runtime.dispatcher(), afterJobWrite: injectedFault(event) }, request.data);
   if (!replayed) {
     metrics.addDimensions({ Capacity: job.capacity, Priority: job.priority });
     metrics.addMetric(JobMetric.submitted, MetricUnit.Count, 1);
   }
   return json(replayed ? 200 : 201, toJobView(job));
 }).use(logMetrics(metrics));
+
+/**
+ * Test-only (off unless the stack was deployed with `tailguard:faultInjection=on`): with header
+ * `x-tailguard-fault: after-job-write`, the request fails after the job's write and before its
+ * message is sent, as if the function died there; the reaper must still run the job.
+ */
+function injectedFault(event: APIGatewayProxyEvent): (() => void) | undefined {
+  if (process.env.TAILGUARD_FAULT_INJECTION !== 'on' || header(event, 'x-tailguard-fault') !== 'after-job-write') return undefined;
+  return () => {
+    throw new Error('fault injected: intake stopped after the job write');
+  };
+}
 
 /** Merges the `Idempotency-Key` header into the body; both given and different is an error. */
 function withIdempotencyHeader(event: APIGatewayProxyEvent): Record<string, unknown> {

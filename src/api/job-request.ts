@@ -6,11 +6,48 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 /** How far ahead a job may be scheduled. */
 export const MAX_DELAY_SECONDS = 365 * 24 * 3600;
 export const JOB_TYPE_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * Deepest nesting of objects and arrays in a `payload` (an object or array at the top counts as 1).
+ * Keeps every reader of the payload (validation, hashing, the worker's JSON.parse, the handler) far
+ * from recursion limits: without it a deep payload overflows the stack and answers 500.
+ */
+export const MAX_PAYLOAD_DEPTH = 64;
+/** Smallest backoff step: DynamoDB refuses numbers under 1E-130, and less than 1 ms means nothing here. */
+export const MIN_BACKOFF_SECONDS = 0.001;
+
+/**
+ * True when `value` nests at most `maxDepth` levels of objects and arrays. Walks with an explicit
+ * stack, never recursion, so any depth is measured safely, and stops at the first level too deep.
+ */
+export function nestsWithin(value: unknown, maxDepth: number): boolean {
+  const stack: [node: object, depth: number][] = [];
+  if (typeof value === 'object' && value !== null) stack.push([value, 1]);
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [node, depth] = entry;
+    if (depth > maxDepth) return false;
+    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return true;
+}
+
+/**
+ * Any JSON value, nested at most MAX_PAYLOAD_DEPTH deep. The depth is checked first because
+ * `z.json()` recurses once per level; a pipe stops at the first stage's issue, so z.json() never
+ * sees a value that is too deep. Input and output both type as JSON, as `z.json()` alone did.
+ */
+const PayloadSchema = z
+  .custom<z.core.util.JSONType>((value) => nestsWithin(value, MAX_PAYLOAD_DEPTH), {
+    error: `must nest at most ${MAX_PAYLOAD_DEPTH} levels of objects and arrays`,
+  })
+  .pipe(z.json());
 
 export const BackoffSchema = z.strictObject({
   strategy: z.enum(['exponential', 'linear']).default('exponential'),
-  baseSeconds: z.number().positive().max(3600).default(2),
-  maxSeconds: z.number().positive().max(86_400).default(300),
+  baseSeconds: z.number().min(MIN_BACKOFF_SECONDS, 'must be at least 0.001 (1 ms)').max(3600).default(2),
+  maxSeconds: z.number().min(MIN_BACKOFF_SECONDS, 'must be at least 0.001 (1 ms)').max(86_400).default(300),
   jitter: z.enum(['full', 'none']).default('full'),
 }).refine((b) => b.maxSeconds >= b.baseSeconds, {
   message: 'maxSeconds must be at least baseSeconds',
@@ -24,7 +61,7 @@ export const DEFAULT_BACKOFF: BackoffPolicy = BackoffSchema.parse({});
 export const JobRequestSchema = z
   .strictObject({
     type: z.string().regex(JOB_TYPE_PATTERN, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'),
-    payload: z.json().optional(),
+    payload: PayloadSchema.optional(),
     priority: z.enum(PRIORITIES).default('default'),
     capacity: z.enum(CAPACITIES).default('cpu'),
     idempotencyKey: z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),

@@ -218,7 +218,7 @@ function record(attempt: Attempt, workerId: string, startedAt: string, speculati
 }
 
 /** Positions of attempt records still open (no outcome yet). */
-function openAttempts(job: Job): number[] {
+export function openAttempts(job: Job): number[] {
   return job.attemptLog.flatMap((record, i) => (record.outcome === undefined ? [i] : []));
 }
 

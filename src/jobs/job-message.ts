@@ -9,3 +9,14 @@ export type JobMessage = z.infer<typeof JobMessageSchema>;
 
 export const encodeJobMessage = (jobId: string, backup = false): string =>
   JSON.stringify((backup ? { jobId, backup } : { jobId }) satisfies JobMessage);
+
+/** A message body as a job message, or why it is not one (not JSON, or not of this shape). */
+export function parseJobMessage(body: string): ReturnType<typeof JobMessageSchema.safeParse> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  return JobMessageSchema.safeParse(json);
+}

@@ -24,4 +24,12 @@ export const JobMetric = {
   wastedWorkSeconds: 'WastedWorkSeconds',
   /** Milliseconds from an attempt's start to the detector flagging it as a straggler. */
   stragglerDetectedAfter: 'StragglerDetectedAfterMs',
+  /** Passes of the reaper (dimension `service`: one a pass, so a missing count means it stopped). */
+  reaperRuns: 'ReaperRuns',
+  /** Jobs the reaper sent a fresh message: stuck ones, and unfinished ones whose message was dead-lettered. */
+  jobsRedispatched: 'JobsRedispatched',
+  /** Seconds the oldest stuck job had waited past its due time, per reaper pass (0: none stuck). */
+  oldestStuckJobAge: 'OldestStuckJobAgeSeconds',
+  /** Jobs the reaper ended DEAD because their messages kept reaching a dead-letter queue. */
+  jobsEndedByReaper: 'JobsEndedByReaper',
 } as const;

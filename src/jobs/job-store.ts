@@ -279,6 +279,55 @@ export class JobStore {
     });
   }
 
+  /**
+   * Up to `limit` jobs of one `status#capacity#priority` partition unchanged since `before`
+   * (ISO time), oldest first; with `dueBefore`, only those whose `runAt` is before it too. The
+   * reaper's view of jobs that should have moved on by now.
+   */
+  async unchangedSince(key: string, before: string, limit: number, dueBefore?: string): Promise<Job[]> {
+    const jobs: Job[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tables.jobs,
+        IndexName: BY_STATUS_INDEX,
+        KeyConditionExpression: 'statusKey = :key AND updatedAt < :before',
+        ...(dueBefore === undefined
+          ? { ExpressionAttributeValues: { ':key': key, ':before': before } }
+          : { FilterExpression: 'runAt < :due', ExpressionAttributeValues: { ':key': key, ':before': before, ':due': dueBefore } }),
+      },
+    );
+    for await (const page of pages) {
+      jobs.push(...((page.Items ?? []) as Job[]));
+      if (jobs.length >= limit) break;
+    }
+    return jobs.slice(0, limit);
+  }
+
+  /**
+   * Records that the reaper sends a stuck job a fresh message: true for the one caller that may,
+   * provided the job is as read and was not re-dispatched since `staleBefore` (epoch ms). Not a
+   * transition: the job keeps its status and version, so a worker's claim never conflicts with it.
+   */
+  async markRedispatched(job: Job, now: number, staleBefore: number): Promise<boolean> {
+    return this.updateIf(job, {
+      UpdateExpression: 'SET redispatchedAt = :now, redispatches = if_not_exists(redispatches, :zero) + :one',
+      ConditionExpression: '#status = :status AND #version = :version AND (attribute_not_exists(redispatchedAt) OR redispatchedAt < :stale)',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ExpressionAttributeValues: { ':now': now, ':zero': 0, ':one': 1, ':status': job.status, ':version': job.version, ':stale': staleBefore },
+    });
+  }
+
+  /** Counts one more of the job's messages reaching an SQS dead-letter queue; false if the job moved since it was read. */
+  async countDeadLetterReturn(job: Job): Promise<boolean> {
+    return this.updateIf(job, {
+      UpdateExpression: 'SET deadLetterReturns = if_not_exists(deadLetterReturns, :zero) + :one',
+      ConditionExpression: '#status = :status AND #version = :version',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':status': job.status, ':version': job.version },
+    });
+  }
+
   /** Number of jobs in one `status#capacity#priority` partition. */
   async countByStatus(key: string): Promise<number> {
     let count = 0;

@@ -69,6 +69,12 @@ export interface Job {
   cancelRequested?: boolean;
   /** Times the job was requeued from the dead-letter list. */
   requeues?: number;
+  /** Epoch ms the reaper last sent the job a fresh message because it was stuck (at most once per grace period). */
+  redispatchedAt?: number;
+  /** Times the reaper sent the job a fresh message. */
+  redispatches?: number;
+  /** Times a message of the job reached its queue's SQS dead-letter queue while the job was not finished. */
+  deadLetterReturns?: number;
 }
 
 /** Who runs an attempt, and until when unless a heartbeat extends it. */

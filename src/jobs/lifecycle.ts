@@ -16,12 +16,14 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   // A delayed job is claimed straight from SCHEDULED when its delayed message becomes visible.
-  SCHEDULED: ['QUEUED', 'RUNNING', 'CANCELLED'],
-  QUEUED: ['RUNNING', 'CANCELLED'],
+  // Waiting states end DEAD only by the reaper, when the job's message keeps reaching the SQS
+  // dead-letter queue without a worker ever settling it (see reaper.ts).
+  SCHEDULED: ['QUEUED', 'RUNNING', 'CANCELLED', 'DEAD'],
+  QUEUED: ['RUNNING', 'CANCELLED', 'DEAD'],
   // RUNNING -> RUNNING: another worker takes over an attempt whose lease expired (its worker died).
   // RUNNING -> QUEUED: a stopping worker releases an attempt it could not finish.
   RUNNING: ['SUCCEEDED', 'RETRYING', 'DEAD', 'CANCELLED', 'QUEUED', 'RUNNING'],
-  RETRYING: ['RUNNING', 'CANCELLED'],
+  RETRYING: ['RUNNING', 'CANCELLED', 'DEAD'],
   SUCCEEDED: [],
   // Requeue from the dead-letter list.
   DEAD: ['QUEUED'],

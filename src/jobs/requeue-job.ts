@@ -15,7 +15,7 @@ export async function requeueDeadJob(store: JobStore, dispatcher: JobDispatcher,
   if (job.status !== 'DEAD') throw new ApiError(409, 'JOB_NOT_DEAD', `job ${job.id} is ${job.status}; only DEAD jobs can be requeued`);
   await dispatcher.dispatch({ ...job, attempts: 0 }, Date.now() + REQUEUE_FENCE_MS);
   return store.transition(job, 'QUEUED', {
-    set: { attempts: 0, requeues: (job.requeues ?? 0) + 1 },
+    set: { attempts: 0, requeues: (job.requeues ?? 0) + 1, deadLetterReturns: 0 },
     remove: ['error', 'finishedAt', 'leases', 'speculation'],
   });
 }

@@ -19,6 +19,12 @@ export interface SubmitDeps {
   dispatcher: JobDispatcher;
   now?: () => Date;
   newId?: () => string;
+  /**
+   * Called between the job's write and its message's send. Test-only fault injection: a throw here
+   * stands for the intake dying at the worst moment, leaving a job without a message (the reaper's
+   * case), so it skips the clean-up a send failure gets.
+   */
+  afterJobWrite?: (job: Job) => void;
 }
 
 /**
@@ -67,6 +73,7 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<
         },
   );
   if (!outcome.created) return replay(deps.store, outcome.existing, requestHash);
+  deps.afterJobWrite?.(job);
 
   try {
     await deps.dispatcher.dispatch(job, notBefore);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
+import { MAX_PAYLOAD_DEPTH } from '../../src/api/job-request.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { client, countJobs } = testStack();
@@ -18,6 +19,17 @@ function orphanMessages(): number {
 
 const wrongValue = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 5 }), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
 const validBase = { type: 'noop' };
+
+/**
+ * A body whose payload nests `depth` objects and arrays (`kinds` picks each level's), written as
+ * text: JSON.stringify recurses and would overflow on the deepest ones.
+ */
+function deepPayloadBody(depth: number, kinds: readonly ('object' | 'array')[]): string {
+  const levels = Array.from({ length: depth }, (_, level) => kinds[level % kinds.length]);
+  const open = levels.map((kind) => (kind === 'array' ? '[' : '{"k":')).join('');
+  const close = levels.reverse().map((kind) => (kind === 'array' ? ']' : '}')).join('');
+  return `{"type":"noop","payload":${open}1${close}}`;
+}
 
 /** A request that is wrong in at least one way, with a label saying which. */
 const badRequest: fc.Arbitrary<{ body: string; headers: Record<string, string> }> = fc.oneof(
@@ -44,6 +56,14 @@ const badRequest: fc.Arbitrary<{ body: string; headers: Record<string, string> }
     .filter(({ field, value }) => !(field === 'timeoutSeconds' && Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 43_200))
     .filter(({ field, value }) => !(field === 'delaySeconds' && Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 31_536_000))
     .map(({ field, value }) => ({ body: JSON.stringify({ ...validBase, [field]: value }), headers: {} })),
+  // A payload nested deeper than the limit: refused before anything recurses over it.
+  fc
+    .tuple(fc.integer({ min: MAX_PAYLOAD_DEPTH + 1, max: 5000 }), fc.array(fc.constantFrom('object' as const, 'array' as const), { minLength: 1, maxLength: 4 }))
+    .map(([depth, kinds]) => ({ body: deepPayloadBody(depth, kinds), headers: {} })),
+  // A backoff number that JSON carries but DynamoDB would refuse (under 1E-130), or under 1 ms.
+  fc
+    .record({ field: fc.constantFrom('baseSeconds', 'maxSeconds'), value: fc.constantFrom(1e-200, 5e-324, 1e-131, 0.0009) })
+    .map(({ field, value }) => ({ body: JSON.stringify({ ...validBase, backoff: { baseSeconds: 0.001, maxSeconds: 1, [field]: value } }), headers: {} })),
   // An unknown field.
   fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue()).filter(([key]) => !['type', 'payload', 'priority', 'capacity', 'idempotencyKey', 'maxAttempts', 'backoff', 'timeoutSeconds', 'delaySeconds', 'runAt', '__proto__'].includes(key))
     .map(([key, value]) => ({ body: JSON.stringify({ ...validBase, [key]: value }), headers: {} })),

@@ -71,9 +71,11 @@ describe('dead-letter list', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: deployment.queues['gpu-low']!.dlqUrl, MessageBody: encodeJobMessage(ids[0]!) }));
     // Act
     const response = await client.raw('POST', 'dlq/redrive', JSON.stringify({ capacity: 'gpu', priority: 'low' }));
-    // Assess: each runs exactly once more; the moved message does not make a third run.
+    // Assess: each runs exactly once more; the dead-lettered message, moved back by the redrive or
+    // (a finished job's, so spent) deleted by the reaper first, does not make a third run.
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ messagesMoved: 1, remaining: false });
+    expect(response.body).toMatchObject({ remaining: false });
+    expect((response.body as { messagesMoved: number }).messagesMoved).toBeLessThanOrEqual(1);
     expect((response.body as { requeued: number }).requeued).toBeGreaterThanOrEqual(3);
     for (const id of ids) {
       const job = await waitForJob(id, (j) => j.status === 'DEAD' && j.attemptHistory.length === 2, 'dead again after redrive');

@@ -15,8 +15,9 @@ describe('SQS redrive', () => {
     const dlqName = redrive.deadLetterTargetArn.split(':').pop()!;
     const dlqUrl = queue.url.replace(/[^/]+$/, dlqName);
     const depth = async () => {
-      const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
-      return Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0);
+      // Visible or not: the reaper hides a message it cannot read while it looks at it.
+      const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+      return Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
     };
     const before = await depth();
     // Act

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_PAYLOAD_DEPTH } from '../../src/api/job-request.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { client, countJobs } = testStack();
@@ -63,6 +64,16 @@ describe('POST /jobs refuses bad input and changes nothing', () => {
     const response = await client.raw('POST', 'jobs', JSON.stringify({ type: 'noop', payload: 'y'.repeat(400_000) }));
     expect(response.status).toBe(413);
     expect(response.body).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+
+  it('refuses a payload nested 2,000 levels deep with a 400, not a 500', async () => {
+    // Written as text: objects and arrays alternating, deeper than any recursive parser should go.
+    const body = `{"type":"noop","payload":${'{"a":['.repeat(1000)}1${']}'.repeat(1000)}}`;
+    const response = await client.raw('POST', 'jobs', body);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', details: [{ path: 'payload', message: expect.stringContaining(`at most ${MAX_PAYLOAD_DEPTH} levels`) }] },
+    });
   });
 
   it('refuses an Idempotency-Key header that contradicts the body', async () => {

@@ -1,0 +1,49 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/job-metrics.ts';
+import { DEFAULT_REAPER_SETTINGS, reap, type ReaperReport } from '../../src/jobs/reaper.ts';
+import { SqsReaperQueues } from '../../src/jobs/reaper-queues.ts';
+import { runtime } from '../../src/jobs/runtime-env.ts';
+import { requireEnv } from '../../src/jobs/topology.ts';
+
+const logger = new Logger({ serviceName: 'tailguard' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-reaper' });
+const settings = { ...DEFAULT_REAPER_SETTINGS, graceMs: Number(requireEnv('REAPER_GRACE_SECONDS')) * 1000 };
+const intervalMs = Number(requireEnv('REAPER_INTERVAL_SECONDS')) * 1000;
+const deps = { store: runtime.store(), dispatcher: runtime.dispatcher(), queues: new SqsReaperQueues(runtime.sqs(), runtime.topology()) };
+
+/**
+ * The reaper (src/jobs/reaper.ts). EventBridge starts it every minute; with an interval under a
+ * minute, each run makes a pass every interval until its time is nearly up, like the detector.
+ */
+export const handler = middy(async (_event: unknown, context: Context) => {
+  const stopAt = Date.now() + context.getRemainingTimeInMillis() - intervalMs - 5000;
+  let passes = 0;
+  do {
+    // One failed pass (a throttled read) must not end the run: the next one covers the same jobs.
+    const report = await reap(deps, settings).catch((error: Error) => {
+      logger.error('reaper pass failed', { error });
+      return undefined;
+    });
+    if (report) record(report);
+    passes++;
+    if (intervalMs >= 60_000) break;
+    await sleep(intervalMs);
+  } while (Date.now() < stopAt);
+  return { passes };
+}).use(injectLambdaContext(logger));
+
+function record(report: ReaperReport): void {
+  const pass = metrics.singleMetric();
+  pass.addMetric(JobMetric.reaperRuns, MetricUnit.Count, 1);
+  pass.addMetric(JobMetric.jobsRedispatched, MetricUnit.Count, report.redispatched.length + report.deadLettersReturned);
+  pass.addMetric(JobMetric.oldestStuckJobAge, MetricUnit.Seconds, report.oldestStuckMs / 1000);
+  pass.addMetric(JobMetric.jobsEndedByReaper, MetricUnit.Count, report.endedDead.length);
+  for (const stuck of report.redispatched) logger.warn('stuck job sent a fresh message', { ...stuck });
+  if (report.deadLettersReturned > 0) logger.warn('dead-lettered messages of unfinished jobs sent back to their queues', { count: report.deadLettersReturned });
+  if (report.endedDead.length > 0) logger.error('jobs ended DEAD: their messages kept reaching a dead-letter queue', { jobs: report.endedDead });
+}

@@ -1,0 +1,48 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import type { TailguardConfig } from './config.ts';
+import type { JobQueues } from './queues.ts';
+import type { RetryScheduler } from './retry-scheduler.ts';
+import type { JobStoreTables } from './store.ts';
+import { TailguardFunction } from './tailguard-function.ts';
+
+/**
+ * The reaper: a Lambda started every minute that sends a fresh message to every job stuck
+ * waiting for one (past its due time by `reaperGraceSeconds`, no live attempt), and empties the
+ * queues' SQS dead-letter queues into their jobs (src/jobs/reaper.ts).
+ */
+export class Reaper extends Construct {
+  readonly function: TailguardFunction;
+
+  constructor(scope: Construct, id: string, props: { queues: JobQueues; store: JobStoreTables; scheduler: RetryScheduler; config: TailguardConfig }) {
+    super(scope, id);
+    const { queues, store, scheduler, config } = props;
+    this.function = new TailguardFunction(this, 'Function', {
+      handlerDir: 'reaper',
+      description: 'Re-dispatches jobs whose messages went missing and settles messages SQS dead-lettered',
+      // One pass a minute, or (a shorter interval) a pass every interval for most of the minute.
+      timeout: Duration.seconds(80),
+      memorySize: 256,
+      environment: {
+        JOBS_TABLE: store.jobs.tableName,
+        IDEMPOTENCY_TABLE: store.idempotency.tableName,
+        TAILGUARD_QUEUES: Stack.of(this).toJsonString(queues.topology()),
+        SCHEDULER_QUEUE_URL: scheduler.requests.queueUrl,
+        REAPER_GRACE_SECONDS: String(config.reaperGraceSeconds),
+        REAPER_INTERVAL_SECONDS: String(config.reaperIntervalSeconds),
+      },
+    });
+    store.grantJobs(this.function, 'read', 'write', 'listByStatus');
+    queues.grantSend(this.function);
+    queues.grantReadDepth(this.function);
+    queues.grantConsumeDeadLetters(this.function);
+    scheduler.requests.grantSendMessages(this.function);
+    new Rule(this, 'EveryMinute', {
+      description: 'Starts the reaper',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { QueueKey } from '../../src/jobs/classes.ts';
+import type { Job } from '../../src/jobs/job.ts';
+import { encodeJobMessage } from '../../src/jobs/job-message.ts';
+import { testStack } from '../helpers/stack.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const { client, deployment, dynamodb, sqs, waitUntilFinished, waitForJob } = testStack();
+// The test stack's reaper: a job is stuck 5 s past due; a pass every 2 s (global-setup.ts).
+const GRACE_MS = 5000;
+
+const storedJob = async (id: string) =>
+  unmarshall((await dynamodb.send(new GetItemCommand({ TableName: deployment.jobsTable, Key: { id: { S: id } }, ConsistentRead: true }))).Item!) as Job;
+
+async function messagesIn(url: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) + Number(Attributes.ApproximateNumberOfMessagesDelayed);
+}
+
+const dlqOf = (key: QueueKey) => deployment.queues[key]!.dlqUrl;
+
+describe('reaper: no job waits for a message that is gone', () => {
+  it('runs a job whose intake stopped between the job write and the send', async () => {
+    // Prepare: the intake fails after writing the job (test-only fault switch), as if it died there.
+    const request = JSON.stringify({ type: 'noop', capacity: 'gpu', priority: 'high' });
+    const key = `reaper-${randomUUID()}`;
+    const failed = await client.raw('POST', 'jobs', request, { 'Idempotency-Key': key, 'x-tailguard-fault': 'after-job-write' });
+    const failedAt = Date.now();
+    // Act: the caller retries, as it should after a 5xx, and finds the job its first request wrote.
+    const retried = await client.raw('POST', 'jobs', request, { 'Idempotency-Key': key });
+    const id = (retried.body as { id: string }).id;
+    const job = await waitUntilFinished(id, 60_000);
+    // Assess: nothing sent its message but the reaper, after the grace period.
+    expect(failed.status).toBe(500);
+    expect(retried.status).toBe(200);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(Date.parse(job.startedAt!) - failedAt).toBeGreaterThanOrEqual(GRACE_MS - 1000);
+    expect((await storedJob(id)).redispatches).toBe(1);
+  });
+
+  it('runs a delayed job whose message was purged from its queue before it was due', async () => {
+    // Prepare
+    const submitted = await client.submit({ type: 'noop', capacity: 'gpu', priority: 'low', delaySeconds: 2 });
+    // Act
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: deployment.queues['gpu-low']!.url }));
+    expect(await messagesIn(deployment.queues['gpu-low']!.url)).toBe(0);
+    const job = await waitUntilFinished(submitted.body.id, 60_000);
+    // Assess
+    expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(Date.parse(job.startedAt!) - Date.parse(submitted.body.runAt!)).toBeGreaterThanOrEqual(GRACE_MS - 1000);
+    expect((await storedJob(submitted.body.id)).redispatches).toBe(1);
+  });
+
+  it('sends back a dead-lettered message of an unfinished job, and ends the job DEAD with the reason when it keeps coming back', async () => {
+    // Prepare: a job due in 10 minutes (not stuck), whose message SQS dead-letters again and again.
+    const submitted = await client.submit({ type: 'noop', capacity: 'gpu', priority: 'critical', delaySeconds: 600 });
+    const id = submitted.body.id;
+    // Act + Assess: each of the first three returns to its queue (delayed to its due time) and is counted.
+    for (let returns = 1; returns <= 3; returns++) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: dlqOf('gpu-critical'), MessageBody: encodeJobMessage(id) }));
+      const job = await waitFor(() => storedJob(id), (j) => j.deadLetterReturns === returns, { what: `dead-letter return ${returns}` });
+      expect(job.status).toBe('SCHEDULED');
+    }
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlqOf('gpu-critical'), MessageBody: encodeJobMessage(id) }));
+    const dead = await waitForJob(id, (j) => j.status === 'DEAD', 'ended DEAD by the reaper');
+    expect(dead.error).toMatchObject({ name: 'DeadLetteredError', retryable: false });
+    expect(dead.error!.message).toMatch(/dead-letter queue 4 times/);
+    const listed = await client.raw('GET', 'dlq?capacity=gpu&priority=critical&limit=100');
+    expect((listed.body as { items: { id: string }[] }).items.map((j) => j.id)).toContain(id);
+    await waitFor(() => messagesIn(dlqOf('gpu-critical')), (n) => n === 0, { what: 'the DLQ to be empty' });
+  });
+
+  it('deletes a dead-lettered message of a finished job and leaves one it cannot read for a person', async () => {
+    // Prepare
+    const done = await client.submit({ type: 'noop', capacity: 'gpu', priority: 'default' });
+    await waitUntilFinished(done.body.id);
+    // Act
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlqOf('gpu-default'), MessageBody: encodeJobMessage(done.body.id) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlqOf('gpu-default'), MessageBody: 'not a tailguard message' }));
+    // Assess: the spent one goes, the unreadable one stays (hidden while the reaper looks at it).
+    await waitFor(() => messagesIn(dlqOf('gpu-default')), (n) => n === 1, { what: 'only the unreadable message left' });
+    expect((await client.getJob(done.body.id)).body.attemptHistory).toHaveLength(1);
+  });
+});
