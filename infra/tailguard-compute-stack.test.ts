@@ -66,15 +66,17 @@ describe('TailguardComputeStack', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 0, MaxCapacity: 4 });
   });
 
-  it('alarms on non-empty DLQs, old messages per priority, API 5xx, and classes with work but no workers', () => {
+  it('alarms on non-empty DLQs, old messages per priority, API 5xx, classes with work but no workers, and a stalled reaper', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as { AlarmName: string; Threshold: number });
     const named = (pattern: RegExp) => alarms.filter((a) => pattern.test(a.AlarmName));
     expect(named(/-DLQ-Queue-Message-Count-Max-Critical$/)).toHaveLength(8);
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
     expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
     expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);
-    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(10); // one per function
+    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(11); // one per function
     expect(named(/no-running-workers/)).toHaveLength(2);
+    expect(named(/reaper-not-running/)).toHaveLength(1);
+    expect(named(/reaper-stuck-jobs/).map((a) => a.Threshold)).toEqual([900]);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });

@@ -56,8 +56,12 @@ describe('TailguardCoreStack', () => {
     }
   });
 
-  it('runs one Node.js 22 function per route, the retry scheduler and the straggler detector', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 10);
+  it('runs one Node.js 22 function per route, the retry scheduler, the straggler detector and the reaper', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 11);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REAPER_GRACE_SECONDS: '300', REAPER_INTERVAL_SECONDS: '60' }) },
+    });
+    template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
     template.resourceCountIs('AWS::ApiGateway::Method', 8);
     for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health']) {
