@@ -1,4 +1,4 @@
-import { openAttempts } from './attempts.ts';
+import { liveLeases, openAttempts } from './attempts.ts';
 import { ALL_QUEUE_KEYS, type Capacity, type Priority, type QueueKey } from './classes.ts';
 import type { Job } from './job.ts';
 import type { JobDispatcher } from './job-dispatcher.ts';
@@ -127,10 +127,9 @@ async function settleDeadLetter(deps: ReaperDeps, settings: ReaperSettings, mess
   const parsed = parseJobMessage(message.body);
   if (!parsed.success) return false;
   const job = await deps.store.get(parsed.data.jobId);
-  const hasLiveAttempt = Object.values(job?.leases ?? {}).some((lease) => lease.expiresAt > now);
   // Spent: the job finished or is gone, the message asked for an optional backup, or a live
   // attempt holds the job under its own message.
-  if (!job || isTerminal(job.status) || parsed.data.backup || hasLiveAttempt) {
+  if (!job || isTerminal(job.status) || parsed.data.backup || liveLeases(job, now).length > 0) {
     report.deadLettersSpent++;
     return true;
   }
