@@ -14,7 +14,7 @@ import { localClientConfig } from '../local/aws-env.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import { sigV4Fetch } from '../src/client/sigv4-fetch.ts';
 import { TailguardClient } from '../src/client/tailguard-client.ts';
-import type { Job } from '../src/jobs/job.ts';
+import type { Job } from '../src/jobs/model/index.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
 import { type LatencySummary, summarize } from './lib/latency.ts';
 import { mapLimit } from './lib/map-limit.ts';

@@ -17,7 +17,7 @@ const core = new TailguardCoreStack(app, String(app.node.tryGetContext('tailguar
   env,
   config,
   removalPolicy: local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-  description: 'Tailguard: serverless job queue (queues, tables, retry scheduler, intake API)',
+  description: 'Tailguard: serverless job queue (queues, tables, start scheduler, intake API)',
 });
 
 if (!local) {

@@ -1,6 +1,6 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { PRIORITIES } from '../src/jobs/classes.ts';
+import { PRIORITIES } from '../src/jobs/model/index.ts';
 
 /**
  * Deploy-time settings, read from CDK context (`cdk.json` or `-c tailguard:<name>=<value>`).

@@ -14,7 +14,7 @@ import { nag } from './nag.ts';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { JobQueues } from './queues.ts';
-import type { RetryScheduler } from './retry-scheduler.ts';
+import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
 import { TailguardFunction } from './tailguard-function.ts';
 
@@ -23,7 +23,7 @@ export const API_STAGE = 'v1';
 export interface IntakeApiProps {
   queues: JobQueues;
   store: JobStoreTables;
-  scheduler: RetryScheduler;
+  scheduler: StartScheduler;
   /** Job types the workers handle; others are refused at intake. */
   jobTypes: readonly string[];
   /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan. */
@@ -88,7 +88,7 @@ export class IntakeApi extends Construct {
       this.functions.push(fn);
       return fn;
     };
-    /** Lets a function start jobs: write the job, send to the job queues or the retry scheduler. */
+    /** Lets a function start jobs: write the job, send to the job queues or the start scheduler. */
     const canEnqueue = (fn: TailguardFunction) => {
       store.grantJobs(fn, 'read', 'write');
       queues.grantSend(fn);

@@ -3,8 +3,8 @@ import { ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aw
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
-import { CAPACITIES, type Capacity, PRIORITIES, queueKey } from '../src/jobs/classes.ts';
-import { JobMetric, METRICS_NAMESPACE } from '../src/jobs/job-metrics.ts';
+import { CAPACITIES, type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
+import { JobMetric, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
 import { oldestMessageAlarmSeconds, type TailguardConfig } from './config.ts';
 import type { TailguardCoreStack } from './tailguard-core-stack.ts';
 import type { WorkerServices } from './workers.ts';
@@ -70,7 +70,7 @@ export class Observability extends Construct {
     });
     const functions = [
       ...core.intake.functions.map((fn) => [fn.node.id, fn] as const),
-      ['retry-scheduler', core.scheduler.function] as const,
+      ['start-scheduler', core.scheduler.function] as const,
       ['straggler-detector', core.detection.function] as const,
       ['reaper', core.reaper.function] as const,
     ];

@@ -3,7 +3,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, type QueueKey, queueKey } from '../src/jobs/classes.ts';
+import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, queueKey, type QueueKey } from '../src/jobs/model/index.ts';
 
 /**
  * Receives of one message before SQS moves it to the DLQ. Above the largest `maxAttempts` (25):

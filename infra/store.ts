@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { BY_STATUS_INDEX } from '../src/jobs/job-store.ts';
+import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
 
 
 /** What a process does with the jobs table; each maps to explicit actions on explicit ARNs. */

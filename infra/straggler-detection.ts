@@ -4,7 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { type TailguardConfig, workerServicesParameter } from './config.ts';
 import type { JobQueues } from './queues.ts';
-import type { RetryScheduler } from './retry-scheduler.ts';
+import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
 import { TailguardFunction } from './tailguard-function.ts';
 
@@ -16,7 +16,7 @@ import { TailguardFunction } from './tailguard-function.ts';
 export class StragglerDetection extends Construct {
   readonly function: TailguardFunction;
 
-  constructor(scope: Construct, id: string, props: { queues: JobQueues; store: JobStoreTables; scheduler: RetryScheduler; config: TailguardConfig }) {
+  constructor(scope: Construct, id: string, props: { queues: JobQueues; store: JobStoreTables; scheduler: StartScheduler; config: TailguardConfig }) {
     super(scope, id);
     const { queues, store, scheduler, config } = props;
     this.function = new TailguardFunction(this, 'Function', {

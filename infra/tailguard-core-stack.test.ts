@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cfnLintErrors } from './cfn-lint.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
-import { BY_STATUS_INDEX } from '../src/jobs/job-store.ts';
+import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
 import { testApp } from './test-app.ts';
 
 let template: Template;
@@ -14,7 +14,7 @@ beforeAll(() => {
 describe('TailguardCoreStack', () => {
   it('has a queue and a DLQ per priority and capacity class, encrypted, with redrive', () => {
     // Assess: 4 priorities × 2 classes, each with its DLQ.
-    template.resourceCountIs('AWS::SQS::Queue', 18); // + the retry scheduler's queue and its DLQ
+    template.resourceCountIs('AWS::SQS::Queue', 18); // + the start scheduler's queue and its DLQ
     const workQueues = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
     expect(Object.keys(workQueues)).toHaveLength(9);
     for (const [logicalId, queue] of Object.entries(workQueues).filter(([id]) => id.startsWith('Queues'))) {
@@ -56,7 +56,7 @@ describe('TailguardCoreStack', () => {
     }
   });
 
-  it('runs one Node.js 22 function per route, the retry scheduler, the straggler detector and the reaper', () => {
+  it('runs one Node.js 22 function per route, the start scheduler, the straggler detector and the reaper', () => {
     template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 11);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ REAPER_GRACE_SECONDS: '300', REAPER_INTERVAL_SECONDS: '60' }) },

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { IntakeApi } from './intake-api.ts';
 import { JobQueues } from './queues.ts';
 import { Reaper } from './reaper.ts';
-import { RetryScheduler } from './retry-scheduler.ts';
+import { StartScheduler } from './start-scheduler.ts';
 import { StragglerDetection } from './straggler-detection.ts';
 import { registry } from '../workers/handlers.ts';
 import type { TailguardConfig } from './config.ts';
@@ -25,7 +25,7 @@ export class TailguardCoreStack extends Stack {
   readonly queues: JobQueues;
   readonly store: JobStoreTables;
   readonly intake: IntakeApi;
-  readonly scheduler: RetryScheduler;
+  readonly scheduler: StartScheduler;
   readonly detection: StragglerDetection;
   readonly reaper: Reaper;
 
@@ -34,7 +34,7 @@ export class TailguardCoreStack extends Stack {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.queues = new JobQueues(this, 'Queues', { removalPolicy });
     this.store = new JobStoreTables(this, 'Store', { removalPolicy });
-    this.scheduler = new RetryScheduler(this, 'RetryScheduler', { queues: this.queues, removalPolicy });
+    this.scheduler = new StartScheduler(this, 'StartScheduler', { queues: this.queues, removalPolicy });
     this.intake = new IntakeApi(this, 'Intake', {
       queues: this.queues,
       store: this.store,

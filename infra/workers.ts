@@ -29,7 +29,7 @@ import {
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
-import { type Capacity, PRIORITIES, queueKey } from '../src/jobs/classes.ts';
+import { type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
 import type { TailguardConfig } from './config.ts';
 import type { TailguardCoreStack } from './tailguard-core-stack.ts';
 

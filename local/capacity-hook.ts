@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CAPACITIES, type Capacity } from '../src/jobs/classes.ts';
+import { CAPACITIES, type Capacity } from '../src/jobs/model/index.ts';
 
 /**
  * The local stand-in for the ECS capacity the straggler detector adds on AWS: an HTTP endpoint

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QueueTopologySchema, type QueueTopology } from '../src/jobs/topology.ts';
+import { type QueueTopology, QueueTopologySchema } from '../src/jobs/dispatch/index.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv } from './aws-env.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,7 +19,7 @@ export interface LocalDeployment {
   jobsTable: string;
   idempotencyTable: string;
   queues: QueueTopology;
-  /** EventBridge Scheduler group of the retry scheduler's schedules. */
+  /** EventBridge Scheduler group of the start scheduler's schedules. */
   scheduleGroup: string;
   statsTable: string;
   workersTable: string;

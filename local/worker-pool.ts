@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Capacity } from '../src/jobs/classes.ts';
+import type { Capacity } from '../src/jobs/model/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

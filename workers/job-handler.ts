@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { TransactWriteItem } from '../src/jobs/job-store.ts';
-import { NonRetryableError } from '../src/jobs/job-errors.ts';
+import type { TransactWriteItem } from '../src/jobs/store/index.ts';
+import { NonRetryableError } from '../src/jobs/model/index.ts';
 
 /** DynamoDB's transaction limit, less the job's own update. */
 export const MAX_EFFECTS = 99;

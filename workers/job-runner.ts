@@ -1,13 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Attempt, cancelRunning, claim, type ClaimDecision, fail, JOB_MISSING, release, succeed } from '../src/jobs/attempts.ts';
-import type { Job } from '../src/jobs/job.ts';
-import { type JobDispatcher, MAX_SQS_DELAY_SECONDS } from '../src/jobs/job-dispatcher.ts';
-import { CommitFailedError, JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/job-errors.ts';
-import { parseJobMessage } from '../src/jobs/job-message.ts';
-import { projectedTotalMs } from '../src/jobs/progress-estimate.ts';
-import { type JobStore, StaleJobError } from '../src/jobs/job-store.ts';
+import { type Attempt, cancelRunning, claim, type ClaimDecision, fail, JOB_MISSING, release, succeed } from '../src/jobs/attempts/index.ts';
+import { CommitFailedError, type Job, JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/model/index.ts';
+import { type JobDispatcher, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
+import { projectedTotalMs } from '../src/jobs/speculation/index.ts';
+import { type JobStore, StaleJobError } from '../src/jobs/store/index.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
-import type { JobMetricsRecorder } from '../src/jobs/job-metrics-recorder.ts';
+import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
 /** Largest result a handler may return: it is stored in the job's DynamoDB item. */

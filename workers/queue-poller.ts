@@ -7,7 +7,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { QueueKey } from '../src/jobs/classes.ts';
+import type { QueueKey } from '../src/jobs/model/index.ts';
 import { pollOrder } from './poll-order.ts';
 
 export interface ReceivedMessage {

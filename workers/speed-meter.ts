@@ -1,5 +1,4 @@
-import { type LatencyStatsStore, typeKey } from '../src/jobs/latency-stats.ts';
-import { classSpeed, median, MIN_WORKERS_TO_COMPARE } from '../src/jobs/class-speed.ts';
+import { classSpeed, type LatencyStatsStore, median, MIN_WORKERS_TO_COMPARE, typeKey } from '../src/jobs/speculation/index.ts';
 
 export interface SpeedMeterOptions {
   /** Recent attempts the speed is the median of. */

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkerShutdownError } from '../src/jobs/job-errors.ts';
+import { WorkerShutdownError } from '../src/jobs/model/index.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { QueuePoller } from './queue-poller.ts';
 

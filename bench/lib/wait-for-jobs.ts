@@ -1,7 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Job } from '../../src/jobs/job.ts';
-import { isTerminal } from '../../src/jobs/lifecycle.ts';
+import { isTerminal, type Job } from '../../src/jobs/model/index.ts';
 import { jobsWithIds } from '../../test/helpers/job-table.ts';
 
 /**

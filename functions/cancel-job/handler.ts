@@ -1,8 +1,7 @@
 import { toJobView } from '../../src/api/job-view.ts';
-import { cancelJob } from '../../src/jobs/cancel-job.ts';
-import { deleteStartSchedule } from '../../src/jobs/job-timer.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
-import { requireEnv } from '../../src/jobs/topology.ts';
+import { cancelJob } from '../../src/jobs/admin/index.ts';
+import { deleteStartSchedule, requireEnv } from '../../src/jobs/dispatch/index.ts';
+import { runtime } from '../../src/aws/runtime.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 import { jobIdParameter } from '../http/job-id.ts';
 

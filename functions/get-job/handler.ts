@@ -1,6 +1,6 @@
 import { ApiError } from '../../src/api/api-error.ts';
 import { toJobView } from '../../src/api/job-view.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
+import { runtime } from '../../src/aws/runtime.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 import { jobIdParameter } from '../http/job-id.ts';
 

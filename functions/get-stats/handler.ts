@@ -1,5 +1,5 @@
-import { collectStats } from '../../src/jobs/queue-stats.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
+import { collectStats } from '../../src/jobs/admin/index.ts';
+import { runtime } from '../../src/aws/runtime.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
 /** `GET /stats`: queue and DLQ depths, running and dead jobs per class, live workers and their speed. */

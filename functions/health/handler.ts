@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { queueAddress } from '../../src/jobs/topology.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
+import { queueAddress } from '../../src/jobs/dispatch/index.ts';
+import { runtime } from '../../src/aws/runtime.ts';
 import { httpHandler, json, logger } from '../http/http-handler.ts';
 
 /** `GET /health`: 200 when the jobs table and the queues answer, 503 naming what did not. */

@@ -1,7 +1,7 @@
 import { ApiError } from '../../src/api/api-error.ts';
 import { toJobView } from '../../src/api/job-view.ts';
-import { DeadLetterQuerySchema, listDeadJobs } from '../../src/jobs/dead-letters.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
+import { DeadLetterQuerySchema, listDeadJobs } from '../../src/jobs/dead-letters/index.ts';
+import { runtime } from '../../src/aws/runtime.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
 /** `GET /dlq?priority=&capacity=&limit=&cursor=`: dead jobs with their failure history, paginated. */

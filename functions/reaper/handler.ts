@@ -4,11 +4,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/job-metrics.ts';
-import { DEFAULT_REAPER_SETTINGS, reap, type ReaperReport } from '../../src/jobs/reaper.ts';
-import { SqsReaperQueues } from '../../src/jobs/reaper-queues.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
-import { requireEnv } from '../../src/jobs/topology.ts';
+import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
+import { DEFAULT_REAPER_SETTINGS, reap, type ReaperReport, SqsReaperQueues } from '../../src/jobs/reaper/index.ts';
+import { runtime } from '../../src/aws/runtime.ts';
+import { requireEnv } from '../../src/jobs/dispatch/index.ts';
 
 const logger = new Logger({ serviceName: 'tailguard' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-reaper' });

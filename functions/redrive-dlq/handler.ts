@@ -1,6 +1,6 @@
 import { ApiError } from '../../src/api/api-error.ts';
-import { redriveDeadLetters, RedriveRequestSchema } from '../../src/jobs/dead-letters.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
+import { redriveDeadLetters, RedriveRequestSchema } from '../../src/jobs/dead-letters/index.ts';
+import { runtime } from '../../src/aws/runtime.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 

@@ -6,12 +6,10 @@ import type { Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { type CapacityProvisioner, EcsCapacity, LocalCapacityHook } from '../../src/jobs/capacity.ts';
-import { CAPACITIES } from '../../src/jobs/classes.ts';
-import { JobMetricsRecorder } from '../../src/jobs/job-metrics-recorder.ts';
-import { METRICS_NAMESPACE } from '../../src/jobs/job-metrics.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
-import { DEFAULT_DETECTOR_SETTINGS, detectStragglers, type DetectorSettings } from '../../src/jobs/straggler-detector.ts';
+import { type CapacityProvisioner, DEFAULT_DETECTOR_SETTINGS, type DetectorSettings, detectStragglers, EcsCapacity, LocalCapacityHook } from '../../src/jobs/speculation/index.ts';
+import { CAPACITIES } from '../../src/jobs/model/index.ts';
+import { JobMetricsRecorder, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
+import { runtime } from '../../src/aws/runtime.ts';
 
 const logger = new Logger({ serviceName: 'tailguard' });
 const metrics = new JobMetricsRecorder(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-detector' }));

@@ -2,12 +2,11 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ApiError } from '../../src/api/api-error.ts';
-import { JobRequestSchema } from '../../src/api/job-request.ts';
+import { JobRequestSchema, submitJob } from '../../src/jobs/intake/index.ts';
 import { toJobView } from '../../src/api/job-view.ts';
-import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/job-metrics.ts';
-import { runtime } from '../../src/jobs/runtime-env.ts';
-import { submitJob } from '../../src/jobs/submit-job.ts';
-import { requireEnv } from '../../src/jobs/topology.ts';
+import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
+import { runtime } from '../../src/aws/runtime.ts';
+import { requireEnv } from '../../src/jobs/dispatch/index.ts';
 import { header, httpHandler, json } from '../http/http-handler.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 

@@ -1,5 +1,4 @@
-import type { Job } from '../jobs/job.ts';
-import type { JobStatus } from '../jobs/lifecycle.ts';
+import type { Job, JobStatus } from '../jobs/model/index.ts';
 
 /** A job as the API shows it (`GET /jobs/{id}`, `POST /jobs`). */
 export function toJobView(job: Job, now = Date.now()) {

@@ -1,5 +1,5 @@
 import type { ErrorBody } from '../api/api-error.ts';
-import type { JobRequestInput } from '../api/job-request.ts';
+import type { JobRequestInput } from '../jobs/intake/index.ts';
 import type { JobView } from '../api/job-view.ts';
 
 export interface ApiResponse<T> {

@@ -1,6 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, paginateScan, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Job } from '../../src/jobs/job.ts';
+import type { Job } from '../../src/jobs/model/index.ts';
 
 /** Every item of a table, unmarshalled (a full scan: for test-sized tables). */
 export async function scanAll<T>(dynamodb: DynamoDBClient, table: string): Promise<T[]> {

@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { localClientConfig } from '../../local/aws-env.ts';
 import { sigV4Fetch } from '../../src/client/sigv4-fetch.ts';
 import { TailguardClient } from '../../src/client/tailguard-client.ts';
-import { isTerminal } from '../../src/jobs/lifecycle.ts';
+import { isTerminal } from '../../src/jobs/model/index.ts';
 import type { JobView } from '../../src/api/job-view.ts';
 import { waitFor } from './wait-for.ts';
 

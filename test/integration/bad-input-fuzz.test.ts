@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
-import { MAX_PAYLOAD_DEPTH } from '../../src/api/job-request.ts';
+import { MAX_PAYLOAD_DEPTH } from '../../src/jobs/intake/index.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { client, countJobs } = testStack();

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DETECTOR_SETTINGS } from '../../src/jobs/straggler-detector.ts';
-import type { Job } from '../../src/jobs/job.ts';
-import { statusKey } from '../../src/jobs/job-store.ts';
+import { DEFAULT_DETECTOR_SETTINGS } from '../../src/jobs/speculation/index.ts';
+import type { Job } from '../../src/jobs/model/index.ts';
+import { statusKey } from '../../src/jobs/store/index.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { encodeJobMessage } from '../../src/jobs/job-message.ts';
+import { encodeJobMessage } from '../../src/jobs/dispatch/index.ts';
 import type { JobView } from '../../src/api/job-view.ts';
 import { testStack } from '../helpers/stack.ts';
 

@@ -1,6 +1,6 @@
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
-import { scheduleName } from '../../src/jobs/start-request.ts';
+import { scheduleName } from '../../src/jobs/dispatch/index.ts';
 import { localClientConfig } from '../../local/aws-env.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../src/api/job-view.ts';
-import { CAPACITIES, PRIORITIES } from '../../src/jobs/classes.ts';
+import { CAPACITIES, PRIORITIES } from '../../src/jobs/model/index.ts';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';

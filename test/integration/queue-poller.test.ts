@@ -1,6 +1,6 @@
 import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QueueKey } from '../../src/jobs/classes.ts';
+import type { QueueKey } from '../../src/jobs/model/index.ts';
 import { QueuePoller } from '../../workers/queue-poller.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';

@@ -3,9 +3,8 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { QueueKey } from '../../src/jobs/classes.ts';
-import type { Job } from '../../src/jobs/job.ts';
-import { encodeJobMessage } from '../../src/jobs/job-message.ts';
+import type { Job, QueueKey } from '../../src/jobs/model/index.ts';
+import { encodeJobMessage } from '../../src/jobs/dispatch/index.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

@@ -1,7 +1,6 @@
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
-import { SCHEDULE_LEAD_SECONDS } from '../../src/jobs/job-timer.ts';
-import { scheduleName } from '../../src/jobs/start-request.ts';
+import { SCHEDULE_LEAD_SECONDS, scheduleName } from '../../src/jobs/dispatch/index.ts';
 import { localClientConfig } from '../../local/aws-env.ts';
 import { testStack } from '../helpers/stack.ts';
 
@@ -35,11 +34,11 @@ describe('retries with backoff', () => {
     });
   });
 
-  it('hands a backoff beyond 15 minutes to the retry scheduler, which schedules it in EventBridge Scheduler', async () => {
+  it('hands a backoff beyond 15 minutes to the start scheduler, which schedules it in EventBridge Scheduler', async () => {
     // Prepare
     const submitted = await client.submit({ type: 'fail', maxAttempts: 2, backoff: { baseSeconds: 1200, maxSeconds: 1200, jitter: 'none' } });
     const retrying = await waitForJob(submitted.body.id, (j) => j.status === 'RETRYING', 'retrying');
-    // Act: the retry-scheduler Lambda consumes the start request and creates the schedule.
+    // Act: the start-scheduler Lambda consumes the scheduled start and creates the schedule.
     const name = scheduleName({ id: submitted.body.id, attempts: 1 });
     const schedule = await waitForSchedule(name);
     // Assess: fires SCHEDULE_LEAD_SECONDS before the retry is due, back into the scheduler's queue.

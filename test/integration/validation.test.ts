@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_DEPTH } from '../../src/api/job-request.ts';
+import { MAX_PAYLOAD_DEPTH } from '../../src/jobs/intake/index.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { client, countJobs } = testStack();

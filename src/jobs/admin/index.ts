@@ -1,0 +1,2 @@
+export { cancelJob } from './cancel-job.ts';
+export { collectStats } from './queue-stats.ts';

@@ -1,0 +1,62 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ALL_QUEUE_KEYS, CAPACITIES, type Capacity, PRIORITIES, type QueueKey } from '../model/index.ts';
+import { type JobStore, statusKey } from '../store/index.ts';
+import type { WorkerRegistry, WorkerReport } from '../speculation/index.ts';
+import { queueAddress, type QueueTopology } from '../dispatch/index.ts';
+
+export interface QueueDepth {
+  /** Messages ready to be received. */
+  visible: number;
+  /** Received and not yet deleted: running, or hidden by a worker. */
+  inFlight: number;
+  /** Waiting out an SQS delay (delayed starts and retries within 15 minutes). */
+  delayed: number;
+  /** Messages in the queue's DLQ. */
+  deadLettered: number;
+}
+
+export interface Stats {
+  queues: Record<QueueKey, QueueDepth>;
+  /** Jobs in RUNNING per capacity class. */
+  running: Record<Capacity, number>;
+  /** Jobs in DEAD per capacity class (the dead-letter list). */
+  dead: Record<Capacity, number>;
+  /** Live workers: class, id, measured speed, probation, slots and load. */
+  workers: WorkerReport[];
+  generatedAt: string;
+}
+
+/** `GET /stats`: SQS depths of every queue and DLQ, running and dead job counts from the index, live workers. */
+export async function collectStats(deps: { sqs: SQSClient; topology: QueueTopology; store: JobStore; workers: WorkerRegistry }): Promise<Stats> {
+  const depth = async (url: string) => {
+    const { Attributes = {} } = await deps.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  };
+  const queueEntries = await Promise.all(
+    ALL_QUEUE_KEYS.map(async (key): Promise<[QueueKey, QueueDepth]> => {
+      const address = queueAddress(deps.topology, key);
+      const [queue, dlq] = await Promise.all([depth(address.url), depth(address.dlqUrl)]);
+      return [key, { ...queue, deadLettered: dlq.visible + dlq.inFlight + dlq.delayed }];
+    }),
+  );
+  const countPerClass = async (status: 'RUNNING' | 'DEAD') =>
+    Object.fromEntries(
+      await Promise.all(
+        CAPACITIES.map(async (capacity): Promise<[Capacity, number]> => {
+          const counts = await Promise.all(PRIORITIES.map((priority) => deps.store.countByStatus(statusKey({ status, capacity, priority }))));
+          return [capacity, counts.reduce((a, b) => a + b, 0)];
+        }),
+      ),
+    ) as Record<Capacity, number>;
+  const [running, dead, workers] = await Promise.all([countPerClass('RUNNING'), countPerClass('DEAD'), deps.workers.live()]);
+  return { queues: Object.fromEntries(queueEntries) as Record<QueueKey, QueueDepth>, running, dead, workers, generatedAt: new Date().toISOString() };
+}

@@ -1,0 +1,127 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { ApiError } from '../../api/api-error.ts';
+import { CAPACITIES, type Capacity, type Job, PRIORITIES, type Priority, queueKey } from '../model/index.ts';
+import { type JobDispatcher, queueAddress, type QueueTopology } from '../dispatch/index.ts';
+import { type JobStore, StaleJobError, statusKey } from '../store/index.ts';
+import { requeueDeadJob } from './requeue-job.ts';
+
+/**
+ * The dead-letter list: jobs that ended DEAD, per capacity class and priority, read from the jobs
+ * table's `byStatus` index (their attempt history included). Messages SQS itself dead-lettered
+ * (ones no worker could read or settle `maxReceiveCount` times) sit in the per-queue DLQs.
+ */
+
+export const DeadLetterQuerySchema = z.strictObject({
+  priority: z.enum(PRIORITIES).optional(),
+  capacity: z.enum(CAPACITIES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().optional(),
+});
+export type DeadLetterQuery = z.output<typeof DeadLetterQuerySchema>;
+
+const CursorSchema = z.object({ p: z.int().min(0), k: z.record(z.string(), z.unknown()).optional() });
+type Cursor = z.infer<typeof CursorSchema>;
+
+/** The `status#capacity#priority` partitions a query covers, in a fixed order. */
+function partitions(query: { capacity?: Capacity; priority?: Priority }): { capacity: Capacity; priority: Priority }[] {
+  return CAPACITIES.filter((c) => !query.capacity || c === query.capacity).flatMap((capacity) =>
+    PRIORITIES.filter((p) => !query.priority || p === query.priority).map((priority) => ({ capacity, priority })),
+  );
+}
+
+/**
+ * One page of dead jobs. Partitions are read in turn (cpu before gpu, critical before low), each
+ * oldest first; the opaque cursor says where the next page starts.
+ */
+export async function listDeadJobs(store: JobStore, query: DeadLetterQuery): Promise<{ jobs: Job[]; cursor: string | null }> {
+  const parts = partitions(query);
+  let position: Cursor | undefined = decodeCursor(query.cursor, parts.length);
+  const jobs: Job[] = [];
+  while (position && jobs.length < query.limit) {
+    const part = parts[position.p]!;
+    const page = await store.listByStatus(statusKey({ status: 'DEAD', ...part }), query.limit - jobs.length, position.k);
+    jobs.push(...page.jobs);
+    position = page.nextKey ? { p: position.p, k: page.nextKey } : position.p + 1 < parts.length ? { p: position.p + 1 } : undefined;
+  }
+  return { jobs, cursor: position ? Buffer.from(JSON.stringify(position)).toString('base64url') : null };
+}
+
+function decodeCursor(cursor: string | undefined, partitionCount: number): Cursor {
+  if (cursor === undefined) return { p: 0 };
+  try {
+    const position = CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (position.p < partitionCount) return position;
+  } catch {
+    // Reported below.
+  }
+  throw ApiError.validation([{ path: 'cursor', message: 'not a cursor from a previous page of this query' }]);
+}
+
+export const RedriveRequestSchema = z.strictObject({
+  capacity: z.enum(CAPACITIES),
+  priority: z.enum(PRIORITIES),
+  /** Jobs requeued by this call; call again while `remaining` is true. */
+  limit: z.int().min(1).max(500).default(100),
+});
+export type RedriveRequest = z.output<typeof RedriveRequestSchema>;
+
+export interface RedriveResult {
+  /** Dead jobs requeued by this call. */
+  requeued: number;
+  /** Messages moved from the queue's SQS DLQ back to the queue. */
+  messagesMoved: number;
+  /** True when dead jobs or DLQ messages are left: call again. */
+  remaining: boolean;
+}
+
+/**
+ * Bulk redrive of one queue's dead letters: requeues up to `limit` dead jobs (fresh budgets,
+ * history kept) and moves up to `limit` messages from the queue's SQS DLQ back to the queue.
+ * A moved message of a job that already runs or finished is dropped by the claim.
+ */
+export async function redriveDeadLetters(
+  deps: { store: JobStore; dispatcher: JobDispatcher; sqs: SQSClient; topology: QueueTopology },
+  request: RedriveRequest,
+): Promise<RedriveResult> {
+  const key = statusKey({ status: 'DEAD', capacity: request.capacity, priority: request.priority });
+  const { jobs, nextKey } = await deps.store.listByStatus(key, request.limit);
+  let requeued = 0;
+  for (const job of jobs) {
+    try {
+      await requeueDeadJob(deps.store, deps.dispatcher, job);
+      requeued++;
+    } catch (error) {
+      // Requeued by someone else meanwhile: nothing left to do for it.
+      if (!(error instanceof StaleJobError)) throw error;
+    }
+  }
+  const queue = queueAddress(deps.topology, queueKey(request.capacity, request.priority));
+  const moved = await moveMessages(deps.sqs, queue.dlqUrl, queue.url, request.limit);
+  return { requeued, messagesMoved: moved.count, remaining: nextKey !== undefined || moved.more };
+}
+
+/**
+ * Moves up to `limit` messages between queues, ten at a time: receive, send, then delete, so a
+ * crash in between duplicates a message rather than losing it. (SQS's own message-move tasks do
+ * the same on AWS, but local emulators do not implement them; this loop runs on both.)
+ */
+async function moveMessages(sqs: SQSClient, from: string, to: string, limit: number): Promise<{ count: number; more: boolean }> {
+  let count = 0;
+  while (count < limit) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: Math.min(10, limit - count), WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
+    );
+    if (Messages.length === 0) return { count, more: false };
+    const entries = Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '', ReceiptHandle: m.ReceiptHandle ?? '' }));
+    const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: to, Entries: entries.map(({ Id, MessageBody }) => ({ Id, MessageBody })) }));
+    const delivered = new Set((sent.Successful ?? []).map((s) => s.Id));
+    const done = entries.filter((e) => delivered.has(e.Id));
+    if (done.length > 0) {
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: done.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })) }));
+    }
+    count += done.length;
+    if (done.length < entries.length) return { count, more: true };
+  }
+  return { count, more: true };
+}

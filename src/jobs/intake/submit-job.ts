@@ -1,0 +1,121 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { ApiError } from '../../api/api-error.ts';
+import { type JobRequest, MAX_PAYLOAD_BYTES } from './job-request.ts';
+import type { Job } from '../model/index.ts';
+import type { JobDispatcher } from '../dispatch/index.ts';
+import type { JobStore } from '../store/index.ts';
+
+/** How long an idempotency key keeps pointing at its job. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+export interface SubmitResult {
+  job: Job;
+  /** True when the idempotency key had already created this job. */
+  replayed: boolean;
+}
+
+export interface SubmitDeps {
+  store: JobStore;
+  dispatcher: JobDispatcher;
+  now?: () => Date;
+  newId?: () => string;
+  /**
+   * Called between the job's write and its message's send. Test-only fault injection: a throw here
+   * stands for the intake dying at the worst moment, leaving a job without a message (the reaper's
+   * case), so it skips the clean-up a send failure gets.
+   */
+  afterJobWrite?: (job: Job) => void;
+}
+
+/**
+ * Creates a job and puts it on its queue. With an idempotency key, a repeat of the same request
+ * returns the job the first one created and a different request under the same key is refused.
+ */
+export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<SubmitResult> {
+  const now = (deps.now ?? (() => new Date()))();
+  const payload = request.payload === undefined ? undefined : JSON.stringify(request.payload);
+  if (payload !== undefined && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `payload is ${Buffer.byteLength(payload)} bytes; the limit is ${MAX_PAYLOAD_BYTES}`, [
+      { path: 'payload', message: `must serialize to at most ${MAX_PAYLOAD_BYTES} bytes` },
+    ]);
+  }
+  const notBefore = startTime(request, now);
+  const job: Job = {
+    id: (deps.newId ?? randomUUID)(),
+    type: request.type,
+    priority: request.priority,
+    capacity: request.capacity,
+    status: notBefore > now.getTime() ? 'SCHEDULED' : 'QUEUED',
+    version: 1,
+    attempts: 0,
+    maxAttempts: request.maxAttempts,
+    backoff: request.backoff,
+    timeoutSeconds: request.timeoutSeconds,
+    ...(request.speculation ? {} : { speculate: false }),
+    payload,
+    idempotencyKey: request.idempotencyKey,
+    runAt: notBefore > now.getTime() ? new Date(notBefore).toISOString() : undefined,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    attemptLog: [],
+  };
+
+  const requestHash = hashRequest(request);
+  const outcome = await deps.store.create(
+    job,
+    request.idempotencyKey === undefined
+      ? undefined
+      : {
+          key: request.idempotencyKey,
+          jobId: job.id,
+          requestHash,
+          expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+        },
+  );
+  if (!outcome.created) return replay(deps.store, outcome.existing, requestHash);
+  deps.afterJobWrite?.(job);
+
+  try {
+    await deps.dispatcher.dispatch(job, notBefore);
+  } catch (error) {
+    // Without its message the job would never run: take it back and let the caller retry.
+    await deps.store.discard(job);
+    throw new ApiError(503, 'ENQUEUE_FAILED', `the job could not be queued (${(error as Error).message}); nothing was created, retry the request`);
+  }
+  return { job, replayed: false };
+}
+
+async function replay(
+  store: JobStore,
+  existing: { jobId: string; requestHash: string; key: string },
+  requestHash: string,
+): Promise<SubmitResult> {
+  if (existing.requestHash !== requestHash) {
+    throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', `idempotency key ${existing.key} was used for a different request`, [
+      { path: 'idempotencyKey', message: 'already used with a different body' },
+    ]);
+  }
+  const job = await store.get(existing.jobId);
+  if (!job) throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', `idempotency key ${existing.key} points at a job that no longer exists`);
+  return { job, replayed: true };
+}
+
+function startTime(request: JobRequest, now: Date): number {
+  if (request.runAt !== undefined) return Date.parse(request.runAt);
+  return now.getTime() + (request.delaySeconds ?? 0) * 1000;
+}
+
+/** Hash of everything that defines the job, defaults included, so `{}` and explicit defaults match. */
+export function hashRequest(request: JobRequest): string {
+  const { idempotencyKey: _ignored, ...definition } = request;
+  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

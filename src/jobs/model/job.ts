@@ -1,0 +1,107 @@
+import type { BackoffPolicy } from './backoff.ts';
+import type { Capacity, Priority } from './classes.ts';
+import type { JobStatus } from './lifecycle.ts';
+
+export type AttemptOutcome =
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'lost'
+  | 'released'
+  | 'cancelled'
+  /** The attempt's twin settled the job first; this one was aborted and its result discarded. */
+  | 'superseded';
+
+export interface AttemptRecord {
+  attempt: number;
+  /** Key of the attempt's lease while it runs. */
+  claimId: string;
+  workerId: string;
+  startedAt: string;
+  finishedAt?: string;
+  outcome?: AttemptOutcome;
+  error?: string;
+  /** A backup launched against a straggling attempt. */
+  speculative?: boolean;
+  /** The attempt that settled the job, when two ran at once. */
+  won?: boolean;
+}
+
+export interface JobError {
+  message: string;
+  name: string;
+  retryable: boolean;
+}
+
+/** A job as stored in the jobs table (one item per job). */
+export interface Job {
+  id: string;
+  type: string;
+  priority: Priority;
+  capacity: Capacity;
+  status: JobStatus;
+  /** Optimistic-concurrency counter: every transition requires the version it read. */
+  version: number;
+  /** Attempts that count against `maxAttempts`. */
+  attempts: number;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  timeoutSeconds: number;
+  /** JSON text of the payload, kept as text so DynamoDB never reshapes it. */
+  payload?: string;
+  idempotencyKey?: string;
+  runAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** JSON text of the handler's result. */
+  result?: string;
+  error?: JobError;
+  attemptLog: AttemptRecord[];
+  /** Leases of the running attempts by claim id: one, or two while a backup races a straggler. */
+  leases?: Record<string, Lease>;
+  /** A backup attempt the straggler detector asked for (at most one per running period). */
+  speculation?: Speculation;
+  /** False when the job's handler must never run twice at once (request field `speculation`). */
+  speculate?: boolean;
+  /** Set by `POST /jobs/{id}/cancel` on a running job; its worker aborts the attempt. */
+  cancelRequested?: boolean;
+  /** Times the job was requeued from the dead-letter list. */
+  requeues?: number;
+  /** Epoch ms the reaper last sent the job a fresh message because it was stuck (at most once per grace period). */
+  redispatchedAt?: number;
+  /** Times the reaper sent the job a fresh message. */
+  redispatches?: number;
+  /** Times a message of the job reached its queue's SQS dead-letter queue while the job was not finished. */
+  deadLetterReturns?: number;
+}
+
+/** Who runs an attempt, and until when unless a heartbeat extends it. */
+export interface Lease {
+  workerId: string;
+  attempt: number;
+  /** Epoch ms. */
+  startedAt: number;
+  expiresAt: number;
+  /** Epoch ms of the last heartbeat. */
+  heartbeatAt?: number;
+  /** 0–1, reported by the handler through its context. */
+  progress?: number;
+  /** The worker's measured speed against its class when it took the attempt (1 = normal). */
+  speed?: number;
+  speculative?: boolean;
+}
+
+export interface Speculation {
+  /** Epoch ms the detector asked for the backup. */
+  requestedAt: number;
+  /** Claim id of the straggling attempt. */
+  against: string;
+  /** Its worker: the backup must run elsewhere. */
+  avoidWorker: string;
+  /** Claim id of the backup once a worker took it. */
+  claimedBy?: string;
+  /** Epoch ms the detector asked for another worker because no one took the backup. */
+  capacityRequestedAt?: number;
+}

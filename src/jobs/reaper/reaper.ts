@@ -1,0 +1,162 @@
+import { liveLeases, openAttempts } from '../attempts/index.ts';
+import { ALL_QUEUE_KEYS, type Capacity, isTerminal, type Job, type JobStatus, type Priority, type QueueKey } from '../model/index.ts';
+import { type JobDispatcher, parseJobMessage } from '../dispatch/index.ts';
+import { type JobStore, StaleJobError, statusKey } from '../store/index.ts';
+import type { DeadLetteredMessage, ReaperQueues } from './reaper-queues.ts';
+
+/**
+ * The reaper: a job must never wait for a message that no longer exists. Every way a message can
+ * go missing — the intake stopped between the job's write and its send, a queue purged, a message
+ * expired, a worker's message dead-lettered by SQS — ends in one of two places the reaper looks:
+ *
+ * - jobs that should be moving and are not: QUEUED, or RETRYING / SCHEDULED past their `runAt`,
+ *   unchanged for longer than the grace period, or RUNNING with every lease expired that long.
+ *   Each gets a fresh message (at most once per grace period). A duplicate is harmless: the claim
+ *   drops a message whose job moved on.
+ * - messages in the queues' SQS dead-letter queues: a finished job's is spent and deleted; an
+ *   unfinished job's is sent again, until `maxDeadLetterReturns`, after which the job ends DEAD
+ *   with the reason, in `GET /dlq`. A message SQS dead-letters is never the silent end of a job.
+ */
+
+export interface ReaperSettings {
+  /** A job unchanged for this long past its due time, with no live attempt, is stuck. */
+  graceMs: number;
+  /** Messages of one unfinished job that may reach a dead-letter queue before the job ends DEAD. */
+  maxDeadLetterReturns: number;
+  /** Jobs re-dispatched per queue and status in one pass (the oldest first). */
+  maxPerQueue: number;
+  /** How long a dead-lettered message the reaper cannot read stays hidden from its next passes. */
+  unreadableHideSeconds: number;
+}
+
+export const DEFAULT_REAPER_SETTINGS: ReaperSettings = { graceMs: 300_000, maxDeadLetterReturns: 3, maxPerQueue: 100, unreadableHideSeconds: 300 };
+
+export interface ReaperDeps {
+  store: JobStore;
+  dispatcher: JobDispatcher;
+  queues: ReaperQueues;
+}
+
+export interface Redispatch {
+  jobId: string;
+  status: JobStatus;
+  queue: QueueKey;
+  /** How long past its due time the job had waited. */
+  stuckForMs: number;
+}
+
+export interface ReaperReport {
+  redispatched: Redispatch[];
+  /** Stuck-looking jobs left alone because their queue holds at least as many waiting messages. */
+  leftToBacklog: number;
+  /** Dead-lettered messages of unfinished jobs sent back to their queue. */
+  deadLettersReturned: number;
+  /** Jobs ended DEAD because their messages kept reaching a dead-letter queue. */
+  endedDead: string[];
+  /** Dead-lettered messages of finished (or missing) jobs, deleted. */
+  deadLettersSpent: number;
+  /** The longest any stuck job had waited past its due time (0 when none was stuck). */
+  oldestStuckMs: number;
+}
+
+/** Statuses whose jobs wait for a message; RUNNING jobs wait for one only when every lease expired. */
+const WAITING: readonly JobStatus[] = ['QUEUED', 'RETRYING', 'SCHEDULED', 'RUNNING'];
+
+/** One pass over every queue: stuck jobs first, then the dead-letter queues. */
+export async function reap(deps: ReaperDeps, settings: ReaperSettings, now = Date.now()): Promise<ReaperReport> {
+  const report: ReaperReport = { redispatched: [], leftToBacklog: 0, deadLettersReturned: 0, endedDead: [], deadLettersSpent: 0, oldestStuckMs: 0 };
+  for (const key of ALL_QUEUE_KEYS) {
+    await redispatchStuck(deps, settings, key, now, report);
+    await sweepDeadLetters(deps, settings, key, now, report);
+  }
+  return report;
+}
+
+/** When a job became due to move: its `runAt`, its last change, or for RUNNING its last lease's expiry. */
+function dueAt(job: Job): number {
+  if (job.status === 'RUNNING') return Math.max(0, ...Object.values(job.leases ?? {}).map((lease) => lease.expiresAt));
+  return Math.max(Date.parse(job.updatedAt), job.runAt ? Date.parse(job.runAt) : 0);
+}
+
+async function redispatchStuck(deps: ReaperDeps, settings: ReaperSettings, key: QueueKey, now: number, report: ReaperReport): Promise<void> {
+  const [capacity, priority] = key.split('-') as [Capacity, Priority];
+  const cutoff = now - settings.graceMs;
+  const before = new Date(cutoff).toISOString();
+  const found = await Promise.all(
+    WAITING.map((status) =>
+      deps.store.unchangedSince(statusKey({ status, capacity, priority }), before, settings.maxPerQueue, status === 'RETRYING' || status === 'SCHEDULED' ? before : undefined),
+    ),
+  );
+  const stuck = found
+    .flat()
+    .filter((job) => dueAt(job) < cutoff && !((job.redispatchedAt ?? 0) >= cutoff))
+    .sort((a, b) => dueAt(a) - dueAt(b));
+  if (stuck.length === 0) return;
+  report.oldestStuckMs = Math.max(report.oldestStuckMs, now - dueAt(stuck[0]!));
+  // A backlog makes waiting jobs look stuck while their messages wait their turn: when the queue
+  // holds at least as many messages as there are stuck-looking jobs, every one may still have its
+  // own. Only the excess, oldest first, can be missing its message for sure.
+  const waiting = await deps.queues.waiting(key);
+  const missing = stuck.slice(0, Math.max(0, stuck.length - waiting));
+  report.leftToBacklog += stuck.length - missing.length;
+  for (const job of missing) {
+    if (!(await deps.store.markRedispatched(job, now, cutoff))) continue;
+    await deps.dispatcher.dispatch(job);
+    report.redispatched.push({ jobId: job.id, status: job.status, queue: key, stuckForMs: now - dueAt(job) });
+  }
+}
+
+/** Reads a queue's dead-letter queue until it is empty (or has only unreadable messages left). */
+async function sweepDeadLetters(deps: ReaperDeps, settings: ReaperSettings, key: QueueKey, now: number, report: ReaperReport): Promise<void> {
+  for (;;) {
+    const messages = await deps.queues.receiveDeadLettered(key, settings.unreadableHideSeconds);
+    if (messages.length === 0) return;
+    const handled: DeadLetteredMessage[] = [];
+    for (const message of messages) {
+      if (await settleDeadLetter(deps, settings, message, now, report)) handled.push(message);
+    }
+    await deps.queues.deleteDeadLettered(key, handled);
+  }
+}
+
+/** Decides one dead-lettered message; false leaves it in the DLQ (not a Tailguard message) for a person. */
+async function settleDeadLetter(deps: ReaperDeps, settings: ReaperSettings, message: DeadLetteredMessage, now: number, report: ReaperReport): Promise<boolean> {
+  const parsed = parseJobMessage(message.body);
+  if (!parsed.success) return false;
+  const job = await deps.store.get(parsed.data.jobId);
+  // Spent: the job finished or is gone, the message asked for an optional backup, or a live
+  // attempt holds the job under its own message.
+  if (!job || isTerminal(job.status) || parsed.data.backup || liveLeases(job, now).length > 0) {
+    report.deadLettersSpent++;
+    return true;
+  }
+  if ((job.deadLetterReturns ?? 0) >= settings.maxDeadLetterReturns) {
+    await endDead(deps.store, job, now);
+    report.endedDead.push(job.id);
+    return true;
+  }
+  if (await deps.store.countDeadLetterReturn(job)) {
+    await deps.dispatcher.dispatch(job, job.runAt ? Date.parse(job.runAt) : now);
+    report.deadLettersReturned++;
+  }
+  // A job that moved since it was read is in a worker's hands: the message is spent either way.
+  return true;
+}
+
+async function endDead(store: JobStore, job: Job, now: number): Promise<void> {
+  const at = new Date(now).toISOString();
+  const returns = (job.deadLetterReturns ?? 0) + 1;
+  try {
+    await store.transition(job, 'DEAD', {
+      set: {
+        finishedAt: at,
+        error: { name: 'DeadLetteredError', message: `its message reached the queue's SQS dead-letter queue ${returns} times without a worker settling the job`, retryable: false },
+      },
+      attemptUpdates: openAttempts(job).map((index) => ({ index, fields: { finishedAt: at, outcome: 'lost' as const, error: 'worker stopped heartbeating' } })),
+      remove: ['leases', 'speculation'],
+    });
+  } catch (error) {
+    // It moved meanwhile: a worker has it, so it is not the dead-letter queue's to end.
+    if (!(error instanceof StaleJobError)) throw error;
+  }
+}

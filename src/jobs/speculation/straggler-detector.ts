@@ -1,0 +1,180 @@
+import { type Capacity, type Job, type Lease, PRIORITIES } from '../model/index.ts';
+import type { JobDispatcher } from '../dispatch/index.ts';
+import { type JobStore, statusKey } from '../store/index.ts';
+import { type LatencyStatsStore, typeKey } from './latency-stats.ts';
+import { liveLeases } from '../attempts/index.ts';
+import { classSpeed } from './class-speed.ts';
+import { projectedTotalMs } from './progress-estimate.ts';
+import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
+import type { WorkerRegistry } from './worker-registry.ts';
+
+export interface DetectorSettings {
+  /** Share of a class's running attempts that may be speculative backups at once (at least one). */
+  budgetFraction: number;
+  /** An attempt straggles when its estimated total run time exceeds this × its type's median. */
+  slowFactor: number;
+  /** Recorded attempts of a type and class before its median is trusted. */
+  minSamples: number;
+  /** A backup request no worker picked up within this long may be made again. */
+  pendingTimeoutMs: number;
+  /** Attempts younger than this are never flagged: a short job is over before a backup could help. */
+  minElapsedMs: number;
+  /** A backup no worker took within this long means no worker of the class has room: add one. */
+  capacityWaitMs: number;
+  /** Expected time from asking for a backup to its start on another worker (the gain must beat it). */
+  backupStartMs: number;
+}
+
+/** How long after a lease expired the detector keeps nudging with fresh messages. */
+const HAND_OVER_WINDOW_MS = 60_000;
+
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = { budgetFraction: 0.1, slowFactor: 2, minSamples: 20, pendingTimeoutMs: 30_000, minElapsedMs: 1000, capacityWaitMs: 5000, backupStartMs: 500 };
+
+export interface Straggler {
+  job: Job;
+  claimId: string;
+  lease: Lease;
+  elapsedMs: number;
+  estimatedTotalMs: number;
+  /** How much sooner a backup is expected to finish the job than the straggler would. */
+  gainMs: number;
+}
+
+export interface DetectionReport {
+  capacity: Capacity;
+  runningAttempts: number;
+  activeBackups: number;
+  budget: number;
+  stragglers: Straggler[];
+  launched: Straggler[];
+  /** Jobs whose every lease expired: a fresh message was sent so the lease logic takes them over now. */
+  handedToLeaseLogic: string[];
+  /** A worker was added because a backup found no room (`at-maximum`: the class is at its limit). */
+  addedWorker?: CapacityOutcome;
+}
+
+export interface DetectorDeps {
+  store: JobStore;
+  stats: LatencyStatsStore;
+  dispatcher: JobDispatcher;
+  /** Adds a worker when a backup has nowhere to run (ECS on AWS, a worker process locally). */
+  capacity?: CapacityProvisioner;
+  /** The workers' own reports of their free slots: tell at once when a backup has nowhere to run. */
+  workers?: Pick<WorkerRegistry, 'live'>;
+}
+
+/**
+ * Estimated total run time of an attempt: with progress reports the LATE estimate (its progress
+ * rate extrapolated); without, on a worker of known speed the type's median scaled by that speed;
+ * otherwise the elapsed time, a lower bound that grows until the attempt ends.
+ */
+export function estimatedTotalMs(lease: Lease, now: number, typeMedianMs: number): number {
+  const elapsed = now - lease.startedAt;
+  return projectedTotalMs(elapsed, lease.progress) ?? (lease.speed ? Math.max(elapsed, typeMedianMs / lease.speed) : elapsed);
+}
+
+/**
+ * Whether a backup pays off, and by how much. An attempt straggles when its estimated total run
+ * time exceeds `slowFactor` × its type's median. A backup is worth its cost when it is expected to
+ * finish first: the straggler's time left must exceed the backup's start delay plus its run time
+ * at normal speed, which is the job's estimated size at the straggler's measured speed (or the
+ * type's median when that speed is unknown). With neither progress nor a measured speed, nothing
+ * tells a stalled attempt from a long one, and the slow-factor rule alone decides.
+ */
+export function backupGain(lease: Lease, typeMedianMs: number, settings: DetectorSettings, now: number): { gainMs: number; estimatedTotalMs: number } | undefined {
+  const elapsed = now - lease.startedAt;
+  const estimate = estimatedTotalMs(lease, now, typeMedianMs);
+  if (elapsed < settings.minElapsedMs || estimate <= settings.slowFactor * typeMedianMs) return undefined;
+  if (lease.progress === undefined && lease.speed === undefined) return { gainMs: elapsed - typeMedianMs, estimatedTotalMs: estimate };
+  const backupRunMs = lease.speed === undefined ? typeMedianMs : estimate * lease.speed;
+  const gainMs = estimate - elapsed - (settings.backupStartMs + backupRunMs);
+  return gainMs > 0 ? { gainMs, estimatedTotalMs: estimate } : undefined;
+}
+
+/**
+ * The running attempts of one class that straggle, the biggest expected gain first (LATE's order).
+ * Worker speeds are taken relative to the class's speed now (see classSpeed): when every worker
+ * measures slow, the jobs are big, and a copy elsewhere would be no faster.
+ */
+export function findStragglers(jobs: Job[], medians: Map<string, number>, settings: DetectorSettings, now: number): Straggler[] {
+  const speeds = new Map(jobs.flatMap((job) => liveLeases(job, now)).flatMap(([, lease]) => (lease.speed === undefined ? [] : [[lease.workerId, lease.speed] as const])));
+  const normalSpeed = classSpeed([...speeds.values()]);
+  const stragglers: Straggler[] = [];
+  for (const job of jobs) {
+    if (job.speculate === false || job.speculation) continue;
+    const live = liveLeases(job, now);
+    const median = medians.get(typeKey(job.type, job.capacity));
+    if (live.length !== 1 || median === undefined) continue;
+    const [claimId, measured] = live[0]!;
+    const lease = measured.speed === undefined ? measured : { ...measured, speed: measured.speed / normalSpeed };
+    const gain = backupGain(lease, median, settings, now);
+    if (gain) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, ...gain });
+  }
+  return stragglers.sort((a, b) => b.gainMs - a.gainMs);
+}
+
+/**
+ * One pass of the straggler detector over one class: flags straggling attempts against their
+ * type's normal run time, launches backups within the speculation budget, and hands jobs whose
+ * heartbeats stopped to the lease logic.
+ */
+export async function detectStragglers(deps: DetectorDeps, capacity: Capacity, settings: DetectorSettings, now = Date.now()): Promise<DetectionReport> {
+  const jobs = (await Promise.all(PRIORITIES.map((priority) => deps.store.allByStatus(statusKey({ status: 'RUNNING', capacity, priority }))))).flat();
+  const medians = await typeMedians(deps.stats, jobs, settings.minSamples);
+  const runningAttempts = jobs.reduce((sum, job) => sum + liveLeases(job, now).length, 0);
+  const activeBackups = jobs.filter((job) => job.speculation && (job.speculation.claimedBy ? job.leases?.[job.speculation.claimedBy] : now - job.speculation.requestedAt < settings.pendingTimeoutMs)).length;
+  // At least one backup per class so a small fleet can be rescued; a zero budget turns speculation off.
+  const budget = settings.budgetFraction === 0 ? 0 : Math.max(1, Math.floor(runningAttempts * settings.budgetFraction));
+  const stragglers = findStragglers(jobs, medians, settings, now);
+
+  const launched: Straggler[] = [];
+  for (const straggler of stragglers) {
+    if (activeBackups + launched.length >= budget) break;
+    const requested = await deps.store.requestSpeculation(
+      straggler.job,
+      { requestedAt: now, against: straggler.claimId, avoidWorker: straggler.lease.workerId },
+      now - settings.pendingTimeoutMs,
+    );
+    if (!requested) continue;
+    await deps.dispatcher.dispatchBackup(straggler.job);
+    launched.push(straggler);
+  }
+
+  const handedToLeaseLogic: string[] = [];
+  for (const job of jobs) {
+    const leases = Object.values(job.leases ?? {});
+    const lastExpiry = Math.max(...leases.map((lease) => lease.expiresAt));
+    if (leases.length > 0 && lastExpiry <= now && now - lastExpiry < HAND_OVER_WINDOW_MS) {
+      // Its message reappears only when its visibility times out; a fresh one lets a worker take over now.
+      await deps.dispatcher.dispatch(job);
+      handedToLeaseLogic.push(job.id);
+    }
+  }
+  return { capacity, runningAttempts, activeBackups, budget, stragglers, launched, handedToLeaseLogic, addedWorker: await addCapacityIfStuck(deps, capacity, jobs, settings, now) };
+}
+
+/**
+ * A backup has nowhere to run when no worker of its class reports a free slot (besides the
+ * stragglers' own and those on probation, which refuse backups) — every worker busy, or none
+ * running: a GPU service at zero. Reports can be a few seconds old, so a backup nobody claimed
+ * within `capacityWaitMs` counts as stuck too. Ask for one more worker, once per backup, one per pass.
+ */
+async function addCapacityIfStuck(deps: DetectorDeps, capacity: Capacity, jobs: Job[], settings: DetectorSettings, now: number): Promise<DetectionReport['addedWorker']> {
+  if (!deps.capacity) return undefined;
+  const unclaimed = jobs.filter((job) => job.speculation && !job.speculation.claimedBy && !job.speculation.capacityRequestedAt);
+  if (unclaimed.length === 0) return undefined;
+  const avoid = new Set(unclaimed.map((job) => job.speculation!.avoidWorker));
+  const reports = deps.workers ? await deps.workers.live(now) : undefined;
+  const noRoom = reports !== undefined && !reports.some((w) => w.capacity === capacity && !w.onProbation && !avoid.has(w.workerId) && w.running < w.slots);
+  const stuck = unclaimed.filter((job) => noRoom || now - job.speculation!.requestedAt >= settings.capacityWaitMs);
+  for (const job of stuck) {
+    if (await deps.store.markCapacityRequested(job, now)) return deps.capacity.addWorker(capacity);
+  }
+  return undefined;
+}
+
+async function typeMedians(stats: LatencyStatsStore, jobs: Job[], minSamples: number): Promise<Map<string, number>> {
+  const keys = [...new Set(jobs.map((job) => typeKey(job.type, job.capacity)))];
+  const medians = await Promise.all(keys.map(async (key) => [key, await stats.median(key, minSamples)] as const));
+  return new Map(medians.filter((entry): entry is readonly [string, number] => entry[1] !== undefined));
+}

@@ -1,0 +1,48 @@
+import { DeleteCommand, type DynamoDBDocumentClient, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Capacity } from '../model/index.ts';
+
+/** What a worker says of itself, every few seconds, in the workers table. */
+export interface WorkerReport {
+  workerId: string;
+  capacity: Capacity;
+  /** Measured speed against its class (1 = normal, see workers/speed-meter.ts); absent until measured. */
+  speed?: number;
+  /** Measured slow: one attempt at a time, only work that waited, no backups. */
+  onProbation: boolean;
+  /** Attempts it takes at once now, and how many it is running. */
+  slots: number;
+  running: number;
+  startedAt: string;
+  lastSeenAt: string;
+}
+
+interface WorkerItem extends WorkerReport {
+  /** Epoch seconds: the record means nothing after this, and DynamoDB's TTL removes it. */
+  expiresAt: number;
+}
+
+/** The live workers of every class: one item per worker, rewritten by the worker, expiring when it stops. */
+export class WorkerRegistry {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async report(report: WorkerReport, validForSeconds: number): Promise<void> {
+    const item: WorkerItem = { ...report, expiresAt: Math.ceil(Date.parse(report.lastSeenAt) / 1000 + validForSeconds) };
+    await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+  }
+
+  async remove(workerId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { workerId } }));
+  }
+
+  /** Workers whose last report is still valid (TTL deletes lazily, so expired items are skipped here). */
+  async live(now = Date.now()): Promise<WorkerReport[]> {
+    const workers: WorkerReport[] = [];
+    for await (const page of paginateScan({ client: this.db }, { TableName: this.table })) {
+      for (const { expiresAt, ...report } of (page.Items ?? []) as WorkerItem[]) if (expiresAt * 1000 > now) workers.push(report);
+    }
+    return workers.sort((a, b) => a.capacity.localeCompare(b.capacity) || a.workerId.localeCompare(b.workerId));
+  }
+}

@@ -1,0 +1,426 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { assertTransition, type AttemptRecord, type Job, type JobStatus, type Speculation } from '../model/index.ts';
+
+/** What a caller may change alongside a status change. */
+export type JobPatch = Partial<Omit<Job, 'id' | 'status' | 'version' | 'updatedAt'>>;
+
+/** One write of another table, committed in the same transaction as a transition. */
+export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface TransitionChange {
+  set?: JobPatch;
+  remove?: (keyof Job)[];
+  alsoWrite?: TransactWriteItem[];
+  /** Fields to set on attempt records, by position in the attempt log. */
+  attemptUpdates?: { index: number; fields: Partial<AttemptRecord> }[];
+  /** Settling a running job: the write holds while this attempt (lease key) still holds its lease. */
+  holder?: string;
+}
+
+/** Name of the jobs table's index by `status#capacity#priority` (see infra/store.ts). */
+export const BY_STATUS_INDEX = 'byStatus';
+
+export interface IdempotencyRecord {
+  key: string;
+  jobId: string;
+  requestHash: string;
+  /** Epoch seconds: the table's TTL attribute. */
+  expiresAt: number;
+}
+
+export type CreateOutcome =
+  | { created: true }
+  | { created: false; existing: IdempotencyRecord };
+
+/** The stored status no longer matches what the caller read: someone else moved the job first. */
+export class StaleJobError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} changed since it was read`);
+    this.name = 'StaleJobError';
+  }
+}
+
+/** Partition key of the `byStatus` index: lists jobs of one status, class and priority by age. */
+export const statusKey = (job: Pick<Job, 'status' | 'capacity' | 'priority'>): string =>
+  `${job.status}#${job.capacity}#${job.priority}`;
+
+const TRANSACTION_CONFLICT_RETRIES = 5;
+
+/** DynamoDB adapter for the jobs and idempotency tables. */
+export class JobStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { jobs: string; idempotency: string },
+  ) {}
+
+  async get(id: string): Promise<Job | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tables.jobs, Key: { id }, ConsistentRead: true }),
+    );
+    return Item as Job | undefined;
+  }
+
+  /**
+   * Writes a new job. With an idempotency record, job and record are written in one transaction,
+   * so a key always points at a job that exists; when the key is taken, the existing record comes
+   * back instead and nothing is written.
+   */
+  async create(job: Job, idempotency?: IdempotencyRecord): Promise<CreateOutcome> {
+    const jobItem = { ...job, statusKey: statusKey(job) };
+    if (!idempotency) {
+      await this.db.send(
+        new PutCommand({ TableName: this.tables.jobs, Item: jobItem, ConditionExpression: 'attribute_not_exists(id)' }),
+      );
+      return { created: true };
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: this.tables.jobs, Item: jobItem, ConditionExpression: 'attribute_not_exists(id)' } },
+              {
+                Put: {
+                  TableName: this.tables.idempotency,
+                  Item: idempotency,
+                  ConditionExpression: 'attribute_not_exists(#key)',
+                  ExpressionAttributeNames: { '#key': 'key' },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        );
+        return { created: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reason = error.CancellationReasons?.[1];
+        if (reason?.Code === 'ConditionalCheckFailed' && reason.Item) {
+          return { created: false, existing: unmarshall(reason.Item) as IdempotencyRecord };
+        }
+        // Concurrent requests with one key collide as TransactionConflict: once the winner commits,
+        // a retry finds its record.
+        const conflicted = error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict');
+        if (!conflicted || attempt >= TRANSACTION_CONFLICT_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * Math.random()));
+      }
+    }
+  }
+
+  /** Undoes `create` when the job could not be enqueued, so no half-written job stays behind. */
+  async discard(job: Job): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tables.jobs, Key: { id: job.id } }));
+    if (job.idempotencyKey) {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tables.idempotency,
+          Key: { key: job.idempotencyKey },
+          ConditionExpression: 'jobId = :jobId',
+          ExpressionAttributeValues: { ':jobId': job.id },
+        }),
+      );
+    }
+  }
+
+  /**
+   * Moves a job from the status it was read in to `to`, applying `change`. The write holds only if
+   * nobody changed the job since it was read (`version`), or, for an attempt settling a running
+   * job, if that attempt still holds its lease (`change.holder`): a job may run two attempts at
+   * once (speculation), and whichever settles first wins. Writes in `change.alsoWrite` (a
+   * handler's side effects) commit in the same transaction. Returns the job as written.
+   */
+  async transition(job: Job, to: JobStatus, change: TransitionChange = {}): Promise<Job> {
+    assertTransition(job.status, to);
+    const { set = {}, remove = [], alsoWrite = [], attemptUpdates = [], holder } = change;
+    const now = new Date().toISOString();
+    const next: Job = { ...job, ...set, status: to, version: job.version + 1, updatedAt: now };
+    for (const attribute of remove) delete next[attribute];
+    next.attemptLog = job.attemptLog.map((record, i) => {
+      const update = attemptUpdates.find((u) => u.index === i);
+      return update ? { ...record, ...update.fields } : record;
+    });
+
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
+    const values: Record<string, unknown> = { ':from': job.status, ':one': 1 };
+    if (attemptUpdates.length > 0) names['#log'] = 'attemptLog';
+    const assignments = Object.entries({ ...set, status: to, updatedAt: now, statusKey: statusKey(next) }).map(([attribute, value], i) => {
+      names[`#s${i}`] = attribute;
+      values[`:s${i}`] = value;
+      return `#s${i} = :s${i}`;
+    });
+    // Attempt records are updated in place by index (the log only grows), so two attempts
+    // settling around the same time never overwrite each other's records.
+    attemptUpdates.forEach(({ index, fields }, u) => assignments.push(...recordAssignments(index, fields, `a${u}`, names, values)));
+    assignments.push('#version = #version + :one');
+    const removals = remove.map((attribute, i) => {
+      names[`#r${i}`] = attribute;
+      return `#r${i}`;
+    });
+    let condition = '#status = :from AND #version = :seen';
+    if (holder === undefined) values[':seen'] = job.version;
+    else {
+      names['#leases'] = 'leases';
+      names['#holder'] = holder;
+      condition = '#status = :from AND attribute_exists(#leases.#holder)';
+    }
+    const update = {
+      TableName: this.tables.jobs,
+      Key: { id: job.id },
+      UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+    try {
+      if (alsoWrite.length === 0) await this.db.send(new UpdateCommand(update));
+      else await this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...alsoWrite] }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        throw new StaleJobError(job.id);
+      }
+      throw error;
+    }
+    return next;
+  }
+
+  /**
+   * Ends one attempt of a job that keeps running on another attempt (its speculative twin):
+   * removes the attempt's lease and closes its record, without a status change.
+   */
+  async dropAttempt(job: Job, holder: string, index: number, fields: Partial<AttemptRecord>): Promise<void> {
+    const names: Record<string, string> = { '#status': 'status', '#leases': 'leases', '#holder': holder, '#log': 'attemptLog' };
+    const values: Record<string, unknown> = { ':running': 'RUNNING' };
+    const assignments = recordAssignments(index, fields, 'f', names, values);
+    await this.updateOrStale(job, {
+      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #leases.#holder`,
+      ConditionExpression: '#status = :running AND attribute_exists(#leases.#holder)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /**
+   * Flags a running job for cancellation; its worker sees the flag on its next heartbeat. Not a
+   * transition: the job stays RUNNING until the worker settles it.
+   */
+  async requestCancel(job: Job): Promise<Job> {
+    await this.updateOrStale(job, {
+      UpdateExpression: 'SET cancelRequested = :yes',
+      ConditionExpression: '#status = :running AND #version = :seen',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ExpressionAttributeValues: { ':yes': true, ':running': 'RUNNING', ':seen': job.version },
+    });
+    return { ...job, cancelRequested: true };
+  }
+
+  /** One page of jobs in one `status#capacity#priority` partition, oldest change first. */
+  async listByStatus(key: string, limit: number, startKey?: Record<string, unknown>): Promise<{ jobs: Job[]; nextKey?: Record<string, unknown> }> {
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.jobs,
+        IndexName: BY_STATUS_INDEX,
+        KeyConditionExpression: 'statusKey = :key',
+        ExpressionAttributeValues: { ':key': key },
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { jobs: Items as Job[], nextKey: LastEvaluatedKey };
+  }
+
+  /** Every job in one `status#capacity#priority` partition (the detector's view of RUNNING jobs). */
+  async allByStatus(key: string): Promise<Job[]> {
+    const jobs: Job[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.tables.jobs, IndexName: BY_STATUS_INDEX, KeyConditionExpression: 'statusKey = :key', ExpressionAttributeValues: { ':key': key } },
+    );
+    for await (const page of pages) jobs.push(...((page.Items ?? []) as Job[]));
+    return jobs;
+  }
+
+  /**
+   * Asks for a speculative backup of a running job: at most one per running period, unless an
+   * earlier request was never picked up by a worker before `staleBefore`.
+   */
+  async requestSpeculation(job: Job, speculation: Speculation, staleBefore: number): Promise<boolean> {
+    return this.updateIf(job, {
+      UpdateExpression: 'SET speculation = :speculation',
+      ConditionExpression:
+        '#status = :running AND attribute_exists(leases.#against) AND (attribute_not_exists(speculation) OR (speculation.requestedAt < :stale AND attribute_not_exists(speculation.claimedBy)))',
+      ExpressionAttributeNames: { '#status': 'status', '#against': speculation.against },
+      ExpressionAttributeValues: { ':speculation': speculation, ':running': 'RUNNING', ':stale': staleBefore },
+    });
+  }
+
+  /** Records that capacity was requested for a backup nobody took; true for the one caller that did it. */
+  async markCapacityRequested(job: Job, now: number): Promise<boolean> {
+    return this.updateIf(job, {
+      UpdateExpression: 'SET speculation.capacityRequestedAt = :now',
+      ConditionExpression: '#status = :running AND attribute_exists(speculation) AND attribute_not_exists(speculation.claimedBy) AND attribute_not_exists(speculation.capacityRequestedAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': now, ':running': 'RUNNING' },
+    });
+  }
+
+  /**
+   * Up to `limit` jobs of one `status#capacity#priority` partition unchanged since `before`
+   * (ISO time), oldest first; with `dueBefore`, only those whose `runAt` is before it too. The
+   * reaper's view of jobs that should have moved on by now.
+   */
+  async unchangedSince(key: string, before: string, limit: number, dueBefore?: string): Promise<Job[]> {
+    const jobs: Job[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tables.jobs,
+        IndexName: BY_STATUS_INDEX,
+        KeyConditionExpression: 'statusKey = :key AND updatedAt < :before',
+        ...(dueBefore === undefined
+          ? { ExpressionAttributeValues: { ':key': key, ':before': before } }
+          : { FilterExpression: 'runAt < :due', ExpressionAttributeValues: { ':key': key, ':before': before, ':due': dueBefore } }),
+      },
+    );
+    for await (const page of pages) {
+      jobs.push(...((page.Items ?? []) as Job[]));
+      if (jobs.length >= limit) break;
+    }
+    return jobs.slice(0, limit);
+  }
+
+  /**
+   * Records that the reaper sends a stuck job a fresh message: true for the one caller that may,
+   * provided the job is as read and was not re-dispatched since `staleBefore` (epoch ms). Not a
+   * transition: the job keeps its status and version, so a worker's claim never conflicts with it.
+   */
+  async markRedispatched(job: Job, now: number, staleBefore: number): Promise<boolean> {
+    return this.updateIf(job, {
+      UpdateExpression: 'SET redispatchedAt = :now, redispatches = if_not_exists(redispatches, :zero) + :one',
+      ConditionExpression: '#status = :status AND #version = :version AND (attribute_not_exists(redispatchedAt) OR redispatchedAt < :stale)',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ExpressionAttributeValues: { ':now': now, ':zero': 0, ':one': 1, ':status': job.status, ':version': job.version, ':stale': staleBefore },
+    });
+  }
+
+  /** Counts one more of the job's messages reaching an SQS dead-letter queue; false if the job moved since it was read. */
+  async countDeadLetterReturn(job: Job): Promise<boolean> {
+    return this.updateIf(job, {
+      UpdateExpression: 'SET deadLetterReturns = if_not_exists(deadLetterReturns, :zero) + :one',
+      ConditionExpression: '#status = :status AND #version = :version',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':status': job.status, ':version': job.version },
+    });
+  }
+
+  /** Number of jobs in one `status#capacity#priority` partition. */
+  async countByStatus(key: string): Promise<number> {
+    let count = 0;
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tables.jobs,
+        IndexName: BY_STATUS_INDEX,
+        KeyConditionExpression: 'statusKey = :key',
+        ExpressionAttributeValues: { ':key': key },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
+    return count;
+  }
+
+  /**
+   * Closes an attempt's record after the job moved on without it (its twin won, or another worker
+   * took over). Not a transition: it only fills the record, and only if nobody closed it yet.
+   */
+  async closeAttempt(job: Job, index: number, claimId: string, fields: Partial<AttemptRecord>): Promise<void> {
+    const names: Record<string, string> = { '#log': 'attemptLog', '#claimId': 'claimId', '#outcome': 'outcome' };
+    const values: Record<string, unknown> = { ':claimId': claimId };
+    const assignments = recordAssignments(index, fields, 'f', names, values);
+    // A record already closed (e.g. marked lost by the worker that took the job over) stays as it is.
+    await this.updateIf(job, {
+      UpdateExpression: `SET ${assignments.join(', ')}`,
+      ConditionExpression: `#log[${index}].#claimId = :claimId AND attribute_not_exists(#log[${index}].#outcome)`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /** A conditional update of the job's item; false when its condition did not hold. */
+  private async updateIf(job: Pick<Job, 'id'>, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand({ TableName: this.tables.jobs, Key: { id: job.id }, ...update }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** A conditional update that the caller's view of the job depends on: StaleJobError when it fails. */
+  private async updateOrStale(job: Pick<Job, 'id'>, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<void> {
+    if (!(await this.updateIf(job, update))) throw new StaleJobError(job.id);
+  }
+
+  /**
+   * The heartbeat: extends one attempt's lease and records its progress. Not a transition: it
+   * leaves `version` alone. Fails with StaleJobError when the attempt no longer holds its lease
+   * (the job finished on another attempt, or was taken over); returns the job as it is now, so
+   * the worker also sees cancellation requests.
+   */
+  async heartbeat(job: Job, holder: string, expiresAt: number, progress: number | undefined): Promise<Job> {
+    const names: Record<string, string> = { '#status': 'status', '#leases': 'leases', '#holder': holder };
+    const values: Record<string, unknown> = { ':running': 'RUNNING', ':expiresAt': expiresAt, ':now': Date.now() };
+    let update = 'SET #leases.#holder.expiresAt = :expiresAt, #leases.#holder.heartbeatAt = :now';
+    if (progress !== undefined) {
+      values[':progress'] = progress;
+      update += ', #leases.#holder.progress = :progress';
+    }
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.jobs,
+          Key: { id: job.id },
+          UpdateExpression: update,
+          ConditionExpression: '#status = :running AND attribute_exists(#leases.#holder)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes as Job;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
+      throw error;
+    }
+  }
+}
+
+/**
+ * `#log[index].#field = :value` assignments for an attempt record's defined fields, registering
+ * the names (`#log` is the caller's) and values under `prefix`.
+ */
+function recordAssignments(index: number, fields: Partial<AttemptRecord>, prefix: string, names: Record<string, string>, values: Record<string, unknown>): string[] {
+  return Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value], f) => {
+      names[`#${prefix}${f}`] = field;
+      values[`:${prefix}${f}`] = value;
+      return `#log[${index}].#${prefix}${f} = :${prefix}${f}`;
+    });
+}
