@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 /**
  * `npm run bench:tail`: does speculative re-launch shrink the tail? The same workload twice in one
  * run — speculation off, then on — on the local stack with real worker processes, of which some
@@ -6,10 +10,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Command, Option } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { localClientConfig } from '../local/aws-env.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import { sigV4Fetch } from '../src/client/sigv4-fetch.ts';
@@ -34,16 +34,35 @@ const opts = new Command()
   .addOption(new Option('--slow-workers <n>', 'of which slow').argParser(Number).default(2))
   .addOption(new Option('--slowdown <x>', 'how much slower the slow ones are').argParser(Number).default(5))
   .addOption(new Option('--concurrency <n>', 'attempts per worker').argParser(Number).default(4))
-  .addOption(new Option('--budget <fraction>', 'speculation budget (share of running attempts)').argParser(Number).default(0.1))
+  .addOption(
+    new Option('--budget <fraction>', 'speculation budget (share of running attempts)').argParser(Number).default(0.1),
+  )
   .addOption(new Option('--median-ms <ms>', 'median job duration (log-normal)').argParser(Number).default(1000))
-  .addOption(new Option('--sigma <s>', 'spread of job durations (σ of the log-normal; 0.3 → p99 = 2 × median)').argParser(Number).default(0.3))
+  .addOption(
+    new Option('--sigma <s>', 'spread of job durations (σ of the log-normal; 0.3 → p99 = 2 × median)')
+      .argParser(Number)
+      .default(0.3),
+  )
   .parse()
-  .opts<{ jobs: number; rate: number; workers: number; slowWorkers: number; slowdown: number; concurrency: number; budget: number; medianMs: number; sigma: number }>();
+  .opts<{
+    jobs: number;
+    rate: number;
+    workers: number;
+    slowWorkers: number;
+    slowdown: number;
+    concurrency: number;
+    budget: number;
+    medianMs: number;
+    sigma: number;
+  }>();
 
 /** Log-normal durations around the median, from a fixed seed so both runs get the same jobs. */
 function durations(n: number, seed = 7): number[] {
   let state = seed;
-  const uniform = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) + 1) / (2 ** 31 + 1);
+  const uniform = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return (state + 1) / (2 ** 31 + 1);
+  };
   return Array.from({ length: n }, () => {
     const normal = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
     return Math.round(Math.min(10 * opts.medianMs, Math.max(100, opts.medianMs * Math.exp(opts.sigma * normal))));
@@ -59,7 +78,13 @@ interface RunResult {
   latencies: number[];
   /** Submit → first attempt started. */
   wait: LatencySummary;
-  summary: LatencySummary & { jobsPerSecond: number; extraWorkPct: number; speculativeLaunches: number; speculativeWins: number; startedOnSlowWorkers: number };
+  summary: LatencySummary & {
+    jobsPerSecond: number;
+    extraWorkPct: number;
+    speculativeLaunches: number;
+    speculativeWins: number;
+    startedOnSlowWorkers: number;
+  };
 }
 
 async function run(name: 'off' | 'on'): Promise<RunResult> {
@@ -72,14 +97,28 @@ async function run(name: 'off' | 'on'): Promise<RunResult> {
       stragglerMinElapsedMs: '200',
       stragglerMinSamples: String(WARM_UP / 2),
     },
-    workerArgs: ['--poll-wait-seconds', '1', '--concurrency', String(opts.concurrency), '--heartbeat-seconds', '0.25', '--lease-seconds', '5', '--report-seconds', '2'],
+    workerArgs: [
+      '--poll-wait-seconds',
+      '1',
+      '--concurrency',
+      String(opts.concurrency),
+      '--heartbeat-seconds',
+      '0.25',
+      '--lease-seconds',
+      '5',
+      '--report-seconds',
+      '2',
+    ],
     log: () => undefined,
   });
   try {
     // Off means no latency-aware scheduling at all: no backups, and no probation for slow workers.
     const probation = name === 'on' ? [] : ['--probation-speed', '0'];
     for (let i = 0; i < opts.workers; i++) {
-      stack.pool.start('cpu', [...probation, ...(i < opts.slowWorkers ? ['--slowdown', String(opts.slowdown), '--worker-id', `slow-${i}`] : [])]);
+      stack.pool.start('cpu', [
+        ...probation,
+        ...(i < opts.slowWorkers ? ['--slowdown', String(opts.slowdown), '--worker-id', `slow-${i}`] : []),
+      ]);
     }
     const config = localClientConfig(stack.deployment.endpoint);
     const client = new TailguardClient({ baseUrl: stack.deployment.apiUrl, fetch: sigV4Fetch(config) });
@@ -107,10 +146,14 @@ async function run(name: 'off' | 'on'): Promise<RunResult> {
     const latencies = jobs.map((job) => Date.parse(job.finishedAt!) - Date.parse(job.createdAt));
     const waits = jobs.map((job) => Date.parse(job.attemptLog[0]!.startedAt) - Date.parse(job.createdAt));
     const attempts = jobs.flatMap((job) => job.attemptLog.filter((a) => a.finishedAt));
-    const seconds = (a: { startedAt: string; finishedAt?: string }) => (Date.parse(a.finishedAt!) - Date.parse(a.startedAt)) / 1000;
+    const seconds = (a: { startedAt: string; finishedAt?: string }) =>
+      (Date.parse(a.finishedAt!) - Date.parse(a.startedAt)) / 1000;
     const total = attempts.reduce((sum, a) => sum + seconds(a), 0);
     const lost = attempts.filter((a) => a.outcome === 'superseded').reduce((sum, a) => sum + seconds(a), 0);
-    const span = (Math.max(...jobs.map((j) => Date.parse(j.finishedAt!))) - Math.min(...jobs.map((j) => Date.parse(j.createdAt)))) / 1000;
+    const span =
+      (Math.max(...jobs.map((j) => Date.parse(j.finishedAt!))) -
+        Math.min(...jobs.map((j) => Date.parse(j.createdAt)))) /
+      1000;
     return {
       latencies,
       wait: summarize(waits),
@@ -167,7 +210,10 @@ const results = {
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(`${resultsDir}tail.json`, `${JSON.stringify(results, null, 2)}\n`);
 await renderPng(
-  latencyCdfSpec(`Job latency (submit → success), ${opts.slowWorkers} of ${opts.workers} workers ${opts.slowdown}× slow`, cdfPoints({ 'speculation off': off.latencies, 'speculation on': on.latencies })),
+  latencyCdfSpec(
+    `Job latency (submit → success), ${opts.slowWorkers} of ${opts.workers} workers ${opts.slowdown}× slow`,
+    cdfPoints({ 'speculation off': off.latencies, 'speculation on': on.latencies }),
+  ),
   `${resultsDir}tail-latency-cdf.png`,
 );
 const ratio = (a: number, b: number) => Math.round((a / b) * 10) / 10;
@@ -180,10 +226,29 @@ Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}; ${results.wor
 Workload: ${opts.jobs} measured \`sleep\` jobs (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${opts.rate}/s; ${opts.workers} cpu workers × ${opts.concurrency} slots, of which ${opts.slowWorkers} are ${opts.slowdown}× slower (injected \`--slowdown\`). Detector pass every 0.25 s, heartbeats every 0.25 s.
 *Off* is no latency-aware scheduling (speculation budget 0, \`--probation-speed 0\`); *on* is the defaults: backups within a budget of ${opts.budget * 100} % of running attempts, and probation for workers measured below half speed.
 
-${markdownTable(['run', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'jobs/s', 'extra work %'], [
-  ['speculation off', off.summary.p50, off.summary.p95, off.summary.p99, off.summary.max, off.summary.jobsPerSecond, off.summary.extraWorkPct],
-  ['speculation on', on.summary.p50, on.summary.p95, on.summary.p99, on.summary.max, on.summary.jobsPerSecond, on.summary.extraWorkPct],
-])}
+${markdownTable(
+  ['run', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'jobs/s', 'extra work %'],
+  [
+    [
+      'speculation off',
+      off.summary.p50,
+      off.summary.p95,
+      off.summary.p99,
+      off.summary.max,
+      off.summary.jobsPerSecond,
+      off.summary.extraWorkPct,
+    ],
+    [
+      'speculation on',
+      on.summary.p50,
+      on.summary.p95,
+      on.summary.p99,
+      on.summary.max,
+      on.summary.jobsPerSecond,
+      on.summary.extraWorkPct,
+    ],
+  ],
+)}
 
 p99 is **${ratio(off.summary.p99, on.summary.p99)}×** lower with speculation (p95 ${ratio(off.summary.p95, on.summary.p95)}×, max ${ratio(off.summary.max, on.summary.max)}×), for ${on.summary.extraWorkPct} % of worker-seconds spent on attempts that lost their race; ${on.summary.speculativeLaunches} backups launched, ${on.summary.speculativeWins} won. Jobs whose first attempt ran on a slow worker: ${off.summary.startedOnSlowWorkers} off, ${on.summary.startedOnSlowWorkers} on (probation). Submit → start: p50 ${off.wait.p50} / ${on.wait.p50} ms, p99 ${off.wait.p99} / ${on.wait.p99} ms (off / on).
 

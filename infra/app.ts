@@ -13,12 +13,16 @@ const config = readConfig(app.node);
 const local = String(app.node.tryGetContext('tailguard:local')) === 'true';
 const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 
-const core = new TailguardCoreStack(app, String(app.node.tryGetContext('tailguard:stackName') ?? `${config.prefix}Core`), {
-  env,
-  config,
-  removalPolicy: local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-  description: 'Tailguard: serverless job queue (queues, tables, start scheduler, intake API)',
-});
+const core = new TailguardCoreStack(
+  app,
+  String(app.node.tryGetContext('tailguard:stackName') ?? `${config.prefix}Core`),
+  {
+    env,
+    config,
+    removalPolicy: local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    description: 'Tailguard: serverless job queue (queues, tables, start scheduler, intake API)',
+  },
+);
 
 if (!local) {
   new TailguardComputeStack(app, `${config.prefix}Compute`, {

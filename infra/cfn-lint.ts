@@ -1,8 +1,8 @@
-import type { Template } from 'aws-cdk-lib/assertions';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { cfnLintPath } from '../localstack/emulator.ts';
 
 /** Runs the pinned cfn-lint over a synthesized template and returns its error lines (not warnings). */

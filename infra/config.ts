@@ -1,6 +1,6 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { PRIORITIES } from '../src/jobs/model/index.ts';
+import type { PRIORITIES } from '../src/jobs/model/index.ts';
 
 /**
  * Deploy-time settings, read from CDK context (`cdk.json` or `-c tailguard:<name>=<value>`).
@@ -10,21 +10,34 @@ const n = (min: number, max: number) => z.coerce.number().int().min(min).max(max
 
 export const TailguardConfigSchema = z.strictObject({
   /** Prefix of stack names: `<prefix>Core`, `<prefix>Compute`. */
-  prefix: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/).default('Tailguard'),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/)
+    .default('Tailguard'),
   /** `iam` (SigV4, default) or `apiKey` (API keys with a usage plan). */
   apiAuth: z.enum(['iam', 'apiKey']).default('iam'),
   /** API Gateway throttling for the whole stage. */
   apiRateLimit: n(1, 10_000).default(1000),
   apiBurstLimit: n(1, 5_000).default(2000),
   /** An existing VPC to run workers in; a new one is created when absent. */
-  vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
+  vpcId: z
+    .string()
+    .regex(/^vpc-[0-9a-f]+$/)
+    .optional(),
   natGateways: n(0, 3).default(1),
-  cpuWorkerCpu: z.coerce.number().int().refine((v) => [256, 512, 1024, 2048, 4096, 8192, 16384].includes(v), 'a Fargate CPU size').default(1024),
+  cpuWorkerCpu: z.coerce
+    .number()
+    .int()
+    .refine((v) => [256, 512, 1024, 2048, 4096, 8192, 16384].includes(v), 'a Fargate CPU size')
+    .default(1024),
   cpuWorkerMemoryMiB: n(512, 122_880).default(2048),
   cpuWorkerConcurrency: n(1, 256).default(8),
   cpuWorkerMinTasks: n(0, 1000).default(1),
   cpuWorkerMaxTasks: n(1, 1000).default(20),
-  gpuInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/).default('g5.xlarge'),
+  gpuInstanceType: z
+    .string()
+    .regex(/^[a-z0-9]+\.[a-z0-9]+$/)
+    .default('g5.xlarge'),
   gpuWorkerGpus: n(1, 8).default(1),
   gpuWorkerMemoryMiB: n(512, 1_000_000).default(12_288),
   gpuWorkerConcurrency: n(1, 64).default(1),
@@ -73,7 +86,9 @@ export function readConfig(node: Node): TailguardConfig {
   }
   const parsed = TailguardConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`invalid Tailguard settings: ${parsed.error.issues.map((i) => `tailguard:${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `invalid Tailguard settings: ${parsed.error.issues.map((i) => `tailguard:${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

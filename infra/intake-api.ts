@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -9,10 +9,11 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { nag } from './nag.ts';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { nag } from './nag.ts';
+import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
@@ -45,12 +46,7 @@ export class IntakeApi extends Construct {
   constructor(scope: Construct, id: string, props: IntakeApiProps) {
     super(scope, id);
     const { queues, store, scheduler } = props;
-    const environment = {
-      JOBS_TABLE: store.jobs.tableName,
-      IDEMPOTENCY_TABLE: store.idempotency.tableName,
-      TAILGUARD_QUEUES: Stack.of(this).toJsonString(queues.topology()),
-      SCHEDULER_QUEUE_URL: scheduler.requests.queueUrl,
-    };
+    const core = coreSettings(props);
     this.api = new RestApi(this, 'Api', {
       description: 'Tailguard job intake',
       deployOptions: {
@@ -60,11 +56,18 @@ export class IntakeApi extends Construct {
         loggingLevel: MethodLoggingLevel.OFF,
         tracingEnabled: true,
         // Access logs carry the request line and status, never bodies (payloads stay out of logs).
-        accessLogDestination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY })),
+        accessLogDestination: new LogGroupLogDestination(
+          new LogGroup(this, 'AccessLogs', {
+            retention: RetentionDays.ONE_MONTH,
+            removalPolicy: RemovalPolicy.DESTROY,
+          }),
+        ),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
       defaultMethodOptions:
-        props.auth === 'iam' ? { authorizationType: AuthorizationType.IAM } : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true },
+        props.auth === 'iam'
+          ? { authorizationType: AuthorizationType.IAM }
+          : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true },
       cloudWatchRole: false,
     });
     if (props.auth === 'apiKey') {
@@ -73,7 +76,9 @@ export class IntakeApi extends Construct {
         throttle: { rateLimit: props.throttling.rateLimit, burstLimit: props.throttling.burstLimit },
       });
       plan.addApiStage({ stage: this.api.deploymentStage });
-      this.apiKey = this.api.addApiKey('DefaultKey', { description: 'First Tailguard API key; add more to the usage plan' });
+      this.apiKey = this.api.addApiKey('DefaultKey', {
+        description: 'First Tailguard API key; add more to the usage plan',
+      });
       plan.addApiKey(this.apiKey);
       nag.apiKeyAuth(this.api);
     }
@@ -82,8 +87,14 @@ export class IntakeApi extends Construct {
     const job = jobs.addResource('{id}');
     const dlq = this.api.root.addResource('dlq');
 
-    const route = (resource: IResource, method: string, handlerDir: string, description: string, extraEnv: Record<string, string> = {}) => {
-      const fn = new TailguardFunction(this, handlerDir, { handlerDir, description, environment: { ...environment, ...extraEnv } });
+    const route = (
+      resource: IResource,
+      method: string,
+      handlerDir: string,
+      description: string,
+      environment = processEnvironment(this, 'api', core),
+    ) => {
+      const fn = new TailguardFunction(this, handlerDir, { handlerDir, description, environment });
       resource.addMethod(method, new LambdaIntegration(fn));
       this.functions.push(fn);
       return fn;
@@ -95,37 +106,70 @@ export class IntakeApi extends Construct {
       scheduler.requests.grantSendMessages(fn);
     };
 
-    const submit = route(jobs, 'POST', 'submit-job', 'POST /jobs: validates, records and enqueues a job', {
-      TAILGUARD_JOB_TYPES: props.jobTypes.join(','),
-      ...(props.faultInjection ? { TAILGUARD_FAULT_INJECTION: 'on' } : {}),
-    });
+    const submit = route(
+      jobs,
+      'POST',
+      'submit-job',
+      'POST /jobs: validates, records and enqueues a job',
+      processEnvironment(this, 'submitJob', {
+        ...core,
+        intake: { jobTypes: props.jobTypes, faultInjection: props.faultInjection },
+      }),
+    );
     canEnqueue(submit);
     store.grantIdempotencyKeys(submit);
 
     store.grantJobs(route(job, 'GET', 'get-job', 'GET /jobs/{id}: reads a job'), 'read');
 
-    const cancel = route(job.addResource('cancel'), 'POST', 'cancel-job', 'POST /jobs/{id}/cancel: cancels a job', {
-      SCHEDULE_GROUP: scheduler.groupName,
-    });
+    const cancel = route(
+      job.addResource('cancel'),
+      'POST',
+      'cancel-job',
+      'POST /jobs/{id}/cancel: cancels a job',
+      processEnvironment(this, 'cancelJob', { ...core, schedules: { groupName: scheduler.groupName } }),
+    );
     store.grantJobs(cancel, 'read', 'write');
-    cancel.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduler.scheduleArns()] }));
+    cancel.addToRolePolicy(
+      new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduler.scheduleArns()] }),
+    );
     nag.scheduleGroupWildcard(cancel);
 
     store.grantJobs(route(dlq, 'GET', 'list-dead-jobs', 'GET /dlq: lists dead jobs'), 'listByStatus');
-    canEnqueue(route(dlq.addResource('{id}').addResource('requeue'), 'POST', 'requeue-dead-job', 'POST /dlq/{id}/requeue: re-runs a dead job'));
-    const redrive = route(dlq.addResource('redrive'), 'POST', 'redrive-dlq', 'POST /dlq/redrive: requeues one queue\'s dead letters');
+    canEnqueue(
+      route(
+        dlq.addResource('{id}').addResource('requeue'),
+        'POST',
+        'requeue-dead-job',
+        'POST /dlq/{id}/requeue: re-runs a dead job',
+      ),
+    );
+    const redrive = route(
+      dlq.addResource('redrive'),
+      'POST',
+      'redrive-dlq',
+      "POST /dlq/redrive: requeues one queue's dead letters",
+    );
     canEnqueue(redrive);
     store.grantJobs(redrive, 'listByStatus');
     queues.grantRedrive(redrive);
     queues.grantReadDepth(redrive);
 
-    const stats = route(this.api.root.addResource('stats'), 'GET', 'get-stats', 'GET /stats: queue depths, job counts and live workers', {
-      WORKERS_TABLE: store.workers.tableName,
-    });
+    const stats = route(
+      this.api.root.addResource('stats'),
+      'GET',
+      'get-stats',
+      'GET /stats: queue depths, job counts and live workers',
+      processEnvironment(this, 'getStats', core),
+    );
     store.grantJobs(stats, 'listByStatus');
     store.grantWorkers(stats, 'list');
     queues.grantReadDepth(stats);
-    const health = route(this.api.root.addResource('health'), 'GET', 'health', 'GET /health: checks the table and queues');
+    const health = route(
+      this.api.root.addResource('health'),
+      'GET',
+      'health',
+      'GET /health: checks the table and queues',
+    );
     store.grantJobs(health, 'read');
     queues.grantReadDepth(health);
   }

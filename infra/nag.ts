@@ -8,18 +8,28 @@ import type { IConstruct } from 'constructs';
  * and IAM findings one by one (a new wildcard elsewhere in the same policy still fails).
  */
 const REASONS = {
-  lambdaBasicExecution: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs; it is the AWS-maintained minimum.',
-  lambdaRuntime: 'Pinned to nodejs22.x, the runtime the test suite ran against; move to the next LTS runtime deliberately, after the suite passes on it.',
-  scheduleGroup: 'Schedules are named per job at run time; the wildcard covers only schedules inside Tailguard\'s own schedule group.',
-  apiKeys: 'Chosen with tailguard:apiAuth=apiKey: every method requires an API key of the usage plan (IAM SigV4 is the default).',
-  machineAuth: 'Callers are services, not users: the API uses IAM (SigV4) authorization by default, or API keys with a usage plan; Cognito user pools do not fit.',
-  requestValidation: 'Requests are validated in the intake Lambda by the zod schemas shared with the client, which name each bad field in a 400; API Gateway models cannot express the same rules.',
-  executionLogs: 'Access logs are on. Execution logging needs the account-wide API Gateway CloudWatch role, which one stack should not take over.',
+  lambdaBasicExecution:
+    'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs; it is the AWS-maintained minimum.',
+  lambdaRuntime:
+    'Pinned to nodejs22.x, the runtime the test suite ran against; move to the next LTS runtime deliberately, after the suite passes on it.',
+  scheduleGroup:
+    "Schedules are named per job at run time; the wildcard covers only schedules inside Tailguard's own schedule group.",
+  apiKeys:
+    'Chosen with tailguard:apiAuth=apiKey: every method requires an API key of the usage plan (IAM SigV4 is the default).',
+  machineAuth:
+    'Callers are services, not users: the API uses IAM (SigV4) authorization by default, or API keys with a usage plan; Cognito user pools do not fit.',
+  requestValidation:
+    'Requests are validated in the intake Lambda by the zod schemas shared with the client, which name each bad field in a 400; API Gateway models cannot express the same rules.',
+  executionLogs:
+    'Access logs are on. Execution logging needs the account-wide API Gateway CloudWatch role, which one stack should not take over.',
   waf: 'Auth and throttling sit on the stage; attach a WAF web ACL to the stage where an organisation runs IP-based rules.',
   containerEnv: 'The environment holds resource names and tuning settings, none of them secret.',
-  ecrToken: 'ECS task execution role: ecr:GetAuthorizationToken only works on `*`; image pulls and logs are scoped by CDK to the repository and log group.',
-  ecsAgent: 'ECS container-instance role from CDK\'s capacity provider integration: the ECS agent\'s ecs:Submit* and poll actions cannot be resource-scoped.',
-  ssmInstanceCore: 'AmazonSSMManagedInstanceCore gives Session Manager access to GPU hosts in place of SSH keys and open ports.',
+  ecrToken:
+    'ECS task execution role: ecr:GetAuthorizationToken only works on `*`; image pulls and logs are scoped by CDK to the repository and log group.',
+  ecsAgent:
+    "ECS container-instance role from CDK's capacity provider integration: the ECS agent's ecs:Submit* and poll actions cannot be resource-scoped.",
+  ssmInstanceCore:
+    'AmazonSSMManagedInstanceCore gives Session Manager access to GPU hosts in place of SSH keys and open ports.',
 } as const;
 
 const managedPolicy = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`;
@@ -50,7 +60,12 @@ export const nag = {
   },
   /** The only wildcard allowed under `scope`: schedules of Tailguard's own schedule group. */
   scheduleGroupWildcard(scope: IConstruct): void {
-    Aspects.of(scope).add(new AcknowledgeWildcards((f) => /^Resource::arn:.*:scheduler:.*:schedule\/<[^>]+>\/\*$/.test(f), REASONS.scheduleGroup));
+    Aspects.of(scope).add(
+      new AcknowledgeWildcards(
+        (f) => /^Resource::arn:.*:scheduler:.*:schedule\/<[^>]+>\/\*$/.test(f),
+        REASONS.scheduleGroup,
+      ),
+    );
   },
   restApi(api: IConstruct): void {
     acknowledge(api, 'AwsSolutions-COG4', REASONS.machineAuth);

@@ -3,8 +3,8 @@ import { ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aw
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
-import { CAPACITIES, type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
 import { JobMetric, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
+import { CAPACITIES, type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
 import { oldestMessageAlarmSeconds, type TailguardConfig } from './config.ts';
 import type { TailguardCoreStack } from './tailguard-core-stack.ts';
 import type { WorkerServices } from './workers.ts';
@@ -29,7 +29,11 @@ export class Observability extends Construct {
     const { core, workers, config } = props;
     this.core = core;
     this.facade = new MonitoringFacade(this, 'Monitoring', {
-      alarmFactoryDefaults: { actionsEnabled: true, alarmNamePrefix: config.prefix, action: notifySns(props.alarmTopic) },
+      alarmFactoryDefaults: {
+        actionsEnabled: true,
+        alarmNamePrefix: config.prefix,
+        action: notifySns(props.alarmTopic),
+      },
       metricFactoryDefaults: {},
     });
     const f = this.facade;
@@ -56,8 +60,16 @@ export class Observability extends Construct {
     this.reaperAlarms(config);
 
     f.addLargeHeader('Workers');
-    f.monitorSimpleFargateService({ fargateService: workers.cpuService, humanReadableName: 'cpu workers (Fargate)', alarmFriendlyName: 'cpu-workers' });
-    f.monitorAutoScalingGroup({ autoScalingGroup: workers.gpuInstances, humanReadableName: 'gpu instances', alarmFriendlyName: 'gpu-instances' });
+    f.monitorSimpleFargateService({
+      fargateService: workers.cpuService,
+      humanReadableName: 'cpu workers (Fargate)',
+      alarmFriendlyName: 'cpu-workers',
+    });
+    f.monitorAutoScalingGroup({
+      autoScalingGroup: workers.gpuInstances,
+      humanReadableName: 'gpu instances',
+      alarmFriendlyName: 'gpu-instances',
+    });
     for (const capacity of CAPACITIES) this.noWorkersAlarm(capacity, workers);
 
     f.addLargeHeader('Intake API and functions');
@@ -95,7 +107,14 @@ export class Observability extends Construct {
     const perPriority = (metricName: string, statistic: string) =>
       PRIORITIES.map(
         (priority) =>
-          new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { Capacity: capacity, Priority: priority }, statistic, label: priority, period: Duration.minutes(1) }),
+          new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName,
+            dimensionsMap: { Capacity: capacity, Priority: priority },
+            statistic,
+            label: priority,
+            period: Duration.minutes(1),
+          }),
       );
     const succeeded = metric(JobMetric.succeeded, 'Sum', 'succeeded');
     const retried = metric(JobMetric.retried, 'Sum', 'retried');
@@ -104,25 +123,53 @@ export class Observability extends Construct {
       humanReadableName: `${capacity} jobs`,
       alarmFriendlyName: `${capacity}-jobs`,
       metricGroups: [
-        { title: 'Throughput (jobs/min)', metrics: [succeeded, retried, dead, metric(JobMetric.submitted, 'Sum', 'submitted')] },
+        {
+          title: 'Throughput (jobs/min)',
+          metrics: [succeeded, retried, dead, metric(JobMetric.submitted, 'Sum', 'submitted')],
+        },
         {
           title: 'Outcome rates (%)',
           metrics: [
-            new MathExpression({ expression: '100 * s / (s + r + d)', usingMetrics: { s: succeeded, r: retried, d: dead }, label: 'success %', period: Duration.minutes(1) }),
-            new MathExpression({ expression: '100 * r / (s + r + d)', usingMetrics: { s: succeeded, r: retried, d: dead }, label: 'retry %', period: Duration.minutes(1) }),
+            new MathExpression({
+              expression: '100 * s / (s + r + d)',
+              usingMetrics: { s: succeeded, r: retried, d: dead },
+              label: 'success %',
+              period: Duration.minutes(1),
+            }),
+            new MathExpression({
+              expression: '100 * r / (s + r + d)',
+              usingMetrics: { s: succeeded, r: retried, d: dead },
+              label: 'retry %',
+              period: Duration.minutes(1),
+            }),
             {
-              metric: new MathExpression({ expression: '100 * d / (s + r + d)', usingMetrics: { s: succeeded, r: retried, d: dead }, label: 'dead %', period: Duration.minutes(1) }),
+              metric: new MathExpression({
+                expression: '100 * d / (s + r + d)',
+                usingMetrics: { s: succeeded, r: retried, d: dead },
+                label: 'dead %',
+                period: Duration.minutes(1),
+              }),
               alarmFriendlyName: `${capacity}-dead-rate`,
               addAlarm: { Warning: { threshold: 5, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD } },
             },
           ],
         },
-        { title: 'Enqueue → start p50 / p99 (ms)', metrics: [...perPriority(JobMetric.enqueueToStart, 'p50'), ...perPriority(JobMetric.enqueueToStart, 'p99')] },
-        { title: 'Run time p50 / p99 (ms)', metrics: [...perPriority(JobMetric.runTime, 'p50'), ...perPriority(JobMetric.runTime, 'p99')] },
+        {
+          title: 'Enqueue → start p50 / p99 (ms)',
+          metrics: [...perPriority(JobMetric.enqueueToStart, 'p50'), ...perPriority(JobMetric.enqueueToStart, 'p99')],
+        },
+        {
+          title: 'Run time p50 / p99 (ms)',
+          metrics: [...perPriority(JobMetric.runTime, 'p50'), ...perPriority(JobMetric.runTime, 'p99')],
+        },
         { title: 'Lost attempts (workers died)', metrics: [metric(JobMetric.lost, 'Sum', 'lost')] },
         {
           title: 'Speculation: backups launched and won, wasted worker-seconds',
-          metrics: [metric(JobMetric.speculativeLaunches, 'Sum', 'launched'), metric(JobMetric.speculativeWins, 'Sum', 'won'), metric(JobMetric.wastedWorkSeconds, 'Sum', 'wasted s')],
+          metrics: [
+            metric(JobMetric.speculativeLaunches, 'Sum', 'launched'),
+            metric(JobMetric.speculativeWins, 'Sum', 'won'),
+            metric(JobMetric.wastedWorkSeconds, 'Sum', 'wasted s'),
+          ],
         },
         { title: 'Straggler detected after (ms, p50)', metrics: perPriority(JobMetric.stragglerDetectedAfter, 'p50') },
       ],
@@ -136,7 +183,14 @@ export class Observability extends Construct {
    */
   private reaperAlarms(config: TailguardConfig): void {
     const reaperMetric = (metricName: string, statistic: string, label: string) =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'tailguard-reaper' }, statistic, label, period: Duration.minutes(5) });
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: 'tailguard-reaper' },
+        statistic,
+        label,
+        period: Duration.minutes(5),
+      });
     this.facade.monitorCustom({
       humanReadableName: 'Reaper (jobs whose messages went missing)',
       alarmFriendlyName: 'reaper',
@@ -147,7 +201,13 @@ export class Observability extends Construct {
             {
               metric: reaperMetric(JobMetric.reaperRuns, 'Sum', 'passes'),
               alarmFriendlyName: 'reaper-not-running',
-              addAlarm: { Critical: { threshold: 1, comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD, treatMissingDataOverride: TreatMissingData.BREACHING } },
+              addAlarm: {
+                Critical: {
+                  threshold: 1,
+                  comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+                  treatMissingDataOverride: TreatMissingData.BREACHING,
+                },
+              },
             },
             reaperMetric(JobMetric.jobsRedispatched, 'Sum', 're-dispatched'),
             reaperMetric(JobMetric.jobsEndedByReaper, 'Sum', 'ended DEAD'),
@@ -159,7 +219,12 @@ export class Observability extends Construct {
             {
               metric: reaperMetric(JobMetric.oldestStuckJobAge, 'Maximum', 'oldest stuck'),
               alarmFriendlyName: 'reaper-stuck-jobs',
-              addAlarm: { Warning: { threshold: 3 * config.reaperGraceSeconds, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD } },
+              addAlarm: {
+                Warning: {
+                  threshold: 3 * config.reaperGraceSeconds,
+                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+                },
+              },
             },
           ],
         },
@@ -179,7 +244,10 @@ export class Observability extends Construct {
             {
               metric: new MathExpression({
                 expression: `IF(FILL(running, 0) < 1 AND (v0 + v1 + v2 + v3) > 0, 1, 0)`,
-                usingMetrics: { ...this.core.queues.visibleMessages(capacity, 'v'), running: workers.runningTasks(capacity) },
+                usingMetrics: {
+                  ...this.core.queues.visibleMessages(capacity, 'v'),
+                  running: workers.runningTasks(capacity),
+                },
                 label: 'work waiting, no worker',
                 period: Duration.minutes(1),
               }),

@@ -1,9 +1,9 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, queueKey, type QueueKey } from '../src/jobs/model/index.ts';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, type QueueKey, queueKey } from '../src/jobs/model/index.ts';
 
 /**
  * Receives of one message before SQS moves it to the DLQ. Above the largest `maxAttempts` (25):
@@ -57,7 +57,10 @@ export class JobQueues extends Construct {
     return Object.fromEntries(
       PRIORITIES.map((priority, i) => [
         `${prefix}${i}`,
-        this.byKey[queueKey(capacity, priority)].queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Sum', period: Duration.minutes(1) }),
+        this.byKey[queueKey(capacity, priority)].queue.metricApproximateNumberOfMessagesVisible({
+          statistic: 'Sum',
+          period: Duration.minutes(1),
+        }),
       ]),
     );
   }
@@ -88,7 +91,7 @@ export class JobQueues extends Construct {
     }
   }
 
-  /** `{key: {url, arn, dlqUrl, dlqArn}}` for every work queue: the `TAILGUARD_QUEUES` document. */
+  /** `{key: {url, arn, dlqUrl, dlqArn}}` for every work queue: the `queues` setting of src/aws/environment. */
   topology(): Record<QueueKey, { url: string; arn: string; dlqUrl: string; dlqArn: string }> {
     return mapPairs(this.byKey, ({ queue, deadLetterQueue }) => ({
       url: queue.queueUrl,

@@ -1,8 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { TailguardConfig } from './config.ts';
+import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
@@ -16,7 +17,11 @@ import { TailguardFunction } from './tailguard-function.ts';
 export class Reaper extends Construct {
   readonly function: TailguardFunction;
 
-  constructor(scope: Construct, id: string, props: { queues: JobQueues; store: JobStoreTables; scheduler: StartScheduler; config: TailguardConfig }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { queues: JobQueues; store: JobStoreTables; scheduler: StartScheduler; config: TailguardConfig },
+  ) {
     super(scope, id);
     const { queues, store, scheduler, config } = props;
     this.function = new TailguardFunction(this, 'Function', {
@@ -25,14 +30,10 @@ export class Reaper extends Construct {
       // One pass a minute, or (a shorter interval) a pass every interval for most of the minute.
       timeout: Duration.seconds(80),
       memorySize: 256,
-      environment: {
-        JOBS_TABLE: store.jobs.tableName,
-        IDEMPOTENCY_TABLE: store.idempotency.tableName,
-        TAILGUARD_QUEUES: Stack.of(this).toJsonString(queues.topology()),
-        SCHEDULER_QUEUE_URL: scheduler.requests.queueUrl,
-        REAPER_GRACE_SECONDS: String(config.reaperGraceSeconds),
-        REAPER_INTERVAL_SECONDS: String(config.reaperIntervalSeconds),
-      },
+      environment: processEnvironment(this, 'reaper', {
+        ...coreSettings(props),
+        reaper: { graceMs: config.reaperGraceSeconds * 1000, intervalMs: config.reaperIntervalSeconds * 1000 },
+      }),
     });
     store.grantJobs(this.function, 'read', 'write', 'listByStatus');
     queues.grantSend(this.function);

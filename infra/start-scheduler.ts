@@ -4,8 +4,9 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { JobQueues } from './queues.ts';
 import { nag } from './nag.ts';
+import { processEnvironment } from './process-environment.ts';
+import type { JobQueues } from './queues.ts';
 import { TailguardFunction } from './tailguard-function.ts';
 
 /**
@@ -45,15 +46,15 @@ export class StartScheduler extends Construct {
 
     this.function = new TailguardFunction(this, 'Function', {
       handlerDir: 'start-scheduler',
-      description: 'Turns far-off job starts into EventBridge Scheduler schedules, and due ones into delayed job messages',
+      description:
+        'Turns far-off job starts into EventBridge Scheduler schedules, and due ones into delayed job messages',
       timeout: Duration.seconds(30),
-      environment: {
-        TAILGUARD_QUEUES: Stack.of(this).toJsonString(props.queues.topology()),
-        SCHEDULER_QUEUE_URL: this.requests.queueUrl,
-        SCHEDULER_QUEUE_ARN: this.requests.queueArn,
-        SCHEDULER_ROLE_ARN: this.deliveryRole.roleArn,
-        SCHEDULE_GROUP: this.groupName,
-      },
+      environment: processEnvironment(this, 'startScheduler', {
+        queues: { topology: props.queues.topology() },
+        dispatch: { schedulerQueueUrl: this.requests.queueUrl },
+        startScheduler: { queueArn: this.requests.queueArn, roleArn: this.deliveryRole.roleArn },
+        schedules: { groupName: this.groupName },
+      }),
     });
     this.function.addEventSource(new SqsEventSource(this.requests, { batchSize: 10, reportBatchItemFailures: true }));
     props.queues.grantSend(this.function);
@@ -71,6 +72,10 @@ export class StartScheduler extends Construct {
 
   /** ARN pattern of every schedule in the group (for CreateSchedule and DeleteSchedule grants). */
   scheduleArns(): string {
-    return Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.groupName}/*` });
+    return Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.groupName}/*`,
+    });
   }
 }

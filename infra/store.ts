@@ -1,9 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, type TablePropsV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
-
 
 /** What a process does with the jobs table; each maps to explicit actions on explicit ARNs. */
 export type JobsAccess = 'read' | 'write' | 'listByStatus';
@@ -50,12 +49,28 @@ export class JobStoreTables extends Construct {
    */
   grantJobs(grantee: IGrantable, ...access: JobsAccess[]): void {
     const statements: PolicyStatement[] = [];
-    if (access.includes('read')) statements.push(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'], resources: [this.jobs.tableArn] }));
+    if (access.includes('read'))
+      statements.push(
+        new PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'],
+          resources: [this.jobs.tableArn],
+        }),
+      );
     if (access.includes('write')) {
-      statements.push(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [this.jobs.tableArn] }));
+      statements.push(
+        new PolicyStatement({
+          actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          resources: [this.jobs.tableArn],
+        }),
+      );
     }
     if (access.includes('listByStatus')) {
-      statements.push(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.jobs.tableArn}/index/${BY_STATUS_INDEX}`] }));
+      statements.push(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${this.jobs.tableArn}/index/${BY_STATUS_INDEX}`],
+        }),
+      );
     }
     for (const statement of statements) grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
@@ -63,20 +78,29 @@ export class JobStoreTables extends Construct {
   /** Workers add run times to the histograms and read their class's medians; the detector reads them. */
   grantStats(grantee: IGrantable, access: 'read' | 'add'): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: access === 'read' ? ['dynamodb:GetItem'] : ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.stats.tableArn] }),
+      new PolicyStatement({
+        actions: access === 'read' ? ['dynamodb:GetItem'] : ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [this.stats.tableArn],
+      }),
     );
   }
 
   /** Workers report themselves and compare themselves with their class; `GET /stats` and the detector list them. */
   grantWorkers(grantee: IGrantable, ...access: ('list' | 'report')[]): void {
-    const actions = [...(access.includes('list') ? ['dynamodb:Scan'] : []), ...(access.includes('report') ? ['dynamodb:PutItem', 'dynamodb:DeleteItem'] : [])];
+    const actions = [
+      ...(access.includes('list') ? ['dynamodb:Scan'] : []),
+      ...(access.includes('report') ? ['dynamodb:PutItem', 'dynamodb:DeleteItem'] : []),
+    ];
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.workers.tableArn] }));
   }
 
   /** Idempotency keys are created with their job and removed only when the job could not be queued. */
   grantIdempotencyKeys(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], resources: [this.idempotency.tableArn] }),
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+        resources: [this.idempotency.tableArn],
+      }),
     );
   }
 }

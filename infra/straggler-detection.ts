@@ -1,8 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { type TailguardConfig, workerServicesParameter } from './config.ts';
+import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
@@ -16,7 +17,11 @@ import { TailguardFunction } from './tailguard-function.ts';
 export class StragglerDetection extends Construct {
   readonly function: TailguardFunction;
 
-  constructor(scope: Construct, id: string, props: { queues: JobQueues; store: JobStoreTables; scheduler: StartScheduler; config: TailguardConfig }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { queues: JobQueues; store: JobStoreTables; scheduler: StartScheduler; config: TailguardConfig },
+  ) {
     super(scope, id);
     const { queues, store, scheduler, config } = props;
     this.function = new TailguardFunction(this, 'Function', {
@@ -26,24 +31,21 @@ export class StragglerDetection extends Construct {
       // before the next starts would leave gaps; two passes at once are safe (conditional writes).
       timeout: Duration.seconds(80),
       memorySize: 256,
-      environment: {
-        JOBS_TABLE: store.jobs.tableName,
-        IDEMPOTENCY_TABLE: store.idempotency.tableName,
-        STATS_TABLE: store.stats.tableName,
-        WORKERS_TABLE: store.workers.tableName,
-        TAILGUARD_QUEUES: Stack.of(this).toJsonString(queues.topology()),
-        SCHEDULER_QUEUE_URL: scheduler.requests.queueUrl,
-        DETECTOR_INTERVAL_MS: String(Math.round(config.detectorIntervalSeconds * 1000)),
-        SPECULATION_BUDGET: String(config.speculationBudget),
-        STRAGGLER_SLOW_FACTOR: String(config.stragglerSlowFactor),
-        STRAGGLER_MIN_SAMPLES: String(config.stragglerMinSamples),
-        STRAGGLER_MIN_ELAPSED_MS: String(config.stragglerMinElapsedMs),
-        STRAGGLER_BACKUP_START_MS: String(config.stragglerBackupStartMs),
-        CAPACITY_WAIT_MS: String(config.capacityWaitSeconds * 1000),
-        ...(config.localCapacityHookUrl
-          ? { CAPACITY_HOOK_URL: config.localCapacityHookUrl }
-          : { WORKER_SERVICES_PARAMETER: workerServicesParameter(config) }),
-      },
+      environment: processEnvironment(this, 'stragglerDetector', {
+        ...coreSettings(props),
+        detector: {
+          intervalMs: Math.round(config.detectorIntervalSeconds * 1000),
+          budgetFraction: config.speculationBudget,
+          slowFactor: config.stragglerSlowFactor,
+          minSamples: config.stragglerMinSamples,
+          minElapsedMs: config.stragglerMinElapsedMs,
+          backupStartMs: config.stragglerBackupStartMs,
+          capacityWaitMs: config.capacityWaitSeconds * 1000,
+          ...(config.localCapacityHookUrl
+            ? { capacityHookUrl: config.localCapacityHookUrl }
+            : { workerServicesParameter: workerServicesParameter(config) }),
+        },
+      }),
     });
     store.grantJobs(this.function, 'read', 'write', 'listByStatus');
     store.grantStats(this.function, 'read');

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../src/aws/environment/index.ts';
 import { cfnLintErrors } from './cfn-lint.ts';
 import { testApp } from './test-app.ts';
 
@@ -20,8 +21,8 @@ describe('TailguardComputeStack', () => {
           ReadonlyRootFilesystem: true,
           StopTimeout: 120,
           Environment: Match.arrayWith([
-            { Name: 'WORKER_CAPACITY', Value: 'cpu' },
-            { Name: 'WORKER_SHUTDOWN_GRACE_SECONDS', Value: '100' },
+            { Name: ENV.workerCapacity, Value: 'cpu' },
+            { Name: ENV.workerShutdownGraceSeconds, Value: '100' },
           ]),
         }),
       ],
@@ -38,9 +39,16 @@ describe('TailguardComputeStack', () => {
         BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
       }),
     });
-    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '4', NewInstancesProtectedFromScaleIn: true });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '0',
+      MaxSize: '4',
+      NewInstancesProtectedFromScaleIn: true,
+    });
     template.hasResourceProperties('AWS::ECS::CapacityProvider', {
-      AutoScalingGroupProvider: Match.objectLike({ ManagedScaling: Match.objectLike({ Status: 'ENABLED' }), ManagedTerminationProtection: 'ENABLED' }),
+      AutoScalingGroupProvider: Match.objectLike({
+        ManagedScaling: Match.objectLike({ Status: 'ENABLED' }),
+        ManagedTerminationProtection: 'ENABLED',
+      }),
     });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['EC2'],
@@ -58,7 +66,8 @@ describe('TailguardComputeStack', () => {
     });
     expect(Object.keys(targetTracking)).toHaveLength(2);
     for (const policy of Object.values(targetTracking)) {
-      const metrics = policy.Properties.TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.Metrics as { Id: string; Expression?: string }[];
+      const metrics = policy.Properties.TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification
+        .Metrics as { Id: string; Expression?: string }[];
       expect(metrics.filter((m) => m.Id.startsWith('visible'))).toHaveLength(4);
       expect(metrics.find((m) => m.Id === 'workPerTask')?.Expression).toMatch(/\/ MAX\(\[running, 1\]\)$/);
     }
@@ -67,7 +76,9 @@ describe('TailguardComputeStack', () => {
   });
 
   it('alarms on non-empty DLQs, old messages per priority, API 5xx, classes with work but no workers, and a stalled reaper', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as { AlarmName: string; Threshold: number });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties as { AlarmName: string; Threshold: number },
+    );
     const named = (pattern: RegExp) => alarms.filter((a) => pattern.test(a.AlarmName));
     expect(named(/-DLQ-Queue-Message-Count-Max-Critical$/)).toHaveLength(8);
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);

@@ -1,10 +1,17 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  FlowLogDestination,
+  FlowLogTrafficType,
+  GatewayVpcEndpointAwsService,
+  type IVpc,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { StringParameter } from 'aws-cdk-lib/aws-ssm';
-import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, type IVpc, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { type TailguardConfig, workerServicesParameter } from './config.ts';
 import { Observability } from './observability.ts';
@@ -44,7 +51,9 @@ export class TailguardComputeStack extends Stack {
             dynamodb: { service: GatewayVpcEndpointAwsService.DYNAMODB },
             s3: { service: GatewayVpcEndpointAwsService.S3 },
           },
-          flowLogs: { rejected: { destination: FlowLogDestination.toCloudWatchLogs(), trafficType: FlowLogTrafficType.REJECT } },
+          flowLogs: {
+            rejected: { destination: FlowLogDestination.toCloudWatchLogs(), trafficType: FlowLogTrafficType.REJECT },
+          },
         });
     this.alarmTopic = new Topic(this, 'Alarms', {
       displayName: `${config.prefix} alarms`,
@@ -53,7 +62,12 @@ export class TailguardComputeStack extends Stack {
     });
     if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
     this.workers = new WorkerServices(this, 'Workers', { core, vpc: this.vpc, config, notifications: this.alarmTopic });
-    this.observability = new Observability(this, 'Observability', { core, workers: this.workers, config, alarmTopic: this.alarmTopic });
+    this.observability = new Observability(this, 'Observability', {
+      core,
+      workers: this.workers,
+      config,
+      alarmTopic: this.alarmTopic,
+    });
 
     this.publishWorkerServices(core, config);
 
@@ -88,7 +102,10 @@ export class TailguardComputeStack extends Stack {
       roles: [core.detection.function.role!],
       statements: [
         new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameter.parameterArn] }),
-        new PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: [cpuService.serviceArn, gpuService.serviceArn] }),
+        new PolicyStatement({
+          actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+          resources: [cpuService.serviceArn, gpuService.serviceArn],
+        }),
       ],
     });
   }

@@ -1,8 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../src/aws/environment/index.ts';
+import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
 import { cfnLintErrors } from './cfn-lint.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
-import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
 import { testApp } from './test-app.ts';
 
 let template: Template;
@@ -25,9 +26,17 @@ describe('TailguardCoreStack', () => {
         RedrivePolicy: { maxReceiveCount: MAX_RECEIVE_COUNT },
       });
     }
-    template.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    }, 18);
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
+      18,
+    );
   });
 
   it('has a jobs table indexed by status and an idempotency table with TTL', () => {
@@ -52,14 +61,21 @@ describe('TailguardCoreStack', () => {
 
   it('keeps queues and tables when the stack is deleted from a real account', () => {
     for (const type of ['AWS::SQS::Queue', 'AWS::DynamoDB::GlobalTable']) {
-      for (const resource of Object.values(template.findResources(type))) expect(resource.DeletionPolicy).toBe('Retain');
+      for (const resource of Object.values(template.findResources(type)))
+        expect(resource.DeletionPolicy).toBe('Retain');
     }
   });
 
   it('runs one Node.js 22 function per route, the start scheduler, the straggler detector and the reaper', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 11);
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
+      11,
+    );
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ REAPER_GRACE_SECONDS: '300', REAPER_INTERVAL_SECONDS: '60' }) },
+      Environment: {
+        Variables: Match.objectLike({ [ENV.reaperGraceSeconds]: '300', [ENV.reaperIntervalSeconds]: '60' }),
+      },
     });
     template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
@@ -67,7 +83,9 @@ describe('TailguardCoreStack', () => {
     for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health']) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
     }
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
     template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 8);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
@@ -78,19 +96,30 @@ describe('TailguardCoreStack', () => {
 
   it('gives EventBridge Scheduler a role of its own', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] },
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+      },
     });
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
   });
 
   it('accepts at intake exactly the job types the workers register', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ TAILGUARD_JOB_TYPES: 'noop,sleep,flaky,fail,poison' }) },
+      Environment: { Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,sleep,flaky,fail,poison' }) },
     });
   });
 
   it('exports the outputs the local runtime and workers read', () => {
-    for (const output of ['ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName', 'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup']) {
+    for (const output of [
+      'ApiUrl',
+      'ApiId',
+      'ApiStage',
+      'JobsTableName',
+      'IdempotencyTableName',
+      'QueueTopology',
+      'SchedulerQueueUrl',
+      'ScheduleGroup',
+    ]) {
       template.hasOutput(output, {});
     }
   });

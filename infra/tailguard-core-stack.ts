@@ -1,13 +1,14 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ENV } from '../src/aws/environment/index.ts';
+import { registry } from '../workers/handlers.ts';
+import type { TailguardConfig } from './config.ts';
 import { IntakeApi } from './intake-api.ts';
 import { JobQueues } from './queues.ts';
 import { Reaper } from './reaper.ts';
 import { StartScheduler } from './start-scheduler.ts';
-import { StragglerDetection } from './straggler-detection.ts';
-import { registry } from '../workers/handlers.ts';
-import type { TailguardConfig } from './config.ts';
 import { JobStoreTables } from './store.ts';
+import { StragglerDetection } from './straggler-detection.ts';
 
 export interface TailguardCoreStackProps extends StackProps {
   /** RETAIN keeps queues and tables when the stack is deleted; the default for real accounts. */
@@ -45,19 +46,36 @@ export class TailguardCoreStack extends Stack {
       faultInjection: props.config.faultInjection === 'on',
     });
 
-    this.detection = new StragglerDetection(this, 'StragglerDetection', { queues: this.queues, store: this.store, scheduler: this.scheduler, config: props.config });
-    this.reaper = new Reaper(this, 'Reaper', { queues: this.queues, store: this.store, scheduler: this.scheduler, config: props.config });
+    this.detection = new StragglerDetection(this, 'StragglerDetection', {
+      queues: this.queues,
+      store: this.store,
+      scheduler: this.scheduler,
+      config: props.config,
+    });
+    this.reaper = new Reaper(this, 'Reaper', {
+      queues: this.queues,
+      store: this.store,
+      scheduler: this.scheduler,
+      config: props.config,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url, description: 'Base URL of the Tailguard API' });
     new CfnOutput(this, 'ApiId', { value: this.intake.api.restApiId });
-    new CfnOutput(this, 'ApiAuth', { value: props.config.apiAuth, description: 'iam: sign requests with SigV4; apiKey: send x-api-key' });
-    if (this.intake.apiKey) new CfnOutput(this, 'ApiKeyId', { value: this.intake.apiKey.keyId, description: 'aws apigateway get-api-key --include-value --api-key <id>' });
+    new CfnOutput(this, 'ApiAuth', {
+      value: props.config.apiAuth,
+      description: 'iam: sign requests with SigV4; apiKey: send x-api-key',
+    });
+    if (this.intake.apiKey)
+      new CfnOutput(this, 'ApiKeyId', {
+        value: this.intake.apiKey.keyId,
+        description: 'aws apigateway get-api-key --include-value --api-key <id>',
+      });
     new CfnOutput(this, 'ApiStage', { value: this.intake.api.deploymentStage.stageName });
     new CfnOutput(this, 'JobsTableName', { value: this.store.jobs.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: this.store.idempotency.tableName });
     new CfnOutput(this, 'QueueTopology', {
       value: this.toJsonString(this.queues.topology()),
-      description: 'Work queues by capacity-priority: the TAILGUARD_QUEUES setting of workers',
+      description: `Work queues by capacity-priority: the ${ENV.queues} setting of workers`,
     });
     new CfnOutput(this, 'StatsTableName', { value: this.store.stats.tableName });
     new CfnOutput(this, 'WorkersTableName', { value: this.store.workers.tableName });

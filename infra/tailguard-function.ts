@@ -1,9 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { nag } from './nag.ts';
 
 export interface TailguardFunctionProps {
@@ -48,6 +48,8 @@ export class TailguardFunction extends NodejsFunction {
         format: OutputFormat.ESM,
         target: 'node22',
         minify: true,
+        // Error names are stored on jobs and shown by the API (TailguardError takes its class's name).
+        keepNames: true,
         sourceMap: true,
         externalModules: [],
         mainFields: ['module', 'main'],

@@ -1,7 +1,7 @@
-import { App } from 'aws-cdk-lib';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { type TailguardConfig, TailguardConfigSchema } from './config.ts';
 import { TailguardComputeStack } from './tailguard-compute-stack.ts';
 import { TailguardCoreStack } from './tailguard-core-stack.ts';

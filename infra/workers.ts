@@ -1,18 +1,33 @@
+import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { ScalableTarget, ServiceNamespace, CfnScalingPolicy, AdjustmentType } from 'aws-cdk-lib/aws-applicationautoscaling';
+import {
+  AdjustmentType,
+  CfnScalingPolicy,
+  ScalableTarget,
+  ServiceNamespace,
+} from 'aws-cdk-lib/aws-applicationautoscaling';
 import { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { BlockDeviceVolume, EbsDeviceVolumeType, InstanceType, LaunchTemplate, type IVpc, SubnetType, SecurityGroup, UserData } from 'aws-cdk-lib/aws-ec2';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { nag } from './nag.ts';
+import {
+  BlockDeviceVolume,
+  EbsDeviceVolumeType,
+  InstanceType,
+  type IVpc,
+  LaunchTemplate,
+  SecurityGroup,
+  SubnetType,
+  UserData,
+} from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
   AmiHardwareType,
   AsgCapacityProvider,
+  type BaseService,
   Cluster,
+  type ContainerDefinitionOptions,
   ContainerImage,
   ContainerInsights,
+  CpuArchitecture,
   Ec2Service,
   Ec2TaskDefinition,
   EcsOptimizedImage,
@@ -20,17 +35,17 @@ import {
   FargateTaskDefinition,
   LogDrivers,
   NetworkMode,
-  type BaseService,
-  type ContainerDefinitionOptions,
-  type TaskDefinition,
-  CpuArchitecture,
   OperatingSystemFamily,
+  type TaskDefinition,
 } from 'aws-cdk-lib/aws-ecs';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
 import type { TailguardConfig } from './config.ts';
+import { nag } from './nag.ts';
+import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { TailguardCoreStack } from './tailguard-core-stack.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -93,9 +108,18 @@ export class WorkerServices extends Construct {
       machineImage: EcsOptimizedImage.amazonLinux2023(AmiHardwareType.GPU),
       userData: UserData.forLinux(),
       requireImdsv2: true,
-      securityGroup: new SecurityGroup(this, 'GpuInstancesSg', { vpc, allowAllOutbound: true, description: 'Tailguard GPU worker instances' }),
+      securityGroup: new SecurityGroup(this, 'GpuInstancesSg', {
+        vpc,
+        allowAllOutbound: true,
+        description: 'Tailguard GPU worker instances',
+      }),
       role: gpuInstanceRole,
-      blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(100, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }) }],
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: BlockDeviceVolume.ebs(100, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }),
+        },
+      ],
     });
     this.gpuInstances = new AutoScalingGroup(this, 'GpuInstances', {
       vpc,
@@ -151,23 +175,26 @@ export class WorkerServices extends Construct {
     });
   }
 
-  private container(capacity: Capacity, image: ContainerImage, concurrency: number, core: TailguardCoreStack): ContainerDefinitionOptions {
-    const logGroup = new LogGroup(this, `${capacity}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  private container(
+    capacity: Capacity,
+    image: ContainerImage,
+    concurrency: number,
+    core: TailguardCoreStack,
+  ): ContainerDefinitionOptions {
+    const logGroup = new LogGroup(this, `${capacity}Logs`, {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     return {
       image,
       logging: LogDrivers.awsLogs({ logGroup, streamPrefix: capacity }),
       stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
       readonlyRootFilesystem: true,
       environment: {
-        WORKER_CAPACITY: capacity,
-        WORKER_CONCURRENCY: String(concurrency),
-        WORKER_SHUTDOWN_GRACE_SECONDS: String(SHUTDOWN_GRACE_SECONDS),
-        JOBS_TABLE: core.store.jobs.tableName,
-        IDEMPOTENCY_TABLE: core.store.idempotency.tableName,
-        STATS_TABLE: core.store.stats.tableName,
-        WORKERS_TABLE: core.store.workers.tableName,
-        TAILGUARD_QUEUES: Stack.of(this).toJsonString(core.queues.topology()),
-        SCHEDULER_QUEUE_URL: core.scheduler.requests.queueUrl,
+        ...processEnvironment(this, 'worker', {
+          ...coreSettings(core),
+          worker: { capacity, concurrency, shutdownGraceSeconds: SHUTDOWN_GRACE_SECONDS },
+        }),
         POWERTOOLS_SERVICE_NAME: 'tailguard-worker',
         POWERTOOLS_METRICS_NAMESPACE: 'Tailguard',
       },
@@ -194,7 +221,12 @@ export class WorkerServices extends Construct {
    * tracking cannot scale up from zero tasks, so a step policy starts the first task when work
    * waits and none runs (the GPU service's idle state).
    */
-  private scaleOnWork(capacity: Capacity, service: BaseService, config: TailguardConfig, core: TailguardCoreStack): void {
+  private scaleOnWork(
+    capacity: Capacity,
+    service: BaseService,
+    config: TailguardConfig,
+    core: TailguardCoreStack,
+  ): void {
     const min = capacity === 'cpu' ? config.cpuWorkerMinTasks : config.gpuWorkerMinTasks;
     const max = capacity === 'cpu' ? config.cpuWorkerMaxTasks : config.gpuWorkerMaxTasks;
     const concurrency = capacity === 'cpu' ? config.cpuWorkerConcurrency : config.gpuWorkerConcurrency;
@@ -209,7 +241,10 @@ export class WorkerServices extends Construct {
     const queueNames = PRIORITIES.map((priority) => core.queues.byKey[queueKey(capacity, priority)].queue.queueName);
     const sqsMetric = (id: string, queueName: string, metricName: string) => ({
       id,
-      metricStat: { metric: { namespace: 'AWS/SQS', metricName, dimensions: [{ name: 'QueueName', value: queueName }] }, stat: 'Sum' },
+      metricStat: {
+        metric: { namespace: 'AWS/SQS', metricName, dimensions: [{ name: 'QueueName', value: queueName }] },
+        stat: 'Sum',
+      },
       returnData: false,
     });
     const queueMetrics = queueNames.flatMap((name, i) => [
@@ -243,7 +278,12 @@ export class WorkerServices extends Construct {
               },
               returnData: false,
             },
-            { id: 'workPerTask', expression: `(${work}) / MAX([running, 1])`, label: 'work per task', returnData: true },
+            {
+              id: 'workPerTask',
+              expression: `(${work}) / MAX([running, 1])`,
+              label: 'work per task',
+              returnData: true,
+            },
           ],
         },
       },

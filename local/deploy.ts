@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { environmentFor } from '../src/aws/environment/index.ts';
 import { type QueueTopology, QueueTopologySchema } from '../src/jobs/dispatch/index.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv } from './aws-env.ts';
 
@@ -52,11 +53,16 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
   log(`Deploying ${stackName}`);
   await runCdk(
     [
-      'deploy', stackName,
-      '--require-approval', 'never',
-      '--context', 'tailguard:local=true',
-      '--context', `tailguard:stackName=${stackName}`,
-      '--outputs-file', outputsFile,
+      'deploy',
+      stackName,
+      '--require-approval',
+      'never',
+      '--context',
+      'tailguard:local=true',
+      '--context',
+      `tailguard:stackName=${stackName}`,
+      '--outputs-file',
+      outputsFile,
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['--context', `tailguard:${name}=${value}`]),
     ],
     env,
@@ -81,26 +87,40 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     reaper: outputs.ReaperName,
     workerEnv: {
       ...localAwsEnv(options.endpoint),
-      JOBS_TABLE: outputs.JobsTableName,
-      IDEMPOTENCY_TABLE: outputs.IdempotencyTableName,
-      TAILGUARD_QUEUES: outputs.QueueTopology,
-      SCHEDULER_QUEUE_URL: outputs.SchedulerQueueUrl,
-      STATS_TABLE: outputs.StatsTableName,
-      WORKERS_TABLE: outputs.WorkersTableName,
+      ...environmentFor('worker', {
+        // A local worker's own settings come from the pool's flags.
+        worker: {},
+        jobStore: { jobs: outputs.JobsTableName, idempotency: outputs.IdempotencyTableName },
+        latencyStats: { table: outputs.StatsTableName },
+        workerRegistry: { table: outputs.WorkersTableName },
+        queues: { topology: queues },
+        dispatch: { schedulerQueueUrl: outputs.SchedulerQueueUrl },
+      }),
     },
   };
 }
 
 const OUTPUT_KEYS = [
-  'ApiUrl', 'ApiId', 'ApiStage', 'JobsTableName', 'IdempotencyTableName',
-  'QueueTopology', 'SchedulerQueueUrl', 'ScheduleGroup', 'StatsTableName', 'WorkersTableName', 'StragglerDetectorName', 'ReaperName',
+  'ApiUrl',
+  'ApiId',
+  'ApiStage',
+  'JobsTableName',
+  'IdempotencyTableName',
+  'QueueTopology',
+  'SchedulerQueueUrl',
+  'ScheduleGroup',
+  'StatsTableName',
+  'WorkersTableName',
+  'StragglerDetectorName',
+  'ReaperName',
 ] as const;
 
 function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEYS)[number], string> {
   const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
   const outputs = all[stackName];
   const missing = OUTPUT_KEYS.filter((key) => !outputs?.[key]);
-  if (!outputs || missing.length > 0) throw new Error(`stack ${stackName} in ${file} lacks outputs: ${missing.join(', ')}`);
+  if (!outputs || missing.length > 0)
+    throw new Error(`stack ${stackName} in ${file} lacks outputs: ${missing.join(', ')}`);
   return outputs as Record<(typeof OUTPUT_KEYS)[number], string>;
 }
 
@@ -116,7 +136,12 @@ function runCdk(args: string[], env: NodeJS.ProcessEnv, output: DeployOptions['c
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve();
-      else reject(new Error(`cdk ${args[0]} failed with exit code ${code}${output === 'inherit' ? '' : `; see ${output.logFile}`}`));
+      else
+        reject(
+          new Error(
+            `cdk ${args[0]} failed with exit code ${code}${output === 'inherit' ? '' : `; see ${output.logFile}`}`,
+          ),
+        );
     });
   });
 }

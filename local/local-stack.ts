@@ -1,8 +1,8 @@
-import { ensureEmulator, type Emulator } from '../localstack/emulator.ts';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { type Emulator, ensureEmulator } from '../localstack/emulator.ts';
 import { localAwsEnv, localClientConfig } from './aws-env.ts';
-import { deployLocal, type DeployOptions, type LocalDeployment } from './deploy.ts';
 import { CapacityHook } from './capacity-hook.ts';
+import { type DeployOptions, deployLocal, type LocalDeployment } from './deploy.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface LocalStackOptions {
@@ -56,8 +56,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const name of [deployment.stragglerDetector, deployment.reaper]) {
       await lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from('{}') }));
     }
-    options.log(`${deployment.stackName} deployed in ${((Date.now() - started) / 1000).toFixed(1)} s; API at ${deployment.apiUrl}`);
-    const workers = new WorkerPool({ env: deployment.workerEnv, logDir: `${options.stateDir}workers`, args: options.workerArgs });
+    options.log(
+      `${deployment.stackName} deployed in ${((Date.now() - started) / 1000).toFixed(1)} s; API at ${deployment.apiUrl}`,
+    );
+    const workers = new WorkerPool({
+      env: deployment.workerEnv,
+      logDir: `${options.stateDir}workers`,
+      args: options.workerArgs,
+    });
     pool = workers;
     return {
       emulator,

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 /**
  * `npm start`: the whole system on this machine. Emulator up (or the one already running),
  * core stack deployed with the CDK CLI, worker processes started, then it waits for Ctrl-C.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_ENDPOINT } from '../localstack/emulator.ts';
 import { LOCAL_REGION } from './aws-env.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { writeSection } from '../src/aws/environment/index.ts';
 import type { Capacity } from '../src/jobs/model/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,9 +46,23 @@ export class WorkerPool {
     const out = openSync(logFile, 'w');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', `${root}workers/main.ts`, '--capacity', capacity, '--worker-id', id, ...(this.options.args ?? []), ...extraArgs],
+      [
+        '--import',
+        'tsx',
+        `${root}workers/main.ts`,
+        '--capacity',
+        capacity,
+        '--worker-id',
+        id,
+        ...(this.options.args ?? []),
+        ...extraArgs,
+      ],
       // The worker stops itself if this process dies without stopping it (see workers/main.ts).
-      { cwd: root, env: { ...process.env, ...this.options.env, WORKER_PARENT_PID: String(process.pid) }, stdio: ['ignore', out, out] },
+      {
+        cwd: root,
+        env: { ...process.env, ...this.options.env, ...writeSection('parentProcess', { pid: process.pid }) },
+        stdio: ['ignore', out, out],
+      },
     );
     const worker = { id, capacity, process: child, logFile };
     this.workers.set(id, worker);

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4566';
 
@@ -44,7 +44,9 @@ export async function ensureEmulator(options: { endpoint?: string; log?: Log } =
   }
   const { hostname, port } = new URL(endpoint);
   if (!['localhost', '127.0.0.1'].includes(hostname)) {
-    throw new EmulatorSetupError(`nothing answers at ${endpoint}, and MiniStack can only be started on this machine (localhost)`);
+    throw new EmulatorSetupError(
+      `nothing answers at ${endpoint}, and MiniStack can only be started on this machine (localhost)`,
+    );
   }
   const python = installVenv(log);
   mkdirSync(logDir, { recursive: true });
@@ -52,14 +54,20 @@ export async function ensureEmulator(options: { endpoint?: string; log?: Log } =
   log(`Starting MiniStack on port ${port || '80'} (log: ${logFile})`);
   const out = openSync(logFile, 'a');
   const child = spawn(python, [`${root}localstack/ministack_child.py`], {
-    env: { ...process.env, GATEWAY_PORT: port || '80', LOG_LEVEL: 'WARNING', TAILGUARD_PARENT_PID: String(process.pid) },
+    env: {
+      ...process.env,
+      GATEWAY_PORT: port || '80',
+      LOG_LEVEL: 'WARNING',
+      TAILGUARD_PARENT_PID: String(process.pid),
+    },
     stdio: ['ignore', out, out],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 60_000;
   while ((await detect(endpoint)) !== 'ministack') {
     const early = await Promise.race([exited, sleep(200, 'waiting')]);
-    if (early !== 'waiting') throw new EmulatorSetupError(`MiniStack exited with code ${early} while starting; see ${logFile}`);
+    if (early !== 'waiting')
+      throw new EmulatorSetupError(`MiniStack exited with code ${early} while starting; see ${logFile}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new EmulatorSetupError(`MiniStack did not become healthy within 60 s; see ${logFile}`);
@@ -94,7 +102,8 @@ function handle(endpoint: string, kind: EmulatorKind, child: ChildProcess | unde
     kind,
     startedHere: child !== undefined,
     async reset() {
-      if (kind !== 'ministack') throw new EmulatorSetupError(`cannot reset a ${kind} emulator; restart it for a clean state`);
+      if (kind !== 'ministack')
+        throw new EmulatorSetupError(`cannot reset a ${kind} emulator; restart it for a clean state`);
       const response = await fetch(new URL('/_ministack/reset', endpoint), { method: 'POST' });
       if (!response.ok) throw new EmulatorSetupError(`MiniStack reset failed: HTTP ${response.status}`);
     },
@@ -122,20 +131,33 @@ function installVenv(log: Log): string {
   }
   if (!existsSync(python)) {
     log(`Creating the project venv at ${venvDir}`);
-    run(system, ['-m', 'venv', venvDir], 'creating the venv failed: install the venv module (Debian/Ubuntu: apt-get install python3-venv)');
+    run(
+      system,
+      ['-m', 'venv', venvDir],
+      'creating the venv failed: install the venv module (Debian/Ubuntu: apt-get install python3-venv)',
+    );
   }
   if (spawnSync(python, ['-m', 'pip', '--version']).status !== 0) {
-    throw new EmulatorSetupError(`pip is missing from ${venvDir}: install it (Debian/Ubuntu: apt-get install python3-pip) and delete ${venvDir}`);
+    throw new EmulatorSetupError(
+      `pip is missing from ${venvDir}: install it (Debian/Ubuntu: apt-get install python3-pip) and delete ${venvDir}`,
+    );
   }
   log(`Installing ${requirementsFile} into the venv (one time)`);
-  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', requirementsFile], 'pip install of the emulator failed');
+  run(
+    python,
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', requirementsFile],
+    'pip install of the emulator failed',
+  );
   writeFileSync(stampFile, wanted);
   return python;
 }
 
 function run(command: string, args: string[], failure: string): void {
   const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new EmulatorSetupError(`${failure} (${command} ${args.join(' ')} exited with ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new EmulatorSetupError(
+      `${failure} (${command} ${args.join(' ')} exited with ${result.status ?? result.signal})`,
+    );
 }
 
 /** The venv's cfn-lint, installed with the emulator's requirements. */

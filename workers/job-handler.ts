@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { TransactWriteItem } from '../src/jobs/store/index.ts';
 import { NonRetryableError } from '../src/jobs/model/index.ts';
+import type { TransactWriteItem } from '../src/jobs/store/index.ts';
 
 /** DynamoDB's transaction limit, less the job's own update. */
 export const MAX_EFFECTS = 99;
@@ -14,7 +14,8 @@ export class JobEffects {
   private readonly items: TransactWriteItem[] = [];
 
   add(item: TransactWriteItem): void {
-    if (this.items.length >= MAX_EFFECTS) throw new NonRetryableError(`a job can commit at most ${MAX_EFFECTS} effects`);
+    if (this.items.length >= MAX_EFFECTS)
+      throw new NonRetryableError(`a job can commit at most ${MAX_EFFECTS} effects`);
     this.items.push(item);
   }
 

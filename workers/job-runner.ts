@@ -1,11 +1,29 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Attempt, cancelRunning, claim, type ClaimDecision, fail, JOB_MISSING, release, succeed } from '../src/jobs/attempts/index.ts';
-import { CommitFailedError, type Job, JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/model/index.ts';
+import {
+  type Attempt,
+  type ClaimDecision,
+  cancelRunning,
+  claim,
+  fail,
+  JOB_MISSING,
+  release,
+  succeed,
+} from '../src/jobs/attempts/index.ts';
 import { type JobDispatcher, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
-import { projectedTotalMs } from '../src/jobs/speculation/index.ts';
-import { type JobStore, StaleJobError } from '../src/jobs/store/index.ts';
-import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
+import {
+  CommitFailedError,
+  type Job,
+  JobCancelledError,
+  JobTimeoutError,
+  LeaseLostError,
+  NonRetryableError,
+  StaleJobError,
+  WorkerShutdownError,
+} from '../src/jobs/model/index.ts';
+import { projectedTotalMs } from '../src/jobs/speculation/index.ts';
+import type { JobStore } from '../src/jobs/store/index.ts';
+import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
 /** Largest result a handler may return: it is stored in the job's DynamoDB item. */
@@ -13,9 +31,11 @@ export const MAX_RESULT_BYTES = 256 * 1024;
 
 export interface RunnerOptions {
   workerId: string;
+  /** Lease of a running attempt, renewed by each heartbeat. @default 30 (`--lease-seconds`) */
   leaseSeconds: number;
+  /** Lease renewal and progress interval. @default 10 (`--heartbeat-seconds`) */
   heartbeatSeconds: number;
-  /** Injected slowness (1 = none): built-in handlers take this many times longer. For benchmarks. */
+  /** Injected slowness (1 = none): built-in handlers take this many times longer. For benchmarks. @default 1 */
   slowdown?: number;
 }
 
@@ -57,7 +77,10 @@ export class JobRunner {
     if (!parsed.success) {
       // Not a Tailguard message: hand it straight back so the queue's redrive parks it in the DLQ
       // after maxReceiveCount receives, where a person can look at it.
-      logger.error('unreadable message handed back for the dead-letter queue', { queue: message.queue, receiveCount: message.receiveCount });
+      logger.error('unreadable message handed back for the dead-letter queue', {
+        queue: message.queue,
+        receiveCount: message.receiveCount,
+      });
       await poller.setVisibility(message, 0).catch(() => undefined);
       return;
     }
@@ -76,7 +99,9 @@ export class JobRunner {
         else await poller.setVisibility(message, decision.seconds);
       } else {
         // Ready since its due time, since it entered QUEUED/RETRYING, or (a backup) since the detector asked.
-        const readyAt = decision.attempt.lease.speculative ? before!.speculation!.requestedAt : Date.parse(before!.runAt ?? before!.updatedAt);
+        const readyAt = decision.attempt.lease.speculative
+          ? before!.speculation!.requestedAt
+          : Date.parse(before!.runAt ?? before!.updatedAt);
         this.deps.metrics.started(decision.job, readyAt, Date.now(), before!.status === 'RUNNING' && !backup);
         await this.run(decision.job, decision.attempt, message, shutdown);
       }
@@ -88,7 +113,13 @@ export class JobRunner {
 
   /** The claim's decision, and the job as read before it. */
   private async decide(jobId: string, backup: boolean): Promise<{ decision: ClaimDecision; before: Job | undefined }> {
-    const claimOptions = { workerId: this.options.workerId, leaseSeconds: this.options.leaseSeconds, backup, speed: this.deps.speed?.speed, onProbation: this.deps.speed?.onProbation };
+    const claimOptions = {
+      workerId: this.options.workerId,
+      leaseSeconds: this.options.leaseSeconds,
+      backup,
+      speed: this.deps.speed?.speed,
+      onProbation: this.deps.speed?.onProbation,
+    };
     for (;;) {
       try {
         const before = await this.deps.store.get(jobId);
@@ -102,13 +133,22 @@ export class JobRunner {
 
   private async run(job: Job, attempt: Attempt, message: ReceivedMessage, shutdown: AbortSignal): Promise<void> {
     const logger = this.deps.logger.createChild();
-    logger.appendKeys({ jobId: job.id, jobType: job.type, attempt: attempt.lease.attempt, speculative: attempt.lease.speculative ?? false, queue: message.queue });
+    logger.appendKeys({
+      jobId: job.id,
+      jobType: job.type,
+      attempt: attempt.lease.attempt,
+      speculative: attempt.lease.speculative ?? false,
+      queue: message.queue,
+    });
     const abort = new AbortController();
     const onShutdown = () => abort.abort(new WorkerShutdownError());
     shutdown.addEventListener('abort', onShutdown, { once: true });
     const timeout = setTimeout(() => abort.abort(new JobTimeoutError(job.timeoutSeconds)), job.timeoutSeconds * 1000);
     const progress = { value: undefined as number | undefined };
-    const heartbeat = setInterval(() => void this.heartbeat(job, attempt, progress.value, message, abort, logger), this.options.heartbeatSeconds * 1000);
+    const heartbeat = setInterval(
+      () => void this.heartbeat(job, attempt, progress.value, message, abort, logger),
+      this.options.heartbeatSeconds * 1000,
+    );
     const startedAt = performance.now();
     const effects = new JobEffects();
     let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
@@ -170,7 +210,8 @@ export class JobRunner {
     });
     const result = await Promise.race([handler(payload, context), aborted]);
     const size = result === undefined ? 0 : Buffer.byteLength(JSON.stringify(result));
-    if (size > MAX_RESULT_BYTES) throw new NonRetryableError(`result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}`);
+    if (size > MAX_RESULT_BYTES)
+      throw new NonRetryableError(`result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}`);
     return result;
   }
 
@@ -180,7 +221,15 @@ export class JobRunner {
    * sit RUNNING until its lease expired and be taken over as if its worker had died, again and
    * again, with no backoff and no error recorded (see docs/emulator.md, "stuck QUEUED jobs").
    */
-  private async settleSuccess(job: Job, attempt: Attempt, message: ReceivedMessage, result: unknown, effects: JobEffects, logger: Logger, ran: RunTime): Promise<Job | undefined> {
+  private async settleSuccess(
+    job: Job,
+    attempt: Attempt,
+    message: ReceivedMessage,
+    result: unknown,
+    effects: JobEffects,
+    logger: Logger,
+    ran: RunTime,
+  ): Promise<Job | undefined> {
     let settled: Job;
     try {
       settled = await succeed(this.deps.store, job, attempt, result, [...effects.all]);
@@ -194,7 +243,14 @@ export class JobRunner {
   }
 
   /** Settles a failed attempt; returns the job as written, or nothing when it is no longer ours. */
-  private async settleFailure(job: Job, attempt: Attempt, message: ReceivedMessage, error: unknown, logger: Logger, ran: RunTime): Promise<Job | undefined> {
+  private async settleFailure(
+    job: Job,
+    attempt: Attempt,
+    message: ReceivedMessage,
+    error: unknown,
+    logger: Logger,
+    ran: RunTime,
+  ): Promise<Job | undefined> {
     const { store, poller, dispatcher } = this.deps;
     const { durationMs } = ran;
     if (error instanceof LeaseLostError) {
@@ -219,19 +275,40 @@ export class JobRunner {
       await dispatcher.dispatch(outcome.job, outcome.retryAt);
     }
     await poller.delete(message);
-    logger.warn('attempt failed', { error: error as Error, status: outcome.job.status, retryAt: outcome.retryAt, twinContinues: outcome.twinContinues, durationMs });
+    logger.warn('attempt failed', {
+      error: error as Error,
+      status: outcome.job.status,
+      retryAt: outcome.retryAt,
+      twinContinues: outcome.twinContinues,
+      durationMs,
+    });
     return outcome.twinContinues ? undefined : outcome.job;
   }
 
   /** Another attempt settled the job (or took it over): close this attempt's record, count the waste. */
-  private async superseded(job: Job, attempt: Attempt, { durationMs, projectedMs }: RunTime, logger: Logger): Promise<void> {
-    await this.deps.store.closeAttempt(job, attempt.index, attempt.claimId, { finishedAt: new Date().toISOString(), outcome: 'superseded' });
+  private async superseded(
+    job: Job,
+    attempt: Attempt,
+    { durationMs, projectedMs }: RunTime,
+    logger: Logger,
+  ): Promise<void> {
+    await this.deps.store.closeAttempt(job, attempt.index, attempt.claimId, {
+      finishedAt: new Date().toISOString(),
+      outcome: 'superseded',
+    });
     this.deps.metrics.wasted(job, durationMs);
     this.deps.onAttemptFinished?.(job, projectedMs, 'superseded');
     logger.info('attempt superseded; its result is discarded', { durationMs, projectedMs });
   }
 
-  private async heartbeat(job: Job, attempt: Attempt, progress: number | undefined, message: ReceivedMessage, abort: AbortController, logger: Logger): Promise<void> {
+  private async heartbeat(
+    job: Job,
+    attempt: Attempt,
+    progress: number | undefined,
+    message: ReceivedMessage,
+    abort: AbortController,
+    logger: Logger,
+  ): Promise<void> {
     try {
       attempt.lease.expiresAt = Date.now() + this.options.leaseSeconds * 1000;
       const current = await this.deps.store.heartbeat(job, attempt.claimId, attempt.lease.expiresAt, progress);

@@ -8,7 +8,8 @@
  */
 export function pollOrder<T>(queuesHighestFirst: readonly T[], pollNumber: number, guardEvery: number): T[] {
   const levels = queuesHighestFirst.length;
-  if (levels < 2 || guardEvery <= 0 || pollNumber % guardEvery !== 0 || pollNumber === 0) return [...queuesHighestFirst];
+  if (levels < 2 || guardEvery <= 0 || pollNumber % guardEvery !== 0 || pollNumber === 0)
+    return [...queuesHighestFirst];
   const guardTurn = pollNumber / guardEvery;
   const lead = 1 + ((guardTurn - 1) % (levels - 1));
   return [queuesHighestFirst[lead]!, ...queuesHighestFirst.filter((_, i) => i !== lead)];

@@ -19,11 +19,11 @@ export interface ReceivedMessage {
 }
 
 export interface PollerOptions {
-  /** Long-poll wait when every queue is empty. */
+  /** Long-poll wait when every queue is empty (0-20). @default 20 (`--poll-wait-seconds`) */
   waitSeconds: number;
-  /** Initial visibility of received messages; heartbeats extend it. */
+  /** Initial visibility of received messages; heartbeats extend it. @default 30 (the lease, `--lease-seconds`) */
   visibilitySeconds: number;
-  /** Every n-th receive leads with a lower priority (see pollOrder). */
+  /** Every n-th receive leads with a lower priority (see pollOrder). @default 4 (`--starvation-guard`) */
   starvationGuardEvery: number;
 }
 
@@ -37,7 +37,9 @@ export interface PollerOptions {
 export class QueuePoller {
   private pollNumber = 0;
   private readonly longPolls = new Set<QueueKey>();
-  private waiting: { max: number; resolve: (messages: ReceivedMessage[]) => void; reject: (error: unknown) => void } | undefined;
+  private waiting:
+    | { max: number; resolve: (messages: ReceivedMessage[]) => void; reject: (error: unknown) => void }
+    | undefined;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -89,12 +91,20 @@ export class QueuePoller {
       [...byQueue].flatMap(([queueUrl, queued]) =>
         chunks(queued, 10).map(async (batch) => {
           const { Successful = [] } = await this.sqs.send(
-            new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, i) => ({ Id: String(i), MessageBody: m.body, DelaySeconds: delaySeconds })) }),
+            new SendMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: batch.map((m, i) => ({ Id: String(i), MessageBody: m.body, DelaySeconds: delaySeconds })),
+            }),
           );
           const copied = new Set(Successful.map((entry) => Number(entry.Id)));
           const [sent, unsent] = [batch.filter((_, i) => copied.has(i)), batch.filter((_, i) => !copied.has(i))];
           if (sent.length > 0) {
-            await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: sent.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })) }));
+            await this.sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: queueUrl,
+                Entries: sent.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
+              }),
+            );
           }
           await Promise.all(unsent.map((m) => this.setVisibility(m, delaySeconds)));
         }),
@@ -132,7 +142,11 @@ export class QueuePoller {
     if (extra.length > 0) void this.handBack(extra).catch(() => undefined);
   }
 
-  private async receiveFrom(queue: { key: QueueKey; url: string }, max: number, waitSeconds: number): Promise<ReceivedMessage[]> {
+  private async receiveFrom(
+    queue: { key: QueueKey; url: string },
+    max: number,
+    waitSeconds: number,
+  ): Promise<ReceivedMessage[]> {
     const { Messages = [] } = await this.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queue.url,

@@ -3,7 +3,13 @@ import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
 
 /** Class medians as the latency statistics would give them; `reads` counts the lookups. */
 function normals(medians: Record<string, number>) {
-  const source = { reads: 0, median: async (key: string) => (source.reads++, medians[key]) };
+  const source = {
+    reads: 0,
+    median: async (key: string) => {
+      source.reads++;
+      return medians[key];
+    },
+  };
   return source;
 }
 
@@ -18,7 +24,14 @@ describe('SpeedMeter', () => {
   it('is the median of class normal ÷ run time over recent attempts, across job types', async () => {
     const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000, 'resize#cpu': 200 }));
     // Five times slower than the class on both types, with one outlier that the median ignores.
-    for (const [type, ms] of [['sleep', 5000], ['resize', 1000], ['sleep', 5200], ['resize', 980], ['sleep', 200]] as const) await meter.record(type, 'cpu', ms);
+    for (const [type, ms] of [
+      ['sleep', 5000],
+      ['resize', 1000],
+      ['sleep', 5200],
+      ['resize', 980],
+      ['sleep', 200],
+    ] as const)
+      await meter.record(type, 'cpu', ms);
     expect(meter.speed).toBe(0.2);
     // Peers at normal speed: this host is the slow one.
     expect(await meter.review(async () => [1, 0.9])).toBe(true);
@@ -37,7 +50,11 @@ describe('SpeedMeter', () => {
     const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
     for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 1000);
     let asked = false;
-    expect(await meter.review(async () => ((asked = true), [0.1, 0.1]))).toBe(false);
+    const peerSpeeds = async () => {
+      asked = true;
+      return [0.1, 0.1];
+    };
+    expect(await meter.review(peerSpeeds)).toBe(false);
     expect(asked).toBe(false);
   });
 

@@ -1,21 +1,34 @@
-import { classSpeed, type LatencyStatsStore, median, MIN_WORKERS_TO_COMPARE, typeKey } from '../src/jobs/speculation/index.ts';
+import {
+  classSpeed,
+  DEFAULT_PROBATION_SPEED,
+  type LatencyStatsStore,
+  MIN_WORKERS_TO_COMPARE,
+  median,
+  typeKey,
+} from '../src/jobs/speculation/index.ts';
 
 export interface SpeedMeterOptions {
-  /** Recent attempts the speed is the median of. */
+  /** Recent attempts the speed is the median of. @default 20 */
   window: number;
-  /** Attempts measured before the speed is reported at all. */
+  /** Attempts measured before the speed is reported at all. @default 5 */
   minSamples: number;
-  /** Below this speed, relative to its class's workers, the worker is on probation (0 turns probation off). */
+  /** Below this speed, relative to its class's workers, the worker is on probation (0 turns probation off). @default 0.5 */
   probationSpeed: number;
-  /** Attempts of a type on the class before its median counts as the normal. */
+  /** Attempts of a type on the class before its median counts as the normal. @default 20 */
   minNormalSamples: number;
-  /** How long a type's class median is reused before it is read again. */
+  /** How long a type's class median is reused before it is read again. @default 30000 */
   normalTtlMs: number;
 }
 
 const UNKNOWN_NORMAL_TTL_MS = 2000;
 
-export const DEFAULT_SPEED_METER_OPTIONS: SpeedMeterOptions = { window: 20, minSamples: 5, probationSpeed: 0.5, minNormalSamples: 20, normalTtlMs: 30_000 };
+export const DEFAULT_SPEED_METER_OPTIONS: SpeedMeterOptions = {
+  window: 20,
+  minSamples: 5,
+  probationSpeed: DEFAULT_PROBATION_SPEED,
+  minNormalSamples: 20,
+  normalTtlMs: 30_000,
+};
 
 /**
  * How fast this worker runs jobs compared with the rest of its capacity class. Each measured
@@ -54,9 +67,14 @@ export class SpeedMeter {
    */
   async review(peerSpeeds: () => Promise<number[]>): Promise<boolean> {
     const speed = this.speed;
-    if (speed === undefined || speed >= this.options.probationSpeed) return (this.probation = false);
-    const speeds = [speed, ...(await peerSpeeds())];
-    return (this.probation = speeds.length >= MIN_WORKERS_TO_COMPARE && speed / classSpeed(speeds) < this.options.probationSpeed);
+    if (speed === undefined || speed >= this.options.probationSpeed) {
+      this.probation = false;
+    } else {
+      const speeds = [speed, ...(await peerSpeeds())];
+      this.probation =
+        speeds.length >= MIN_WORKERS_TO_COMPARE && speed / classSpeed(speeds) < this.options.probationSpeed;
+    }
+    return this.probation;
   }
 
   /**

@@ -1,5 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import type { JobRunner } from './job-runner.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
@@ -7,7 +7,16 @@ import { Worker } from './worker.ts';
 
 /** A queue of `count` messages behind the poller's interface, recording how it is asked. */
 function fakePoller(count: number) {
-  const waiting = Array.from({ length: count }, (_, i): ReceivedMessage => ({ queue: 'cpu-default', queueUrl: 'q', body: String(i), receiptHandle: String(i), receiveCount: 1 }));
+  const waiting = Array.from(
+    { length: count },
+    (_, i): ReceivedMessage => ({
+      queue: 'cpu-default',
+      queueUrl: 'q',
+      body: String(i),
+      receiptHandle: String(i),
+      receiveCount: 1,
+    }),
+  );
   const receives: { max: number; longPoll: boolean }[] = [];
   const poller = {
     receives,
@@ -38,7 +47,13 @@ function fakeRunner() {
 async function runUntilDone(onProbation: boolean) {
   const poller = fakePoller(6);
   const runner = fakeRunner();
-  const worker = new Worker(poller as unknown as QueuePoller, runner as unknown as JobRunner, new Logger({ logLevel: 'SILENT' }), { concurrency: 3, shutdownGraceSeconds: 1, probationPollMs: 5 }, { onProbation });
+  const worker = new Worker(
+    poller as unknown as QueuePoller,
+    runner as unknown as JobRunner,
+    new Logger({ logLevel: 'SILENT' }),
+    { concurrency: 3, shutdownGraceSeconds: 1, probationPollMs: 5 },
+    { onProbation },
+  );
   void worker.start();
   while (runner.done < 6) await sleep(5);
   await worker.stop();

@@ -1,15 +1,15 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { WorkerShutdownError } from '../src/jobs/model/index.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { QueuePoller } from './queue-poller.ts';
 
 export interface WorkerOptions {
-  /** Attempts run at once by this process. */
+  /** Attempts run at once by this process. @default 4 (`--concurrency`) */
   concurrency: number;
-  /** While measured slow: how often the worker looks for work that waited (it never long-polls then). */
+  /** While measured slow: how often the worker looks for work that waited (it never long-polls then). @default 1000 */
   probationPollMs: number;
-  /** After SIGTERM, how long running attempts may take to finish before they are released. */
+  /** After SIGTERM, how long running attempts may take to finish before they are released. @default 25 (`--shutdown-grace-seconds`; 100 on ECS) */
   shutdownGraceSeconds: number;
 }
 
@@ -45,7 +45,10 @@ export class Worker {
     if (this.stopping) return this.loop;
     this.stopping = true;
     this.logger.info('stopping', { inFlight: this.inFlight.size, graceSeconds: this.options.shutdownGraceSeconds });
-    const grace = setTimeout(() => this.shutdown.abort(new WorkerShutdownError()), this.options.shutdownGraceSeconds * 1000);
+    const grace = setTimeout(
+      () => this.shutdown.abort(new WorkerShutdownError()),
+      this.options.shutdownGraceSeconds * 1000,
+    );
     await this.loop;
     clearTimeout(grace);
   }
@@ -60,7 +63,8 @@ export class Worker {
     let wasOnProbation = false;
     while (!this.stopping) {
       const onProbation = this.health.onProbation;
-      if (onProbation !== wasOnProbation) this.logger.warn(onProbation ? 'measured slow: on probation' : 'back to normal speed: probation over');
+      if (onProbation !== wasOnProbation)
+        this.logger.warn(onProbation ? 'measured slow: on probation' : 'back to normal speed: probation over');
       wasOnProbation = onProbation;
       const free = this.load.slots - this.inFlight.size;
       if (free <= 0) {
@@ -76,7 +80,9 @@ export class Worker {
           break;
         }
         for (const message of messages) {
-          const attempt: Promise<void> = this.runner.process(message, this.shutdown.signal).finally(() => this.inFlight.delete(attempt));
+          const attempt: Promise<void> = this.runner
+            .process(message, this.shutdown.signal)
+            .finally(() => this.inFlight.delete(attempt));
           this.inFlight.add(attempt);
         }
       } catch (error) {

@@ -1,6 +1,20 @@
-import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient, PutItemCommand, UpdateItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  DeleteQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { mapLimit } from './map-limit.ts';
 
 export interface BaselineOptions {
@@ -38,14 +52,35 @@ export async function runBaseline(o: BaselineOptions): Promise<{ endToEndMs: num
     const consume = async () => {
       while (remaining > 0) {
         const { Messages = [] } = await o.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: Math.min(10, o.consumerConcurrency), WaitTimeSeconds: 1, VisibilityTimeout: 30 }),
+          new ReceiveMessageCommand({
+            QueueUrl,
+            MaxNumberOfMessages: Math.min(10, o.consumerConcurrency),
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 30,
+          }),
         );
         await Promise.all(
           Messages.map(async (m) => {
             const id = m.Body!;
             const key = { id: { S: id } };
-            await o.dynamodb.send(new UpdateItemCommand({ TableName: name, Key: key, UpdateExpression: 'SET #s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': { S: 'RUNNING' } } }));
-            await o.dynamodb.send(new UpdateItemCommand({ TableName: name, Key: key, UpdateExpression: 'SET #s = :d', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':d': { S: 'SUCCEEDED' } } }));
+            await o.dynamodb.send(
+              new UpdateItemCommand({
+                TableName: name,
+                Key: key,
+                UpdateExpression: 'SET #s = :r',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: { ':r': { S: 'RUNNING' } },
+              }),
+            );
+            await o.dynamodb.send(
+              new UpdateItemCommand({
+                TableName: name,
+                Key: key,
+                UpdateExpression: 'SET #s = :d',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: { ':d': { S: 'SUCCEEDED' } },
+              }),
+            );
             await o.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
             endToEndMs.push(Date.now() - created.get(id)!);
             remaining--;
@@ -55,11 +90,17 @@ export async function runBaseline(o: BaselineOptions): Promise<{ endToEndMs: num
       }
     };
     const consumers = Array.from({ length: o.consumers }, consume);
-    await mapLimit(Array.from({ length: o.jobs }, () => randomUUID()), o.producers, async (id) => {
-      created.set(id, Date.now());
-      await o.dynamodb.send(new PutItemCommand({ TableName: name, Item: { id: { S: id }, status: { S: 'QUEUED' } } }));
-      await o.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: id }));
-    });
+    await mapLimit(
+      Array.from({ length: o.jobs }, () => randomUUID()),
+      o.producers,
+      async (id) => {
+        created.set(id, Date.now());
+        await o.dynamodb.send(
+          new PutItemCommand({ TableName: name, Item: { id: { S: id }, status: { S: 'QUEUED' } } }),
+        );
+        await o.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: id }));
+      },
+    );
     await Promise.all(consumers);
     consumed.done();
     return { endToEndMs, jobsPerSecond: o.jobs / ((Date.now() - started) / 1000) };

@@ -1,5 +1,5 @@
-import { Resvg } from '@resvg/resvg-js';
 import { writeFileSync } from 'node:fs';
+import { Resvg } from '@resvg/resvg-js';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
@@ -13,12 +13,16 @@ export async function renderPng(spec: TopLevelSpec, file: string): Promise<void>
 }
 
 /** Points of an empirical CDF: for each series, latency (ms) against the fraction of jobs at or below it. */
-export function cdfPoints(series: Record<string, number[]>, maxPoints = 400): { series: string; latencyMs: number; fraction: number }[] {
+export function cdfPoints(
+  series: Record<string, number[]>,
+  maxPoints = 400,
+): { series: string; latencyMs: number; fraction: number }[] {
   return Object.entries(series).flatMap(([name, values]) => {
     const sorted = [...values].sort((a, b) => a - b);
     const step = Math.max(1, Math.floor(sorted.length / maxPoints));
     const points = [];
-    for (let i = 0; i < sorted.length; i += step) points.push({ series: name, latencyMs: sorted[i]!, fraction: (i + 1) / sorted.length });
+    for (let i = 0; i < sorted.length; i += step)
+      points.push({ series: name, latencyMs: sorted[i]!, fraction: (i + 1) / sorted.length });
     points.push({ series: name, latencyMs: sorted.at(-1)!, fraction: 1 });
     return points;
   });

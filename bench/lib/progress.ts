@@ -1,7 +1,13 @@
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 
 /** Bar settings that also print (every 10 s) when the output is a CI log rather than a terminal. */
-const options = (format: string) => ({ format, hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 10_000 });
+const options = (format: string) => ({
+  format,
+  hideCursor: true,
+  clearOnComplete: false,
+  noTTYOutput: true,
+  notTTYSchedule: 10_000,
+});
 
 export const progressBar = (format: string): SingleBar => new SingleBar(options(format), Presets.shades_classic);
 

@@ -1,5 +1,5 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isTerminal, type Job } from '../../src/jobs/model/index.ts';
 import { jobsWithIds } from '../../test/helpers/job-table.ts';
 
@@ -16,10 +16,15 @@ export async function waitForJobs(
   const wanted = new Set(ids);
   const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
   for (;;) {
-    const done = (await jobsWithIds(dynamodb, table, wanted)).filter((job) => isTerminal(job.status) && job.attemptLog.every((a) => a.outcome !== undefined));
+    const done = (await jobsWithIds(dynamodb, table, wanted)).filter(
+      (job) => isTerminal(job.status) && job.attemptLog.every((a) => a.outcome !== undefined),
+    );
     options.onProgress(done.length);
     if (done.length === wanted.size) return done;
-    if (Date.now() > deadline) throw new Error(`${options.label}: only ${done.length} of ${wanted.size} jobs finished in ${options.timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${options.label}: only ${done.length} of ${wanted.size} jobs finished in ${options.timeoutMs} ms`,
+      );
     await sleep(500);
   }
 }

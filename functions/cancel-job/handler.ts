@@ -1,11 +1,12 @@
 import { toJobView } from '../../src/api/job-view.ts';
-import { cancelJob } from '../../src/jobs/admin/index.ts';
-import { deleteStartSchedule, requireEnv } from '../../src/jobs/dispatch/index.ts';
+import { readSection } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { cancelJob } from '../../src/jobs/admin/index.ts';
+import { deleteStartSchedule } from '../../src/jobs/dispatch/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 import { jobIdParameter } from '../http/job-id.ts';
 
-const scheduleGroup = requireEnv('SCHEDULE_GROUP');
+const { groupName: scheduleGroup } = readSection('schedules');
 
 /** `POST /jobs/{id}/cancel`: 200 when cancelled, 202 while a running attempt is being stopped, 409 when finished. */
 export const handler = httpHandler(async (event) => {

@@ -1,6 +1,6 @@
-import { ApiError } from '../../src/api/api-error.ts';
 import { toJobView } from '../../src/api/job-view.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { JobNotFoundError } from '../../src/jobs/model/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 import { jobIdParameter } from '../http/job-id.ts';
 
@@ -8,6 +8,6 @@ import { jobIdParameter } from '../http/job-id.ts';
 export const handler = httpHandler(async (event) => {
   const id = jobIdParameter(event);
   const job = await runtime.store().get(id);
-  if (!job) throw new ApiError(404, 'JOB_NOT_FOUND', `no job ${id}`);
+  if (!job) throw new JobNotFoundError(id);
   return json(200, toJobView(job));
 });

@@ -2,7 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ApiError } from '../../src/api/api-error.ts';
+import { toErrorBody } from '../../src/api/api-error.ts';
+import { TailguardError } from '../../src/jobs/model/index.ts';
+import { httpStatusOf } from './error-status.ts';
 
 export const logger = new Logger({ serviceName: 'tailguard' });
 
@@ -18,13 +20,14 @@ export const json = (statusCode: number, body: unknown): APIGatewayProxyResult =
 const errorResponses = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: async (request) => {
     const { error } = request;
-    if (error instanceof ApiError) {
-      if (error.statusCode >= 500) logger.error('request failed', { code: error.code, error });
-      request.response = json(error.statusCode, error.toBody());
+    const status = httpStatusOf(error);
+    if (status !== undefined && error instanceof TailguardError) {
+      if (status >= 500) logger.error('request failed', { code: error.code, error });
+      request.response = json(status, toErrorBody(error));
       return;
     }
     logger.error('unhandled error', { error: error as Error });
-    request.response = json(500, new ApiError(500, 'INTERNAL', 'internal error').toBody());
+    request.response = json(500, toErrorBody({ code: 'INTERNAL', message: 'internal error', details: [] }));
   },
 });
 

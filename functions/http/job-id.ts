@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { ApiError } from '../../src/api/api-error.ts';
+import { InvalidInputError } from '../../src/jobs/model/index.ts';
 
 const JobIdSchema = z.uuid();
 
 /** The `{id}` path parameter as a job id, or a 400 naming it. */
 export function jobIdParameter(event: APIGatewayProxyEvent): string {
   const id = JobIdSchema.safeParse(event.pathParameters?.id);
-  if (!id.success) throw ApiError.fromZod(id.error, 'id');
+  if (!id.success) throw InvalidInputError.fromZod(id.error, 'id');
   return id.data;
 }

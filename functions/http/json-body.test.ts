@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/api/api-error.ts';
+import { TailguardError } from '../../src/jobs/model/index.ts';
+import { httpStatusOf } from './error-status.ts';
 import { jsonObjectBody, MAX_BODY_BYTES } from './json-body.ts';
 
 const event = (body: string | null, isBase64Encoded = false) => ({ body, isBase64Encoded }) as APIGatewayProxyEvent;
@@ -13,8 +14,8 @@ describe('jsonObjectBody', () => {
   });
 
   it('refuses a body over the limit with 413 before parsing', () => {
-    const error = catchApiError(() => jsonObjectBody(event(`"${'x'.repeat(MAX_BODY_BYTES)}"`)));
-    expect(error.statusCode).toBe(413);
+    const error = thrownBy(() => jsonObjectBody(event(`"${'x'.repeat(MAX_BODY_BYTES)}"`)));
+    expect(httpStatusOf(error)).toBe(413);
   });
 
   it('fuzz: any text is a JSON object or a 400 with a JSON error body', () => {
@@ -24,9 +25,9 @@ describe('jsonObjectBody', () => {
         try {
           parsed = jsonObjectBody(event(text));
         } catch (error) {
-          expect(error).toBeInstanceOf(ApiError);
-          expect((error as ApiError).statusCode).toBe(400);
-          expect((error as ApiError).toBody().error.details.length).toBeGreaterThan(0);
+          expect(error).toBeInstanceOf(TailguardError);
+          expect(httpStatusOf(error)).toBe(400);
+          expect((error as TailguardError).details.length).toBeGreaterThan(0);
           return;
         }
         expect(typeof parsed).toBe('object');
@@ -37,12 +38,12 @@ describe('jsonObjectBody', () => {
   });
 });
 
-function catchApiError(f: () => unknown): ApiError {
+function thrownBy(f: () => unknown): TailguardError {
   try {
     f();
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof TailguardError) return error;
     throw error;
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected a TailguardError');
 }

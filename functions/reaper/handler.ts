@@ -1,19 +1,23 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
-import { DEFAULT_REAPER_SETTINGS, reap, type ReaperReport, SqsReaperQueues } from '../../src/jobs/reaper/index.ts';
+import { readSection } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
-import { requireEnv } from '../../src/jobs/dispatch/index.ts';
+import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
+import { DEFAULT_REAPER_SETTINGS, type ReaperReport, reap, SqsReaperQueues } from '../../src/jobs/reaper/index.ts';
 
 const logger = new Logger({ serviceName: 'tailguard' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-reaper' });
-const settings = { ...DEFAULT_REAPER_SETTINGS, graceMs: Number(requireEnv('REAPER_GRACE_SECONDS')) * 1000 };
-const intervalMs = Number(requireEnv('REAPER_INTERVAL_SECONDS')) * 1000;
-const deps = { store: runtime.store(), dispatcher: runtime.dispatcher(), queues: new SqsReaperQueues(runtime.sqs(), runtime.topology()) };
+const { graceMs, intervalMs } = readSection('reaper');
+const settings = { ...DEFAULT_REAPER_SETTINGS, graceMs };
+const deps = {
+  store: runtime.store(),
+  dispatcher: runtime.dispatcher(),
+  queues: new SqsReaperQueues(runtime.sqs(), runtime.topology()),
+};
 
 /**
  * The reaper (src/jobs/reaper.ts). EventBridge starts it every minute; with an interval under a
@@ -43,6 +47,10 @@ function record(report: ReaperReport): void {
   pass.addMetric(JobMetric.oldestStuckJobAge, MetricUnit.Seconds, report.oldestStuckMs / 1000);
   pass.addMetric(JobMetric.jobsEndedByReaper, MetricUnit.Count, report.endedDead.length);
   for (const stuck of report.redispatched) logger.warn('stuck job sent a fresh message', { ...stuck });
-  if (report.deadLettersReturned > 0) logger.warn('dead-lettered messages of unfinished jobs sent back to their queues', { count: report.deadLettersReturned });
-  if (report.endedDead.length > 0) logger.error('jobs ended DEAD: their messages kept reaching a dead-letter queue', { jobs: report.endedDead });
+  if (report.deadLettersReturned > 0)
+    logger.warn('dead-lettered messages of unfinished jobs sent back to their queues', {
+      count: report.deadLettersReturned,
+    });
+  if (report.endedDead.length > 0)
+    logger.error('jobs ended DEAD: their messages kept reaching a dead-letter queue', { jobs: report.endedDead });
 }

@@ -3,24 +3,30 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { requireEnv, ScheduledStartSchema, StartScheduler } from '../../src/jobs/dispatch/index.ts';
+import { readEnvironment } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { ScheduledStartSchema, StartScheduler } from '../../src/jobs/dispatch/index.ts';
 
 const logger = new Logger({ serviceName: 'tailguard' });
 const processor = new BatchProcessor(EventType.SQS);
+const env = readEnvironment('startScheduler');
 const scheduler = new StartScheduler({
   sqs: runtime.sqs(),
   scheduler: runtime.scheduler(),
   topology: runtime.topology(),
-  schedulerQueue: { url: requireEnv('SCHEDULER_QUEUE_URL'), arn: requireEnv('SCHEDULER_QUEUE_ARN') },
-  roleArn: requireEnv('SCHEDULER_ROLE_ARN'),
-  groupName: requireEnv('SCHEDULE_GROUP'),
+  schedulerQueue: { url: env.dispatch.schedulerQueueUrl, arn: env.startScheduler.queueArn },
+  roleArn: env.startScheduler.roleArn,
+  groupName: env.schedules.groupName,
 });
 
 async function record(message: SQSRecord): Promise<void> {
   const request = ScheduledStartSchema.parse(JSON.parse(message.body));
   const outcome = await scheduler.handle(request);
-  logger.info('scheduled start handled', { jobId: request.jobId, notBefore: new Date(request.notBefore).toISOString(), outcome });
+  logger.info('scheduled start handled', {
+    jobId: request.jobId,
+    notBefore: new Date(request.notBefore).toISOString(),
+    outcome,
+  });
 }
 
 /**
@@ -28,6 +34,6 @@ async function record(message: SQSRecord): Promise<void> {
  * one-time EventBridge Scheduler schedules, and due ones into delayed job messages. Failed records
  * are reported back individually so SQS retries only those.
  */
-export const handler = middy((event: SQSEvent, context: Context) => processPartialResponse(event, record, processor, { context })).use(
-  injectLambdaContext(logger),
-);
+export const handler = middy((event: SQSEvent, context: Context) =>
+  processPartialResponse(event, record, processor, { context }),
+).use(injectLambdaContext(logger));

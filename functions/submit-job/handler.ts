@@ -1,28 +1,37 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { ApiError } from '../../src/api/api-error.ts';
-import { JobRequestSchema, submitJob } from '../../src/jobs/intake/index.ts';
 import { toJobView } from '../../src/api/job-view.ts';
-import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
+import { readSection } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
-import { requireEnv } from '../../src/jobs/dispatch/index.ts';
+import { JobRequestSchema, submitJob } from '../../src/jobs/intake/index.ts';
+import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
+import { InvalidInputError } from '../../src/jobs/model/index.ts';
 import { header, httpHandler, json } from '../http/http-handler.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard' });
 
+const intake = readSection('intake');
 /** Job types the workers have handlers for (the stack takes them from workers/handlers.ts). */
-const knownTypes = new Set(requireEnv('TAILGUARD_JOB_TYPES').split(','));
+const knownTypes = new Set(intake.jobTypes);
 
 /** `POST /jobs`: 201 with a new job, 200 with the job an idempotency key already created. */
 export const handler = httpHandler(async (event) => {
   const request = JobRequestSchema.safeParse(withIdempotencyHeader(event));
-  if (!request.success) throw ApiError.fromZod(request.error);
+  if (!request.success) throw InvalidInputError.fromZod(request.error);
   if (!knownTypes.has(request.data.type)) {
-    throw ApiError.validation([{ path: 'type', message: `no worker handles type ${request.data.type}; known types: ${[...knownTypes].join(', ')}` }]);
+    throw new InvalidInputError([
+      {
+        path: 'type',
+        message: `no worker handles type ${request.data.type}; known types: ${[...knownTypes].join(', ')}`,
+      },
+    ]);
   }
-  const { job, replayed } = await submitJob({ store: runtime.store(), dispatcher: runtime.dispatcher(), afterJobWrite: injectedFault(event) }, request.data);
+  const { job, replayed } = await submitJob(
+    { store: runtime.store(), dispatcher: runtime.dispatcher(), afterJobWrite: injectedFault(event) },
+    request.data,
+  );
   if (!replayed) {
     metrics.addDimensions({ Capacity: job.capacity, Priority: job.priority });
     metrics.addMetric(JobMetric.submitted, MetricUnit.Count, 1);
@@ -36,7 +45,7 @@ export const handler = httpHandler(async (event) => {
  * message is sent, as if the function died there; the reaper must still run the job.
  */
 function injectedFault(event: APIGatewayProxyEvent): (() => void) | undefined {
-  if (process.env.TAILGUARD_FAULT_INJECTION !== 'on' || header(event, 'x-tailguard-fault') !== 'after-job-write') return undefined;
+  if (!intake.faultInjection || header(event, 'x-tailguard-fault') !== 'after-job-write') return undefined;
   return () => {
     throw new Error('fault injected: intake stopped after the job write');
   };
@@ -48,7 +57,7 @@ function withIdempotencyHeader(event: APIGatewayProxyEvent): Record<string, unkn
   const fromHeader = header(event, 'Idempotency-Key');
   if (fromHeader === undefined) return body;
   if (body.idempotencyKey !== undefined && body.idempotencyKey !== fromHeader) {
-    throw ApiError.validation([{ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header' }]);
+    throw new InvalidInputError([{ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header' }]);
   }
   return { ...body, idempotencyKey: fromHeader };
 }

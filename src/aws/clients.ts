@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 // Endpoints come from the SDK's own resolution (AWS_ENDPOINT_URL for an emulator). Keep-alive stays
 // on: the keep-alive stall measured with older MiniStack servers is gone with the pinned version

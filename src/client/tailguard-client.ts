@@ -1,6 +1,6 @@
 import type { ErrorBody } from '../api/api-error.ts';
-import type { JobRequestInput } from '../jobs/intake/index.ts';
 import type { JobView } from '../api/job-view.ts';
+import type { JobRequestInput } from '../jobs/intake/index.ts';
 
 export interface ApiResponse<T> {
   status: number;
@@ -43,7 +43,12 @@ export class TailguardClient {
   }
 
   /** Sends a raw request and returns status and parsed body whatever the status: for tests of errors. */
-  async raw(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<ApiResponse<unknown>> {
+  async raw(
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<unknown>> {
     const response = await this.fetch(new URL(path, this.options.baseUrl), {
       method,
       body,
@@ -53,7 +58,12 @@ export class TailguardClient {
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  private async call<T>(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const response = await this.raw(method, path, body, headers);
     if (response.status >= 400) throw new TailguardApiError(response.status, response.body as ErrorBody);
     return response as ApiResponse<T>;

@@ -2,10 +2,10 @@ import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
 import { localClientConfig } from '../../local/aws-env.ts';
+import type { JobView } from '../../src/api/job-view.ts';
 import { sigV4Fetch } from '../../src/client/sigv4-fetch.ts';
 import { TailguardClient } from '../../src/client/tailguard-client.ts';
 import { isTerminal } from '../../src/jobs/model/index.ts';
-import type { JobView } from '../../src/api/job-view.ts';
 import { waitFor } from './wait-for.ts';
 
 /** The deployed test stack and clients for it, as the global setup provided them. */
@@ -25,7 +25,10 @@ export function testStack() {
     /** Number of items in the jobs table (a full scan: fine for the small test tables). */
     async countJobs(): Promise<number> {
       let count = 0;
-      for await (const page of paginateScan({ client: dynamodb }, { TableName: deployment.jobsTable, Select: 'COUNT' })) {
+      for await (const page of paginateScan(
+        { client: dynamodb },
+        { TableName: deployment.jobsTable, Select: 'COUNT' },
+      )) {
         count += page.Count ?? 0;
       }
       return count;

@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DETECTOR_SETTINGS } from '../../src/jobs/speculation/index.ts';
 import type { Job } from '../../src/jobs/model/index.ts';
+import { DEFAULT_DETECTOR_SETTINGS } from '../../src/jobs/speculation/index.ts';
 import { statusKey } from '../../src/jobs/store/index.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -38,7 +38,9 @@ describe('adding capacity for a backup that finds no room', () => {
       timeoutSeconds: 300,
       createdAt: new Date(now - 60_000).toISOString(),
       updatedAt: new Date(now).toISOString(),
-      attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'busy-gpu', startedAt: new Date(now - 30_000).toISOString() }],
+      attemptLog: [
+        { attempt: 1, claimId: 'c1', workerId: 'busy-gpu', startedAt: new Date(now - 30_000).toISOString() },
+      ],
       leases: { c1: { workerId: 'busy-gpu', attempt: 1, startedAt: now - 30_000, expiresAt: now + 120_000 } },
       speculation: { requestedAt: now - ageMs, against: 'c1', avoidWorker: 'busy-gpu' },
     } as Job;
@@ -48,7 +50,10 @@ describe('adding capacity for a backup that finds no room', () => {
   }
 
   const speculationOf = async (id: string) =>
-    ((await db.send(new GetCommand({ TableName: deployment.jobsTable, Key: { id }, ConsistentRead: true }))).Item as Job).speculation;
+    (
+      (await db.send(new GetCommand({ TableName: deployment.jobsTable, Key: { id }, ConsistentRead: true })))
+        .Item as Job
+    ).speculation;
 
   afterAll(async () => {
     await Promise.all(ids.map((id) => db.send(new DeleteCommand({ TableName: deployment.jobsTable, Key: { id } }))));
@@ -66,8 +71,16 @@ describe('adding capacity for a backup that finds no room', () => {
     const before = gpuWorkers();
     const job = await stuckBackup(DEFAULT_DETECTOR_SETTINGS.capacityWaitMs + 1000);
     // Act: the deployed detector's next passes.
-    const speculation = await waitFor(() => speculationOf(job.id), (s) => s?.capacityRequestedAt !== undefined, { timeoutMs: 15_000, what: 'the detector to ask for capacity' });
-    await waitFor(async () => gpuWorkers(), (n) => n === before + 1, { timeoutMs: 15_000, what: 'a gpu worker process to start' });
+    const speculation = await waitFor(
+      () => speculationOf(job.id),
+      (s) => s?.capacityRequestedAt !== undefined,
+      { timeoutMs: 60_000, what: 'the detector to ask for capacity' },
+    );
+    await waitFor(
+      async () => gpuWorkers(),
+      (n) => n === before + 1,
+      { timeoutMs: 60_000, what: 'a gpu worker process to start' },
+    );
     await new Promise((resolve) => setTimeout(resolve, 2000));
     // Assess: asked once, one worker started, however many passes ran.
     expect(speculation?.capacityRequestedAt).toBeGreaterThan(speculation!.requestedAt);
@@ -76,21 +89,49 @@ describe('adding capacity for a backup that finds no room', () => {
 
   it('starts a worker at once, without waiting out capacityWaitMs, when every worker of the class reports no free slot', async () => {
     type Report = { workerId: string; capacity: string; slots: number; running: number };
-    const gpuReports = async () => ((await client.raw('GET', 'stats')).body as { workers: Report[] }).workers.filter((w) => w.capacity === 'gpu');
-    // Prepare: fill every free gpu slot with a long job (opted out of speculation: they are fillers).
-    const free = (await gpuReports()).reduce((sum, w) => sum + w.slots - w.running, 0);
-    const fillers = await Promise.all(Array.from({ length: free }, () => client.submit({ type: 'sleep', capacity: 'gpu', payload: { ms: 60_000 }, speculation: false })));
-    await waitFor(gpuReports, (all) => all.every((w) => w.running === w.slots), { timeoutMs: 20_000, what: 'every gpu worker to report full' });
+    const gpuReports = async () =>
+      ((await client.raw('GET', 'stats')).body as { workers: Report[] }).workers.filter((w) => w.capacity === 'gpu');
+    // Prepare: fill every gpu slot with a long job (opted out of speculation: they are fillers). A
+    // worker the previous test started may report only later, so slots are topped up until every
+    // reporting worker is full.
+    const fillers: Awaited<ReturnType<typeof client.submit>>[] = [];
+    const fill = async () => {
+      const reports = await gpuReports();
+      const missing = reports.reduce((sum, w) => sum + w.slots, 0) - fillers.length;
+      fillers.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.max(0, missing) }, () =>
+            client.submit({ type: 'sleep', capacity: 'gpu', payload: { ms: 60_000 }, speculation: false }),
+          ),
+        )),
+      );
+      return reports;
+    };
+    await waitFor(fill, (all) => all.length > 0 && all.every((w) => w.running === w.slots), {
+      timeoutMs: 60_000,
+      what: 'every gpu worker to report full',
+    });
     const before = gpuWorkers();
     try {
-      // Act: a backup is asked for just now.
-      const job = await stuckBackup(0);
-      const speculation = await waitFor(() => speculationOf(job.id), (s) => s?.capacityRequestedAt !== undefined, { timeoutMs: 15_000, what: 'the detector to ask for capacity' });
-      // Assess: asked on the workers' word, before the unclaimed-backup fallback would have.
-      expect(speculation!.capacityRequestedAt! - speculation!.requestedAt).toBeLessThan(DEFAULT_DETECTOR_SETTINGS.capacityWaitMs);
-      await waitFor(async () => gpuWorkers(), (n) => n === before + 1, { timeoutMs: 15_000, what: 'a gpu worker process to start' });
+      // Act: a backup whose request is dated a minute ahead, so the unclaimed-backup fallback
+      // (age ≥ capacityWaitMs) cannot fire for over a minute however slow the machine is.
+      const job = await stuckBackup(-60_000);
+      const speculation = await waitFor(
+        () => speculationOf(job.id),
+        (s) => s?.capacityRequestedAt !== undefined,
+        { timeoutMs: 60_000, what: 'the detector to ask for capacity' },
+      );
+      // Assess: asked on the workers' word, before the unclaimed-backup fallback could have.
+      expect(speculation!.capacityRequestedAt! - speculation!.requestedAt).toBeLessThan(
+        DEFAULT_DETECTOR_SETTINGS.capacityWaitMs,
+      );
+      await waitFor(
+        async () => gpuWorkers(),
+        (n) => n === before + 1,
+        { timeoutMs: 60_000, what: 'a gpu worker process to start' },
+      );
     } finally {
       await Promise.all(fillers.map((f) => client.raw('POST', `jobs/${f.body.id}/cancel`)));
     }
-  }, 90_000);
+  }, 300_000);
 });

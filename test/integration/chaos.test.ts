@@ -1,11 +1,11 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
+import { WorkerPool } from '../../local/worker-pool.ts';
 import type { JobRequestInput } from '../../src/jobs/intake/index.ts';
 import { isTerminal } from '../../src/jobs/model/index.ts';
-import { WorkerPool } from '../../local/worker-pool.ts';
 import { createEffectsTable, jobsWithIds, scanAll } from '../helpers/job-table.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -61,7 +61,9 @@ describe('chaos: workers killed with SIGKILL while 2,000 jobs run', () => {
   afterAll(async () => {
     killer.abort();
     await pool.stopAll(5_000);
-    const unfinished = (await jobsWithIds(dynamodb, deployment.jobsTable, submittedIds)).filter((job) => !isTerminal(job.status));
+    const unfinished = (await jobsWithIds(dynamodb, deployment.jobsTable, submittedIds)).filter(
+      (job) => !isTerminal(job.status),
+    );
     await mapLimit(unfinished, 16, (job) => client.raw('POST', `jobs/${job.id}/cancel`));
     await waitFor(
       () => jobsWithIds(dynamodb, deployment.jobsTable, submittedIds),
@@ -71,34 +73,38 @@ describe('chaos: workers killed with SIGKILL while 2,000 jobs run', () => {
     await dynamodb.send(new DeleteTableCommand({ TableName: effectsTable }));
   }, TIMEOUT_MS);
 
-  it('ends every job terminal, loses none, and commits each side effect exactly once', async () => {
-    // Prepare: a killer that SIGKILLs a random chaos worker every 1.5 s and starts a replacement.
-    const killing = killWorkers(pool, 1500, killer.signal);
+  it(
+    'ends every job terminal, loses none, and commits each side effect exactly once',
+    async () => {
+      // Prepare: a killer that SIGKILLs a random chaos worker every 1.5 s and starts a replacement.
+      const killing = killWorkers(pool, 1500, killer.signal);
 
-    // Act: kill workers while jobs arrive and until the last one is 5 s in.
-    const submitted = await mapLimit(workload(), 16, async (request) => {
-      const response = await client.submit(request);
-      submittedIds.add(response.body.id);
-      return response;
-    });
-    await sleep(5000);
-    killer.abort();
-    const kills = await killing;
-    const ids = new Set(submitted.map((s) => s.body.id));
-    const jobs = await waitFor(
-      () => jobsWithIds(dynamodb, deployment.jobsTable, ids),
-      (found) => found.length === JOBS && found.every((job) => isTerminal(job.status)),
-      { timeoutMs: TIMEOUT_MS, intervalMs: 2000, what: 'every chaos job to finish' },
-    );
-    const effects = await scanAll<{ jobId: string; commits: number }>(dynamodb, effectsTable);
+      // Act: kill workers while jobs arrive and until the last one is 5 s in.
+      const submitted = await mapLimit(workload(), 16, async (request) => {
+        const response = await client.submit(request);
+        submittedIds.add(response.body.id);
+        return response;
+      });
+      await sleep(5000);
+      killer.abort();
+      const kills = await killing;
+      const ids = new Set(submitted.map((s) => s.body.id));
+      const jobs = await waitFor(
+        () => jobsWithIds(dynamodb, deployment.jobsTable, ids),
+        (found) => found.length === JOBS && found.every((job) => isTerminal(job.status)),
+        { timeoutMs: TIMEOUT_MS, intervalMs: 2000, what: 'every chaos job to finish' },
+      );
+      const effects = await scanAll<{ jobId: string; commits: number }>(dynamodb, effectsTable);
 
-    // Assess
-    expect(kills).toBeGreaterThanOrEqual(10);
-    expect(jobs.filter((job) => job.status !== 'SUCCEEDED')).toEqual([]);
-    const lost = jobs.filter((job) => job.attemptLog.some((a) => a.outcome === 'lost'));
-    expect(lost.length).toBeGreaterThan(0);
-    expect(effects).toHaveLength(JOBS);
-    expect(effects.filter((e) => e.commits !== 1)).toEqual([]);
-    expect(new Set(effects.map((e) => e.jobId))).toEqual(ids);
-  }, TIMEOUT_MS);
+      // Assess
+      expect(kills).toBeGreaterThanOrEqual(10);
+      expect(jobs.filter((job) => job.status !== 'SUCCEEDED')).toEqual([]);
+      const lost = jobs.filter((job) => job.attemptLog.some((a) => a.outcome === 'lost'));
+      expect(lost.length).toBeGreaterThan(0);
+      expect(effects).toHaveLength(JOBS);
+      expect(effects.filter((e) => e.commits !== 1)).toEqual([]);
+      expect(new Set(effects.map((e) => e.jobId))).toEqual(ids);
+    },
+    TIMEOUT_MS,
+  );
 });

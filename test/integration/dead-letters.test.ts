@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { encodeJobMessage } from '../../src/jobs/dispatch/index.ts';
 import type { JobView } from '../../src/api/job-view.ts';
+import { encodeJobMessage } from '../../src/jobs/dispatch/index.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { client, deployment, sqs, waitUntilFinished, waitForJob } = testStack();
@@ -31,12 +31,21 @@ async function allDeadJobs(query: string, limit: number): Promise<{ jobs: JobVie
 describe('dead-letter list', () => {
   it('lists a job that exhausted its attempts, with its failure history, and requeue runs it again', async () => {
     // Prepare
-    const submitted = await client.submit({ type: 'fail', priority: 'low', maxAttempts: 2, backoff: { baseSeconds: 1, jitter: 'none' } });
+    const submitted = await client.submit({
+      type: 'fail',
+      priority: 'low',
+      maxAttempts: 2,
+      backoff: { baseSeconds: 1, jitter: 'none' },
+    });
     const dead = await waitUntilFinished(submitted.body.id);
     // Act
     const { jobs } = await allDeadJobs('priority=low&capacity=cpu', 2);
     const requeue = await client.raw('POST', `dlq/${dead.id}/requeue`);
-    const rerun = await waitForJob(dead.id, (j) => j.status === 'DEAD' && j.attemptHistory.length === 4, 'dead again after requeue');
+    const rerun = await waitForJob(
+      dead.id,
+      (j) => j.status === 'DEAD' && j.attemptHistory.length === 4,
+      'dead again after requeue',
+    );
     // Assess
     expect(dead).toMatchObject({ status: 'DEAD', attempts: 2 });
     const listed = jobs.find((j) => j.id === dead.id);
@@ -48,7 +57,11 @@ describe('dead-letter list', () => {
   });
 
   it('pages through every dead job of a class exactly once', async () => {
-    const ids = (await Promise.all(Array.from({ length: 5 }, () => client.submit({ type: 'poison', priority: 'high', capacity: 'gpu' })))).map((s) => s.body.id);
+    const ids = (
+      await Promise.all(
+        Array.from({ length: 5 }, () => client.submit({ type: 'poison', priority: 'high', capacity: 'gpu' })),
+      )
+    ).map((s) => s.body.id);
     await Promise.all(ids.map((id) => waitUntilFinished(id)));
     const { jobs, pages } = await allDeadJobs('capacity=gpu&priority=high', 2);
     const listedIds = jobs.map((j) => j.id);
@@ -66,9 +79,20 @@ describe('dead-letter list', () => {
 
   it('bulk-redrives one queue: every dead job runs again, and its SQS DLQ is moved back', async () => {
     // Prepare: three dead jobs, and one of them also has a message in the queue's SQS DLQ.
-    const ids = (await Promise.all(Array.from({ length: 3 }, () => client.submit({ type: 'fail', priority: 'low', capacity: 'gpu', maxAttempts: 1 })))).map((s) => s.body.id);
+    const ids = (
+      await Promise.all(
+        Array.from({ length: 3 }, () =>
+          client.submit({ type: 'fail', priority: 'low', capacity: 'gpu', maxAttempts: 1 }),
+        ),
+      )
+    ).map((s) => s.body.id);
     await Promise.all(ids.map((id) => waitUntilFinished(id)));
-    await sqs.send(new SendMessageCommand({ QueueUrl: deployment.queues['gpu-low']!.dlqUrl, MessageBody: encodeJobMessage(ids[0]!) }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: deployment.queues['gpu-low']!.dlqUrl,
+        MessageBody: encodeJobMessage(ids[0]!),
+      }),
+    );
     // Act
     const response = await client.raw('POST', 'dlq/redrive', JSON.stringify({ capacity: 'gpu', priority: 'low' }));
     // Assess: each runs exactly once more; the dead-lettered message, moved back by the redrive or
@@ -78,7 +102,11 @@ describe('dead-letter list', () => {
     expect((response.body as { messagesMoved: number }).messagesMoved).toBeLessThanOrEqual(1);
     expect((response.body as { requeued: number }).requeued).toBeGreaterThanOrEqual(3);
     for (const id of ids) {
-      const job = await waitForJob(id, (j) => j.status === 'DEAD' && j.attemptHistory.length === 2, 'dead again after redrive');
+      const job = await waitForJob(
+        id,
+        (j) => j.status === 'DEAD' && j.attemptHistory.length === 2,
+        'dead again after redrive',
+      );
       expect(job.attemptHistory.map((a) => a.outcome)).toEqual(['failed', 'failed']);
     }
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -95,7 +123,9 @@ describe('dead-letter list', () => {
   ])('GET %s → 400 naming %s', async (path, field) => {
     const response = await client.raw('GET', path);
     expect(response.status).toBe(400);
-    expect((response.body as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toContain(field);
+    expect((response.body as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toContain(
+      field,
+    );
   });
 
   it('refuses to requeue a job that is not dead (409) or does not exist (404)', async () => {

@@ -1,7 +1,7 @@
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
-import { scheduleName } from '../../src/jobs/dispatch/index.ts';
 import { localClientConfig } from '../../local/aws-env.ts';
+import { scheduleName } from '../../src/jobs/dispatch/index.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -12,24 +12,31 @@ describe('delayed and scheduled jobs', () => {
   it.each([
     ['delaySeconds', () => ({ delaySeconds: 3 })],
     ['runAt', () => ({ runAt: new Date(Date.now() + 3000).toISOString() })],
-  ])('a job delayed with %s is SCHEDULED, does not start early, and starts within 2 s of its time', async (_name, delay) => {
-    // Act
-    const submitted = await client.submit({ type: 'noop', ...delay() });
-    const job = await waitUntilFinished(submitted.body.id, 15_000);
-    // Assess
-    expect(submitted.status).toBe(201);
-    expect(submitted.body.status).toBe('SCHEDULED');
-    const due = Date.parse(submitted.body.runAt!);
-    const started = Date.parse(job.startedAt!);
-    expect(started).toBeGreaterThanOrEqual(due);
-    expect(started - due).toBeLessThanOrEqual(2000);
-    expect(job.status).toBe('SUCCEEDED');
-  });
+  ])(
+    'a job delayed with %s is SCHEDULED, does not start early, and starts within 2 s of its time',
+    async (_name, delay) => {
+      // Act
+      const submitted = await client.submit({ type: 'noop', ...delay() });
+      const job = await waitUntilFinished(submitted.body.id, 15_000);
+      // Assess
+      expect(submitted.status).toBe(201);
+      expect(submitted.body.status).toBe('SCHEDULED');
+      const due = Date.parse(submitted.body.runAt!);
+      const started = Date.parse(job.startedAt!);
+      expect(started).toBeGreaterThanOrEqual(due);
+      expect(started - due).toBeLessThanOrEqual(2000);
+      expect(job.status).toBe('SUCCEEDED');
+    },
+  );
 
   it('shows a scheduled job as QUEUED once it is due and waiting for a worker', async () => {
     // The only gpu worker's 8 slots hold jobs that run until cancelled (no backups: speculation
     // off), so the due job cannot start until the test lets it, however slow the machine.
-    const busy = await Promise.all(Array.from({ length: 8 }, () => client.submit({ type: 'sleep', payload: { ms: 600_000 }, capacity: 'gpu', speculation: false })));
+    const busy = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        client.submit({ type: 'sleep', payload: { ms: 600_000 }, capacity: 'gpu', speculation: false }),
+      ),
+    );
     await Promise.all(busy.map((b) => waitForJob(b.body.id, (j) => j.status === 'RUNNING', 'running')));
     const submitted = await client.submit({ type: 'noop', capacity: 'gpu', delaySeconds: 1 });
     const waiting = await waitForJob(submitted.body.id, (j) => j.status !== 'SCHEDULED', 'due');
@@ -42,7 +49,11 @@ describe('delayed and scheduled jobs', () => {
 describe('POST /jobs/{id}/cancel', () => {
   it('cancels a queued job before it starts', async () => {
     // Prepare: fill the gpu worker's 8 slots so the next gpu job stays queued.
-    const busy = await Promise.all(Array.from({ length: 8 }, () => client.submit({ type: 'sleep', payload: { ms: 600_000 }, capacity: 'gpu', speculation: false })));
+    const busy = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        client.submit({ type: 'sleep', payload: { ms: 600_000 }, capacity: 'gpu', speculation: false }),
+      ),
+    );
     await Promise.all(busy.map((b) => waitForJob(b.body.id, (j) => j.status === 'RUNNING', 'running')));
     const queued = await client.submit({ type: 'noop', capacity: 'gpu' });
     // Act
@@ -69,13 +80,19 @@ describe('POST /jobs/{id}/cancel', () => {
     const scheduled = await client.submit({ type: 'noop', delaySeconds: 7200 });
     const name = scheduleName({ id: scheduled.body.id, attempts: 0 });
     await waitFor(
-      () => scheduler.send(new GetScheduleCommand({ Name: name, GroupName: deployment.scheduleGroup })).then(() => true, () => false),
+      () =>
+        scheduler.send(new GetScheduleCommand({ Name: name, GroupName: deployment.scheduleGroup })).then(
+          () => true,
+          () => false,
+        ),
       (exists) => exists,
       { what: 'the schedule to exist' },
     );
     const response = await client.raw('POST', `jobs/${scheduled.body.id}/cancel`);
     expect(response.status).toBe(200);
-    await expect(scheduler.send(new GetScheduleCommand({ Name: name, GroupName: deployment.scheduleGroup }))).rejects.toThrow();
+    await expect(
+      scheduler.send(new GetScheduleCommand({ Name: name, GroupName: deployment.scheduleGroup })),
+    ).rejects.toThrow();
   });
 
   it('stops a running job through its heartbeat: the handler is aborted and the job ends CANCELLED', async () => {
@@ -83,7 +100,12 @@ describe('POST /jobs/{id}/cancel', () => {
     await waitForJob(running.body.id, (j) => j.status === 'RUNNING', 'running');
     const response = await client.raw('POST', `jobs/${running.body.id}/cancel`);
     // Finished, and every attempt's record closed (a backup the job may have had closes its own within a heartbeat).
-    const job = await waitForJob(running.body.id, (j) => j.finishedAt !== null && j.attemptHistory.every((a) => a.outcome !== null), 'cancelled, records closed', 10_000);
+    const job = await waitForJob(
+      running.body.id,
+      (j) => j.finishedAt !== null && j.attemptHistory.every((a) => a.outcome !== null),
+      'cancelled, records closed',
+      10_000,
+    );
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({ status: 'RUNNING', cancelRequested: true });
     expect(job.status).toBe('CANCELLED');
@@ -104,7 +126,14 @@ describe('POST /jobs/{id}/cancel', () => {
 
 describe('timeouts', () => {
   it('aborts an attempt past timeoutSeconds and retries it as a retryable failure', async () => {
-    const submitted = await client.submit({ type: 'sleep', payload: { ms: 30_000 }, timeoutSeconds: 1, maxAttempts: 2, speculation: false, backoff: { baseSeconds: 1, jitter: 'none' } });
+    const submitted = await client.submit({
+      type: 'sleep',
+      payload: { ms: 30_000 },
+      timeoutSeconds: 1,
+      maxAttempts: 2,
+      speculation: false,
+      backoff: { baseSeconds: 1, jitter: 'none' },
+    });
     const job = await waitUntilFinished(submitted.body.id, 15_000);
     expect(job).toMatchObject({ status: 'DEAD', attempts: 2, error: { name: 'JobTimeoutError', retryable: true } });
     expect(job.attemptHistory.map((a) => a.outcome)).toEqual(['timed_out', 'timed_out']);
@@ -126,7 +155,10 @@ describe('GET /health and GET /stats', () => {
     const running = await client.submit({ type: 'sleep', payload: { ms: 5000 }, priority: 'high' });
     await waitForJob(running.body.id, (j) => j.status === 'RUNNING', 'running');
     const response = await client.raw('GET', 'stats');
-    const stats = response.body as { queues: Record<string, { visible: number; inFlight: number; delayed: number; deadLettered: number }>; running: { cpu: number; gpu: number } };
+    const stats = response.body as {
+      queues: Record<string, { visible: number; inFlight: number; delayed: number; deadLettered: number }>;
+      running: { cpu: number; gpu: number };
+    };
     expect(response.status).toBe(200);
     expect(Object.keys(stats.queues).sort()).toEqual(Object.keys(deployment.queues).sort());
     expect(stats.queues['cpu-critical']!.delayed).toBeGreaterThanOrEqual(1);

@@ -19,11 +19,29 @@ export default async function setup(project: TestProject) {
     stackName: 'TailguardTest',
     stateDir: fileURLToPath(new URL('../../.tailguard/test/', import.meta.url)),
     // Short lease and heartbeat so lost workers and cancellations show within seconds.
-    workerArgs: ['--poll-wait-seconds', '1', '--concurrency', '8', '--lease-seconds', '6', '--heartbeat-seconds', '1', '--report-seconds', '1'],
+    workerArgs: [
+      '--poll-wait-seconds',
+      '1',
+      '--concurrency',
+      '8',
+      '--lease-seconds',
+      '6',
+      '--heartbeat-seconds',
+      '1',
+      '--report-seconds',
+      '1',
+    ],
     // A fast detector that trusts a type's median after 5 runs, so speculation shows within a test.
     // A reaper that calls a job stuck after 5 s and looks every 2 s, so lost messages show within a test;
     // fault injection lets a test stop the intake between a job's write and its send.
-    settings: { detectorIntervalSeconds: '0.5', stragglerMinSamples: '5', stragglerMinElapsedMs: '500', reaperGraceSeconds: '5', reaperIntervalSeconds: '2', faultInjection: 'on' },
+    settings: {
+      detectorIntervalSeconds: '0.5',
+      stragglerMinSamples: '5',
+      stragglerMinElapsedMs: '500',
+      reaperGraceSeconds: '5',
+      reaperIntervalSeconds: '2',
+      faultInjection: 'on',
+    },
     log: (line) => console.error(`[setup] ${line}`),
   });
   for (const capacity of ['cpu', 'cpu', 'gpu'] as const) stack.pool.start(capacity);

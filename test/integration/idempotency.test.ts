@@ -29,7 +29,13 @@ describe('idempotency keys', () => {
   it('counts defaults as part of the request: explicit defaults replay', async () => {
     const key = `defaults-${randomUUID()}`;
     const first = await client.submit({ type: 'noop', idempotencyKey: key });
-    const second = await client.submit({ type: 'noop', idempotencyKey: key, priority: 'default', capacity: 'cpu', maxAttempts: 4 });
+    const second = await client.submit({
+      type: 'noop',
+      idempotencyKey: key,
+      priority: 'default',
+      capacity: 'cpu',
+      maxAttempts: 4,
+    });
     expect(second.status).toBe(200);
     expect(second.body.id).toBe(first.body.id);
   });
@@ -38,15 +44,23 @@ describe('idempotency keys', () => {
     const key = `conflict-${randomUUID()}`;
     await client.submit({ type: 'noop', idempotencyKey: key });
     const before = await countJobs();
-    const conflict = await client.raw('POST', 'jobs', JSON.stringify({ type: 'sleep', payload: { ms: 1 }, idempotencyKey: key }));
+    const conflict = await client.raw(
+      'POST',
+      'jobs',
+      JSON.stringify({ type: 'sleep', payload: { ms: 1 }, idempotencyKey: key }),
+    );
     expect(conflict.status).toBe(409);
-    expect(conflict.body).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED', details: [{ path: 'idempotencyKey' }] } });
+    expect(conflict.body).toMatchObject({
+      error: { code: 'IDEMPOTENCY_KEY_REUSED', details: [{ path: 'idempotencyKey' }] },
+    });
     expect(await countJobs()).toBe(before);
   });
 
   it('creates one job for 50 concurrent requests with one key', async () => {
     const key = `concurrent-${randomUUID()}`;
-    const responses = await Promise.all(Array.from({ length: 50 }, () => client.submit({ type: 'noop', idempotencyKey: key })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => client.submit({ type: 'noop', idempotencyKey: key })),
+    );
     const ids = new Set(responses.map((r) => r.body.id));
     expect(ids.size).toBe(1);
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);

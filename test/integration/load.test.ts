@@ -1,10 +1,10 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { mapLimit } from '../../bench/lib/map-limit.ts';
 import type { JobView } from '../../src/api/job-view.ts';
 import { CAPACITIES, PRIORITIES } from '../../src/jobs/model/index.ts';
-import { mapLimit } from '../../bench/lib/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -17,7 +17,10 @@ const TIMEOUT_MS = 600_000;
 async function deadLettered(): Promise<number> {
   const counts = await mapLimit(Object.values(deployment.queues), 4, async (queue) => {
     const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queue!.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queue!.dlqUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
     return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
   });
@@ -25,33 +28,42 @@ async function deadLettered(): Promise<number> {
 }
 
 describe(`${JOBS.toLocaleString('en')} jobs across every priority and capacity class`, () => {
-  it('all succeed, none lost, each handler run exactly once, each on its own class; every DLQ stays empty', async () => {
-    // Prepare: cpu jobs on every priority, one in five on gpu.
-    const requests = Array.from({ length: JOBS }, (_, i) => ({
-      type: 'noop',
-      priority: PRIORITIES[i % PRIORITIES.length]!,
-      capacity: CAPACITIES[i % 5 === 0 ? 1 : 0]!,
-    }));
-    // Other tests leave unreadable messages in some DLQs on purpose: count this burst's only.
-    const deadLetteredBefore = await deadLettered();
-    // Act
-    const submitted = await mapLimit(requests, 16, (request) => client.submit(request));
-    const finished = await waitFor(
-      () => mapLimit(submitted, 16, async (s) => (await client.getJob(s.body.id)).body),
-      (jobs: JobView[]) => jobs.every((job) => job.status === 'SUCCEEDED' || job.status === 'DEAD'),
-      { timeoutMs: TIMEOUT_MS, intervalMs: 2000, what: `${JOBS} jobs to finish` },
-    );
-    const deadLetteredAfter = await deadLettered();
-    // Assess
-    expect(new Set(submitted.map((s) => s.body.id)).size).toBe(JOBS);
-    expect(submitted.every((s) => s.status === 201)).toBe(true);
-    for (const [i, job] of finished.entries()) {
-      expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1, priority: requests[i]!.priority, capacity: requests[i]!.capacity });
-      expect(job.attemptHistory).toHaveLength(1);
-      expect(job.attemptHistory[0]!.workerId.startsWith(`local-${job.capacity}-`)).toBe(true);
-    }
-    expect(deadLetteredAfter).toBe(deadLetteredBefore);
-  }, TIMEOUT_MS);
+  it(
+    'all succeed, none lost, each handler run exactly once, each on its own class; every DLQ stays empty',
+    async () => {
+      // Prepare: cpu jobs on every priority, one in five on gpu.
+      const requests = Array.from({ length: JOBS }, (_, i) => ({
+        type: 'noop',
+        priority: PRIORITIES[i % PRIORITIES.length]!,
+        capacity: CAPACITIES[i % 5 === 0 ? 1 : 0]!,
+      }));
+      // Other tests leave unreadable messages in some DLQs on purpose: count this burst's only.
+      const deadLetteredBefore = await deadLettered();
+      // Act
+      const submitted = await mapLimit(requests, 16, (request) => client.submit(request));
+      const finished = await waitFor(
+        () => mapLimit(submitted, 16, async (s) => (await client.getJob(s.body.id)).body),
+        (jobs: JobView[]) => jobs.every((job) => job.status === 'SUCCEEDED' || job.status === 'DEAD'),
+        { timeoutMs: TIMEOUT_MS, intervalMs: 2000, what: `${JOBS} jobs to finish` },
+      );
+      const deadLetteredAfter = await deadLettered();
+      // Assess
+      expect(new Set(submitted.map((s) => s.body.id)).size).toBe(JOBS);
+      expect(submitted.every((s) => s.status === 201)).toBe(true);
+      for (const [i, job] of finished.entries()) {
+        expect(job).toMatchObject({
+          status: 'SUCCEEDED',
+          attempts: 1,
+          priority: requests[i]!.priority,
+          capacity: requests[i]!.capacity,
+        });
+        expect(job.attemptHistory).toHaveLength(1);
+        expect(job.attemptHistory[0]!.workerId.startsWith(`local-${job.capacity}-`)).toBe(true);
+      }
+      expect(deadLetteredAfter).toBe(deadLetteredBefore);
+    },
+    TIMEOUT_MS,
+  );
 });
 
 describe('metrics', () => {
@@ -61,9 +73,16 @@ describe('metrics', () => {
     const documents = readdirSync(dir)
       .flatMap((file) => readFileSync(`${dir}${file}`, 'utf8').split('\n'))
       .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } });
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+          },
+      );
     // Assess
-    const names = new Set(documents.flatMap((d) => d._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name))));
+    const names = new Set(
+      documents.flatMap((d) => d._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name))),
+    );
     for (const name of ['JobsSucceeded', 'RunTimeMs', 'EnqueueToStartMs']) expect(names.has(name)).toBe(true);
     const first = documents[0]!._aws.CloudWatchMetrics[0]!;
     expect(first.Namespace).toBe('Tailguard');

@@ -1,10 +1,10 @@
-import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { Job, QueueKey } from '../../src/jobs/model/index.ts';
 import { encodeJobMessage } from '../../src/jobs/dispatch/index.ts';
+import type { Job, QueueKey } from '../../src/jobs/model/index.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -13,13 +13,30 @@ const { client, deployment, dynamodb, sqs, waitUntilFinished, waitForJob } = tes
 const GRACE_MS = 5000;
 
 const storedJob = async (id: string) =>
-  unmarshall((await dynamodb.send(new GetItemCommand({ TableName: deployment.jobsTable, Key: { id: { S: id } }, ConsistentRead: true }))).Item!) as Job;
+  unmarshall(
+    (
+      await dynamodb.send(
+        new GetItemCommand({ TableName: deployment.jobsTable, Key: { id: { S: id } }, ConsistentRead: true }),
+      )
+    ).Item!,
+  ) as Job;
 
 async function messagesIn(url: string): Promise<number> {
   const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
   );
-  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) + Number(Attributes.ApproximateNumberOfMessagesDelayed);
+  return (
+    Number(Attributes.ApproximateNumberOfMessages) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed)
+  );
 }
 
 const dlqOf = (key: QueueKey) => deployment.queues[key]!.dlqUrl;
@@ -29,7 +46,10 @@ describe('reaper: no job waits for a message that is gone', () => {
     // Prepare: the intake fails after writing the job (test-only fault switch), as if it died there.
     const request = JSON.stringify({ type: 'noop', capacity: 'gpu', priority: 'high' });
     const key = `reaper-${randomUUID()}`;
-    const failed = await client.raw('POST', 'jobs', request, { 'Idempotency-Key': key, 'x-tailguard-fault': 'after-job-write' });
+    const failed = await client.raw('POST', 'jobs', request, {
+      'Idempotency-Key': key,
+      'x-tailguard-fault': 'after-job-write',
+    });
     const failedAt = Date.now();
     // Act: the caller retries, as it should after a 5xx, and finds the job its first request wrote.
     const retried = await client.raw('POST', 'jobs', request, { 'Idempotency-Key': key });
@@ -63,7 +83,11 @@ describe('reaper: no job waits for a message that is gone', () => {
     // Act + Assess: each of the first three returns to its queue (delayed to its due time) and is counted.
     for (let returns = 1; returns <= 3; returns++) {
       await sqs.send(new SendMessageCommand({ QueueUrl: dlqOf('gpu-critical'), MessageBody: encodeJobMessage(id) }));
-      const job = await waitFor(() => storedJob(id), (j) => j.deadLetterReturns === returns, { what: `dead-letter return ${returns}` });
+      const job = await waitFor(
+        () => storedJob(id),
+        (j) => j.deadLetterReturns === returns,
+        { what: `dead-letter return ${returns}` },
+      );
       expect(job.status).toBe('SCHEDULED');
     }
     await sqs.send(new SendMessageCommand({ QueueUrl: dlqOf('gpu-critical'), MessageBody: encodeJobMessage(id) }));
@@ -72,7 +96,11 @@ describe('reaper: no job waits for a message that is gone', () => {
     expect(dead.error!.message).toMatch(/dead-letter queue 4 times/);
     const listed = await client.raw('GET', 'dlq?capacity=gpu&priority=critical&limit=100');
     expect((listed.body as { items: { id: string }[] }).items.map((j) => j.id)).toContain(id);
-    await waitFor(() => messagesIn(dlqOf('gpu-critical')), (n) => n === 0, { what: 'the DLQ to be empty' });
+    await waitFor(
+      () => messagesIn(dlqOf('gpu-critical')),
+      (n) => n === 0,
+      { what: 'the DLQ to be empty' },
+    );
   });
 
   it('deletes a dead-lettered message of a finished job and leaves one it cannot read for a person', async () => {
@@ -80,10 +108,16 @@ describe('reaper: no job waits for a message that is gone', () => {
     const done = await client.submit({ type: 'noop', capacity: 'gpu', priority: 'default' });
     await waitUntilFinished(done.body.id);
     // Act
-    await sqs.send(new SendMessageCommand({ QueueUrl: dlqOf('gpu-default'), MessageBody: encodeJobMessage(done.body.id) }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: dlqOf('gpu-default'), MessageBody: encodeJobMessage(done.body.id) }),
+    );
     await sqs.send(new SendMessageCommand({ QueueUrl: dlqOf('gpu-default'), MessageBody: 'not a tailguard message' }));
     // Assess: the spent one goes, the unreadable one stays (hidden while the reaper looks at it).
-    await waitFor(() => messagesIn(dlqOf('gpu-default')), (n) => n === 1, { what: 'only the unreadable message left' });
+    await waitFor(
+      () => messagesIn(dlqOf('gpu-default')),
+      (n) => n === 1,
+      { what: 'only the unreadable message left' },
+    );
     expect((await client.getJob(done.body.id)).body.attemptHistory).toHaveLength(1);
   });
 });

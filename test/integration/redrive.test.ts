@@ -10,14 +10,27 @@ describe('SQS redrive', () => {
   it('parks a message no worker can read in the dead-letter queue', async () => {
     // Prepare: the test stack's redrive settings name each queue's DLQ.
     const queue = deployment.queues['cpu-low']!;
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['RedrivePolicy'] }));
-    const redrive = JSON.parse(Attributes?.RedrivePolicy ?? '{}') as { deadLetterTargetArn: string; maxReceiveCount: number };
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['RedrivePolicy'] }),
+    );
+    const redrive = JSON.parse(Attributes?.RedrivePolicy ?? '{}') as {
+      deadLetterTargetArn: string;
+      maxReceiveCount: number;
+    };
     const dlqName = redrive.deadLetterTargetArn.split(':').pop()!;
     const dlqUrl = queue.url.replace(/[^/]+$/, dlqName);
     const depth = async () => {
       // Visible or not: the reaper hides a message it cannot read while it looks at it.
-      const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-      return Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      const attrs = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: dlqUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0) +
+        Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+      );
     };
     const before = await depth();
     // Act

@@ -1,7 +1,7 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobView } from '../../src/api/job-view.ts';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
+import type { JobView } from '../../src/api/job-view.ts';
 import { createEffectsTable, scanAll } from '../helpers/job-table.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -17,7 +17,12 @@ async function runSleeps(count: number, extra: object = {}): Promise<JobView[]> 
   );
   // Finished, and every attempt's record closed (a losing attempt closes its own within a heartbeat).
   return mapLimit(submitted, 8, (s) =>
-    waitForJob(s.body.id, (job) => job.finishedAt !== null && job.attemptHistory.every((a) => a.outcome !== null), 'finished, records closed', 60_000),
+    waitForJob(
+      s.body.id,
+      (job) => job.finishedAt !== null && job.attemptHistory.every((a) => a.outcome !== null),
+      'finished, records closed',
+      60_000,
+    ),
   );
 }
 
@@ -73,7 +78,7 @@ describe('speculative re-launch of stragglers', () => {
     for (const job of fast) expect(job.attemptHistory.map((a) => a.speculative)).toEqual([false]);
   });
 
-  it('commits each job\'s side effect exactly once, whichever attempt won', async () => {
+  it("commits each job's side effect exactly once, whichever attempt won", async () => {
     const effects = await scanAll<{ jobId: string; commits: number }>(dynamodb, effectsTable);
     const ids = new Set(jobs.map((job) => job.id));
     const ours = effects.filter((e) => ids.has(e.jobId));
@@ -82,7 +87,9 @@ describe('speculative re-launch of stragglers', () => {
   });
 
   it('keeps backups within the budget: at most max(1, 10 %) of running attempts at any moment', () => {
-    const attempts = jobs.flatMap((job) => job.attemptHistory.map((a) => ({ ...a, start: Date.parse(a.startedAt), end: Date.parse(a.finishedAt!) })));
+    const attempts = jobs.flatMap((job) =>
+      job.attemptHistory.map((a) => ({ ...a, start: Date.parse(a.startedAt), end: Date.parse(a.finishedAt!) })),
+    );
     for (const backup of attempts.filter((a) => a.speculative)) {
       const running = attempts.filter((a) => a.start <= backup.start && a.end > backup.start);
       const backups = running.filter((a) => a.speculative).length;
@@ -92,7 +99,14 @@ describe('speculative re-launch of stragglers', () => {
   });
 
   it('has each worker report its class, id and measured speed: the slow one at a fraction of the others', async () => {
-    type Report = { workerId: string; capacity: string; speed?: number; onProbation: boolean; slots: number; running: number };
+    type Report = {
+      workerId: string;
+      capacity: string;
+      speed?: number;
+      onProbation: boolean;
+      slots: number;
+      running: number;
+    };
     const reports = async () => ((await client.raw('GET', 'stats')).body as { workers: Report[] }).workers;
     // A worker reports a speed once 5 of its attempts were measured; keep work coming until the slow one has.
     const workers = await waitFor(
@@ -100,7 +114,9 @@ describe('speculative re-launch of stragglers', () => {
         await runSleeps(4);
         return reports();
       },
-      (all) => all.some((w) => w.workerId === SLOW && w.speed !== undefined) && all.some((w) => w.workerId !== SLOW && w.capacity === 'cpu' && w.speed !== undefined),
+      (all) =>
+        all.some((w) => w.workerId === SLOW && w.speed !== undefined) &&
+        all.some((w) => w.workerId !== SLOW && w.capacity === 'cpu' && w.speed !== undefined),
       { timeoutMs: 150_000, intervalMs: 0, what: 'speeds of the slow and a normal cpu worker' },
     );
     expect(new Set(workers.map((w) => w.capacity))).toEqual(new Set(['cpu', 'gpu']));

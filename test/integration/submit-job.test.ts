@@ -11,7 +11,14 @@ describe('POST /jobs → worker → SUCCEEDED', () => {
     const job = await waitUntilFinished(submitted.body.id, 5_000);
     // Assess
     expect(submitted.status).toBe(201);
-    expect(submitted.body).toMatchObject({ type: 'noop', status: 'QUEUED', priority: 'default', capacity: 'cpu', attempts: 0, maxAttempts: 4 });
+    expect(submitted.body).toMatchObject({
+      type: 'noop',
+      status: 'QUEUED',
+      priority: 'default',
+      capacity: 'cpu',
+      attempts: 0,
+      maxAttempts: 4,
+    });
     expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1, result: { ok: true }, error: null });
     expect(job.attemptHistory).toHaveLength(1);
     expect(job.attemptHistory[0]).toMatchObject({ attempt: 1, outcome: 'succeeded' });
@@ -37,16 +44,28 @@ describe('POST /jobs → worker → SUCCEEDED', () => {
   });
 
   it('kills a job whose retries run out and keeps each failure', async () => {
-    const submitted = await client.submit({ type: 'fail', maxAttempts: 2, backoff: { baseSeconds: 1, jitter: 'none' } });
+    const submitted = await client.submit({
+      type: 'fail',
+      maxAttempts: 2,
+      backoff: { baseSeconds: 1, jitter: 'none' },
+    });
     const job = await waitUntilFinished(submitted.body.id);
     expect(job).toMatchObject({ status: 'DEAD', attempts: 2, error: { name: 'Error', retryable: true } });
-    expect(job.attemptHistory.map((a) => a.error)).toEqual(['fail handler failed attempt 1', 'fail handler failed attempt 2']);
+    expect(job.attemptHistory.map((a) => a.error)).toEqual([
+      'fail handler failed attempt 1',
+      'fail handler failed attempt 2',
+    ]);
   });
 
   it('fails an attempt whose effects cannot be committed, with backoff, instead of redelivering it as lost', async () => {
     // The root cause of the stuck-queue report (docs/emulator.md): a refused commit used to leave
     // the job RUNNING until its lease expired, then be taken over as a lost attempt, again and again.
-    const submitted = await client.submit({ type: 'noop', payload: { effectsTable: 'tailguard-no-such-table' }, maxAttempts: 2, backoff: { baseSeconds: 0.5, jitter: 'none' } });
+    const submitted = await client.submit({
+      type: 'noop',
+      payload: { effectsTable: 'tailguard-no-such-table' },
+      maxAttempts: 2,
+      backoff: { baseSeconds: 0.5, jitter: 'none' },
+    });
     const job = await waitUntilFinished(submitted.body.id);
     expect(job).toMatchObject({ status: 'DEAD', attempts: 2, error: { name: 'CommitFailedError', retryable: true } });
     expect(job.attemptHistory.map((a) => a.outcome)).toEqual(['failed', 'failed']);
@@ -60,7 +79,9 @@ describe('POST /jobs → worker → SUCCEEDED', () => {
   });
 
   it('runs gpu jobs on gpu-class workers only', async () => {
-    const submitted = await Promise.all(Array.from({ length: 5 }, () => client.submit({ type: 'noop', capacity: 'gpu' })));
+    const submitted = await Promise.all(
+      Array.from({ length: 5 }, () => client.submit({ type: 'noop', capacity: 'gpu' })),
+    );
     const jobs = await Promise.all(submitted.map((s) => waitUntilFinished(s.body.id)));
     for (const job of jobs) {
       expect(job.status).toBe('SUCCEEDED');

@@ -16,16 +16,51 @@ const invalid: { name: string; body: unknown; status: number; path: string }[] =
   { name: 'maxAttempts 0', body: { type: 'noop', maxAttempts: 0 }, status: 400, path: 'maxAttempts' },
   { name: 'maxAttempts 26', body: { type: 'noop', maxAttempts: 26 }, status: 400, path: 'maxAttempts' },
   { name: 'maxAttempts fractional', body: { type: 'noop', maxAttempts: 2.5 }, status: 400, path: 'maxAttempts' },
-  { name: 'unknown backoff strategy', body: { type: 'noop', backoff: { strategy: 'fibonacci' } }, status: 400, path: 'backoff.strategy' },
-  { name: 'backoff cap below base', body: { type: 'noop', backoff: { baseSeconds: 10, maxSeconds: 5 } }, status: 400, path: 'backoff.maxSeconds' },
-  { name: 'unknown backoff field', body: { type: 'noop', backoff: { factor: 3 } }, status: 400, path: 'backoff.factor' },
+  {
+    name: 'unknown backoff strategy',
+    body: { type: 'noop', backoff: { strategy: 'fibonacci' } },
+    status: 400,
+    path: 'backoff.strategy',
+  },
+  {
+    name: 'backoff cap below base',
+    body: { type: 'noop', backoff: { baseSeconds: 10, maxSeconds: 5 } },
+    status: 400,
+    path: 'backoff.maxSeconds',
+  },
+  {
+    name: 'unknown backoff field',
+    body: { type: 'noop', backoff: { factor: 3 } },
+    status: 400,
+    path: 'backoff.factor',
+  },
   { name: 'timeoutSeconds 0', body: { type: 'noop', timeoutSeconds: 0 }, status: 400, path: 'timeoutSeconds' },
   { name: 'negative delay', body: { type: 'noop', delaySeconds: -1 }, status: 400, path: 'delaySeconds' },
-  { name: 'delay beyond a year', body: { type: 'noop', delaySeconds: 366 * 86_400 }, status: 400, path: 'delaySeconds' },
+  {
+    name: 'delay beyond a year',
+    body: { type: 'noop', delaySeconds: 366 * 86_400 },
+    status: 400,
+    path: 'delaySeconds',
+  },
   { name: 'runAt not ISO-8601', body: { type: 'noop', runAt: 'tomorrow' }, status: 400, path: 'runAt' },
-  { name: 'runAt beyond a year', body: { type: 'noop', runAt: new Date(Date.now() + 400 * 86_400_000).toISOString() }, status: 400, path: 'runAt' },
-  { name: 'delaySeconds and runAt', body: { type: 'noop', delaySeconds: 5, runAt: new Date().toISOString() }, status: 400, path: 'runAt' },
-  { name: 'idempotency key with a space', body: { type: 'noop', idempotencyKey: 'a b' }, status: 400, path: 'idempotencyKey' },
+  {
+    name: 'runAt beyond a year',
+    body: { type: 'noop', runAt: new Date(Date.now() + 400 * 86_400_000).toISOString() },
+    status: 400,
+    path: 'runAt',
+  },
+  {
+    name: 'delaySeconds and runAt',
+    body: { type: 'noop', delaySeconds: 5, runAt: new Date().toISOString() },
+    status: 400,
+    path: 'runAt',
+  },
+  {
+    name: 'idempotency key with a space',
+    body: { type: 'noop', idempotencyKey: 'a b' },
+    status: 400,
+    path: 'idempotencyKey',
+  },
   { name: 'unknown top-level field', body: { type: 'noop', colour: 'blue' }, status: 400, path: 'colour' },
   { name: 'body is an array', body: [{ type: 'noop' }], status: 400, path: '' },
   { name: 'body is a string', body: 'noop', status: 400, path: '' },
@@ -72,7 +107,10 @@ describe('POST /jobs refuses bad input and changes nothing', () => {
     const response = await client.raw('POST', 'jobs', body);
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({
-      error: { code: 'VALIDATION_FAILED', details: [{ path: 'payload', message: expect.stringContaining(`at most ${MAX_PAYLOAD_DEPTH} levels`) }] },
+      error: {
+        code: 'VALIDATION_FAILED',
+        details: [{ path: 'payload', message: expect.stringContaining(`at most ${MAX_PAYLOAD_DEPTH} levels`) }],
+      },
     });
   });
 

@@ -1,8 +1,8 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type QueueTopology, queueAddress } from '../dispatch/index.ts';
 import { ALL_QUEUE_KEYS, CAPACITIES, type Capacity, PRIORITIES, type QueueKey } from '../model/index.ts';
-import { type JobStore, statusKey } from '../store/index.ts';
 import type { WorkerRegistry, WorkerReport } from '../speculation/index.ts';
-import { queueAddress, type QueueTopology } from '../dispatch/index.ts';
+import { type JobStore, statusKey } from '../store/index.ts';
 
 export interface QueueDepth {
   /** Messages ready to be received. */
@@ -27,12 +27,21 @@ export interface Stats {
 }
 
 /** `GET /stats`: SQS depths of every queue and DLQ, running and dead job counts from the index, live workers. */
-export async function collectStats(deps: { sqs: SQSClient; topology: QueueTopology; store: JobStore; workers: WorkerRegistry }): Promise<Stats> {
+export async function collectStats(deps: {
+  sqs: SQSClient;
+  topology: QueueTopology;
+  store: JobStore;
+  workers: WorkerRegistry;
+}): Promise<Stats> {
   const depth = async (url: string) => {
     const { Attributes = {} } = await deps.sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
       }),
     );
     return {
@@ -52,11 +61,23 @@ export async function collectStats(deps: { sqs: SQSClient; topology: QueueTopolo
     Object.fromEntries(
       await Promise.all(
         CAPACITIES.map(async (capacity): Promise<[Capacity, number]> => {
-          const counts = await Promise.all(PRIORITIES.map((priority) => deps.store.countByStatus(statusKey({ status, capacity, priority }))));
+          const counts = await Promise.all(
+            PRIORITIES.map((priority) => deps.store.countByStatus(statusKey({ status, capacity, priority }))),
+          );
           return [capacity, counts.reduce((a, b) => a + b, 0)];
         }),
       ),
     ) as Record<Capacity, number>;
-  const [running, dead, workers] = await Promise.all([countPerClass('RUNNING'), countPerClass('DEAD'), deps.workers.live()]);
-  return { queues: Object.fromEntries(queueEntries) as Record<QueueKey, QueueDepth>, running, dead, workers, generatedAt: new Date().toISOString() };
+  const [running, dead, workers] = await Promise.all([
+    countPerClass('RUNNING'),
+    countPerClass('DEAD'),
+    deps.workers.live(),
+  ]);
+  return {
+    queues: Object.fromEntries(queueEntries) as Record<QueueKey, QueueDepth>,
+    running,
+    dead,
+    workers,
+    generatedAt: new Date().toISOString(),
+  };
 }

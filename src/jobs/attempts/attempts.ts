@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { type AttemptOutcome, type AttemptRecord, backoffSeconds, CLAIMABLE_STATUSES, isRetryable, isTerminal, type Job, type JobError, type Lease } from '../model/index.ts';
-import { type JobStore, StaleJobError, type TransactWriteItem } from '../store/index.ts';
+import {
+  type AttemptOutcome,
+  type AttemptRecord,
+  backoffSeconds,
+  CLAIMABLE_STATUSES,
+  isRetryable,
+  isTerminal,
+  type Job,
+  type JobError,
+  type Lease,
+  StaleJobError,
+} from '../model/index.ts';
+import type { JobStore, TransactWriteItem } from '../store/index.ts';
 
 /**
  * What one attempt of a job goes through on a worker: claim, then exactly one of succeed, fail,
@@ -68,10 +79,20 @@ async function claimNext(store: JobStore, job: Job, options: ClaimOptions, now: 
 
   const at = new Date(now).toISOString();
   // Taking over from dead workers: their open attempts were lost.
-  const lost = openAttempts(job).map((index) => ({ index, fields: { finishedAt: at, outcome: 'lost' as const, error: 'worker stopped heartbeating' } }));
+  const lost = openAttempts(job).map((index) => ({
+    index,
+    fields: { finishedAt: at, outcome: 'lost' as const, error: 'worker stopped heartbeating' },
+  }));
   if (job.status === 'RUNNING' && job.attempts >= job.maxAttempts) {
     await store.transition(job, 'DEAD', {
-      set: { finishedAt: at, error: { name: 'LeaseLostError', message: 'the worker running the last attempt stopped heartbeating', retryable: false } },
+      set: {
+        finishedAt: at,
+        error: {
+          name: 'LeaseLostError',
+          message: 'the worker running the last attempt stopped heartbeating',
+          retryable: false,
+        },
+      },
       attemptUpdates: lost,
       remove: ['leases', 'speculation'],
     });
@@ -99,7 +120,8 @@ async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now
   if (job.status !== 'RUNNING' || !speculation || speculation.claimedBy || !straggler || straggler.expiresAt <= now) {
     return { action: 'drop', reason: 'no backup wanted any more' };
   }
-  if (speculation.avoidWorker === options.workerId || options.onProbation) return { action: 'defer', seconds: 1, reason: 'a backup must run on another worker, at normal speed' };
+  if (speculation.avoidWorker === options.workerId || options.onProbation)
+    return { action: 'defer', seconds: 1, reason: 'a backup must run on another worker, at normal speed' };
   const attempt = newAttempt(job, options, job.attempts, now, true);
   const at = new Date(now).toISOString();
   const running = await store.transition(job, 'RUNNING', {
@@ -113,7 +135,13 @@ async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now
 }
 
 /** Records success; `effects` (the handler's writes) commit in the same transaction or not at all. */
-export async function succeed(store: JobStore, job: Job, attempt: Attempt, result: unknown, effects: TransactWriteItem[] = []): Promise<Job> {
+export async function succeed(
+  store: JobStore,
+  job: Job,
+  attempt: Attempt,
+  result: unknown,
+  effects: TransactWriteItem[] = [],
+): Promise<Job> {
   const now = new Date().toISOString();
   // Twins this attempt knows of lose the race now; one it does not know of closes its own record.
   const superseded = openAttempts(job)
@@ -122,7 +150,10 @@ export async function succeed(store: JobStore, job: Job, attempt: Attempt, resul
   return store.transition(job, 'SUCCEEDED', {
     holder: attempt.claimId,
     set: { result: result === undefined ? undefined : JSON.stringify(result), finishedAt: now },
-    attemptUpdates: [{ index: attempt.index, fields: { finishedAt: now, outcome: 'succeeded', won: true } }, ...superseded],
+    attemptUpdates: [
+      { index: attempt.index, fields: { finishedAt: now, outcome: 'succeeded', won: true } },
+      ...superseded,
+    ],
     remove: ['leases', 'speculation', 'error', 'cancelRequested'],
     alsoWrite: effects,
   });
@@ -140,7 +171,13 @@ export type FailureOutcome = {
  * Records a failed attempt: RETRYING with its next start time, or DEAD when no retry is left. While
  * a twin attempt still runs, only this attempt ends: the twin may yet succeed.
  */
-export async function fail(store: JobStore, job: Job, attempt: Attempt, error: unknown, outcome: AttemptOutcome = 'failed'): Promise<FailureOutcome> {
+export async function fail(
+  store: JobStore,
+  job: Job,
+  attempt: Attempt,
+  error: unknown,
+  outcome: AttemptOutcome = 'failed',
+): Promise<FailureOutcome> {
   const now = Date.now();
   const at = new Date(now).toISOString();
   const jobError = toJobError(error);
@@ -150,12 +187,19 @@ export async function fail(store: JobStore, job: Job, attempt: Attempt, error: u
     await store.dropAttempt(current, attempt.claimId, attempt.index, closed);
     return { job: current, twinContinues: true };
   }
-  const settle = { holder: attempt.claimId, attemptUpdates: [{ index: attempt.index, fields: closed }], remove: ['leases', 'speculation'] as (keyof Job)[] };
+  const settle = {
+    holder: attempt.claimId,
+    attemptUpdates: [{ index: attempt.index, fields: closed }],
+    remove: ['leases', 'speculation'] as (keyof Job)[],
+  };
   if (!jobError.retryable || current.attempts >= current.maxAttempts) {
     return { job: await store.transition(current, 'DEAD', { ...settle, set: { error: jobError, finishedAt: at } }) };
   }
   const retryAt = now + backoffSeconds(current.backoff, current.attempts) * 1000;
-  const retrying = await store.transition(current, 'RETRYING', { ...settle, set: { error: jobError, runAt: new Date(retryAt).toISOString() } });
+  const retrying = await store.transition(current, 'RETRYING', {
+    ...settle,
+    set: { error: jobError, runAt: new Date(retryAt).toISOString() },
+  });
   return { job: retrying, retryAt };
 }
 
@@ -166,7 +210,10 @@ export async function cancelRunning(store: JobStore, job: Job, attempt: Attempt)
   return store.transition(job, 'CANCELLED', {
     holder: attempt.claimId,
     set: { finishedAt: now },
-    attemptUpdates: [attempt.index, ...openAttempts(job).filter((index) => index !== attempt.index)].map((index) => ({ index, fields: cancelled })),
+    attemptUpdates: [attempt.index, ...openAttempts(job).filter((index) => index !== attempt.index)].map((index) => ({
+      index,
+      fields: cancelled,
+    })),
     remove: ['leases', 'speculation', 'cancelRequested'],
   });
 }
@@ -195,7 +242,13 @@ export function toJobError(error: unknown): JobError {
   return { name: e.name, message: e.message.slice(0, 2000), retryable: isRetryable(error) };
 }
 
-function newAttempt(job: Job, options: ClaimOptions, attemptNumber: number, now: number, speculative: boolean): Attempt {
+function newAttempt(
+  job: Job,
+  options: ClaimOptions,
+  attemptNumber: number,
+  now: number,
+  speculative: boolean,
+): Attempt {
   return {
     claimId: randomUUID().slice(0, 8),
     index: job.attemptLog.length,
@@ -211,7 +264,13 @@ function newAttempt(job: Job, options: ClaimOptions, attemptNumber: number, now:
 }
 
 function record(attempt: Attempt, workerId: string, startedAt: string, speculative: boolean): AttemptRecord {
-  return { attempt: attempt.lease.attempt, claimId: attempt.claimId, workerId, startedAt, ...(speculative ? { speculative } : {}) };
+  return {
+    attempt: attempt.lease.attempt,
+    claimId: attempt.claimId,
+    workerId,
+    startedAt,
+    ...(speculative ? { speculative } : {}),
+  };
 }
 
 /** Positions of attempt records still open (no outcome yet). */
@@ -226,7 +285,7 @@ function hasLiveTwin(job: Job, attempt: Attempt, now: number): boolean {
 /** The job as stored now, provided this attempt still holds its lease. */
 async function currentHeldBy(store: JobStore, job: Job, attempt: Attempt): Promise<Job> {
   const current = await store.get(job.id);
-  if (!current || current.status !== 'RUNNING' || !current.leases?.[attempt.claimId]) {
+  if (current?.status !== 'RUNNING' || !current.leases?.[attempt.claimId]) {
     throw new StaleJobError(job.id);
   }
   return current;

@@ -1,2 +1,2 @@
-export { JOB_MISSING, cancelRunning, claim, fail, liveLeases, openAttempts, release, succeed } from './attempts.ts';
 export type { Attempt, ClaimDecision } from './attempts.ts';
+export { cancelRunning, claim, fail, JOB_MISSING, liveLeases, openAttempts, release, succeed } from './attempts.ts';

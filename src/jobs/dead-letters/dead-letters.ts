@@ -1,9 +1,22 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { ApiError } from '../../api/api-error.ts';
-import { CAPACITIES, type Capacity, type Job, PRIORITIES, type Priority, queueKey } from '../model/index.ts';
-import { type JobDispatcher, queueAddress, type QueueTopology } from '../dispatch/index.ts';
-import { type JobStore, StaleJobError, statusKey } from '../store/index.ts';
+import { type JobDispatcher, type QueueTopology, queueAddress } from '../dispatch/index.ts';
+import {
+  CAPACITIES,
+  type Capacity,
+  InvalidInputError,
+  type Job,
+  PRIORITIES,
+  type Priority,
+  queueKey,
+  StaleJobError,
+} from '../model/index.ts';
+import { type JobStore, statusKey } from '../store/index.ts';
 import { requeueDeadJob } from './requeue-job.ts';
 
 /**
@@ -34,15 +47,26 @@ function partitions(query: { capacity?: Capacity; priority?: Priority }): { capa
  * One page of dead jobs. Partitions are read in turn (cpu before gpu, critical before low), each
  * oldest first; the opaque cursor says where the next page starts.
  */
-export async function listDeadJobs(store: JobStore, query: DeadLetterQuery): Promise<{ jobs: Job[]; cursor: string | null }> {
+export async function listDeadJobs(
+  store: JobStore,
+  query: DeadLetterQuery,
+): Promise<{ jobs: Job[]; cursor: string | null }> {
   const parts = partitions(query);
   let position: Cursor | undefined = decodeCursor(query.cursor, parts.length);
   const jobs: Job[] = [];
   while (position && jobs.length < query.limit) {
     const part = parts[position.p]!;
-    const page = await store.listByStatus(statusKey({ status: 'DEAD', ...part }), query.limit - jobs.length, position.k);
+    const page = await store.listByStatus(
+      statusKey({ status: 'DEAD', ...part }),
+      query.limit - jobs.length,
+      position.k,
+    );
     jobs.push(...page.jobs);
-    position = page.nextKey ? { p: position.p, k: page.nextKey } : position.p + 1 < parts.length ? { p: position.p + 1 } : undefined;
+    position = page.nextKey
+      ? { p: position.p, k: page.nextKey }
+      : position.p + 1 < parts.length
+        ? { p: position.p + 1 }
+        : undefined;
   }
   return { jobs, cursor: position ? Buffer.from(JSON.stringify(position)).toString('base64url') : null };
 }
@@ -55,7 +79,7 @@ function decodeCursor(cursor: string | undefined, partitionCount: number): Curso
   } catch {
     // Reported below.
   }
-  throw ApiError.validation([{ path: 'cursor', message: 'not a cursor from a previous page of this query' }]);
+  throw new InvalidInputError([{ path: 'cursor', message: 'not a cursor from a previous page of this query' }]);
 }
 
 export const RedriveRequestSchema = z.strictObject({
@@ -106,19 +130,43 @@ export async function redriveDeadLetters(
  * crash in between duplicates a message rather than losing it. (SQS's own message-move tasks do
  * the same on AWS, but local emulators do not implement them; this loop runs on both.)
  */
-async function moveMessages(sqs: SQSClient, from: string, to: string, limit: number): Promise<{ count: number; more: boolean }> {
+async function moveMessages(
+  sqs: SQSClient,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<{ count: number; more: boolean }> {
   let count = 0;
   while (count < limit) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: Math.min(10, limit - count), WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
+      new ReceiveMessageCommand({
+        QueueUrl: from,
+        MaxNumberOfMessages: Math.min(10, limit - count),
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 60,
+      }),
     );
     if (Messages.length === 0) return { count, more: false };
-    const entries = Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '', ReceiptHandle: m.ReceiptHandle ?? '' }));
-    const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: to, Entries: entries.map(({ Id, MessageBody }) => ({ Id, MessageBody })) }));
+    const entries = Messages.map((m, i) => ({
+      Id: String(i),
+      MessageBody: m.Body ?? '',
+      ReceiptHandle: m.ReceiptHandle ?? '',
+    }));
+    const sent = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: to,
+        Entries: entries.map(({ Id, MessageBody }) => ({ Id, MessageBody })),
+      }),
+    );
     const delivered = new Set((sent.Successful ?? []).map((s) => s.Id));
     const done = entries.filter((e) => delivered.has(e.Id));
     if (done.length > 0) {
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: done.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: from,
+          Entries: done.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })),
+        }),
+      );
     }
     count += done.length;
     if (done.length < entries.length) return { count, more: true };

@@ -1,2 +1,2 @@
-export { DeadLetterQuerySchema, RedriveRequestSchema, listDeadJobs, redriveDeadLetters } from './dead-letters.ts';
+export { DeadLetterQuerySchema, listDeadJobs, RedriveRequestSchema, redriveDeadLetters } from './dead-letters.ts';
 export { requeueById } from './requeue-job.ts';

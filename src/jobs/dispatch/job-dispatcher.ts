@@ -1,8 +1,8 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type Job, queueKey } from '../model/index.ts';
 import { encodeJobMessage } from './job-message.ts';
+import { type QueueTopology, queueAddress } from './queue-topology.ts';
 import { encodeScheduledStart } from './scheduled-start.ts';
-import { queueAddress, type QueueTopology } from './queue-topology.ts';
 
 /** SQS holds a message back for at most 15 minutes; later starts go through the start scheduler. */
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -29,13 +29,25 @@ export class JobDispatcher {
     const delaySeconds = Math.max(0, Math.ceil((notBefore - Date.now()) / 1000));
     if (delaySeconds <= MAX_SQS_DELAY_SECONDS) {
       const queue = queueAddress(this.topology, queueKey(job.capacity, job.priority));
-      await this.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: encodeJobMessage(job.id), DelaySeconds: delaySeconds }));
+      await this.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queue.url,
+          MessageBody: encodeJobMessage(job.id),
+          DelaySeconds: delaySeconds,
+        }),
+      );
       return;
     }
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.schedulerQueueUrl,
-        MessageBody: encodeScheduledStart({ jobId: job.id, capacity: job.capacity, priority: job.priority, attempts: job.attempts, notBefore }),
+        MessageBody: encodeScheduledStart({
+          jobId: job.id,
+          capacity: job.capacity,
+          priority: job.priority,
+          attempts: job.attempts,
+          notBefore,
+        }),
       }),
     );
   }

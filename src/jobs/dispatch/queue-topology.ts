@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, queueKey, type QueueKey } from '../model/index.ts';
+import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, type QueueKey, queueKey } from '../model/index.ts';
 
 const QueueAddressSchema = z.object({
   url: z.url(),
@@ -13,16 +13,9 @@ export type QueueAddress = z.infer<typeof QueueAddressSchema>;
 export const QueueTopologySchema = z.record(z.enum(ALL_QUEUE_KEYS as [QueueKey, ...QueueKey[]]), QueueAddressSchema);
 export type QueueTopology = Partial<Record<QueueKey, QueueAddress>>;
 
-/** Reads the topology from `TAILGUARD_QUEUES` (JSON), failing loudly when it is missing or incomplete. */
-export function queueTopologyFromEnv(env: NodeJS.ProcessEnv = process.env): QueueTopology {
-  const raw = env.TAILGUARD_QUEUES;
-  if (!raw) throw new Error('TAILGUARD_QUEUES is not set: it must hold the queue topology as JSON');
-  return QueueTopologySchema.parse(JSON.parse(raw));
-}
-
 export function queueAddress(topology: QueueTopology, key: QueueKey): QueueAddress {
   const address = topology[key];
-  if (!address) throw new Error(`no queue ${key} in TAILGUARD_QUEUES`);
+  if (!address) throw new Error(`no queue ${key} in the queue topology`);
   return address;
 }
 
@@ -32,10 +25,4 @@ export function queuesOfClass(topology: QueueTopology, capacity: Capacity): { ke
     const key = queueKey(capacity, priority);
     return { key, url: queueAddress(topology, key).url };
   });
-}
-
-export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
 }

@@ -1,8 +1,14 @@
-import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobDispatcher, MAX_SQS_DELAY_SECONDS } from './job-dispatcher.ts';
-import { encodeScheduledStart, scheduleName, type ScheduledStart } from './scheduled-start.ts';
 import type { QueueTopology } from './queue-topology.ts';
+import { encodeScheduledStart, type ScheduledStart, scheduleName } from './scheduled-start.ts';
 
 /**
  * How long before a far start its schedule fires. EventBridge Scheduler fires within a minute of
@@ -37,7 +43,10 @@ export class StartScheduler {
   async handle(request: ScheduledStart, now = Date.now()): Promise<'queued' | 'scheduled'> {
     const remainingSeconds = (request.notBefore - now) / 1000;
     if (remainingSeconds <= MAX_SQS_DELAY_SECONDS) {
-      await this.dispatcher.dispatch({ id: request.jobId, capacity: request.capacity, priority: request.priority, attempts: request.attempts }, request.notBefore);
+      await this.dispatcher.dispatch(
+        { id: request.jobId, capacity: request.capacity, priority: request.priority, attempts: request.attempts },
+        request.notBefore,
+      );
       return 'queued';
     }
     const fireAt = new Date(request.notBefore - SCHEDULE_LEAD_SECONDS * 1000);
@@ -50,7 +59,11 @@ export class StartScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: this.config.schedulerQueue.arn, RoleArn: this.config.roleArn, Input: encodeScheduledStart(request) },
+          Target: {
+            Arn: this.config.schedulerQueue.arn,
+            RoleArn: this.config.roleArn,
+            Input: encodeScheduledStart(request),
+          },
         }),
       );
     } catch (error) {
@@ -62,7 +75,11 @@ export class StartScheduler {
 }
 
 /** Removes the schedule of a job's pending start, if it has one (cancellation). */
-export async function deleteStartSchedule(scheduler: SchedulerClient, groupName: string, job: { id: string; attempts: number }): Promise<boolean> {
+export async function deleteStartSchedule(
+  scheduler: SchedulerClient,
+  groupName: string,
+  job: { id: string; attempts: number },
+): Promise<boolean> {
   try {
     await scheduler.send(new DeleteScheduleCommand({ Name: scheduleName(job), GroupName: groupName }));
     return true;

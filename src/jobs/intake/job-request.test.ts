@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ApiError } from '../../api/api-error.ts';
-import { DEFAULT_BACKOFF } from '../model/index.ts';
+import { DEFAULT_BACKOFF, InvalidInputError } from '../model/index.ts';
 import { JobRequestSchema, MAX_PAYLOAD_DEPTH, nestsWithin } from './job-request.ts';
 
 type Container = 'object' | 'array';
@@ -68,13 +67,25 @@ describe('JobRequestSchema', () => {
   it('names each unknown field in the error details', () => {
     const result = JobRequestSchema.safeParse({ type: 'noop', color: 1, size: 2 });
     expect(result.success).toBe(false);
-    const error = ApiError.fromZod(result.error!);
-    expect(error.statusCode).toBe(400);
+    const error = InvalidInputError.fromZod(result.error!);
+    expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.details.map((d) => d.path).sort()).toEqual(['color', 'size']);
   });
 
   it('fuzz: any object either parses into a valid request or fails with named details', () => {
-    const field = fc.constantFrom('type', 'payload', 'priority', 'capacity', 'idempotencyKey', 'maxAttempts', 'backoff', 'timeoutSeconds', 'delaySeconds', 'runAt', 'extra');
+    const field = fc.constantFrom(
+      'type',
+      'payload',
+      'priority',
+      'capacity',
+      'idempotencyKey',
+      'maxAttempts',
+      'backoff',
+      'timeoutSeconds',
+      'delaySeconds',
+      'runAt',
+      'extra',
+    );
     fc.assert(
       fc.property(fc.dictionary(field, fc.jsonValue(), { maxKeys: 6 }), (body) => {
         const result = JobRequestSchema.safeParse(body);
@@ -83,7 +94,7 @@ describe('JobRequestSchema', () => {
           expect(result.data.maxAttempts).toBeGreaterThanOrEqual(1);
           return;
         }
-        const error = ApiError.fromZod(result.error);
+        const error = InvalidInputError.fromZod(result.error);
         expect(error.details.length).toBeGreaterThan(0);
         for (const detail of error.details) expect(detail.message).not.toBe('');
       }),
@@ -98,10 +109,15 @@ describe('JobRequestSchema', () => {
       ['object', 100_000, ['object']],
       ['array', 100_000, ['array']],
       ['mixed', 100_000, ['object', 'array', 'array']],
-    ] as const)('refuses a %s payload %i levels deep with an issue at payload, without throwing', (_name, depth, kinds) => {
-      const error = payloadIssue({ type: 'noop', payload: nested(depth, kinds) });
-      expect(ApiError.fromZod(error).details).toEqual([{ path: 'payload', message: `must nest at most ${MAX_PAYLOAD_DEPTH} levels of objects and arrays` }]);
-    });
+    ] as const)(
+      'refuses a %s payload %i levels deep with an issue at payload, without throwing',
+      (_name, depth, kinds) => {
+        const error = payloadIssue({ type: 'noop', payload: nested(depth, kinds) });
+        expect(InvalidInputError.fromZod(error).details).toEqual([
+          { path: 'payload', message: `must nest at most ${MAX_PAYLOAD_DEPTH} levels of objects and arrays` },
+        ]);
+      },
+    );
 
     it('accepts exactly MAX_PAYLOAD_DEPTH levels and refuses one more', () => {
       expect(MAX_PAYLOAD_DEPTH).toBe(64);
@@ -109,7 +125,9 @@ describe('JobRequestSchema', () => {
         const deepest = nested(MAX_PAYLOAD_DEPTH, kinds);
         expect(JobRequestSchema.parse({ type: 'noop', payload: deepest }).payload).toEqual(deepest);
         // An empty container at the bottom still counts as a level.
-        expect(JobRequestSchema.safeParse({ type: 'noop', payload: nested(MAX_PAYLOAD_DEPTH - 1, kinds, []) }).success).toBe(true);
+        expect(
+          JobRequestSchema.safeParse({ type: 'noop', payload: nested(MAX_PAYLOAD_DEPTH - 1, kinds, []) }).success,
+        ).toBe(true);
         payloadIssue({ type: 'noop', payload: nested(MAX_PAYLOAD_DEPTH + 1, kinds) });
         payloadIssue({ type: 'noop', payload: nested(MAX_PAYLOAD_DEPTH, kinds, {}) });
       }
@@ -135,28 +153,50 @@ describe('JobRequestSchema', () => {
 
     it("zod's pipe does not run its second stage after the first stage's issue", () => {
       let ran = 0;
-      const piped = z.custom(() => false, { error: 'first' }).pipe(z.unknown().refine(() => ++ran > 0, { error: 'second' }));
+      const piped = z
+        .custom(() => false, { error: 'first' })
+        .pipe(z.unknown().refine(() => ++ran > 0, { error: 'second' }));
       expect(piped.safeParse(1).error!.issues.map((issue) => issue.message)).toEqual(['first']);
       expect(ran).toBe(0);
     });
 
     it('refuses a deep value in any other field without throwing', () => {
       const deep = nested(100_000, ['array', 'object']);
-      for (const field of ['type', 'priority', 'capacity', 'idempotencyKey', 'maxAttempts', 'backoff', 'timeoutSeconds', 'delaySeconds', 'runAt', 'speculation', 'extra']) {
+      for (const field of [
+        'type',
+        'priority',
+        'capacity',
+        'idempotencyKey',
+        'maxAttempts',
+        'backoff',
+        'timeoutSeconds',
+        'delaySeconds',
+        'runAt',
+        'speculation',
+        'extra',
+      ]) {
         const result = JobRequestSchema.safeParse({ type: 'noop', [field]: deep });
         expect(result.success).toBe(false);
-        expect(ApiError.fromZod(result.error!).details.some((d) => d.path === field || d.path.startsWith(`${field}.`))).toBe(true);
+        expect(
+          InvalidInputError.fromZod(result.error!).details.some(
+            (d) => d.path === field || d.path.startsWith(`${field}.`),
+          ),
+        ).toBe(true);
       }
       const inBackoff = JobRequestSchema.safeParse({ type: 'noop', backoff: { baseSeconds: deep } });
-      expect(ApiError.fromZod(inBackoff.error!).details.map((d) => d.path)).toContain('backoff.baseSeconds');
+      expect(InvalidInputError.fromZod(inBackoff.error!).details.map((d) => d.path)).toContain('backoff.baseSeconds');
     });
 
     it('fuzz: payloads of any depth and mix parse exactly when within the limit, never throwing', () => {
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: 3 * MAX_PAYLOAD_DEPTH }), fc.array(fc.constantFrom<Container>('object', 'array'), { minLength: 1, maxLength: 5 }), (depth, kinds) => {
-          const result = JobRequestSchema.safeParse({ type: 'noop', payload: nested(depth, kinds) });
-          expect(result.success).toBe(depth <= MAX_PAYLOAD_DEPTH);
-        }),
+        fc.property(
+          fc.integer({ min: 0, max: 3 * MAX_PAYLOAD_DEPTH }),
+          fc.array(fc.constantFrom<Container>('object', 'array'), { minLength: 1, maxLength: 5 }),
+          (depth, kinds) => {
+            const result = JobRequestSchema.safeParse({ type: 'noop', payload: nested(depth, kinds) });
+            expect(result.success).toBe(depth <= MAX_PAYLOAD_DEPTH);
+          },
+        ),
         { numRuns: 500 },
       );
     });
@@ -171,7 +211,7 @@ describe('JobRequestSchema', () => {
             if (!text.includes('"__proto__":')) expect(JSON.stringify(result.data.payload)).toBe(text);
             return;
           }
-          expect(ApiError.fromZod(result.error).details.length).toBeGreaterThan(0);
+          expect(InvalidInputError.fromZod(result.error).details.length).toBeGreaterThan(0);
         }),
         { numRuns: 2000 },
       );
@@ -182,9 +222,15 @@ describe('JobRequestSchema', () => {
     it('refuses backoff seconds below 1 ms, which DynamoDB would refuse or which mean nothing', () => {
       for (const tiny of [1e-200, 5e-324, 1e-131, 0.0009, 0, -0, -1]) {
         for (const field of ['baseSeconds', 'maxSeconds']) {
-          const result = JobRequestSchema.safeParse({ type: 'noop', backoff: { baseSeconds: 0.001, maxSeconds: 1, [field]: tiny } });
+          const result = JobRequestSchema.safeParse({
+            type: 'noop',
+            backoff: { baseSeconds: 0.001, maxSeconds: 1, [field]: tiny },
+          });
           expect(result.success).toBe(false);
-          expect(ApiError.fromZod(result.error!).details).toContainEqual({ path: `backoff.${field}`, message: 'must be at least 0.001 (1 ms)' });
+          expect(InvalidInputError.fromZod(result.error!).details).toContainEqual({
+            path: `backoff.${field}`,
+            message: 'must be at least 0.001 (1 ms)',
+          });
         }
       }
       const smallest = JobRequestSchema.parse({ type: 'noop', backoff: { baseSeconds: 0.001, maxSeconds: 0.001 } });
@@ -192,15 +238,40 @@ describe('JobRequestSchema', () => {
     });
 
     it('fuzz: every accepted number is one DynamoDB stores (1E-130 ≤ |n| < 1E126, ≤ 38 digits, or 0)', () => {
-      const storable = (n: number) => n === 0 || (Number.isFinite(n) && Math.abs(n) >= 1e-130 && Math.abs(n) < 1e126 && n.toExponential().replace(/^-?|e.*$/g, '').replace('.', '').length <= 38);
-      const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(1e-200, 5e-324, 1e300, Number.MAX_VALUE, Number.MIN_VALUE, 0.001, 3600, 86_400));
+      const storable = (n: number) =>
+        n === 0 ||
+        (Number.isFinite(n) &&
+          Math.abs(n) >= 1e-130 &&
+          Math.abs(n) < 1e126 &&
+          n
+            .toExponential()
+            .replace(/^-?|e.*$/g, '')
+            .replace('.', '').length <= 38);
+      const number = fc.oneof(
+        fc.double(),
+        fc.integer(),
+        fc.constantFrom(1e-200, 5e-324, 1e300, Number.MAX_VALUE, Number.MIN_VALUE, 0.001, 3600, 86_400),
+      );
       fc.assert(
-        fc.property(fc.record({ baseSeconds: number, maxSeconds: number, maxAttempts: number, timeoutSeconds: number, delaySeconds: number }, { requiredKeys: [] }), ({ baseSeconds, maxSeconds, ...rest }) => {
-          const result = JobRequestSchema.safeParse({ type: 'noop', ...rest, backoff: { baseSeconds, maxSeconds } });
-          if (!result.success) return;
-          const { backoff, maxAttempts, timeoutSeconds, delaySeconds } = result.data;
-          for (const n of [backoff.baseSeconds, backoff.maxSeconds, maxAttempts, timeoutSeconds, delaySeconds ?? 0]) expect(storable(n)).toBe(true);
-        }),
+        fc.property(
+          fc.record(
+            {
+              baseSeconds: number,
+              maxSeconds: number,
+              maxAttempts: number,
+              timeoutSeconds: number,
+              delaySeconds: number,
+            },
+            { requiredKeys: [] },
+          ),
+          ({ baseSeconds, maxSeconds, ...rest }) => {
+            const result = JobRequestSchema.safeParse({ type: 'noop', ...rest, backoff: { baseSeconds, maxSeconds } });
+            if (!result.success) return;
+            const { backoff, maxAttempts, timeoutSeconds, delaySeconds } = result.data;
+            for (const n of [backoff.baseSeconds, backoff.maxSeconds, maxAttempts, timeoutSeconds, delaySeconds ?? 0])
+              expect(storable(n)).toBe(true);
+          },
+        ),
         { numRuns: 2000 },
       );
     });

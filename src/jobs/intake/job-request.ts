@@ -42,7 +42,6 @@ const PayloadSchema = z
   })
   .pipe(z.json());
 
-
 /** Body of `POST /jobs`: shared by the intake Lambda, the test client and SDK users. */
 export const JobRequestSchema = z
   .strictObject({
@@ -50,7 +49,12 @@ export const JobRequestSchema = z
     payload: PayloadSchema.optional(),
     priority: z.enum(PRIORITIES).default('default'),
     capacity: z.enum(CAPACITIES).default('cpu'),
-    idempotencyKey: z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
     maxAttempts: z.int().min(1).max(25).default(4),
     backoff: BackoffSchema.default(DEFAULT_BACKOFF),
     timeoutSeconds: z.int().min(1).max(43_200).default(300),

@@ -6,7 +6,9 @@ const hash = (body: object) => hashRequest(JobRequestSchema.parse(body));
 
 describe('hashRequest', () => {
   it('ignores the idempotency key itself and key order', () => {
-    expect(hash({ type: 'a', payload: { x: 1, y: 2 }, idempotencyKey: 'k1' })).toBe(hash({ idempotencyKey: 'k2', payload: { y: 2, x: 1 }, type: 'a' }));
+    expect(hash({ type: 'a', payload: { x: 1, y: 2 }, idempotencyKey: 'k1' })).toBe(
+      hash({ idempotencyKey: 'k2', payload: { y: 2, x: 1 }, type: 'a' }),
+    );
   });
 
   it('treats omitted and explicit defaults alike', () => {

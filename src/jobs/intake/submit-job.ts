@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ApiError } from '../../api/api-error.ts';
-import { type JobRequest, MAX_PAYLOAD_BYTES } from './job-request.ts';
-import type { Job } from '../model/index.ts';
 import type { JobDispatcher } from '../dispatch/index.ts';
+import { EnqueueFailedError, IdempotencyKeyReusedError, type Job, PayloadTooLargeError } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
+import { type JobRequest, MAX_PAYLOAD_BYTES } from './job-request.ts';
 
 /** How long an idempotency key keeps pointing at its job. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -35,9 +34,7 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<
   const now = (deps.now ?? (() => new Date()))();
   const payload = request.payload === undefined ? undefined : JSON.stringify(request.payload);
   if (payload !== undefined && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
-    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `payload is ${Buffer.byteLength(payload)} bytes; the limit is ${MAX_PAYLOAD_BYTES}`, [
-      { path: 'payload', message: `must serialize to at most ${MAX_PAYLOAD_BYTES} bytes` },
-    ]);
+    throw new PayloadTooLargeError(Buffer.byteLength(payload), MAX_PAYLOAD_BYTES, 'payload');
   }
   const notBefore = startTime(request, now);
   const job: Job = {
@@ -80,7 +77,7 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<
   } catch (error) {
     // Without its message the job would never run: take it back and let the caller retry.
     await deps.store.discard(job);
-    throw new ApiError(503, 'ENQUEUE_FAILED', `the job could not be queued (${(error as Error).message}); nothing was created, retry the request`);
+    throw new EnqueueFailedError(error);
   }
   return { job, replayed: false };
 }
@@ -91,12 +88,13 @@ async function replay(
   requestHash: string,
 ): Promise<SubmitResult> {
   if (existing.requestHash !== requestHash) {
-    throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', `idempotency key ${existing.key} was used for a different request`, [
+    throw new IdempotencyKeyReusedError(`idempotency key ${existing.key} was used for a different request`, [
       { path: 'idempotencyKey', message: 'already used with a different body' },
     ]);
   }
   const job = await store.get(existing.jobId);
-  if (!job) throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', `idempotency key ${existing.key} points at a job that no longer exists`);
+  if (!job)
+    throw new IdempotencyKeyReusedError(`idempotency key ${existing.key} points at a job that no longer exists`);
   return { job, replayed: true };
 }
 
@@ -114,7 +112,9 @@ export function hashRequest(request: JobRequest): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -1,2 +1,2 @@
-export { JobMetricsRecorder } from './job-metrics-recorder.ts';
 export { JobMetric, METRICS_NAMESPACE } from './job-metrics.ts';
+export { JobMetricsRecorder } from './job-metrics-recorder.ts';

@@ -17,9 +17,12 @@ export class JobMetricsRecorder {
   }
 
   finished(job: Pick<Job, 'capacity' | 'priority' | 'status'>, runTimeMs: number, speculative: boolean): void {
-    const counter = { SUCCEEDED: JobMetric.succeeded, RETRYING: JobMetric.retried, DEAD: JobMetric.dead, CANCELLED: JobMetric.cancelled }[
-      job.status as 'SUCCEEDED' | 'RETRYING' | 'DEAD' | 'CANCELLED'
-    ];
+    const counter = {
+      SUCCEEDED: JobMetric.succeeded,
+      RETRYING: JobMetric.retried,
+      DEAD: JobMetric.dead,
+      CANCELLED: JobMetric.cancelled,
+    }[job.status as 'SUCCEEDED' | 'RETRYING' | 'DEAD' | 'CANCELLED'];
     this.emit(job, (m) => {
       m.addMetric(JobMetric.runTime, MetricUnit.Milliseconds, runTimeMs);
       if (counter) m.addMetric(counter, MetricUnit.Count, 1);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackoffSchema } from './backoff.ts';
-import { backoffSeconds } from './backoff.ts';
+import { BackoffSchema, backoffSeconds } from './backoff.ts';
 
 const policy = (overrides: object) => BackoffSchema.parse({ jitter: 'none', ...overrides });
 

@@ -1,58 +1,149 @@
+import type { z } from 'zod';
+
+/** One field a caller got wrong: its dotted path in the request (`''` for the whole body) and why. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
 /**
- * Errors a job handler throws to say how its failure should be treated. Anything else a handler
- * throws is retryable: an unknown failure is assumed transient until the attempt budget says no.
+ * Base of every error Tailguard's domain throws on purpose. `code` is stable and machine-readable;
+ * the HTTP edge maps it to a status in one table (functions/http/error-status.ts), so the domain
+ * never speaks HTTP. `details` name the fields at fault, when a caller's input is.
  */
-export class NonRetryableError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+export abstract class TailguardError extends Error {
+  abstract readonly code: string;
+
+  constructor(
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    options?: ErrorOptions,
+  ) {
     super(message, options);
-    this.name = 'NonRetryableError';
+    this.name = new.target.name;
   }
 }
 
-/** The attempt ran past the job's `timeoutSeconds`. Retryable. */
-export class JobTimeoutError extends Error {
-  constructor(seconds: number) {
-    super(`attempt exceeded its timeout of ${seconds}s`);
-    this.name = 'JobTimeoutError';
+/** The caller's input breaks a rule no schema could check alone (a forged cursor, a field contradicting a header). */
+export class InvalidInputError extends TailguardError {
+  readonly code = 'VALIDATION_FAILED';
+
+  constructor(details: ErrorDetail[]) {
+    super(`invalid request: ${details.map((d) => `${d.path || '(body)'}: ${d.message}`).join('; ')}`, details);
+  }
+
+  /** One detail per zod issue, paths dotted and under `pathPrefix` (e.g. `id` for a path parameter). */
+  static fromZod(error: z.ZodError, pathPrefix = ''): InvalidInputError {
+    const details = error.issues.flatMap((issue): ErrorDetail[] => {
+      const base = [pathPrefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      // Unknown fields have an empty path; name each field instead.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ path: base ? `${base}.${key}` : key, message: 'unknown field' }));
+      }
+      return [{ path: base, message: issue.message }];
+    });
+    return new InvalidInputError(details);
   }
 }
 
-/** The worker is stopping and hands the attempt back to the queue. */
-export class WorkerShutdownError extends Error {
-  constructor() {
-    super('worker is shutting down');
-    this.name = 'WorkerShutdownError';
-  }
-}
+/** The request body is not JSON at all. */
+export class InvalidJsonError extends TailguardError {
+  readonly code = 'INVALID_JSON';
 
-/** The worker's lease on the attempt ended (another worker took the job over). */
-export class LeaseLostError extends Error {
-  constructor(jobId: string) {
-    super(`lease on job ${jobId} was lost`);
-    this.name = 'LeaseLostError';
-  }
-}
-
-/**
- * The handler finished, but its result and effects could not be committed (an effect's table is
- * missing, an effect's condition failed, the item is too large). Retryable: the attempt fails and
- * the job follows its retry policy, instead of being redelivered as if its worker had died.
- */
-export class CommitFailedError extends Error {
   constructor(cause: unknown) {
-    super(`the attempt finished but its result could not be committed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-    this.name = 'CommitFailedError';
+    super(
+      `body is not valid JSON: ${(cause as Error)?.message ?? String(cause)}`,
+      [{ path: '', message: 'not valid JSON' }],
+      { cause },
+    );
   }
 }
 
-export function isRetryable(error: unknown): boolean {
-  return !(error instanceof NonRetryableError);
-}
+export class JobNotFoundError extends TailguardError {
+  readonly code = 'JOB_NOT_FOUND';
 
-/** The job was cancelled through the API while this attempt ran. */
-export class JobCancelledError extends Error {
-  constructor(jobId: string) {
-    super(`job ${jobId} was cancelled`);
-    this.name = 'JobCancelledError';
+  constructor(readonly jobId: string) {
+    super(`no job ${jobId}`);
   }
 }
+
+/** The job has finished (SUCCEEDED, DEAD or CANCELLED), so it cannot be cancelled. */
+export class JobFinishedError extends TailguardError {
+  readonly code = 'JOB_FINISHED';
+
+  constructor(jobId: string, status: string) {
+    super(`job ${jobId} is ${status} and cannot be cancelled`);
+  }
+}
+
+/** Only a DEAD job can be requeued from the dead-letter list. */
+export class JobNotDeadError extends TailguardError {
+  readonly code = 'JOB_NOT_DEAD';
+
+  constructor(jobId: string, status: string) {
+    super(`job ${jobId} is ${status}; only DEAD jobs can be requeued`);
+  }
+}
+
+export class PayloadTooLargeError extends TailguardError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+
+  /** `path` names the field (`''`: the whole body). */
+  constructor(bytes: number, limit: number, path: string) {
+    super(`${path || 'request body'} is ${bytes} bytes; the limit is ${limit}`, [
+      { path, message: `must be at most ${limit} bytes as JSON` },
+    ]);
+  }
+}
+
+/** An idempotency key came back with a different request, or its job is gone. */
+export class IdempotencyKeyReusedError extends TailguardError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+}
+
+/** The job's message could not be sent; the job was taken back, so the caller may simply retry. */
+export class EnqueueFailedError extends TailguardError {
+  readonly code = 'ENQUEUE_FAILED';
+
+  constructor(cause: unknown) {
+    super(
+      `the job could not be queued (${(cause as Error)?.message ?? String(cause)}); nothing was created, retry the request`,
+      [],
+      { cause },
+    );
+  }
+}
+
+/** The stored job no longer matches what the caller read: someone else moved it first. */
+export class StaleJobError extends TailguardError {
+  readonly code = 'STALE_JOB';
+
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} changed since it was read`);
+  }
+}
+
+/** A status change the lifecycle does not allow (model/lifecycle.ts). */
+export class IllegalTransitionError extends TailguardError {
+  readonly code = 'ILLEGAL_TRANSITION';
+
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`a job cannot go from ${from} to ${to}`);
+  }
+}
+
+/** Every code the domain's errors carry: the HTTP edge's table must give each one a status. */
+export type TailguardErrorCode =
+  | InvalidInputError['code']
+  | InvalidJsonError['code']
+  | JobNotFoundError['code']
+  | JobFinishedError['code']
+  | JobNotDeadError['code']
+  | PayloadTooLargeError['code']
+  | IdempotencyKeyReusedError['code']
+  | EnqueueFailedError['code']
+  | StaleJobError['code']
+  | IllegalTransitionError['code'];

@@ -1,8 +1,30 @@
-export { BackoffSchema, DEFAULT_BACKOFF, MIN_BACKOFF_SECONDS, backoffSeconds } from './backoff.ts';
+export {
+  CommitFailedError,
+  isRetryable,
+  JobCancelledError,
+  JobTimeoutError,
+  LeaseLostError,
+  NonRetryableError,
+  WorkerShutdownError,
+} from './attempt-errors.ts';
 export type { BackoffPolicy } from './backoff.ts';
-export { ALL_QUEUE_KEYS, CAPACITIES, PRIORITIES, queueKey } from './classes.ts';
+export { BackoffSchema, backoffSeconds, DEFAULT_BACKOFF, MIN_BACKOFF_SECONDS } from './backoff.ts';
 export type { Capacity, Priority, QueueKey } from './classes.ts';
-export { CommitFailedError, JobCancelledError, JobTimeoutError, LeaseLostError, NonRetryableError, WorkerShutdownError, isRetryable } from './errors.ts';
+export { ALL_QUEUE_KEYS, CAPACITIES, PRIORITIES, queueKey } from './classes.ts';
+export type { ErrorDetail, TailguardErrorCode } from './errors.ts';
+export {
+  EnqueueFailedError,
+  IdempotencyKeyReusedError,
+  IllegalTransitionError,
+  InvalidInputError,
+  InvalidJsonError,
+  JobFinishedError,
+  JobNotDeadError,
+  JobNotFoundError,
+  PayloadTooLargeError,
+  StaleJobError,
+  TailguardError,
+} from './errors.ts';
 export type { AttemptOutcome, AttemptRecord, Job, JobError, Lease, Speculation } from './job.ts';
-export { CLAIMABLE_STATUSES, assertTransition, isTerminal } from './lifecycle.ts';
 export type { JobStatus } from './lifecycle.ts';
+export { assertTransition, CLAIMABLE_STATUSES, isTerminal } from './lifecycle.ts';

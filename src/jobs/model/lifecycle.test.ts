@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertTransition, canTransition, CLAIMABLE_STATUSES, IllegalTransitionError, isTerminal, JOB_STATUSES } from './lifecycle.ts';
+import { IllegalTransitionError } from './errors.ts';
+import { assertTransition, CLAIMABLE_STATUSES, canTransition, isTerminal, JOB_STATUSES } from './lifecycle.ts';
 
 describe('job lifecycle', () => {
   it('ends in SUCCEEDED, DEAD or CANCELLED', () => {

@@ -1,24 +1,19 @@
+import { IllegalTransitionError } from './errors.ts';
+
 /**
  * The job lifecycle, written once. Every status change in Tailguard, from the intake Lambda or a
  * worker, is checked here and then written by `JobStore.transition`, whose DynamoDB condition
  * (`status = from AND version = seen`) makes the check hold under concurrency.
  */
-export const JOB_STATUSES = [
-  'SCHEDULED',
-  'QUEUED',
-  'RUNNING',
-  'RETRYING',
-  'SUCCEEDED',
-  'DEAD',
-  'CANCELLED',
-] as const;
+export const JOB_STATUSES = ['SCHEDULED', 'QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'DEAD', 'CANCELLED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  // A delayed job is claimed straight from SCHEDULED when its delayed message becomes visible.
+  // A delayed job is claimed straight from SCHEDULED when its delayed message becomes visible (the
+  // API shows a due SCHEDULED job as QUEUED: no write is spent on the difference).
   // Waiting states end DEAD only by the reaper, when the job's message keeps reaching the SQS
   // dead-letter queue without a worker ever settling it (see reaper.ts).
-  SCHEDULED: ['QUEUED', 'RUNNING', 'CANCELLED', 'DEAD'],
+  SCHEDULED: ['RUNNING', 'CANCELLED', 'DEAD'],
   QUEUED: ['RUNNING', 'CANCELLED', 'DEAD'],
   // RUNNING -> RUNNING: another worker takes over an attempt whose lease expired (its worker died).
   // RUNNING -> QUEUED: a stopping worker releases an attempt it could not finish.
@@ -30,7 +25,9 @@ const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   CANCELLED: [],
 };
 
-export const TERMINAL_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((s) => TRANSITIONS[s].length === 0 || s === 'DEAD');
+export const TERMINAL_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter(
+  (s) => TRANSITIONS[s].length === 0 || s === 'DEAD',
+);
 
 export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
@@ -38,16 +35,6 @@ export function isTerminal(status: JobStatus): boolean {
 
 export function canTransition(from: JobStatus, to: JobStatus): boolean {
   return TRANSITIONS[from].includes(to);
-}
-
-export class IllegalTransitionError extends Error {
-  constructor(
-    readonly from: JobStatus,
-    readonly to: JobStatus,
-  ) {
-    super(`a job cannot go from ${from} to ${to}`);
-    this.name = 'IllegalTransitionError';
-  }
 }
 
 export function assertTransition(from: JobStatus, to: JobStatus): void {

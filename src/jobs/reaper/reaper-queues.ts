@@ -1,6 +1,11 @@
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type QueueTopology, queueAddress } from '../dispatch/index.ts';
 import type { QueueKey } from '../model/index.ts';
-import { queueAddress, type QueueTopology } from '../dispatch/index.ts';
 
 /** A message taken from a work queue's SQS dead-letter queue. */
 export interface DeadLetteredMessage {
@@ -26,14 +31,22 @@ export class SqsReaperQueues implements ReaperQueues {
 
   async waiting(key: QueueKey): Promise<number> {
     const { Attributes = {} } = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueAddress(this.topology, key).url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queueAddress(this.topology, key).url,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
     );
     return Number(Attributes.ApproximateNumberOfMessages ?? 0);
   }
 
   async receiveDeadLettered(key: QueueKey, hideSeconds: number): Promise<DeadLetteredMessage[]> {
     const { Messages = [] } = await this.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueAddress(this.topology, key).dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: hideSeconds }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueAddress(this.topology, key).dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: hideSeconds,
+      }),
     );
     return Messages.map((m) => ({ body: m.Body ?? '', receiptHandle: m.ReceiptHandle ?? '' }));
   }

@@ -1,7 +1,16 @@
 import { liveLeases, openAttempts } from '../attempts/index.ts';
-import { ALL_QUEUE_KEYS, type Capacity, isTerminal, type Job, type JobStatus, type Priority, type QueueKey } from '../model/index.ts';
 import { type JobDispatcher, parseJobMessage } from '../dispatch/index.ts';
-import { type JobStore, StaleJobError, statusKey } from '../store/index.ts';
+import {
+  ALL_QUEUE_KEYS,
+  type Capacity,
+  isTerminal,
+  type Job,
+  type JobStatus,
+  type Priority,
+  type QueueKey,
+  StaleJobError,
+} from '../model/index.ts';
+import { type JobStore, statusKey } from '../store/index.ts';
 import type { DeadLetteredMessage, ReaperQueues } from './reaper-queues.ts';
 
 /**
@@ -19,17 +28,22 @@ import type { DeadLetteredMessage, ReaperQueues } from './reaper-queues.ts';
  */
 
 export interface ReaperSettings {
-  /** A job unchanged for this long past its due time, with no live attempt, is stuck. */
+  /** A job unchanged for this long past its due time, with no live attempt, is stuck. @default 300000 */
   graceMs: number;
-  /** Messages of one unfinished job that may reach a dead-letter queue before the job ends DEAD. */
+  /** Messages of one unfinished job that may reach a dead-letter queue before the job ends DEAD. @default 3 */
   maxDeadLetterReturns: number;
-  /** Jobs re-dispatched per queue and status in one pass (the oldest first). */
+  /** Jobs re-dispatched per queue and status in one pass (the oldest first). @default 100 */
   maxPerQueue: number;
-  /** How long a dead-lettered message the reaper cannot read stays hidden from its next passes. */
+  /** How long a dead-lettered message the reaper cannot read stays hidden from its next passes. @default 300 */
   unreadableHideSeconds: number;
 }
 
-export const DEFAULT_REAPER_SETTINGS: ReaperSettings = { graceMs: 300_000, maxDeadLetterReturns: 3, maxPerQueue: 100, unreadableHideSeconds: 300 };
+export const DEFAULT_REAPER_SETTINGS: ReaperSettings = {
+  graceMs: 300_000,
+  maxDeadLetterReturns: 3,
+  maxPerQueue: 100,
+  unreadableHideSeconds: 300,
+};
 
 export interface ReaperDeps {
   store: JobStore;
@@ -64,7 +78,14 @@ const WAITING: readonly JobStatus[] = ['QUEUED', 'RETRYING', 'SCHEDULED', 'RUNNI
 
 /** One pass over every queue: stuck jobs first, then the dead-letter queues. */
 export async function reap(deps: ReaperDeps, settings: ReaperSettings, now = Date.now()): Promise<ReaperReport> {
-  const report: ReaperReport = { redispatched: [], leftToBacklog: 0, deadLettersReturned: 0, endedDead: [], deadLettersSpent: 0, oldestStuckMs: 0 };
+  const report: ReaperReport = {
+    redispatched: [],
+    leftToBacklog: 0,
+    deadLettersReturned: 0,
+    endedDead: [],
+    deadLettersSpent: 0,
+    oldestStuckMs: 0,
+  };
   for (const key of ALL_QUEUE_KEYS) {
     await redispatchStuck(deps, settings, key, now, report);
     await sweepDeadLetters(deps, settings, key, now, report);
@@ -78,13 +99,24 @@ function dueAt(job: Job): number {
   return Math.max(Date.parse(job.updatedAt), job.runAt ? Date.parse(job.runAt) : 0);
 }
 
-async function redispatchStuck(deps: ReaperDeps, settings: ReaperSettings, key: QueueKey, now: number, report: ReaperReport): Promise<void> {
+async function redispatchStuck(
+  deps: ReaperDeps,
+  settings: ReaperSettings,
+  key: QueueKey,
+  now: number,
+  report: ReaperReport,
+): Promise<void> {
   const [capacity, priority] = key.split('-') as [Capacity, Priority];
   const cutoff = now - settings.graceMs;
   const before = new Date(cutoff).toISOString();
   const found = await Promise.all(
     WAITING.map((status) =>
-      deps.store.unchangedSince(statusKey({ status, capacity, priority }), before, settings.maxPerQueue, status === 'RETRYING' || status === 'SCHEDULED' ? before : undefined),
+      deps.store.unchangedSince(
+        statusKey({ status, capacity, priority }),
+        before,
+        settings.maxPerQueue,
+        status === 'RETRYING' || status === 'SCHEDULED' ? before : undefined,
+      ),
     ),
   );
   const stuck = found
@@ -107,7 +139,13 @@ async function redispatchStuck(deps: ReaperDeps, settings: ReaperSettings, key: 
 }
 
 /** Reads a queue's dead-letter queue until it is empty (or has only unreadable messages left). */
-async function sweepDeadLetters(deps: ReaperDeps, settings: ReaperSettings, key: QueueKey, now: number, report: ReaperReport): Promise<void> {
+async function sweepDeadLetters(
+  deps: ReaperDeps,
+  settings: ReaperSettings,
+  key: QueueKey,
+  now: number,
+  report: ReaperReport,
+): Promise<void> {
   for (;;) {
     const messages = await deps.queues.receiveDeadLettered(key, settings.unreadableHideSeconds);
     if (messages.length === 0) return;
@@ -120,7 +158,13 @@ async function sweepDeadLetters(deps: ReaperDeps, settings: ReaperSettings, key:
 }
 
 /** Decides one dead-lettered message; false leaves it in the DLQ (not a Tailguard message) for a person. */
-async function settleDeadLetter(deps: ReaperDeps, settings: ReaperSettings, message: DeadLetteredMessage, now: number, report: ReaperReport): Promise<boolean> {
+async function settleDeadLetter(
+  deps: ReaperDeps,
+  settings: ReaperSettings,
+  message: DeadLetteredMessage,
+  now: number,
+  report: ReaperReport,
+): Promise<boolean> {
   const parsed = parseJobMessage(message.body);
   if (!parsed.success) return false;
   const job = await deps.store.get(parsed.data.jobId);
@@ -150,9 +194,16 @@ async function endDead(store: JobStore, job: Job, now: number): Promise<void> {
     await store.transition(job, 'DEAD', {
       set: {
         finishedAt: at,
-        error: { name: 'DeadLetteredError', message: `its message reached the queue's SQS dead-letter queue ${returns} times without a worker settling the job`, retryable: false },
+        error: {
+          name: 'DeadLetteredError',
+          message: `its message reached the queue's SQS dead-letter queue ${returns} times without a worker settling the job`,
+          retryable: false,
+        },
       },
-      attemptUpdates: openAttempts(job).map((index) => ({ index, fields: { finishedAt: at, outcome: 'lost' as const, error: 'worker stopped heartbeating' } })),
+      attemptUpdates: openAttempts(job).map((index) => ({
+        index,
+        fields: { finishedAt: at, outcome: 'lost' as const, error: 'worker stopped heartbeating' },
+      })),
       remove: ['leases', 'speculation'],
     });
   } catch (error) {

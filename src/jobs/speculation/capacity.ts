@@ -34,14 +34,20 @@ export class EcsCapacity implements CapacityProvisioner {
 
   async addWorker(capacity: Capacity): Promise<CapacityOutcome> {
     try {
-      this.services ??= WorkerServicesSchema.parse(JSON.parse((await this.ssm.send(new GetParameterCommand({ Name: this.parameterName }))).Parameter?.Value ?? '{}'));
+      this.services ??= WorkerServicesSchema.parse(
+        JSON.parse(
+          (await this.ssm.send(new GetParameterCommand({ Name: this.parameterName }))).Parameter?.Value ?? '{}',
+        ),
+      );
     } catch (error) {
       // Only the core stack is deployed (no ECS services to grow): backups wait for a free slot.
       if (error instanceof ParameterNotFound) return 'unavailable';
       throw error;
     }
     const { cluster, services, maxTasks } = this.services;
-    const { services: [service] = [] } = await this.ecs.send(new DescribeServicesCommand({ cluster, services: [services[capacity]] }));
+    const { services: [service] = [] } = await this.ecs.send(
+      new DescribeServicesCommand({ cluster, services: [services[capacity]] }),
+    );
     const desired = service?.desiredCount ?? 0;
     if (desired >= maxTasks[capacity]) return 'at-maximum';
     await this.ecs.send(new UpdateServiceCommand({ cluster, service: services[capacity], desiredCount: desired + 1 }));

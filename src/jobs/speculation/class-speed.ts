@@ -17,3 +17,6 @@ export function median(values: readonly number[]): number {
   const middle = sorted.length / 2;
   return sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
+
+/** A worker measuring below this share of its class's speed is on probation (workers/speed-meter.ts). */
+export const DEFAULT_PROBATION_SPEED = 0.5;

@@ -1,4 +1,4 @@
-import { GetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Run-time distributions per job type and capacity class (and per worker), kept in DynamoDB as
@@ -18,13 +18,15 @@ export const WINDOWS_READ = 6;
 export const windowKey = (key: string, at: number): string => `${key}@${Math.floor(at / WINDOW_MS)}`;
 
 /** The items a read of `key` at `now` merges: the current window and the ones of the hour before. */
-export const recentWindows = (key: string, now: number): string[] => Array.from({ length: WINDOWS_READ }, (_, i) => windowKey(key, now - i * WINDOW_MS));
+export const recentWindows = (key: string, now: number): string[] =>
+  Array.from({ length: WINDOWS_READ }, (_, i) => windowKey(key, now - i * WINDOW_MS));
 
 export const bucketOf = (ms: number): number => Math.floor(Math.log2(Math.max(1, ms)) * BUCKETS_PER_OCTAVE);
 const bucketLow = (bucket: number): number => 2 ** (bucket / BUCKETS_PER_OCTAVE);
 
 export const typeKey = (type: string, capacity: string): string => `${type}#${capacity}`;
-export const workerKey = (type: string, capacity: string, workerId: string): string => `${type}#${capacity}#${workerId}`;
+export const workerKey = (type: string, capacity: string, workerId: string): string =>
+  `${type}#${capacity}#${workerId}`;
 
 export interface Histogram {
   count: number;
@@ -33,7 +35,8 @@ export interface Histogram {
 
 export function mergeHistograms(histograms: Histogram[]): Histogram {
   const buckets = new Map<number, number>();
-  for (const histogram of histograms) for (const [bucket, count] of histogram.buckets) buckets.set(bucket, (buckets.get(bucket) ?? 0) + count);
+  for (const histogram of histograms)
+    for (const [bucket, count] of histogram.buckets) buckets.set(bucket, (buckets.get(bucket) ?? 0) + count);
   return { count: histograms.reduce((sum, h) => sum + h.count, 0), buckets };
 }
 
@@ -58,7 +61,10 @@ export class LatencyStatsStore {
   /** Adds a batch of observations to one key's histogram (its current window) in a single update. */
   async add(key: string, histogram: Histogram, now = Date.now()): Promise<void> {
     const names: Record<string, string> = { '#n': 'n', '#expiresAt': 'expiresAt' };
-    const values: Record<string, unknown> = { ':n': histogram.count, ':expiresAt': Math.ceil((now + (WINDOWS_READ + 1) * WINDOW_MS) / 1000) };
+    const values: Record<string, unknown> = {
+      ':n': histogram.count,
+      ':expiresAt': Math.ceil((now + (WINDOWS_READ + 1) * WINDOW_MS) / 1000),
+    };
     const adds = ['#n :n'];
     for (const [bucket, count] of histogram.buckets) {
       names[`#b${bucket}`] = `b${bucket}`;

@@ -12,7 +12,16 @@ const lease = (startedAgoMs: number, progress?: number, workerId = 'w1', speed?:
   ...(speed === undefined ? {} : { speed }),
 });
 const job = (id: string, leases: Record<string, Lease>, extra: Partial<Job> = {}) =>
-  ({ id, type: 'sleep', capacity: 'cpu', priority: 'default', status: 'RUNNING', leases, attemptLog: [], ...extra }) as unknown as Job;
+  ({
+    id,
+    type: 'sleep',
+    capacity: 'cpu',
+    priority: 'default',
+    status: 'RUNNING',
+    leases,
+    attemptLog: [],
+    ...extra,
+  }) as unknown as Job;
 const medians = new Map([['sleep#cpu', 1000]]);
 const settings = { ...DEFAULT_DETECTOR_SETTINGS, minElapsedMs: 300 };
 
@@ -25,19 +34,37 @@ describe('straggler detection', () => {
 
   it('flags an attempt whose progress rate says it will take more than twice the median, early', () => {
     // Prepare: 400 ms in, 10 % done → 4 s expected, against a 1 s median.
-    const stragglers = findStragglers([job('slow', { c1: lease(400, 0.1) }), job('fine', { c2: lease(400, 0.5) })], medians, settings, now);
+    const stragglers = findStragglers(
+      [job('slow', { c1: lease(400, 0.1) }), job('fine', { c2: lease(400, 0.5) })],
+      medians,
+      settings,
+      now,
+    );
     // Assess
     expect(stragglers.map((s) => s.job.id)).toEqual(['slow']);
     expect(stragglers[0]?.estimatedTotalMs).toBe(4000);
   });
 
   it('flags an attempt without progress once it has run past twice the median', () => {
-    const found = findStragglers([job('a', { c1: lease(2500) }), job('b', { c2: lease(1500) })], medians, settings, now);
+    const found = findStragglers(
+      [job('a', { c1: lease(2500) }), job('b', { c2: lease(1500) })],
+      medians,
+      settings,
+      now,
+    );
     expect(found.map((s) => s.job.id)).toEqual(['a']);
   });
 
   it('flags an attempt on a worker measured slow as soon as it is old enough, progress or not', () => {
-    const found = findStragglers([job('on-slow', { c1: lease(300, undefined, 'w1', 0.2) }), job('on-normal', { c2: lease(300, undefined, 'w2', 1) })], medians, settings, now);
+    const found = findStragglers(
+      [
+        job('on-slow', { c1: lease(300, undefined, 'w1', 0.2) }),
+        job('on-normal', { c2: lease(300, undefined, 'w2', 1) }),
+      ],
+      medians,
+      settings,
+      now,
+    );
     expect(found.map((s) => s.job.id)).toEqual(['on-slow']);
     // 5 s expected there; a backup at normal speed needs 0.5 s to start and 1 s to run.
     expect(found[0]?.gainMs).toBe(5000 - 300 - 500 - 1000);
@@ -63,7 +90,12 @@ describe('straggler detection', () => {
   });
 
   it('backs up first the attempt expected to finish last', () => {
-    const found = findStragglers([job('a', { c1: lease(500, 0.2) }), job('b', { c2: lease(500, 0.05) })], medians, settings, now);
+    const found = findStragglers(
+      [job('a', { c1: lease(500, 0.2) }), job('b', { c2: lease(500, 0.05) })],
+      medians,
+      settings,
+      now,
+    );
     expect(found.map((s) => s.job.id)).toEqual(['b', 'a']);
   });
 

@@ -1,34 +1,42 @@
-import { type Capacity, type Job, type Lease, PRIORITIES } from '../model/index.ts';
-import type { JobDispatcher } from '../dispatch/index.ts';
-import { type JobStore, statusKey } from '../store/index.ts';
-import { type LatencyStatsStore, typeKey } from './latency-stats.ts';
 import { liveLeases } from '../attempts/index.ts';
-import { classSpeed } from './class-speed.ts';
-import { projectedTotalMs } from './progress-estimate.ts';
+import type { JobDispatcher } from '../dispatch/index.ts';
+import { type Capacity, type Job, type Lease, PRIORITIES } from '../model/index.ts';
+import { type JobStore, statusKey } from '../store/index.ts';
 import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
+import { classSpeed } from './class-speed.ts';
+import { type LatencyStatsStore, typeKey } from './latency-stats.ts';
+import { projectedTotalMs } from './progress-estimate.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
 
 export interface DetectorSettings {
-  /** Share of a class's running attempts that may be speculative backups at once (at least one). */
+  /** Share of a class's running attempts that may be speculative backups at once (at least one). @default 0.1 */
   budgetFraction: number;
-  /** An attempt straggles when its estimated total run time exceeds this × its type's median. */
+  /** An attempt straggles when its estimated total run time exceeds this × its type's median. @default 2 */
   slowFactor: number;
-  /** Recorded attempts of a type and class before its median is trusted. */
+  /** Recorded attempts of a type and class before its median is trusted. @default 20 */
   minSamples: number;
-  /** A backup request no worker picked up within this long may be made again. */
+  /** A backup request no worker picked up within this long may be made again. @default 30000 */
   pendingTimeoutMs: number;
-  /** Attempts younger than this are never flagged: a short job is over before a backup could help. */
+  /** Attempts younger than this are never flagged: a short job is over before a backup could help. @default 1000 */
   minElapsedMs: number;
-  /** A backup no worker took within this long means no worker of the class has room: add one. */
+  /** A backup no worker took within this long means no worker of the class has room: add one. @default 5000 */
   capacityWaitMs: number;
-  /** Expected time from asking for a backup to its start on another worker (the gain must beat it). */
+  /** Expected time from asking for a backup to its start on another worker (the gain must beat it). @default 500 */
   backupStartMs: number;
 }
 
 /** How long after a lease expired the detector keeps nudging with fresh messages. */
 const HAND_OVER_WINDOW_MS = 60_000;
 
-export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = { budgetFraction: 0.1, slowFactor: 2, minSamples: 20, pendingTimeoutMs: 30_000, minElapsedMs: 1000, capacityWaitMs: 5000, backupStartMs: 500 };
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
+  budgetFraction: 0.1,
+  slowFactor: 2,
+  minSamples: 20,
+  pendingTimeoutMs: 30_000,
+  minElapsedMs: 1000,
+  capacityWaitMs: 5000,
+  backupStartMs: 500,
+};
 
 export interface Straggler {
   job: Job;
@@ -70,7 +78,9 @@ export interface DetectorDeps {
  */
 export function estimatedTotalMs(lease: Lease, now: number, typeMedianMs: number): number {
   const elapsed = now - lease.startedAt;
-  return projectedTotalMs(elapsed, lease.progress) ?? (lease.speed ? Math.max(elapsed, typeMedianMs / lease.speed) : elapsed);
+  return (
+    projectedTotalMs(elapsed, lease.progress) ?? (lease.speed ? Math.max(elapsed, typeMedianMs / lease.speed) : elapsed)
+  );
 }
 
 /**
@@ -81,11 +91,17 @@ export function estimatedTotalMs(lease: Lease, now: number, typeMedianMs: number
  * type's median when that speed is unknown). With neither progress nor a measured speed, nothing
  * tells a stalled attempt from a long one, and the slow-factor rule alone decides.
  */
-export function backupGain(lease: Lease, typeMedianMs: number, settings: DetectorSettings, now: number): { gainMs: number; estimatedTotalMs: number } | undefined {
+export function backupGain(
+  lease: Lease,
+  typeMedianMs: number,
+  settings: DetectorSettings,
+  now: number,
+): { gainMs: number; estimatedTotalMs: number } | undefined {
   const elapsed = now - lease.startedAt;
   const estimate = estimatedTotalMs(lease, now, typeMedianMs);
   if (elapsed < settings.minElapsedMs || estimate <= settings.slowFactor * typeMedianMs) return undefined;
-  if (lease.progress === undefined && lease.speed === undefined) return { gainMs: elapsed - typeMedianMs, estimatedTotalMs: estimate };
+  if (lease.progress === undefined && lease.speed === undefined)
+    return { gainMs: elapsed - typeMedianMs, estimatedTotalMs: estimate };
   const backupRunMs = lease.speed === undefined ? typeMedianMs : estimate * lease.speed;
   const gainMs = estimate - elapsed - (settings.backupStartMs + backupRunMs);
   return gainMs > 0 ? { gainMs, estimatedTotalMs: estimate } : undefined;
@@ -96,8 +112,17 @@ export function backupGain(lease: Lease, typeMedianMs: number, settings: Detecto
  * Worker speeds are taken relative to the class's speed now (see classSpeed): when every worker
  * measures slow, the jobs are big, and a copy elsewhere would be no faster.
  */
-export function findStragglers(jobs: Job[], medians: Map<string, number>, settings: DetectorSettings, now: number): Straggler[] {
-  const speeds = new Map(jobs.flatMap((job) => liveLeases(job, now)).flatMap(([, lease]) => (lease.speed === undefined ? [] : [[lease.workerId, lease.speed] as const])));
+export function findStragglers(
+  jobs: Job[],
+  medians: Map<string, number>,
+  settings: DetectorSettings,
+  now: number,
+): Straggler[] {
+  const speeds = new Map(
+    jobs
+      .flatMap((job) => liveLeases(job, now))
+      .flatMap(([, lease]) => (lease.speed === undefined ? [] : [[lease.workerId, lease.speed] as const])),
+  );
   const normalSpeed = classSpeed([...speeds.values()]);
   const stragglers: Straggler[] = [];
   for (const job of jobs) {
@@ -118,11 +143,26 @@ export function findStragglers(jobs: Job[], medians: Map<string, number>, settin
  * type's normal run time, launches backups within the speculation budget, and hands jobs whose
  * heartbeats stopped to the lease logic.
  */
-export async function detectStragglers(deps: DetectorDeps, capacity: Capacity, settings: DetectorSettings, now = Date.now()): Promise<DetectionReport> {
-  const jobs = (await Promise.all(PRIORITIES.map((priority) => deps.store.allByStatus(statusKey({ status: 'RUNNING', capacity, priority }))))).flat();
+export async function detectStragglers(
+  deps: DetectorDeps,
+  capacity: Capacity,
+  settings: DetectorSettings,
+  now = Date.now(),
+): Promise<DetectionReport> {
+  const jobs = (
+    await Promise.all(
+      PRIORITIES.map((priority) => deps.store.allByStatus(statusKey({ status: 'RUNNING', capacity, priority }))),
+    )
+  ).flat();
   const medians = await typeMedians(deps.stats, jobs, settings.minSamples);
   const runningAttempts = jobs.reduce((sum, job) => sum + liveLeases(job, now).length, 0);
-  const activeBackups = jobs.filter((job) => job.speculation && (job.speculation.claimedBy ? job.leases?.[job.speculation.claimedBy] : now - job.speculation.requestedAt < settings.pendingTimeoutMs)).length;
+  const activeBackups = jobs.filter(
+    (job) =>
+      job.speculation &&
+      (job.speculation.claimedBy
+        ? job.leases?.[job.speculation.claimedBy]
+        : now - job.speculation.requestedAt < settings.pendingTimeoutMs),
+  ).length;
   // At least one backup per class so a small fleet can be rescued; a zero budget turns speculation off.
   const budget = settings.budgetFraction === 0 ? 0 : Math.max(1, Math.floor(runningAttempts * settings.budgetFraction));
   const stragglers = findStragglers(jobs, medians, settings, now);
@@ -150,7 +190,16 @@ export async function detectStragglers(deps: DetectorDeps, capacity: Capacity, s
       handedToLeaseLogic.push(job.id);
     }
   }
-  return { capacity, runningAttempts, activeBackups, budget, stragglers, launched, handedToLeaseLogic, addedWorker: await addCapacityIfStuck(deps, capacity, jobs, settings, now) };
+  return {
+    capacity,
+    runningAttempts,
+    activeBackups,
+    budget,
+    stragglers,
+    launched,
+    handedToLeaseLogic,
+    addedWorker: await addCapacityIfStuck(deps, capacity, jobs, settings, now),
+  };
 }
 
 /**
@@ -159,13 +208,23 @@ export async function detectStragglers(deps: DetectorDeps, capacity: Capacity, s
  * running: a GPU service at zero. Reports can be a few seconds old, so a backup nobody claimed
  * within `capacityWaitMs` counts as stuck too. Ask for one more worker, once per backup, one per pass.
  */
-async function addCapacityIfStuck(deps: DetectorDeps, capacity: Capacity, jobs: Job[], settings: DetectorSettings, now: number): Promise<DetectionReport['addedWorker']> {
+async function addCapacityIfStuck(
+  deps: DetectorDeps,
+  capacity: Capacity,
+  jobs: Job[],
+  settings: DetectorSettings,
+  now: number,
+): Promise<DetectionReport['addedWorker']> {
   if (!deps.capacity) return undefined;
-  const unclaimed = jobs.filter((job) => job.speculation && !job.speculation.claimedBy && !job.speculation.capacityRequestedAt);
+  const unclaimed = jobs.filter(
+    (job) => job.speculation && !job.speculation.claimedBy && !job.speculation.capacityRequestedAt,
+  );
   if (unclaimed.length === 0) return undefined;
   const avoid = new Set(unclaimed.map((job) => job.speculation!.avoidWorker));
   const reports = deps.workers ? await deps.workers.live(now) : undefined;
-  const noRoom = reports !== undefined && !reports.some((w) => w.capacity === capacity && !w.onProbation && !avoid.has(w.workerId) && w.running < w.slots);
+  const noRoom =
+    reports !== undefined &&
+    !reports.some((w) => w.capacity === capacity && !w.onProbation && !avoid.has(w.workerId) && w.running < w.slots);
   const stuck = unclaimed.filter((job) => noRoom || now - job.speculation!.requestedAt >= settings.capacityWaitMs);
   for (const job of stuck) {
     if (await deps.store.markCapacityRequested(job, now)) return deps.capacity.addWorker(capacity);

@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Capacity } from '../model/index.ts';
 
 /** What a worker says of itself, every few seconds, in the workers table. */
@@ -29,7 +29,10 @@ export class WorkerRegistry {
   ) {}
 
   async report(report: WorkerReport, validForSeconds: number): Promise<void> {
-    const item: WorkerItem = { ...report, expiresAt: Math.ceil(Date.parse(report.lastSeenAt) / 1000 + validForSeconds) };
+    const item: WorkerItem = {
+      ...report,
+      expiresAt: Math.ceil(Date.parse(report.lastSeenAt) / 1000 + validForSeconds),
+    };
     await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
   }
 
@@ -41,7 +44,8 @@ export class WorkerRegistry {
   async live(now = Date.now()): Promise<WorkerReport[]> {
     const workers: WorkerReport[] = [];
     for await (const page of paginateScan({ client: this.db }, { TableName: this.table })) {
-      for (const { expiresAt, ...report } of (page.Items ?? []) as WorkerItem[]) if (expiresAt * 1000 > now) workers.push(report);
+      for (const { expiresAt, ...report } of (page.Items ?? []) as WorkerItem[])
+        if (expiresAt * 1000 > now) workers.push(report);
     }
     return workers.sort((a, b) => a.capacity.localeCompare(b.capacity) || a.workerId.localeCompare(b.workerId));
   }

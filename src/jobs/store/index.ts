@@ -1,2 +1,3 @@
-export { BY_STATUS_INDEX, JobStore, StaleJobError, statusKey } from './job-store.ts';
+export { changeCurrentJob } from './current-job.ts';
 export type { TransactWriteItem } from './job-store.ts';
+export { BY_STATUS_INDEX, JobStore, statusKey } from './job-store.ts';

@@ -1,19 +1,25 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  paginateQuery,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
-  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { assertTransition, type AttemptRecord, type Job, type JobStatus, type Speculation } from '../model/index.ts';
+import {
+  type AttemptRecord,
+  assertTransition,
+  type Job,
+  type JobStatus,
+  type Speculation,
+  StaleJobError,
+} from '../model/index.ts';
+import { UpdateExpressionBuilder } from './update-expression.ts';
 
 /** What a caller may change alongside a status change. */
 export type JobPatch = Partial<Omit<Job, 'id' | 'status' | 'version' | 'updatedAt'>>;
@@ -42,17 +48,7 @@ export interface IdempotencyRecord {
   expiresAt: number;
 }
 
-export type CreateOutcome =
-  | { created: true }
-  | { created: false; existing: IdempotencyRecord };
-
-/** The stored status no longer matches what the caller read: someone else moved the job first. */
-export class StaleJobError extends Error {
-  constructor(readonly jobId: string) {
-    super(`job ${jobId} changed since it was read`);
-    this.name = 'StaleJobError';
-  }
-}
+export type CreateOutcome = { created: true } | { created: false; existing: IdempotencyRecord };
 
 /** Partition key of the `byStatus` index: lists jobs of one status, class and priority by age. */
 export const statusKey = (job: Pick<Job, 'status' | 'capacity' | 'priority'>): string =>
@@ -147,54 +143,44 @@ export class JobStore {
     assertTransition(job.status, to);
     const { set = {}, remove = [], alsoWrite = [], attemptUpdates = [], holder } = change;
     const now = new Date().toISOString();
-    const next: Job = { ...job, ...set, status: to, version: job.version + 1, updatedAt: now };
-    for (const attribute of remove) delete next[attribute];
-    next.attemptLog = job.attemptLog.map((record, i) => {
+    const attemptLog = (set.attemptLog ?? job.attemptLog).map((record, i) => {
       const update = attemptUpdates.find((u) => u.index === i);
       return update ? { ...record, ...update.fields } : record;
     });
+    const next: Job = { ...job, ...set, attemptLog, status: to, version: job.version + 1, updatedAt: now };
+    for (const attribute of remove) delete next[attribute];
 
-    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
-    const values: Record<string, unknown> = { ':from': job.status, ':one': 1 };
-    if (attemptUpdates.length > 0) names['#log'] = 'attemptLog';
-    const assignments = Object.entries({ ...set, status: to, updatedAt: now, statusKey: statusKey(next) }).map(([attribute, value], i) => {
-      names[`#s${i}`] = attribute;
-      values[`:s${i}`] = value;
-      return `#s${i} = :s${i}`;
-    });
-    // Attempt records are updated in place by index (the log only grows), so two attempts
+    const update = new UpdateExpressionBuilder();
+    // A caller replacing the whole log (a claim, under the version it read) writes it with its record
+    // updates applied: DynamoDB refuses an update that sets a list and a path inside it.
+    const written = set.attemptLog === undefined ? set : { ...set, attemptLog };
+    for (const [attribute, value] of Object.entries({
+      ...written,
+      status: to,
+      updatedAt: now,
+      statusKey: statusKey(next),
+    })) {
+      // An undefined field (a handler that returned nothing) is removed, not written as a missing value.
+      if (value === undefined) update.remove([attribute]);
+      else update.set([attribute], value);
+    }
+    // Otherwise attempt records are updated in place by index (the log only grows), so two attempts
     // settling around the same time never overwrite each other's records.
-    attemptUpdates.forEach(({ index, fields }, u) => assignments.push(...recordAssignments(index, fields, `a${u}`, names, values)));
-    assignments.push('#version = #version + :one');
-    const removals = remove.map((attribute, i) => {
-      names[`#r${i}`] = attribute;
-      return `#r${i}`;
-    });
-    let condition = '#status = :from AND #version = :seen';
-    if (holder === undefined) values[':seen'] = job.version;
-    else {
-      names['#leases'] = 'leases';
-      names['#holder'] = holder;
-      condition = '#status = :from AND attribute_exists(#leases.#holder)';
-    }
-    const update = {
-      TableName: this.tables.jobs,
-      Key: { id: job.id },
-      UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    };
-    try {
-      if (alsoWrite.length === 0) await this.db.send(new UpdateCommand(update));
-      else await this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...alsoWrite] }));
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        throw new StaleJobError(job.id);
-      }
-      throw error;
-    }
+    if (set.attemptLog === undefined)
+      for (const { index, fields } of attemptUpdates) setRecordFields(update, index, fields);
+    update.add('version', 1);
+    for (const attribute of remove) update.remove([attribute]);
+    update.when(
+      update.equals('status', job.status),
+      holder === undefined ? update.equals('version', job.version) : update.exists(['leases', holder]),
+    );
+    const write = { TableName: this.tables.jobs, Key: { id: job.id }, ...update.build() };
+    const sent = await this.unlessStale<unknown>(
+      alsoWrite.length === 0
+        ? this.db.send(new UpdateCommand(write))
+        : this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: write }, ...alsoWrite] })),
+    );
+    if (sent === undefined) throw new StaleJobError(job.id);
     return next;
   }
 
@@ -203,15 +189,10 @@ export class JobStore {
    * removes the attempt's lease and closes its record, without a status change.
    */
   async dropAttempt(job: Job, holder: string, index: number, fields: Partial<AttemptRecord>): Promise<void> {
-    const names: Record<string, string> = { '#status': 'status', '#leases': 'leases', '#holder': holder, '#log': 'attemptLog' };
-    const values: Record<string, unknown> = { ':running': 'RUNNING' };
-    const assignments = recordAssignments(index, fields, 'f', names, values);
-    await this.updateOrStale(job, {
-      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #leases.#holder`,
-      ConditionExpression: '#status = :running AND attribute_exists(#leases.#holder)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    const update = new UpdateExpressionBuilder();
+    setRecordFields(update, index, fields);
+    update.remove(['leases', holder]).when(update.equals('status', 'RUNNING'), update.exists(['leases', holder]));
+    await this.updateOrStale(job, update);
   }
 
   /**
@@ -219,17 +200,20 @@ export class JobStore {
    * transition: the job stays RUNNING until the worker settles it.
    */
   async requestCancel(job: Job): Promise<Job> {
-    await this.updateOrStale(job, {
-      UpdateExpression: 'SET cancelRequested = :yes',
-      ConditionExpression: '#status = :running AND #version = :seen',
-      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-      ExpressionAttributeValues: { ':yes': true, ':running': 'RUNNING', ':seen': job.version },
-    });
+    const update = new UpdateExpressionBuilder().set('cancelRequested', true);
+    await this.updateOrStale(
+      job,
+      update.when(update.equals('status', 'RUNNING'), update.equals('version', job.version)),
+    );
     return { ...job, cancelRequested: true };
   }
 
   /** One page of jobs in one `status#capacity#priority` partition, oldest change first. */
-  async listByStatus(key: string, limit: number, startKey?: Record<string, unknown>): Promise<{ jobs: Job[]; nextKey?: Record<string, unknown> }> {
+  async listByStatus(
+    key: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ jobs: Job[]; nextKey?: Record<string, unknown> }> {
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tables.jobs,
@@ -248,7 +232,12 @@ export class JobStore {
     const jobs: Job[] = [];
     const pages = paginateQuery(
       { client: this.db },
-      { TableName: this.tables.jobs, IndexName: BY_STATUS_INDEX, KeyConditionExpression: 'statusKey = :key', ExpressionAttributeValues: { ':key': key } },
+      {
+        TableName: this.tables.jobs,
+        IndexName: BY_STATUS_INDEX,
+        KeyConditionExpression: 'statusKey = :key',
+        ExpressionAttributeValues: { ':key': key },
+      },
     );
     for await (const page of pages) jobs.push(...((page.Items ?? []) as Job[]));
     return jobs;
@@ -259,23 +248,35 @@ export class JobStore {
    * earlier request was never picked up by a worker before `staleBefore`.
    */
   async requestSpeculation(job: Job, speculation: Speculation, staleBefore: number): Promise<boolean> {
-    return this.updateIf(job, {
-      UpdateExpression: 'SET speculation = :speculation',
-      ConditionExpression:
-        '#status = :running AND attribute_exists(leases.#against) AND (attribute_not_exists(speculation) OR (speculation.requestedAt < :stale AND attribute_not_exists(speculation.claimedBy)))',
-      ExpressionAttributeNames: { '#status': 'status', '#against': speculation.against },
-      ExpressionAttributeValues: { ':speculation': speculation, ':running': 'RUNNING', ':stale': staleBefore },
-    });
+    const update = new UpdateExpressionBuilder().set('speculation', speculation);
+    return this.updateIf(
+      job,
+      update.when(
+        update.equals('status', 'RUNNING'),
+        update.exists(['leases', speculation.against]),
+        update.anyOf(
+          update.notExists('speculation'),
+          update.allOf(
+            update.lessThan('speculation.requestedAt', staleBefore),
+            update.notExists('speculation.claimedBy'),
+          ),
+        ),
+      ),
+    );
   }
 
   /** Records that capacity was requested for a backup nobody took; true for the one caller that did it. */
   async markCapacityRequested(job: Job, now: number): Promise<boolean> {
-    return this.updateIf(job, {
-      UpdateExpression: 'SET speculation.capacityRequestedAt = :now',
-      ConditionExpression: '#status = :running AND attribute_exists(speculation) AND attribute_not_exists(speculation.claimedBy) AND attribute_not_exists(speculation.capacityRequestedAt)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':now': now, ':running': 'RUNNING' },
-    });
+    const update = new UpdateExpressionBuilder().set('speculation.capacityRequestedAt', now);
+    return this.updateIf(
+      job,
+      update.when(
+        update.equals('status', 'RUNNING'),
+        update.exists('speculation'),
+        update.notExists('speculation.claimedBy'),
+        update.notExists('speculation.capacityRequestedAt'),
+      ),
+    );
   }
 
   /**
@@ -293,7 +294,10 @@ export class JobStore {
         KeyConditionExpression: 'statusKey = :key AND updatedAt < :before',
         ...(dueBefore === undefined
           ? { ExpressionAttributeValues: { ':key': key, ':before': before } }
-          : { FilterExpression: 'runAt < :due', ExpressionAttributeValues: { ':key': key, ':before': before, ':due': dueBefore } }),
+          : {
+              FilterExpression: 'runAt < :due',
+              ExpressionAttributeValues: { ':key': key, ':before': before, ':due': dueBefore },
+            }),
       },
     );
     for await (const page of pages) {
@@ -309,22 +313,21 @@ export class JobStore {
    * transition: the job keeps its status and version, so a worker's claim never conflicts with it.
    */
   async markRedispatched(job: Job, now: number, staleBefore: number): Promise<boolean> {
-    return this.updateIf(job, {
-      UpdateExpression: 'SET redispatchedAt = :now, redispatches = if_not_exists(redispatches, :zero) + :one',
-      ConditionExpression: '#status = :status AND #version = :version AND (attribute_not_exists(redispatchedAt) OR redispatchedAt < :stale)',
-      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-      ExpressionAttributeValues: { ':now': now, ':zero': 0, ':one': 1, ':status': job.status, ':version': job.version, ':stale': staleBefore },
-    });
+    const update = new UpdateExpressionBuilder().set('redispatchedAt', now).increment('redispatches');
+    return this.updateIf(
+      job,
+      update.when(
+        update.equals('status', job.status),
+        update.equals('version', job.version),
+        update.anyOf(update.notExists('redispatchedAt'), update.lessThan('redispatchedAt', staleBefore)),
+      ),
+    );
   }
 
   /** Counts one more of the job's messages reaching an SQS dead-letter queue; false if the job moved since it was read. */
   async countDeadLetterReturn(job: Job): Promise<boolean> {
-    return this.updateIf(job, {
-      UpdateExpression: 'SET deadLetterReturns = if_not_exists(deadLetterReturns, :zero) + :one',
-      ConditionExpression: '#status = :status AND #version = :version',
-      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':status': job.status, ':version': job.version },
-    });
+    const update = new UpdateExpressionBuilder().increment('deadLetterReturns');
+    return this.updateIf(job, update.when(update.equals('status', job.status), update.equals('version', job.version)));
   }
 
   /** Number of jobs in one `status#capacity#priority` partition. */
@@ -349,32 +352,45 @@ export class JobStore {
    * took over). Not a transition: it only fills the record, and only if nobody closed it yet.
    */
   async closeAttempt(job: Job, index: number, claimId: string, fields: Partial<AttemptRecord>): Promise<void> {
-    const names: Record<string, string> = { '#log': 'attemptLog', '#claimId': 'claimId', '#outcome': 'outcome' };
-    const values: Record<string, unknown> = { ':claimId': claimId };
-    const assignments = recordAssignments(index, fields, 'f', names, values);
+    const update = new UpdateExpressionBuilder();
+    setRecordFields(update, index, fields);
     // A record already closed (e.g. marked lost by the worker that took the job over) stays as it is.
-    await this.updateIf(job, {
-      UpdateExpression: `SET ${assignments.join(', ')}`,
-      ConditionExpression: `#log[${index}].#claimId = :claimId AND attribute_not_exists(#log[${index}].#outcome)`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    update.when(
+      update.equals(['attemptLog', index, 'claimId'], claimId),
+      update.notExists(['attemptLog', index, 'outcome']),
+    );
+    await this.updateIf(job, update);
   }
 
   /** A conditional update of the job's item; false when its condition did not hold. */
-  private async updateIf(job: Pick<Job, 'id'>, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
-    try {
-      await this.db.send(new UpdateCommand({ TableName: this.tables.jobs, Key: { id: job.id }, ...update }));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  private async updateIf(job: Pick<Job, 'id'>, update: UpdateExpressionBuilder): Promise<boolean> {
+    const written = await this.unlessStale(
+      this.db.send(new UpdateCommand({ TableName: this.tables.jobs, Key: { id: job.id }, ...update.build() })),
+    );
+    return written !== undefined;
   }
 
   /** A conditional update that the caller's view of the job depends on: StaleJobError when it fails. */
-  private async updateOrStale(job: Pick<Job, 'id'>, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<void> {
+  private async updateOrStale(job: Pick<Job, 'id'>, update: UpdateExpressionBuilder): Promise<void> {
     if (!(await this.updateIf(job, update))) throw new StaleJobError(job.id);
+  }
+
+  /**
+   * Awaits a write whose condition is on the job's item (alone, or first in a transaction):
+   * undefined when that condition failed, i.e. the job is no longer as the caller read it.
+   */
+  private async unlessStale<T>(write: Promise<T>): Promise<T | undefined> {
+    try {
+      return await write;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -384,43 +400,29 @@ export class JobStore {
    * the worker also sees cancellation requests.
    */
   async heartbeat(job: Job, holder: string, expiresAt: number, progress: number | undefined): Promise<Job> {
-    const names: Record<string, string> = { '#status': 'status', '#leases': 'leases', '#holder': holder };
-    const values: Record<string, unknown> = { ':running': 'RUNNING', ':expiresAt': expiresAt, ':now': Date.now() };
-    let update = 'SET #leases.#holder.expiresAt = :expiresAt, #leases.#holder.heartbeatAt = :now';
-    if (progress !== undefined) {
-      values[':progress'] = progress;
-      update += ', #leases.#holder.progress = :progress';
-    }
-    try {
-      const { Attributes } = await this.db.send(
+    const update = new UpdateExpressionBuilder()
+      .set(['leases', holder, 'expiresAt'], expiresAt)
+      .set(['leases', holder, 'heartbeatAt'], Date.now());
+    if (progress !== undefined) update.set(['leases', holder, 'progress'], progress);
+    update.when(update.equals('status', 'RUNNING'), update.exists(['leases', holder]));
+    const written = await this.unlessStale(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tables.jobs,
           Key: { id: job.id },
-          UpdateExpression: update,
-          ConditionExpression: '#status = :running AND attribute_exists(#leases.#holder)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...update.build(),
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return Attributes as Job;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StaleJobError(job.id);
-      throw error;
-    }
+      ),
+    );
+    if (written === undefined) throw new StaleJobError(job.id);
+    return written.Attributes as Job;
   }
 }
 
-/**
- * `#log[index].#field = :value` assignments for an attempt record's defined fields, registering
- * the names (`#log` is the caller's) and values under `prefix`.
- */
-function recordAssignments(index: number, fields: Partial<AttemptRecord>, prefix: string, names: Record<string, string>, values: Record<string, unknown>): string[] {
-  return Object.entries(fields)
-    .filter(([, value]) => value !== undefined)
-    .map(([field, value], f) => {
-      names[`#${prefix}${f}`] = field;
-      values[`:${prefix}${f}`] = value;
-      return `#log[${index}].#${prefix}${f} = :${prefix}${f}`;
-    });
+/** Sets an attempt record's defined fields in place, by its position in the attempt log. */
+function setRecordFields(update: UpdateExpressionBuilder, index: number, fields: Partial<AttemptRecord>): void {
+  for (const [field, value] of Object.entries(fields)) {
+    if (value !== undefined) update.set(['attemptLog', index, field], value);
+  }
 }

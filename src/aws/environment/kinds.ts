@@ -1,0 +1,23 @@
+import type { SectionName } from './sections.ts';
+
+/** What every HTTP route's function reads: jobs, their queues, far-off starts. */
+const API = ['jobStore', 'queues', 'dispatch'] as const;
+
+/**
+ * The sections each kind of Tailguard process reads, so what the stack (or the local runtime)
+ * writes for it is checked to be complete: `environmentFor(kind, ...)` asks for every one.
+ */
+export const PROCESS_KINDS = {
+  /** An HTTP route's function that touches nothing more. */
+  api: API,
+  submitJob: [...API, 'intake'],
+  cancelJob: [...API, 'schedules'],
+  getStats: [...API, 'workerRegistry'],
+  startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
+  stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'queues', 'dispatch', 'detector'],
+  reaper: ['jobStore', 'queues', 'dispatch', 'reaper'],
+  worker: ['worker', 'jobStore', 'latencyStats', 'workerRegistry', 'queues', 'dispatch'],
+} as const satisfies Record<string, readonly SectionName[]>;
+
+export type ProcessKind = keyof typeof PROCESS_KINDS;
+export type SectionsOf<P extends ProcessKind> = (typeof PROCESS_KINDS)[P][number];

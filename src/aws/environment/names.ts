@@ -1,0 +1,43 @@
+/**
+ * Every environment variable Tailguard sets or reads, by what it carries: the one place a name is
+ * spelled. The stack and the local runtime write them (`environmentFor`), processes read them
+ * (`readSection`), workers also take them as flag fallbacks (`workers/main.ts`).
+ */
+export const ENV = {
+  jobsTable: 'JOBS_TABLE',
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
+  statsTable: 'STATS_TABLE',
+  workersTable: 'WORKERS_TABLE',
+  queues: 'TAILGUARD_QUEUES',
+  schedulerQueueUrl: 'SCHEDULER_QUEUE_URL',
+  schedulerQueueArn: 'SCHEDULER_QUEUE_ARN',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+  scheduleGroup: 'SCHEDULE_GROUP',
+  jobTypes: 'TAILGUARD_JOB_TYPES',
+  faultInjection: 'TAILGUARD_FAULT_INJECTION',
+  speculationBudget: 'SPECULATION_BUDGET',
+  stragglerSlowFactor: 'STRAGGLER_SLOW_FACTOR',
+  stragglerMinSamples: 'STRAGGLER_MIN_SAMPLES',
+  stragglerMinElapsedMs: 'STRAGGLER_MIN_ELAPSED_MS',
+  stragglerBackupStartMs: 'STRAGGLER_BACKUP_START_MS',
+  capacityWaitMs: 'CAPACITY_WAIT_MS',
+  detectorIntervalMs: 'DETECTOR_INTERVAL_MS',
+  capacityHookUrl: 'CAPACITY_HOOK_URL',
+  workerServicesParameter: 'WORKER_SERVICES_PARAMETER',
+  reaperGraceSeconds: 'REAPER_GRACE_SECONDS',
+  reaperIntervalSeconds: 'REAPER_INTERVAL_SECONDS',
+  workerCapacity: 'WORKER_CAPACITY',
+  workerConcurrency: 'WORKER_CONCURRENCY',
+  workerId: 'WORKER_ID',
+  workerLeaseSeconds: 'WORKER_LEASE_SECONDS',
+  workerHeartbeatSeconds: 'WORKER_HEARTBEAT_SECONDS',
+  workerPollWaitSeconds: 'WORKER_POLL_WAIT_SECONDS',
+  workerStarvationGuard: 'WORKER_STARVATION_GUARD',
+  workerProbationSpeed: 'WORKER_PROBATION_SPEED',
+  workerReportSeconds: 'WORKER_REPORT_SECONDS',
+  workerSlowdown: 'WORKER_SLOWDOWN',
+  workerShutdownGraceSeconds: 'WORKER_SHUTDOWN_GRACE_SECONDS',
+  workerParentPid: 'WORKER_PARENT_PID',
+} as const;
+
+export type VariableName = (typeof ENV)[keyof typeof ENV];
