@@ -6,6 +6,7 @@ import {
   PutCommand,
   paginateQuery,
   QueryCommand,
+  type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -230,15 +231,10 @@ export class JobStore {
   /** Every job in one `status#capacity#priority` partition (the detector's view of RUNNING jobs). */
   async allByStatus(key: string): Promise<Job[]> {
     const jobs: Job[] = [];
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.tables.jobs,
-        IndexName: BY_STATUS_INDEX,
-        KeyConditionExpression: 'statusKey = :key',
-        ExpressionAttributeValues: { ':key': key },
-      },
-    );
+    const pages = this.byStatusPages({
+      KeyConditionExpression: 'statusKey = :key',
+      ExpressionAttributeValues: { ':key': key },
+    });
     for await (const page of pages) jobs.push(...((page.Items ?? []) as Job[]));
     return jobs;
   }
@@ -286,20 +282,15 @@ export class JobStore {
    */
   async unchangedSince(key: string, before: string, limit: number, dueBefore?: string): Promise<Job[]> {
     const jobs: Job[] = [];
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.tables.jobs,
-        IndexName: BY_STATUS_INDEX,
-        KeyConditionExpression: 'statusKey = :key AND updatedAt < :before',
-        ...(dueBefore === undefined
-          ? { ExpressionAttributeValues: { ':key': key, ':before': before } }
-          : {
-              FilterExpression: 'runAt < :due',
-              ExpressionAttributeValues: { ':key': key, ':before': before, ':due': dueBefore },
-            }),
-      },
-    );
+    const pages = this.byStatusPages({
+      KeyConditionExpression: 'statusKey = :key AND updatedAt < :before',
+      ...(dueBefore === undefined
+        ? { ExpressionAttributeValues: { ':key': key, ':before': before } }
+        : {
+            FilterExpression: 'runAt < :due',
+            ExpressionAttributeValues: { ':key': key, ':before': before, ':due': dueBefore },
+          }),
+    });
     for await (const page of pages) {
       jobs.push(...((page.Items ?? []) as Job[]));
       if (jobs.length >= limit) break;
@@ -333,18 +324,18 @@ export class JobStore {
   /** Number of jobs in one `status#capacity#priority` partition. */
   async countByStatus(key: string): Promise<number> {
     let count = 0;
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.tables.jobs,
-        IndexName: BY_STATUS_INDEX,
-        KeyConditionExpression: 'statusKey = :key',
-        ExpressionAttributeValues: { ':key': key },
-        Select: 'COUNT',
-      },
-    );
+    const pages = this.byStatusPages({
+      KeyConditionExpression: 'statusKey = :key',
+      ExpressionAttributeValues: { ':key': key },
+      Select: 'COUNT',
+    });
     for await (const page of pages) count += page.Count ?? 0;
     return count;
+  }
+
+  /** Every page of a query of the `byStatus` index (the SDK's paginator follows LastEvaluatedKey). */
+  private byStatusPages(query: Omit<QueryCommandInput, 'TableName' | 'IndexName'>) {
+    return paginateQuery({ client: this.db }, { TableName: this.tables.jobs, IndexName: BY_STATUS_INDEX, ...query });
   }
 
   /**
