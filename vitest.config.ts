@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'functions/**/*.test.ts', 'local/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'workers/**/*.test.ts',
+            'functions/**/*.test.ts',
+            'local/**/*.test.ts',
+            'cli/**/*.test.ts',
+          ],
           // Fuzz tests run thousands of cases: seconds alone, far more on 2 cores the suite shares.
           testTimeout: 60_000,
         },

@@ -77,13 +77,18 @@ export const TailguardConfigSchema = z.strictObject({
 });
 export type TailguardConfig = z.output<typeof TailguardConfigSchema>;
 
-/** Reads the `tailguard:<setting>` context values into a validated config. */
-export function readConfig(node: Node): TailguardConfig {
+/** The `tailguard:<setting>` values set in CDK context (`cdk.json`, `-c`), unvalidated. */
+export function contextSettings(node: Node): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const name of Object.keys(TailguardConfigSchema.shape)) {
     const value = node.tryGetContext(`tailguard:${name}`);
     if (value !== undefined) raw[name] = value;
   }
+  return raw;
+}
+
+/** Validated settings, each problem named as `tailguard:<setting>` (the context key that sets it). */
+export function parseConfig(raw: Record<string, unknown>): TailguardConfig {
   const parsed = TailguardConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(

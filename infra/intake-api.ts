@@ -10,6 +10,7 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { nag } from './nag.ts';
@@ -17,7 +18,7 @@ import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
-import { TailguardFunction } from './tailguard-function.ts';
+import { tailguardFunction } from './tailguard-function.ts';
 
 export const API_STAGE = 'v1';
 
@@ -25,8 +26,8 @@ export interface IntakeApiProps {
   queues: JobQueues;
   store: JobStoreTables;
   scheduler: StartScheduler;
-  /** Job types the workers handle; others are refused at intake. */
-  jobTypes: readonly string[];
+  /** Job types accepted at intake; others are refused. Undefined: any type. */
+  jobTypes?: readonly string[];
   /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan. */
   auth: 'iam' | 'apiKey';
   throttling: { rateLimit: number; burstLimit: number };
@@ -40,7 +41,7 @@ export interface IntakeApiProps {
  */
 export class IntakeApi extends Construct {
   readonly api: RestApi;
-  readonly functions: TailguardFunction[] = [];
+  readonly functions: LambdaFunction[] = [];
   readonly apiKey?: IApiKey;
 
   constructor(scope: Construct, id: string, props: IntakeApiProps) {
@@ -94,13 +95,13 @@ export class IntakeApi extends Construct {
       description: string,
       environment = processEnvironment(this, 'api', core),
     ) => {
-      const fn = new TailguardFunction(this, handlerDir, { handlerDir, description, environment });
+      const fn = tailguardFunction(this, handlerDir, { handlerDir, description, environment });
       resource.addMethod(method, new LambdaIntegration(fn));
       this.functions.push(fn);
       return fn;
     };
     /** Lets a function start jobs: write the job, send to the job queues or the start scheduler. */
-    const canEnqueue = (fn: TailguardFunction) => {
+    const canEnqueue = (fn: LambdaFunction) => {
       store.grantJobs(fn, 'read', 'write');
       queues.grantSend(fn);
       scheduler.requests.grantSendMessages(fn);
@@ -113,7 +114,10 @@ export class IntakeApi extends Construct {
       'POST /jobs: validates, records and enqueues a job',
       processEnvironment(this, 'submitJob', {
         ...core,
-        intake: { jobTypes: props.jobTypes, faultInjection: props.faultInjection },
+        intake: {
+          ...(props.jobTypes && { jobTypes: props.jobTypes }),
+          faultInjection: props.faultInjection,
+        },
       }),
     );
     canEnqueue(submit);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { testApp } from './test-app.ts';
 
 describe('cdk-nag AwsSolutions', () => {
-  it('finds nothing that is not acknowledged with a reason, in either stack', () => {
+  it('finds nothing that is not acknowledged with a reason, in the stack', () => {
     // Prepare
     const { app } = testApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

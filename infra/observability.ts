@@ -6,11 +6,14 @@ import { Construct } from 'constructs';
 import { JobMetric, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
 import { CAPACITIES, type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
 import { oldestMessageAlarmSeconds, type TailguardConfig } from './config.ts';
-import type { TailguardCoreStack } from './tailguard-core-stack.ts';
+import type { Tailguard } from './tailguard.ts';
 import type { WorkerServices } from './workers.ts';
 
+/** The serverless parts the dashboard shows. */
+type Core = Pick<Tailguard, 'queues' | 'intake' | 'scheduler' | 'detector' | 'reaper'>;
+
 export interface ObservabilityProps {
-  core: TailguardCoreStack;
+  core: Core;
   workers: WorkerServices;
   config: TailguardConfig;
   alarmTopic: Topic;
@@ -22,7 +25,7 @@ export interface ObservabilityProps {
  */
 export class Observability extends Construct {
   readonly facade: MonitoringFacade;
-  private readonly core: TailguardCoreStack;
+  private readonly core: Core;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -60,17 +63,25 @@ export class Observability extends Construct {
     this.reaperAlarms(config);
 
     f.addLargeHeader('Workers');
-    f.monitorSimpleFargateService({
-      fargateService: workers.cpuService,
-      humanReadableName: 'cpu workers (Fargate)',
-      alarmFriendlyName: 'cpu-workers',
-    });
-    f.monitorAutoScalingGroup({
-      autoScalingGroup: workers.gpuInstances,
-      humanReadableName: 'gpu instances',
-      alarmFriendlyName: 'gpu-instances',
-    });
-    for (const capacity of CAPACITIES) this.noWorkersAlarm(capacity, workers);
+    if (workers.cpuService) {
+      f.monitorSimpleFargateService({
+        fargateService: workers.cpuService,
+        humanReadableName: 'cpu workers (Fargate)',
+        alarmFriendlyName: 'cpu-workers',
+      });
+    }
+    if (workers.gpuInstances) {
+      f.monitorAutoScalingGroup({
+        autoScalingGroup: workers.gpuInstances,
+        humanReadableName: 'gpu instances',
+        alarmFriendlyName: 'gpu-instances',
+      });
+    }
+    // Classes without an ECS pool run their workers elsewhere: nothing here can tell if they run.
+    for (const capacity of CAPACITIES) {
+      const service = workers.services[capacity];
+      if (service) this.noWorkersAlarm(capacity, workers.runningTasks(service));
+    }
 
     f.addLargeHeader('Intake API and functions');
     f.monitorApiGateway({
@@ -83,7 +94,7 @@ export class Observability extends Construct {
     const functions = [
       ...core.intake.functions.map((fn) => [fn.node.id, fn] as const),
       ['start-scheduler', core.scheduler.function] as const,
-      ['straggler-detector', core.detection.function] as const,
+      ['straggler-detector', core.detector.function] as const,
       ['reaper', core.reaper.function] as const,
     ];
     for (const [name, fn] of functions) {
@@ -233,7 +244,7 @@ export class Observability extends Construct {
   }
 
   /** Fires when a class has jobs waiting but no worker task running (a broken image, no capacity). */
-  private noWorkersAlarm(capacity: Capacity, workers: WorkerServices): void {
+  private noWorkersAlarm(capacity: Capacity, runningTasks: Metric): void {
     this.facade.monitorCustom({
       humanReadableName: `${capacity} workers vs waiting jobs`,
       alarmFriendlyName: `${capacity}-no-workers`,
@@ -246,7 +257,7 @@ export class Observability extends Construct {
                 expression: `IF(FILL(running, 0) < 1 AND (v0 + v1 + v2 + v3) > 0, 1, 0)`,
                 usingMetrics: {
                   ...this.core.queues.visibleMessages(capacity, 'v'),
-                  running: workers.runningTasks(capacity),
+                  running: runningTasks,
                 },
                 label: 'work waiting, no worker',
                 period: Duration.minutes(1),

@@ -1,13 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { TailguardConfig } from './config.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
-import { TailguardFunction } from './tailguard-function.ts';
+import { tailguardFunction } from './tailguard-function.ts';
 
 /**
  * The reaper: a Lambda started every minute that sends a fresh message to every job stuck
@@ -15,7 +16,7 @@ import { TailguardFunction } from './tailguard-function.ts';
  * queues' SQS dead-letter queues into their jobs (src/jobs/reaper.ts).
  */
 export class Reaper extends Construct {
-  readonly function: TailguardFunction;
+  readonly function: LambdaFunction;
 
   constructor(
     scope: Construct,
@@ -24,7 +25,7 @@ export class Reaper extends Construct {
   ) {
     super(scope, id);
     const { queues, store, scheduler, config } = props;
-    this.function = new TailguardFunction(this, 'Function', {
+    this.function = tailguardFunction(this, 'Function', {
       handlerDir: 'reaper',
       description: 'Re-dispatches jobs whose messages went missing and settles messages SQS dead-lettered',
       // One pass a minute, or (a shorter interval) a pass every interval for most of the minute.
@@ -43,7 +44,7 @@ export class Reaper extends Construct {
     new Rule(this, 'EveryMinute', {
       description: 'Starts the reaper',
       schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(this.function, { retryAttempts: 0 })],
+      targets: [new LambdaTarget(this.function, { retryAttempts: 0 })],
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -7,7 +8,7 @@ import { Construct } from 'constructs';
 import { nag } from './nag.ts';
 import { processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
-import { TailguardFunction } from './tailguard-function.ts';
+import { tailguardFunction } from './tailguard-function.ts';
 
 /**
  * Starts beyond SQS's 15-minute delay: retries with long backoff and jobs scheduled far ahead.
@@ -19,7 +20,7 @@ export class StartScheduler extends Construct {
   readonly requests: Queue;
   readonly group: CfnScheduleGroup;
   readonly deliveryRole: Role;
-  readonly function: TailguardFunction;
+  readonly function: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: { queues: JobQueues; removalPolicy: RemovalPolicy }) {
     super(scope, id);
@@ -44,7 +45,7 @@ export class StartScheduler extends Construct {
     });
     this.requests.grantSendMessages(this.deliveryRole);
 
-    this.function = new TailguardFunction(this, 'Function', {
+    this.function = tailguardFunction(this, 'Function', {
       handlerDir: 'start-scheduler',
       description:
         'Turns far-off job starts into EventBridge Scheduler schedules, and due ones into delayed job messages',

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -15,47 +16,62 @@ export interface TailguardFunctionProps {
   memorySize?: number;
 }
 
+/** Where `npm pack` puts the pre-bundled handlers (scripts/build-package.ts): `<dir>/index.mjs`. */
+const bundledDir = fileURLToPath(new URL('./functions/', import.meta.url));
 const functionsDir = fileURLToPath(new URL('../functions/', import.meta.url));
 const lockFile = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 
 /**
- * A Node.js 22 Lambda bundled locally by esbuild (never Docker), with the AWS SDK bundled in:
- * that pins the SDK version the tests ran and works on emulators whose runtime has no SDK.
+ * A Node.js 22 Lambda of Tailguard's. Inside the published package its code is pre-bundled, so a
+ * team's synth needs neither esbuild nor Tailguard's sources (bundling inside a published construct
+ * breaks for consumers: aws-cdk#9759). In this repository it is bundled from source by esbuild,
+ * locally (never Docker), with the AWS SDK bundled in: that pins the SDK version the tests ran and
+ * works on emulators whose runtime has no SDK.
  */
-export class TailguardFunction extends NodejsFunction {
-  constructor(scope: Construct, id: string, props: TailguardFunctionProps) {
-    const logGroup = new LogGroup(scope, `${id}Logs`, {
-      retention: RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    super(scope, id, {
-      entry: `${functionsDir}${props.handlerDir}/handler.ts`,
-      depsLockFilePath: lockFile,
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(10),
-      description: props.description,
-      logGroup,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'tailguard',
-        POWERTOOLS_METRICS_NAMESPACE: 'Tailguard',
-        ...props.environment,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        // Error names are stored on jobs and shown by the API (TailguardError takes its class's name).
-        keepNames: true,
-        sourceMap: true,
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
-    });
-    nag.lambda(this);
-  }
+export function tailguardFunction(scope: Construct, id: string, props: TailguardFunctionProps): LambdaFunction {
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    retention: RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const common = {
+    handler: 'index.handler',
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memorySize ?? 512,
+    timeout: props.timeout ?? Duration.seconds(10),
+    description: props.description,
+    logGroup,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: 'tailguard',
+      POWERTOOLS_METRICS_NAMESPACE: 'Tailguard',
+      ...props.environment,
+    },
+  };
+  const bundled = `${bundledDir}${props.handlerDir}`;
+  const fn = existsSync(`${bundled}/index.mjs`)
+    ? new LambdaFunction(scope, id, {
+        ...common,
+        code: Code.fromAsset(bundled),
+        environment: { ...common.environment, NODE_OPTIONS: '--enable-source-maps' },
+      })
+    : new NodejsFunction(scope, id, {
+        ...common,
+        handler: 'handler',
+        entry: `${functionsDir}${props.handlerDir}/handler.ts`,
+        depsLockFilePath: lockFile,
+        bundling: { ...LAMBDA_BUNDLING, forceDockerBundling: false, format: OutputFormat.ESM, sourceMap: true },
+      });
+  nag.lambda(fn);
+  return fn;
 }
+
+/** esbuild settings of every Tailguard Lambda, in this repository's synth and in the package build alike. */
+export const LAMBDA_BUNDLING = {
+  target: 'node22',
+  minify: true,
+  // Error names are stored on jobs and shown by the API (TailguardError takes its class's name).
+  keepNames: true,
+  externalModules: [] as string[],
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+};

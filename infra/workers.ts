@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AdjustmentType,
@@ -18,14 +17,12 @@ import {
   SubnetType,
   UserData,
 } from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
   AmiHardwareType,
   AsgCapacityProvider,
   type BaseService,
   Cluster,
   type ContainerDefinitionOptions,
-  ContainerImage,
   ContainerInsights,
   CpuArchitecture,
   Ec2Service,
@@ -46,49 +43,70 @@ import { type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts'
 import type { TailguardConfig } from './config.ts';
 import { nag } from './nag.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
-import type { TailguardCoreStack } from './tailguard-core-stack.ts';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+import type { Tailguard } from './tailguard.ts';
+import type { CpuWorkerPoolProps, GpuWorkerPoolProps, WorkerPoolProps } from './tailguard-props.ts';
 
 /** Seconds ECS waits after SIGTERM before SIGKILL (Fargate's maximum). */
 const STOP_TIMEOUT_SECONDS = 120;
 /** What a stopping worker gives running attempts before releasing them: inside the stop timeout. */
 const SHUTDOWN_GRACE_SECONDS = 100;
 
+/** The shared parts workers use: tables, queues, the start scheduler. */
+type Core = Pick<Tailguard, 'store' | 'queues' | 'scheduler'>;
+
 export interface WorkerServicesProps {
-  core: TailguardCoreStack;
+  core: Core;
   vpc: IVpc;
+  /** @default a new cluster with Container Insights */
+  cluster?: Cluster;
+  /** The classes to run, with the team's images; sizes come from `config`. */
+  pools: { cpu?: CpuWorkerPoolProps; gpu?: GpuWorkerPoolProps };
   config: TailguardConfig;
   /** Receives the GPU instance group's scaling events. */
   notifications: ITopic;
 }
 
 /**
- * The worker fleet on ECS: one image (workers/Dockerfile, built at deploy), a Fargate service for
- * the cpu class and an EC2 service on GPU instances for the gpu class (Fargate has no GPUs).
+ * The worker fleet on ECS, from the team's images: a Fargate service for the cpu class and an EC2
+ * service on GPU instances for the gpu class (Fargate has no GPUs), each only if its pool is given.
  * Each scales on its queues' work per task; the GPU service down to zero when idle.
  */
 export class WorkerServices extends Construct {
   readonly cluster: Cluster;
-  readonly cpuService: FargateService;
-  readonly gpuService: Ec2Service;
-  readonly gpuInstances: AutoScalingGroup;
+  readonly cpuService?: FargateService;
+  readonly gpuService?: Ec2Service;
+  readonly gpuInstances?: AutoScalingGroup;
+  private readonly config: TailguardConfig;
 
   constructor(scope: Construct, id: string, props: WorkerServicesProps) {
     super(scope, id);
-    const { core, vpc, config } = props;
-    this.cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
-    const image = ContainerImage.fromAsset(repoRoot, { file: 'workers/Dockerfile', platform: Platform.LINUX_AMD64 });
+    const { core, vpc, config, pools } = props;
+    this.config = config;
+    this.cluster =
+      props.cluster ?? new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
+    if (pools.cpu) this.cpuService = this.cpuPool(pools.cpu, core);
+    if (pools.gpu) [this.gpuService, this.gpuInstances] = this.gpuPool(pools.gpu, core, vpc, props.notifications);
+  }
 
-    // cpu class: Fargate.
+  /** The services that run, by class. */
+  get services(): Partial<Record<Capacity, BaseService>> {
+    return { ...(this.cpuService && { cpu: this.cpuService }), ...(this.gpuService && { gpu: this.gpuService }) };
+  }
+
+  maxTasks(capacity: Capacity): number {
+    return capacity === 'cpu' ? this.config.cpuWorkerMaxTasks : this.config.gpuWorkerMaxTasks;
+  }
+
+  private cpuPool(pool: CpuWorkerPoolProps, core: Core): FargateService {
+    const { config } = this;
     const cpuTask = new FargateTaskDefinition(this, 'CpuTask', {
       cpu: config.cpuWorkerCpu,
       memoryLimitMiB: config.cpuWorkerMemoryMiB,
       runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
-    cpuTask.addContainer('worker', this.container('cpu', image, config.cpuWorkerConcurrency, core));
+    cpuTask.addContainer('worker', this.container('cpu', pool, config.cpuWorkerConcurrency, core));
     nag.workerTask(cpuTask, cpuTask.obtainExecutionRole());
-    this.cpuService = new FargateService(this, 'CpuService', {
+    const service = new FargateService(this, 'CpuService', {
       cluster: this.cluster,
       taskDefinition: cpuTask,
       desiredCount: config.cpuWorkerMinTasks,
@@ -96,8 +114,19 @@ export class WorkerServices extends Construct {
       minHealthyPercent: 100,
       circuitBreaker: { rollback: true },
     });
+    this.grantWork('cpu', cpuTask, core);
+    this.scaleOnWork('cpu', service, core);
+    return service;
+  }
 
-    // gpu class: EC2 GPU instances through a capacity provider.
+  /** gpu class: EC2 GPU instances through a capacity provider. */
+  private gpuPool(
+    pool: GpuWorkerPoolProps,
+    core: Core,
+    vpc: IVpc,
+    notifications: ITopic,
+  ): [Ec2Service, AutoScalingGroup] {
+    const { config } = this;
     const gpuInstanceRole = new Role(this, 'GpuInstanceRole', {
       assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
       managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
@@ -121,17 +150,17 @@ export class WorkerServices extends Construct {
         },
       ],
     });
-    this.gpuInstances = new AutoScalingGroup(this, 'GpuInstances', {
+    const instances = new AutoScalingGroup(this, 'GpuInstances', {
       vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       launchTemplate,
       minCapacity: 0,
       maxCapacity: config.gpuWorkerMaxTasks,
       newInstancesProtectedFromScaleIn: true,
-      notifications: [{ topic: props.notifications }],
+      notifications: [{ topic: notifications }],
     });
     const gpuCapacity = new AsgCapacityProvider(this, 'GpuCapacity', {
-      autoScalingGroup: this.gpuInstances,
+      autoScalingGroup: instances,
       enableManagedScaling: true,
       enableManagedTerminationProtection: true,
       targetCapacityPercent: 100,
@@ -139,12 +168,12 @@ export class WorkerServices extends Construct {
     this.cluster.addAsgCapacityProvider(gpuCapacity);
     const gpuTask = new Ec2TaskDefinition(this, 'GpuTask', { networkMode: NetworkMode.AWS_VPC });
     gpuTask.addContainer('worker', {
-      ...this.container('gpu', image, config.gpuWorkerConcurrency, core),
+      ...this.container('gpu', pool, config.gpuWorkerConcurrency, core),
       memoryReservationMiB: config.gpuWorkerMemoryMiB,
       gpuCount: config.gpuWorkerGpus,
     });
     nag.workerTask(gpuTask, gpuTask.obtainExecutionRole());
-    this.gpuService = new Ec2Service(this, 'GpuService', {
+    const service = new Ec2Service(this, 'GpuService', {
       cluster: this.cluster,
       taskDefinition: gpuTask,
       desiredCount: config.gpuWorkerMinTasks,
@@ -153,19 +182,13 @@ export class WorkerServices extends Construct {
       minHealthyPercent: 0,
       circuitBreaker: { rollback: true },
     });
-
-    for (const [capacity, service, task] of [
-      ['cpu', this.cpuService, cpuTask],
-      ['gpu', this.gpuService, gpuTask],
-    ] as const) {
-      this.grantWork(capacity, task, core);
-      this.scaleOnWork(capacity, service, config, core);
-    }
+    this.grantWork('gpu', gpuTask, core);
+    this.scaleOnWork('gpu', service, core);
+    return [service, instances];
   }
 
-  /** Container Insights' running-task count of a class's service, per minute. */
-  runningTasks(capacity: Capacity): Metric {
-    const service = capacity === 'cpu' ? this.cpuService : this.gpuService;
+  /** Container Insights' running-task count of a service, per minute. */
+  runningTasks(service: BaseService): Metric {
     return new Metric({
       namespace: 'ECS/ContainerInsights',
       metricName: 'RunningTaskCount',
@@ -177,16 +200,17 @@ export class WorkerServices extends Construct {
 
   private container(
     capacity: Capacity,
-    image: ContainerImage,
+    pool: WorkerPoolProps,
     concurrency: number,
-    core: TailguardCoreStack,
+    core: Core,
   ): ContainerDefinitionOptions {
     const logGroup = new LogGroup(this, `${capacity}Logs`, {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     return {
-      image,
+      image: pool.image,
+      ...(pool.command && { command: pool.command }),
       logging: LogDrivers.awsLogs({ logGroup, streamPrefix: capacity }),
       stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
       readonlyRootFilesystem: true,
@@ -202,7 +226,7 @@ export class WorkerServices extends Construct {
   }
 
   /** A worker reads and writes jobs, consumes its own class's queues, and enqueues retries. */
-  private grantWork(capacity: Capacity, task: TaskDefinition, core: TailguardCoreStack): void {
+  private grantWork(capacity: Capacity, task: TaskDefinition, core: Core): void {
     core.store.grantJobs(task.taskRole, 'read', 'write');
     core.store.grantStats(task.taskRole, 'add');
     core.store.grantWorkers(task.taskRole, 'report', 'list');
@@ -221,12 +245,8 @@ export class WorkerServices extends Construct {
    * tracking cannot scale up from zero tasks, so a step policy starts the first task when work
    * waits and none runs (the GPU service's idle state).
    */
-  private scaleOnWork(
-    capacity: Capacity,
-    service: BaseService,
-    config: TailguardConfig,
-    core: TailguardCoreStack,
-  ): void {
+  private scaleOnWork(capacity: Capacity, service: BaseService, core: Core): void {
+    const { config } = this;
     const min = capacity === 'cpu' ? config.cpuWorkerMinTasks : config.gpuWorkerMinTasks;
     const max = capacity === 'cpu' ? config.cpuWorkerMaxTasks : config.gpuWorkerMaxTasks;
     const concurrency = capacity === 'cpu' ? config.cpuWorkerConcurrency : config.gpuWorkerConcurrency;
@@ -291,7 +311,7 @@ export class WorkerServices extends Construct {
 
     const waitingWithNoTask = new MathExpression({
       expression: `IF(FILL(running, 0) < 1, ${queueNames.map((_, i) => `visible${i}`).join(' + ')}, 0)`,
-      usingMetrics: { running: this.runningTasks(capacity), ...core.queues.visibleMessages(capacity, 'visible') },
+      usingMetrics: { running: this.runningTasks(service), ...core.queues.visibleMessages(capacity, 'visible') },
       period: Duration.minutes(1),
       label: `${capacity} jobs waiting with no task running`,
     });

@@ -3,13 +3,14 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environmentFor } from '../src/aws/environment/index.ts';
-import { type QueueTopology, QueueTopologySchema } from '../src/jobs/dispatch/index.ts';
+import { manifestsIn, type TailguardManifest } from '../src/aws/manifest.ts';
+import type { QueueTopology } from '../src/jobs/dispatch/index.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv } from './aws-env.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cdk = `${root}node_modules/.bin/cdk`;
 
-/** A core stack deployed to an emulator, with what tools and workers need to reach it. */
+/** A Tailguard stack deployed to an emulator, with what tools and workers need to reach it. */
 export interface LocalDeployment {
   stackName: string;
   endpoint: string;
@@ -41,9 +42,9 @@ export interface DeployOptions {
   settings?: Record<string, string>;
 }
 
-/** `cdk bootstrap` + `cdk deploy` of the core stack to the emulator. */
+/** `cdk bootstrap` + `cdk deploy` of the stack to the emulator (its serverless part: `tailguard:local=true`). */
 export async function deployLocal(options: DeployOptions): Promise<LocalDeployment> {
-  const stackName = options.stackName ?? 'TailguardCore';
+  const stackName = options.stackName ?? 'Tailguard';
   const outputsFile = options.outputsFile ?? `${root}cdk-outputs.json`;
   const log = options.log ?? ((line) => console.error(line));
   const env = { ...process.env, ...localAwsEnv(options.endpoint) };
@@ -68,60 +69,44 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     env,
     options.cliOutput,
   );
-  const outputs = readOutputs(outputsFile, stackName);
-
-  const queues = QueueTopologySchema.parse(JSON.parse(outputs.QueueTopology));
-  const apiUrl = `${options.endpoint.replace(/\/$/, '')}/_aws/execute-api/${outputs.ApiId}/${outputs.ApiStage}/`;
+  const manifest = readManifest(outputsFile, stackName);
+  const apiUrl = `${options.endpoint.replace(/\/$/, '')}/_aws/execute-api/${manifest.apiId}/${manifest.apiStage}/`;
   return {
     stackName,
     endpoint: options.endpoint,
     apiUrl,
-    awsApiUrl: outputs.ApiUrl,
-    jobsTable: outputs.JobsTableName,
-    idempotencyTable: outputs.IdempotencyTableName,
-    queues,
-    scheduleGroup: outputs.ScheduleGroup,
-    statsTable: outputs.StatsTableName,
-    workersTable: outputs.WorkersTableName,
-    stragglerDetector: outputs.StragglerDetectorName,
-    reaper: outputs.ReaperName,
+    awsApiUrl: manifest.apiUrl,
+    jobsTable: manifest.jobsTable,
+    idempotencyTable: manifest.idempotencyTable,
+    queues: manifest.queues,
+    scheduleGroup: manifest.scheduleGroup,
+    statsTable: manifest.statsTable,
+    workersTable: manifest.workersTable,
+    stragglerDetector: manifest.stragglerDetector,
+    reaper: manifest.reaper,
     workerEnv: {
       ...localAwsEnv(options.endpoint),
       ...environmentFor('worker', {
         // A local worker's own settings come from the pool's flags.
         worker: {},
-        jobStore: { jobs: outputs.JobsTableName, idempotency: outputs.IdempotencyTableName },
-        latencyStats: { table: outputs.StatsTableName },
-        workerRegistry: { table: outputs.WorkersTableName },
-        queues: { topology: queues },
-        dispatch: { schedulerQueueUrl: outputs.SchedulerQueueUrl },
+        jobStore: { jobs: manifest.jobsTable, idempotency: manifest.idempotencyTable },
+        latencyStats: { table: manifest.statsTable },
+        workerRegistry: { table: manifest.workersTable },
+        queues: { topology: manifest.queues },
+        dispatch: { schedulerQueueUrl: manifest.schedulerQueueUrl },
       }),
     },
   };
 }
 
-const OUTPUT_KEYS = [
-  'ApiUrl',
-  'ApiId',
-  'ApiStage',
-  'JobsTableName',
-  'IdempotencyTableName',
-  'QueueTopology',
-  'SchedulerQueueUrl',
-  'ScheduleGroup',
-  'StatsTableName',
-  'WorkersTableName',
-  'StragglerDetectorName',
-  'ReaperName',
-] as const;
-
-function readOutputs(file: string, stackName: string): Record<(typeof OUTPUT_KEYS)[number], string> {
+/** The one Tailguard deployment in a stack's outputs (the construct's manifest output). */
+function readManifest(file: string, stackName: string): TailguardManifest {
   const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
-  const outputs = all[stackName];
-  const missing = OUTPUT_KEYS.filter((key) => !outputs?.[key]);
-  if (!outputs || missing.length > 0)
-    throw new Error(`stack ${stackName} in ${file} lacks outputs: ${missing.join(', ')}`);
-  return outputs as Record<(typeof OUTPUT_KEYS)[number], string>;
+  const manifests = [...manifestsIn(all[stackName] ?? {}).values()];
+  if (manifests.length !== 1) {
+    throw new Error(`stack ${stackName} in ${file} has ${manifests.length} Tailguard manifest outputs; expected one`);
+  }
+  return manifests[0]!;
 }
 
 function runCdk(args: string[], env: NodeJS.ProcessEnv, output: DeployOptions['cliOutput'] = 'inherit'): Promise<void> {

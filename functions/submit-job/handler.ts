@@ -13,14 +13,14 @@ import { jsonObjectBody } from '../http/json-body.ts';
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard' });
 
 const intake = readSection('intake');
-/** Job types the workers have handlers for (the stack takes them from workers/handlers.ts). */
-const knownTypes = new Set(intake.jobTypes);
+/** The deployment's allow-list of job types, if it gave one (Tailguard construct prop `jobTypes`). */
+const knownTypes = intake.jobTypes && new Set(intake.jobTypes);
 
 /** `POST /jobs`: 201 with a new job, 200 with the job an idempotency key already created. */
 export const handler = httpHandler(async (event) => {
   const request = JobRequestSchema.safeParse(withIdempotencyHeader(event));
   if (!request.success) throw InvalidInputError.fromZod(request.error);
-  if (!knownTypes.has(request.data.type)) {
+  if (knownTypes && !knownTypes.has(request.data.type)) {
     throw new InvalidInputError([
       {
         path: 'type',

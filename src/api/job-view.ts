@@ -31,6 +31,7 @@ export function toJobView(job: Job, now = Date.now()) {
       won: a.won ?? false,
     })),
     speculation: job.speculate !== false,
+    progress: runningProgress(job),
   };
 }
 
@@ -42,6 +43,15 @@ export type JobView = ReturnType<typeof toJobView>;
  */
 function visibleStatus(job: Job, now: number): JobStatus {
   return job.status === 'SCHEDULED' && job.runAt !== undefined && Date.parse(job.runAt) <= now ? 'QUEUED' : job.status;
+}
+
+/**
+ * 0–1: the furthest progress a running attempt of the job reported (a backup racing a straggler
+ * is a second one); null when none runs or none reported. Leases exist only while the job runs.
+ */
+function runningProgress(job: Job): number | null {
+  const reported = Object.values(job.leases ?? {}).flatMap((lease) => lease.progress ?? []);
+  return reported.length > 0 ? Math.max(...reported) : null;
 }
 
 function parseJsonText(text: string | undefined): unknown {

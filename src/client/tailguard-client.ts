@@ -1,71 +1,198 @@
-import type { ErrorBody } from '../api/api-error.ts';
-import type { JobView } from '../api/job-view.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobRequestInput } from '../jobs/intake/index.ts';
+import { isTerminal } from '../jobs/model/index.ts';
+import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
+import type {
+  CancelView,
+  DeadLetterPage,
+  DeadLetterQuery,
+  HealthView,
+  JobView,
+  RedriveRequest,
+  RedriveResult,
+  StatsView,
+} from './views.ts';
 
 export interface ApiResponse<T> {
   status: number;
   body: T;
 }
 
-/** Thrown for any non-2xx answer; carries the API's error body. */
-export class TailguardApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: ErrorBody,
-  ) {
-    super(`HTTP ${status}: ${body.error?.message ?? JSON.stringify(body)}`);
-    this.name = 'TailguardApiError';
-  }
-}
-
 export interface ClientOptions {
-  /** Base URL ending in `/`, e.g. the local invoke URL or the stage URL on AWS. */
+  /** Base URL of the API's stage, e.g. the local invoke URL or the stage URL on AWS. */
   baseUrl: string;
   /** Signs or decorates requests (e.g. SigV4 on AWS). */
   fetch?: typeof fetch;
 }
 
-/** A small typed client for the Tailguard HTTP API, sharing its request schema with the server. */
+export interface SubmitOptions {
+  /** Sent as the `Idempotency-Key` header: a replay answers the job the key created. */
+  idempotencyKey?: string;
+}
+
+export interface WaitOptions {
+  /** Gives up with a TailguardTimeoutError after this long; default: wait as long as it takes. */
+  timeoutMs?: number;
+  /** First pause between polls (default 500 ms); each pause is 1.5 times the last, up to `maxIntervalMs`. */
+  intervalMs?: number;
+  /** Longest pause between polls (default 5 s). */
+  maxIntervalMs?: number;
+  /** Called with the job after every poll, the finished job included. */
+  onUpdate?: (job: JobView) => void;
+  /** Stops waiting; waitFor then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+const BACKOFF_FACTOR = 1.5;
+/** Answers a later poll may not get again: throttling and a gateway or Lambda briefly failing. */
+const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
+
+/** A typed client for the Tailguard HTTP API, sharing its request and response types with the server. */
 export class TailguardClient {
+  private readonly baseUrl: string;
   private readonly fetch: typeof fetch;
 
-  constructor(private readonly options: ClientOptions) {
+  constructor(options: ClientOptions) {
+    // Relative paths resolve under the stage only when the base ends in `/`.
+    this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  /** `POST /jobs`: 201 for a new job, 200 for an idempotent replay. */
-  submit(request: JobRequestInput, headers: Record<string, string> = {}): Promise<ApiResponse<JobView>> {
-    return this.call('POST', 'jobs', JSON.stringify(request), headers);
+  /** `POST /jobs`: `status` 201 for a new job, 200 when an idempotency key replays an earlier one. */
+  submit(request: JobRequestInput, options: SubmitOptions = {}): Promise<ApiResponse<JobView>> {
+    const headers: Record<string, string> = options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {};
+    return this.call('POST', 'jobs', { body: JSON.stringify(request), headers });
   }
 
+  /** `GET /jobs/{id}`. */
+  async get(id: string, options: { signal?: AbortSignal } = {}): Promise<JobView> {
+    return (await this.call<JobView>('GET', jobPath(id), options)).body;
+  }
+
+  /**
+   * `GET /jobs/{id}` with its status.
+   * @deprecated Use get(); kept for the integration tests that read `.body`.
+   */
   getJob(id: string): Promise<ApiResponse<JobView>> {
-    return this.call('GET', `jobs/${encodeURIComponent(id)}`);
+    return this.call('GET', jobPath(id));
+  }
+
+  /**
+   * Polls the job until it is finished (SUCCEEDED, DEAD or CANCELLED) and returns it. Pauses grow
+   * from `intervalMs`, so a long job costs few requests; throttling and 502–504 answers are
+   * polled through, any other error ends the wait.
+   */
+  async waitFor(id: string, options: WaitOptions = {}): Promise<JobView> {
+    const { timeoutMs, intervalMs = 500, maxIntervalMs = 5000, onUpdate, signal } = options;
+    const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const stop = AbortSignal.any([signal, deadline].filter((s) => s !== undefined));
+    let last: JobView | undefined;
+    try {
+      for (let pause = intervalMs; ; pause = Math.min(pause * BACKOFF_FACTOR, maxIntervalMs)) {
+        const job = await this.get(id, { signal: stop }).catch((error: unknown) => {
+          if (error instanceof TailguardApiError && TRANSIENT_STATUSES.has(error.status)) return undefined;
+          throw error;
+        });
+        if (job) {
+          last = job;
+          onUpdate?.(job);
+          if (isTerminal(job.status)) return job;
+        }
+        await sleep(pause, undefined, { signal: stop });
+      }
+    } catch (error) {
+      // Whichever await the stop interrupted (a poll or a pause), say why the wait ended.
+      if (signal?.aborted) throw signal.reason;
+      if (timeoutMs !== undefined && deadline?.aborted) throw new TailguardTimeoutError(id, timeoutMs, last);
+      throw error;
+    }
+  }
+
+  /** `POST /jobs/{id}/cancel`: a waiting job is CANCELLED at once; a running one is stopped at its next heartbeat. */
+  async cancel(id: string): Promise<CancelView> {
+    return (await this.call<CancelView>('POST', `${jobPath(id)}/cancel`)).body;
+  }
+
+  /** `GET /dlq`: one page of dead jobs, oldest first per queue. */
+  async listDeadLetters(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, String(value));
+    return (await this.call<DeadLetterPage>('GET', `dlq?${search}`)).body;
+  }
+
+  /** Every dead job the query matches, following the cursor page by page (`limit` is the page size). */
+  async *allDeadLetters(query: DeadLetterQuery = {}): AsyncGenerator<JobView> {
+    let cursor = query.cursor;
+    do {
+      const page = await this.listDeadLetters({ ...query, cursor });
+      yield* page.items;
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** `POST /dlq/{id}/requeue`: runs a dead job again with a fresh attempt budget. */
+  async requeue(id: string): Promise<JobView> {
+    return (await this.call<JobView>('POST', `dlq/${encodeURIComponent(id)}/requeue`)).body;
+  }
+
+  /** `POST /dlq/redrive`: requeues up to `limit` dead jobs of one queue; call again while `remaining`. */
+  async redrive(request: RedriveRequest): Promise<RedriveResult> {
+    return (await this.call<RedriveResult>('POST', 'dlq/redrive', { body: JSON.stringify(request) })).body;
+  }
+
+  /** `GET /stats`: queue depths, running and dead jobs per class, live workers. */
+  async stats(): Promise<StatsView> {
+    return (await this.call<StatsView>('GET', 'stats')).body;
+  }
+
+  /** `GET /health`: a degraded answer (503) is returned too, as it names the failing check. */
+  async health(): Promise<HealthView> {
+    const response = await this.send('GET', 'health', {});
+    if (response.status !== 200 && response.status !== 503) throw new TailguardApiError(response.status, response.body);
+    return response.body as HealthView;
   }
 
   /** Sends a raw request and returns status and parsed body whatever the status: for tests of errors. */
-  async raw(
+  raw(
     method: string,
     path: string,
     body?: string,
     headers: Record<string, string> = {},
   ): Promise<ApiResponse<unknown>> {
-    const response = await this.fetch(new URL(path, this.options.baseUrl), {
-      method,
-      body,
-      headers: { 'content-type': 'application/json', ...headers },
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    return this.send(method, path, { body, headers });
   }
 
-  private async call<T>(
-    method: string,
-    path: string,
-    body?: string,
-    headers: Record<string, string> = {},
-  ): Promise<ApiResponse<T>> {
-    const response = await this.raw(method, path, body, headers);
-    if (response.status >= 400) throw new TailguardApiError(response.status, response.body as ErrorBody);
+  private async call<T>(method: string, path: string, request: RequestParts = {}): Promise<ApiResponse<T>> {
+    const response = await this.send(method, path, request);
+    if (response.status >= 400) throw new TailguardApiError(response.status, response.body);
     return response as ApiResponse<T>;
+  }
+
+  private async send(method: string, path: string, request: RequestParts): Promise<ApiResponse<unknown>> {
+    const response = await this.fetch(new URL(path, this.baseUrl), {
+      method,
+      body: request.body,
+      headers: { 'content-type': 'application/json', ...request.headers },
+      signal: request.signal,
+    });
+    return { status: response.status, body: parseBody(await response.text()) };
+  }
+}
+
+interface RequestParts {
+  body?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
+
+/** JSON when the answer is JSON; an error page in another format stays text, to be reported. */
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }

@@ -19,7 +19,7 @@ describe('idempotency keys', () => {
 
   it('treats the Idempotency-Key header like the body field', async () => {
     const key = `header-${randomUUID()}`;
-    const first = await client.submit({ type: 'noop' }, { 'Idempotency-Key': key });
+    const first = await client.submit({ type: 'noop' }, { idempotencyKey: key });
     const second = await client.submit({ type: 'noop', idempotencyKey: key });
     expect([first.status, second.status]).toEqual([201, 200]);
     expect(second.body.id).toBe(first.body.id);

@@ -38,14 +38,18 @@ export const SECTIONS = {
     roleArn: variable(ENV.schedulerRoleArn, arn),
   },
   intake: {
-    /** Job types some worker handles; intake refuses the others. */
+    /**
+     * The job types intake accepts; it refuses the others with a 400 naming the known ones.
+     * @default any type (the deployment gave no allow-list)
+     */
     jobTypes: variable(
       ENV.jobTypes,
       z
         .string()
         .transform((text) => text.split(','))
         .pipe(z.array(z.string().min(1, 'has an empty job type')).min(1))
-        .readonly(),
+        .readonly()
+        .optional(),
       (types) => types.join(','),
     ),
     /**

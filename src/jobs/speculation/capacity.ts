@@ -15,11 +15,11 @@ export interface CapacityProvisioner {
   addWorker(capacity: Capacity): Promise<CapacityOutcome>;
 }
 
-/** What the compute stack publishes in SSM for the detector (the core stack cannot reference it). */
+/** What the deployment publishes in SSM for the detector: the ECS service of each class it runs. */
 export const WorkerServicesSchema = z.object({
   cluster: z.string(),
-  services: z.object({ cpu: z.string(), gpu: z.string() }),
-  maxTasks: z.object({ cpu: z.int(), gpu: z.int() }),
+  services: z.object({ cpu: z.string().optional(), gpu: z.string().optional() }),
+  maxTasks: z.object({ cpu: z.int().optional(), gpu: z.int().optional() }),
 });
 export type WorkerServicesDocument = z.infer<typeof WorkerServicesSchema>;
 
@@ -45,12 +45,15 @@ export class EcsCapacity implements CapacityProvisioner {
       throw error;
     }
     const { cluster, services, maxTasks } = this.services;
+    const serviceName = services[capacity];
+    // The deployment runs no ECS workers of this class (they run elsewhere): nothing to grow.
+    if (serviceName === undefined) return 'unavailable';
     const { services: [service] = [] } = await this.ecs.send(
-      new DescribeServicesCommand({ cluster, services: [services[capacity]] }),
+      new DescribeServicesCommand({ cluster, services: [serviceName] }),
     );
     const desired = service?.desiredCount ?? 0;
-    if (desired >= maxTasks[capacity]) return 'at-maximum';
-    await this.ecs.send(new UpdateServiceCommand({ cluster, service: services[capacity], desiredCount: desired + 1 }));
+    if (desired >= (maxTasks[capacity] ?? 0)) return 'at-maximum';
+    await this.ecs.send(new UpdateServiceCommand({ cluster, service: serviceName, desiredCount: desired + 1 }));
     return 'added';
   }
 }

@@ -1,21 +1,22 @@
 import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { type TailguardConfig, workerServicesParameter } from './config.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
-import { TailguardFunction } from './tailguard-function.ts';
+import { tailguardFunction } from './tailguard-function.ts';
 
 /**
  * The straggler detector: a Lambda started every minute by an EventBridge rule that loops for
  * most of its 80 s timeout (a pass every `detectorIntervalSeconds`), reads running attempts' heartbeats and the
  * run-time histograms, and launches speculative backups within the budget.
  */
-export class StragglerDetection extends Construct {
-  readonly function: TailguardFunction;
+export class StragglerDetector extends Construct {
+  readonly function: LambdaFunction;
 
   constructor(
     scope: Construct,
@@ -24,7 +25,7 @@ export class StragglerDetection extends Construct {
   ) {
     super(scope, id);
     const { queues, store, scheduler, config } = props;
-    this.function = new TailguardFunction(this, 'Function', {
+    this.function = tailguardFunction(this, 'Function', {
       handlerDir: 'straggler-detector',
       description: 'Flags straggling attempts from heartbeats and races speculative backups against them',
       // Runs overlap by ~20 s: a rule fires within its minute, not on the second, so one ending
@@ -55,7 +56,7 @@ export class StragglerDetection extends Construct {
     new Rule(this, 'EveryMinute', {
       description: 'Starts the straggler detector; each run loops for the minute',
       schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(this.function, { retryAttempts: 0 })],
+      targets: [new LambdaTarget(this.function, { retryAttempts: 0 })],
     });
   }
 }

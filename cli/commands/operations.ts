@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import type { StatsView, WorkerView } from '../../src/client/index.ts';
+import type { CommandContext } from '../command-context.ts';
+import { table } from '../format.ts';
+
+/** `stats`, `workers`: how the queues and the worker pools are doing. */
+export function operationCommands(program: Command, cli: CommandContext): void {
+  program
+    .command('stats')
+    .description('queue depths, running and dead jobs per class, live workers')
+    .action(() =>
+      cli.run(async (client) => {
+        const stats = await client.stats();
+        cli.print(stats, () => statsLines(stats));
+      }),
+    );
+
+  program
+    .command('workers')
+    .description('live workers: class, measured speed, probation, load')
+    .action(() =>
+      cli.run(async (client) => {
+        const { workers } = await client.stats();
+        cli.print(workers, () => (workers.length === 0 ? ['no live workers'] : workerTable(workers)));
+      }),
+    );
+}
+
+function statsLines(stats: StatsView): string[] {
+  const perClass = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([capacity, count]) => `${capacity} ${count}`)
+      .join(', ');
+  return [
+    ...table([
+      ['queue', 'visible', 'in flight', 'delayed', 'dead-lettered'],
+      ...Object.entries(stats.queues).map(([queue, depth]) => [
+        queue,
+        String(depth.visible),
+        String(depth.inFlight),
+        String(depth.delayed),
+        String(depth.deadLettered),
+      ]),
+    ]),
+    '',
+    `running jobs: ${perClass(stats.running)}`,
+    `dead jobs:    ${perClass(stats.dead)}`,
+    `live workers: ${stats.workers.length}`,
+  ];
+}
+
+function workerTable(workers: WorkerView[]): string[] {
+  return table([
+    ['worker', 'class', 'speed', 'probation', 'running', 'last seen'],
+    ...workers.map((w) => [
+      w.workerId,
+      w.capacity,
+      w.speed === undefined ? '-' : w.speed.toFixed(2),
+      w.onProbation ? 'yes' : 'no',
+      `${w.running} of ${w.slots}`,
+      w.lastSeenAt,
+    ]),
+  ]);
+}

@@ -1,0 +1,247 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { CommanderError } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeApi, type FakeRoute, inTurn, JOB_ID, jobView, startFakeApi } from '../src/client/testing/fake-api.ts';
+import { buildProgram } from './program.ts';
+
+const servers: FakeApi[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function fakeApi(route: FakeRoute): Promise<FakeApi> {
+  const api = await startFakeApi(route);
+  servers.push(api);
+  return api;
+}
+
+/** A directory without `.tailguard/`, or with one whose local.json holds `state`. */
+function workDir(state?: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tailguard-cli-'));
+  dirs.push(dir);
+  if (state !== undefined) {
+    mkdirSync(join(dir, '.tailguard'));
+    writeFileSync(join(dir, '.tailguard', 'local.json'), JSON.stringify(state));
+  }
+  return dir;
+}
+
+interface Run {
+  exitCode: number;
+  out: string;
+  err: string;
+}
+
+/** Runs the CLI as main.ts does, with its output, environment and directory captured. */
+async function tailguard(args: string[], context: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
+  const run: Run = { exitCode: 0, out: '', err: '' };
+  const program = buildProgram({
+    out: (text) => {
+      run.out += text;
+    },
+    err: (text) => {
+      run.err += text;
+    },
+    env: context.env ?? {},
+    cwd: context.cwd ?? workDir(),
+    progress: new PassThrough(),
+  });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    run.exitCode = error.exitCode;
+  }
+  return run;
+}
+
+/** Submits answer 201 with a queued job; reads answer `finished`. */
+const submitThen =
+  (finished: Parameters<typeof jobView>[0]): FakeRoute =>
+  (request) =>
+    request.method === 'POST' ? { status: 201, body: jobView() } : { status: 200, body: jobView(finished) };
+
+describe('tailguard CLI', () => {
+  it('--help lists every command', async () => {
+    const run = await tailguard(['--help']);
+
+    expect(run.exitCode).toBe(0);
+    for (const command of ['submit', 'get', 'watch', 'cancel', 'dlq', 'stats', 'workers'])
+      expect(run.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  describe('submit --wait', () => {
+    it('prints the finished job and exits 0 when it SUCCEEDED', async () => {
+      const api = await fakeApi(submitThen({ status: 'SUCCEEDED', attempts: 1, result: '{"ok":true}' }));
+
+      const run = await tailguard(['--api', api.url, '--auth', 'none', 'submit', 'noop', '--wait']);
+
+      expect(run).toMatchObject({ exitCode: 0, err: '' });
+      expect(run.out).toMatch(/^status\s+SUCCEEDED$/m);
+      expect(run.out).toMatch(/^result\s+\{"ok":true\}$/m);
+      expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST jobs', `GET jobs/${JOB_ID}`]);
+    });
+
+    it('prints the job as JSON with --json and exits 1 when it ended DEAD', async () => {
+      const api = await fakeApi(
+        submitThen({ status: 'DEAD', error: { name: 'Poison', message: 'no', retryable: false } }),
+      );
+
+      const run = await tailguard(['submit', 'poison', '--wait', '--json', '--api', api.url, '--auth', 'none']);
+
+      expect(run.exitCode).toBe(1);
+      expect(JSON.parse(run.out)).toMatchObject({ id: JOB_ID, status: 'DEAD', error: { name: 'Poison' } });
+      expect(run.err).toBe(`job ${JOB_ID} ended DEAD\n`);
+    });
+  });
+
+  it('sends every submit option as the request and the Idempotency-Key header', async () => {
+    const api = await fakeApi(() => ({ status: 200, body: jobView() }));
+
+    const run = await tailguard(
+      [
+        ...['submit', 'resize', '--payload', '{"url":"s3://b/k"}', '--priority', 'high', '--capacity', 'gpu'],
+        ...['--delay', '30', '--idempotency-key', 'order-1234'],
+      ],
+      { env: { TAILGUARD_API: api.url, TAILGUARD_AUTH: 'none' } },
+    );
+
+    expect(run.out).toBe(`already submitted with this key: ${JOB_ID}  noop  cpu-default  QUEUED\n`);
+    expect(api.requests[0]).toMatchObject({
+      body: { type: 'resize', payload: { url: 's3://b/k' }, priority: 'high', capacity: 'gpu', delaySeconds: 30 },
+      headers: { 'idempotency-key': 'order-1234' },
+    });
+  });
+
+  it('prints an API error as `code: message` with one line per detail, and exits 1', async () => {
+    const api = await fakeApi(() => ({
+      status: 400,
+      body: {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'invalid request: priority: Invalid option',
+          details: [{ path: 'priority', message: 'Invalid option' }],
+        },
+      },
+    }));
+
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'get', JOB_ID]);
+
+    expect(run).toMatchObject({ exitCode: 1, out: '' });
+    expect(run.err).toBe('VALIDATION_FAILED: invalid request: priority: Invalid option\n  priority: Invalid option\n');
+  });
+
+  describe('which API it talks to', () => {
+    const env = (url: string) => ({ TAILGUARD_API: url, TAILGUARD_AUTH: 'none' });
+
+    it('--api first, then TAILGUARD_API, then .tailguard/local.json in the current directory', async () => {
+      const [flag, fromEnv, local] = await Promise.all(
+        [0, 1, 2].map(() => fakeApi(() => ({ status: 200, body: jobView() }))),
+      );
+      const cwd = workDir({ apiUrl: local!.url, auth: 'none', endpoint: 'http://localhost:4566' });
+
+      await tailguard(['--api', flag!.url, 'get', JOB_ID], { env: env(fromEnv!.url), cwd });
+      await tailguard(['get', JOB_ID], { env: env(fromEnv!.url), cwd });
+      await tailguard(['get', JOB_ID], { cwd });
+
+      expect([flag, fromEnv, local].map((api) => api!.requests.length)).toEqual([1, 1, 1]);
+    });
+
+    it('sends TAILGUARD_API_KEY as x-api-key with auth api-key', async () => {
+      const api = await fakeApi(() => ({ status: 200, body: jobView() }));
+
+      await tailguard(['get', JOB_ID], {
+        env: { TAILGUARD_API: api.url, TAILGUARD_AUTH: 'api-key', TAILGUARD_API_KEY: 'k-123' },
+      });
+
+      expect(api.requests[0]!.headers['x-api-key']).toBe('k-123');
+    });
+
+    it('says how to name an API when there is none', async () => {
+      const run = await tailguard(['stats']);
+
+      expect(run.exitCode).toBe(1);
+      expect(run.err).toMatch(/^NO_API: no API to talk to: pass --api <url>, set TAILGUARD_API/);
+    });
+
+    it('names the fields of an unusable local.json', async () => {
+      const run = await tailguard(['stats'], { cwd: workDir({ apiUrl: 'not a url', auth: 'kerberos' }) });
+
+      expect(run.exitCode).toBe(1);
+      expect(run.err).toMatch(
+        /^INVALID_LOCAL_STATE: .*local\.json does not say which API to use\n {2}apiUrl: .+\n {2}auth: /,
+      );
+    });
+  });
+
+  it('watch ends with the final status line', async () => {
+    const api = await fakeApi(
+      inTurn(
+        { status: 200, body: jobView({ status: 'RUNNING', attempts: 1 }) },
+        { status: 200, body: jobView({ status: 'CANCELLED', attempts: 1 }) },
+      ),
+    );
+
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'watch', JOB_ID]);
+
+    expect(run.out).toBe(`${JOB_ID}  noop  cpu-default  CANCELLED\n`);
+    expect(run.exitCode).toBe(1);
+  });
+
+  it('dlq ls pages through dead jobs up to --limit and prints them as JSON', async () => {
+    const dead = (n: number) => jobView({ id: `00000000-0000-4000-8000-00000000000${n}`, status: 'DEAD' });
+    const api = await fakeApi((request) => ({
+      status: 200,
+      body: request.query.has('cursor')
+        ? { items: [dead(3), dead(4)], cursor: 'c3' }
+        : { items: [dead(1), dead(2)], cursor: 'c2' },
+    }));
+
+    const run = await tailguard([
+      '--api',
+      api.url,
+      '--auth',
+      'none',
+      '--json',
+      'dlq',
+      'ls',
+      '--capacity',
+      'gpu',
+      '--limit',
+      '3',
+    ]);
+
+    expect((JSON.parse(run.out) as { id: string }[]).map((job) => job.id.slice(-1))).toEqual(['1', '2', '3']);
+    expect(api.requests.map((r) => r.query.toString())).toEqual([
+      'capacity=gpu&limit=3',
+      'capacity=gpu&limit=3&cursor=c2',
+    ]);
+  });
+
+  it('workers prints the live workers of GET /stats as a table', async () => {
+    const worker = {
+      workerId: 'local-gpu-1',
+      capacity: 'gpu',
+      speed: 0.5,
+      onProbation: true,
+      slots: 1,
+      running: 1,
+      startedAt: '2026-05-01T10:00:00.000Z',
+      lastSeenAt: '2026-05-01T10:05:00.000Z',
+    };
+    const api = await fakeApi(() => ({ status: 200, body: { workers: [worker] } }));
+
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'workers']);
+
+    expect(run.out.split('\n')).toEqual([
+      'worker       class  speed  probation  running  last seen',
+      'local-gpu-1  gpu    0.50   yes        1 of 1   2026-05-01T10:05:00.000Z',
+      '',
+    ]);
+  });
+});

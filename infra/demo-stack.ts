@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import type { Construct } from 'constructs';
+import { registry } from '../workers/handlers.ts';
+import { Tailguard } from './tailguard.ts';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * This repository's own deployment: the Tailguard construct with the demo worker (workers/main.ts
+ * and the built-in handlers, image workers/Dockerfile) on both classes. Settings come from CDK
+ * context (`tailguard:<setting>`, docs/configuration.md); on an emulator (`tailguard:local=true`)
+ * only the serverless part deploys and the local runtime runs the workers.
+ */
+export class TailguardDemoStack extends Stack {
+  readonly tailguard: Tailguard;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, props);
+    const image = ContainerImage.fromAsset(repoRoot, { file: 'workers/Dockerfile', platform: Platform.LINUX_AMD64 });
+    this.tailguard = new Tailguard(this, 'Tailguard', {
+      jobTypes: registry.types,
+      workers: { cpu: { image }, gpu: { image } },
+    });
+  }
+}

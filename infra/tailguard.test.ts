@@ -1,0 +1,262 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../src/aws/environment/index.ts';
+import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
+import { cfnLintErrors } from './cfn-lint.ts';
+import { MAX_RECEIVE_COUNT } from './queues.ts';
+import { MANIFEST_DESCRIPTION, Tailguard, type TailguardProps } from './tailguard.ts';
+import { testApp } from './test-app.ts';
+
+let template: Template;
+
+beforeAll(() => {
+  template = Template.fromStack(testApp().stack);
+});
+
+describe('Tailguard (the demo stack: both classes on ECS)', () => {
+  it('has a queue and a DLQ per priority and capacity class, encrypted, with redrive', () => {
+    // Assess: 4 priorities × 2 classes, each with its DLQ.
+    template.resourceCountIs('AWS::SQS::Queue', 18); // + the start scheduler's queue and its DLQ
+    const workQueues = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
+    expect(Object.keys(workQueues)).toHaveLength(9);
+    for (const [logicalId, queue] of Object.entries(workQueues).filter(([id]) => id.startsWith('TailguardQueues'))) {
+      expect(logicalId).toMatch(/^TailguardQueues(cpu|gpu)/);
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 60,
+        RedrivePolicy: { maxReceiveCount: MAX_RECEIVE_COUNT },
+      });
+    }
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
+      18,
+    );
+  });
+
+  it('has a jobs table indexed by status and an idempotency table with TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: BY_STATUS_INDEX,
+          KeySchema: [
+            { AttributeName: 'statusKey', KeyType: 'HASH' },
+            { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
+      SSESpecification: { SSEEnabled: true },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('keeps queues and tables when the stack is deleted from a real account', () => {
+    for (const type of ['AWS::SQS::Queue', 'AWS::DynamoDB::GlobalTable']) {
+      for (const resource of Object.values(template.findResources(type)))
+        expect(resource.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('runs one Node.js 22 function per route, the start scheduler, the straggler detector and the reaper', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
+      11,
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.reaperGraceSeconds]: '300', [ENV.reaperIntervalSeconds]: '60' }),
+      },
+    });
+    template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    template.resourceCountIs('AWS::ApiGateway::Method', 8);
+    for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health']) {
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
+    }
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 8);
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      StageName: 'v1',
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 })],
+    });
+  });
+
+  it('gives EventBridge Scheduler a role of its own', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+      },
+    });
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+  });
+
+  it('accepts at intake exactly the job types the workers register', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,sleep,flaky,fail,poison' }) },
+    });
+  });
+
+  it('outputs the API URL, the dashboard URL and one manifest for tools, keyed by the construct id', () => {
+    template.hasOutput('TailguardApiUrl', {});
+    template.hasOutput('TailguardDashboardUrl', {});
+    template.hasOutput('TailguardManifest', { Description: MANIFEST_DESCRIPTION });
+  });
+
+  it('runs cpu workers on Fargate from the repository image, non-root-ready and read-only', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      Cpu: '1024',
+      Memory: '2048',
+      ContainerDefinitions: [
+        Match.objectLike({
+          ReadonlyRootFilesystem: true,
+          StopTimeout: 120,
+          Environment: Match.arrayWith([
+            { Name: ENV.workerCapacity, Value: 'cpu' },
+            { Name: ENV.workerShutdownGraceSeconds, Value: '100' },
+          ]),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ECS::Service', { LaunchType: 'FARGATE', DesiredCount: 1 });
+  });
+
+  it('runs gpu workers on GPU instances through a capacity provider, reserving a GPU per task, from zero', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        InstanceType: 'g5.xlarge',
+        ImageId: { Ref: Match.stringLikeRegexp('gpu') },
+        MetadataOptions: { HttpTokens: 'required' },
+        BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+      }),
+    });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '0',
+      MaxSize: '4',
+      NewInstancesProtectedFromScaleIn: true,
+    });
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+      AutoScalingGroupProvider: Match.objectLike({
+        ManagedScaling: Match.objectLike({ Status: 'ENABLED' }),
+        ManagedTerminationProtection: 'ENABLED',
+      }),
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['EC2'],
+      ContainerDefinitions: [Match.objectLike({ ResourceRequirements: [{ Type: 'GPU', Value: '1' }] })],
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 0,
+      CapacityProviderStrategy: [Match.objectLike({ Weight: 1 })],
+    });
+  });
+
+  it('scales each service on work per task (target tracking) and wakes an idle service from zero', () => {
+    const targetTracking = template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      Properties: { PolicyType: 'TargetTrackingScaling' },
+    });
+    expect(Object.keys(targetTracking)).toHaveLength(2);
+    for (const policy of Object.values(targetTracking)) {
+      const metrics = policy.Properties.TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification
+        .Metrics as { Id: string; Expression?: string }[];
+      expect(metrics.filter((m) => m.Id.startsWith('visible'))).toHaveLength(4);
+      expect(metrics.find((m) => m.Id === 'workPerTask')?.Expression).toMatch(/\/ MAX\(\[running, 1\]\)$/);
+    }
+    template.resourcePropertiesCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', { PolicyType: 'StepScaling' }, 2);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 0, MaxCapacity: 4 });
+  });
+
+  it('alarms on non-empty DLQs, old messages per priority, API 5xx, classes with work but no workers, and a stalled reaper', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties as { AlarmName: string; Threshold: number },
+    );
+    const named = (pattern: RegExp) => alarms.filter((a) => pattern.test(a.AlarmName));
+    expect(named(/-DLQ-Queue-Message-Count-Max-Critical$/)).toHaveLength(8);
+    const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
+    expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
+    expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);
+    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(11); // one per function
+    expect(named(/no-running-workers/)).toHaveLength(2);
+    expect(named(/reaper-not-running/)).toHaveLength(1);
+    expect(named(/reaper-stuck-jobs/).map((a) => a.Threshold)).toEqual([900]);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('passes cfn-lint without errors', () => {
+    expect(cfnLintErrors(template, 'Tailguard')).toEqual([]);
+  });
+});
+
+describe('Tailguard construct options', () => {
+  const synth = (props: TailguardProps, context: Record<string, unknown> = {}) => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'tailguard-synth-')), context });
+    const stack = new Stack(app, 'Team', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new Tailguard(stack, 'Jobs', props);
+    return Template.fromStack(stack);
+  };
+  const image = ContainerImage.fromRegistry('public.ecr.aws/team/worker:1');
+
+  it('deploys only the serverless part on an emulator (local), whatever pools are given', () => {
+    const template = synth({ local: true, workers: { cpu: { image } } });
+    template.resourceCountIs('AWS::ECS::Service', 0);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 11);
+    template.hasOutput('JobsManifest', {});
+  });
+
+  it('runs only the classes given a pool, from the team image and command', () => {
+    const template = synth({ workers: { cpu: { image, command: ['node', 'worker.js'], concurrency: 3 } } });
+    template.resourceCountIs('AWS::ECS::Service', 1);
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Image: 'public.ecr.aws/team/worker:1',
+          Command: ['node', 'worker.js'],
+          Environment: Match.arrayWith([{ Name: ENV.workerConcurrency, Value: '3' }]),
+        }),
+      ],
+    });
+  });
+
+  it('accepts any job type when no allow-list is given', () => {
+    const variables = Object.values(synth({ local: true }).findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.Environment?.Variables ?? {},
+    );
+    expect(variables.filter((v) => ENV.jobTypes in v)).toEqual([]);
+  });
+
+  it('takes settings from props over tailguard:<setting> context, and names a bad one', () => {
+    const template = synth(
+      { local: true, reaper: { graceSeconds: 42 } },
+      { 'tailguard:reaperGraceSeconds': '7', 'tailguard:reaperIntervalSeconds': '30' },
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.reaperGraceSeconds]: '42', [ENV.reaperIntervalSeconds]: '30' }),
+      },
+    });
+    expect(() => synth({ local: true, speculation: { budget: 2 } })).toThrow(/tailguard:speculationBudget/);
+  });
+});

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { QueueTopologySchema } from '../jobs/dispatch/index.ts';
+
+/**
+ * Everything a tool needs to reach one Tailguard deployment, published by the construct as one
+ * stack output (key `<constructId>Manifest`): the local runtime, `tailguard dev`, scripts.
+ */
+export const TailguardManifestSchema = z.object({
+  apiUrl: z.url(),
+  apiId: z.string(),
+  apiStage: z.string(),
+  apiAuth: z.enum(['iam', 'apiKey']),
+  apiKeyId: z.string().optional(),
+  jobsTable: z.string(),
+  idempotencyTable: z.string(),
+  statsTable: z.string(),
+  workersTable: z.string(),
+  queues: QueueTopologySchema,
+  schedulerQueueUrl: z.url(),
+  scheduleGroup: z.string(),
+  stragglerDetector: z.string(),
+  reaper: z.string(),
+});
+export type TailguardManifest = z.infer<typeof TailguardManifestSchema>;
+
+/** Output key suffix of the manifest (the construct's id comes first). */
+export const MANIFEST_OUTPUT_SUFFIX = 'Manifest';
+
+/** The manifests among one stack's outputs (key → value), by construct id. */
+export function manifestsIn(outputs: Readonly<Record<string, string>>): Map<string, TailguardManifest> {
+  const found = new Map<string, TailguardManifest>();
+  for (const [key, value] of Object.entries(outputs)) {
+    if (!key.endsWith(MANIFEST_OUTPUT_SUFFIX)) continue;
+    const parsed = TailguardManifestSchema.safeParse(parseJson(value));
+    if (parsed.success) found.set(key.slice(0, -MANIFEST_OUTPUT_SUFFIX.length), parsed.data);
+  }
+  return found;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

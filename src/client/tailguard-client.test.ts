@@ -1,0 +1,206 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
+import { TailguardClient } from './tailguard-client.ts';
+import { type FakeApi, type FakeRoute, inTurn, JOB_ID, jobView, startFakeApi } from './testing/fake-api.ts';
+import type { JobView } from './views.ts';
+
+let api: FakeApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+async function clientFor(route: FakeRoute): Promise<{ client: TailguardClient; api: FakeApi }> {
+  api = await startFakeApi(route);
+  return { client: new TailguardClient({ baseUrl: api.url }), api };
+}
+
+/** Fast polls: the tests wait for answers, not for time. */
+const quick = { intervalMs: 1, maxIntervalMs: 5 };
+
+describe('TailguardClient', () => {
+  it('submits a job with an idempotency key and tells a new job from a replay', async () => {
+    const { client, api } = await clientFor(inTurn({ status: 201, body: jobView() }, { status: 200, body: jobView() }));
+
+    const first = await client.submit({ type: 'noop', priority: 'high' }, { idempotencyKey: 'order-1234' });
+    const replay = await client.submit({ type: 'noop', priority: 'high' }, { idempotencyKey: 'order-1234' });
+
+    expect([first.status, replay.status]).toEqual([201, 200]);
+    expect(first.body).toMatchObject({ id: JOB_ID, status: 'QUEUED' });
+    expect(api.requests[0]).toMatchObject({
+      method: 'POST',
+      path: 'jobs',
+      body: { type: 'noop', priority: 'high' },
+      headers: { 'idempotency-key': 'order-1234', 'content-type': 'application/json' },
+    });
+  });
+
+  it('gets a job by id, also through the stage URL given without its trailing slash', async () => {
+    api = await startFakeApi(() => ({ status: 200, body: jobView({ status: 'SUCCEEDED' }) }));
+    const client = new TailguardClient({ baseUrl: api.url.replace(/\/$/, '') });
+
+    expect(await client.get(JOB_ID)).toMatchObject({ id: JOB_ID, status: 'SUCCEEDED' });
+    expect((await client.getJob(JOB_ID)).status).toBe(200);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET jobs/${JOB_ID}`, `GET jobs/${JOB_ID}`]);
+  });
+
+  describe('waitFor', () => {
+    it('polls until the job finishes, reporting every update', async () => {
+      const { client, api } = await clientFor(
+        inTurn(
+          { status: 200, body: jobView({ status: 'RUNNING', attempts: 1 }) },
+          { status: 200, body: jobView({ status: 'RUNNING', attempts: 1 }) },
+          { status: 200, body: jobView({ status: 'SUCCEEDED', attempts: 1, result: '{"ok":true}' }) },
+        ),
+      );
+      const seen: string[] = [];
+
+      const job = await client.waitFor(JOB_ID, { ...quick, onUpdate: (update) => seen.push(update.status) });
+
+      expect(job).toMatchObject({ status: 'SUCCEEDED', result: { ok: true } });
+      expect(seen).toEqual(['RUNNING', 'RUNNING', 'SUCCEEDED']);
+      expect(api.requests).toHaveLength(3);
+    });
+
+    it('polls through throttling and a briefly failing gateway', async () => {
+      const { client } = await clientFor(
+        inTurn(
+          { status: 429, body: { message: 'Too Many Requests' } },
+          { status: 503, body: { message: 'Service Unavailable' } },
+          { status: 200, body: jobView({ status: 'DEAD' }) },
+        ),
+      );
+
+      expect(await client.waitFor(JOB_ID, quick)).toMatchObject({ status: 'DEAD' });
+    });
+
+    it('gives up after timeoutMs with a TailguardTimeoutError', async () => {
+      // Never finishes, so only the deadline can end the wait.
+      const { client } = await clientFor(() => ({ status: 200, body: jobView({ status: 'RUNNING' }) }));
+
+      const error = await client.waitFor(JOB_ID, { ...quick, timeoutMs: 50 }).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(TailguardTimeoutError);
+      expect(error).toMatchObject({ code: 'TIMEOUT', jobId: JOB_ID, timeoutMs: 50 });
+      expect((error as Error).message).toMatch(new RegExp(`^job ${JOB_ID} did not finish within 50 ms`));
+    });
+
+    it('stops when its signal is aborted, with the signal’s reason, and polls no more', async () => {
+      const { client, api } = await clientFor(() => ({ status: 200, body: jobView({ status: 'RUNNING' }) }));
+      const controller = new AbortController();
+      const reason = new Error('user pressed Ctrl-C');
+
+      const waiting = client.waitFor(JOB_ID, {
+        ...quick,
+        signal: controller.signal,
+        onUpdate: () => controller.abort(reason),
+      });
+
+      await expect(waiting).rejects.toBe(reason);
+      expect(api.requests).toHaveLength(1);
+    });
+
+    it('ends on an error that polling again would not fix', async () => {
+      const { client } = await clientFor(() => ({
+        status: 404,
+        body: { error: { code: 'JOB_NOT_FOUND', message: `job ${JOB_ID} not found`, details: [] } },
+      }));
+
+      await expect(client.waitFor(JOB_ID, quick)).rejects.toMatchObject({ status: 404, code: 'JOB_NOT_FOUND' });
+    });
+  });
+
+  describe('errors', () => {
+    it('maps the API’s error body to a TailguardApiError with its code and details', async () => {
+      const details = [
+        { path: 'priority', message: 'Invalid option: expected one of "critical"|"high"|"default"|"low"' },
+        { path: 'colour', message: 'unknown field' },
+      ];
+      const { client } = await clientFor(() => ({
+        status: 400,
+        body: { error: { code: 'VALIDATION_FAILED', message: 'invalid request: …', details } },
+      }));
+
+      const error = await client.submit({ type: 'noop' }).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(TailguardApiError);
+      expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', message: 'invalid request: …', details });
+    });
+
+    it('names an answer without the API’s error shape by its HTTP status', async () => {
+      const { client } = await clientFor(() => ({ status: 403, body: { message: 'Missing Authentication Token' } }));
+
+      await expect(client.stats()).rejects.toMatchObject({
+        status: 403,
+        code: 'HTTP_403',
+        message: 'Missing Authentication Token',
+        details: [],
+      });
+    });
+  });
+
+  describe('dead letters and operations', () => {
+    it('lists one page of dead jobs with the query in the URL', async () => {
+      const { client, api } = await clientFor(() => ({ status: 200, body: { items: [jobView()], cursor: 'next' } }));
+
+      const page = await client.listDeadLetters({ capacity: 'gpu', priority: 'high', limit: 10 });
+
+      expect(page).toMatchObject({ items: [{ id: JOB_ID }], cursor: 'next' });
+      expect(Object.fromEntries(api.requests[0]!.query)).toEqual({ capacity: 'gpu', priority: 'high', limit: '10' });
+    });
+
+    it('iterates over every page of dead jobs, following the cursor', async () => {
+      const dead = (n: number) => jobView({ id: `00000000-0000-4000-8000-00000000000${n}`, status: 'DEAD' });
+      const pages: Record<string, { items: JobView[]; cursor: string | null }> = {
+        first: { items: [dead(1), dead(2)], cursor: 'c2' },
+        c2: { items: [dead(3)], cursor: 'c3' },
+        c3: { items: [], cursor: null },
+      };
+      const { client, api } = await clientFor((request) => ({
+        status: 200,
+        body: pages[request.query.get('cursor') ?? 'first'],
+      }));
+
+      const ids: string[] = [];
+      for await (const job of client.allDeadLetters({ capacity: 'cpu', limit: 2 })) ids.push(job.id.slice(-1));
+
+      expect(ids).toEqual(['1', '2', '3']);
+      expect(api.requests.map((r) => r.query.toString())).toEqual([
+        'capacity=cpu&limit=2',
+        'capacity=cpu&limit=2&cursor=c2',
+        'capacity=cpu&limit=2&cursor=c3',
+      ]);
+    });
+
+    it('cancels, requeues and redrives on their routes', async () => {
+      const { client, api } = await clientFor((request) => {
+        if (request.path.endsWith('/cancel'))
+          return { status: 202, body: { ...jobView({ status: 'RUNNING' }), cancelRequested: true } };
+        if (request.path === 'dlq/redrive')
+          return { status: 200, body: { requeued: 2, messagesMoved: 1, remaining: false } };
+        return { status: 200, body: jobView() };
+      });
+
+      expect(await client.cancel(JOB_ID)).toMatchObject({ status: 'RUNNING', cancelRequested: true });
+      expect(await client.requeue(JOB_ID)).toMatchObject({ status: 'QUEUED' });
+      expect(await client.redrive({ capacity: 'gpu', priority: 'low' })).toEqual({
+        requeued: 2,
+        messagesMoved: 1,
+        remaining: false,
+      });
+      expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        `POST jobs/${JOB_ID}/cancel`,
+        `POST dlq/${JOB_ID}/requeue`,
+        'POST dlq/redrive',
+      ]);
+      expect(api.requests[2]!.body).toEqual({ capacity: 'gpu', priority: 'low' });
+    });
+
+    it('returns a degraded health answer (503) instead of throwing', async () => {
+      const degraded = { status: 'degraded', checks: { jobsTable: 'ok', queues: 'failing' } };
+      const { client } = await clientFor(() => ({ status: 503, body: degraded }));
+
+      expect(await client.health()).toEqual(degraded);
+    });
+  });
+});

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { type Environment, readSection, type Settings } from '../src/aws/environment/index.ts';
+import { runtime } from '../src/aws/runtime.ts';
+import { queuesOfClass } from '../src/jobs/dispatch/index.ts';
+import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
+import type { Job } from '../src/jobs/model/index.ts';
+import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
+import { HandlerRegistry, type JobHandler } from './job-handler.ts';
+import { type FinishedOutcome, JobRunner } from './job-runner.ts';
+import { QueuePoller } from './queue-poller.ts';
+import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
+import { Worker } from './worker.ts';
+
+/** A worker's settings: each one left out comes from its `WORKER_*` variable, then its default (src/aws/environment). */
+export type WorkerSettings = Partial<Settings<'worker'>>;
+
+export interface CreateWorkerOptions extends WorkerSettings {
+  /** The job types this worker runs, by type (or a registry). It takes only messages of these types. */
+  handlers: HandlerRegistry | Readonly<Record<string, JobHandler>>;
+  /**
+   * Stop gracefully on SIGTERM and SIGINT (ECS sends SIGTERM, then SIGKILL after the stop timeout).
+   * @default true
+   */
+  handleSignals?: boolean;
+  /** Where unset settings are read from. @default process.env */
+  env?: Environment;
+}
+
+/** A running worker process's handle. */
+export interface TailguardWorker {
+  readonly workerId: string;
+  /** Runs until stopped: receives, claims and runs jobs, reports its speed and load. */
+  start(): Promise<void>;
+  /** Stops receiving, gives running attempts the shutdown grace, then hands the rest back. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A Tailguard worker for the team's own handlers: the queue protocol (claim, lease, heartbeats,
+ * speculation, effects) stays here, the handlers are theirs. The tables and queues it works on come
+ * from the environment the stack (or `tailguard dev`) gives the process.
+ *
+ *   await createWorker({ handlers: { greet: defineHandler({ payload: z.object({ name: z.string() }), run: ... }) } }).start();
+ */
+export function createWorker(options: CreateWorkerOptions): TailguardWorker {
+  const { handlers, handleSignals = true, env = process.env, ...overrides } = options;
+  const settings: Settings<'worker'> = { ...readSection('worker', env), ...definedOnly(overrides) };
+  const registry = asRegistry(handlers);
+  const workerId = settings.workerId ?? `${settings.capacity}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const logger = new Logger({
+    serviceName: 'tailguard-worker',
+    persistentKeys: { workerId, capacity: settings.capacity },
+  });
+  const poller = new QueuePoller(runtime.sqs(), queuesOfClass(runtime.topology(), settings.capacity), {
+    waitSeconds: settings.pollWaitSeconds,
+    visibilitySeconds: settings.leaseSeconds,
+    starvationGuardEvery: settings.starvationGuard,
+  });
+  const latency = new LatencyStatsRecorder(runtime.stats());
+  const flushLatency = () =>
+    latency.flush().catch((error: Error) => logger.warn('latency statistics flush failed', { error }));
+  const speed = new SpeedMeter(runtime.stats(), {
+    ...DEFAULT_SPEED_METER_OPTIONS,
+    probationSpeed: settings.probationSpeed,
+  });
+  const onAttemptFinished = (job: Job, runTimeMs: number, outcome: FinishedOutcome) => {
+    if (outcome === 'failed') return;
+    speed
+      .record(job.type, job.capacity, runTimeMs)
+      .catch((error: Error) => logger.warn('speed measurement failed', { error }));
+    // Only winners describe the type's normal; a superseded attempt's time is its slow host's.
+    if (outcome !== 'succeeded') return;
+    latency.record(typeKey(job.type, job.capacity), runTimeMs);
+    latency.record(workerKey(job.type, job.capacity, workerId), runTimeMs);
+  };
+  const metrics = new JobMetricsRecorder(
+    new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' }),
+  );
+  const runner = new JobRunner(
+    {
+      store: runtime.store(),
+      poller,
+      dispatcher: runtime.dispatcher(),
+      registry,
+      logger,
+      metrics,
+      speed,
+      onAttemptFinished,
+    },
+    {
+      workerId,
+      leaseSeconds: settings.leaseSeconds,
+      heartbeatSeconds: settings.heartbeatSeconds,
+      slowdown: settings.slowdown,
+    },
+  );
+  const worker = new Worker(
+    poller,
+    runner,
+    logger,
+    { concurrency: settings.concurrency, shutdownGraceSeconds: settings.shutdownGraceSeconds, probationPollMs: 1000 },
+    speed,
+  );
+
+  // Each report interval: decide probation (against the class's other workers), then report what
+  // this worker is, how fast it measures and how loaded it is. The report expires unless renewed.
+  const workers = runtime.workers();
+  const startedAt = new Date().toISOString();
+  const peerSpeeds = async () =>
+    (await workers.live()).flatMap((w) =>
+      w.capacity === settings.capacity && w.workerId !== workerId && w.speed !== undefined ? [w.speed] : [],
+    );
+  const report = () =>
+    speed
+      .review(peerSpeeds)
+      .then(() =>
+        workers.report(
+          {
+            workerId,
+            capacity: settings.capacity,
+            speed: speed.speed,
+            onProbation: speed.onProbation,
+            ...worker.load,
+            startedAt,
+            lastSeenAt: new Date().toISOString(),
+          },
+          3 * settings.reportSeconds,
+        ),
+      )
+      .catch((error: Error) => logger.warn('worker report failed', { error }));
+
+  const start = async () => {
+    const timers = [
+      setInterval(flushLatency, settings.heartbeatSeconds * 1000),
+      setInterval(report, settings.reportSeconds * 1000),
+      ...watchParent(readSection('parentProcess', env).pid, () => {
+        logger.warn('the process that started this worker is gone: stopping');
+        void worker.stop();
+      }),
+    ];
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info('signal received', { signal });
+      void worker.stop();
+    };
+    if (handleSignals) for (const signal of SIGNALS) process.once(signal, onSignal);
+    void report();
+    logger.info('worker started', {
+      concurrency: settings.concurrency,
+      handlers: registry.types,
+      slowdown: settings.slowdown,
+    });
+    try {
+      await worker.start();
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+      for (const signal of SIGNALS) process.off(signal, onSignal);
+      await Promise.all([
+        flushLatency(),
+        workers.remove(workerId).catch((error: Error) => logger.warn('worker deregistration failed', { error })),
+      ]);
+    }
+  };
+  return { workerId, start, stop: () => worker.stop() };
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+function asRegistry(handlers: CreateWorkerOptions['handlers']): HandlerRegistry {
+  if (handlers instanceof HandlerRegistry) return handlers;
+  const registry = new HandlerRegistry();
+  for (const [type, handler] of Object.entries(handlers)) registry.register(type, handler);
+  return registry;
+}
+
+/** The settings an options object gives, without its undefined fields (they must not hide env values). */
+function definedOnly(options: WorkerSettings): WorkerSettings {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * Local runtime only: the process that started this worker (tailguard dev, the test suite) sets its
+ * pid; if it dies without stopping us, stop as on SIGTERM rather than poll a stack nobody owns.
+ */
+function watchParent(pid: number | undefined, onGone: () => void): NodeJS.Timeout[] {
+  if (pid === undefined) return [];
+  const timer = setInterval(() => {
+    if (isAlive(pid)) return;
+    clearInterval(timer);
+    onGone();
+  }, 1000);
+  return [timer];
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

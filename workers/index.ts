@@ -1,0 +1,11 @@
+/**
+ * `tailguard/worker`: run Tailguard jobs with your own handlers.
+ *
+ *   import { createWorker, defineHandler } from 'tailguard/worker';
+ *   await createWorker({ handlers: { greet: defineHandler({ run: ({ name }) => `Hello, ${name}!` }) } }).start();
+ */
+export { NonRetryableError } from '../src/jobs/model/index.ts';
+export { builtinHandlers } from './builtin-handlers.ts';
+export { type CreateWorkerOptions, createWorker, type TailguardWorker, type WorkerSettings } from './create-worker.ts';
+export { defineHandler, type HandlerDefinition } from './define-handler.ts';
+export { HandlerRegistry, type JobContext, JobEffects, type JobHandler } from './job-handler.ts';
