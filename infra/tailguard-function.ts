@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { packageRoot } from '../src/package-root.ts';
 import { nag } from './nag.ts';
 
 export interface TailguardFunctionProps {
@@ -16,10 +15,15 @@ export interface TailguardFunctionProps {
   memorySize?: number;
 }
 
-/** Where `npm pack` puts the pre-bundled handlers (scripts/build-package.ts): `<dir>/index.mjs`. */
-const bundledDir = fileURLToPath(new URL('./functions/', import.meta.url));
-const functionsDir = fileURLToPath(new URL('../functions/', import.meta.url));
-const lockFile = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+const root = packageRoot(import.meta.url);
+/**
+ * Running from the published package (this module bundled into dist/cdk.mjs) rather than from
+ * source: its Lambdas were pre-bundled by `npm pack` (scripts/build-package.ts) into `<dir>/index.mjs`.
+ */
+const fromPackage = !import.meta.url.endsWith('.ts');
+const bundledDir = `${root}dist/functions/`;
+const functionsDir = `${root}functions/`;
+const lockFile = `${root}package-lock.json`;
 
 /**
  * A Node.js 22 Lambda of Tailguard's. Inside the published package its code is pre-bundled, so a
@@ -47,11 +51,10 @@ export function tailguardFunction(scope: Construct, id: string, props: Tailguard
       ...props.environment,
     },
   };
-  const bundled = `${bundledDir}${props.handlerDir}`;
-  const fn = existsSync(`${bundled}/index.mjs`)
+  const fn = fromPackage
     ? new LambdaFunction(scope, id, {
         ...common,
-        code: Code.fromAsset(bundled),
+        code: Code.fromAsset(`${bundledDir}${props.handlerDir}`),
         environment: { ...common.environment, NODE_OPTIONS: '--enable-source-maps' },
       })
     : new NodejsFunction(scope, id, {

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { environmentFor } from '../src/aws/environment/index.ts';
 import { manifestsIn, type TailguardManifest } from '../src/aws/manifest.ts';
 import type { QueueTopology } from '../src/jobs/dispatch/index.ts';
+import { packageRoot } from '../src/package-root.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv } from './aws-env.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = packageRoot(import.meta.url);
 const cdk = `${root}node_modules/.bin/cdk`;
 
 /** A Tailguard stack deployed to an emulator, with what tools and workers need to reach it. */

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { writeSection } from '../src/aws/environment/index.ts';
 import type { Capacity } from '../src/jobs/model/index.ts';
+import { packageRoot } from '../src/package-root.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = packageRoot(import.meta.url);
 
 export interface WorkerProcess {
   id: string;

@@ -2,11 +2,11 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../src/package-root.ts';
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4566';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = packageRoot(import.meta.url);
 const venvDir = `${root}.venv`;
 const requirementsFile = `${root}localstack/requirements.txt`;
 const stampFile = `${venvDir}/.tailguard-requirements.sha256`;
