@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { environmentFor } from '../src/aws/environment/index.ts';
 import { manifestsIn, type TailguardManifest } from '../src/aws/manifest.ts';
@@ -8,7 +8,6 @@ import { packageRoot } from '../src/package-root.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv } from './aws-env.ts';
 
 const root = packageRoot(import.meta.url);
-const cdk = `${root}node_modules/.bin/cdk`;
 
 /** A Tailguard stack deployed to an emulator, with what tools and workers need to reach it. */
 export interface LocalDeployment {
@@ -33,6 +32,12 @@ export interface LocalDeployment {
 
 export interface DeployOptions {
   endpoint: string;
+  /**
+   * The CDK app's folder (its cdk.json): this repository's demo app, or a team's project.
+   * @default this repository
+   */
+  projectDir?: string;
+  /** Deploy this stack only (this repository's app names it after `tailguard:stackName`). @default every stack of the app */
   stackName?: string;
   outputsFile?: string;
   /** Where the CDK CLI's output goes: the terminal, or a log file. */
@@ -44,35 +49,31 @@ export interface DeployOptions {
 
 /** `cdk bootstrap` + `cdk deploy` of the stack to the emulator (its serverless part: `tailguard:local=true`). */
 export async function deployLocal(options: DeployOptions): Promise<LocalDeployment> {
-  const stackName = options.stackName ?? 'Tailguard';
-  const outputsFile = options.outputsFile ?? `${root}cdk-outputs.json`;
+  const projectDir = options.projectDir ?? root;
+  const { stackName } = options;
+  const outputsFile = options.outputsFile ?? `${projectDir}cdk-outputs.json`;
   const log = options.log ?? ((line) => console.error(line));
   const env = { ...process.env, ...localAwsEnv(options.endpoint) };
 
   log(`Bootstrapping CDK in the emulator (aws://${LOCAL_ACCOUNT}/${LOCAL_REGION})`);
-  await runCdk(['bootstrap', `aws://${LOCAL_ACCOUNT}/${LOCAL_REGION}`], env, options.cliOutput);
-  log(`Deploying ${stackName}`);
-  await runCdk(
-    [
-      'deploy',
-      stackName,
-      '--require-approval',
-      'never',
-      '--context',
-      'tailguard:local=true',
-      '--context',
-      `tailguard:stackName=${stackName}`,
-      '--outputs-file',
-      outputsFile,
-      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['--context', `tailguard:${name}=${value}`]),
-    ],
-    env,
-    options.cliOutput,
-  );
-  const manifest = readManifest(outputsFile, stackName);
+  const cdk = { projectDir, env, output: options.cliOutput };
+  await runCdk(cdk, ['bootstrap', `aws://${LOCAL_ACCOUNT}/${LOCAL_REGION}`]);
+  log(`Deploying ${stackName ?? `every stack of ${projectDir}`}`);
+  await runCdk(cdk, [
+    'deploy',
+    ...(stackName ? [stackName, '--context', `tailguard:stackName=${stackName}`] : ['--all']),
+    '--require-approval',
+    'never',
+    '--context',
+    'tailguard:local=true',
+    '--outputs-file',
+    outputsFile,
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['--context', `tailguard:${name}=${value}`]),
+  ]);
+  const { stack, manifest } = readManifest(outputsFile);
   const apiUrl = `${options.endpoint.replace(/\/$/, '')}/_aws/execute-api/${manifest.apiId}/${manifest.apiStage}/`;
   return {
-    stackName,
+    stackName: stack,
     endpoint: options.endpoint,
     apiUrl,
     awsApiUrl: manifest.apiUrl,
@@ -99,17 +100,32 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
   };
 }
 
-/** The one Tailguard deployment in a stack's outputs (the construct's manifest output). */
-function readManifest(file: string, stackName: string): TailguardManifest {
+/** The one Tailguard deployment among the deployed stacks' outputs (the construct's manifest output). */
+function readManifest(file: string): { stack: string; manifest: TailguardManifest } {
   const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
-  const manifests = [...manifestsIn(all[stackName] ?? {}).values()];
-  if (manifests.length !== 1) {
-    throw new Error(`stack ${stackName} in ${file} has ${manifests.length} Tailguard manifest outputs; expected one`);
+  const found = Object.entries(all).flatMap(([stack, outputs]) =>
+    [...manifestsIn(outputs).values()].map((manifest) => ({ stack, manifest })),
+  );
+  if (found.length !== 1) {
+    throw new Error(`${file} holds ${found.length} Tailguard deployments (construct manifest outputs); expected one`);
   }
-  return manifests[0]!;
+  return found[0]!;
 }
 
-function runCdk(args: string[], env: NodeJS.ProcessEnv, output: DeployOptions['cliOutput'] = 'inherit'): Promise<void> {
+/** The app's own CDK CLI when it has one (a team's project pins its version), else Tailguard's. */
+function cdkBin(projectDir: string): string {
+  const own = `${projectDir}node_modules/.bin/cdk`;
+  return existsSync(own) ? own : `${root}node_modules/.bin/cdk`;
+}
+
+function runCdk(
+  {
+    projectDir,
+    env,
+    output = 'inherit',
+  }: { projectDir: string; env: NodeJS.ProcessEnv; output?: DeployOptions['cliOutput'] },
+  args: string[],
+): Promise<void> {
   let stdio: 'inherit' | ['ignore', number, number] = 'inherit';
   if (output !== 'inherit') {
     mkdirSync(dirname(output.logFile), { recursive: true });
@@ -117,7 +133,7 @@ function runCdk(args: string[], env: NodeJS.ProcessEnv, output: DeployOptions['c
     stdio = ['ignore', fd, fd];
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(cdk, args, { cwd: root, env, stdio });
+    const child = spawn(cdkBin(projectDir), args, { cwd: projectDir, env, stdio });
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve();

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeSection } from '../src/aws/environment/index.ts';
 import type { Capacity } from '../src/jobs/model/index.ts';
@@ -20,11 +21,22 @@ export interface WorkerPoolOptions {
   logDir: string;
   /** Extra worker flags, e.g. a shorter poll wait for tests. */
   args?: string[];
+  /**
+   * The worker command of each class, as argv; it gets its class and id from the environment
+   * (`WORKER_CAPACITY`, `WORKER_ID`), as on ECS. A team's worker calls `createWorker`.
+   * @default this repository's demo worker (workers/main.ts) for every class
+   */
+  commands?: Partial<Record<Capacity, readonly string[]>>;
+  /** Where worker commands run (a team's project), with its `node_modules/.bin` on the PATH. @default this repository */
+  cwd?: string;
 }
+
+/** This repository's demo worker: the container's entrypoint, run from source. */
+const DEMO_WORKER = [process.execPath, '--import', 'tsx', `${root}workers/main.ts`];
 
 /**
  * Worker processes on this machine, standing in for the ECS services the emulator cannot run.
- * Each runs the same entrypoint as the container (`workers/main.ts`).
+ * Each runs the same command as the class's container.
  */
 export class WorkerPool {
   private readonly workers = new Map<string, WorkerProcess>();
@@ -44,26 +56,20 @@ export class WorkerPool {
     const id = `local-${capacity}-${++this.counter}`;
     const logFile = `${this.options.logDir}/${id}.log`;
     const out = openSync(logFile, 'w');
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        `${root}workers/main.ts`,
-        '--capacity',
-        capacity,
-        '--worker-id',
-        id,
-        ...(this.options.args ?? []),
-        ...extraArgs,
-      ],
-      // The worker stops itself if this process dies without stopping it (see workers/main.ts).
-      {
-        cwd: root,
-        env: { ...process.env, ...this.options.env, ...writeSection('parentProcess', { pid: process.pid }) },
-        stdio: ['ignore', out, out],
+    const [command = '', ...commandArgs] = this.options.commands?.[capacity] ?? DEMO_WORKER;
+    const cwd = this.options.cwd ?? root;
+    const child = spawn(command, [...commandArgs, ...(this.options.args ?? []), ...extraArgs], {
+      cwd,
+      env: {
+        ...process.env,
+        PATH: `${cwd}node_modules/.bin${delimiter}${process.env.PATH ?? ''}`,
+        ...this.options.env,
+        ...writeSection('worker', { capacity, workerId: id }),
+        // The worker stops itself if this process dies without stopping it (see workers/create-worker.ts).
+        ...writeSection('parentProcess', { pid: process.pid }),
       },
-    );
+      stdio: ['ignore', out, out],
+    });
     const worker = { id, capacity, process: child, logFile };
     this.workers.set(id, worker);
     child.once('exit', () => this.workers.delete(id));

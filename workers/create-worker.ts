@@ -27,6 +27,8 @@ export interface CreateWorkerOptions extends WorkerSettings {
   handleSignals?: boolean;
   /** Where unset settings are read from. @default process.env */
   env?: Environment;
+  /** Closed once the worker has stopped, e.g. the Python handler processes (`pythonHandlers`). @default none */
+  closeOnStop?: readonly { close(): Promise<void> }[];
 }
 
 /** A running worker process's handle. */
@@ -46,7 +48,7 @@ export interface TailguardWorker {
  *   await createWorker({ handlers: { greet: defineHandler({ payload: z.object({ name: z.string() }), run: ... }) } }).start();
  */
 export function createWorker(options: CreateWorkerOptions): TailguardWorker {
-  const { handlers, handleSignals = true, env = process.env, ...overrides } = options;
+  const { handlers, handleSignals = true, env = process.env, closeOnStop = [], ...overrides } = options;
   const settings: Settings<'worker'> = { ...readSection('worker', env), ...definedOnly(overrides) };
   const registry = asRegistry(handlers);
   const workerId = settings.workerId ?? `${settings.capacity}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -160,6 +162,9 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       await Promise.all([
         flushLatency(),
         workers.remove(workerId).catch((error: Error) => logger.warn('worker deregistration failed', { error })),
+        ...closeOnStop.map((resource) =>
+          resource.close().catch((error: Error) => logger.warn('closing on stop failed', { error })),
+        ),
       ]);
     }
   };

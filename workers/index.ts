@@ -9,3 +9,4 @@ export { builtinHandlers } from './builtin-handlers.ts';
 export { type CreateWorkerOptions, createWorker, type TailguardWorker, type WorkerSettings } from './create-worker.ts';
 export { defineHandler, type HandlerDefinition } from './define-handler.ts';
 export { HandlerRegistry, type JobContext, JobEffects, type JobHandler } from './job-handler.ts';
+export { type PythonHandlerOptions, type PythonHandlers, pythonHandlers } from './python/python-handlers.ts';

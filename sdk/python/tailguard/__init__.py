@@ -1,0 +1,17 @@
+"""Tailguard job handlers in Python, run by a Node worker through the JSON-lines protocol."""
+
+from .context import Context
+from .errors import NonRetryableError
+from .registry import Handler, Registry, default_registry, handler
+from .server import run, serve
+
+__all__ = [
+    "Context",
+    "Handler",
+    "NonRetryableError",
+    "Registry",
+    "default_registry",
+    "handler",
+    "run",
+    "serve",
+]

@@ -1,0 +1,70 @@
+"""What a handler learns about the attempt it runs, and how it talks back."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+
+from .protocol import LOG_LEVELS, Channel
+
+
+class Context:
+    """The attempt a handler runs: its job, progress and logs, and whether it was cancelled."""
+
+    def __init__(
+        self, job_id: str, job_type: str, attempt: int, speculative: bool, channel: Channel
+    ) -> None:
+        self.job_id = job_id
+        self.type = job_type
+        self.attempt = attempt
+        # A backup racing a straggling attempt: only the first to finish counts.
+        self.speculative = speculative
+        self._channel = channel
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._finished = False
+        self._on_cancel: list[Callable[[], None]] = []
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the worker aborted the attempt (timeout, cancel, lost race, shutdown).
+
+        The result of a cancelled job is thrown away: stop and return (or raise) soon.
+        """
+        return self._cancelled
+
+    def progress(self, fraction: float) -> None:
+        """Reports progress, 0 to 1: the straggler detector compares it with the usual pace."""
+        fraction = float(fraction)
+        if not math.isfinite(fraction):
+            raise ValueError(f"progress must be a finite number, not {fraction}")
+        self._send({"kind": "progress", "id": self.job_id, "fraction": fraction})
+
+    def log(self, message: str, level: str = "info") -> None:
+        """Logs through the worker's logger, tagged with the job."""
+        if level not in LOG_LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+        self._send({"kind": "log", "id": self.job_id, "level": level, "message": str(message)})
+
+    def _send(self, message: dict[str, object]) -> None:
+        # A thread the handler left running must not report on a later job's behalf.
+        if not self._finished:
+            self._channel.send(message)
+
+    def _cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            callbacks, self._on_cancel = self._on_cancel, []
+        for callback in callbacks:
+            callback()
+
+    def _call_on_cancel(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if not self._cancelled:
+                self._on_cancel.append(callback)
+                return
+        callback()
+
+    def _finish(self) -> None:
+        self._finished = True

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/**
+ * The JSON-lines protocol between the worker and its Python handler processes (docs/python-handlers.md).
+ * The worker writes to the child's stdin; the child writes to its own pipe, file descriptor
+ * PROTOCOL_FD, so whatever a handler or a native library prints to stdout cannot corrupt it.
+ */
+export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_FD = 3;
+/** Tells the SDK which file descriptor its messages go to (sdk/python/tailguard/protocol.py). */
+export const PROTOCOL_FD_ENV = 'TAILGUARD_PROTOCOL_FD';
+
+/** Worker → Python. */
+export type WorkerMessage =
+  | { kind: 'job'; id: string; type: string; payload: unknown; attempt: number; speculative: boolean }
+  | { kind: 'cancel'; id: string };
+
+const ChildMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ready'), protocol: z.number(), types: z.array(z.string().min(1)) }),
+  z.object({ kind: z.literal('progress'), id: z.string(), fraction: z.number() }),
+  z.object({
+    kind: z.literal('log'),
+    id: z.string(),
+    level: z.enum(['debug', 'info', 'warning', 'error']),
+    message: z.string(),
+  }),
+  z.object({ kind: z.literal('result'), id: z.string(), value: z.unknown() }),
+  z.object({
+    kind: z.literal('error'),
+    id: z.string(),
+    name: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    traceback: z.string().optional(),
+  }),
+]);
+
+/** Python → worker. */
+export type ChildMessage = z.output<typeof ChildMessageSchema>;
+
+export function encodeMessage(message: WorkerMessage): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/** The message on one line, or nothing when the line is not one. */
+export function parseChildMessage(line: string): ChildMessage | undefined {
+  try {
+    const parsed = ChildMessageSchema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
