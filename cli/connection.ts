@@ -14,6 +14,8 @@ const LocalStateSchema = z.object({
   apiUrl: ApiUrlSchema,
   region: z.string().min(1).optional(),
   auth: z.union([z.enum(['iam', 'none']), z.strictObject({ apiKey: z.string().min(1) })]).optional(),
+  /** The local emulator's own test credentials (`tailguard dev` writes them): it checks signatures against these. */
+  credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }).optional(),
 });
 
 export const AUTH_MODES = ['iam', 'api-key', 'none'] as const;
@@ -41,7 +43,12 @@ export function resolveConnection(flags: ConnectionFlags, io: Pick<CliIo, 'env' 
     return { apiUrl, region: flags.region, auth: auth ?? 'iam' };
   }
   const local = readLocalState(io.cwd);
-  return { apiUrl: local.apiUrl, region: flags.region ?? local.region, auth: auth ?? local.auth ?? 'iam' };
+  return {
+    apiUrl: local.apiUrl,
+    region: flags.region ?? local.region,
+    auth: auth ?? local.auth ?? 'iam',
+    ...(local.credentials && { credentials: local.credentials }),
+  };
 }
 
 function authModeFromEnv(value: string | undefined): AuthMode | undefined {
@@ -65,7 +72,7 @@ function readLocalState(cwd: string): z.output<typeof LocalStateSchema> {
   } catch {
     throw new CliError(
       'NO_API',
-      `no API to talk to: pass --api <url>, set TAILGUARD_API, or run \`npm start\` here to write ${LOCAL_STATE_FILE}`,
+      `no API to talk to: pass --api <url>, set TAILGUARD_API, or run \`tailguard dev\` here to write ${LOCAL_STATE_FILE}`,
     );
   }
   let state: unknown;

@@ -71,7 +71,7 @@ describe('tailguard CLI', () => {
     const run = await tailguard(['--help']);
 
     expect(run.exitCode).toBe(0);
-    for (const command of ['submit', 'get', 'watch', 'cancel', 'dlq', 'stats', 'workers'])
+    for (const command of ['dev', 'submit', 'get', 'watch', 'cancel', 'dlq', 'stats', 'workers'])
       expect(run.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 

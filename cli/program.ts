@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { type CliIo, processIo } from './cli-io.ts';
 import { CommandContext } from './command-context.ts';
 import { deadLetterCommands } from './commands/dead-letters.ts';
+import { devCommand } from './commands/dev.ts';
 import { jobCommands } from './commands/jobs.ts';
 import { operationCommands } from './commands/operations.ts';
 import { AUTH_MODES, LOCAL_STATE_FILE } from './connection.ts';
@@ -26,6 +27,6 @@ export function buildProgram(io: CliIo = processIo()): Command {
   jobCommands(program, cli);
   deadLetterCommands(program, cli);
   operationCommands(program, cli);
-  // More groups join the same way, one line each (`tailguard dev`, the local runtime).
+  devCommand(program, io);
   return program;
 }

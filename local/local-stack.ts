@@ -3,10 +3,13 @@ import { type Emulator, ensureEmulator } from '../localstack/emulator.ts';
 import { localAwsEnv, localClientConfig } from './aws-env.ts';
 import { CapacityHook } from './capacity-hook.ts';
 import { type DeployOptions, deployLocal, type LocalDeployment } from './deploy.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
 
 export interface LocalStackOptions {
   endpoint?: string;
+  /** The CDK app to deploy (a team's project, with its worker commands). @default this repository's demo app */
+  projectDir?: string;
+  /** @default every stack of the app */
   stackName?: string;
   /** Folder for this run's outputs file, CDK log and worker logs. */
   stateDir: string;
@@ -15,6 +18,8 @@ export interface LocalStackOptions {
   outputsFile?: string;
   /** Flags every worker process of the pool gets. */
   workerArgs?: string[];
+  /** Each class's worker command (argv), run in `projectDir`. @default this repository's demo worker */
+  workerCommands?: WorkerPoolOptions['commands'];
   /** Extra deployment settings (docs/configuration.md). */
   settings?: Record<string, string>;
   log: (line: string) => void;
@@ -45,6 +50,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const started = Date.now();
     const deployment = await deployLocal({
       endpoint: emulator.endpoint,
+      projectDir: options.projectDir,
       stackName: options.stackName,
       outputsFile: options.outputsFile ?? `${options.stateDir}cdk-outputs.json`,
       cliOutput: options.cliOutput ?? { logFile: `${options.stateDir}cdk.log` },
@@ -63,6 +69,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       env: deployment.workerEnv,
       logDir: `${options.stateDir}workers`,
       args: options.workerArgs,
+      commands: options.workerCommands,
+      cwd: options.projectDir,
     });
     pool = workers;
     return {
