@@ -10,6 +10,7 @@ import type { Job } from '../src/jobs/model/index.ts';
 import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
 import { HandlerRegistry, type JobHandler } from './job-handler.ts';
 import { type FinishedOutcome, JobRunner } from './job-runner.ts';
+import { isAlive } from './process-alive.ts';
 import { QueuePoller } from './queue-poller.ts';
 import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
 import { Worker } from './worker.ts';
@@ -197,13 +198,4 @@ function watchParent(pid: number | undefined, onGone: () => void): NodeJS.Timeou
     onGone();
   }, 1000);
   return [timer];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -6,6 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isRetryable, JobCancelledError, NonRetryableError } from '../../src/jobs/model/index.ts';
 import { HandlerRegistry, type JobContext, JobEffects } from '../job-handler.ts';
+import { isAlive } from '../process-alive.ts';
 import { PythonHandlerError, PythonProcessError } from './errors.ts';
 import { type PythonHandlerOptions, type PythonHandlers, pythonHandlers } from './python-handlers.ts';
 
@@ -71,15 +72,6 @@ function attempt(jobId = 'job-1'): TestAttempt {
 
 async function pidOf(run: (type: string, attempt: TestAttempt) => Promise<unknown>): Promise<number> {
   return ((await run('whoami', attempt('whoami'))) as { pid: number }).pid;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('pythonHandlers', () => {

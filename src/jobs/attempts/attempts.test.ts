@@ -1,53 +1,14 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readable } from '../../../test/helpers/readable-update.ts';
-import { type Job, type Lease, NonRetryableError, StaleJobError } from '../model/index.ts';
-import { JobStore, type TransactWriteItem } from '../store/index.ts';
+import { lease, mockedStore, NOW, queued, runningOn } from '../../../test/helpers/store-fixtures.ts';
+import { type Job, NonRetryableError, StaleJobError } from '../model/index.ts';
+import type { JobStore, TransactWriteItem } from '../store/index.ts';
 import { type Attempt, cancelRunning, claim, fail, release, succeed } from './attempts.ts';
 
-const NOW = Date.parse('2030-01-01T00:00:00.000Z');
 const AT = new Date(NOW).toISOString();
-// Decisions write through a real JobStore over a mocked DynamoDB client, so each test sees the
-// exact update (and condition) a decision sends.
-const db = mockClient(DynamoDBDocumentClient);
-const store = new JobStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), {
-  jobs: 'jobs',
-  idempotency: 'idempotency',
-});
-
-const queued: Job = {
-  id: 'j1',
-  type: 'email',
-  priority: 'default',
-  capacity: 'cpu',
-  status: 'QUEUED',
-  version: 3,
-  attempts: 0,
-  maxAttempts: 3,
-  // No jitter, so a retry's start time is exact: 2 s after the first failure.
-  backoff: { strategy: 'exponential', baseSeconds: 2, maxSeconds: 300, jitter: 'none' },
-  timeoutSeconds: 60,
-  createdAt: '2029-12-31T23:00:00.000Z',
-  updatedAt: '2029-12-31T23:00:00.000Z',
-  attemptLog: [],
-};
-const lease = (workerId: string, expiresAt: number, speculative?: boolean): Lease => ({
-  workerId,
-  attempt: 1,
-  startedAt: NOW - 60_000,
-  expiresAt,
-  ...(speculative ? { speculative } : {}),
-});
-/** Attempt 1 (claim `c1`, worker `w1`) running with its lease live until `expiresAt`. */
-const runningOn = (expiresAt: number): Job => ({
-  ...queued,
-  status: 'RUNNING',
-  attempts: 1,
-  attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'w1', startedAt: '2029-12-31T23:59:00.000Z' }],
-  leases: { c1: lease('w1', expiresAt) },
-});
+const { db, store } = mockedStore();
 const running = runningOn(NOW + 30_000);
 const attempt1: Attempt = { claimId: 'c1', index: 0, lease: lease('w1', NOW + 30_000) };
 /** `running` raced by a live speculative backup (claim `c2`, worker `w2`). */

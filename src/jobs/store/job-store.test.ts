@@ -1,50 +1,18 @@
 import {
   ConditionalCheckFailedException,
-  DynamoDBClient,
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readable } from '../../../test/helpers/readable-update.ts';
-import { DEFAULT_BACKOFF, IllegalTransitionError, type Job, StaleJobError } from '../model/index.ts';
-import { type IdempotencyRecord, JobStore, type TransactWriteItem } from './job-store.ts';
+import { mockedStore, NOW, queued, runningOn } from '../../../test/helpers/store-fixtures.ts';
+import { IllegalTransitionError, StaleJobError } from '../model/index.ts';
+import type { IdempotencyRecord, TransactWriteItem } from './job-store.ts';
 
-const NOW = Date.parse('2030-01-01T00:00:00.000Z');
-const tables = { jobs: 'jobs', idempotency: 'idempotency' };
-const db = mockClient(DynamoDBDocumentClient);
-const store = new JobStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), tables);
-
-const queued: Job = {
-  id: 'j1',
-  type: 'email',
-  priority: 'default',
-  capacity: 'cpu',
-  status: 'QUEUED',
-  version: 3,
-  attempts: 0,
-  maxAttempts: 3,
-  backoff: DEFAULT_BACKOFF,
-  timeoutSeconds: 60,
-  createdAt: '2029-12-31T23:00:00.000Z',
-  updatedAt: '2029-12-31T23:00:00.000Z',
-  attemptLog: [],
-};
-const running: Job = {
-  ...queued,
-  status: 'RUNNING',
-  attempts: 1,
-  attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'w1', startedAt: '2029-12-31T23:59:00.000Z' }],
-  leases: { c1: { workerId: 'w1', attempt: 1, startedAt: NOW - 60_000, expiresAt: NOW + 30_000 } },
-};
+const { db, store } = mockedStore();
+const running = runningOn(NOW + 30_000);
 const effect: TransactWriteItem = { Put: { TableName: 'effects', Item: { id: 'e1' } } };
 
 const conditionFailed = () =>

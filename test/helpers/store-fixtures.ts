@@ -1,0 +1,55 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Job, Lease } from '../../src/jobs/model/index.ts';
+import { JobStore } from '../../src/jobs/store/index.ts';
+
+/** The fixed clock of the store and attempts unit tests. */
+export const NOW = Date.parse('2030-01-01T00:00:00.000Z');
+
+/**
+ * A real JobStore over a mocked DynamoDB document client (`aws-sdk-client-mock` mocks every
+ * instance of the class), so a test sees the exact commands and conditions a decision sends.
+ */
+export function mockedStore() {
+  const db = mockClient(DynamoDBDocumentClient);
+  const store = new JobStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), {
+    jobs: 'jobs',
+    idempotency: 'idempotency',
+  });
+  return { db, store };
+}
+
+/** A job waiting at version 3, three attempts allowed; backoff without jitter so retry times are exact. */
+export const queued: Job = {
+  id: 'j1',
+  type: 'email',
+  priority: 'default',
+  capacity: 'cpu',
+  status: 'QUEUED',
+  version: 3,
+  attempts: 0,
+  maxAttempts: 3,
+  backoff: { strategy: 'exponential', baseSeconds: 2, maxSeconds: 300, jitter: 'none' },
+  timeoutSeconds: 60,
+  createdAt: '2029-12-31T23:00:00.000Z',
+  updatedAt: '2029-12-31T23:00:00.000Z',
+  attemptLog: [],
+};
+
+export const lease = (workerId: string, expiresAt: number, speculative?: boolean): Lease => ({
+  workerId,
+  attempt: 1,
+  startedAt: NOW - 60_000,
+  expiresAt,
+  ...(speculative ? { speculative } : {}),
+});
+
+/** Attempt 1 (claim `c1`, worker `w1`) running with its lease live until `expiresAt`. */
+export const runningOn = (expiresAt: number): Job => ({
+  ...queued,
+  status: 'RUNNING',
+  attempts: 1,
+  attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'w1', startedAt: '2029-12-31T23:59:00.000Z' }],
+  leases: { c1: lease('w1', expiresAt) },
+});
