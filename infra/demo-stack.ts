@@ -20,8 +20,12 @@ export class TailguardDemoStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
     const image = ContainerImage.fromAsset(repoRoot, { file: 'workers/Dockerfile', platform: Platform.LINUX_AMD64 });
+    // Types served by handlers the worker learns at run time (its --python-handlers), which synth cannot see.
+    const extraTypes = String(this.node.tryGetContext('tailguard:extraJobTypes') ?? '')
+      .split(',')
+      .filter(Boolean);
     this.tailguard = new Tailguard(this, 'Tailguard', {
-      jobTypes: registry.types,
+      jobTypes: [...registry.types, ...extraTypes],
       workers: { cpu: { image }, gpu: { image } },
     });
   }

@@ -18,6 +18,8 @@ export interface LocalStackOptions {
   outputsFile?: string;
   /** Flags every worker process of the pool gets. */
   workerArgs?: string[];
+  /** Flags for one class's workers only. */
+  workerClassArgs?: WorkerPoolOptions['classArgs'];
   /** Each class's worker command (argv), run in `projectDir`. @default this repository's demo worker */
   workerCommands?: WorkerPoolOptions['commands'];
   /** Extra deployment settings (docs/configuration.md). */
@@ -69,6 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       env: deployment.workerEnv,
       logDir: `${options.stateDir}workers`,
       args: options.workerArgs,
+      classArgs: options.workerClassArgs,
       commands: options.workerCommands,
       cwd: options.projectDir,
     });

@@ -21,6 +21,8 @@ export interface WorkerPoolOptions {
   logDir: string;
   /** Extra worker flags, e.g. a shorter poll wait for tests. */
   args?: string[];
+  /** Extra flags for one class's workers only. */
+  classArgs?: Partial<Record<Capacity, readonly string[]>>;
   /**
    * The worker command of each class, as argv; it gets its class and id from the environment
    * (`WORKER_CAPACITY`, `WORKER_ID`), as on ECS. A team's worker calls `createWorker`.
@@ -58,7 +60,8 @@ export class WorkerPool {
     const out = openSync(logFile, 'w');
     const [command = '', ...commandArgs] = this.options.commands?.[capacity] ?? DEMO_WORKER;
     const cwd = this.options.cwd ?? root;
-    const child = spawn(command, [...commandArgs, ...(this.options.args ?? []), ...extraArgs], {
+    const args = [...(this.options.args ?? []), ...(this.options.classArgs?.[capacity] ?? []), ...extraArgs];
+    const child = spawn(command, [...commandArgs, ...args], {
       cwd,
       env: {
         ...process.env,

@@ -9,6 +9,7 @@ import { parseVariable, readSection, SECTIONS, type Settings, type Variable } fr
 import { CAPACITIES } from '../src/jobs/model/index.ts';
 import { createWorker } from './create-worker.ts';
 import { registry } from './handlers.ts';
+import { pythonHandlers } from './python/python-handlers.ts';
 
 const defaults = readSection('worker', {});
 
@@ -58,9 +59,21 @@ const program = new Command()
       'inject slowness: built-in handlers take this many times longer (benchmarks)',
     ),
   )
-  .addOption(
-    setting('shutdownGraceSeconds', '--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM'),
+  .addOption(setting('shutdownGraceSeconds', '--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM'))
+  .option(
+    '--python-handlers <command>',
+    'also run the Python handlers this command serves (e.g. "python3 handlers.py")',
   );
 
 program.parse();
-await createWorker({ handlers: registry, ...program.opts<Settings<'worker'>>() }).start();
+const { pythonHandlers: pythonCommand, ...settings } = program.opts<Settings<'worker'> & { pythonHandlers?: string }>();
+// Two processes: a job never waits behind one long Python job while the other is free.
+const python = pythonCommand
+  ? [
+      await pythonHandlers(registry, {
+        command: pythonCommand.trim().split(/\s+/) as [string, ...string[]],
+        processes: 2,
+      }),
+    ]
+  : [];
+await createWorker({ handlers: registry, closeOnStop: python, ...settings }).start();

@@ -3,6 +3,9 @@ import type { TestProject } from 'vitest/node';
 import type { LocalDeployment } from '../../local/deploy.ts';
 import { startLocalStack } from '../../local/local-stack.ts';
 
+/** The job types of test/fixtures/python_handlers.py. */
+export const PYTHON_JOB_TYPES = ['py-echo', 'py-poison', 'py-flaky', 'py-crash', 'py-cooperative', 'py-stubborn'];
+
 declare module 'vitest' {
   export interface ProvidedContext {
     deployment: LocalDeployment;
@@ -31,6 +34,13 @@ export default async function setup(project: TestProject) {
       '--report-seconds',
       '1',
     ],
+    // gpu workers also serve the Python handlers of test/fixtures (python-handlers.test.ts).
+    workerClassArgs: {
+      gpu: [
+        '--python-handlers',
+        `python3 ${fileURLToPath(new URL('../fixtures/python_handlers.py', import.meta.url))}`,
+      ],
+    },
     // A fast detector that trusts a type's median after 5 runs, so speculation shows within a test.
     // A reaper that calls a job stuck after 5 s and looks every 2 s, so lost messages show within a test;
     // fault injection lets a test stop the intake between a job's write and its send.
@@ -41,6 +51,7 @@ export default async function setup(project: TestProject) {
       reaperGraceSeconds: '5',
       reaperIntervalSeconds: '2',
       faultInjection: 'on',
+      extraJobTypes: PYTHON_JOB_TYPES.join(','),
     },
     log: (line) => console.error(`[setup] ${line}`),
   });

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { testStack } from '../helpers/stack.ts';
+
+const { client, waitForJob, waitUntilFinished } = testStack();
+
+/**
+ * Python handlers (test/fixtures/python_handlers.py) through the deployed stack: the gpu-class
+ * workers run them in long-lived Python processes (workers/python), while claim, lease, heartbeats,
+ * retries and cancellation stay the Node worker's.
+ */
+describe('Python handlers on gpu workers', () => {
+  const submit = async (type: string, extra: Record<string, unknown> = {}) =>
+    (await client.submit({ type, capacity: 'gpu', speculation: false, ...extra })).body;
+
+  it('runs a handler and stores its result, from a process that outlives the job', async () => {
+    const first = await submit('py-echo', { payload: { text: 'hello' } });
+    const second = await submit('py-echo', { payload: { text: 'again' } });
+
+    const [done1, done2] = await Promise.all([first, second].map((job) => waitUntilFinished(job.id, 60_000)));
+
+    expect(done1).toMatchObject({
+      status: 'SUCCEEDED',
+      attempts: 1,
+      result: { payload: { text: 'hello' }, attempt: 1 },
+    });
+    expect(done2).toMatchObject({ status: 'SUCCEEDED', result: { payload: { text: 'again' } } });
+  });
+
+  it('ends a job DEAD after one attempt when the handler raises NonRetryableError', async () => {
+    const job = await submit('py-poison');
+
+    const done = await waitUntilFinished(job.id, 60_000);
+
+    expect(done).toMatchObject({ status: 'DEAD', attempts: 1, error: { name: 'NonRetryableError', retryable: false } });
+  });
+
+  it('retries an ordinary Python exception with backoff until the handler succeeds', async () => {
+    const job = await submit('py-flaky', { payload: { failures: 1 }, backoff: { baseSeconds: 0.1, jitter: 'none' } });
+
+    const done = await waitUntilFinished(job.id, 60_000);
+
+    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, result: 'recovered' });
+  });
+
+  it('fails an attempt whose process crashed as retryable, and runs later jobs on a fresh process', async () => {
+    const job = await submit('py-crash', { maxAttempts: 2, backoff: { baseSeconds: 0.1, jitter: 'none' } });
+
+    const done = await waitUntilFinished(job.id, 60_000);
+    const after = await waitUntilFinished((await submit('py-echo')).id, 60_000);
+
+    expect(done).toMatchObject({ status: 'DEAD', attempts: 2, error: { retryable: true } });
+    expect(after.status).toBe('SUCCEEDED');
+  });
+
+  it('cancels a running handler through the API: the handler sees ctx.cancelled and stops', async () => {
+    const job = await submit('py-cooperative');
+    await waitForJob(
+      job.id,
+      (j) => j.status === 'RUNNING' && j.progress !== null,
+      'the handler to report it runs',
+      60_000,
+    );
+
+    expect((await client.raw('POST', `jobs/${job.id}/cancel`)).status).toBe(202);
+    const done = await waitUntilFinished(job.id, 60_000);
+
+    expect(done).toMatchObject({ status: 'CANCELLED', attempts: 1 });
+  });
+
+  it('times out a handler that ignores the cancel: its process is killed and the next job runs', async () => {
+    const job = await submit('py-stubborn', { timeoutSeconds: 1, maxAttempts: 1 });
+
+    const done = await waitUntilFinished(job.id, 60_000);
+    const after = await waitUntilFinished((await submit('py-echo')).id, 60_000);
+
+    expect(done).toMatchObject({ status: 'DEAD', attempts: 1, error: { name: 'JobTimeoutError' } });
+    expect(after.status).toBe('SUCCEEDED');
+  });
+});
