@@ -1,11 +1,15 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import type { PRIORITIES } from '../src/jobs/model/index.ts';
+import { DEFAULT_REAPER_INTERVAL_MS, DEFAULT_REAPER_SETTINGS } from '../src/jobs/reaper/index.ts';
+import { DEFAULT_DETECTOR_INTERVAL_MS, DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/index.ts';
 
 /**
  * Deploy-time settings, read from CDK context (`cdk.json` or `-c tailguard:<name>=<value>`).
  * Every setting is documented in docs/configuration.md; a malformed value fails synth.
  */
+// The run-time defaults are the domain's own, so a deployment and a bare process agree.
+const DETECTOR = DEFAULT_DETECTOR_SETTINGS;
 const n = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const TailguardConfigSchema = z.strictObject({
@@ -51,23 +55,35 @@ export const TailguardConfigSchema = z.strictObject({
   alarmOldestMessageSecondsDefault: n(10, 86_400).default(900),
   alarmOldestMessageSecondsLow: n(10, 86_400).default(3600),
   /** Share of a class's running attempts that may be speculative backups at once. */
-  speculationBudget: z.coerce.number().min(0).max(1).default(0.1),
+  speculationBudget: z.coerce.number().min(0).max(1).default(DETECTOR.budgetFraction),
   /** An attempt straggles when its estimated run time exceeds this × its type's median. */
-  stragglerSlowFactor: z.coerce.number().min(1.1).max(100).default(2),
+  stragglerSlowFactor: z.coerce.number().min(1.1).max(100).default(DETECTOR.slowFactor),
   /** Recorded runs of a job type before the detector trusts its median. */
-  stragglerMinSamples: n(1, 100_000).default(20),
+  stragglerMinSamples: n(1, 100_000).default(DETECTOR.minSamples),
   /** Attempts younger than this (ms) are never flagged as stragglers. */
-  stragglerMinElapsedMs: n(50, 3_600_000).default(1000),
+  stragglerMinElapsedMs: n(50, 3_600_000).default(DETECTOR.minElapsedMs),
   /** Expected ms from asking for a backup to its start: a backup must be expected to win by more. */
-  stragglerBackupStartMs: n(0, 600_000).default(500),
+  stragglerBackupStartMs: n(0, 600_000).default(DETECTOR.backupStartMs),
   /** Seconds between detection passes inside each detector run. */
-  detectorIntervalSeconds: z.coerce.number().min(0.2).max(30).default(5),
+  detectorIntervalSeconds: z.coerce
+    .number()
+    .min(0.2)
+    .max(30)
+    .default(DEFAULT_DETECTOR_INTERVAL_MS / 1000),
   /** Seconds a backup may wait unclaimed before the detector adds a worker of its class. */
-  capacityWaitSeconds: z.coerce.number().min(1).max(600).default(5),
+  capacityWaitSeconds: z.coerce
+    .number()
+    .min(1)
+    .max(600)
+    .default(DETECTOR.capacityWaitMs / 1000),
   /** A job past its due time by this long (seconds) with no live attempt gets a fresh message from the reaper. */
-  reaperGraceSeconds: n(1, 86_400).default(300),
+  reaperGraceSeconds: n(1, 86_400).default(DEFAULT_REAPER_SETTINGS.graceMs / 1000),
   /** Seconds between reaper passes (60: one a minute; less: several inside each minute's run). */
-  reaperIntervalSeconds: z.coerce.number().min(0.5).max(60).default(60),
+  reaperIntervalSeconds: z.coerce
+    .number()
+    .min(0.5)
+    .max(60)
+    .default(DEFAULT_REAPER_INTERVAL_MS / 1000),
   /** Test-only: intake honours the `x-tailguard-fault` header, e.g. to stop after a job's write. */
   faultInjection: z.enum(['off', 'on']).default('off'),
   /** Local runtime only: the hook that starts a worker process (stands in for ECS). */

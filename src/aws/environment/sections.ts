@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { QueueTopologySchema } from '../../jobs/dispatch/index.ts';
 import { CAPACITIES } from '../../jobs/model/index.ts';
-import { DEFAULT_REAPER_SETTINGS } from '../../jobs/reaper/index.ts';
-import { DEFAULT_DETECTOR_SETTINGS, DEFAULT_PROBATION_SPEED } from '../../jobs/speculation/index.ts';
+import { DEFAULT_REAPER_INTERVAL_MS, DEFAULT_REAPER_SETTINGS } from '../../jobs/reaper/index.ts';
+import {
+  DEFAULT_DETECTOR_INTERVAL_MS,
+  DEFAULT_DETECTOR_SETTINGS,
+  DEFAULT_PROBATION_SPEED,
+} from '../../jobs/speculation/index.ts';
 import { ENV } from './names.ts';
 import { arn, jsonText, resourceName, secondsAsMs, type Variable, variable } from './variable.ts';
 
@@ -71,7 +75,7 @@ export const SECTIONS = {
      * Between detection passes inside one (minutely) run.
      * @default 5000
      */
-    intervalMs: variable(ENV.detectorIntervalMs, positive.default(5000)),
+    intervalMs: variable(ENV.detectorIntervalMs, positive.default(DEFAULT_DETECTOR_INTERVAL_MS)),
     /** @default DEFAULT_DETECTOR_SETTINGS.budgetFraction */
     budgetFraction: variable(
       ENV.speculationBudget,
@@ -105,7 +109,7 @@ export const SECTIONS = {
      * Between passes; a minute or more is one pass per run (variable in seconds).
      * @default 60000
      */
-    intervalMs: secondsAsMs(ENV.reaperIntervalSeconds, positive, 60_000),
+    intervalMs: secondsAsMs(ENV.reaperIntervalSeconds, positive, DEFAULT_REAPER_INTERVAL_MS),
   },
   /** A worker's settings; `workers/main.ts` takes each from its flag first. */
   worker: {

@@ -38,6 +38,9 @@ export interface ReaperSettings {
   unreadableHideSeconds: number;
 }
 
+/** Between reaper passes: one a minute, as its EventBridge rule fires. */
+export const DEFAULT_REAPER_INTERVAL_MS = 60_000;
+
 export const DEFAULT_REAPER_SETTINGS: ReaperSettings = {
   graceMs: 300_000,
   maxDeadLetterReturns: 3,

@@ -4,6 +4,6 @@ export { classSpeed, DEFAULT_PROBATION_SPEED, MIN_WORKERS_TO_COMPARE, median } f
 export { LatencyStatsRecorder, LatencyStatsStore, typeKey, workerKey } from './latency-stats.ts';
 export { projectedTotalMs } from './progress-estimate.ts';
 export type { DetectorSettings } from './straggler-detector.ts';
-export { DEFAULT_DETECTOR_SETTINGS, detectStragglers } from './straggler-detector.ts';
+export { DEFAULT_DETECTOR_INTERVAL_MS, DEFAULT_DETECTOR_SETTINGS, detectStragglers } from './straggler-detector.ts';
 export type { WorkerReport } from './worker-registry.ts';
 export { WorkerRegistry } from './worker-registry.ts';

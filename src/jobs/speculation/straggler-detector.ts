@@ -28,6 +28,9 @@ export interface DetectorSettings {
 /** How long after a lease expired the detector keeps nudging with fresh messages. */
 const HAND_OVER_WINDOW_MS = 60_000;
 
+/** Between detection passes inside one (minutely) detector run. */
+export const DEFAULT_DETECTOR_INTERVAL_MS = 5000;
+
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   budgetFraction: 0.1,
   slowFactor: 2,
