@@ -54,6 +54,8 @@ export async function ensureEmulator(options: { endpoint?: string; log?: Log } =
   log(`Starting MiniStack on port ${port || '80'} (log: ${logFile})`);
   const out = openSync(logFile, 'a');
   const child = spawn(python, [`${root}localstack/ministack_child.py`], {
+    // Its own process group: the Lambda runtimes MiniStack starts join it, so stop() ends them too.
+    detached: true,
     env: {
       ...process.env,
       GATEWAY_PORT: port || '80',
@@ -108,10 +110,14 @@ function handle(endpoint: string, kind: EmulatorKind, child: ChildProcess | unde
       if (!response.ok) throw new EmulatorSetupError(`MiniStack reset failed: HTTP ${response.status}`);
     },
     async stop() {
-      if (!child || child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      if ((await Promise.race([exited, sleep(5000, 'timeout')])) === 'timeout') child.kill('SIGKILL');
+      if (!child) return;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        if ((await Promise.race([exited, sleep(5000, 'timeout')])) === 'timeout') child.kill('SIGKILL');
+      }
+      // A Lambda still looping (the detector runs for 80 s) would outlive MiniStack, calling a dead endpoint.
+      killGroup(child.pid);
     },
   };
 }
@@ -164,4 +170,14 @@ function run(command: string, args: string[], failure: string): void {
 export function cfnLintPath(log?: Log): string {
   installVenv(log ?? ((line) => console.error(line)));
   return `${venvDir}/bin/cfn-lint`;
+}
+
+/** SIGKILL to every process left in the group `pid` leads; none left is fine. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already empty.
+  }
 }

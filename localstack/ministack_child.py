@@ -19,7 +19,12 @@ def stop_when_parent_is_gone() -> None:
         try:
             os.kill(PARENT_PID, 0)
         except ProcessLookupError:
-            os.kill(os.getpid(), signal.SIGTERM)
+            # Leading our own group (the parent starts us detached), the Lambda runtimes MiniStack
+            # started go with it; otherwise the group is the parent's, which is not ours to end.
+            if os.getpgrp() == os.getpid():
+                os.killpg(os.getpgrp(), signal.SIGTERM)
+            else:
+                os.kill(os.getpid(), signal.SIGTERM)
             return
 
 
