@@ -1,6 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { TailguardConfig } from './config.ts';
@@ -8,7 +6,7 @@ import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
-import { tailguardFunction } from './tailguard-function.ts';
+import { startEveryMinute, tailguardFunction } from './tailguard-function.ts';
 
 /**
  * The reaper: a Lambda started every minute that sends a fresh message to every job stuck
@@ -41,10 +39,6 @@ export class Reaper extends Construct {
     queues.grantReadDepth(this.function);
     queues.grantConsumeDeadLetters(this.function);
     scheduler.requests.grantSendMessages(this.function);
-    new Rule(this, 'EveryMinute', {
-      description: 'Starts the reaper',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaTarget(this.function, { retryAttempts: 0 })],
-    });
+    startEveryMinute(this, this.function, 'Starts the reaper');
   }
 }

@@ -1,6 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { type TailguardConfig, workerServicesParameter } from './config.ts';
@@ -8,7 +6,7 @@ import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
-import { tailguardFunction } from './tailguard-function.ts';
+import { startEveryMinute, tailguardFunction } from './tailguard-function.ts';
 
 /**
  * The straggler detector: a Lambda started every minute by an EventBridge rule that loops for
@@ -53,10 +51,6 @@ export class StragglerDetector extends Construct {
     store.grantWorkers(this.function, 'list');
     queues.grantSend(this.function);
     scheduler.requests.grantSendMessages(this.function);
-    new Rule(this, 'EveryMinute', {
-      description: 'Starts the straggler detector; each run loops for the minute',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaTarget(this.function, { retryAttempts: 0 })],
-    });
+    startEveryMinute(this, this.function, 'Starts the straggler detector; each run loops for the minute');
   }
 }

@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -78,3 +80,15 @@ export const LAMBDA_BUNDLING = {
   mainFields: ['module', 'main'],
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
 };
+
+/**
+ * Starts `fn` every minute (EventBridge's finest rate) without retries: the detector and the reaper
+ * each loop inside a run, and a failed run is simply followed by the next minute's.
+ */
+export function startEveryMinute(scope: Construct, fn: LambdaFunction, description: string): Rule {
+  return new Rule(scope, 'EveryMinute', {
+    description,
+    schedule: Schedule.rate(Duration.minutes(1)),
+    targets: [new LambdaTarget(fn, { retryAttempts: 0 })],
+  });
+}
