@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -19,6 +19,9 @@ import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
 import { tailguardFunction } from './tailguard-function.ts';
+
+/** Just under API Gateway's 29 s integration timeout. */
+const API_TIMEOUT = Duration.seconds(28);
 
 export const API_STAGE = 'v1';
 
@@ -95,7 +98,8 @@ export class IntakeApi extends Construct {
       description: string,
       environment = processEnvironment(this, 'api', core),
     ) => {
-      const fn = tailguardFunction(this, handlerDir, { handlerDir, description, environment });
+      // API Gateway gives up on an integration at 29 s: a request should not die in its function first.
+      const fn = tailguardFunction(this, handlerDir, { handlerDir, description, environment, timeout: API_TIMEOUT });
       resource.addMethod(method, new LambdaIntegration(fn));
       this.functions.push(fn);
       return fn;

@@ -15,6 +15,8 @@ export class JobStoreTables extends Construct {
   readonly stats: TableV2;
   /** Live workers and their measured speed (src/jobs/worker-registry.ts); items expire with TTL. */
   readonly workers: TableV2;
+  /** Named turns (src/jobs/store/turns.ts): one detector pass per class at a time. */
+  readonly turns: TableV2;
 
   constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
     super(scope, id);
@@ -41,6 +43,7 @@ export class JobStoreTables extends Construct {
     this.idempotency = table('IdempotencyKeys', 'key', { timeToLiveAttribute: 'expiresAt' });
     this.stats = table('LatencyStats', 'key', { timeToLiveAttribute: 'expiresAt', ...pointInTimeRecovery });
     this.workers = table('Workers', 'workerId', { timeToLiveAttribute: 'expiresAt' });
+    this.turns = table('Turns', 'name', { timeToLiveAttribute: 'expiresAt' });
   }
 
   /**
@@ -92,6 +95,13 @@ export class JobStoreTables extends Construct {
       ...(access.includes('report') ? ['dynamodb:PutItem', 'dynamodb:DeleteItem'] : []),
     ];
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.workers.tableArn] }));
+  }
+
+  /** Taking a turn is a conditional put; giving it back, a conditional update. */
+  grantTurns(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [this.turns.tableArn] }),
+    );
   }
 
   /** Idempotency keys are created with their job and removed only when the job could not be queued. */

@@ -27,11 +27,12 @@ export class StragglerDetector extends Construct {
       handlerDir: 'straggler-detector',
       description: 'Flags straggling attempts from heartbeats and races speculative backups against them',
       // Runs overlap by ~20 s: a rule fires within its minute, not on the second, so one ending
-      // before the next starts would leave gaps; two passes at once are safe (conditional writes).
+      // before the next starts would leave gaps; passes over a class take turns (the budget).
       timeout: Duration.seconds(80),
       memorySize: 256,
       environment: processEnvironment(this, 'stragglerDetector', {
         ...coreSettings(props),
+        turns: { table: store.turns.tableName },
         detector: {
           intervalMs: Math.round(config.detectorIntervalSeconds * 1000),
           budgetFraction: config.speculationBudget,
@@ -49,6 +50,7 @@ export class StragglerDetector extends Construct {
     store.grantJobs(this.function, 'read', 'write', 'listByStatus');
     store.grantStats(this.function, 'read');
     store.grantWorkers(this.function, 'list');
+    store.grantTurns(this.function);
     queues.grantSend(this.function);
     scheduler.requests.grantSendMessages(this.function);
     startEveryMinute(this, this.function, 'Starts the straggler detector; each run loops for the minute');

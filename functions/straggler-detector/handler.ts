@@ -48,16 +48,19 @@ export const handler = middy(async (_event: unknown, context: Context) => {
         {
           store: runtime.store(),
           stats: runtime.stats(),
+          turns: runtime.turns(),
           dispatcher: runtime.dispatcher(),
           capacity: provisioner,
           workers: runtime.workers(),
         },
         capacityClass,
         settings,
+        context.awsRequestId,
       ).catch((error: Error) => {
         logger.error('detection pass failed', { capacity: capacityClass, error });
         return undefined;
       });
+      // Undefined also when another run's pass over the class is under way: it does the work.
       if (!report) continue;
       for (const launched of report.launched) {
         metrics.speculationLaunched(launched.job, launched.elapsedMs);

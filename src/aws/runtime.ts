@@ -2,7 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobDispatcher, type QueueTopology } from '../jobs/dispatch/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
-import { JobStore } from '../jobs/store/index.ts';
+import { JobStore, Turns } from '../jobs/store/index.ts';
 import { createDocumentClient, createSqsClient } from './clients.ts';
 import { readSection } from './environment/index.ts';
 
@@ -18,6 +18,7 @@ export const runtime = {
   store: lazy(() => new JobStore(documentClient(), readSection('jobStore'))),
   stats: lazy(() => new LatencyStatsStore(documentClient(), readSection('latencyStats').table)),
   workers: lazy(() => new WorkerRegistry(documentClient(), readSection('workerRegistry').table)),
+  turns: lazy(() => new Turns(documentClient(), readSection('turns').table)),
   sqs,
   topology,
   dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch').schedulerQueueUrl)),

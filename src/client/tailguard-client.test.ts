@@ -35,6 +35,44 @@ describe('TailguardClient', () => {
     });
   });
 
+  it('sends a keyed submission again after a 5xx or throttling; the replay answers the same job', async () => {
+    const { client, api } = await clientFor(
+      inTurn(
+        { status: 502, body: { message: 'Internal server error' } },
+        { status: 429, body: { message: 'Too Many Requests' } },
+        { status: 200, body: jobView() },
+      ),
+    );
+
+    const submitted = await client.submit({ type: 'noop' }, { idempotencyKey: 'order-1', retryDelayMs: 1 });
+
+    expect(submitted).toMatchObject({ status: 200, body: { id: JOB_ID } });
+    expect(api.requests.map((r) => r.headers['idempotency-key'])).toEqual(['order-1', 'order-1', 'order-1']);
+  });
+
+  it('sends a submission without a key once, and a keyed one at most 1 + retries times', async () => {
+    const { client, api } = await clientFor(() => ({ status: 503, body: { message: 'Service Unavailable' } }));
+
+    await expect(client.submit({ type: 'noop' })).rejects.toMatchObject({ status: 503 });
+    expect(api.requests).toHaveLength(1);
+    await expect(
+      client.submit({ type: 'noop' }, { idempotencyKey: 'k', retries: 2, retryDelayMs: 1 }),
+    ).rejects.toBeInstanceOf(TailguardApiError);
+    expect(api.requests).toHaveLength(1 + 3);
+  });
+
+  it('does not send a keyed submission again after an answer another try would not change (4xx)', async () => {
+    const { client, api } = await clientFor(() => ({
+      status: 400,
+      body: { error: { code: 'VALIDATION', message: 'bad' } },
+    }));
+
+    await expect(client.submit({ type: 'noop' }, { idempotencyKey: 'k', retryDelayMs: 1 })).rejects.toMatchObject({
+      status: 400,
+    });
+    expect(api.requests).toHaveLength(1);
+  });
+
   it('gets a job by id, also through the stage URL given without its trailing slash', async () => {
     api = await startFakeApi(() => ({ status: 200, body: jobView({ status: 'SUCCEEDED' }) }));
     const client = new TailguardClient({ baseUrl: api.url.replace(/\/$/, '') });

@@ -26,8 +26,16 @@ export interface ClientOptions {
 }
 
 export interface SubmitOptions {
-  /** Sent as the `Idempotency-Key` header: a replay answers the job the key created. */
+  /**
+   * Sent as the `Idempotency-Key` header: a replay answers the job the key created. A key (here or
+   * in the request's `idempotencyKey`) makes the submission safe to send again, so throttling, 5xx
+   * answers and failed connections are retried (`retries` times, backing off); one without is sent once.
+   */
   idempotencyKey?: string;
+  /** Retries of a keyed submission (default 2). */
+  retries?: number;
+  /** First pause before a retry (default 200 ms), doubled each time. */
+  retryDelayMs?: number;
 }
 
 export interface WaitOptions {
@@ -58,10 +66,27 @@ export class TailguardClient {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  /** `POST /jobs`: `status` 201 for a new job, 200 when an idempotency key replays an earlier one. */
-  submit(request: JobRequestInput, options: SubmitOptions = {}): Promise<ApiResponse<JobView>> {
-    const headers: Record<string, string> = options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {};
-    return this.call('POST', 'jobs', { body: JSON.stringify(request), headers });
+  /**
+   * `POST /jobs`: `status` 201 for a new job, 200 when an idempotency key replays an earlier one
+   * (also when a retry finds the job its lost first try created).
+   */
+  async submit(request: JobRequestInput, options: SubmitOptions = {}): Promise<ApiResponse<JobView>> {
+    const { idempotencyKey, retries = 2, retryDelayMs = 200 } = options;
+    const send = () =>
+      this.call<JobView>('POST', 'jobs', {
+        body: JSON.stringify(request),
+        headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+      });
+    // A key in the body makes the submission just as safe to repeat.
+    if (!idempotencyKey && !request.idempotencyKey) return send();
+    for (let retry = 0; ; retry++) {
+      try {
+        return await send();
+      } catch (error) {
+        if (retry >= retries || !mayRetry(error)) throw error;
+        await sleep(retryDelayMs * 2 ** retry);
+      }
+    }
   }
 
   /** `GET /jobs/{id}`. */
@@ -186,6 +211,12 @@ interface RequestParts {
 }
 
 const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
+
+/** What another try of an idempotent request may not meet: throttling, a server error, a lost connection. */
+function mayRetry(error: unknown): boolean {
+  if (error instanceof TailguardApiError) return error.status === 429 || error.status >= 500;
+  return error instanceof TypeError; // fetch's "fetch failed": no answer came
+}
 
 /** JSON when the answer is JSON; an error page in another format stays text, to be reported. */
 function parseBody(text: string): unknown {

@@ -58,12 +58,17 @@ describe('idempotency keys', () => {
 
   it('creates one job for 50 concurrent requests with one key', async () => {
     const key = `concurrent-${randomUUID()}`;
+    const before = await countJobs();
+    // 50 cold starts at once can outlast a function's time on two busy cores; the client sends a
+    // keyed submission again then, as any client of an idempotent API should.
     const responses = await Promise.all(
       Array.from({ length: 50 }, () => client.submit({ type: 'noop', idempotencyKey: key })),
     );
     const ids = new Set(responses.map((r) => r.body.id));
     expect(ids.size).toBe(1);
-    expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
-    expect(responses.filter((r) => r.status === 200)).toHaveLength(49);
+    expect(await countJobs()).toBe(before + 1);
+    // One answer says it created the job, unless the request that did lost its answer and its retry replayed it.
+    expect(responses.filter((r) => r.status === 201).length).toBeLessThanOrEqual(1);
+    expect(responses.every((r) => r.status === 201 || r.status === 200)).toBe(true);
   });
 });

@@ -27,6 +27,7 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
   jobStore: { jobs: 'jobs-table', idempotency: 'idempotency-table' },
   latencyStats: { table: 'stats-table' },
   workerRegistry: { table: 'workers-table' },
+  turns: { table: 'turns-table' },
   queues: {
     topology: Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, queue(key)])) as Settings<'queues'>['topology'],
   },

@@ -14,7 +14,7 @@ export const PROCESS_KINDS = {
   cancelJob: [...API, 'schedules'],
   getStats: [...API, 'workerRegistry'],
   startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
-  stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'queues', 'dispatch', 'detector'],
+  stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'turns', 'queues', 'dispatch', 'detector'],
   reaper: ['jobStore', 'queues', 'dispatch', 'reaper'],
   worker: ['worker', 'jobStore', 'latencyStats', 'workerRegistry', 'queues', 'dispatch'],
 } as const satisfies Record<string, readonly SectionName[]>;

@@ -8,6 +8,7 @@ export const ENV = {
   idempotencyTable: 'IDEMPOTENCY_TABLE',
   statsTable: 'STATS_TABLE',
   workersTable: 'WORKERS_TABLE',
+  turnsTable: 'TURNS_TABLE',
   queues: 'TAILGUARD_QUEUES',
   schedulerQueueUrl: 'SCHEDULER_QUEUE_URL',
   schedulerQueueArn: 'SCHEDULER_QUEUE_ARN',

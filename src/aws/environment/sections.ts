@@ -30,6 +30,8 @@ export const SECTIONS = {
   latencyStats: { table: variable(ENV.statsTable, resourceName) },
   /** The table of live workers' reports. */
   workerRegistry: { table: variable(ENV.workersTable, resourceName) },
+  /** The table of named turns: work that must not run twice at once (a class's detector pass). */
+  turns: { table: variable(ENV.turnsTable, resourceName) },
   /** Every work queue by key (JSON; the stack's `QueueTopology` output). */
   queues: { topology: variable(ENV.queues, jsonText(QueueTopologySchema), (topology, json) => json(topology)) },
   /** Where the dispatcher sends starts beyond SQS's 15-minute delay. */

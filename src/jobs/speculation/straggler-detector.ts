@@ -1,7 +1,7 @@
 import { liveLeases } from '../attempts/index.ts';
 import type { JobDispatcher } from '../dispatch/index.ts';
 import { type Capacity, type Job, type Lease, PRIORITIES } from '../model/index.ts';
-import { type JobStore, statusKey } from '../store/index.ts';
+import { type JobStore, statusKey, type Turns } from '../store/index.ts';
 import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
 import { classSpeed } from './class-speed.ts';
 import { type LatencyStatsStore, typeKey } from './latency-stats.ts';
@@ -27,6 +27,11 @@ export interface DetectorSettings {
 
 /** How long after a lease expired the detector keeps nudging with fresh messages. */
 const HAND_OVER_WINDOW_MS = 60_000;
+
+/** Longest a pass may hold its class's turn: a pass takes a second or two; a crashed one frees it by this. */
+const TURN_HOLD_MS = 30_000;
+/** After a pass, the class's next one waits this long for the pass's writes to reach the status index. */
+const TURN_SETTLE_MS = 1000;
 
 /** Between detection passes inside one (minutely) detector run. */
 export const DEFAULT_DETECTOR_INTERVAL_MS = 5000;
@@ -66,6 +71,8 @@ export interface DetectionReport {
 
 export interface DetectorDeps {
   store: JobStore;
+  /** Passes over one class take turns (see detectStragglers). */
+  turns: Turns;
   stats: LatencyStatsStore;
   dispatcher: JobDispatcher;
   /** Adds a worker when a backup has nowhere to run (ECS on AWS, a worker process locally). */
@@ -142,15 +149,35 @@ export function findStragglers(
 }
 
 /**
- * One pass of the straggler detector over one class: flags straggling attempts against their
- * type's normal run time, launches backups within the speculation budget, and hands jobs whose
- * heartbeats stopped to the lease logic.
+ * One pass of the straggler detector over one class, unless another pass over it is under way
+ * (then `undefined`: that one does the work). Detector runs overlap by design, and a pass spends
+ * the class's backup budget from its own snapshot, so two passes at once could each spend all of
+ * it; passes over a class therefore take turns, held by `holder` (one per detector run).
  */
 export async function detectStragglers(
   deps: DetectorDeps,
   capacity: Capacity,
   settings: DetectorSettings,
-  now = Date.now(),
+  holder: string,
+): Promise<DetectionReport | undefined> {
+  const turn = `straggler-detector#${capacity}`;
+  if (!(await deps.turns.take(turn, holder, TURN_HOLD_MS))) return undefined;
+  try {
+    return await detectionPass(deps, capacity, settings, Date.now());
+  } finally {
+    await deps.turns.giveBack(turn, holder, TURN_SETTLE_MS);
+  }
+}
+
+/**
+ * Flags straggling attempts against their type's normal run time, launches backups within the
+ * speculation budget, and hands jobs whose heartbeats stopped to the lease logic.
+ */
+async function detectionPass(
+  deps: DetectorDeps,
+  capacity: Capacity,
+  settings: DetectorSettings,
+  now: number,
 ): Promise<DetectionReport> {
   const jobs = (
     await Promise.all(
