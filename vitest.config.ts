@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -15,8 +15,18 @@ export default defineConfig({
             'local/**/*.test.ts',
             'cli/**/*.test.ts',
           ],
+          exclude: [...configDefaults.exclude, '**/*.browser.test.ts'],
           // Fuzz tests run thousands of cases: seconds alone, far more on 2 cores the suite shares.
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // Pages in a real headless Chromium (the system's, see test/helpers/chromium.ts): seconds to start.
+          name: 'browser',
+          include: ['cli/**/*.browser.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from 'commander';
-import { createClient, type JobView, type TailguardClient } from '../src/client/index.ts';
+import { type CreateClientOptions, createClient, type JobView, type TailguardClient } from '../src/client/index.ts';
 import { describeError } from './cli-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { type ConnectionFlags, resolveConnection } from './connection.ts';
@@ -25,11 +25,16 @@ export class CommandContext {
    */
   async run(work: (client: TailguardClient) => Promise<void>): Promise<void> {
     try {
-      await work(createClient(resolveConnection(this.program.opts<GlobalFlags>(), this.io)));
+      await work(createClient(this.connection()));
     } catch (error) {
       if (error instanceof CommanderError) throw error;
       this.program.error(describeError(error).join('\n'), { exitCode: 1, code: 'tailguard.failed' });
     }
+  }
+
+  /** Which API the global options select, and how requests to it are authorized. */
+  connection(): CreateClientOptions {
+    return resolveConnection(this.program.opts<GlobalFlags>(), this.io);
   }
 
   /** Prints an answer: as JSON with `--json`, else as the human lines. */

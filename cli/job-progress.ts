@@ -29,3 +29,23 @@ export class JobProgressBar {
     if (this.started) this.bar.stop();
   }
 }
+
+/** A bar counting many jobs through one stage (`submitted`, `finished`); drawn only on a terminal. */
+export class CountProgressBar {
+  private readonly bar: SingleBar;
+  private started = false;
+
+  constructor(stream: NodeJS.WritableStream, what: string) {
+    this.bar = new SingleBar({ stream, format: `{bar} {value}/{total} ${what}` });
+  }
+
+  update(count: number, total: number): void {
+    if (this.started) this.bar.update(count);
+    else this.bar.start(total, count);
+    this.started = true;
+  }
+
+  stop(): void {
+    if (this.started) this.bar.stop();
+  }
+}

@@ -71,7 +71,7 @@ describe('tailguard CLI', () => {
     const run = await tailguard(['--help']);
 
     expect(run.exitCode).toBe(0);
-    for (const command of ['dev', 'submit', 'get', 'watch', 'cancel', 'dlq', 'stats', 'workers'])
+    for (const command of ['dev', 'submit', 'batch', 'get', 'watch', 'cancel', 'dlq', 'stats', 'workers', 'dashboard'])
       expect(run.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
@@ -179,6 +179,62 @@ describe('tailguard CLI', () => {
     });
   });
 
+  describe('batch', () => {
+    /** Answers each job of a batch by its type: `bad` refused with 400, any other created. */
+    const batchApi: FakeRoute = (request) => {
+      if (request.method === 'GET') return { status: 200, body: jobView({ status: 'SUCCEEDED' }) };
+      const { jobs } = request.body as { jobs: { type: string }[] };
+      const items = jobs.map((job) =>
+        job.type === 'bad'
+          ? { status: 400, error: { code: 'VALIDATION_FAILED', message: 'invalid request: type: bad', details: [] } }
+          : { status: 201, job: jobView({ type: job.type }) },
+      );
+      return { status: 200, body: { items } };
+    };
+
+    it('submits every line of a JSON Lines file in one call and waits for all with --wait', async () => {
+      const api = await fakeApi(batchApi);
+      const dir = workDir();
+      writeFileSync(join(dir, 'jobs.jsonl'), '{"type":"a"}\n\n{"type":"b","priority":"high"}\n');
+
+      const run = await tailguard(['--api', api.url, '--auth', 'none', 'batch', join(dir, 'jobs.jsonl'), '--wait']);
+
+      expect(run.exitCode).toBe(0);
+      expect(api.requests[0]).toMatchObject({
+        method: 'POST',
+        path: 'jobs/batch',
+        body: { jobs: [{ type: 'a' }, { type: 'b', priority: 'high' }] },
+      });
+      expect(run.out).toContain('2 jobs: 2 submitted, 0 already submitted with their key, 0 refused');
+      expect(run.out).toContain('2 finished: 2 SUCCEEDED');
+    });
+
+    it('names each refused job by its line and exits 1', async () => {
+      const api = await fakeApi(batchApi);
+      const dir = workDir();
+      writeFileSync(join(dir, 'jobs.jsonl'), '{"type":"a"}\n{"type":"bad"}\n');
+
+      const run = await tailguard(['--api', api.url, '--auth', 'none', 'batch', join(dir, 'jobs.jsonl')]);
+
+      expect(run.exitCode).toBe(1);
+      expect(run.out).toMatch(/line 2\s+400\s+VALIDATION_FAILED/);
+      expect(run.err).toContain('1 refused');
+    });
+
+    it('sends nothing when a line is not a JSON object, and names the line', async () => {
+      const api = await fakeApi(batchApi);
+      const dir = workDir();
+      writeFileSync(join(dir, 'jobs.jsonl'), '{"type":"a"}\n[1]\n{oops\n');
+
+      const run = await tailguard(['--api', api.url, '--auth', 'none', 'batch', join(dir, 'jobs.jsonl')]);
+
+      expect(run.exitCode).toBe(1);
+      expect(run.err).toContain('line 2: not a JSON object');
+      expect(run.err).toContain('line 3:');
+      expect(api.requests).toHaveLength(0);
+    });
+  });
+
   it('watch ends with the final status line', async () => {
     const api = await fakeApi(
       inTurn(
@@ -220,6 +276,45 @@ describe('tailguard CLI', () => {
     expect(api.requests.map((r) => r.query.toString())).toEqual([
       'capacity=gpu&limit=3',
       'capacity=gpu&limit=3&cursor=c2',
+    ]);
+  });
+
+  it('stats --json prints the live queues of GET /stats as the API answered them', async () => {
+    // Prepare
+    const depth = { visible: 2, inFlight: 1, delayed: 0, deadLettered: 0 };
+    const stats = {
+      queues: { 'cpu-critical': depth },
+      running: { cpu: 1, gpu: 0 },
+      dead: { cpu: 0, gpu: 0 },
+      workers: [],
+    };
+    const api = await fakeApi(() => ({ status: 200, body: stats }));
+    // Act
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'stats', '--json']);
+    // Assess
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.out)).toEqual(stats);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET stats']);
+  });
+
+  it('stats prints the limited job types, with the slots held now', async () => {
+    // Prepare
+    const stats = {
+      queues: {},
+      running: { cpu: 0, gpu: 0 },
+      dead: { cpu: 0, gpu: 0 },
+      workers: [],
+      limits: { render: { concurrency: 2, running: 1 }, 'mail.send': { perSecond: 0.5 } },
+    };
+    const api = await fakeApi(() => ({ status: 200, body: stats }));
+    // Act
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'stats']);
+    // Assess
+    expect(run.out.split('\n').slice(-4)).toEqual([
+      'limited type  concurrency  per second  running',
+      'render        2            -           1',
+      'mail.send     -            0.5         -',
+      '',
     ]);
   });
 

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { type CliIo, processIo } from './cli-io.ts';
 import { CommandContext } from './command-context.ts';
+import { batchCommand } from './commands/batch.ts';
+import { dashboardCommand } from './commands/dashboard.ts';
 import { deadLetterCommands } from './commands/dead-letters.ts';
 import { devCommand } from './commands/dev.ts';
 import { jobCommands } from './commands/jobs.ts';
@@ -25,8 +27,10 @@ export function buildProgram(io: CliIo = processIo()): Command {
     .option('--json', 'print the API’s answers as JSON');
   const cli = new CommandContext(program, io);
   jobCommands(program, cli);
+  batchCommand(program, cli);
   deadLetterCommands(program, cli);
   operationCommands(program, cli);
+  dashboardCommand(program, cli);
   devCommand(program, io);
   return program;
 }

@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import { TypeLimitsSchema } from '../src/jobs/limits/index.ts';
 import type { PRIORITIES } from '../src/jobs/model/index.ts';
 import { DEFAULT_REAPER_INTERVAL_MS, DEFAULT_REAPER_SETTINGS } from '../src/jobs/reaper/index.ts';
 import { DEFAULT_DETECTOR_INTERVAL_MS, DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/index.ts';
@@ -11,6 +12,17 @@ import { DEFAULT_DETECTOR_INTERVAL_MS, DEFAULT_DETECTOR_SETTINGS } from '../src/
 // The run-time defaults are the domain's own, so a deployment and a bare process agree.
 const DETECTOR = DEFAULT_DETECTOR_SETTINGS;
 const n = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A structured setting: an object in `cdk.json` or props, JSON text when given with `-c`. */
+const structured = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+      return z.NEVER;
+    }
+  }, schema);
 
 export const TailguardConfigSchema = z.strictObject({
   /** Prefix of stack names: `<prefix>Core`, `<prefix>Compute`. */
@@ -84,6 +96,8 @@ export const TailguardConfigSchema = z.strictObject({
     .min(0.5)
     .max(60)
     .default(DEFAULT_REAPER_INTERVAL_MS / 1000),
+  /** Per job type: at most `concurrency` attempts running at once, at most `perSecond` starts a second (src/jobs/limits). */
+  typeLimits: structured(TypeLimitsSchema).default({}),
   /** Test-only: intake honours the `x-tailguard-fault` header, e.g. to stop after a job's write. */
   faultInjection: z.enum(['off', 'on']).default('off'),
   /** Local runtime only: the hook that starts a worker process (stands in for ECS). */

@@ -5,6 +5,7 @@
  *   new Tailguard(this, 'Jobs', { workers: { cpu: { image: ContainerImage.fromAsset('worker') } } });
  */
 export type { TailguardManifest } from '../src/aws/manifest.ts';
+export type { TypeLimit, TypeLimits } from '../src/jobs/limits/index.ts';
 export type { TailguardConfig } from './config.ts';
 export {
   type CpuWorkerPoolProps,

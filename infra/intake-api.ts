@@ -13,6 +13,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { TypeLimits } from '../src/jobs/limits/index.ts';
 import { nag } from './nag.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
@@ -31,6 +32,8 @@ export interface IntakeApiProps {
   scheduler: StartScheduler;
   /** Job types accepted at intake; others are refused. Undefined: any type. */
   jobTypes?: readonly string[];
+  /** Per-type limits `GET /stats` shows, with the slots held now. @default none */
+  typeLimits?: TypeLimits;
   /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan. */
   auth: 'iam' | 'apiKey';
   throttling: { rateLimit: number; burstLimit: number };
@@ -111,23 +114,35 @@ export class IntakeApi extends Construct {
       scheduler.requests.grantSendMessages(fn);
     };
 
+    const intakeEnvironment = processEnvironment(this, 'submitJob', {
+      ...core,
+      intake: {
+        ...(props.jobTypes && { jobTypes: props.jobTypes }),
+        faultInjection: props.faultInjection,
+      },
+    });
     const submit = route(
       jobs,
       'POST',
       'submit-job',
       'POST /jobs: validates, records and enqueues a job',
-      processEnvironment(this, 'submitJob', {
-        ...core,
-        intake: {
-          ...(props.jobTypes && { jobTypes: props.jobTypes }),
-          faultInjection: props.faultInjection,
-        },
-      }),
+      intakeEnvironment,
     );
-    canEnqueue(submit);
-    store.grantIdempotencyKeys(submit);
+    const submitBatch = route(
+      jobs.addResource('batch'),
+      'POST',
+      'submit-batch',
+      'POST /jobs/batch: up to 1,000 jobs in few writes',
+      intakeEnvironment,
+    );
+    for (const fn of [submit, submitBatch]) {
+      canEnqueue(fn);
+      store.grantIdempotencyKeys(fn);
+    }
+    store.grantJobs(submitBatch, 'writeMany');
 
     store.grantJobs(route(job, 'GET', 'get-job', 'GET /jobs/{id}: reads a job'), 'read');
+    store.grantJobs(route(jobs, 'GET', 'list-jobs', 'GET /jobs: lists jobs in one state'), 'listByStatus');
 
     const cancel = route(
       job.addResource('cancel'),
@@ -166,11 +181,12 @@ export class IntakeApi extends Construct {
       this.api.root.addResource('stats'),
       'GET',
       'get-stats',
-      'GET /stats: queue depths, job counts and live workers',
-      processEnvironment(this, 'getStats', core),
+      'GET /stats: queue depths, job counts, live workers and per-type limits',
+      processEnvironment(this, 'getStats', { ...core, typeLimits: { limits: props.typeLimits ?? {} } }),
     );
     store.grantJobs(stats, 'listByStatus');
     store.grantWorkers(stats, 'list');
+    if (Object.keys(props.typeLimits ?? {}).length > 0) store.grantCoordination(stats, 'readLimits');
     queues.grantReadDepth(stats);
     const health = route(
       this.api.root.addResource('health'),
@@ -180,5 +196,7 @@ export class IntakeApi extends Construct {
     );
     store.grantJobs(health, 'read');
     queues.grantReadDepth(health);
+    // Touches nothing: the document is built from the code.
+    route(this.api.root.addResource('openapi.json'), 'GET', 'openapi', 'GET /openapi.json: the API description');
   }
 }

@@ -27,12 +27,13 @@ export function coreSettings(core: {
   store: JobStoreTables;
   queues: JobQueues;
   scheduler: StartScheduler;
-}): SectionsInput<'jobStore' | 'latencyStats' | 'workerRegistry' | 'queues' | 'dispatch'> {
+}): SectionsInput<'jobStore' | 'latencyStats' | 'workerRegistry' | 'coordination' | 'queues' | 'dispatch'> {
   const { store, queues, scheduler } = core;
   return {
     jobStore: { jobs: store.jobs.tableName, idempotency: store.idempotency.tableName },
     latencyStats: { table: store.stats.tableName },
     workerRegistry: { table: store.workers.tableName },
+    coordination: { table: store.coordination.tableName },
     queues: { topology: queues.topology() },
     dispatch: { schedulerQueueUrl: scheduler.requests.queueUrl },
   };

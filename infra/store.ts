@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
 
 /** What a process does with the jobs table; each maps to explicit actions on explicit ARNs. */
-export type JobsAccess = 'read' | 'write' | 'listByStatus';
+export type JobsAccess = 'read' | 'write' | 'writeMany' | 'listByStatus';
 
 /** The jobs table (one item per job, its attempts inside) and the idempotency-key table. */
 export class JobStoreTables extends Construct {
@@ -15,8 +15,11 @@ export class JobStoreTables extends Construct {
   readonly stats: TableV2;
   /** Live workers and their measured speed (src/jobs/worker-registry.ts); items expire with TTL. */
   readonly workers: TableV2;
-  /** Named turns (src/jobs/store/turns.ts): one detector pass per class at a time. */
-  readonly turns: TableV2;
+  /**
+   * Small items that coordinate processes (src/jobs/store/): named turns (one detector pass per
+   * class at a time), and the slots and rate windows of per-type limits (src/jobs/limits).
+   */
+  readonly coordination: TableV2;
 
   constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
     super(scope, id);
@@ -43,7 +46,7 @@ export class JobStoreTables extends Construct {
     this.idempotency = table('IdempotencyKeys', 'key', { timeToLiveAttribute: 'expiresAt' });
     this.stats = table('LatencyStats', 'key', { timeToLiveAttribute: 'expiresAt', ...pointInTimeRecovery });
     this.workers = table('Workers', 'workerId', { timeToLiveAttribute: 'expiresAt' });
-    this.turns = table('Turns', 'name', { timeToLiveAttribute: 'expiresAt' });
+    this.coordination = table('Coordination', 'name', { timeToLiveAttribute: 'expiresAt' });
   }
 
   /**
@@ -66,6 +69,9 @@ export class JobStoreTables extends Construct {
           resources: [this.jobs.tableArn],
         }),
       );
+    }
+    if (access.includes('writeMany')) {
+      statements.push(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [this.jobs.tableArn] }));
     }
     if (access.includes('listByStatus')) {
       statements.push(
@@ -97,10 +103,18 @@ export class JobStoreTables extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.workers.tableArn] }));
   }
 
-  /** Taking a turn is a conditional put; giving it back, a conditional update. */
-  grantTurns(grantee: IGrantable): void {
+  /**
+   * Turns: taking one is a conditional put, giving it back a conditional update. Limits: workers
+   * take, renew and give back slots and count starts with updates only; `GET /stats` reads slots.
+   */
+  grantCoordination(grantee: IGrantable, ...access: ('turns' | 'limits' | 'readLimits')[]): void {
+    const actions = new Set([
+      ...(access.includes('turns') ? ['dynamodb:PutItem', 'dynamodb:UpdateItem'] : []),
+      ...(access.includes('limits') ? ['dynamodb:UpdateItem'] : []),
+      ...(access.includes('readLimits') ? ['dynamodb:GetItem'] : []),
+    ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [this.turns.tableArn] }),
+      new PolicyStatement({ actions: [...actions], resources: [this.coordination.tableArn] }),
     );
   }
 

@@ -32,7 +32,6 @@ export class StragglerDetector extends Construct {
       memorySize: 256,
       environment: processEnvironment(this, 'stragglerDetector', {
         ...coreSettings(props),
-        turns: { table: store.turns.tableName },
         detector: {
           intervalMs: Math.round(config.detectorIntervalSeconds * 1000),
           budgetFraction: config.speculationBudget,
@@ -50,7 +49,7 @@ export class StragglerDetector extends Construct {
     store.grantJobs(this.function, 'read', 'write', 'listByStatus');
     store.grantStats(this.function, 'read');
     store.grantWorkers(this.function, 'list');
-    store.grantTurns(this.function);
+    store.grantCoordination(this.function, 'turns');
     queues.grantSend(this.function);
     scheduler.requests.grantSendMessages(this.function);
     startEveryMinute(this, this.function, 'Starts the straggler detector; each run loops for the minute');

@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { Cluster, ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Node } from 'constructs';
+import type { TypeLimits } from '../src/jobs/limits/index.ts';
 import type { Priority } from '../src/jobs/model/index.ts';
 import { contextSettings, parseConfig, type TailguardConfig } from './config.ts';
 
@@ -44,6 +45,15 @@ export interface TailguardProps {
   readonly workers?: { readonly cpu?: CpuWorkerPoolProps; readonly gpu?: GpuWorkerPoolProps };
   /** The job types intake accepts; others get a 400 naming the known ones. @default any type */
   readonly jobTypes?: readonly string[];
+  /**
+   * Limits per job type, kept by the workers across the fleet: at most `concurrency` attempts of
+   * the type running at once, at most `perSecond` starting per second (fractions allowed). A job
+   * over its limit waits in its queue without using up an attempt.
+   *
+   *   typeLimits: { render: { concurrency: 2 }, 'mail.send': { perSecond: 5 } }
+   * @default no limits
+   */
+  readonly typeLimits?: TypeLimits;
   readonly api?: {
     /** `iam`: callers sign with SigV4; `apiKey`: callers send `x-api-key` of the created usage plan. @default 'iam' */
     readonly auth?: 'iam' | 'apiKey';
@@ -129,6 +139,7 @@ export function configFromProps(props: TailguardProps, node: Node): TailguardCon
     gpuWorkerMinTasks: gpu?.minTasks,
     gpuWorkerMaxTasks: gpu?.maxTasks,
     backlogPerTaskFactor: props.backlogPerTaskFactor,
+    typeLimits: props.typeLimits,
     alarmOldestMessageSecondsCritical: age.critical,
     alarmOldestMessageSecondsHigh: age.high,
     alarmOldestMessageSecondsDefault: age.default,

@@ -76,7 +76,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
-      11,
+      14,
     );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -85,14 +85,14 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     });
     template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    template.resourceCountIs('AWS::ApiGateway::Method', 8);
-    for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health']) {
+    template.resourceCountIs('AWS::ApiGateway::Method', 11);
+    for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health', 'openapi.json']) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
     }
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 8);
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 11);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       StageName: 'v1',
@@ -194,7 +194,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
     expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
     expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);
-    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(11); // one per function
+    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(14); // one per function
     expect(named(/no-running-workers/)).toHaveLength(2);
     expect(named(/reaper-not-running/)).toHaveLength(1);
     expect(named(/reaper-stuck-jobs/).map((a) => a.Threshold)).toEqual([900]);
@@ -221,7 +221,7 @@ describe('Tailguard construct options', () => {
     template.resourceCountIs('AWS::ECS::Service', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 11);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 14);
     template.hasOutput('JobsManifest', {});
   });
 

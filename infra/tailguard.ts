@@ -58,6 +58,10 @@ export class Tailguard extends Construct {
     super(scope, id);
     const config = configFromProps(props, this.node);
     this.config = config;
+    // A limit on a type intake refuses can only be a typo.
+    const unaccepted = Object.keys(config.typeLimits).filter((type) => props.jobTypes?.includes(type) === false);
+    if (unaccepted.length > 0)
+      throw new Error(`typeLimits names job types that jobTypes does not accept: ${unaccepted.join(', ')}`);
     const local = props.local ?? String(this.node.tryGetContext('tailguard:local')) === 'true';
     const removalPolicy = props.removalPolicy ?? (local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
 
@@ -69,6 +73,7 @@ export class Tailguard extends Construct {
       store: this.store,
       scheduler: this.scheduler,
       jobTypes: props.jobTypes,
+      typeLimits: config.typeLimits,
       auth: config.apiAuth,
       throttling: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
       faultInjection: config.faultInjection === 'on',
@@ -129,6 +134,8 @@ export class Tailguard extends Construct {
       idempotencyTable: this.store.idempotency.tableName,
       statsTable: this.store.stats.tableName,
       workersTable: this.store.workers.tableName,
+      coordinationTable: this.store.coordination.tableName,
+      typeLimits: this.config.typeLimits,
       queues: this.queues.topology(),
       schedulerQueueUrl: this.scheduler.requests.queueUrl,
       scheduleGroup: this.scheduler.groupName,

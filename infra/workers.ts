@@ -217,6 +217,7 @@ export class WorkerServices extends Construct {
       environment: {
         ...processEnvironment(this, 'worker', {
           ...coreSettings(core),
+          typeLimits: { limits: this.config.typeLimits },
           worker: { capacity, concurrency, shutdownGraceSeconds: SHUTDOWN_GRACE_SECONDS },
         }),
         POWERTOOLS_SERVICE_NAME: 'tailguard-worker',
@@ -230,6 +231,7 @@ export class WorkerServices extends Construct {
     core.store.grantJobs(task.taskRole, 'read', 'write');
     core.store.grantStats(task.taskRole, 'add');
     core.store.grantWorkers(task.taskRole, 'report', 'list');
+    if (Object.keys(this.config.typeLimits).length > 0) core.store.grantCoordination(task.taskRole, 'limits');
     for (const priority of PRIORITIES) {
       const { queue } = core.queues.byKey[queueKey(capacity, priority)];
       queue.grantConsumeMessages(task.taskRole);

@@ -93,6 +93,8 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
         jobStore: { jobs: manifest.jobsTable, idempotency: manifest.idempotencyTable },
         latencyStats: { table: manifest.statsTable },
         workerRegistry: { table: manifest.workersTable },
+        coordination: { table: manifest.coordinationTable },
+        typeLimits: { limits: manifest.typeLimits },
         queues: { topology: manifest.queues },
         dispatch: { schedulerQueueUrl: manifest.schedulerQueueUrl },
       }),

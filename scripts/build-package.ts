@@ -3,10 +3,11 @@
  * needs neither Tailguard's sources nor esbuild.
  * - dist/functions/<name>/index.mjs: every Lambda handler, bundled whole (the construct ships them as assets);
  * - dist/{cdk,worker,client,cli}.mjs: the package's entry points, with dependencies left as imports;
+ * - dist/dashboard/: the static page `tailguard dashboard` serves;
  * - dist/types/: declarations for the entry points.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { LAMBDA_BUNDLING } from '../infra/tailguard-function.ts';
 import { packageRoot } from '../src/package-root.ts';
@@ -64,6 +65,9 @@ await build({
   keepNames: true,
   logLevel: 'warning',
 });
+
+step('copying the dashboard page');
+cpSync(`${root}cli/dashboard/static`, `${dist}dashboard`, { recursive: true });
 
 step('writing declarations');
 execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });

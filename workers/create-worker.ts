@@ -5,6 +5,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type Environment, readSection, type Settings } from '../src/aws/environment/index.ts';
 import { runtime } from '../src/aws/runtime.ts';
 import { queuesOfClass } from '../src/jobs/dispatch/index.ts';
+import { TypeLimiter } from '../src/jobs/limits/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
@@ -79,6 +80,16 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
     latency.record(typeKey(job.type, job.capacity), runTimeMs);
     latency.record(workerKey(job.type, job.capacity, workerId), runTimeMs);
   };
+  // The coordination table is needed only when some type is limited.
+  const { limits } = readSection('typeLimits', env);
+  const limiter =
+    Object.keys(limits).length > 0
+      ? new TypeLimiter(
+          limits,
+          { semaphores: runtime.semaphores(), rateWindows: runtime.rateWindows() },
+          { leaseMs: settings.leaseSeconds * 1000 },
+        )
+      : undefined;
   const metrics = new JobMetricsRecorder(
     new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' }),
   );
@@ -90,6 +101,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       registry,
       logger,
       metrics,
+      limiter,
       speed,
       onAttemptFinished,
     },
@@ -152,6 +164,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
     void report();
     logger.info('worker started', {
       concurrency: settings.concurrency,
+      typeLimits: limits,
       handlers: registry.types,
       slowdown: settings.slowdown,
     });

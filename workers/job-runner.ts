@@ -10,6 +10,7 @@ import {
   succeed,
 } from '../src/jobs/attempts/index.ts';
 import { type JobDispatcher, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
+import type { LimitSlot, TypeLimiter } from '../src/jobs/limits/index.ts';
 import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import {
   CommitFailedError,
@@ -46,6 +47,8 @@ export interface RunnerDeps {
   registry: HandlerRegistry;
   logger: Logger;
   metrics: JobMetricsRecorder;
+  /** Keeps per-type concurrency and rate limits; none given, no type is limited. */
+  limiter?: TypeLimiter;
   /** This worker's measured speed, written on its leases; a worker on probation takes no backups. */
   speed?: { readonly speed: number | undefined; readonly onProbation: boolean };
   /**
@@ -86,15 +89,15 @@ export class JobRunner {
     }
     const { jobId, backup } = parsed.data;
     try {
-      const { decision, before } = await this.decide(jobId, backup === true);
+      const { decision, before, slot } = await this.decide(jobId, backup === true);
       if (decision.action === 'drop') {
         // A message without a job should never happen (intake writes the job first): worth a warning.
         if (decision.reason === JOB_MISSING) logger.warn('message dropped: job does not exist', { jobId });
         else logger.debug('message dropped', { jobId, reason: decision.reason });
         await poller.delete(message);
       } else if (decision.action === 'defer') {
-        // Deferring must not spend the message's receive budget either (see QueuePoller.handBack);
-        // beyond SQS's 15-minute delay a visibility change is the only way, and happens rarely.
+        // Deferring (a type over its limits, too) must not spend the message's receive budget either (see
+        // QueuePoller.handBack); beyond SQS's 15-minute delay a visibility change is the only way, and happens rarely.
         if (decision.seconds <= MAX_SQS_DELAY_SECONDS) await poller.handBack([message], decision.seconds);
         else await poller.setVisibility(message, decision.seconds);
       } else {
@@ -103,7 +106,7 @@ export class JobRunner {
           ? before!.speculation!.requestedAt
           : Date.parse(before!.runAt ?? before!.updatedAt);
         this.deps.metrics.started(decision.job, readyAt, Date.now(), before!.status === 'RUNNING' && !backup);
-        await this.run(decision.job, decision.attempt, message, shutdown);
+        await this.run(decision.job, decision.attempt, message, shutdown, slot).finally(() => this.release(slot));
       }
     } catch (error) {
       // The message stays and comes back after its visibility timeout; the lifecycle makes the retry safe.
@@ -111,8 +114,15 @@ export class JobRunner {
     }
   }
 
-  /** The claim's decision, and the job as read before it. */
-  private async decide(jobId: string, backup: boolean): Promise<{ decision: ClaimDecision; before: Job | undefined }> {
+  /**
+   * The claim's decision, the job as read before it, and the limit slot a run holds. A limited
+   * type takes its slot before the claim (only then is the type known) and keeps it until the
+   * attempt has settled; over its limits, the message is deferred unclaimed.
+   */
+  private async decide(
+    jobId: string,
+    backup: boolean,
+  ): Promise<{ decision: ClaimDecision; before: Job | undefined; slot?: LimitSlot }> {
     const claimOptions = {
       workerId: this.options.workerId,
       leaseSeconds: this.options.leaseSeconds,
@@ -120,18 +130,45 @@ export class JobRunner {
       speed: this.deps.speed?.speed,
       onProbation: this.deps.speed?.onProbation,
     };
-    for (;;) {
-      try {
-        const before = await this.deps.store.get(jobId);
-        return { decision: await claim(this.deps.store, before, claimOptions), before };
-      } catch (error) {
-        // Someone moved the job between our read and write: read again and decide afresh.
-        if (!(error instanceof StaleJobError)) throw error;
+    let before = await this.deps.store.get(jobId);
+    const admission = (await this.deps.limiter?.admit(before)) ?? { admitted: true };
+    if (!admission.admitted) {
+      return { decision: { action: 'defer', seconds: admission.retryInSeconds, reason: admission.reason }, before };
+    }
+    const { slot } = admission;
+    try {
+      for (;;) {
+        try {
+          const decision = await claim(this.deps.store, before, claimOptions);
+          if (decision.action !== 'run') await this.release(slot);
+          return { decision, before, slot };
+        } catch (error) {
+          // Someone moved the job between our read and write: read again and decide afresh.
+          if (!(error instanceof StaleJobError)) throw error;
+          before = await this.deps.store.get(jobId);
+        }
       }
+    } catch (error) {
+      await this.release(slot);
+      throw error;
     }
   }
 
-  private async run(job: Job, attempt: Attempt, message: ReceivedMessage, shutdown: AbortSignal): Promise<void> {
+  /** A slot not given back frees itself when its lease ends: a failed release is only logged. */
+  private async release(slot: LimitSlot | undefined): Promise<void> {
+    if (!slot) return;
+    await this.deps.limiter
+      ?.release(slot)
+      .catch((error: Error) => this.deps.logger.warn('limit slot release failed', { type: slot.type, error }));
+  }
+
+  private async run(
+    job: Job,
+    attempt: Attempt,
+    message: ReceivedMessage,
+    shutdown: AbortSignal,
+    slot: LimitSlot | undefined,
+  ): Promise<void> {
     const logger = this.deps.logger.createChild();
     logger.appendKeys({
       jobId: job.id,
@@ -146,7 +183,7 @@ export class JobRunner {
     const timeout = setTimeout(() => abort.abort(new JobTimeoutError(job.timeoutSeconds)), job.timeoutSeconds * 1000);
     const progress = { value: undefined as number | undefined };
     const heartbeat = setInterval(
-      () => void this.heartbeat(job, attempt, progress.value, message, abort, logger),
+      () => void this.heartbeat(job, attempt, progress.value, message, abort, logger, slot),
       this.options.heartbeatSeconds * 1000,
     );
     const startedAt = performance.now();
@@ -308,12 +345,15 @@ export class JobRunner {
     message: ReceivedMessage,
     abort: AbortController,
     logger: Logger,
+    slot: LimitSlot | undefined,
   ): Promise<void> {
     try {
       attempt.lease.expiresAt = Date.now() + this.options.leaseSeconds * 1000;
       const current = await this.deps.store.heartbeat(job, attempt.claimId, attempt.lease.expiresAt, progress);
       await this.deps.poller.setVisibility(message, this.options.leaseSeconds);
       if (current.cancelRequested) abort.abort(new JobCancelledError(job.id));
+      // A lost slot (not renewed for a whole lease) lets the type run over its limit for the rest of this attempt.
+      if (slot && !(await this.deps.limiter?.renew(slot))) logger.warn('limit slot lost', { type: slot.type });
     } catch (error) {
       if (error instanceof StaleJobError) {
         abort.abort(new LeaseLostError(job.id));

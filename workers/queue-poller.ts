@@ -7,6 +7,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { chunks } from '../src/aws/batches.ts';
 import type { QueueKey } from '../src/jobs/model/index.ts';
 import { pollOrder } from './poll-order.ts';
 
@@ -164,8 +165,4 @@ export class QueuePoller {
       receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1'),
     }));
   }
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }

@@ -7,7 +7,7 @@ import { table } from '../format.ts';
 export function operationCommands(program: Command, cli: CommandContext): void {
   program
     .command('stats')
-    .description('queue depths, running and dead jobs per class, live workers')
+    .description('queue depths, running and dead jobs per class, live workers, limited job types')
     .action(() =>
       cli.run(async (client) => {
         const stats = await client.stats();
@@ -31,6 +31,9 @@ function statsLines(stats: StatsView): string[] {
     Object.entries(counts)
       .map(([capacity, count]) => `${capacity} ${count}`)
       .join(', ');
+  // An API from before type limits answers none.
+  const limits = Object.entries(stats.limits ?? {});
+  const limit = (value: number | undefined) => (value === undefined ? '-' : String(value));
   return [
     ...table([
       ['queue', 'visible', 'in flight', 'delayed', 'dead-lettered'],
@@ -46,6 +49,15 @@ function statsLines(stats: StatsView): string[] {
     `running jobs: ${perClass(stats.running)}`,
     `dead jobs:    ${perClass(stats.dead)}`,
     `live workers: ${stats.workers.length}`,
+    ...(limits.length === 0
+      ? []
+      : [
+          '',
+          ...table([
+            ['limited type', 'concurrency', 'per second', 'running'],
+            ...limits.map(([type, l]) => [type, limit(l.concurrency), limit(l.perSecond), limit(l.running)]),
+          ]),
+        ]),
   ];
 }
 

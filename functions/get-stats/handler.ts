@@ -2,7 +2,7 @@ import { runtime } from '../../src/aws/runtime.ts';
 import { collectStats } from '../../src/jobs/admin/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
-/** `GET /stats`: queue and DLQ depths, running and dead jobs per class, live workers and their speed. */
+/** `GET /stats`: queue and DLQ depths, running and dead jobs per class, live workers and their speed, type limits. */
 export const handler = httpHandler(async () =>
   json(
     200,
@@ -11,6 +11,8 @@ export const handler = httpHandler(async () =>
       topology: runtime.topology(),
       store: runtime.store(),
       workers: runtime.workers(),
+      limits: runtime.typeLimits(),
+      semaphores: runtime.semaphores,
     }),
   ),
 );

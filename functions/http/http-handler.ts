@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { toErrorBody } from '../../src/api/api-error.ts';
+import { type ErrorBody, toErrorBody } from '../../src/api/api-error.ts';
 import { TailguardError } from '../../src/jobs/model/index.ts';
 import { httpStatusOf } from './error-status.ts';
 
@@ -16,18 +16,22 @@ export const json = (statusCode: number, body: unknown): APIGatewayProxyResult =
   body: JSON.stringify(body),
 });
 
-/** Turns every thrown error into the API's JSON error shape; unexpected ones become a logged 500. */
+/** An error as the API answers it: a domain error by its status, anything else a logged 500. */
+export function errorAnswer(error: unknown): { status: number; body: ErrorBody } {
+  const status = httpStatusOf(error);
+  if (status !== undefined && error instanceof TailguardError) {
+    if (status >= 500) logger.error('request failed', { code: error.code, error });
+    return { status, body: toErrorBody(error) };
+  }
+  logger.error('unhandled error', { error: error as Error });
+  return { status: 500, body: toErrorBody({ code: 'INTERNAL', message: 'internal error', details: [] }) };
+}
+
+/** Turns every thrown error into the API's JSON error shape. */
 const errorResponses = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: async (request) => {
-    const { error } = request;
-    const status = httpStatusOf(error);
-    if (status !== undefined && error instanceof TailguardError) {
-      if (status >= 500) logger.error('request failed', { code: error.code, error });
-      request.response = json(status, toErrorBody(error));
-      return;
-    }
-    logger.error('unhandled error', { error: error as Error });
-    request.response = json(500, toErrorBody({ code: 'INTERNAL', message: 'internal error', details: [] }));
+    const { status, body } = errorAnswer(request.error);
+    request.response = json(status, body);
   },
 });
 

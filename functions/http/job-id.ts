@@ -1,8 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import { JobIdSchema } from '../../src/api/job-id.ts';
 import { InvalidInputError } from '../../src/jobs/model/index.ts';
-
-const JobIdSchema = z.uuid();
 
 /** The `{id}` path parameter as a job id, or a 400 naming it. */
 export function jobIdParameter(event: APIGatewayProxyEvent): string {

@@ -5,14 +5,14 @@ import { InvalidInputError, InvalidJsonError, PayloadTooLargeError } from '../..
 export const MAX_BODY_BYTES = 300 * 1024;
 
 /** The request body as a JSON object, or an InvalidInputError, InvalidJsonError or PayloadTooLargeError that names what is wrong. */
-export function jsonObjectBody(event: APIGatewayProxyEvent): Record<string, unknown> {
+export function jsonObjectBody(event: APIGatewayProxyEvent, maxBytes = MAX_BODY_BYTES): Record<string, unknown> {
   const raw = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (raw === null || raw === undefined || raw.trim() === '') {
     throw new InvalidInputError([{ path: '', message: 'a JSON object body is required' }]);
   }
   const size = Buffer.byteLength(raw);
-  if (size > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(size, MAX_BODY_BYTES, '');
+  if (size > maxBytes) {
+    throw new PayloadTooLargeError(size, maxBytes, '');
   }
   let parsed: unknown;
   try {

@@ -1,43 +1,28 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { toJobView } from '../../src/api/job-view.ts';
 import { readSection } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
-import { JobRequestSchema, submitJob } from '../../src/jobs/intake/index.ts';
-import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
+import { submitJob } from '../../src/jobs/intake/index.ts';
+import { JobMetricsRecorder, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
 import { InvalidInputError } from '../../src/jobs/model/index.ts';
 import { header, httpHandler, json } from '../http/http-handler.ts';
+import { parseJobRequest } from '../http/job-request.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard' });
+const metrics = new JobMetricsRecorder(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard' }));
 
 const intake = readSection('intake');
-/** The deployment's allow-list of job types, if it gave one (Tailguard construct prop `jobTypes`). */
-const knownTypes = intake.jobTypes && new Set(intake.jobTypes);
 
 /** `POST /jobs`: 201 with a new job, 200 with the job an idempotency key already created. */
 export const handler = httpHandler(async (event) => {
-  const request = JobRequestSchema.safeParse(withIdempotencyHeader(event));
-  if (!request.success) throw InvalidInputError.fromZod(request.error);
-  if (knownTypes && !knownTypes.has(request.data.type)) {
-    throw new InvalidInputError([
-      {
-        path: 'type',
-        message: `no worker handles type ${request.data.type}; known types: ${[...knownTypes].join(', ')}`,
-      },
-    ]);
-  }
   const { job, replayed } = await submitJob(
     { store: runtime.store(), dispatcher: runtime.dispatcher(), afterJobWrite: injectedFault(event) },
-    request.data,
+    parseJobRequest(withIdempotencyHeader(event)),
   );
-  if (!replayed) {
-    metrics.addDimensions({ Capacity: job.capacity, Priority: job.priority });
-    metrics.addMetric(JobMetric.submitted, MetricUnit.Count, 1);
-  }
+  if (!replayed) metrics.submitted(job);
   return json(replayed ? 200 : 201, toJobView(job));
-}).use(logMetrics(metrics));
+});
 
 /**
  * Test-only (off unless the stack was deployed with `tailguard:faultInjection=on`): with header

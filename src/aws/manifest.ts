@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QueueTopologySchema } from '../jobs/dispatch/index.ts';
+import { TypeLimitsSchema } from '../jobs/limits/index.ts';
 
 /**
  * Everything a tool needs to reach one Tailguard deployment, published by the construct as one
@@ -15,6 +16,9 @@ export const TailguardManifestSchema = z.object({
   idempotencyTable: z.string(),
   statsTable: z.string(),
   workersTable: z.string(),
+  coordinationTable: z.string(),
+  /** Per-type limits, for workers the construct does not start (tailguard dev's). */
+  typeLimits: TypeLimitsSchema.default({}),
   queues: QueueTopologySchema,
   schedulerQueueUrl: z.url(),
   scheduleGroup: z.string(),

@@ -2,7 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobDispatcher, type QueueTopology } from '../jobs/dispatch/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
-import { JobStore, Turns } from '../jobs/store/index.ts';
+import { JobStore, RateWindows, Semaphores, Turns } from '../jobs/store/index.ts';
 import { createDocumentClient, createSqsClient } from './clients.ts';
 import { readSection } from './environment/index.ts';
 
@@ -13,12 +13,16 @@ import { readSection } from './environment/index.ts';
 const sqs = lazy<SQSClient>(createSqsClient);
 const documentClient = lazy(createDocumentClient);
 const topology = lazy<QueueTopology>(() => readSection('queues').topology);
+const coordinationTable = lazy(() => readSection('coordination').table);
 
 export const runtime = {
   store: lazy(() => new JobStore(documentClient(), readSection('jobStore'))),
   stats: lazy(() => new LatencyStatsStore(documentClient(), readSection('latencyStats').table)),
   workers: lazy(() => new WorkerRegistry(documentClient(), readSection('workerRegistry').table)),
-  turns: lazy(() => new Turns(documentClient(), readSection('turns').table)),
+  turns: lazy(() => new Turns(documentClient(), coordinationTable())),
+  semaphores: lazy(() => new Semaphores(documentClient(), coordinationTable())),
+  rateWindows: lazy(() => new RateWindows(documentClient(), coordinationTable())),
+  typeLimits: lazy(() => readSection('typeLimits').limits),
   sqs,
   topology,
   dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch').schedulerQueueUrl)),

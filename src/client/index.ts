@@ -13,11 +13,16 @@ export {
   type WaitOptions,
 } from './tailguard-client.ts';
 export type {
+  BatchItemView,
+  BatchView,
   CancelView,
   DeadLetterPage,
   DeadLetterQuery,
   HealthView,
+  JobListQuery,
+  JobPage,
   JobView,
+  LimitView,
   RedriveRequest,
   RedriveResult,
   StatsView,

@@ -73,6 +73,39 @@ describe('TailguardClient', () => {
     expect(api.requests).toHaveLength(1);
   });
 
+  it('submits a batch in calls of at most 1,000 jobs, results in request order, progress after each call', async () => {
+    const { client, api } = await clientFor((request) => {
+      const { jobs } = request.body as { jobs: { type: string }[] };
+      // Answer each job by its type, so the order of results is visible.
+      return { status: 200, body: { items: jobs.map((job) => ({ status: 201, job: jobView({ type: job.type }) })) } };
+    });
+    const requests = Array.from({ length: 2500 }, (_, n) => ({ type: `t${n}` }));
+    const progress: number[] = [];
+
+    const results = await client.submitBatch(requests, { onProgress: (sent) => progress.push(sent) });
+
+    expect(api.requests.map((r) => `${r.method} ${r.path} ${(r.body as { jobs: unknown[] }).jobs.length}`)).toEqual([
+      'POST jobs/batch 1000',
+      'POST jobs/batch 1000',
+      'POST jobs/batch 500',
+    ]);
+    expect(results.map((r) => ('job' in r ? r.job.type : r.status))).toEqual(requests.map((r) => r.type));
+    expect(progress).toEqual([1000, 2000, 2500]);
+  });
+
+  it('splits a batch by size too, so no call carries more than 5 MiB', async () => {
+    const { client, api } = await clientFor((request) => ({
+      status: 200,
+      body: { items: (request.body as { jobs: unknown[] }).jobs.map(() => ({ status: 201, job: jobView() })) },
+    }));
+    // 30 jobs of 250 KB: 7.5 MB in all.
+    const big = { type: 'noop', payload: 'x'.repeat(250_000) };
+
+    await client.submitBatch(Array.from({ length: 30 }, () => big));
+
+    expect(api.requests.map((r) => (r.body as { jobs: unknown[] }).jobs.length)).toEqual([20, 10]);
+  });
+
   it('gets a job by id, also through the stage URL given without its trailing slash', async () => {
     api = await startFakeApi(() => ({ status: 200, body: jobView({ status: 'SUCCEEDED' }) }));
     const client = new TailguardClient({ baseUrl: api.url.replace(/\/$/, '') });
@@ -178,6 +211,23 @@ describe('TailguardClient', () => {
   });
 
   describe('dead letters and operations', () => {
+    it('lists one page of the jobs in one state on GET /jobs, with the query and cursor in the URL', async () => {
+      // Prepare
+      const running = jobView({ status: 'RUNNING' });
+      const { client, api } = await clientFor(() => ({ status: 200, body: { items: [running], cursor: null } }));
+      // Act
+      const page = await client.listJobs({ status: 'RUNNING', capacity: 'gpu', limit: 50, cursor: 'c2' });
+      // Assess
+      expect(page).toEqual({ items: [running], cursor: null });
+      expect(api.requests.map((r) => [r.method, r.path])).toEqual([['GET', 'jobs']]);
+      expect(Object.fromEntries(api.requests[0]!.query)).toEqual({
+        status: 'RUNNING',
+        capacity: 'gpu',
+        limit: '50',
+        cursor: 'c2',
+      });
+    });
+
     it('lists one page of dead jobs with the query in the URL', async () => {
       const { client, api } = await clientFor(() => ({ status: 200, body: { items: [jobView()], cursor: 'next' } }));
 

@@ -1,12 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobRequestInput } from '../jobs/intake/index.ts';
+import { MAX_BATCH_BYTES, MAX_BATCH_JOBS } from '../jobs/intake/job-batch.ts';
 import { isTerminal } from '../jobs/model/index.ts';
 import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
 import type {
+  BatchItemView,
+  BatchView,
   CancelView,
   DeadLetterPage,
   DeadLetterQuery,
   HealthView,
+  JobListQuery,
+  JobPage,
   JobView,
   RedriveRequest,
   RedriveResult,
@@ -52,6 +57,8 @@ export interface WaitOptions {
 }
 
 const BACKOFF_FACTOR = 1.5;
+/** Polls in flight at once while waiting for many jobs. */
+const PARALLEL_POLLS = 16;
 /** Answers a later poll may not get again: throttling and a gateway or Lambda briefly failing. */
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
 
@@ -89,6 +96,24 @@ export class TailguardClient {
     }
   }
 
+  /**
+   * `POST /jobs/batch`, as many times as `requests` needs (1,000 jobs and 5 MiB a call): one result
+   * per request, in order, each what `POST /jobs` would have answered it alone. A refused item
+   * does not stop the others; `onProgress` hears after each call how many were sent.
+   */
+  async submitBatch(
+    requests: readonly JobRequestInput[],
+    options: { onProgress?: (sent: number, total: number) => void } = {},
+  ): Promise<BatchItemView[]> {
+    const results: BatchItemView[] = [];
+    for (const chunk of batchBodies(requests)) {
+      const { body } = await this.call<BatchView>('POST', 'jobs/batch', { body: chunk.body });
+      results.push(...body.items);
+      options.onProgress?.(results.length, requests.length);
+    }
+    return results;
+  }
+
   /** `GET /jobs/{id}`. */
   async get(id: string, options: { signal?: AbortSignal } = {}): Promise<JobView> {
     return (await this.call<JobView>('GET', jobPath(id), options)).body;
@@ -114,10 +139,7 @@ export class TailguardClient {
     let last: JobView | undefined;
     try {
       for (let pause = intervalMs; ; pause = Math.min(pause * BACKOFF_FACTOR, maxIntervalMs)) {
-        const job = await this.get(id, { signal: stop }).catch((error: unknown) => {
-          if (error instanceof TailguardApiError && TRANSIENT_STATUSES.has(error.status)) return undefined;
-          throw error;
-        });
+        const job = await this.get(id, { signal: stop }).catch(transientAsUndefined);
         if (job) {
           last = job;
           onUpdate?.(job);
@@ -133,16 +155,56 @@ export class TailguardClient {
     }
   }
 
+  /**
+   * Waits until every job of `ids` is finished and returns them in that order: rounds of polls of
+   * the unfinished ones (a few at a time), `intervalMs` apart. Errors as in `waitFor`.
+   */
+  async waitForAll(
+    ids: readonly string[],
+    options: Omit<WaitOptions, 'onUpdate' | 'maxIntervalMs'> & {
+      onProgress?: (finished: number, total: number) => void;
+    } = {},
+  ): Promise<JobView[]> {
+    const { timeoutMs, intervalMs = 1000, onProgress, signal } = options;
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const finished = new Map<string, JobView>();
+    const last = new Map<string, JobView>();
+    for (;;) {
+      const waiting = ids.filter((id) => !finished.has(id));
+      for (let start = 0; start < waiting.length; start += PARALLEL_POLLS) {
+        const polled = await Promise.all(
+          waiting
+            .slice(start, start + PARALLEL_POLLS)
+            .map((id) => this.get(id, { signal }).catch(transientAsUndefined)),
+        );
+        for (const job of polled) {
+          if (job) last.set(job.id, job);
+          if (job && isTerminal(job.status)) finished.set(job.id, job);
+        }
+      }
+      onProgress?.(finished.size, ids.length);
+      if (finished.size === new Set(ids).size) return ids.map((id) => finished.get(id)!);
+      if (deadline !== undefined && Date.now() >= deadline) {
+        const late = ids.find((id) => !finished.has(id))!;
+        throw new TailguardTimeoutError(late, timeoutMs!, last.get(late));
+      }
+      await sleep(intervalMs, undefined, { signal });
+    }
+  }
+
   /** `POST /jobs/{id}/cancel`: a waiting job is CANCELLED at once; a running one is stopped at its next heartbeat. */
   async cancel(id: string): Promise<CancelView> {
     return (await this.call<CancelView>('POST', `${jobPath(id)}/cancel`)).body;
   }
 
+  /** `GET /jobs?status=`: one page of the jobs in one state (e.g. `RUNNING`), oldest change first per queue. */
+  async listJobs(query: JobListQuery): Promise<JobPage> {
+    return (await this.call<JobPage>('GET', `jobs?${searchOf(query)}`)).body;
+  }
+
   /** `GET /dlq`: one page of dead jobs, oldest first per queue. */
   async listDeadLetters(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
-    const search = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, String(value));
-    return (await this.call<DeadLetterPage>('GET', `dlq?${search}`)).body;
+    return (await this.call<DeadLetterPage>('GET', `dlq?${searchOf(query)}`)).body;
   }
 
   /** Every dead job the query matches, following the cursor page by page (`limit` is the page size). */
@@ -211,6 +273,41 @@ interface RequestParts {
 }
 
 const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
+
+/** A query string of the fields that are set. */
+function searchOf(query: object): URLSearchParams {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, String(value));
+  return search;
+}
+
+/** A poll's answer that a later poll may not get again counts as no answer; others are errors. */
+function transientAsUndefined(error: unknown): undefined {
+  if (error instanceof TailguardApiError && TRANSIENT_STATUSES.has(error.status)) return undefined;
+  throw error;
+}
+
+/** Request bodies of at most MAX_BATCH_JOBS jobs and MAX_BATCH_BYTES each, in order. */
+function* batchBodies(requests: readonly JobRequestInput[]): Generator<{ body: string }> {
+  let jobs: string[] = [];
+  let bytes = 0;
+  const body = () => ({ body: `{"jobs":[${jobs.join(',')}]}` });
+  for (const request of requests) {
+    const json = JSON.stringify(request);
+    const size = Buffer.byteLength(json) + 1;
+    if (jobs.length === MAX_BATCH_JOBS || (jobs.length > 0 && bytes + size > MAX_BATCH_BYTES - BATCH_ENVELOPE_BYTES)) {
+      yield body();
+      jobs = [];
+      bytes = 0;
+    }
+    jobs.push(json);
+    bytes += size;
+  }
+  if (jobs.length > 0) yield body();
+}
+
+/** What a batch body holds besides its jobs: `{"jobs":[]}`. */
+const BATCH_ENVELOPE_BYTES = 11;
 
 /** What another try of an idempotent request may not meet: throttling, a server error, a lost connection. */
 function mayRetry(error: unknown): boolean {

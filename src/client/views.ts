@@ -1,6 +1,7 @@
 import type { z } from 'zod';
+import type { ErrorBody } from '../api/api-error.ts';
 import type { JobView } from '../api/job-view.ts';
-import type { collectStats } from '../jobs/admin/index.ts';
+import type { collectStats, JobListQuerySchema } from '../jobs/admin/index.ts';
 import type { DeadLetterQuerySchema, RedriveRequestSchema, redriveDeadLetters } from '../jobs/dead-letters/index.ts';
 
 /**
@@ -16,10 +17,27 @@ export type CancelView = JobView & { cancelRequested: boolean };
 /** `GET /dlq`: query fields as the API reads them, all optional (`limit` 1–100, default 25). */
 export type DeadLetterQuery = Partial<z.output<typeof DeadLetterQuerySchema>>;
 
-/** One page of `GET /dlq`; `cursor` is null on the last page. */
-export interface DeadLetterPage {
+/** One page of `GET /dlq` or `GET /jobs`; `cursor` is null on the last page. */
+export interface JobPage {
   items: JobView[];
   cursor: string | null;
+}
+export type DeadLetterPage = JobPage;
+
+type JobListFields = z.output<typeof JobListQuerySchema>;
+/** `GET /jobs`: the state to list (`SCHEDULED`, `QUEUED`, `RUNNING` or `RETRYING`), the rest optional (`limit` 1–100, default 25). */
+export type JobListQuery = Pick<JobListFields, 'status'> & Partial<Omit<JobListFields, 'status'>>;
+
+/**
+ * One job's result in `POST /jobs/batch`, in request order: the status `POST /jobs` would have
+ * answered it alone (201 new, 200 replayed, 400/409/413 refused, 5xx not written) and the job or
+ * the error.
+ */
+export type BatchItemView = { status: 200 | 201; job: JobView } | { status: number; error: ErrorBody['error'] };
+
+/** `POST /jobs/batch`. */
+export interface BatchView {
+  items: BatchItemView[];
 }
 
 /** `POST /dlq/redrive`: `limit` defaults to 100. */
@@ -30,6 +48,8 @@ export type RedriveResult = Awaited<ReturnType<typeof redriveDeadLetters>>;
 export type StatsView = Awaited<ReturnType<typeof collectStats>>;
 /** A live worker as `GET /stats` lists it. */
 export type WorkerView = StatsView['workers'][number];
+/** A limited job type as `GET /stats` shows it: its limits, and the attempts holding a concurrency slot now. */
+export type LimitView = StatsView['limits'][string];
 
 type Check = 'ok' | 'failing';
 /** `GET /health`, answered with 200 when `ok` and 503 when `degraded`. */

@@ -6,6 +6,9 @@ import { startLocalStack } from '../../local/local-stack.ts';
 /** The job types of test/fixtures/python_handlers.py. */
 export const PYTHON_JOB_TYPES = ['py-echo', 'py-poison', 'py-flaky', 'py-crash', 'py-cooperative', 'py-stubborn'];
 
+/** Types the cpu workers also run (test/fixtures/worker-with-limited-types.ts), limited in this deployment. */
+const TYPE_LIMITS = { 'limited-sleep': { concurrency: 2 }, 'rated-noop': { perSecond: 1 } };
+
 declare module 'vitest' {
   export interface ProvidedContext {
     deployment: LocalDeployment;
@@ -34,6 +37,15 @@ export default async function setup(project: TestProject) {
       '--report-seconds',
       '1',
     ],
+    // cpu workers also run the limited types of type-limits.test.ts.
+    workerCommands: {
+      cpu: [
+        process.execPath,
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('../fixtures/worker-with-limited-types.ts', import.meta.url)),
+      ],
+    },
     // gpu workers also serve the Python handlers of test/fixtures (python-handlers.test.ts).
     workerClassArgs: {
       gpu: [
@@ -51,7 +63,8 @@ export default async function setup(project: TestProject) {
       reaperGraceSeconds: '5',
       reaperIntervalSeconds: '2',
       faultInjection: 'on',
-      extraJobTypes: PYTHON_JOB_TYPES.join(','),
+      extraJobTypes: [...PYTHON_JOB_TYPES, ...Object.keys(TYPE_LIMITS)].join(','),
+      typeLimits: JSON.stringify(TYPE_LIMITS),
     },
     log: (line) => console.error(`[setup] ${line}`),
   });

@@ -7,7 +7,7 @@ import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../local/aws-env.ts';
 import { JobDispatcher, type QueueTopology } from '../../src/jobs/dispatch/index.ts';
-import { JobRequestSchema, submitJob } from '../../src/jobs/intake/index.ts';
+import { JobRequestSchema, submitBatch, submitJob } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder } from '../../src/jobs/metrics/index.ts';
 import { ALL_QUEUE_KEYS } from '../../src/jobs/model/index.ts';
 import { JobStore } from '../../src/jobs/store/index.ts';
@@ -105,6 +105,36 @@ describe('AWS requests per job (happy path)', () => {
     expect(counts.worker).toEqual({ ReceiveMessage: 1, GetItem: 1, UpdateItem: 2, DeleteMessage: 1 });
     // The item stays under 1 KB, so each write is 1 WRU (+1 for the byStatus index entry).
     expect(Buffer.byteLength(JSON.stringify(finished))).toBeLessThan(1024);
+  });
+
+  it('writes a batch of 100 jobs in 3 writes and 10 sends: batch writes, one transaction for the keyed half', async () => {
+    const counts = new Map<string, number>();
+    const tables = { jobs: deployment.jobsTable, idempotency: deployment.idempotencyTable };
+    const client = DynamoDBDocumentClient.from(counted(new DynamoDBClient(config), counts), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const store = new JobStore(client, tables);
+    // A queue of its own too: its 100 messages must not reach the other tests' runner.
+    const sqs = new SQSClient(config);
+    const batchQueue = (await sqs.send(new CreateQueueCommand({ QueueName: `tailguard-count-batch-${Date.now()}` })))
+      .QueueUrl!;
+    const batchTopology = Object.fromEntries(
+      ALL_QUEUE_KEYS.map((key) => [key, { ...topology[key]!, url: batchQueue, dlqUrl: batchQueue }]),
+    );
+    const dispatcher = new JobDispatcher(counted(new SQSClient(config), counts), batchTopology, batchQueue);
+    const run = Date.now();
+    const requests = Array.from({ length: 100 }, (_, n) =>
+      JobRequestSchema.parse({ type: 'noop', ...(n % 2 ? { idempotencyKey: `count-batch-${run}-${n}` } : {}) }),
+    );
+
+    const outcomes = await submitBatch({ store, dispatcher }, requests);
+
+    expect(outcomes.every((outcome) => 'job' in outcome && !outcome.replayed)).toBe(true);
+    expect(Object.fromEntries(counts)).toEqual({ BatchWriteItem: 2, TransactWriteItems: 1, SendMessageBatch: 10 });
+    // Against 2 requests a job alone: 200 for these 100. Queue and jobs go, so no reaper sends
+    // the jobs to the suite's workers.
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: batchQueue }));
+    await Promise.all(outcomes.map((outcome) => 'job' in outcome && store.discard(outcome.job)));
   });
 
   it('writes the job and its idempotency key in one transaction', async () => {

@@ -27,7 +27,8 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
   jobStore: { jobs: 'jobs-table', idempotency: 'idempotency-table' },
   latencyStats: { table: 'stats-table' },
   workerRegistry: { table: 'workers-table' },
-  turns: { table: 'turns-table' },
+  coordination: { table: 'coordination-table' },
+  typeLimits: { limits: { render: { concurrency: 2, perSecond: 0.5 }, 'mail.send': { perSecond: 20 } } },
   queues: {
     topology: Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, queue(key)])) as Settings<'queues'>['topology'],
   },
@@ -147,6 +148,20 @@ describe('environment contract', () => {
   it('writes settings left out, and an off flag, as no variable', () => {
     expect(writeSection('worker', { capacity: 'cpu' })).toEqual({ [ENV.workerCapacity]: 'cpu' });
     expect(writeSection('intake', { jobTypes: ['noop'], faultInjection: false })).toEqual({ [ENV.jobTypes]: 'noop' });
+    expect(writeSection('typeLimits', { limits: {} })).toEqual({});
+    expect(readSection('typeLimits', {})).toEqual({ limits: {} });
+  });
+
+  it('refuses type limits without a limit, or with one out of range, naming the variable and the type', () => {
+    expect(() => readSection('typeLimits', { [ENV.typeLimits]: '{"render":{}}' })).toThrow(
+      new RegExp(`${ENV.typeLimits}: render: needs concurrency, perSecond or both`),
+    );
+    expect(() => readSection('typeLimits', { [ENV.typeLimits]: '{"render":{"concurrency":1.5}}' })).toThrow(
+      new RegExp(`${ENV.typeLimits}: render.concurrency: `),
+    );
+    expect(() => readSection('typeLimits', { [ENV.typeLimits]: '{"render":{"perSecond":0}}' })).toThrow(
+      new RegExp(`${ENV.typeLimits}: render.perSecond: `),
+    );
   });
 
   it('writes JSON settings with the writer it is given (the stack passes its own, for tokens)', () => {

@@ -12,11 +12,11 @@ export const PROCESS_KINDS = {
   api: API,
   submitJob: [...API, 'intake'],
   cancelJob: [...API, 'schedules'],
-  getStats: [...API, 'workerRegistry'],
+  getStats: [...API, 'workerRegistry', 'coordination', 'typeLimits'],
   startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
-  stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'turns', 'queues', 'dispatch', 'detector'],
+  stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'queues', 'dispatch', 'detector'],
   reaper: ['jobStore', 'queues', 'dispatch', 'reaper'],
-  worker: ['worker', 'jobStore', 'latencyStats', 'workerRegistry', 'queues', 'dispatch'],
+  worker: ['worker', 'jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'typeLimits', 'queues', 'dispatch'],
 } as const satisfies Record<string, readonly SectionName[]>;
 
 export type ProcessKind = keyof typeof PROCESS_KINDS;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QueueTopologySchema } from '../../jobs/dispatch/index.ts';
+import { TypeLimitsSchema } from '../../jobs/limits/index.ts';
 import { CAPACITIES } from '../../jobs/model/index.ts';
 import { DEFAULT_REAPER_INTERVAL_MS, DEFAULT_REAPER_SETTINGS } from '../../jobs/reaper/index.ts';
 import {
@@ -30,8 +31,21 @@ export const SECTIONS = {
   latencyStats: { table: variable(ENV.statsTable, resourceName) },
   /** The table of live workers' reports. */
   workerRegistry: { table: variable(ENV.workersTable, resourceName) },
-  /** The table of named turns: work that must not run twice at once (a class's detector pass). */
-  turns: { table: variable(ENV.turnsTable, resourceName) },
+  /**
+   * The coordination table: named turns (work that must not run twice at once, a class's detector
+   * pass), per-type concurrency slots and rate windows.
+   */
+  coordination: { table: variable(ENV.coordinationTable, resourceName) },
+  /** Per-type concurrency and rate limits the workers keep (src/jobs/limits). */
+  typeLimits: {
+    /**
+     * Limits by job type (JSON); written only when there are some.
+     * @default no limits
+     */
+    limits: variable(ENV.typeLimits, jsonText(TypeLimitsSchema).default({}), (limits, json) =>
+      Object.keys(limits).length > 0 ? json(limits) : undefined,
+    ),
+  },
   /** Every work queue by key (JSON; the stack's `QueueTopology` output). */
   queues: { topology: variable(ENV.queues, jsonText(QueueTopologySchema), (topology, json) => json(topology)) },
   /** Where the dispatcher sends starts beyond SQS's 15-minute delay. */

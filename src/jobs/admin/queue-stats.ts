@@ -1,8 +1,9 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type QueueTopology, queueAddress } from '../dispatch/index.ts';
+import { type LimitUsage, limitUsage, type TypeLimits } from '../limits/index.ts';
 import { ALL_QUEUE_KEYS, CAPACITIES, type Capacity, PRIORITIES, type QueueKey } from '../model/index.ts';
 import type { WorkerRegistry, WorkerReport } from '../speculation/index.ts';
-import { type JobStore, statusKey } from '../store/index.ts';
+import { type JobStore, type Semaphores, statusKey } from '../store/index.ts';
 
 export interface QueueDepth {
   /** Messages ready to be received. */
@@ -23,15 +24,23 @@ export interface Stats {
   dead: Record<Capacity, number>;
   /** Live workers: class, id, measured speed, probation, slots and load. */
   workers: WorkerReport[];
+  /** Limited job types: their limits, and the attempts holding a concurrency slot now. */
+  limits: Record<string, LimitUsage>;
   generatedAt: string;
 }
 
-/** `GET /stats`: SQS depths of every queue and DLQ, running and dead job counts from the index, live workers. */
+/**
+ * `GET /stats`: SQS depths of every queue and DLQ, running and dead job counts from the index, live
+ * workers, per-type limits in use.
+ */
 export async function collectStats(deps: {
   sqs: SQSClient;
   topology: QueueTopology;
   store: JobStore;
   workers: WorkerRegistry;
+  limits: TypeLimits;
+  /** Made only when a type has a concurrency limit to read. */
+  semaphores: () => Semaphores;
 }): Promise<Stats> {
   const depth = async (url: string) => {
     const { Attributes = {} } = await deps.sqs.send(
@@ -68,16 +77,18 @@ export async function collectStats(deps: {
         }),
       ),
     ) as Record<Capacity, number>;
-  const [running, dead, workers] = await Promise.all([
+  const [running, dead, workers, limits] = await Promise.all([
     countPerClass('RUNNING'),
     countPerClass('DEAD'),
     deps.workers.live(),
+    limitUsage(deps.limits, deps.semaphores),
   ]);
   return {
     queues: Object.fromEntries(queueEntries) as Record<QueueKey, QueueDepth>,
     running,
     dead,
     workers,
+    limits,
     generatedAt: new Date().toISOString(),
   };
 }

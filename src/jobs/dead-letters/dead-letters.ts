@@ -6,17 +6,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { type JobDispatcher, type QueueTopology, queueAddress } from '../dispatch/index.ts';
-import {
-  CAPACITIES,
-  type Capacity,
-  InvalidInputError,
-  type Job,
-  PRIORITIES,
-  type Priority,
-  queueKey,
-  StaleJobError,
-} from '../model/index.ts';
-import { type JobStore, statusKey } from '../store/index.ts';
+import { CAPACITIES, PRIORITIES, queueKey, StaleJobError } from '../model/index.ts';
+import { type JobStore, pageByStatus, type StatusPage, statusKey } from '../store/index.ts';
 import { requeueDeadJob } from './requeue-job.ts';
 
 /**
@@ -33,53 +24,9 @@ export const DeadLetterQuerySchema = z.strictObject({
 });
 export type DeadLetterQuery = z.output<typeof DeadLetterQuerySchema>;
 
-const CursorSchema = z.object({ p: z.int().min(0), k: z.record(z.string(), z.unknown()).optional() });
-type Cursor = z.infer<typeof CursorSchema>;
-
-/** The `status#capacity#priority` partitions a query covers, in a fixed order. */
-function partitions(query: { capacity?: Capacity; priority?: Priority }): { capacity: Capacity; priority: Priority }[] {
-  return CAPACITIES.filter((c) => !query.capacity || c === query.capacity).flatMap((capacity) =>
-    PRIORITIES.filter((p) => !query.priority || p === query.priority).map((priority) => ({ capacity, priority })),
-  );
-}
-
-/**
- * One page of dead jobs. Partitions are read in turn (cpu before gpu, critical before low), each
- * oldest first; the opaque cursor says where the next page starts.
- */
-export async function listDeadJobs(
-  store: JobStore,
-  query: DeadLetterQuery,
-): Promise<{ jobs: Job[]; cursor: string | null }> {
-  const parts = partitions(query);
-  let position: Cursor | undefined = decodeCursor(query.cursor, parts.length);
-  const jobs: Job[] = [];
-  while (position && jobs.length < query.limit) {
-    const part = parts[position.p]!;
-    const page = await store.listByStatus(
-      statusKey({ status: 'DEAD', ...part }),
-      query.limit - jobs.length,
-      position.k,
-    );
-    jobs.push(...page.jobs);
-    position = page.nextKey
-      ? { p: position.p, k: page.nextKey }
-      : position.p + 1 < parts.length
-        ? { p: position.p + 1 }
-        : undefined;
-  }
-  return { jobs, cursor: position ? Buffer.from(JSON.stringify(position)).toString('base64url') : null };
-}
-
-function decodeCursor(cursor: string | undefined, partitionCount: number): Cursor {
-  if (cursor === undefined) return { p: 0 };
-  try {
-    const position = CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    if (position.p < partitionCount) return position;
-  } catch {
-    // Reported below.
-  }
-  throw new InvalidInputError([{ path: 'cursor', message: 'not a cursor from a previous page of this query' }]);
+/** One page of dead jobs, oldest first per queue (order and cursor: `pageByStatus`). */
+export function listDeadJobs(store: JobStore, query: DeadLetterQuery): Promise<StatusPage> {
+  return pageByStatus(store, 'DEAD', query);
 }
 
 export const RedriveRequestSchema = z.strictObject({

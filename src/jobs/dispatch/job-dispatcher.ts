@@ -1,8 +1,22 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { chunks, inWaves } from '../../aws/batches.ts';
 import { type Job, queueKey } from '../model/index.ts';
 import { encodeJobMessage } from './job-message.ts';
 import { type QueueTopology, queueAddress } from './queue-topology.ts';
 import { encodeScheduledStart } from './scheduled-start.ts';
+
+type DispatchedJob = Pick<Job, 'id' | 'capacity' | 'priority' | 'attempts'>;
+
+/** SendMessageBatch takes ten messages; a few requests at once keep a 1,000-job batch quick. */
+const SQS_BATCH_SIZE = 10;
+const PARALLEL_SENDS = 8;
+const SEND_TRIES = 4;
 
 /** SQS holds a message back for at most 15 minutes; later starts go through the start scheduler. */
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -25,30 +39,56 @@ export class JobDispatcher {
     await this.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: encodeJobMessage(job.id, true) }));
   }
 
-  async dispatch(job: Pick<Job, 'id' | 'capacity' | 'priority' | 'attempts'>, notBefore = Date.now()): Promise<void> {
+  async dispatch(job: DispatchedJob, notBefore = Date.now()): Promise<void> {
+    const { queueUrl, entry } = this.message(job, notBefore);
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...entry }));
+  }
+
+  /**
+   * Dispatches many jobs in few requests: SendMessageBatch, ten messages a request, per queue.
+   * Entries SQS refused are sent again (a few times); returns the ids of jobs still without a message.
+   */
+  async dispatchMany(starts: { job: DispatchedJob; notBefore: number }[]): Promise<Set<string>> {
+    const byQueue = new Map<string, SendMessageBatchRequestEntry[]>();
+    for (const { job, notBefore } of starts) {
+      const { queueUrl, entry } = this.message(job, notBefore);
+      byQueue.set(queueUrl, [...(byQueue.get(queueUrl) ?? []), { Id: job.id, ...entry }]);
+    }
+    const sends = [...byQueue].flatMap(([queueUrl, entries]) =>
+      chunks(entries, SQS_BATCH_SIZE).map((batch) => () => this.sendBatch(queueUrl, batch)),
+    );
+    return new Set((await inWaves(sends, PARALLEL_SENDS)).flat());
+  }
+
+  /** One SendMessageBatch, its refused entries sent again; the ids of those that never went. */
+  private async sendBatch(queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<string[]> {
+    let pending = entries;
+    for (let attempt = 1; attempt <= SEND_TRIES; attempt++) {
+      const failed = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })).then(
+        ({ Failed = [] }) => new Set(Failed.map((f) => f.Id)),
+        () => new Set(pending.map((e) => e.Id)),
+      );
+      pending = pending.filter((e) => failed.has(e.Id));
+      if (pending.length === 0) return [];
+      await sleep(Math.random() * 50 * 2 ** attempt);
+    }
+    return pending.map((e) => e.Id!);
+  }
+
+  /** Where a job's start message goes and what it says: its queue within 15 minutes, else the start scheduler. */
+  private message(
+    job: DispatchedJob,
+    notBefore: number,
+  ): { queueUrl: string; entry: Omit<SendMessageBatchRequestEntry, 'Id'> } {
     const delaySeconds = Math.max(0, Math.ceil((notBefore - Date.now()) / 1000));
     if (delaySeconds <= MAX_SQS_DELAY_SECONDS) {
       const queue = queueAddress(this.topology, queueKey(job.capacity, job.priority));
-      await this.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: queue.url,
-          MessageBody: encodeJobMessage(job.id),
-          DelaySeconds: delaySeconds,
-        }),
-      );
-      return;
+      return { queueUrl: queue.url, entry: { MessageBody: encodeJobMessage(job.id), DelaySeconds: delaySeconds } };
     }
-    await this.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: this.schedulerQueueUrl,
-        MessageBody: encodeScheduledStart({
-          jobId: job.id,
-          capacity: job.capacity,
-          priority: job.priority,
-          attempts: job.attempts,
-          notBefore,
-        }),
-      }),
-    );
+    const { id: jobId, capacity, priority, attempts } = job;
+    return {
+      queueUrl: this.schedulerQueueUrl,
+      entry: { MessageBody: encodeScheduledStart({ jobId, capacity, priority, attempts, notBefore }) },
+    };
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JobDispatcher } from '../dispatch/index.ts';
 import { EnqueueFailedError, IdempotencyKeyReusedError, type Job, PayloadTooLargeError } from '../model/index.ts';
-import type { JobStore } from '../store/index.ts';
+import type { IdempotencyRecord, JobStore } from '../store/index.ts';
 import { type JobRequest, MAX_PAYLOAD_BYTES } from './job-request.ts';
 
 /** How long an idempotency key keeps pointing at its job. */
@@ -26,23 +26,28 @@ export interface SubmitDeps {
   afterJobWrite?: (job: Job) => void;
 }
 
-/**
- * Creates a job and puts it on its queue. With an idempotency key, a repeat of the same request
- * returns the job the first one created and a different request under the same key is refused.
- */
-export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<SubmitResult> {
-  const now = (deps.now ?? (() => new Date()))();
+/** A request turned into the job to write, when it starts, and the record its idempotency key gets. */
+export interface NewJob {
+  job: Job;
+  /** Epoch ms of its first start. */
+  notBefore: number;
+  idempotency?: IdempotencyRecord;
+}
+
+/** The job a request describes, not yet written; refuses a payload over MAX_PAYLOAD_BYTES. */
+export function newJob(request: JobRequest, now: Date, id: string): NewJob {
   const payload = request.payload === undefined ? undefined : JSON.stringify(request.payload);
   if (payload !== undefined && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
     throw new PayloadTooLargeError(Buffer.byteLength(payload), MAX_PAYLOAD_BYTES, 'payload');
   }
   const notBefore = startTime(request, now);
+  const later = notBefore > now.getTime();
   const job: Job = {
-    id: (deps.newId ?? randomUUID)(),
+    id,
     type: request.type,
     priority: request.priority,
     capacity: request.capacity,
-    status: notBefore > now.getTime() ? 'SCHEDULED' : 'QUEUED',
+    status: later ? 'SCHEDULED' : 'QUEUED',
     version: 1,
     attempts: 0,
     maxAttempts: request.maxAttempts,
@@ -51,25 +56,35 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<
     ...(request.speculation ? {} : { speculate: false }),
     payload,
     idempotencyKey: request.idempotencyKey,
-    runAt: notBefore > now.getTime() ? new Date(notBefore).toISOString() : undefined,
+    runAt: later ? new Date(notBefore).toISOString() : undefined,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     attemptLog: [],
   };
-
-  const requestHash = hashRequest(request);
-  const outcome = await deps.store.create(
-    job,
+  const idempotency =
     request.idempotencyKey === undefined
       ? undefined
       : {
           key: request.idempotencyKey,
-          jobId: job.id,
-          requestHash,
+          jobId: id,
+          requestHash: hashRequest(request),
           expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-        },
+        };
+  return { job, notBefore, idempotency };
+}
+
+/**
+ * Creates a job and puts it on its queue. With an idempotency key, a repeat of the same request
+ * returns the job the first one created and a different request under the same key is refused.
+ */
+export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<SubmitResult> {
+  const { job, notBefore, idempotency } = newJob(
+    request,
+    (deps.now ?? (() => new Date()))(),
+    (deps.newId ?? randomUUID)(),
   );
-  if (!outcome.created) return replay(deps.store, outcome.existing, requestHash);
+  const outcome = await deps.store.create(job, idempotency);
+  if (!outcome.created) return replay(deps.store, outcome.existing, idempotency!.requestHash);
   deps.afterJobWrite?.(job);
 
   try {
@@ -82,7 +97,7 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<
   return { job, replayed: false };
 }
 
-async function replay(
+export async function replay(
   store: JobStore,
   existing: { jobId: string; requestHash: string; key: string },
   requestHash: string,

@@ -3,11 +3,16 @@ import type { Job } from '../model/index.ts';
 import { JobMetric } from './job-metrics.ts';
 
 /**
- * Emits job metrics (from workers and the straggler detector) as CloudWatch EMF lines on stdout (ECS ships them to CloudWatch
+ * Emits job metrics (from intake, workers and the straggler detector) as CloudWatch EMF lines on stdout (ECS ships them to CloudWatch
  * Logs, which extracts the metrics), one document per event with `Capacity` and `Priority`.
  */
 export class JobMetricsRecorder {
   constructor(private readonly metrics: Metrics) {}
+
+  /** Jobs of one class and priority were accepted (one for `POST /jobs`, a group of a batch). */
+  submitted(job: Pick<Job, 'capacity' | 'priority'>, count = 1): void {
+    this.emit(job, (m) => m.addMetric(JobMetric.submitted, MetricUnit.Count, count));
+  }
 
   started(job: Pick<Job, 'capacity' | 'priority'>, readyAt: number, startedAt: number, lostBefore: boolean): void {
     this.emit(job, (m) => {

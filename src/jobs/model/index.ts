@@ -27,4 +27,4 @@ export {
 } from './errors.ts';
 export type { AttemptOutcome, AttemptRecord, Job, JobError, Lease, Speculation } from './job.ts';
 export type { JobStatus } from './lifecycle.ts';
-export { assertTransition, CLAIMABLE_STATUSES, isTerminal } from './lifecycle.ts';
+export { assertTransition, CLAIMABLE_STATUSES, isTerminal, JOB_STATUSES } from './lifecycle.ts';

@@ -1,4 +1,9 @@
+export type { CreateManyOutcome, NewJobItem } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
-export type { TransactWriteItem } from './job-store.ts';
-export { BY_STATUS_INDEX, JobStore, statusKey } from './job-store.ts';
+export type { IdempotencyRecord, TransactWriteItem } from './job-store.ts';
+export { BY_STATUS_INDEX, JobStore } from './job-store.ts';
+export { RateWindows } from './rate-windows.ts';
+export { Semaphores } from './semaphores.ts';
+export { statusKey } from './status-key.ts';
+export { pageByStatus, type StatusPage, type StatusPageQuery } from './status-pages.ts';
 export { Turns } from './turns.ts';

@@ -20,6 +20,8 @@ import {
   type Speculation,
   StaleJobError,
 } from '../model/index.ts';
+import { type CreateManyOutcome, createMany, type NewJobItem } from './create-many.ts';
+import { statusKey } from './status-key.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
 /** What a caller may change alongside a status change. */
@@ -50,10 +52,6 @@ export interface IdempotencyRecord {
 }
 
 export type CreateOutcome = { created: true } | { created: false; existing: IdempotencyRecord };
-
-/** Partition key of the `byStatus` index: lists jobs of one status, class and priority by age. */
-export const statusKey = (job: Pick<Job, 'status' | 'capacity' | 'priority'>): string =>
-  `${job.status}#${job.capacity}#${job.priority}`;
 
 const TRANSACTION_CONFLICT_RETRIES = 5;
 
@@ -116,6 +114,11 @@ export class JobStore {
         await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * Math.random()));
       }
     }
+  }
+
+  /** Writes many new jobs in few requests (see createMany): one outcome per item, in order. */
+  createMany(items: NewJobItem[]): Promise<CreateManyOutcome[]> {
+    return createMany(this.db, this.tables, items);
   }
 
   /** Undoes `create` when the job could not be enqueued, so no half-written job stays behind. */

@@ -1,0 +1,204 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TailguardClient } from '../../src/client/index.ts';
+import { type FakeApi, jobView, startFakeApi } from '../../src/client/testing/fake-api.ts';
+import type { AttemptRecord, Job } from '../../src/jobs/model/index.ts';
+import { CHROMIUM_PATH, hasChromium, launchChromium, watchedPage } from '../../test/helpers/chromium.ts';
+import { type Dashboard, startDashboard } from './dashboard-server.ts';
+
+const RUNNING_ID = '11111111-1111-4111-8111-111111111111';
+const RACING_ID = '22222222-2222-4222-8222-222222222222';
+const DEAD_ID = '33333333-3333-4333-8333-333333333333';
+const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+
+/** A running job's fields: `attempts` as its log, each open one with a lease reporting `progress`. */
+function running(
+  id: string,
+  attempts: Omit<AttemptRecord, 'claimId' | 'startedAt'>[],
+  progress?: number,
+): Partial<Job> {
+  const attemptLog = attempts.map((a, i) => ({ ...a, claimId: `c${i}`, startedAt: ago(30 - 10 * i) }));
+  const leases = Object.fromEntries(
+    attemptLog
+      .filter((a) => !a.finishedAt)
+      .map((a) => [a.claimId, { workerId: a.workerId, attempt: a.attempt, startedAt: 0, expiresAt: 0, progress }]),
+  );
+  return { id, status: 'RUNNING', attempts: 1, attemptLog, leases };
+}
+
+const runningJob = running(RUNNING_ID, [{ attempt: 1, workerId: 'local-cpu-1' }], 0.4);
+const racingJob = running(RACING_ID, [
+  { attempt: 1, workerId: 'local-cpu-slow' },
+  { attempt: 2, workerId: 'local-cpu-2', speculative: true },
+]);
+const deadJob: Partial<Job> = {
+  id: DEAD_ID,
+  type: 'poison',
+  priority: 'low',
+  status: 'DEAD',
+  attempts: 1,
+  finishedAt: ago(60),
+  error: { name: 'NonRetryableError', message: 'poisoned', retryable: false },
+  attemptLog: [
+    { attempt: 1, claimId: 'c1', workerId: 'local-gpu-1', startedAt: ago(61), finishedAt: ago(60), outcome: 'failed' },
+  ],
+};
+
+const worker = (workerId: string, capacity: 'cpu' | 'gpu', fields = {}) => ({
+  workerId,
+  capacity,
+  speed: 1,
+  onProbation: false,
+  slots: 8,
+  running: 1,
+  startedAt: ago(600),
+  lastSeenAt: ago(1),
+  ...fields,
+});
+
+const depth = { visible: 0, inFlight: 0, delayed: 0, deadLettered: 0 };
+const stats = {
+  queues: {
+    'cpu-critical': { ...depth, visible: 7, inFlight: 2 },
+    'cpu-high': depth,
+    'cpu-default': depth,
+    'cpu-low': { ...depth, deadLettered: 1 },
+    'gpu-critical': depth,
+    'gpu-high': depth,
+    'gpu-default': { ...depth, delayed: 3 },
+    'gpu-low': depth,
+  },
+  running: { cpu: 2, gpu: 0 },
+  dead: { cpu: 0, gpu: 1 },
+  workers: [
+    worker('local-cpu-1', 'cpu'),
+    worker('local-cpu-slow', 'cpu', { speed: 0.12, onProbation: true, slots: 1 }),
+    worker('local-gpu-1', 'gpu', { running: 0 }),
+  ],
+  generatedAt: ago(0),
+};
+
+/** The API as the test stack would answer, from fixed data; a requeue answers the job QUEUED. */
+function stackApi(request: { method: string; path: string; query: URLSearchParams }) {
+  const { method, path, query } = request;
+  if (method === 'GET' && path === 'stats') return { status: 200, body: stats };
+  if (method === 'GET' && path === 'jobs' && query.get('status') === 'RUNNING') {
+    const items = query.get('capacity') === 'cpu' ? [jobView(runningJob), jobView(racingJob)] : [];
+    return { status: 200, body: { items, cursor: null } };
+  }
+  if (method === 'GET' && path === 'dlq') return { status: 200, body: { items: [jobView(deadJob)], cursor: null } };
+  if (method === 'GET' && path === `jobs/${RACING_ID}`) return { status: 200, body: jobView(racingJob) };
+  if (method === 'POST' && path === `dlq/${DEAD_ID}/requeue`) {
+    return { status: 200, body: jobView({ ...deadJob, status: 'QUEUED', attempts: 0 }) };
+  }
+  return { status: 404, body: { error: { code: 'NOT_FOUND', message: `${method} ${path}`, details: [] } } };
+}
+
+/** Waits (up to 10 s) for the page to show what `read` looks for: the page polls every 2 s. */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000, interval: 100 });
+
+describe.skipIf(!hasChromium)(
+  hasChromium
+    ? 'dashboard in headless Chromium, against the fake API'
+    : `dashboard in headless Chromium — SKIPPED: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`,
+  () => {
+    let api: FakeApi;
+    let dashboard: Dashboard;
+    let browser: Browser;
+    let page: Page;
+    let problems: string[];
+
+    beforeAll(async () => {
+      api = await startFakeApi(stackApi);
+      dashboard = await startDashboard({ client: new TailguardClient({ baseUrl: api.url }), apiUrl: api.url, port: 0 });
+      browser = await launchChromium();
+      ({ page, problems } = await watchedPage(browser));
+      await page.goto(dashboard.url);
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await dashboard?.close();
+      await api?.close();
+    });
+
+    it('shows every queue with its depths, and the running and dead jobs per class', async () => {
+      // Assess
+      await eventually(() => page.locator('#queues tbody tr').count()).toBe(8);
+      expect(await page.locator('#queues tr[data-queue="cpu-critical"] td').allTextContents()).toEqual([
+        'cpu-critical',
+        '7',
+        '2',
+        '0',
+        '0',
+      ]);
+      expect(await page.locator('#queues tr[data-queue="gpu-default"] td').nth(3).textContent()).toBe('3');
+      expect(await page.locator('#classes tr[data-class="cpu"] td').allTextContents()).toEqual(['cpu', '2', '0', '2']);
+      expect(await page.locator('#api').textContent()).toBe(api.url);
+    });
+
+    it('shows the workers with speed, probation, slots and load', async () => {
+      // Assess
+      await eventually(() => page.locator('#workers tbody tr').count()).toBe(3);
+      const slow = page.locator('#workers tr[data-worker="local-cpu-slow"]');
+      expect(await slow.locator('td').nth(2).textContent()).toBe('0.12');
+      expect(await slow.textContent()).toContain('on probation');
+      expect(await page.locator('#workers tr[data-worker="local-gpu-1"] [role=progressbar]').textContent()).toBe(
+        '0 of 8',
+      );
+    });
+
+    it('shows running jobs with a progress bar, and the straggler racing its backup', async () => {
+      // Assess
+      const bar = page.locator(`#running tr[data-job="${RUNNING_ID}"] [role=progressbar]`);
+      await eventually(() => bar.getAttribute('aria-valuenow')).toBe('40');
+      expect(await page.locator(`#running tr[data-job="${RUNNING_ID}"]`).textContent()).toContain('local-cpu-1');
+      const race = page.locator(`#races tr[data-race="${RACING_ID}-2"] td`);
+      expect(await race.allTextContents()).toEqual([
+        RACING_ID.slice(0, 8),
+        'noop',
+        'local-cpu-slow #1 running',
+        'local-cpu-2 #2 running',
+        'racing',
+      ]);
+    });
+
+    it('requeues a dead job with its button: POST /dlq/{id}/requeue, and says it is queued', async () => {
+      // Prepare
+      const button = page.locator(`#dead button[data-requeue="${DEAD_ID}"]`);
+      await button.waitFor();
+      expect(await page.locator('#redrive button').allTextContents()).toEqual(['Redrive cpu-low']);
+      // Act
+      await button.click();
+      // Assess
+      await eventually(() => page.locator('#notice').textContent()).toBe('requeue 33333333: now QUEUED');
+      expect(api.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([`dlq/${DEAD_ID}/requeue`]);
+    });
+
+    it('lists the dead jobs of the queue picked', async () => {
+      // Act
+      await page.locator('#dead-queue').selectOption('gpu-low');
+      // Assess
+      await eventually(async () =>
+        api.requests.some((r) => r.path === 'dlq' && r.query.toString() === 'capacity=gpu&priority=low&limit=100'),
+      ).toBe(true);
+    });
+
+    it('shows a job page with one timeline lane per attempt', async () => {
+      // Act
+      await page.goto(`${dashboard.url}#/jobs/${RACING_ID}`);
+      // Assess
+      await eventually(() => page.locator('#timeline [data-attempt]').count()).toBe(2);
+      expect(await page.locator('#timeline .lane-label').allTextContents()).toEqual([
+        '#1 local-cpu-slow',
+        '#2 local-cpu-2 (backup)',
+      ]);
+      expect(await page.locator('#overview').isHidden()).toBe(true);
+      expect(await page.locator('#job-actions button').allTextContents()).toEqual(['Cancel']);
+    });
+
+    it('ran without script errors or refused resources', () => {
+      expect(problems).toEqual([]);
+    });
+  },
+);

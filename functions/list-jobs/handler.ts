@@ -1,0 +1,13 @@
+import { toJobView } from '../../src/api/job-view.ts';
+import { runtime } from '../../src/aws/runtime.ts';
+import { JobListQuerySchema, listJobs } from '../../src/jobs/admin/index.ts';
+import { InvalidInputError } from '../../src/jobs/model/index.ts';
+import { httpHandler, json } from '../http/http-handler.ts';
+
+/** `GET /jobs?status=&capacity=&priority=&limit=&cursor=`: jobs in one state (e.g. RUNNING), paginated. */
+export const handler = httpHandler(async (event) => {
+  const query = JobListQuerySchema.safeParse(event.queryStringParameters ?? {});
+  if (!query.success) throw InvalidInputError.fromZod(query.error);
+  const { jobs, cursor } = await listJobs(runtime.store(), query.data);
+  return json(200, { items: jobs.map((job) => toJobView(job)), cursor });
+});

@@ -1,0 +1,8 @@
+import { openApiDocument } from '../../src/api/openapi/index.ts';
+import { httpHandler, json } from '../http/http-handler.ts';
+
+/** Built once per container: it depends on nothing but the code. */
+const document = openApiDocument();
+
+/** `GET /openapi.json`: the API's OpenAPI 3.1 description, from the zod schemas that validate requests. */
+export const handler = httpHandler(async () => json(200, document));

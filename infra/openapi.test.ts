@@ -1,0 +1,37 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../src/api/openapi/index.ts';
+import { testApp } from './test-app.ts';
+
+type Resources = Record<string, { Properties: Record<string, unknown> }>;
+
+/** The path of an API Gateway resource, from its chain of `PathPart`s up to the API's root. */
+function pathOf(resourceId: unknown, resources: Resources): string {
+  // Methods and resources on the root point at it with Fn::GetAtt RootResourceId, never Ref.
+  const logicalId = (resourceId as { Ref?: string }).Ref;
+  if (logicalId === undefined) return '';
+  const { ParentId, PathPart } = resources[logicalId]!.Properties;
+  return `${pathOf(ParentId, resources)}/${PathPart}`;
+}
+
+let deployed: string[];
+
+beforeAll(() => {
+  const template = Template.fromStack(testApp().stack);
+  const resources = template.findResources('AWS::ApiGateway::Resource') as Resources;
+  deployed = Object.values(template.findResources('AWS::ApiGateway::Method') as Resources).map(
+    ({ Properties }) => `${Properties.HttpMethod} ${pathOf(Properties.ResourceId, resources)}`,
+  );
+});
+
+describe('the OpenAPI document (docs/openapi.json, GET /openapi.json)', () => {
+  it('describes exactly the routes the stack deploys, methods included', () => {
+    // Act
+    const documented = Object.entries(openApiDocument().paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    // Assess: a route missing from either side shows up by name.
+    expect(documented.sort()).toEqual(deployed.sort());
+    expect(deployed).toContain('POST /jobs/batch');
+  });
+});

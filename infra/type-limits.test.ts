@@ -1,0 +1,107 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../src/aws/environment/index.ts';
+import { Tailguard, type TailguardProps } from './tailguard.ts';
+
+const image = ContainerImage.fromRegistry('public.ecr.aws/team/worker:1');
+const LIMITS = { render: { concurrency: 2, perSecond: 0.5 } };
+
+function synth(props: TailguardProps, context: Record<string, unknown> = {}): Template {
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'tailguard-synth-')), context });
+  const stack = new Stack(app, 'Team', { env: { account: '123456789012', region: 'eu-west-1' } });
+  new Tailguard(stack, 'Jobs', props);
+  return Template.fromStack(stack);
+}
+
+/** The coordination table's logical id (turns, limit slots, rate windows). */
+const coordinationTable = (template: Template) =>
+  Object.keys(template.findResources('AWS::DynamoDB::GlobalTable')).find((id) => id.includes('Coordination'))!;
+
+/** The item actions granted on the coordination table, by the role's logical id. */
+function coordinationGrants(template: Template): Record<string, string[]> {
+  const table = coordinationTable(template);
+  const grants: Record<string, string[]> = {};
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      const resources = [statement.Resource].flat();
+      if (!resources.some((r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }))) continue;
+      for (const role of policy.Properties.Roles) grants[role.Ref] = [statement.Action].flat();
+    }
+  }
+  return grants;
+}
+
+describe('per-type limits', () => {
+  let limited: Template;
+  beforeAll(() => {
+    limited = synth({ jobTypes: ['render', 'noop'], typeLimits: LIMITS, workers: { cpu: { image } } });
+  });
+
+  it('reach the workers and GET /stats as one variable, with the coordination table', () => {
+    const table = { Ref: coordinationTable(limited) };
+    limited.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: ENV.coordinationTable, Value: table },
+            { Name: ENV.typeLimits, Value: JSON.stringify(LIMITS) },
+          ]),
+        }),
+      ],
+    });
+    limited.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^GET /stats'),
+      Environment: {
+        Variables: Match.objectLike({ [ENV.coordinationTable]: table, [ENV.typeLimits]: JSON.stringify(LIMITS) }),
+      },
+    });
+  });
+
+  it('grant the workers updates of the coordination table and GET /stats reads, nothing more', () => {
+    const grants = Object.values(coordinationGrants(limited));
+    expect(grants).toContainEqual(['dynamodb:UpdateItem']);
+    expect(grants).toContainEqual(['dynamodb:GetItem']);
+    // The straggler detector's turns.
+    expect(grants).toContainEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(grants).toHaveLength(3);
+  });
+
+  it('leave the variable out, and grant nothing for them, when no type is limited', () => {
+    const unlimited = synth({ workers: { cpu: { image } } });
+    const environments = [
+      ...Object.values(unlimited.findResources('AWS::Lambda::Function')).map((fn) =>
+        Object.keys(fn.Properties.Environment?.Variables ?? {}),
+      ),
+      ...Object.values(unlimited.findResources('AWS::ECS::TaskDefinition')).map((task) =>
+        task.Properties.ContainerDefinitions[0].Environment.map((v: { Name: string }) => v.Name),
+      ),
+    ];
+    expect(environments.flat()).not.toContain(ENV.typeLimits);
+    // Only the straggler detector's turns.
+    expect(Object.values(coordinationGrants(unlimited))).toEqual([['dynamodb:PutItem', 'dynamodb:UpdateItem']]);
+  });
+
+  it('are read from tailguard:typeLimits as JSON text, and a malformed value is named', () => {
+    const fromContext = synth({ local: true }, { 'tailguard:typeLimits': JSON.stringify(LIMITS) });
+    fromContext.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.typeLimits]: JSON.stringify(LIMITS) }) },
+    });
+    expect(() => synth({ local: true }, { 'tailguard:typeLimits': '{render' })).toThrow(
+      /tailguard:typeLimits: is not JSON/,
+    );
+    expect(() => synth({ local: true, typeLimits: { render: { concurrency: 0 } } })).toThrow(
+      /tailguard:typeLimits.render.concurrency/,
+    );
+  });
+
+  it('must name job types intake accepts, when it has an allow-list', () => {
+    expect(() => synth({ local: true, jobTypes: ['noop'], typeLimits: LIMITS })).toThrow(
+      'typeLimits names job types that jobTypes does not accept: render',
+    );
+  });
+});

@@ -1,0 +1,228 @@
+import packageJson from '../../../package.json' with { type: 'json' };
+import { JobListQuerySchema } from '../../jobs/admin/index.ts';
+import { DeadLetterQuerySchema, RedriveRequestSchema } from '../../jobs/dead-letters/index.ts';
+import { JobBatchSchema, JobRequestSchema, MAX_BATCH_JOBS } from '../../jobs/intake/index.ts';
+import { JobIdSchema } from '../job-id.ts';
+import {
+  type JsonSchema,
+  jsonSchema,
+  namedSchemas,
+  type Parameter,
+  queryParameters,
+  schemaRef,
+} from './json-schema.ts';
+import {
+  BatchResultSchema,
+  CancelViewSchema,
+  ErrorBodySchema,
+  HealthSchema,
+  JobPageSchema,
+  JobViewSchema,
+  RedriveResultSchema,
+  StatsSchema,
+} from './response-schemas.ts';
+
+/** Where `npm run openapi` writes the document, from the repository root. */
+export const OPENAPI_FILE = 'docs/openapi.json';
+
+type Content = { 'application/json': { schema: JsonSchema } };
+interface Response {
+  description: string;
+  content: Content;
+}
+interface Operation {
+  operationId: string;
+  summary: string;
+  parameters?: Parameter[];
+  requestBody?: { required: true; content: Content };
+  responses: Record<string, Response>;
+}
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  servers: { url: string; description: string }[];
+  /** Path (API Gateway's form, `/jobs/{id}`) → lower-case HTTP method → operation. */
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, JsonSchema> };
+}
+
+const json = (schema: JsonSchema): Content => ({ 'application/json': { schema } });
+const answer = (description: string, id: string): Response => ({ description, content: json(schemaRef(id)) });
+const error = (description: string): Response => answer(description, 'Error');
+const body = (id: string) => ({ required: true as const, content: json(schemaRef(id)) });
+
+/** Every route answers a bug the same way. */
+const operation = (op: Operation): Operation => ({
+  ...op,
+  responses: { ...op.responses, '500': error('INTERNAL: an unexpected error (logged)') },
+});
+
+const jobId: Parameter = { name: 'id', in: 'path', required: true, schema: jsonSchema(JobIdSchema, 'input') };
+const invalidId = error('VALIDATION_FAILED: the id is not a UUID');
+const notFound = error('JOB_NOT_FOUND');
+
+/**
+ * The OpenAPI 3.1 description of the HTTP API. Request bodies and queries are the very zod
+ * schemas the handlers validate with; answers are the schemas of `response-schemas.ts`, which the
+ * compiler ties to the types the handlers return.
+ */
+export function openApiDocument(): OpenApiDocument {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tailguard API',
+      version: packageJson.version,
+      description:
+        'Submit, watch, cancel and requeue jobs of a Tailguard deployment. Requests are signed with SigV4 ' +
+        '(IAM auth) or carry an `x-api-key` header (API-key auth), as the deployment chose. Every error has ' +
+        'the shape of `Error`.',
+    },
+    servers: [{ url: '.', description: 'the API stage this document is served from' }],
+    paths: {
+      '/jobs': {
+        post: operation({
+          operationId: 'submitJob',
+          summary: 'Submit a job',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'the body field `idempotencyKey`, given as a header; when both are given they must agree',
+              schema: jsonSchema(JobRequestSchema.shape.idempotencyKey.unwrap(), 'input'),
+            },
+          ],
+          requestBody: body('JobRequest'),
+          responses: {
+            '201': answer('the new job', 'JobView'),
+            '200': answer('the job this idempotency key created before (replay)', 'JobView'),
+            '400': error('VALIDATION_FAILED or INVALID_JSON'),
+            '409': error('IDEMPOTENCY_KEY_REUSED: the key came with a different request'),
+            '413': error('PAYLOAD_TOO_LARGE'),
+            '503': error('ENQUEUE_FAILED: nothing was kept; retry'),
+          },
+        }),
+        get: operation({
+          operationId: 'listJobs',
+          summary: 'List the jobs in one waiting or running state',
+          parameters: queryParameters(JobListQuerySchema),
+          responses: { '200': answer('one page of jobs', 'JobPage'), '400': error('VALIDATION_FAILED') },
+        }),
+      },
+      '/jobs/batch': {
+        post: operation({
+          operationId: 'submitJobs',
+          summary: `Submit up to ${MAX_BATCH_JOBS} jobs at once`,
+          requestBody: body('JobBatch'),
+          responses: {
+            '200': answer(
+              'one result per job, in request order, each as `POST /jobs` would have answered',
+              'BatchResult',
+            ),
+            '400': error(
+              'the batch as a whole: INVALID_JSON, or VALIDATION_FAILED (no `jobs`, none or too many, an unknown field, an Idempotency-Key header)',
+            ),
+            '413': error('PAYLOAD_TOO_LARGE: the whole body'),
+          },
+        }),
+      },
+      '/jobs/{id}': {
+        get: operation({
+          operationId: 'getJob',
+          summary: 'Read a job and its attempts',
+          parameters: [jobId],
+          responses: { '200': answer('the job', 'JobView'), '400': invalidId, '404': notFound },
+        }),
+      },
+      '/jobs/{id}/cancel': {
+        post: operation({
+          operationId: 'cancelJob',
+          summary: 'Cancel a job',
+          parameters: [jobId],
+          responses: {
+            '200': answer('cancelled', 'CancelView'),
+            '202': answer('its running attempt is being stopped', 'CancelView'),
+            '400': invalidId,
+            '404': notFound,
+            '409': error('JOB_FINISHED'),
+          },
+        }),
+      },
+      '/dlq': {
+        get: operation({
+          operationId: 'listDeadJobs',
+          summary: 'List dead jobs with their failure history',
+          parameters: queryParameters(DeadLetterQuerySchema),
+          responses: { '200': answer('one page of dead jobs', 'JobPage'), '400': error('VALIDATION_FAILED') },
+        }),
+      },
+      '/dlq/{id}/requeue': {
+        post: operation({
+          operationId: 'requeueDeadJob',
+          summary: 'Run a dead job again, with a fresh attempt budget',
+          parameters: [jobId],
+          responses: {
+            '200': answer('the job, queued', 'JobView'),
+            '400': invalidId,
+            '404': notFound,
+            '409': error('JOB_NOT_DEAD'),
+          },
+        }),
+      },
+      '/dlq/redrive': {
+        post: operation({
+          operationId: 'redriveDeadLetters',
+          summary: "Requeue one queue's dead jobs and move its SQS DLQ back",
+          requestBody: body('RedriveRequest'),
+          responses: { '200': answer('what this call moved', 'RedriveResult'), '400': error('VALIDATION_FAILED') },
+        }),
+      },
+      '/stats': {
+        get: operation({
+          operationId: 'getStats',
+          summary: 'Queue depths, running and dead jobs per class, live workers, per-type limits in use',
+          responses: { '200': answer('the statistics', 'Stats') },
+        }),
+      },
+      '/health': {
+        get: operation({
+          operationId: 'getHealth',
+          summary: 'Check the jobs table and the queues',
+          responses: { '200': answer('all answer', 'Health'), '503': answer('something does not', 'Health') },
+        }),
+      },
+      '/openapi.json': {
+        get: operation({
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+        }),
+      },
+    },
+    components: {
+      schemas: {
+        ...namedSchemas(
+          { JobRequest: JobRequestSchema, JobBatch: JobBatchSchema, RedriveRequest: RedriveRequestSchema },
+          'input',
+        ),
+        ...namedSchemas(
+          {
+            JobView: JobViewSchema,
+            CancelView: CancelViewSchema,
+            JobPage: JobPageSchema,
+            BatchResult: BatchResultSchema,
+            RedriveResult: RedriveResultSchema,
+            Stats: StatsSchema,
+            Health: HealthSchema,
+            Error: ErrorBodySchema,
+          },
+          'output',
+        ),
+      },
+    },
+  };
+}
+
+/** The document as `npm run openapi` writes it: two-space indents, keys in the order built, a final newline. */
+export const openApiJson = (): string => `${JSON.stringify(openApiDocument(), null, 2)}\n`;

@@ -1,0 +1,1 @@
+export { OPENAPI_FILE, type OpenApiDocument, openApiDocument, openApiJson } from './document.ts';

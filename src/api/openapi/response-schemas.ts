@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import type { BatchView, CancelView, HealthView, JobPage, RedriveResult, StatsView } from '../../client/views.ts';
+import { ALL_QUEUE_KEYS, BackoffSchema, CAPACITIES, JOB_STATUSES, PRIORITIES } from '../../jobs/model/index.ts';
+import type { ErrorBody } from '../api-error.ts';
+import type { JobView } from '../job-view.ts';
+
+/**
+ * The API's answers as zod schemas, for the OpenAPI document only: the handlers build their
+ * answers with plain functions (`toJobView`, the domain's results), and these schemas are tied
+ * to those types by the compiler (`describes`), so the document cannot drift from what is sent.
+ */
+
+/** True when A and B are assignable to each other, whichever way round. */
+type MutuallyAssignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/**
+ * Returns `schema` unchanged, and compiles only while what it parses is mutually assignable with
+ * `T`: a field added, dropped or retyped on one side and not the other fails `tsc` right here
+ * ("not assignable to parameter of type 'never'").
+ */
+const describes =
+  <T>() =>
+  <S extends z.ZodType>(schema: S & (MutuallyAssignable<z.output<S>, T> extends true ? unknown : never)): S =>
+    schema;
+
+const timestamp = z.string().meta({ format: 'date-time' });
+
+const AttemptSchema = z.object({
+  attempt: z.int(),
+  workerId: z.string(),
+  startedAt: timestamp,
+  finishedAt: timestamp.nullable(),
+  outcome: z.enum(['succeeded', 'failed', 'timed_out', 'lost', 'released', 'cancelled', 'superseded']).nullable(),
+  error: z.string().nullable(),
+  speculative: z.boolean().meta({ description: 'a backup raced against a straggling attempt' }),
+  won: z.boolean().meta({ description: 'the attempt that settled the job when two ran at once' }),
+});
+
+export const JobViewSchema = describes<JobView>()(
+  z.object({
+    id: z.uuid(),
+    type: z.string(),
+    priority: z.enum(PRIORITIES),
+    capacity: z.enum(CAPACITIES),
+    status: z.enum(JOB_STATUSES).meta({ description: 'a delayed job that is due reads QUEUED' }),
+    attempts: z.int().meta({ description: 'attempts counted against maxAttempts' }),
+    maxAttempts: z.int(),
+    backoff: BackoffSchema,
+    timeoutSeconds: z.int(),
+    idempotencyKey: z.string().nullable(),
+    runAt: timestamp.nullable(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    payload: z.unknown().meta({ description: 'the payload as submitted (any JSON); null when none' }),
+    result: z.unknown().meta({ description: "the handler's result (any JSON); null until it succeeded" }),
+    error: z.object({ message: z.string(), name: z.string(), retryable: z.boolean() }).nullable(),
+    attemptHistory: z.array(AttemptSchema),
+    speculation: z.boolean().meta({ description: 'false: no backup of this job is ever raced' }),
+    progress: z
+      .number()
+      .nullable()
+      .meta({ description: 'furthest progress (0-1) a running attempt reported; null when none' }),
+  }),
+);
+
+export const CancelViewSchema = describes<CancelView>()(
+  JobViewSchema.extend({
+    cancelRequested: z.boolean().meta({ description: 'true while a running attempt is being stopped (202)' }),
+  }),
+);
+
+export const JobPageSchema = describes<JobPage>()(
+  z.object({
+    items: z.array(JobViewSchema),
+    cursor: z.string().nullable().meta({ description: 'pass as `cursor` for the next page; null on the last' }),
+  }),
+);
+
+export const ErrorBodySchema = describes<ErrorBody>()(
+  z.object({
+    error: z.object({
+      code: z.string().meta({ description: 'stable and machine-readable, e.g. VALIDATION_FAILED' }),
+      message: z.string(),
+      details: z.array(
+        z.object({
+          path: z.string().meta({ description: "the field at fault, dotted; '' for the whole body" }),
+          message: z.string(),
+        }),
+      ),
+    }),
+  }),
+);
+
+export const RedriveResultSchema = describes<RedriveResult>()(
+  z.object({
+    requeued: z.int(),
+    messagesMoved: z.int(),
+    remaining: z.boolean().meta({ description: 'dead jobs or DLQ messages are left: call again' }),
+  }),
+);
+
+const QueueDepthSchema = z.object({ visible: z.int(), inFlight: z.int(), delayed: z.int(), deadLettered: z.int() });
+const perClass = z.record(z.enum(CAPACITIES), z.int());
+
+export const StatsSchema = describes<StatsView>()(
+  z.object({
+    queues: z.record(z.enum(ALL_QUEUE_KEYS), QueueDepthSchema),
+    running: perClass,
+    dead: perClass,
+    workers: z.array(
+      z.object({
+        workerId: z.string(),
+        capacity: z.enum(CAPACITIES),
+        speed: z.number().optional().meta({ description: 'measured against its class (1 = normal)' }),
+        onProbation: z.boolean(),
+        slots: z.int(),
+        running: z.int(),
+        startedAt: timestamp,
+        lastSeenAt: timestamp,
+      }),
+    ),
+    limits: z
+      .record(
+        z.string(),
+        z.object({
+          concurrency: z.int().optional().meta({ description: 'most attempts of the type running at once' }),
+          perSecond: z.number().optional().meta({ description: 'most attempts of the type starting per second' }),
+          running: z.int().optional().meta({ description: 'attempts holding a concurrency slot now' }),
+        }),
+      )
+      .meta({ description: 'limited job types, by type' }),
+    generatedAt: timestamp,
+  }),
+);
+
+const check = z.enum(['ok', 'failing']);
+export const HealthSchema = describes<HealthView>()(
+  z.object({ status: z.enum(['ok', 'degraded']), checks: z.object({ jobsTable: check, queues: check }) }),
+);
+
+/** `POST /jobs/batch`: one item per job, in request order, each as `POST /jobs` alone would have answered. */
+export const BatchResultSchema = describes<BatchView>()(
+  z.object({
+    items: z.array(
+      z.union([
+        z.object({
+          status: z.literal([200, 201]).meta({ description: '201 created, 200 replayed' }),
+          job: JobViewSchema,
+        }),
+        z.object({
+          status: z.int().meta({ description: 'the error status POST /jobs would have answered' }),
+          error: ErrorBodySchema.shape.error,
+        }),
+      ]),
+    ),
+  }),
+);

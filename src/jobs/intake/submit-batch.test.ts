@@ -1,0 +1,129 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BatchWriteCommand, DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mockedStore } from '../../../test/helpers/store-fixtures.ts';
+import { JobDispatcher, type QueueTopology } from '../dispatch/index.ts';
+import { ALL_QUEUE_KEYS, EnqueueFailedError, IdempotencyKeyReusedError } from '../model/index.ts';
+import { JobRequestSchema } from './job-request.ts';
+import { type BatchOutcome, submitBatch } from './submit-batch.ts';
+import { hashRequest } from './submit-job.ts';
+
+/**
+ * The batch's rare failure branches, on mocked clients; the happy path and validation run against
+ * the emulator (test/integration/batch.test.ts, load.test.ts, request-count.test.ts).
+ */
+const { db, store } = mockedStore();
+const sqs = mockClient(SQSClient);
+const queue = 'https://sqs.us-east-1.amazonaws.com/000000000000/q';
+const topology = Object.fromEntries(
+  ALL_QUEUE_KEYS.map((key) => [key, { url: queue, arn: 'arn:q', dlqUrl: queue, dlqArn: 'arn:q' }]),
+) as QueueTopology;
+let ids = 0;
+const deps = {
+  store,
+  dispatcher: new JobDispatcher(new SQSClient({}), topology, queue),
+  newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+};
+const requests = (...bodies: object[]) => bodies.map((body) => JobRequestSchema.parse(body));
+const statuses = (outcomes: BatchOutcome[]) =>
+  outcomes.map((o) => ('job' in o ? (o.replayed ? 'replayed' : 'created') : o.error.constructor.name));
+
+beforeEach(() => {
+  db.reset();
+  sqs.reset();
+  db.onAnyCommand().resolves({});
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+});
+
+describe('submitBatch', () => {
+  it('writes again the jobs DynamoDB left unprocessed, then answers them created', async () => {
+    db.on(BatchWriteCommand)
+      .resolvesOnce({
+        UnprocessedItems: { jobs: [{ PutRequest: { Item: { id: '00000000-0000-4000-8000-000000000002' } } }] },
+      })
+      .resolves({});
+    ids = 0;
+
+    const outcomes = await submitBatch(deps, requests({ type: 'a' }, { type: 'b' }));
+
+    expect(statuses(outcomes)).toEqual(['created', 'created']);
+    const writes = db.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems!.jobs!.length);
+    expect(writes).toEqual([2, 1]);
+  });
+
+  it('answers 503 (ENQUEUE_FAILED) for a job whose write keeps failing, and the others go on', async () => {
+    db.on(BatchWriteCommand).rejects(new Error('throttled'));
+
+    const outcomes = await submitBatch(deps, requests({ type: 'a' }, { type: 'b', idempotencyKey: 'k1' }));
+
+    expect(outcomes[0]).toMatchObject({ error: expect.any(EnqueueFailedError) });
+    expect(statuses(outcomes)[1]).toBe('created');
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries).toHaveLength(1);
+  });
+
+  it('takes back a job whose message SQS kept refusing, answering it 503, and sends the rest', async () => {
+    ids = 0;
+    const refused = '00000000-0000-4000-8000-000000000001';
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: refused, Code: 'InternalError', SenderFault: false }],
+    });
+
+    const outcomes = await submitBatch(deps, requests({ type: 'a' }, { type: 'b' }));
+
+    expect(outcomes[0]).toMatchObject({ error: expect.any(EnqueueFailedError) });
+    expect(statuses(outcomes)[1]).toBe('created');
+    expect(db.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([{ id: refused }]);
+    // Sent once, then the refused entry alone until the tries ran out.
+    expect(sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.length)).toEqual([2, 1, 1, 1]);
+  });
+
+  it("replays a key another request already took, and writes the rest of that key's transaction again", async () => {
+    const taken = { type: 'a', idempotencyKey: 'taken' };
+    const existing = {
+      key: 'taken',
+      jobId: 'earlier',
+      requestHash: hashRequest(JobRequestSchema.parse(taken)),
+      expiresAt: 1,
+    };
+    db.on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [
+            { Code: 'None' },
+            { Code: 'ConditionalCheckFailed', Item: marshall(existing) },
+            { Code: 'None' },
+            { Code: 'None' },
+          ],
+        }),
+      )
+      .resolves({});
+    db.on(GetCommand).resolves({ Item: { id: 'earlier', type: 'a' } });
+
+    const outcomes = await submitBatch(deps, requests(taken, { type: 'b', idempotencyKey: 'fresh' }));
+
+    expect(statuses(outcomes)).toEqual(['replayed', 'created']);
+    expect(outcomes[0]).toMatchObject({ job: { id: 'earlier' } });
+    const transactions = db.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems!.length);
+    expect(transactions).toEqual([4, 2]);
+  });
+
+  it('answers a key reused with another body earlier in the same batch 409, writing the key once', async () => {
+    const outcomes = await submitBatch(
+      deps,
+      requests(
+        { type: 'a', idempotencyKey: 'k' },
+        { type: 'a', idempotencyKey: 'k' },
+        { type: 'b', idempotencyKey: 'k' },
+      ),
+    );
+
+    expect(statuses(outcomes)).toEqual(['created', 'replayed', IdempotencyKeyReusedError.name]);
+    expect(db.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toHaveLength(2);
+  });
+});

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import {
+  CAPACITIES,
+  type Capacity,
+  InvalidInputError,
+  type Job,
+  type JobStatus,
+  PRIORITIES,
+  type Priority,
+} from '../model/index.ts';
+import type { JobStore } from './job-store.ts';
+import { statusKey } from './status-key.ts';
+
+/** Which jobs of one status a page covers, and where it starts: the API's list queries (`GET /dlq`, `GET /jobs`). */
+export interface StatusPageQuery {
+  capacity?: Capacity;
+  priority?: Priority;
+  limit: number;
+  /** Opaque: the `cursor` of the previous page of the same query. */
+  cursor?: string;
+}
+
+export interface StatusPage {
+  jobs: Job[];
+  /** Where the next page starts; null on the last page. */
+  cursor: string | null;
+}
+
+/** Position in a query: the partition's index in `partitions()` and, inside it, DynamoDB's LastEvaluatedKey. */
+const CursorSchema = z.object({ p: z.int().min(0), k: z.record(z.string(), z.unknown()).optional() });
+type Cursor = z.infer<typeof CursorSchema>;
+
+/**
+ * One page of the jobs in `status`, across the `status#capacity#priority` partitions of the
+ * `byStatus` index the query covers. Partitions are read in turn (cpu before gpu, critical before
+ * low), each oldest change first; the cursor says where the next page starts.
+ */
+export async function pageByStatus(
+  store: Pick<JobStore, 'listByStatus'>,
+  status: JobStatus,
+  query: StatusPageQuery,
+): Promise<StatusPage> {
+  const parts = partitions(query);
+  let position: Cursor | undefined = decodeCursor(query.cursor, parts.length);
+  const jobs: Job[] = [];
+  while (position && jobs.length < query.limit) {
+    const part = parts[position.p]!;
+    const page = await store.listByStatus(statusKey({ status, ...part }), query.limit - jobs.length, position.k);
+    jobs.push(...page.jobs);
+    position = page.nextKey
+      ? { p: position.p, k: page.nextKey }
+      : position.p + 1 < parts.length
+        ? { p: position.p + 1 }
+        : undefined;
+  }
+  return { jobs, cursor: position ? Buffer.from(JSON.stringify(position)).toString('base64url') : null };
+}
+
+/** The partitions a query covers, in a fixed order (a cursor names one by its place here). */
+function partitions(query: { capacity?: Capacity; priority?: Priority }): { capacity: Capacity; priority: Priority }[] {
+  return CAPACITIES.filter((c) => !query.capacity || c === query.capacity).flatMap((capacity) =>
+    PRIORITIES.filter((p) => !query.priority || p === query.priority).map((priority) => ({ capacity, priority })),
+  );
+}
+
+function decodeCursor(cursor: string | undefined, partitionCount: number): Cursor {
+  if (cursor === undefined) return { p: 0 };
+  try {
+    const position = CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (position.p < partitionCount) return position;
+  } catch {
+    // Reported below.
+  }
+  throw new InvalidInputError([{ path: 'cursor', message: 'not a cursor from a previous page of this query' }]);
+}

@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { JobDispatcher } from '../src/jobs/dispatch/index.ts';
+import { TypeLimiter } from '../src/jobs/limits/index.ts';
+import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
+import type { Job } from '../src/jobs/model/index.ts';
+import { RateWindows, Semaphores } from '../src/jobs/store/index.ts';
+import { mockedStore, queued } from '../test/helpers/store-fixtures.ts';
+import { HandlerRegistry } from './job-handler.ts';
+import { JobRunner } from './job-runner.ts';
+import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
+
+const { db, store } = mockedStore();
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const limiter = new TypeLimiter(
+  { render: { concurrency: 1 } },
+  { semaphores: new Semaphores(client, 'coordination'), rateWindows: new RateWindows(client, 'coordination') },
+  { leaseMs: 6000 },
+);
+const JOB_ID = '6f1c7a52-0d2e-4c43-9a55-3f8f8f0b8c11';
+const render: Job = { ...queued, id: JOB_ID, type: 'render' };
+const message: ReceivedMessage = {
+  queue: 'cpu-default',
+  queueUrl: 'q',
+  body: JSON.stringify({ jobId: JOB_ID }),
+  receiptHandle: 'r1',
+  receiveCount: 1,
+};
+
+function runnerFor(handler: () => Promise<unknown>) {
+  const poller = {
+    delete: vi.fn(async () => {}),
+    handBack: vi.fn(async () => {}),
+    setVisibility: vi.fn(async () => {}),
+  };
+  const runner = new JobRunner(
+    {
+      store,
+      poller: poller as unknown as QueuePoller,
+      dispatcher: {} as JobDispatcher,
+      registry: new HandlerRegistry().register('render', handler),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: { started() {}, finished() {}, wasted() {} } as unknown as JobMetricsRecorder,
+      limiter,
+    },
+    { workerId: 'w1', leaseSeconds: 6, heartbeatSeconds: 0.02 },
+  );
+  return { runner, poller };
+}
+
+/** The writes, in order, as the table and what each did. */
+const writes = () =>
+  db.commandCalls(UpdateCommand).map(({ args: [{ input }] }) => `${input.TableName}: ${input.UpdateExpression}`);
+
+beforeEach(() => {
+  db.reset();
+  db.onAnyCommand().resolves({});
+  db.on(GetCommand).resolves({ Item: render });
+});
+
+describe('JobRunner with type limits', () => {
+  it('hands a job over its limit back to its queue, unclaimed, with its attempts untouched', async () => {
+    // Prepare: the type's one slot is held.
+    db.on(UpdateCommand, { TableName: 'coordination' }).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall({ name: 'limit#render', holders: { other: Date.now() + 5000 } }),
+      }),
+    );
+    const { runner, poller } = runnerFor(async () => ({ ok: true }));
+    // Act
+    await runner.process(message, new AbortController().signal);
+    // Assess
+    expect(poller.handBack).toHaveBeenCalledWith(
+      [message],
+      expect.toSatisfy((s: number) => s === 1 || s === 2),
+    );
+    expect(db.commandCalls(UpdateCommand).every(({ args: [{ input }] }) => input.TableName === 'coordination')).toBe(
+      true,
+    );
+  });
+
+  it('holds the slot from before the claim until the attempt has settled, renewing it with each heartbeat', async () => {
+    // Prepare: heartbeats see the job still running.
+    db.on(UpdateCommand, { ReturnValues: 'ALL_NEW' }).resolves({ Attributes: { ...render, status: 'RUNNING' } });
+    const { runner, poller } = runnerFor(() => sleep(70).then(() => ({ ok: true })));
+    // Act
+    await runner.process(message, new AbortController().signal);
+    // Assess
+    const order = writes();
+    const jobWrites = order.flatMap((w, i) => (w.startsWith('jobs: ') ? [i] : []));
+    expect(order[0]).toBe('coordination: SET holders.#holder = :until');
+    // Every job write (claim, heartbeats, success) falls between taking the slot and giving it back.
+    expect(jobWrites.length).toBeGreaterThan(2);
+    expect(order.indexOf('coordination: REMOVE holders.#holder')).toBeGreaterThan(Math.max(...jobWrites));
+    expect(order.filter((w) => w === 'coordination: SET holders.#holder = :until').length).toBeGreaterThan(1);
+    expect(poller.delete).toHaveBeenCalledWith(message);
+    expect(poller.handBack).not.toHaveBeenCalled();
+  });
+
+  it('gives the slot straight back when the claim does not run the job', async () => {
+    // Prepare: a duplicate message of a job another worker runs under a live lease.
+    db.on(GetCommand).resolves({
+      Item: {
+        ...render,
+        status: 'RUNNING',
+        attempts: 1,
+        leases: { c1: { workerId: 'w0', attempt: 1, startedAt: Date.now(), expiresAt: Date.now() + 5000 } },
+      },
+    });
+    const { runner, poller } = runnerFor(async () => ({ ok: true }));
+    // Act
+    await runner.process(message, new AbortController().signal);
+    // Assess
+    expect(writes()).toEqual(['coordination: SET holders.#holder = :until', 'coordination: REMOVE holders.#holder']);
+    expect(poller.handBack).toHaveBeenCalledWith([message], 5);
+  });
+});
