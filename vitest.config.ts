@@ -14,6 +14,7 @@ export default defineConfig({
             'functions/**/*.test.ts',
             'local/**/*.test.ts',
             'cli/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           exclude: [...configDefaults.exclude, '**/*.browser.test.ts'],
           // Fuzz tests run thousands of cases: seconds alone, far more on 2 cores the suite shares.

@@ -46,6 +46,8 @@ export class SpeedMeter {
   constructor(
     private readonly stats: Pick<LatencyStatsStore, 'median'>,
     private readonly options: SpeedMeterOptions = DEFAULT_SPEED_METER_OPTIONS,
+    /** Epoch ms now; a simulation passes its virtual clock (bench/sim). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Measured speed, or undefined until enough attempts were measured against a known normal. */
@@ -92,9 +94,9 @@ export class SpeedMeter {
     const cached = this.normals.get(key);
     // A type without a trusted normal yet is asked about again sooner: it may have one any moment.
     const ttl = cached?.median === undefined ? UNKNOWN_NORMAL_TTL_MS : this.options.normalTtlMs;
-    if (cached && Date.now() - cached.readAt < ttl) return cached.median;
+    if (cached && this.now() - cached.readAt < ttl) return cached.median;
     const median = await this.stats.median(key, this.options.minNormalSamples);
-    this.normals.set(key, { median, readAt: Date.now() });
+    this.normals.set(key, { median, readAt: this.now() });
     return median;
   }
 }

@@ -5,6 +5,7 @@ export interface LatencySummary {
   p50: number;
   p95: number;
   p99: number;
+  p999: number;
   max: number;
   mean: number;
 }
@@ -23,6 +24,7 @@ export function summarize(samplesMs: number[]): LatencySummary {
     p50: at(50),
     p95: at(95),
     p99: at(99),
+    p999: at(99.9),
     max: round(histogram.maxValue / 1000),
     mean: round(histogram.mean / 1000),
   };

@@ -5,7 +5,7 @@ import { readable } from '../../../test/helpers/readable-update.ts';
 import { lease, mockedStore, NOW, queued, runningOn } from '../../../test/helpers/store-fixtures.ts';
 import { type Job, NonRetryableError, StaleJobError } from '../model/index.ts';
 import type { JobStore, TransactWriteItem } from '../store/index.ts';
-import { type Attempt, cancelRunning, claim, fail, release, succeed } from './attempts.ts';
+import { type Attempt, cancelRunning, claim, fail, mayRunBackup, release, succeed } from './attempts.ts';
 
 const AT = new Date(NOW).toISOString();
 const { db, store } = mockedStore();
@@ -57,6 +57,19 @@ const straggling = {
 const untouchable = {} as JobStore;
 
 describe('claiming a backup', () => {
+  it('runs only on another worker than the straggler, and not on one on probation', () => {
+    // Prepare
+    const speculation = { avoidWorker: 'w1' };
+    // Act
+    const allowed = [
+      mayRunBackup(speculation, { workerId: 'w1' }),
+      mayRunBackup(speculation, { workerId: 'w2', onProbation: true }),
+      mayRunBackup(speculation, { workerId: 'w2', onProbation: false }),
+    ];
+    // Assess
+    expect(allowed).toEqual([false, false, true]);
+  });
+
   it("hands it back when this is the straggler's own worker", async () => {
     const decision = await claim(untouchable, straggling, {
       workerId: 'slow',

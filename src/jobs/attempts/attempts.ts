@@ -9,6 +9,7 @@ import {
   type Job,
   type JobError,
   type Lease,
+  type Speculation,
   StaleJobError,
 } from '../model/index.ts';
 import type { JobStore, TransactWriteItem } from '../store/index.ts';
@@ -113,6 +114,14 @@ async function claimNext(store: JobStore, job: Job, options: ClaimOptions, now: 
   return { action: 'run', job: running, attempt };
 }
 
+/** A backup runs on another worker than its straggler's, and never on one on probation (measured slow). */
+export function mayRunBackup(
+  speculation: Pick<Speculation, 'avoidWorker'>,
+  worker: { workerId: string; onProbation?: boolean },
+): boolean {
+  return speculation.avoidWorker !== worker.workerId && !worker.onProbation;
+}
+
 /** A backup: runs beside the straggling attempt, on another worker, without using the budget. */
 async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now: number): Promise<ClaimDecision> {
   const speculation = job.speculation;
@@ -120,7 +129,7 @@ async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now
   if (job.status !== 'RUNNING' || !speculation || speculation.claimedBy || !straggler || straggler.expiresAt <= now) {
     return { action: 'drop', reason: 'no backup wanted any more' };
   }
-  if (speculation.avoidWorker === options.workerId || options.onProbation)
+  if (!mayRunBackup(speculation, options))
     return { action: 'defer', seconds: 1, reason: 'a backup must run on another worker, at normal speed' };
   const attempt = newAttempt(job, options, job.attempts, now, true);
   const at = new Date(now).toISOString();

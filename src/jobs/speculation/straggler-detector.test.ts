@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Lease } from '../model/index.ts';
-import { DEFAULT_DETECTOR_SETTINGS, estimatedTotalMs, findStragglers } from './straggler-detector.ts';
+import { backupBudget, DEFAULT_DETECTOR_SETTINGS, estimatedTotalMs, findStragglers } from './straggler-detector.ts';
 
 const now = 1_000_000;
 const lease = (startedAgoMs: number, progress?: number, workerId = 'w1', speed?: number): Lease => ({
@@ -112,5 +112,17 @@ describe('straggler detection', () => {
       job('unknown', { c1: slow }, { type: 'other' }),
     ];
     expect(findStragglers(jobs, medians, settings, now)).toEqual([]);
+  });
+});
+
+describe('backup budget', () => {
+  it('is a share of the running attempts, at least one, and zero when speculation is off', () => {
+    // Prepare
+    const fraction = 0.1;
+    // Act
+    const budgets = [0, 5, 40].map((running) => backupBudget(running, fraction));
+    // Assess
+    expect(budgets).toEqual([1, 1, 4]);
+    expect(backupBudget(40, 0)).toBe(0);
   });
 });

@@ -118,6 +118,14 @@ export function backupGain(
 }
 
 /**
+ * How many backups a class may have running at once: `fraction` of its running attempts, and at
+ * least one so a small fleet can be rescued; a zero fraction turns speculation off.
+ */
+export function backupBudget(runningAttempts: number, fraction: number): number {
+  return fraction === 0 ? 0 : Math.max(1, Math.floor(runningAttempts * fraction));
+}
+
+/**
  * The running attempts of one class that straggle, the biggest expected gain first (LATE's order).
  * Worker speeds are taken relative to the class's speed now (see classSpeed): when every worker
  * measures slow, the jobs are big, and a copy elsewhere would be no faster.
@@ -171,9 +179,11 @@ export async function detectStragglers(
 
 /**
  * Flags straggling attempts against their type's normal run time, launches backups within the
- * speculation budget, and hands jobs whose heartbeats stopped to the lease logic.
+ * speculation budget, and hands jobs whose heartbeats stopped to the lease logic. One pass at
+ * `now`, without taking the class's turn: detectStragglers does that; the tail simulator
+ * (bench/sim) calls it on its virtual clock.
  */
-async function detectionPass(
+export async function detectionPass(
   deps: DetectorDeps,
   capacity: Capacity,
   settings: DetectorSettings,
@@ -193,8 +203,7 @@ async function detectionPass(
         ? job.leases?.[job.speculation.claimedBy]
         : now - job.speculation.requestedAt < settings.pendingTimeoutMs),
   ).length;
-  // At least one backup per class so a small fleet can be rescued; a zero budget turns speculation off.
-  const budget = settings.budgetFraction === 0 ? 0 : Math.max(1, Math.floor(runningAttempts * settings.budgetFraction));
+  const budget = backupBudget(runningAttempts, settings.budgetFraction);
   const stragglers = findStragglers(jobs, medians, settings, now);
 
   const launched: Straggler[] = [];
