@@ -119,6 +119,11 @@ describe('dead-letter list', () => {
     ['dlq?limit=0', 'limit'],
     ['dlq?limit=101', 'limit'],
     ['dlq?cursor=garbage', 'cursor'],
+    // Well-formed, but a start key no page handed out: never sent to DynamoDB as one.
+    [
+      `dlq?cursor=${Buffer.from('{"p":0,"k":{"id":7,"statusKey":"DEAD#gpu#low","updatedAt":"x"}}').toString('base64url')}`,
+      'cursor',
+    ],
     ['dlq?colour=red', 'colour'],
   ])('GET %s → 400 naming %s', async (path, field) => {
     const response = await client.raw('GET', path);

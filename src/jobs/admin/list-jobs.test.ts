@@ -4,7 +4,7 @@ import { InvalidInputError, type Job } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
 import { JobListQuerySchema, listJobs } from './list-jobs.ts';
 
-/** A byStatus index over `jobs`, paged like DynamoDB: `nextKey` after a full page. */
+/** A byStatus index over `jobs`, paged like DynamoDB: after a full page, `nextKey` is the last item's keys. */
 function indexOf(jobs: Job[]): Pick<JobStore, 'listByStatus'> & { keys: string[] } {
   const keys: string[] = [];
   return {
@@ -12,9 +12,11 @@ function indexOf(jobs: Job[]): Pick<JobStore, 'listByStatus'> & { keys: string[]
     async listByStatus(key, limit, startKey) {
       keys.push(key);
       const all = jobs.filter((job) => `${job.status}#${job.capacity}#${job.priority}` === key);
-      const from = startKey ? Number(startKey.at) : 0;
+      const from = startKey ? all.findIndex((j) => j.id === startKey.id) + 1 : 0;
       const page = all.slice(from, from + limit);
-      return { jobs: page, ...(from + limit < all.length && { nextKey: { at: from + limit } }) };
+      const last = page.at(-1)!;
+      const nextKey = { id: last?.id, statusKey: key, updatedAt: last?.updatedAt };
+      return { jobs: page, ...(from + limit < all.length && { nextKey }) };
     },
   };
 }
@@ -54,5 +56,21 @@ describe('listJobs', () => {
     // Assess
     await expect(listing).rejects.toBeInstanceOf(InvalidInputError);
     await expect(listing).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
+  });
+
+  it.each([
+    ['a key of another queue', { statusKey: 'RUNNING#gpu#default' }],
+    ['a key with other fields', { statusKey: 'RUNNING#cpu#default', role: 'admin' }],
+    ['a key without its id', { statusKey: 'RUNNING#cpu#default', id: undefined }],
+  ])('refuses a forged cursor holding %s before reading anything', async (_, forged) => {
+    // Prepare: a well-formed cursor whose start key this query never handed out.
+    const index = indexOf([]);
+    const key = { id: 'x', updatedAt: '2026-01-01T00:00:00.000Z', ...forged };
+    const cursor = Buffer.from(JSON.stringify({ p: 2, k: key })).toString('base64url');
+    // Act
+    const listing = listJobs(index, JobListQuerySchema.parse({ status: 'RUNNING', capacity: 'cpu', cursor }));
+    // Assess
+    await expect(listing).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
+    expect(index.keys).toEqual([]);
   });
 });

@@ -26,8 +26,10 @@ export interface StatusPage {
   cursor: string | null;
 }
 
+/** DynamoDB's LastEvaluatedKey of a `byStatus` query: the table's key and the index's. */
+const IndexKeySchema = z.strictObject({ id: z.string().min(1), statusKey: z.string(), updatedAt: z.string().min(1) });
 /** Position in a query: the partition's index in `partitions()` and, inside it, DynamoDB's LastEvaluatedKey. */
-const CursorSchema = z.object({ p: z.int().min(0), k: z.record(z.string(), z.unknown()).optional() });
+const CursorSchema = z.object({ p: z.int().min(0), k: IndexKeySchema.optional() });
 type Cursor = z.infer<typeof CursorSchema>;
 
 /**
@@ -40,16 +42,15 @@ export async function pageByStatus(
   status: JobStatus,
   query: StatusPageQuery,
 ): Promise<StatusPage> {
-  const parts = partitions(query);
-  let position: Cursor | undefined = decodeCursor(query.cursor, parts.length);
+  const keys = partitions(query).map((part) => statusKey({ status, ...part }));
+  let position: Cursor | undefined = decodeCursor(query.cursor, keys);
   const jobs: Job[] = [];
   while (position && jobs.length < query.limit) {
-    const part = parts[position.p]!;
-    const page = await store.listByStatus(statusKey({ status, ...part }), query.limit - jobs.length, position.k);
+    const page = await store.listByStatus(keys[position.p]!, query.limit - jobs.length, position.k);
     jobs.push(...page.jobs);
     position = page.nextKey
-      ? { p: position.p, k: page.nextKey }
-      : position.p + 1 < parts.length
+      ? { p: position.p, k: IndexKeySchema.parse(page.nextKey) }
+      : position.p + 1 < keys.length
         ? { p: position.p + 1 }
         : undefined;
   }
@@ -63,11 +64,16 @@ function partitions(query: { capacity?: Capacity; priority?: Priority }): { capa
   );
 }
 
-function decodeCursor(cursor: string | undefined, partitionCount: number): Cursor {
+/**
+ * A cursor this query handed out, or a 400: its partition must be one of the query's and its key
+ * of that partition, so a forged start key never reaches DynamoDB (which would answer a 500).
+ */
+function decodeCursor(cursor: string | undefined, partitionKeys: string[]): Cursor {
   if (cursor === undefined) return { p: 0 };
   try {
     const position = CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    if (position.p < partitionCount) return position;
+    if (position.p < partitionKeys.length && (!position.k || position.k.statusKey === partitionKeys[position.p]))
+      return position;
   } catch {
     // Reported below.
   }
