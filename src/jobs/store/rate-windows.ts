@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { writtenIf } from './conditional-write.ts';
 
 /** A window's item outlives its window by this long, then DynamoDB's TTL deletes it. */
 const KEEP_SECONDS = 3600;
@@ -17,8 +17,8 @@ export class RateWindows {
 
   /** Counts one start in window `name` (which ends at `endsAt`, epoch ms) unless `max` are counted already. */
   async take(name: string, max: number, endsAt: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    return writtenIf(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { name },
@@ -31,11 +31,7 @@ export class RateWindows {
             ':expiresAt': Math.ceil(endsAt / 1000) + KEEP_SECONDS,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

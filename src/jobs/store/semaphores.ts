@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { writtenIf } from './conditional-write.ts';
 
 /** Holders by id, each with the epoch ms its lease runs to: past it, the holder has let go (a crash). */
 type Holders = Record<string, number>;
@@ -44,8 +45,8 @@ export class Semaphores {
 
   /** Extends `holder`'s lease; false when it has no place any more (its lease ended and it was cleared). */
   async renew(name: string, holder: string, until: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    return writtenIf(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { name },
@@ -54,12 +55,8 @@ export class Semaphores {
           ExpressionAttributeNames: { '#holder': holder },
           ExpressionAttributeValues: { ':until': until },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Gives `holder`'s place back (nothing happens when it has none). */

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { writtenIf } from './conditional-write.ts';
 
 interface TurnItem {
   name: string;
@@ -25,8 +25,8 @@ export class Turns {
   /** Takes turn `name` for `holdMs` unless another holder has it now; false when it is taken. */
   async take(name: string, holder: string, holdMs: number, now = Date.now()): Promise<boolean> {
     const item: TurnItem = { name, holder, heldUntil: now + holdMs, expiresAt: Math.ceil(now / 1000) + 86_400 };
-    try {
-      await this.db.send(
+    return writtenIf(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: item,
@@ -34,12 +34,8 @@ export class Turns {
           ExpressionAttributeNames: { '#name': 'name' },
           ExpressionAttributeValues: { ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -47,8 +43,8 @@ export class Turns {
    * index, so it should start after this holder's writes have reached it. A lost turn is left alone.
    */
   async giveBack(name: string, holder: string, settleMs: number, now = Date.now()): Promise<void> {
-    try {
-      await this.db.send(
+    await writtenIf(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { name },
@@ -56,9 +52,7 @@ export class Turns {
           ConditionExpression: 'holder = :holder',
           ExpressionAttributeValues: { ':until': now + settleMs, ':holder': holder },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
 }
