@@ -9,6 +9,7 @@ import { TypeLimiter } from '../src/jobs/limits/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
+import { FaultInjector } from './fault-injection.ts';
 import { HandlerRegistry, type JobHandler } from './job-handler.ts';
 import { type FinishedOutcome, JobRunner } from './job-runner.ts';
 import { isAlive } from './process-alive.ts';
@@ -62,6 +63,13 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
     waitSeconds: settings.pollWaitSeconds,
     visibilitySeconds: settings.leaseSeconds,
     starvationGuardEvery: settings.starvationGuard,
+    deletes: {
+      onError: (error, messages) =>
+        logger.warn('deleting finished messages failed; they come back and are dropped', {
+          error: error as Error,
+          messages,
+        }),
+    },
   });
   const latency = new LatencyStatsRecorder(runtime.stats());
   const flushLatency = () =>
@@ -90,6 +98,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
           { leaseMs: settings.leaseSeconds * 1000 },
         )
       : undefined;
+  const faults = new FaultInjector(settings);
   const metrics = new JobMetricsRecorder(
     new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' }),
   );
@@ -109,7 +118,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       workerId,
       leaseSeconds: settings.leaseSeconds,
       heartbeatSeconds: settings.heartbeatSeconds,
-      slowdown: settings.slowdown,
+      attemptSlowdown: () => faults.attemptSlowdown(),
     },
   );
   const worker = new Worker(
@@ -167,6 +176,9 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       typeLimits: limits,
       handlers: registry.types,
       slowdown: settings.slowdown,
+      stallProbability: settings.stallProbability,
+      stallFactor: settings.stallFactor,
+      slowEpisodes: settings.slowEpisodes,
     });
     try {
       await worker.start();

@@ -33,7 +33,7 @@ const message: ReceivedMessage = {
 
 function runnerFor(handler: () => Promise<unknown>) {
   const poller = {
-    delete: vi.fn(async () => {}),
+    delete: vi.fn(),
     handBack: vi.fn(async () => {}),
     setVisibility: vi.fn(async () => {}),
   };

@@ -19,10 +19,11 @@ import {
   JobTimeoutError,
   LeaseLostError,
   NonRetryableError,
+  type ProgressReport,
   StaleJobError,
   WorkerShutdownError,
 } from '../src/jobs/model/index.ts';
-import { projectedTotalMs } from '../src/jobs/speculation/index.ts';
+import { leaseProjectedTotalMs, nextReport } from '../src/jobs/speculation/index.ts';
 import type { JobStore } from '../src/jobs/store/index.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
@@ -36,8 +37,11 @@ export interface RunnerOptions {
   leaseSeconds: number;
   /** Lease renewal and progress interval. @default 10 (`--heartbeat-seconds`) */
   heartbeatSeconds: number;
-  /** Injected slowness (1 = none): built-in handlers take this many times longer. For benchmarks. @default 1 */
-  slowdown?: number;
+  /**
+   * Injected slowness of the attempt about to start (1 = none; `FaultInjector`): built-in handlers
+   * take this many times longer. For benchmarks. @default none
+   */
+  attemptSlowdown?: () => number;
 }
 
 export interface RunnerDeps {
@@ -94,7 +98,7 @@ export class JobRunner {
         // A message without a job should never happen (intake writes the job first): worth a warning.
         if (decision.reason === JOB_MISSING) logger.warn('message dropped: job does not exist', { jobId });
         else logger.debug('message dropped', { jobId, reason: decision.reason });
-        await poller.delete(message);
+        poller.delete(message);
       } else if (decision.action === 'defer') {
         // Deferring (a type over its limits, too) must not spend the message's receive budget either (see
         // QueuePoller.handBack); beyond SQS's 15-minute delay a visibility change is the only way, and happens rarely.
@@ -181,12 +185,13 @@ export class JobRunner {
     const onShutdown = () => abort.abort(new WorkerShutdownError());
     shutdown.addEventListener('abort', onShutdown, { once: true });
     const timeout = setTimeout(() => abort.abort(new JobTimeoutError(job.timeoutSeconds)), job.timeoutSeconds * 1000);
-    const progress = { value: undefined as number | undefined };
+    const progress: { last?: ProgressReport } = {};
     const heartbeat = setInterval(
-      () => void this.heartbeat(job, attempt, progress.value, message, abort, logger, slot),
+      () => void this.heartbeat(job, attempt, progress.last, message, abort, logger, slot),
       this.options.heartbeatSeconds * 1000,
     );
     const startedAt = performance.now();
+    const startedAtEpoch = Date.now();
     const effects = new JobEffects();
     let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
     try {
@@ -195,7 +200,7 @@ export class JobRunner {
         logger,
         effects,
         reportProgress: (fraction: number) => {
-          progress.value = Math.min(1, Math.max(0, fraction));
+          progress.last = nextReport(progress.last, Math.min(1, Math.max(0, fraction)), Date.now());
         },
       });
       outcome = { ok: true, result };
@@ -207,7 +212,14 @@ export class JobRunner {
       shutdown.removeEventListener('abort', onShutdown);
     }
     const durationMs = Math.round(performance.now() - startedAt);
-    const ran = { durationMs, projectedMs: projectedTotalMs(durationMs, progress.value) ?? durationMs };
+    const { last } = progress;
+    const projectedMs =
+      last &&
+      leaseProjectedTotalMs(
+        { startedAt: startedAtEpoch, progress: last.fraction, progressAt: last.at, progressRate: last.rate },
+        startedAtEpoch + durationMs,
+      );
+    const ran = { durationMs, projectedMs: projectedMs ?? durationMs };
     try {
       const settled = outcome.ok
         ? await this.settleSuccess(job, attempt, message, outcome.result, effects, logger, ran)
@@ -237,7 +249,7 @@ export class JobRunner {
       attempt: attempt.lease.attempt,
       speculative: attempt.lease.speculative === true,
       workerId: attempt.lease.workerId,
-      slowdown: this.options.slowdown ?? 1,
+      slowdown: this.options.attemptSlowdown?.() ?? 1,
       ...tools,
     };
     // A handler that ignores its signal must not hold the attempt past an abort.
@@ -274,7 +286,7 @@ export class JobRunner {
       if (error instanceof StaleJobError) throw error;
       return this.settleFailure(job, attempt, message, new CommitFailedError(error), logger, ran);
     }
-    await this.deps.poller.delete(message);
+    this.deps.poller.delete(message);
     logger.info('attempt succeeded', { durationMs: ran.durationMs });
     return settled;
   }
@@ -296,7 +308,7 @@ export class JobRunner {
     }
     if (error instanceof JobCancelledError) {
       const cancelled = await cancelRunning(store, job, attempt);
-      await poller.delete(message);
+      poller.delete(message);
       logger.info('attempt cancelled through the API', { durationMs });
       return cancelled;
     }
@@ -311,7 +323,7 @@ export class JobRunner {
       // The failure is recorded first; if this send fails, the undeleted message still brings the job back.
       await dispatcher.dispatch(outcome.job, outcome.retryAt);
     }
-    await poller.delete(message);
+    poller.delete(message);
     logger.warn('attempt failed', {
       error: error as Error,
       status: outcome.job.status,
@@ -341,7 +353,7 @@ export class JobRunner {
   private async heartbeat(
     job: Job,
     attempt: Attempt,
-    progress: number | undefined,
+    progress: ProgressReport | undefined,
     message: ReceivedMessage,
     abort: AbortController,
     logger: Logger,

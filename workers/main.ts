@@ -59,6 +59,21 @@ const program = new Command()
       'inject slowness: built-in handlers take this many times longer (benchmarks)',
     ),
   )
+  .addOption(
+    setting(
+      'stallProbability',
+      '--stall-probability <share>',
+      'inject stalls: this share of attempts, each drawn on its own, run --stall-factor times longer (benchmarks)',
+    ),
+  )
+  .addOption(setting('stallFactor', '--stall-factor <factor>', 'how many times longer a stalled attempt runs'))
+  .addOption(
+    setting(
+      'slowEpisodes',
+      '--slow-episodes <ms:share:factor>',
+      'inject slow episodes: factor times slower for ms at a time, about share of the time (benchmarks)',
+    ),
+  )
   .addOption(setting('shutdownGraceSeconds', '--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM'))
   .option(
     '--python-handlers <command>',

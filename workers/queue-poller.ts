@@ -1,7 +1,6 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
-  DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -9,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { chunks } from '../src/aws/batches.ts';
 import type { QueueKey } from '../src/jobs/model/index.ts';
+import { DeleteBatcher, type DeleteBatcherOptions } from './delete-batcher.ts';
 import { pollOrder } from './poll-order.ts';
 
 export interface ReceivedMessage {
@@ -26,6 +26,8 @@ export interface PollerOptions {
   visibilitySeconds: number;
   /** Every n-th receive leads with a lower priority (see pollOrder). @default 4 (`--starvation-guard`) */
   starvationGuardEvery: number;
+  /** Deletes of finished messages, batched (see DeleteBatcher). */
+  deletes?: Partial<DeleteBatcherOptions>;
 }
 
 /**
@@ -42,11 +44,15 @@ export class QueuePoller {
     | { max: number; resolve: (messages: ReceivedMessage[]) => void; reject: (error: unknown) => void }
     | undefined;
 
+  private readonly deletes: DeleteBatcher;
+
   constructor(
     private readonly sqs: SQSClient,
     private readonly queues: readonly { key: QueueKey; url: string }[],
     private readonly options: PollerOptions,
-  ) {}
+  ) {
+    this.deletes = new DeleteBatcher(sqs, { maxWaitMs: 20, onError: () => undefined, ...options.deletes });
+  }
 
   /** Up to `max` messages; with `longPoll: false`, only what is waiting now (one sweep, no wait). */
   async receive(max: number, { longPoll = true } = {}): Promise<ReceivedMessage[]> {
@@ -63,8 +69,14 @@ export class QueuePoller {
     });
   }
 
-  async delete(message: ReceivedMessage): Promise<void> {
-    await this.sqs.send(new DeleteMessageCommand({ QueueUrl: message.queueUrl, ReceiptHandle: message.receiptHandle }));
+  /** Deletes a finished message, in a batch with others of its queue a few milliseconds later. */
+  delete(message: ReceivedMessage): void {
+    this.deletes.add(message.queueUrl, message.receiptHandle);
+  }
+
+  /** Sends the deletes still waiting for their batch (a stopping worker). */
+  flushDeletes(): Promise<void> {
+    return this.deletes.flush();
   }
 
   async setVisibility(message: ReceivedMessage, seconds: number): Promise<void> {

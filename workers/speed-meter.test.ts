@@ -59,12 +59,32 @@ describe('SpeedMeter', () => {
   });
 
   it('forgets old attempts, so a worker that recovers leaves probation', async () => {
-    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }), { ...DEFAULT_SPEED_METER_OPTIONS, window: 5 });
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }), {
+      ...DEFAULT_SPEED_METER_OPTIONS,
+      window: 5,
+      recoverAfter: Number.POSITIVE_INFINITY,
+    });
     const peers = async () => [1, 1];
     for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 5000);
     expect(await meter.review(peers)).toBe(true);
     for (let i = 0; i < 3; i++) await meter.record('sleep', 'cpu', 1000);
     expect(meter.speed).toBe(1);
+    expect(await meter.review(peers)).toBe(false);
+  });
+
+  it('ends a slow spell at once: on probation, three attempts in a row at normal speed forget the slow ones', async () => {
+    // Prepare: ten attempts 5× slow put the worker on probation; a window of 20 would need ten fast ones.
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
+    const peers = async () => [1, 1];
+    for (let i = 0; i < 10; i++) await meter.record('sleep', 'cpu', 5000);
+    expect(await meter.review(peers)).toBe(true);
+    // Act: two fast ones are not yet a recovery; the third is.
+    for (let i = 0; i < 2; i++) await meter.record('sleep', 'cpu', 1000);
+    const afterTwo = meter.speed;
+    await meter.record('sleep', 'cpu', 950);
+    // Assess: the slow history is gone; the worker is measured afresh.
+    expect(afterTwo).toBe(0.2);
+    expect(meter.speed).toBeUndefined();
     expect(await meter.review(peers)).toBe(false);
   });
 
@@ -74,6 +94,15 @@ describe('SpeedMeter', () => {
     for (let i = 0; i < 10; i++) await meter.record('new-type', 'gpu', 1000);
     expect(meter.speed).toBeUndefined();
     expect(source.reads).toBe(1);
+  });
+
+  it('does not measure types of millisecond jobs: their run times are mostly overhead and timer noise', async () => {
+    // A no-op type whose attempts take 2–12 ms: a sample of 0.4 would say nothing of the worker.
+    const meter = new SpeedMeter(normals({ 'noop#cpu': 4, 'sleep#cpu': 1000 }));
+    for (let i = 0; i < 10; i++) await meter.record('noop', 'cpu', 10);
+    expect(meter.speed).toBeUndefined();
+    for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 1000);
+    expect(meter.speed).toBe(1);
   });
 
   it('never puts a worker on probation when the threshold is 0', async () => {

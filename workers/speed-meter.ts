@@ -18,6 +18,18 @@ export interface SpeedMeterOptions {
   minNormalSamples: number;
   /** How long a type's class median is reused before it is read again. @default 30000 */
   normalTtlMs: number;
+  /**
+   * Types whose normal run time is below this are not measured: a few milliseconds of run time
+   * are mostly the worker's own overhead and timer noise, not its speed. @default 100
+   */
+  minNormalMs: number;
+  /**
+   * On probation, this many attempts in a row at normal speed or better end the slow spell: the
+   * slow samples before them are forgotten, so a worker that was slow for a while (a noisy
+   * neighbour, a throttled burst) comes back at once instead of after a window of fast attempts
+   * run one at a time. @default 3
+   */
+  recoverAfter: number;
 }
 
 const UNKNOWN_NORMAL_TTL_MS = 2000;
@@ -28,6 +40,8 @@ export const DEFAULT_SPEED_METER_OPTIONS: SpeedMeterOptions = {
   probationSpeed: DEFAULT_PROBATION_SPEED,
   minNormalSamples: 20,
   normalTtlMs: 30_000,
+  minNormalMs: 100,
+  recoverAfter: 3,
 };
 
 /**
@@ -42,6 +56,8 @@ export class SpeedMeter {
   private readonly samples: number[] = [];
   private readonly normals = new Map<string, { median?: number; readAt: number }>();
   private probation = false;
+  /** Attempts at normal speed or better in a row while on probation. */
+  private fastInARow = 0;
 
   constructor(
     private readonly stats: Pick<LatencyStatsStore, 'median'>,
@@ -81,13 +97,19 @@ export class SpeedMeter {
 
   /**
    * Measures one attempt: its run time, or for an attempt cut short (it lost a race) the run time
-   * its progress pointed to. The first attempts of a type only fetch its normal.
+   * its progress pointed to. The first attempts of a type only fetch its normal; attempts of a
+   * type shorter than `minNormalMs` are not measured.
    */
   async record(type: string, capacity: string, runTimeMs: number): Promise<void> {
     const normal = await this.normal(typeKey(type, capacity));
-    if (normal === undefined || runTimeMs <= 0) return;
-    this.samples.push(normal / runTimeMs);
+    if (normal === undefined || normal < this.options.minNormalMs || runTimeMs <= 0) return;
+    const sample = normal / runTimeMs;
+    this.samples.push(sample);
     if (this.samples.length > this.options.window) this.samples.shift();
+    // "Normal" here: nearer normal than the probation line, as half of a healthy worker's samples are below 1.
+    const recovered = sample >= (1 + this.options.probationSpeed) / 2;
+    this.fastInARow = this.probation && recovered ? this.fastInARow + 1 : 0;
+    if (this.fastInARow >= this.options.recoverAfter) this.samples.splice(0, this.samples.length - this.fastInARow);
   }
 
   private async normal(key: string): Promise<number | undefined> {

@@ -27,6 +27,7 @@ function fakePoller(count: number) {
     },
     setVisibility: async () => undefined,
     handBack: async () => undefined,
+    flushDeletes: async () => undefined,
   };
   return poller;
 }

@@ -92,6 +92,7 @@ export class Worker {
       }
     }
     await Promise.allSettled([...this.inFlight]);
+    await this.poller.flushDeletes();
     this.logger.info('stopped');
   }
 }

@@ -13,6 +13,8 @@ export interface RunMetrics {
   addedWorkers: number;
   /** Attempts started on a worker slowed at the time. */
   slowedStarts: number;
+  /** Workers ever put on probation (pooled runs: the most in one run). */
+  probationWorkers: number;
 }
 
 export const emptyMetrics = (): RunMetrics => ({
@@ -23,6 +25,7 @@ export const emptyMetrics = (): RunMetrics => ({
   backupWins: 0,
   addedWorkers: 0,
   slowedStarts: 0,
+  probationWorkers: 0,
 });
 
 /** Slot-seconds of attempts that lost ÷ slot-seconds of winners, in %. */
@@ -40,6 +43,7 @@ export function combine(runs: RunMetrics[]): RunMetrics {
       backupWins: all.backupWins + run.backupWins,
       addedWorkers: all.addedWorkers + run.addedWorkers,
       slowedStarts: all.slowedStarts + run.slowedStarts,
+      probationWorkers: Math.max(all.probationWorkers, run.probationWorkers),
     }),
     emptyMetrics(),
   );
@@ -48,10 +52,13 @@ export function combine(runs: RunMetrics[]): RunMetrics {
 export interface PolicyResult {
   p50: number;
   p99: number;
+  /** 95 % confidence interval of the p99 (distribution-free, from the order statistics). */
+  p99Interval: [number, number];
   p999: number;
   extraWorkPct: number;
   backups: number;
   backupWins: number;
+  probationWorkers: number;
 }
 
 export function policyResult(metrics: RunMetrics): PolicyResult {
@@ -59,9 +66,24 @@ export function policyResult(metrics: RunMetrics): PolicyResult {
   return {
     p50: summary.p50,
     p99: summary.p99,
+    p99Interval: quantileInterval(metrics.latenciesMs, 0.99),
     p999: summary.p999,
     extraWorkPct: Math.round(extraWorkPct(metrics) * 10) / 10,
     backups: metrics.backups,
     backupWins: metrics.backupWins,
+    probationWorkers: metrics.probationWorkers,
   };
+}
+
+/**
+ * A 95 % confidence interval for the `q` quantile of a sample: the order statistics at ranks
+ * n·q ± 1.96·√(n·q·(1−q)) (the binomial count of samples below the true quantile). Two p99s
+ * differ when their intervals do not overlap.
+ */
+export function quantileInterval(samples: readonly number[], q: number): [number, number] {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  const spread = 1.96 * Math.sqrt(n * q * (1 - q));
+  const at = (rank: number) => sorted[Math.min(n - 1, Math.max(0, Math.round(rank)))] ?? Number.NaN;
+  return [at(n * q - spread), at(n * q + spread)].map((ms) => Math.round(ms * 10) / 10) as [number, number];
 }

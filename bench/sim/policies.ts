@@ -1,5 +1,6 @@
 import { DEFAULT_DETECTOR_SETTINGS, type DetectorSettings } from '../../src/jobs/speculation/straggler-detector.ts';
 import { DEFAULT_SPEED_METER_OPTIONS, type SpeedMeterOptions } from '../../workers/speed-meter.ts';
+import { TAIL_LOOP } from '../lib/tail-loop.ts';
 
 /**
  * How a run schedules: which of Tailguard's mechanisms run (the real code, see simulation.ts),
@@ -47,8 +48,9 @@ export const POLICIES: Policy[] = [
   },
   {
     name: 'tailguard',
-    description: 'defaults: speed meter, probation, straggler detector with its budget',
+    description:
+      'defaults (speed meter, probation, straggler detector with its budget), at bench:tail’s loop speed (TAIL_LOOP)',
     speedMeter: DEFAULT_SPEED_METER_OPTIONS,
-    detector: DEFAULT_DETECTOR_SETTINGS,
+    detector: { ...DEFAULT_DETECTOR_SETTINGS, minElapsedMs: TAIL_LOOP.stragglerMinElapsedMs },
   },
 ];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { steady } from './conditions.ts';
 import { extraWorkPct } from './metrics.ts';
 import { POLICIES, type Policy } from './policies.ts';
 import { Simulation } from './simulation.ts';
@@ -17,7 +18,7 @@ const fixedSizes: Workload = {
   jobSize: () => 1000,
   attemptFault: () => 1,
   meanFault: 1,
-  conditions: () => (worker) => (worker < 2 ? 5 : 1),
+  conditions: () => steady((worker) => (worker < 2 ? 5 : 1)),
   averageSpeeds: [0.2, 0.2, 1, 1],
 };
 
@@ -38,7 +39,7 @@ describe('the tail simulator', () => {
 
   it('counts extra work as the losers’ slot-seconds over the winners’', async () => {
     // Prepare
-    const healthy: Workload = { ...fixedSizes, conditions: () => () => 1, averageSpeeds: [1, 1, 1, 1] };
+    const healthy: Workload = { ...fixedSizes, conditions: () => steady(() => 1), averageSpeeds: [1, 1, 1, 1] };
     // Act
     const off = await run('off', 1, healthy);
     const varied = { ...healthy, jobSize: (random: () => number) => 500 + 1000 * random() };

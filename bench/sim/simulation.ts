@@ -1,20 +1,23 @@
 import { mayRunBackup } from '../../src/jobs/attempts/index.ts';
 import type { JobDispatcher } from '../../src/jobs/dispatch/index.ts';
-import type { Job, Lease } from '../../src/jobs/model/index.ts';
+import type { Job, Lease, ProgressReport } from '../../src/jobs/model/index.ts';
 import type { LatencyStatsStore } from '../../src/jobs/speculation/latency-stats.ts';
-import { projectedTotalMs } from '../../src/jobs/speculation/progress-estimate.ts';
+import { leaseProjectedTotalMs } from '../../src/jobs/speculation/progress-estimate.ts';
 import { type DetectorDeps, detectionPass } from '../../src/jobs/speculation/straggler-detector.ts';
 import type { WorkerReport } from '../../src/jobs/speculation/worker-registry.ts';
 import { type JobStore, statusKey } from '../../src/jobs/store/index.ts';
 import { SpeedMeter } from '../../workers/speed-meter.ts';
+import { TAIL_LOOP } from '../lib/tail-loop.ts';
+import type { WorkerConditions } from './conditions.ts';
 import { EventQueue } from './event-queue.ts';
+import { Heap } from './heap.ts';
 import { emptyMetrics, type RunMetrics } from './metrics.ts';
 import type { Policy } from './policies.ts';
 import { mulberry32, type Random } from './random.ts';
 import { SimLatencyStats } from './stats.ts';
-import type { WorkerConditions, Workload } from './workloads.ts';
+import type { Workload } from './workloads.ts';
 
-/** The loop's timing: bench:tail's (detector passes and heartbeats every 0.25 s), the workers' report interval. */
+/** The loop's timing: detector passes, heartbeats, worker reports, probation polls and the job timeout. */
 export interface SimTiming {
   detectorIntervalMs: number;
   heartbeatMs: number;
@@ -26,10 +29,11 @@ export interface SimTiming {
   timeoutMs: number;
 }
 
+/** bench:tail's loop (see TAIL_LOOP). */
 export const DEFAULT_TIMING: SimTiming = {
-  detectorIntervalMs: 250,
-  heartbeatMs: 250,
-  reportMs: 10_000,
+  detectorIntervalMs: TAIL_LOOP.detectorIntervalMs,
+  heartbeatMs: TAIL_LOOP.heartbeatMs,
+  reportMs: TAIL_LOOP.reportMs,
   probationPollMs: 1000,
   timeoutMs: 120_000,
 };
@@ -55,7 +59,9 @@ interface SimAttempt {
   claimId: string;
   worker: SimWorker;
   startedAt: number;
-  /** Run time it needs in all (Infinity: a hang). */
+  /** Its work: the job's size × the attempt's fault (Infinity: a hang). */
+  workMs: number;
+  /** Run time it needs in all, at its worker's speed over that time (Infinity: a hang). */
   totalMs: number;
   backup: boolean;
   over: boolean;
@@ -118,10 +124,13 @@ export class Simulation {
   private readonly byId = new Map<string, SimJob>();
   /** Workers on probation whose short-poll loop is running. */
   private readonly shortPolling = new Set<SimWorker>();
+  /** Workers that were ever on probation. */
+  private readonly probationWorkers = new Set<string>();
   private readonly timing: SimTiming;
   private readonly conditions: WorkerConditions;
   private readonly dispatchRandom: Random;
   private readonly faultRandom: Random;
+  private readonly overheadRandom: Random;
   private claims = 0;
   private finishedMeasured = 0;
   private addedWorkers = 0;
@@ -133,6 +142,7 @@ export class Simulation {
     this.conditions = workload.conditions(mulberry32(seed * 7919 + 1), horizonMs);
     this.dispatchRandom = mulberry32(seed * 7919 + 2);
     this.faultRandom = mulberry32(seed * 7919 + 3);
+    this.overheadRandom = mulberry32(seed * 7919 + 5);
     for (let w = 0; w < workload.workers; w++) this.addWorker();
   }
 
@@ -155,6 +165,7 @@ export class Simulation {
         this.clock.after(this.dispatchRandom() * this.timing.reportMs, () => this.review(worker));
     await this.clock.run(() => this.finishedMeasured >= this.options.jobs);
     this.metrics.addedWorkers = this.addedWorkers;
+    this.metrics.probationWorkers = this.probationWorkers.size;
     return this.metrics;
   }
 
@@ -181,7 +192,12 @@ export class Simulation {
   }
 
   private slowdown(worker: SimWorker): number {
-    return this.conditions(worker.index, this.clock.now - EPOCH);
+    return this.conditions.slowdown(worker.index, this.clock.now - EPOCH);
+  }
+
+  /** When `workMs` of work started now on the worker is done. */
+  private finishAt(worker: SimWorker, workMs: number, from = this.clock.now): number {
+    return EPOCH + this.conditions.finishAt(worker.index, from - EPOCH, workMs);
   }
 
   private arrive(index: number, size: number, firstFault: number): void {
@@ -210,6 +226,10 @@ export class Simulation {
 
   /** Hands waiting messages to workers polling with free slots, in queue order (SQS-like: a random free worker). */
   private pump(): void {
+    if (this.options.policy.oracle) {
+      this.oraclePump();
+      return;
+    }
     for (let i = 0; i < this.queue.length; ) {
       const message = this.queue[i]!;
       if (message.backup && !this.backupWanted(message.job)) {
@@ -238,26 +258,45 @@ export class Simulation {
         )
       : polling;
     if (eligible.length === 0) return undefined;
-    if (this.options.policy.oracle) return this.oraclePick(message, eligible);
     return eligible[Math.floor(this.dispatchRandom() * eligible.length)];
   }
 
   /**
-   * The oracle puts a job on a healthy free worker; on a slowed one only when that ends it sooner
-   * than waiting for the first healthy slot to free up (it knows every running attempt's end).
+   * The oracle's placement, earliest finish first: it knows every worker's speed to come, every
+   * job's size and every running attempt's end. In queue order, a job goes to the free worker
+   * that would end it soonest, unless the first healthy slot to free up (after the jobs ahead of
+   * it have taken theirs) would end it sooner still; then it waits for that slot, keeping its
+   * place, and later jobs may still go to a slowed worker.
    */
-  private oraclePick(message: Message, eligible: SimWorker[]): SimWorker | 'wait' {
-    const healthy = eligible.filter((w) => this.slowdown(w) === 1);
-    if (healthy.length > 0) return healthy[Math.floor(this.dispatchRandom() * healthy.length)]!;
+  private oraclePump(): void {
+    const healthy = (w: SimWorker) => this.slowdown(w) === 1;
     const now = this.clock.now;
-    let healthyFreeAt = Number.POSITIVE_INFINITY;
+    const healthyFreeAt = new Heap<number>((a, b) => a < b);
+    for (const worker of this.workers)
+      if (healthy(worker)) for (let slot = worker.running; slot < worker.slots; slot++) healthyFreeAt.push(now);
     for (const job of this.running)
       for (const attempt of job.attempts)
-        if (!attempt.over && this.slowdown(attempt.worker) === 1)
-          healthyFreeAt = Math.min(healthyFreeAt, attempt.startedAt + attempt.totalMs);
-    const fastest = eligible.reduce((best, w) => (this.slowdown(w) < this.slowdown(best) ? w : best));
-    const size = message.job.size;
-    return now + size * this.slowdown(fastest) < healthyFreeAt + size ? fastest : 'wait';
+        if (!attempt.over && healthy(attempt.worker)) healthyFreeAt.push(attempt.startedAt + attempt.totalMs);
+    for (let i = 0; i < this.queue.length; ) {
+      const message = this.queue[i]!;
+      const size = message.job.size;
+      const start = healthyFreeAt.pop() ?? Number.POSITIVE_INFINITY;
+      let best: { worker: SimWorker; finish: number } | undefined;
+      for (const worker of this.workers) {
+        if (!worker.free) continue;
+        const finish = this.finishAt(worker, size);
+        if (!best || finish < best.finish) best = { worker, finish };
+      }
+      if (best && best.finish <= start + size) {
+        // A free healthy worker took the slot that was free now; a slowed one leaves it for the next job.
+        healthyFreeAt.push(healthy(best.worker) ? best.finish : start);
+        this.queue.splice(i, 1);
+        this.start(message, best.worker);
+        continue;
+      }
+      healthyFreeAt.push(start + size);
+      i++;
+    }
   }
 
   private backupWanted(simJob: SimJob): boolean {
@@ -277,11 +316,13 @@ export class Simulation {
       : first
         ? simJob.firstFault
         : this.options.workload.attemptFault(this.faultRandom);
+    const workMs = simJob.size * fault;
     const attempt: SimAttempt = {
       claimId,
       worker,
       startedAt: now,
-      totalMs: simJob.size * this.slowdown(worker) * fault,
+      workMs,
+      totalMs: this.finishAt(worker, workMs) - now + (this.options.workload.overhead?.draw(this.overheadRandom) ?? 0),
       backup: message.backup,
       over: false,
     };
@@ -331,13 +372,19 @@ export class Simulation {
     this.pump();
   }
 
-  /** The attempt's progress as its handler last reported it (the `sleep` handler's steps), or undefined. */
-  private progressAt(attempt: SimAttempt, at: number): number | undefined {
+  /** The attempt's progress as its handler last reported it by `at` (the `sleep` handler's steps), or undefined. */
+  private progressAt(attempt: SimAttempt, at: number): ProgressReport | undefined {
     if (!this.options.workload.reportsProgress) return undefined;
-    if (!Number.isFinite(attempt.totalMs)) return undefined;
-    const steps = Math.max(1, Math.min(20, Math.floor(attempt.totalMs / 50)));
-    const done = Math.floor(((at - attempt.startedAt) / attempt.totalMs) * steps);
-    return done > 0 ? Math.min(1, done / steps) : undefined;
+    const { workMs, startedAt, worker } = attempt;
+    if (!Number.isFinite(workMs)) return undefined;
+    const steps = Math.max(1, Math.min(20, Math.floor(workMs / 50)));
+    const workDone = this.conditions.workDone(worker.index, startedAt - EPOCH, at - EPOCH);
+    const done = Math.min(steps, Math.floor((workDone / workMs) * steps));
+    if (done === 0) return undefined;
+    const stepAt = (step: number) => this.finishAt(worker, (step * workMs) / steps, startedAt);
+    const reachedAt = stepAt(done);
+    const rate = done > 1 ? 1000 / steps / (reachedAt - stepAt(done - 1)) : undefined;
+    return { fraction: done / steps, at: reachedAt, ...(rate === undefined ? {} : { rate }) };
   }
 
   private endAttempt(simJob: SimJob, attempt: SimAttempt): void {
@@ -367,7 +414,19 @@ export class Simulation {
       this.metrics.loserSlotMs += ranMs;
       this.endAttempt(simJob, other);
       // A superseded attempt measures its worker by the run time its progress pointed to.
-      const projected = projectedTotalMs(ranMs, this.progressAt(other, now)) ?? ranMs;
+      const progress = this.progressAt(other, now);
+      const projected =
+        (progress &&
+          leaseProjectedTotalMs(
+            {
+              startedAt: other.startedAt,
+              progress: progress.fraction,
+              progressAt: progress.at,
+              progressRate: progress.rate,
+            },
+            now,
+          )) ??
+        ranMs;
       if (other.worker.meter) measuring.push(other.worker.meter.record(TYPE, simJob.job.capacity, projected));
     }
     if (simJob.index >= this.options.warmUpJobs) {
@@ -396,6 +455,7 @@ export class Simulation {
     if (!worker.meter || this.finishedMeasured >= this.options.jobs) return;
     const peers = this.workers.flatMap((w) => (w !== worker && w.meter?.speed !== undefined ? [w.meter.speed] : []));
     worker.onProbation = await worker.meter.review(async () => peers);
+    if (worker.onProbation) this.probationWorkers.add(worker.id);
     this.clock.after(this.timing.reportMs, () => this.review(worker));
     if (worker.onProbation && !this.shortPolling.has(worker)) {
       this.shortPolling.add(worker);
@@ -410,10 +470,13 @@ export class Simulation {
       this.shortPolling.delete(worker);
       return;
     }
-    if (worker.free) {
-      const i = this.queue.findIndex((m) => !m.backup);
-      if (i >= 0) this.start(this.queue.splice(i, 1)[0]!, worker);
-    }
+    // One short poll: as many waiting messages as it has free slots.
+    for (
+      let i = this.queue.findIndex((m) => !m.backup);
+      worker.free && i >= 0;
+      i = this.queue.findIndex((m) => !m.backup)
+    )
+      this.start(this.queue.splice(i, 1)[0]!, worker);
     this.clock.after(this.timing.probationPollMs, () => this.probationPoll(worker));
   }
 
@@ -428,7 +491,12 @@ export class Simulation {
         if (!lease) continue;
         const lastBeat = attempt.startedAt + Math.floor((now - attempt.startedAt) / heartbeat) * heartbeat;
         const progress = this.progressAt(attempt, lastBeat);
-        if (progress !== undefined) lease.progress = progress;
+        lease.heartbeatAt = lastBeat;
+        if (progress !== undefined) {
+          lease.progress = progress.fraction;
+          lease.progressAt = progress.at;
+          lease.progressRate = progress.rate;
+        }
       }
     await detectionPass(this.detectorDeps(), this.options.workload.capacity, this.options.policy.detector!, now);
   }

@@ -2,8 +2,9 @@ import {
   bucketOf,
   type Histogram,
   mergeHistograms,
-  percentile,
+  type RunTimes,
   recentWindows,
+  runTimesOf,
   windowKey,
 } from '../../src/jobs/speculation/latency-stats.ts';
 
@@ -42,14 +43,15 @@ export class SimLatencyStats {
     return exact.sorted[Math.min(exact.sorted.length - 1, Math.floor(fraction * exact.sorted.length))];
   }
 
-  /** The run time below which `fraction` of the last hour's attempts finished, once `minSamples` are recorded. */
-  quantile(key: string, fraction: number, minSamples: number): number | undefined {
-    const histogram = mergeHistograms(
-      recentWindows(key, this.now()).flatMap((window) => this.windows.get(window) ?? []),
-    );
-    return histogram.count >= minSamples ? percentile(histogram, fraction) : undefined;
+  private recent(key: string): Histogram {
+    return mergeHistograms(recentWindows(key, this.now()).flatMap((window) => this.windows.get(window) ?? []));
   }
 
   /** LatencyStatsStore.median's contract, for the detector and the speed meters. */
-  median = async (key: string, minSamples: number): Promise<number | undefined> => this.quantile(key, 0.5, minSamples);
+  median = async (key: string, minSamples: number): Promise<number | undefined> =>
+    (await this.runTimes(key, minSamples))?.median;
+
+  /** LatencyStatsStore.runTimes' contract, for the detector. */
+  runTimes = async (key: string, minSamples: number): Promise<RunTimes | undefined> =>
+    runTimesOf(this.recent(key), minSamples);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Capacity } from '../../src/jobs/model/index.ts';
+import { episodic, steady, type WorkerConditions } from './conditions.ts';
 import { exponential, normal, type Random } from './random.ts';
 
 /**
@@ -23,7 +24,9 @@ export interface Workload {
   attemptFault(random: Random): number;
   /** Mean fault multiplier of a finished attempt (hangs left out): sizes the capacity. */
   meanFault: number;
-  /** Each worker's slowdown over time, drawn once per run (same draw for every policy). */
+  /** Run time every attempt adds on any worker, under every policy (timers, the event loop), and its mean. */
+  overhead?: { draw(random: Random): number; meanMs: number };
+  /** Each worker's speed over time, drawn once per run (same draw for every policy). */
   conditions(random: Random, horizonMs: number): WorkerConditions;
   /** Time-averaged speed (1 / slowdown) of each worker: sizes the capacity. */
   averageSpeeds: number[];
@@ -32,8 +35,6 @@ export interface Workload {
   /** Workers the detector may add. */
   maxAddedWorkers?: number;
 }
-
-export type WorkerConditions = (worker: number, at: number) => number;
 
 const healthy = (): number => 1;
 const noFaults = { attemptFault: healthy, meanFault: 1 };
@@ -54,7 +55,7 @@ function persistent(share: number, factor: number): Workload {
     ...cpuFleet,
     ...noFaults,
     jobSize: lognormalSize,
-    conditions: () => slowdown,
+    conditions: () => steady(slowdown),
     averageSpeeds: Array.from({ length: cpuFleet.workers }, (_, w) => 1 / slowdown(w)),
   };
 }
@@ -68,25 +69,13 @@ function transient(episodeMs: number, share = 0.1, factor = 5): Workload {
     ...noFaults,
     jobSize: lognormalSize,
     conditions: (random, horizonMs) => {
-      const episodes = Array.from({ length: cpuFleet.workers }, () => {
-        const starts: number[] = [];
-        const gap = () => exponential(random, (episodeMs * (1 - share)) / share);
-        for (let t = gap(); t < horizonMs; t += episodeMs + gap()) starts.push(t);
-        return starts;
+      const gap = () => exponential(random, (episodeMs * (1 - share)) / share);
+      const starts = Array.from({ length: cpuFleet.workers }, () => {
+        const list: number[] = [];
+        for (let t = gap(); t < horizonMs; t += episodeMs + gap()) list.push(t);
+        return list;
       });
-      return (worker, at) => {
-        const starts = episodes[worker];
-        if (!starts) return 1;
-        // The last episode that started at or before `at`: binary search.
-        let lo = 0;
-        let hi = starts.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (starts[mid]! <= at) lo = mid + 1;
-          else hi = mid;
-        }
-        return lo > 0 && at < starts[lo - 1]! + episodeMs ? factor : 1;
-      };
+      return episodic(starts, episodeMs, factor);
     },
     averageSpeeds: Array.from({ length: cpuFleet.workers }, () => 1 - share + share / factor),
   };
@@ -94,7 +83,7 @@ function transient(episodeMs: number, share = 0.1, factor = 5): Workload {
 
 const healthyFleet = {
   ...cpuFleet,
-  conditions: () => healthy,
+  conditions: () => steady(healthy),
   averageSpeeds: Array.from({ length: cpuFleet.workers }, () => 1),
 };
 
@@ -169,18 +158,32 @@ function gpuShared(): Workload | undefined {
     reportsProgress: false,
     ...noFaults,
     jobSize: (random) => GPU_PASSES_PER_JOB * passes[Math.floor(random() * passes.length)]!,
-    conditions: () => slowdown,
+    conditions: () => steady(slowdown),
     averageSpeeds: Array.from({ length: 10 }, (_, w) => 1 / slowdown(w)),
     coldStartMs: trace.coldStartMs.total,
     maxAddedWorkers: 10,
   };
 }
 
+/**
+ * Millisecond jobs (a no-op): 5 ms of work plus 0–10 ms of overhead per attempt on every worker.
+ * Their run times say nothing of a worker's speed: no healthy worker may go on probation.
+ */
+const short: Workload = {
+  name: 'short-5ms',
+  description: 'healthy fleet; jobs of 5 ms plus 0–10 ms of per-attempt overhead (timers, event loop)',
+  ...healthyFleet,
+  ...noFaults,
+  reportsProgress: false,
+  jobSize: () => 5,
+  overhead: { draw: (random) => 10 * random(), meanMs: 5 },
+};
+
 /** Every workload of the suite, persistent ones first. */
 export function allWorkloads(): Workload[] {
   const grid = [0.1, 0.2, 0.3].flatMap((share) => [1.5, 2, 5].map((factor) => persistent(share, factor)));
   const gpu = gpuShared();
-  return [...grid, transient(5000), transient(30_000), stall, hang, pareto, bimodal, ...(gpu ? [gpu] : [])];
+  return [...grid, transient(5000), transient(30_000), stall, hang, pareto, bimodal, short, ...(gpu ? [gpu] : [])];
 }
 
 /** bench:tail's own workload: 10 workers × 4 slots, 2 of them 5× slower, log-normal 1 s jobs. */
@@ -190,6 +193,6 @@ export const EMULATOR_TWIN = 'persistent-20pct-5x';
 export function capacityPerSecond(workload: Workload, random: Random, samples = 20_000): number {
   let total = 0;
   for (let i = 0; i < samples; i++) total += workload.jobSize(random);
-  const meanMs = (total / samples) * workload.meanFault;
+  const meanMs = (total / samples) * workload.meanFault + (workload.overhead?.meanMs ?? 0);
   return (workload.averageSpeeds.reduce((sum, speed) => sum + speed, 0) * workload.slots * 1000) / meanMs;
 }

@@ -34,7 +34,8 @@ describe('QueuePoller', () => {
     // Assess: it came well before the high queue's 20 s poll could have ended.
     expect(message).toMatchObject({ queue: 'cpu-low', body: 'low one' });
     expect(Date.now() - started).toBeLessThan(10_000);
-    await idle.delete(message!);
+    idle.delete(message!);
+    await idle.flushDeletes();
 
     // Act: the high queue's poll is still waiting when a message arrives, with no receive to take it.
     await sqs.send(new SendMessageCommand({ QueueUrl: queues[0]!.url, MessageBody: 'high one' }));

@@ -1,127 +1,192 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_PRICES, type JobUsage, perMillionUsd } from '../../bench/lib/aws-prices.ts';
 import { localClientConfig } from '../../local/aws-env.ts';
 import { JobDispatcher, type QueueTopology } from '../../src/jobs/dispatch/index.ts';
-import { JobRequestSchema, submitBatch, submitJob } from '../../src/jobs/intake/index.ts';
+import { type JobRequest, JobRequestSchema, submitBatch, submitJob } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder } from '../../src/jobs/metrics/index.ts';
 import { ALL_QUEUE_KEYS } from '../../src/jobs/model/index.ts';
 import { JobStore } from '../../src/jobs/store/index.ts';
 import { builtinHandlers } from '../../workers/builtin-handlers.ts';
 import { JobRunner } from '../../workers/job-runner.ts';
 import { QueuePoller } from '../../workers/queue-poller.ts';
+import { AwsUsage } from '../helpers/aws-usage.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { deployment } = testStack();
+const config = localClientConfig(deployment.endpoint);
+const tables = { jobs: deployment.jobsTable, idempotency: deployment.idempotencyTable };
 
-/** Counts every AWS API call a client makes, by operation name. */
-function counted<T extends { middlewareStack: Pick<MiddlewareStack<object, object>, 'add'> }>(
-  client: T,
-  counts: Map<string, number>,
-): T {
-  const count: InitializeMiddleware<object, object> = (next, context) => async (args) => {
-    const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    return next(args);
+/** Estimates, not counted (docs/cost.md): the intake Lambda's GB-seconds and a job's log bytes. */
+const ESTIMATES = { submitGbSeconds: 0.02, batchOf100GbSeconds: 0.1, logBytesPerJob: 2700, batchLogBytesPerJob: 2000 };
+
+const documentClient = (usage: AwsUsage) =>
+  DynamoDBDocumentClient.from(usage.count(new DynamoDBClient(config)), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+
+/** A queue of its own, so the suite's workers do not take the counted jobs. */
+async function privateQueue(name: string): Promise<{ url: string; topology: QueueTopology }> {
+  const sqs = new SQSClient(config);
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: `tailguard-${name}-${Date.now()}` }))).QueueUrl!;
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  const address = { url, arn: Attributes!.QueueArn!, dlqUrl: url, dlqArn: Attributes!.QueueArn! };
+  return { url, topology: Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, address])) };
+}
+
+/** The worker's side of the jobs waiting on `queue`: one receive of up to 10, the runner's claim, handler and settle. */
+async function work(queue: { url: string; topology: QueueTopology }, usage: AwsUsage, max: number) {
+  const sqs = usage.count(new SQSClient(config));
+  const poller = new QueuePoller(sqs, [{ key: 'cpu-default', url: queue.url }], {
+    waitSeconds: 1,
+    visibilitySeconds: 30,
+    starvationGuardEvery: 4,
+    // Deletes go in one batch however long the jobs take (a busy worker's case), so the count is exact.
+    deletes: { maxWaitMs: 60_000 },
+  });
+  const runner = new JobRunner(
+    {
+      store: new JobStore(documentClient(usage), tables),
+      poller,
+      dispatcher: new JobDispatcher(sqs, queue.topology, queue.url),
+      registry: builtinHandlers(),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: new JobMetricsRecorder(new Metrics({ namespace: 'Tailguard', serviceName: 'count' })),
+    },
+    { workerId: 'counter', leaseSeconds: 30, heartbeatSeconds: 10 },
+  );
+  const messages = await poller.receive(max);
+  await Promise.all(messages.map((message) => runner.process(message, new AbortController().signal)));
+  await poller.flushDeletes();
+  return messages.length;
+}
+
+/** Per job, SDK requests (all, and to SQS) and DynamoDB capacity units, of each usage over its job count. */
+function perJob(...parts: [AwsUsage, number][]) {
+  const sum = (pick: (u: AwsUsage) => number) => parts.reduce((total, [u, jobs]) => total + pick(u) / jobs, 0);
+  return {
+    requests: sum((u) => u.totalRequests),
+    sqsRequests: sum((u) => u.byClient.get('SQSClient') ?? 0),
+    writeUnits: sum((u) => u.writeUnits),
+    readUnits: sum((u) => u.readUnits),
   };
-  client.middlewareStack.add(count, { step: 'initialize', name: 'countRequests' });
-  return client;
 }
 
 /**
- * The AWS requests one job costs on the happy path, counted on the real code paths (the intake's
- * submitJob and the worker's runner) against the deployed tables. docs/cost.md prices these
- * numbers; this test keeps them true.
+ * The AWS requests and DynamoDB capacity one job costs on the happy path, counted on the real code
+ * paths (the intake's submitJob / submitBatch and the worker's runner) against the deployed
+ * tables, with every SDK client instrumented. Writes bench/results/cost.json, which docs/cost.md
+ * prices; this test keeps both true.
  */
 describe('AWS requests per job (happy path)', () => {
-  const config = localClientConfig(deployment.endpoint);
-  let queueUrl: string;
-  let topology: QueueTopology;
+  let queue: { url: string; topology: QueueTopology };
+  const measured: Partial<Record<'single' | 'batch', ReturnType<typeof perJob> & { usage: JobUsage }>> = {};
 
   beforeAll(async () => {
-    // A queue of its own, so the suite's workers do not take the job before the counted runner.
-    const sqs = new SQSClient(config);
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `tailguard-count-${Date.now()}` }))).QueueUrl!;
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    const address = { url: queueUrl, arn: Attributes!.QueueArn!, dlqUrl: queueUrl, dlqArn: Attributes!.QueueArn! };
-    topology = Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, address]));
+    queue = await privateQueue('count');
   });
 
   afterAll(async () => {
-    await new SQSClient(config).send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+    await new SQSClient(config).send(new DeleteQueueCommand({ QueueUrl: queue.url }));
+    const { single, batch } = measured;
+    if (!single || !batch) return;
+    const round = (n: number) => Math.round(n * 100) / 100;
+    const report = {
+      measuredBy: 'test/integration/request-count.test.ts (npm test), on the emulator',
+      // SDK requests to DynamoDB and SQS; the API request and the Lambda invocation are priced on their own.
+      requestsPerJob: { single: round(single.requests), batch: round(batch.requests) },
+      writeUnitsPerJob: { single: round(single.writeUnits), batch: round(batch.writeUnits) },
+      readUnitsPerJob: { single: round(single.readUnits), batch: round(batch.readUnits) },
+      perMillionUsd: { single: perMillionUsd(single.usage), batch: perMillionUsd(batch.usage) },
+      usagePerJob: {
+        single: Object.fromEntries(Object.entries(single.usage).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])),
+        batch: Object.fromEntries(Object.entries(batch.usage).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])),
+      },
+      estimates: ESTIMATES,
+      prices: AWS_PRICES,
+    };
+    mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
+    writeFileSync(new URL('../../bench/results/cost.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
   });
 
   async function oneJob(body: object) {
-    const counts = { intake: new Map<string, number>(), worker: new Map<string, number>() };
-    const tables = { jobs: deployment.jobsTable, idempotency: deployment.idempotencyTable };
-    const documentClient = (counts: Map<string, number>) =>
-      DynamoDBDocumentClient.from(counted(new DynamoDBClient(config), counts), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
-
-    // Intake: what the submit-job Lambda does for POST /jobs.
-    const intakeStore = new JobStore(documentClient(counts.intake), tables);
-    const intakeDispatcher = new JobDispatcher(counted(new SQSClient(config), counts.intake), topology, queueUrl);
-    const { job } = await submitJob({ store: intakeStore, dispatcher: intakeDispatcher }, JobRequestSchema.parse(body));
-
-    // Worker: one receive, then the runner's claim, handler and settle.
-    const workerSqs = counted(new SQSClient(config), counts.worker);
-    const workerStore = new JobStore(documentClient(counts.worker), tables);
-    const poller = new QueuePoller(workerSqs, [{ key: 'cpu-default', url: queueUrl }], {
-      waitSeconds: 1,
-      visibilitySeconds: 30,
-      starvationGuardEvery: 4,
-    });
-    const runner = new JobRunner(
-      {
-        store: workerStore,
-        poller,
-        dispatcher: new JobDispatcher(workerSqs, topology, queueUrl),
-        registry: builtinHandlers(),
-        logger: new Logger({ logLevel: 'SILENT' }),
-        metrics: new JobMetricsRecorder(new Metrics({ namespace: 'Tailguard', serviceName: 'count' })),
-      },
-      { workerId: 'counter', leaseSeconds: 30, heartbeatSeconds: 10 },
-    );
-    const [message] = await poller.receive(1);
-    await runner.process(message!, new AbortController().signal);
+    const intake = new AwsUsage();
+    const worker = new AwsUsage();
+    const store = new JobStore(documentClient(intake), tables);
+    const dispatcher = new JobDispatcher(intake.count(new SQSClient(config)), queue.topology, queue.url);
+    const { job } = await submitJob({ store, dispatcher }, JobRequestSchema.parse(body));
+    await work(queue, worker, 1);
     const finished = await new JobStore(DynamoDBDocumentClient.from(new DynamoDBClient(config)), tables).get(job.id);
-    return {
-      counts: { intake: Object.fromEntries(counts.intake), worker: Object.fromEntries(counts.worker) },
-      finished,
-    };
+    return { intake, worker, finished };
   }
 
   it('costs 2 requests at intake and 5 in the worker for a job without an idempotency key', async () => {
-    const { counts, finished } = await oneJob({ type: 'noop' });
+    const { intake, worker, finished } = await oneJob({ type: 'noop' });
     expect(finished?.status).toBe('SUCCEEDED');
-    expect(counts.intake).toEqual({ PutItem: 1, SendMessage: 1 });
-    expect(counts.worker).toEqual({ ReceiveMessage: 1, GetItem: 1, UpdateItem: 2, DeleteMessage: 1 });
-    // The item stays under 1 KB, so each write is 1 WRU (+1 for the byStatus index entry).
+    expect(intake.byOperation).toEqual({ PutItem: 1, SendMessage: 1 });
+    expect(worker.byOperation).toEqual({ ReceiveMessage: 1, GetItem: 1, UpdateItem: 2, DeleteMessageBatch: 1 });
+    // The item stays under 1 KB, so each write is 1 unit on the table, plus the byStatus index's.
     expect(Buffer.byteLength(JSON.stringify(finished))).toBeLessThan(1024);
+    const counted = perJob([intake, 1], [worker, 1]);
+    expect(counted.writeUnits).toBeGreaterThanOrEqual(3);
+    measured.single = {
+      ...counted,
+      usage: {
+        apiRequests: 1,
+        lambdaInvocations: 1,
+        lambdaGbSeconds: ESTIMATES.submitGbSeconds,
+        sqsRequests: counted.sqsRequests,
+        dynamoDbWriteUnits: counted.writeUnits,
+        dynamoDbReadUnits: counted.readUnits,
+        logBytes: ESTIMATES.logBytesPerJob,
+      },
+    };
   });
 
-  it('writes a batch of 100 jobs in 3 writes and 10 sends: batch writes, one transaction for the keyed half', async () => {
-    const counts = new Map<string, number>();
-    const tables = { jobs: deployment.jobsTable, idempotency: deployment.idempotencyTable };
-    const client = DynamoDBDocumentClient.from(counted(new DynamoDBClient(config), counts), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    const store = new JobStore(client, tables);
-    // A queue of its own too: its 100 messages must not reach the other tests' runner.
-    const sqs = new SQSClient(config);
-    const batchQueue = (await sqs.send(new CreateQueueCommand({ QueueName: `tailguard-count-batch-${Date.now()}` })))
-      .QueueUrl!;
-    const batchTopology = Object.fromEntries(
-      ALL_QUEUE_KEYS.map((key) => [key, { ...topology[key]!, url: batchQueue, dlqUrl: batchQueue }]),
-    );
-    const dispatcher = new JobDispatcher(counted(new SQSClient(config), counts), batchTopology, batchQueue);
+  it('costs a batch of 100 jobs a tenth of the requests: batch writes and sends, and receives and deletes of ten', async () => {
+    // Prepare: a queue of its own, so its 100 messages reach only this runner.
+    const batchQueue = await privateQueue('count-batch');
+    const intake = new AwsUsage();
+    const worker = new AwsUsage();
+    const store = new JobStore(documentClient(intake), tables);
+    const dispatcher = new JobDispatcher(intake.count(new SQSClient(config)), batchQueue.topology, batchQueue.url);
+    const requests = Array.from({ length: 100 }, (): JobRequest => JobRequestSchema.parse({ type: 'noop' }));
+    // Act
+    const outcomes = await submitBatch({ store, dispatcher }, requests);
+    const worked = await work(batchQueue, worker, 10);
+    // Assess: 4 batch writes of 25 and 10 sends of 10; the worker's ten jobs share a receive and a delete.
+    expect(outcomes.every((outcome) => 'job' in outcome && !outcome.replayed)).toBe(true);
+    expect(intake.byOperation).toEqual({ BatchWriteItem: 4, SendMessageBatch: 10 });
+    expect(worked).toBe(10);
+    expect(worker.byOperation).toEqual({ ReceiveMessage: 1, GetItem: 10, UpdateItem: 20, DeleteMessageBatch: 1 });
+    const counted = perJob([intake, 100], [worker, 10]);
+    measured.batch = {
+      ...counted,
+      usage: {
+        apiRequests: 1 / 100,
+        lambdaInvocations: 1 / 100,
+        lambdaGbSeconds: ESTIMATES.batchOf100GbSeconds / 100,
+        sqsRequests: counted.sqsRequests,
+        dynamoDbWriteUnits: counted.writeUnits,
+        dynamoDbReadUnits: counted.readUnits,
+        logBytes: ESTIMATES.batchLogBytesPerJob,
+      },
+    };
+    // The other 90 jobs and the queue go, so no reaper sends them to the suite's workers.
+    await new SQSClient(config).send(new DeleteQueueCommand({ QueueUrl: batchQueue.url }));
+    await Promise.all(outcomes.map((outcome) => 'job' in outcome && store.discard(outcome.job)));
+  });
+
+  it('writes a batch with idempotency keys in transactions: a keyed half costs one transaction', async () => {
+    const batchQueue = await privateQueue('count-keyed');
+    const usage = new AwsUsage();
+    const store = new JobStore(documentClient(usage), tables);
+    const dispatcher = new JobDispatcher(usage.count(new SQSClient(config)), batchQueue.topology, batchQueue.url);
     const run = Date.now();
     const requests = Array.from({ length: 100 }, (_, n) =>
       JobRequestSchema.parse({ type: 'noop', ...(n % 2 ? { idempotencyKey: `count-batch-${run}-${n}` } : {}) }),
@@ -130,17 +195,15 @@ describe('AWS requests per job (happy path)', () => {
     const outcomes = await submitBatch({ store, dispatcher }, requests);
 
     expect(outcomes.every((outcome) => 'job' in outcome && !outcome.replayed)).toBe(true);
-    expect(Object.fromEntries(counts)).toEqual({ BatchWriteItem: 2, TransactWriteItems: 1, SendMessageBatch: 10 });
-    // Against 2 requests a job alone: 200 for these 100. Queue and jobs go, so no reaper sends
-    // the jobs to the suite's workers.
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: batchQueue }));
+    expect(usage.byOperation).toEqual({ BatchWriteItem: 2, TransactWriteItems: 1, SendMessageBatch: 10 });
+    await new SQSClient(config).send(new DeleteQueueCommand({ QueueUrl: batchQueue.url }));
     await Promise.all(outcomes.map((outcome) => 'job' in outcome && store.discard(outcome.job)));
   });
 
   it('writes the job and its idempotency key in one transaction', async () => {
-    const { counts, finished } = await oneJob({ type: 'noop', idempotencyKey: `count-${Date.now()}` });
+    const { intake, worker, finished } = await oneJob({ type: 'noop', idempotencyKey: `count-${Date.now()}` });
     expect(finished?.status).toBe('SUCCEEDED');
-    expect(counts.intake).toEqual({ TransactWriteItems: 1, SendMessage: 1 });
-    expect(counts.worker).toEqual({ ReceiveMessage: 1, GetItem: 1, UpdateItem: 2, DeleteMessage: 1 });
+    expect(intake.byOperation).toEqual({ TransactWriteItems: 1, SendMessage: 1 });
+    expect(worker.byOperation).toEqual({ ReceiveMessage: 1, GetItem: 1, UpdateItem: 2, DeleteMessageBatch: 1 });
   });
 });

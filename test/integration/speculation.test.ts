@@ -2,6 +2,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../bench/lib/map-limit.ts';
 import type { JobView } from '../../src/api/job-view.ts';
+import { backupBudget, DEFAULT_DETECTOR_SETTINGS } from '../../src/jobs/speculation/straggler-detector.ts';
 import { createEffectsTable, scanAll } from '../helpers/job-table.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -86,7 +87,7 @@ describe('speculative re-launch of stragglers', () => {
     expect(ours.every((e) => e.commits === 1)).toBe(true);
   });
 
-  it('keeps backups within the budget: at most max(1, 10 %) of running attempts at any moment', () => {
+  it('keeps backups within the budget: at most max(1, budget × running attempts) at any moment', () => {
     const attempts = jobs.flatMap((job) =>
       job.attemptHistory.map((a) => ({ ...a, start: Date.parse(a.startedAt), end: Date.parse(a.finishedAt!) })),
     );
@@ -94,7 +95,7 @@ describe('speculative re-launch of stragglers', () => {
       const running = attempts.filter((a) => a.start <= backup.start && a.end > backup.start);
       const backups = running.filter((a) => a.speculative).length;
       // Budget computed on the attempts running at the pass that launched it; +1 allows for that pass's view.
-      expect(backups).toBeLessThanOrEqual(Math.max(1, Math.floor(running.length * 0.1)) + 1);
+      expect(backups).toBeLessThanOrEqual(backupBudget(running.length, DEFAULT_DETECTOR_SETTINGS.budgetFraction) + 1);
     }
   });
 

@@ -38,6 +38,9 @@ export const ENV = {
   workerProbationSpeed: 'WORKER_PROBATION_SPEED',
   workerReportSeconds: 'WORKER_REPORT_SECONDS',
   workerSlowdown: 'WORKER_SLOWDOWN',
+  workerStallProbability: 'WORKER_STALL_PROBABILITY',
+  workerStallFactor: 'WORKER_STALL_FACTOR',
+  workerSlowEpisodes: 'WORKER_SLOW_EPISODES',
   workerShutdownGraceSeconds: 'WORKER_SHUTDOWN_GRACE_SECONDS',
   workerParentPid: 'WORKER_PARENT_PID',
 } as const;

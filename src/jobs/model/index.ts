@@ -25,6 +25,6 @@ export {
   StaleJobError,
   TailguardError,
 } from './errors.ts';
-export type { AttemptOutcome, AttemptRecord, Job, JobError, Lease, Speculation } from './job.ts';
+export type { AttemptOutcome, AttemptRecord, Job, JobError, Lease, ProgressReport, Speculation } from './job.ts';
 export type { JobStatus } from './lifecycle.ts';
 export { assertTransition, CLAIMABLE_STATUSES, isTerminal, JOB_STATUSES } from './lifecycle.ts';

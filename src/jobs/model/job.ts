@@ -77,6 +77,16 @@ export interface Job {
   deadLetterReturns?: number;
 }
 
+/** What a handler last said of its progress, and when. */
+export interface ProgressReport {
+  /** 0–1. */
+  fraction: number;
+  /** Epoch ms. */
+  at: number;
+  /** Fraction a second between the handler's last two reports that differed: how fast it goes now. */
+  rate?: number;
+}
+
 /** Who runs an attempt, and until when unless a heartbeat extends it. */
 export interface Lease {
   workerId: string;
@@ -88,6 +98,10 @@ export interface Lease {
   heartbeatAt?: number;
   /** 0–1, reported by the handler through its context. */
   progress?: number;
+  /** Epoch ms the handler reported `progress` (a heartbeat carries it later). */
+  progressAt?: number;
+  /** Fraction a second between the handler's last two reports (ProgressReport.rate). */
+  progressRate?: number;
   /** The worker's measured speed against its class when it took the attempt (1 = normal). */
   speed?: number;
   speculative?: boolean;

@@ -52,6 +52,19 @@ export function percentile(histogram: Histogram, fraction: number): number | und
   return undefined;
 }
 
+/** What is normal for a type: the middle of its run times, and how far its long ones reach. */
+export interface RunTimes {
+  median: number;
+  p90: number;
+}
+
+export function runTimesOf(histogram: Histogram, minSamples: number): RunTimes | undefined {
+  if (histogram.count < minSamples) return undefined;
+  const median = percentile(histogram, 0.5);
+  const p90 = percentile(histogram, 0.9);
+  return median === undefined || p90 === undefined ? undefined : { median, p90 };
+}
+
 export class LatencyStatsStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -84,8 +97,12 @@ export class LatencyStatsStore {
 
   /** The key's median run time over the last hour, once at least `minSamples` attempts are recorded. */
   async median(key: string, minSamples: number, now = Date.now()): Promise<number | undefined> {
-    const histogram = await this.get(key, now);
-    return histogram.count >= minSamples ? percentile(histogram, 0.5) : undefined;
+    return (await this.runTimes(key, minSamples, now))?.median;
+  }
+
+  /** The key's median and p90 run times over the last hour, once at least `minSamples` attempts are recorded. */
+  async runTimes(key: string, minSamples: number, now = Date.now()): Promise<RunTimes | undefined> {
+    return runTimesOf(await this.get(key, now), minSamples);
   }
 
   /** The key's histogram over the last hour: its latest windows merged. */

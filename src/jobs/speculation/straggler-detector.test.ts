@@ -22,7 +22,10 @@ const job = (id: string, leases: Record<string, Lease>, extra: Partial<Job> = {}
     attemptLog: [],
     ...extra,
   }) as unknown as Job;
-const medians = new Map([['sleep#cpu', 1000]]);
+const medians = new Map([['sleep#cpu', { median: 1000, p90: 1400 }]]);
+/** Attempts at normal speed on other workers, half done after 500 ms: the running peers. */
+const peers = (count = 5) =>
+  Array.from({ length: count }, (_, i) => job(`peer-${i}`, { [`p${i}`]: lease(500, 0.5, `peer-w${i}`) }));
 const settings = { ...DEFAULT_DETECTOR_SETTINGS, minElapsedMs: 300 };
 
 describe('straggler detection', () => {
@@ -32,10 +35,10 @@ describe('straggler detection', () => {
     expect(estimatedTotalMs(lease(500), now, 1000)).toBe(500);
   });
 
-  it('flags an attempt whose progress rate says it will take more than twice the median, early', () => {
-    // Prepare: 400 ms in, 10 % done → 4 s expected, against a 1 s median.
+  it('flags an attempt whose progress rate says it will take more than twice the median and its peers’ time, early', () => {
+    // Prepare: 400 ms in, 10 % done → 4 s expected, against a 1 s median and peers on course for it.
     const stragglers = findStragglers(
-      [job('slow', { c1: lease(400, 0.1) }), job('fine', { c2: lease(400, 0.5) })],
+      [job('slow', { c1: lease(400, 0.1) }), job('fine', { c2: lease(400, 0.5) }), ...peers()],
       medians,
       settings,
       now,
@@ -89,9 +92,51 @@ describe('straggler detection', () => {
     expect(findStragglers([job('nearly-done', { c1: lease(2400, 0.96) })], medians, settings, now)).toEqual([]);
   });
 
+  it('takes slow progress alone for a big job: without peers to compare or a measured speed, a copy would take as long', () => {
+    expect(findStragglers([job('slow', { c1: lease(400, 0.1) })], medians, settings, now)).toEqual([]);
+  });
+
+  it('does not judge a type with a long tail of sizes against its peers: a slow one there is a big one', () => {
+    const longTailed = new Map([['sleep#cpu', { median: 1000, p90: 5000 }]]);
+    expect(findStragglers([job('big', { c1: lease(400, 0.1) }), ...peers()], longTailed, settings, now)).toEqual([]);
+  });
+
+  it('counts a worker slow in a long-tailed type only below the probation line: its speed there is rough', () => {
+    // Prepare: 10 % done after 1 s on a worker measured at 0.7, then at 0.3, of a type with a long tail.
+    const longTailed = new Map([['sleep#cpu', { median: 1000, p90: 5000 }]]);
+    const on = (speed: number) => [job('big', { c1: lease(1000, 0.1, 'w1', speed) })];
+    // Act
+    const rough = findStragglers(on(0.7), longTailed, settings, now);
+    const slow = findStragglers(on(0.3), longTailed, settings, now);
+    const alike = findStragglers(on(0.7), medians, settings, now);
+    // Assess: 10 s expected; a copy at normal speed would take 7 s (1.5 s of gain) but 0.7 may be luck.
+    expect(rough).toEqual([]);
+    expect(slow.map((s) => s.job.id)).toEqual(['big']);
+    expect(alike.map((s) => s.job.id)).toEqual(['big']);
+  });
+
+  it('flags as stuck an attempt without progress past twice the p90 while its peers report theirs', () => {
+    // Prepare: a worker of normal speed, so without the peers the attempt would just be long.
+    const silent = (ms: number) => job('silent', { c1: lease(ms, undefined, 'w1', 1) });
+    // Act
+    const early = findStragglers([silent(2700), ...peers()], medians, settings, now);
+    const late = findStragglers([silent(2900), ...peers()], medians, settings, now);
+    const alone = findStragglers([silent(2900)], medians, settings, now);
+    // Assess: 2 × 1.4 s is the line; alone, nothing says the type reports progress at all.
+    expect(early).toEqual([]);
+    expect(late.map((s) => s.gainMs)).toEqual([2900 - 1000]);
+    expect(alone).toEqual([]);
+  });
+
+  it('extrapolates progress from when it was reported, not from the heartbeat that carried it', () => {
+    // Half done 500 ms in, reported at once; the heartbeat carrying it came 450 ms later.
+    const reported = { ...lease(1000, 0.5), progressAt: now - 500, heartbeatAt: now - 50 };
+    expect(estimatedTotalMs(reported, now, 1000)).toBe(1000);
+  });
+
   it('backs up first the attempt expected to finish last', () => {
     const found = findStragglers(
-      [job('a', { c1: lease(500, 0.2) }), job('b', { c2: lease(500, 0.05) })],
+      [job('a', { c1: lease(500, 0.2) }), job('b', { c2: lease(500, 0.05) }), ...peers()],
       medians,
       settings,
       now,

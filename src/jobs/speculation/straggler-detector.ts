@@ -3,13 +3,14 @@ import type { JobDispatcher } from '../dispatch/index.ts';
 import { type Capacity, type Job, type Lease, PRIORITIES } from '../model/index.ts';
 import { type JobStore, statusKey, type Turns } from '../store/index.ts';
 import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
-import { classSpeed } from './class-speed.ts';
-import { type LatencyStatsStore, typeKey } from './latency-stats.ts';
-import { projectedTotalMs } from './progress-estimate.ts';
+import { classSpeed, DEFAULT_PROBATION_SPEED } from './class-speed.ts';
+import { type LatencyStatsStore, type RunTimes, typeKey } from './latency-stats.ts';
+import { leaseProjectedTotalMs } from './progress-estimate.ts';
+import { jobsAlike, RunningPeers } from './running-peers.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
 
 export interface DetectorSettings {
-  /** Share of a class's running attempts that may be speculative backups at once (at least one). @default 0.1 */
+  /** Share of a class's running attempts that may be speculative backups at once (at least one). @default 0.2 */
   budgetFraction: number;
   /** An attempt straggles when its estimated total run time exceeds this × its type's median. @default 2 */
   slowFactor: number;
@@ -37,7 +38,7 @@ const TURN_SETTLE_MS = 1000;
 export const DEFAULT_DETECTOR_INTERVAL_MS = 5000;
 
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
-  budgetFraction: 0.1,
+  budgetFraction: 0.2,
   slowFactor: 2,
   minSamples: 20,
   pendingTimeoutMs: 30_000,
@@ -88,33 +89,44 @@ export interface DetectorDeps {
  */
 export function estimatedTotalMs(lease: Lease, now: number, typeMedianMs: number): number {
   const elapsed = now - lease.startedAt;
-  return (
-    projectedTotalMs(elapsed, lease.progress) ?? (lease.speed ? Math.max(elapsed, typeMedianMs / lease.speed) : elapsed)
-  );
+  return leaseProjectedTotalMs(lease, now) ?? (lease.speed ? Math.max(elapsed, typeMedianMs / lease.speed) : elapsed);
 }
 
 /**
  * Whether a backup pays off, and by how much. An attempt straggles when its estimated total run
  * time exceeds `slowFactor` × its type's median. A backup is worth its cost when it is expected to
  * finish first: the straggler's time left must exceed the backup's start delay plus its run time
- * at normal speed, which is the job's estimated size at the straggler's measured speed (or the
- * type's median when that speed is unknown). With neither progress nor a measured speed, nothing
- * tells a stalled attempt from a long one, and the slow-factor rule alone decides.
+ * at normal speed, the job's estimated size at the straggler's speed (taken as normal when
+ * unknown: progress alone cannot tell a slow run from a big job). With neither progress nor a
+ * speed, nothing tells a stalled attempt from a long one, and the slow-factor rule alone decides;
+ * so it does for an attempt that is `stuck` (no progress long after its peers report theirs).
  */
 export function backupGain(
   lease: Lease,
   typeMedianMs: number,
   settings: DetectorSettings,
   now: number,
+  stuck = false,
 ): { gainMs: number; estimatedTotalMs: number } | undefined {
   const elapsed = now - lease.startedAt;
   const estimate = estimatedTotalMs(lease, now, typeMedianMs);
   if (elapsed < settings.minElapsedMs || estimate <= settings.slowFactor * typeMedianMs) return undefined;
-  if (lease.progress === undefined && lease.speed === undefined)
+  if (stuck || (lease.progress === undefined && lease.speed === undefined))
     return { gainMs: elapsed - typeMedianMs, estimatedTotalMs: estimate };
-  const backupRunMs = lease.speed === undefined ? typeMedianMs : estimate * lease.speed;
+  const backupRunMs = estimate * (lease.speed ?? 1);
   const gainMs = estimate - elapsed - (settings.backupStartMs + backupRunMs);
   return gainMs > 0 ? { gainMs, estimatedTotalMs: estimate } : undefined;
+}
+
+/**
+ * A worker's measured speed relative to its class now. Where a type's sizes vary widely, each
+ * worker's speed is measured on a different mix of big and small jobs and is known only roughly
+ * (0.7 may be luck): only a worker below the probation line counts as slow there.
+ */
+function workerSpeed(speed: number | undefined, classNormal: number, alike: boolean): number | undefined {
+  if (speed === undefined) return undefined;
+  const relative = speed / classNormal;
+  return alike || relative < DEFAULT_PROBATION_SPEED ? relative : 1;
 }
 
 /**
@@ -127,12 +139,14 @@ export function backupBudget(runningAttempts: number, fraction: number): number 
 
 /**
  * The running attempts of one class that straggle, the biggest expected gain first (LATE's order).
- * Worker speeds are taken relative to the class's speed now (see classSpeed): when every worker
- * measures slow, the jobs are big, and a copy elsewhere would be no faster.
+ * An attempt's speed is the slower of two views: its worker's measured speed relative to the
+ * class's speed now (see classSpeed: when every worker measures slow, the jobs are big), and its
+ * progress rate relative to its running peers' (see RunningPeers: a slow spell or a stalled
+ * attempt on a worker whose history is healthy).
  */
 export function findStragglers(
   jobs: Job[],
-  medians: Map<string, number>,
+  runTimes: ReadonlyMap<string, RunTimes>,
   settings: DetectorSettings,
   now: number,
 ): Straggler[] {
@@ -142,15 +156,26 @@ export function findStragglers(
       .flatMap(([, lease]) => (lease.speed === undefined ? [] : [[lease.workerId, lease.speed] as const])),
   );
   const normalSpeed = classSpeed([...speeds.values()]);
+  const peers = new RunningPeers(jobs, runTimes, settings.slowFactor, now);
   const stragglers: Straggler[] = [];
   for (const job of jobs) {
     if (job.speculate === false || job.speculation) continue;
     const live = liveLeases(job, now);
-    const median = medians.get(typeKey(job.type, job.capacity));
-    if (live.length !== 1 || median === undefined) continue;
+    const normal = runTimes.get(typeKey(job.type, job.capacity));
+    if (live.length !== 1 || normal === undefined) continue;
+    const { median } = normal;
     const [claimId, measured] = live[0]!;
-    const lease = measured.speed === undefined ? measured : { ...measured, speed: measured.speed / normalSpeed };
-    const gain = backupGain(lease, median, settings, now);
+    const views = [
+      workerSpeed(measured.speed, normalSpeed, jobsAlike(normal, settings.slowFactor)),
+      peers.relativeSpeed(job, measured, median, now),
+    ].filter((speed) => speed !== undefined);
+    const lease = views.length === 0 ? measured : { ...measured, speed: Math.min(...views) };
+    // Past slowFactor × p90 without a word while its peers report: a big job in coarse steps has spoken by then.
+    const stuck =
+      measured.progress === undefined &&
+      peers.reportProgress(job) &&
+      now - measured.startedAt > settings.slowFactor * normal.p90;
+    const gain = backupGain(lease, median, settings, now, stuck);
     if (gain) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, ...gain });
   }
   return stragglers.sort((a, b) => b.gainMs - a.gainMs);
@@ -194,7 +219,7 @@ export async function detectionPass(
       PRIORITIES.map((priority) => deps.store.allByStatus(statusKey({ status: 'RUNNING', capacity, priority }))),
     )
   ).flat();
-  const medians = await typeMedians(deps.stats, jobs, settings.minSamples);
+  const runTimes = await typeRunTimes(deps.stats, jobs, settings.minSamples);
   const runningAttempts = jobs.reduce((sum, job) => sum + liveLeases(job, now).length, 0);
   const activeBackups = jobs.filter(
     (job) =>
@@ -204,7 +229,7 @@ export async function detectionPass(
         : now - job.speculation.requestedAt < settings.pendingTimeoutMs),
   ).length;
   const budget = backupBudget(runningAttempts, settings.budgetFraction);
-  const stragglers = findStragglers(jobs, medians, settings, now);
+  const stragglers = findStragglers(jobs, runTimes, settings, now);
 
   const launched: Straggler[] = [];
   for (const straggler of stragglers) {
@@ -271,8 +296,8 @@ async function addCapacityIfStuck(
   return undefined;
 }
 
-async function typeMedians(stats: LatencyStatsStore, jobs: Job[], minSamples: number): Promise<Map<string, number>> {
+async function typeRunTimes(stats: LatencyStatsStore, jobs: Job[], minSamples: number): Promise<Map<string, RunTimes>> {
   const keys = [...new Set(jobs.map((job) => typeKey(job.type, job.capacity)))];
-  const medians = await Promise.all(keys.map(async (key) => [key, await stats.median(key, minSamples)] as const));
-  return new Map(medians.filter((entry): entry is readonly [string, number] => entry[1] !== undefined));
+  const known = await Promise.all(keys.map(async (key) => [key, await stats.runTimes(key, minSamples)] as const));
+  return new Map(known.filter((entry): entry is readonly [string, RunTimes] => entry[1] !== undefined));
 }

@@ -210,12 +210,17 @@ describe('JobStore.heartbeat', () => {
   it('extends the lease and records progress while the attempt still holds it, returning the job as it is now', async () => {
     db.on(UpdateCommand).resolves({ Attributes: { ...running, cancelRequested: true } });
 
-    const current = await store.heartbeat(running, 'c1', NOW + 30_000, 0.5);
+    const current = await store.heartbeat(running, 'c1', NOW + 30_000, { fraction: 0.5, at: NOW - 400 });
 
     const update = onlyUpdate();
     expect(update.ReturnValues).toBe('ALL_NEW');
     expect(readable(update)).toEqual({
-      set: { 'leases.c1.expiresAt': NOW + 30_000, 'leases.c1.heartbeatAt': NOW, 'leases.c1.progress': 0.5 },
+      set: {
+        'leases.c1.expiresAt': NOW + 30_000,
+        'leases.c1.heartbeatAt': NOW,
+        'leases.c1.progress': 0.5,
+        'leases.c1.progressAt': NOW - 400,
+      },
       remove: [],
       condition: 'status = "RUNNING" AND attribute_exists(leases.c1)',
     });

@@ -17,6 +17,7 @@ import {
   assertTransition,
   type Job,
   type JobStatus,
+  type ProgressReport,
   type Speculation,
   StaleJobError,
 } from '../model/index.ts';
@@ -393,11 +394,13 @@ export class JobStore {
    * (the job finished on another attempt, or was taken over); returns the job as it is now, so
    * the worker also sees cancellation requests.
    */
-  async heartbeat(job: Job, holder: string, expiresAt: number, progress: number | undefined): Promise<Job> {
+  async heartbeat(job: Job, holder: string, expiresAt: number, progress: ProgressReport | undefined): Promise<Job> {
     const update = new UpdateExpressionBuilder()
       .set(['leases', holder, 'expiresAt'], expiresAt)
       .set(['leases', holder, 'heartbeatAt'], Date.now());
-    if (progress !== undefined) update.set(['leases', holder, 'progress'], progress);
+    if (progress !== undefined)
+      update.set(['leases', holder, 'progress'], progress.fraction).set(['leases', holder, 'progressAt'], progress.at);
+    if (progress?.rate !== undefined) update.set(['leases', holder, 'progressRate'], progress.rate);
     update.when(update.equals('status', 'RUNNING'), update.exists(['leases', holder]));
     const written = await this.unlessStale(
       this.db.send(

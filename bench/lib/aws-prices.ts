@@ -1,0 +1,60 @@
+/**
+ * AWS list prices (us-east-1, public pages, as of `asOf`) for what a job uses outside compute.
+ * Check them before you budget: the counted requests and write units do not change with prices.
+ */
+export const AWS_PRICES = {
+  asOf: '2026-11-25',
+  region: 'us-east-1',
+  usd: {
+    apiGatewayRestPerMillionRequests: 3.5,
+    apiGatewayHttpPerMillionRequests: 1.0,
+    lambdaPerMillionRequests: 0.2,
+    lambdaPerGbSecondArm64: 0.0000133334,
+    sqsPerMillionRequests: 0.4,
+    dynamoDbPerMillionWriteUnits: 0.625,
+    dynamoDbPerMillionReadUnits: 0.125,
+    cloudWatchLogsPerGbIngested: 0.5,
+  },
+  sources: {
+    apiGateway: 'https://aws.amazon.com/api-gateway/pricing/',
+    lambda: 'https://aws.amazon.com/lambda/pricing/',
+    sqs: 'https://aws.amazon.com/sqs/pricing/',
+    dynamoDb: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    cloudWatchLogs: 'https://aws.amazon.com/cloudwatch/pricing/',
+  },
+} as const;
+
+/** What one job uses, per job: counted requests and units, and estimates where marked. */
+export interface JobUsage {
+  /** API Gateway requests (a batch of n jobs: 1/n). */
+  apiRequests: number;
+  /** Lambda invocations of the intake (a batch of n jobs: 1/n). */
+  lambdaInvocations: number;
+  /** Lambda GB-seconds of the intake (estimate). */
+  lambdaGbSeconds: number;
+  sqsRequests: number;
+  dynamoDbWriteUnits: number;
+  dynamoDbReadUnits: number;
+  /** Bytes of logs and embedded metrics (estimate). */
+  logBytes: number;
+}
+
+/** US dollars per million jobs of `usage`, by item and in all, with the REST API's price. */
+export function perMillionUsd(usage: JobUsage): Record<keyof JobUsage | 'total', number> {
+  const p = AWS_PRICES.usd;
+  const items = {
+    apiRequests: usage.apiRequests * p.apiGatewayRestPerMillionRequests,
+    lambdaInvocations: usage.lambdaInvocations * p.lambdaPerMillionRequests,
+    lambdaGbSeconds: usage.lambdaGbSeconds * p.lambdaPerGbSecondArm64 * 1e6,
+    sqsRequests: usage.sqsRequests * p.sqsPerMillionRequests,
+    dynamoDbWriteUnits: usage.dynamoDbWriteUnits * p.dynamoDbPerMillionWriteUnits,
+    dynamoDbReadUnits: usage.dynamoDbReadUnits * p.dynamoDbPerMillionReadUnits,
+    logBytes: (usage.logBytes / 1e9) * p.cloudWatchLogsPerGbIngested * 1e6,
+  };
+  const cents = (usd: number) => Math.round(usd * 100) / 100;
+  const total = Object.values(items).reduce((sum, usd) => sum + usd, 0);
+  return {
+    ...(Object.fromEntries(Object.entries(items).map(([k, v]) => [k, cents(v)])) as typeof items),
+    total: cents(total),
+  };
+}

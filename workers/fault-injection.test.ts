@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { FaultInjector } from './fault-injection.ts';
+
+const none = { slowdown: 1, stallProbability: 0, stallFactor: 10 };
+
+/** Uniform draws taken in turn. */
+const draws = (...values: number[]) => {
+  let next = 0;
+  return () => values[next++ % values.length]!;
+};
+
+describe('FaultInjector', () => {
+  it('runs every attempt at normal speed with nothing injected', () => {
+    const faults = new FaultInjector(none, () => 0);
+    expect([faults.attemptSlowdown(), faults.attemptSlowdown()]).toEqual([1, 1]);
+  });
+
+  it('slows every attempt of a slow worker', () => {
+    expect(new FaultInjector({ ...none, slowdown: 5 }).attemptSlowdown()).toBe(5);
+  });
+
+  it('draws a stall for each attempt on its own', () => {
+    const faults = new FaultInjector({ ...none, stallProbability: 0.01 }, draws(0.5, 0.005, 0.5, 0.0099, 0.01));
+    expect(Array.from({ length: 5 }, () => faults.attemptSlowdown())).toEqual([1, 10, 1, 10, 1]);
+  });
+
+  it('slows attempts that start inside a slow episode, on top of the other faults', () => {
+    let now = 0;
+    const episodes = { durationMs: 5000, share: 0.1, factor: 5 };
+    // 1 - e^-1 makes the first healthy gap exactly its mean, 45 s; then every stall draw hits.
+    const faults = new FaultInjector(
+      { slowdown: 2, stallProbability: 1, stallFactor: 10, slowEpisodes: episodes },
+      () => 1 - Math.exp(-1),
+      () => now,
+    );
+    expect(faults.attemptSlowdown()).toBe(20);
+    now = 46_000;
+    expect(faults.attemptSlowdown()).toBe(100);
+  });
+});
