@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { perMillionUsd } from './aws-prices.ts';
+import { SINGLE_JOB_USAGE } from './job-usage.fixture.ts';
 
 describe('perMillionUsd', () => {
   it('prices a million jobs item by item at the dated list prices', () => {
-    const usd = perMillionUsd({
-      apiRequests: 1,
-      lambdaInvocations: 1,
-      lambdaGbSeconds: 0.02,
-      sqsRequests: 3,
-      dynamoDbWriteUnits: 8,
-      dynamoDbReadUnits: 1,
-      logBytes: 2700,
-    });
+    const usd = perMillionUsd(SINGLE_JOB_USAGE);
     expect(usd).toEqual({
       apiRequests: 3.5,
       lambdaInvocations: 0.2,

@@ -96,10 +96,11 @@ export function estimatedTotalMs(lease: Lease, now: number, typeMedianMs: number
  * Whether a backup pays off, and by how much. An attempt straggles when its estimated total run
  * time exceeds `slowFactor` × its type's median. A backup is worth its cost when it is expected to
  * finish first: the straggler's time left must exceed the backup's start delay plus its run time
- * at normal speed, the job's estimated size at the straggler's speed (taken as normal when
- * unknown: progress alone cannot tell a slow run from a big job). With neither progress nor a
- * speed, nothing tells a stalled attempt from a long one, and the slow-factor rule alone decides;
- * so it does for an attempt that is `stuck` (no progress long after its peers report theirs).
+ * at normal speed, the job's estimated size at the straggler's speed — or, before any speed is
+ * known, the type's median (the job is presumed typical, so a slow host is raced from its first
+ * attempts). With neither progress nor a speed, nothing tells a stalled attempt from a long one,
+ * and the slow-factor rule alone decides; so it does for an attempt that is `stuck` (no progress
+ * long after its peers report theirs).
  */
 export function backupGain(
   lease: Lease,
@@ -113,7 +114,7 @@ export function backupGain(
   if (elapsed < settings.minElapsedMs || estimate <= settings.slowFactor * typeMedianMs) return undefined;
   if (stuck || (lease.progress === undefined && lease.speed === undefined))
     return { gainMs: elapsed - typeMedianMs, estimatedTotalMs: estimate };
-  const backupRunMs = estimate * (lease.speed ?? 1);
+  const backupRunMs = lease.speed === undefined ? typeMedianMs : estimate * lease.speed;
   const gainMs = estimate - elapsed - (settings.backupStartMs + backupRunMs);
   return gainMs > 0 ? { gainMs, estimatedTotalMs: estimate } : undefined;
 }
