@@ -23,7 +23,7 @@ import {
   StaleJobError,
   WorkerShutdownError,
 } from '../src/jobs/model/index.ts';
-import { leaseProjectedTotalMs, nextReport } from '../src/jobs/speculation/index.ts';
+import { nextReport, reportProjectedTotalMs } from '../src/jobs/speculation/index.ts';
 import type { JobStore } from '../src/jobs/store/index.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
@@ -212,13 +212,7 @@ export class JobRunner {
       shutdown.removeEventListener('abort', onShutdown);
     }
     const durationMs = Math.round(performance.now() - startedAt);
-    const { last } = progress;
-    const projectedMs =
-      last &&
-      leaseProjectedTotalMs(
-        { startedAt: startedAtEpoch, progress: last.fraction, progressAt: last.at, progressRate: last.rate },
-        startedAtEpoch + durationMs,
-      );
+    const projectedMs = reportProjectedTotalMs(startedAtEpoch, progress.last, startedAtEpoch + durationMs);
     const ran = { durationMs, projectedMs: projectedMs ?? durationMs };
     try {
       const settled = outcome.ok

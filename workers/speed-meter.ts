@@ -24,7 +24,7 @@ export interface SpeedMeterOptions {
    */
   minNormalMs: number;
   /**
-   * On probation, this many attempts in a row at normal speed or better end the slow spell: the
+   * On probation, this many attempts in a row nearer normal speed than the probation line end the slow spell: the
    * slow samples before them are forgotten, so a worker that was slow for a while (a noisy
    * neighbour, a throttled burst) comes back at once instead of after a window of fast attempts
    * run one at a time. @default 3
@@ -56,7 +56,7 @@ export class SpeedMeter {
   private readonly samples: number[] = [];
   private readonly normals = new Map<string, { median?: number; readAt: number }>();
   private probation = false;
-  /** Attempts at normal speed or better in a row while on probation. */
+  /** Attempts in a row nearer normal speed than the probation line, while on probation. */
   private fastInARow = 0;
 
   constructor(

@@ -2,7 +2,7 @@ import { mayRunBackup } from '../../src/jobs/attempts/index.ts';
 import type { JobDispatcher } from '../../src/jobs/dispatch/index.ts';
 import type { Job, Lease, ProgressReport } from '../../src/jobs/model/index.ts';
 import type { LatencyStatsStore } from '../../src/jobs/speculation/latency-stats.ts';
-import { leaseProjectedTotalMs } from '../../src/jobs/speculation/progress-estimate.ts';
+import { reportProjectedTotalMs } from '../../src/jobs/speculation/progress-estimate.ts';
 import { type DetectorDeps, detectionPass } from '../../src/jobs/speculation/straggler-detector.ts';
 import type { WorkerReport } from '../../src/jobs/speculation/worker-registry.ts';
 import { type JobStore, statusKey } from '../../src/jobs/store/index.ts';
@@ -414,19 +414,7 @@ export class Simulation {
       this.metrics.loserSlotMs += ranMs;
       this.endAttempt(simJob, other);
       // A superseded attempt measures its worker by the run time its progress pointed to.
-      const progress = this.progressAt(other, now);
-      const projected =
-        (progress &&
-          leaseProjectedTotalMs(
-            {
-              startedAt: other.startedAt,
-              progress: progress.fraction,
-              progressAt: progress.at,
-              progressRate: progress.rate,
-            },
-            now,
-          )) ??
-        ranMs;
+      const projected = reportProjectedTotalMs(other.startedAt, this.progressAt(other, now), now) ?? ranMs;
       if (other.worker.meter) measuring.push(other.worker.meter.record(TYPE, simJob.job.capacity, projected));
     }
     if (simJob.index >= this.options.warmUpJobs) {

@@ -4,14 +4,6 @@ import type { Lease, ProgressReport } from '../model/index.ts';
 const MIN_PROGRESS = 0.02;
 
 /**
- * The LATE estimate of an attempt's total run time: its elapsed time divided by the progress its
- * handler reported, i.e. its progress rate extrapolated to the end. Undefined without usable progress.
- */
-export function projectedTotalMs(elapsedMs: number, progress: number | undefined): number | undefined {
-  return progress !== undefined && progress >= MIN_PROGRESS ? elapsedMs / progress : undefined;
-}
-
-/**
  * An attempt's total run time from its lease. Its progress is extrapolated from the time it was
  * reported, not now: a handler that reports in steps reaches each one well before the next
  * heartbeat or detector pass, and measuring to now would read that lag as slowness. What is left
@@ -30,6 +22,17 @@ export function leaseProjectedTotalMs(
   const reported = progressRate ? elapsedAtReport + ((1 - progress) / progressRate) * 1000 : elapsedAtReport / progress;
   const elapsed = now - lease.startedAt;
   return elapsed <= reported ? reported : Math.max(reported, elapsed / progress);
+}
+
+/** The run time a handler's latest report points to, for an attempt started at `startedAt` and cut short at `now`. */
+export function reportProjectedTotalMs(
+  startedAt: number,
+  report: ProgressReport | undefined,
+  now: number,
+): number | undefined {
+  if (!report) return undefined;
+  const { fraction: progress, at: progressAt, rate: progressRate } = report;
+  return leaseProjectedTotalMs({ startedAt, progress, progressAt, progressRate }, now);
 }
 
 /** The handler's latest report after `previous`, with its pace since the last report that differed. */

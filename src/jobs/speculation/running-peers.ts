@@ -35,7 +35,10 @@ export class RunningPeers {
       if (normal === undefined) continue;
       for (const [, lease] of liveLeases(job, now)) {
         const projected = leaseProjectedTotalMs(lease, now);
-        if (projected !== undefined) apparent.set(key, [...(apparent.get(key) ?? []), normal.median / projected]);
+        if (projected === undefined) continue;
+        const speeds = apparent.get(key) ?? [];
+        speeds.push(normal.median / projected);
+        apparent.set(key, speeds);
       }
     }
     for (const [key, speeds] of apparent) {
