@@ -6,6 +6,7 @@ import { dashboardCommand } from './commands/dashboard.ts';
 import { deadLetterCommands } from './commands/dead-letters.ts';
 import { devCommand } from './commands/dev.ts';
 import { jobCommands } from './commands/jobs.ts';
+import { migrateIndexCommand } from './commands/migrate-index.ts';
 import { operationCommands } from './commands/operations.ts';
 import { AUTH_MODES, LOCAL_STATE_FILE } from './connection.ts';
 
@@ -32,5 +33,6 @@ export function buildProgram(io: CliIo = processIo()): Command {
   operationCommands(program, cli);
   dashboardCommand(program, cli);
   devCommand(program, io);
+  migrateIndexCommand(program, io);
   return program;
 }

@@ -142,7 +142,10 @@ export class IntakeApi extends Construct {
     store.grantJobs(submitBatch, 'writeMany');
 
     store.grantJobs(route(job, 'GET', 'get-job', 'GET /jobs/{id}: reads a job'), 'read');
-    store.grantJobs(route(jobs, 'GET', 'list-jobs', 'GET /jobs: lists jobs in one state'), 'listByStatus');
+    const listJobs = route(jobs, 'GET', 'list-jobs', 'GET /jobs: lists jobs in one state');
+    store.grantJobs(listJobs, 'listByStatus', 'readMany');
+    // Running jobs are the ones live workers report.
+    store.grantWorkers(listJobs, 'list');
 
     const cancel = route(
       job.addResource('cancel'),

@@ -2,10 +2,13 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, type TablePropsV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
+import { BY_STATUS_INDEX, STATUS_SHARD_ATTRIBUTE } from '../src/jobs/store/index.ts';
 
 /** What a process does with the jobs table; each maps to explicit actions on explicit ARNs. */
-export type JobsAccess = 'read' | 'write' | 'writeMany' | 'listByStatus';
+export type JobsAccess = 'read' | 'readMany' | 'write' | 'writeMany' | 'listByStatus';
+
+/** The index of every job by `status#capacity#priority` that Tailguard 0.1 kept (docs/migration.md). */
+const LEGACY_STATUS_INDEX = 'byStatus';
 
 /** The jobs table (one item per job, its attempts inside) and the idempotency-key table. */
 export class JobStoreTables extends Construct {
@@ -21,7 +24,15 @@ export class JobStoreTables extends Construct {
    */
   readonly coordination: TableV2;
 
-  constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      removalPolicy: RemovalPolicy;
+      /** Keep 0.1's `byStatus` index for one deployment while the new one fills (docs/migration.md). */
+      keepLegacyStatusIndex?: boolean;
+    },
+  ) {
     super(scope, id);
     // Every table: on-demand, AWS-managed encryption, keyed by one string attribute.
     const table = (name: string, key: string, extra: Omit<TablePropsV2, 'partitionKey'> = {}) =>
@@ -35,12 +46,22 @@ export class JobStoreTables extends Construct {
     const pointInTimeRecovery = { pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } };
     this.jobs = table('Jobs', 'id', {
       ...pointInTimeRecovery,
+      // Sparse: only jobs in an indexed status carry the key (src/jobs/store/status-key.ts).
       globalSecondaryIndexes: [
         {
           indexName: BY_STATUS_INDEX,
-          partitionKey: { name: 'statusKey', type: AttributeType.STRING },
+          partitionKey: { name: STATUS_SHARD_ATTRIBUTE, type: AttributeType.STRING },
           sortKey: { name: 'updatedAt', type: AttributeType.STRING },
         },
+        ...(props.keepLegacyStatusIndex
+          ? [
+              {
+                indexName: LEGACY_STATUS_INDEX,
+                partitionKey: { name: 'statusKey', type: AttributeType.STRING },
+                sortKey: { name: 'updatedAt', type: AttributeType.STRING },
+              },
+            ]
+          : []),
       ],
     });
     this.idempotency = table('IdempotencyKeys', 'key', { timeToLiveAttribute: 'expiresAt' });
@@ -69,6 +90,9 @@ export class JobStoreTables extends Construct {
           resources: [this.jobs.tableArn],
         }),
       );
+    }
+    if (access.includes('readMany')) {
+      statements.push(new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [this.jobs.tableArn] }));
     }
     if (access.includes('writeMany')) {
       statements.push(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [this.jobs.tableArn] }));
@@ -118,11 +142,11 @@ export class JobStoreTables extends Construct {
     );
   }
 
-  /** Idempotency keys are created with their job and removed only when the job could not be queued. */
+  /** Idempotency keys are looked up before a job's message is sent, and created with their job. */
   grantIdempotencyKeys(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
         resources: [this.idempotency.tableArn],
       }),
     );

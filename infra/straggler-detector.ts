@@ -46,7 +46,7 @@ export class StragglerDetector extends Construct {
         },
       }),
     });
-    store.grantJobs(this.function, 'read', 'write', 'listByStatus');
+    store.grantJobs(this.function, 'read', 'readMany', 'write');
     store.grantStats(this.function, 'read');
     store.grantWorkers(this.function, 'list');
     store.grantCoordination(this.function, 'turns');

@@ -54,6 +54,12 @@ export interface TailguardProps {
    * @default no limits
    */
   readonly typeLimits?: TypeLimits;
+  /**
+   * Upgrading a deployment of Tailguard 0.1: keep its `byStatus` index for one deployment while
+   * `tailguard migrate-index` fills the new one, then deploy without it (docs/migration.md).
+   * @default false
+   */
+  readonly keepLegacyStatusIndex?: boolean;
   readonly api?: {
     /** `iam`: callers sign with SigV4; `apiKey`: callers send `x-api-key` of the created usage plan. @default 'iam' */
     readonly auth?: 'iam' | 'apiKey';

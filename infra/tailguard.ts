@@ -66,7 +66,10 @@ export class Tailguard extends Construct {
     const removalPolicy = props.removalPolicy ?? (local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
 
     this.queues = new JobQueues(this, 'Queues', { removalPolicy });
-    this.store = new JobStoreTables(this, 'Store', { removalPolicy });
+    this.store = new JobStoreTables(this, 'Store', {
+      removalPolicy,
+      keepLegacyStatusIndex: props.keepLegacyStatusIndex,
+    });
     this.scheduler = new StartScheduler(this, 'StartScheduler', { queues: this.queues, removalPolicy });
     this.intake = new IntakeApi(this, 'Intake', {
       queues: this.queues,

@@ -113,6 +113,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       limiter,
       speed,
       onAttemptFinished,
+      onAttemptStarted: () => reportRunningSoon(),
     },
     {
       workerId,
@@ -137,11 +138,14 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
     (await workers.live()).flatMap((w) =>
       w.capacity === settings.capacity && w.workerId !== workerId && w.speed !== undefined ? [w.speed] : [],
     );
+  const runningKey = () => [...runner.runningJobIds].sort().join();
+  let reportedRunning = '';
   const report = () =>
     speed
       .review(peerSpeeds)
-      .then(() =>
-        workers.report(
+      .then(() => {
+        reportedRunning = runningKey();
+        return workers.report(
           {
             workerId,
             capacity: settings.capacity,
@@ -152,9 +156,24 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
             lastSeenAt: new Date().toISOString(),
           },
           3 * settings.reportSeconds,
-        ),
-      )
+        );
+      })
       .catch((error: Error) => logger.warn('worker report failed', { error }));
+  // The report is the detector's view of what runs (no index holds RUNNING jobs): a new attempt is
+  // reported soon, not a report interval later. One write covers every attempt started meanwhile,
+  // and attempts over by then (most short jobs) cost none.
+  let runningReportDue = false;
+  const reportRunningSoon = () => {
+    if (runningReportDue) return;
+    runningReportDue = true;
+    setTimeout(
+      () => {
+        runningReportDue = false;
+        if (runningKey() !== reportedRunning) void report();
+      },
+      Math.min(1000, settings.reportSeconds * 250),
+    ).unref();
+  };
 
   const start = async () => {
     const timers = [

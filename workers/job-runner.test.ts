@@ -11,7 +11,7 @@ import type { Job } from '../src/jobs/model/index.ts';
 import { RateWindows, Semaphores } from '../src/jobs/store/index.ts';
 import { mockedStore, queued } from '../test/helpers/store-fixtures.ts';
 import { HandlerRegistry } from './job-handler.ts';
-import { JobRunner } from './job-runner.ts';
+import { JobRunner, MISSING_JOB_GRACE_MS } from './job-runner.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
 const { db, store } = mockedStore();
@@ -29,6 +29,7 @@ const message: ReceivedMessage = {
   body: JSON.stringify({ jobId: JOB_ID }),
   receiptHandle: 'r1',
   receiveCount: 1,
+  sentAt: Date.now(),
 };
 
 function runnerFor(handler: () => Promise<unknown>) {
@@ -119,5 +120,36 @@ describe('JobRunner with type limits', () => {
     // Assess
     expect(writes()).toEqual(['coordination: SET holders.#holder = :until', 'coordination: REMOVE holders.#holder']);
     expect(poller.handBack).toHaveBeenCalledWith([message], 5);
+  });
+});
+
+describe('JobRunner with a message whose job is not there', () => {
+  it('reads again, then hands a young message back: its job may still be on the way (the intake sends first)', async () => {
+    // Prepare: the job is written only after the first read.
+    db.on(GetCommand).resolvesOnce({}).resolves({});
+    const { runner, poller } = runnerFor(async () => 'done');
+    // Act
+    await runner.process({ ...message, sentAt: Date.now() }, new AbortController().signal);
+    // Assess: read again after each pause, then left in its queue for a few seconds, not dropped.
+    expect(db.commandCalls(GetCommand).length).toBeGreaterThan(1);
+    expect(poller.handBack).toHaveBeenCalledWith([expect.objectContaining({ receiptHandle: 'r1' })], 5);
+    expect(poller.delete).not.toHaveBeenCalled();
+  });
+
+  it('drops a message whose job was never written once the intake that sent it cannot be writing any more', async () => {
+    db.on(GetCommand).resolves({});
+    const { runner, poller } = runnerFor(async () => 'done');
+    await runner.process({ ...message, sentAt: Date.now() - MISSING_JOB_GRACE_MS - 1 }, new AbortController().signal);
+    expect(db.commandCalls(GetCommand)).toHaveLength(1);
+    expect(poller.delete).toHaveBeenCalledOnce();
+    expect(poller.handBack).not.toHaveBeenCalled();
+  });
+
+  it('runs a job written while the message waited for it', async () => {
+    db.on(GetCommand).resolvesOnce({}).resolves({ Item: render });
+    const { runner, poller } = runnerFor(async () => 'done');
+    await runner.process({ ...message, sentAt: Date.now() }, new AbortController().signal);
+    expect(writes().some((w) => w.startsWith('jobs:'))).toBe(true);
+    expect(poller.handBack).not.toHaveBeenCalled();
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   type Attempt,
@@ -27,6 +28,16 @@ import { nextReport, reportProjectedTotalMs } from '../src/jobs/speculation/inde
 import type { JobStore } from '../src/jobs/store/index.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
+
+/**
+ * The intake sends a job's message just before it writes the job, so a message can reach a worker
+ * first: its job is read again after these pauses, then the message waits in its queue. A message
+ * still without a job this long after its send belongs to an intake that failed before the write
+ * (its caller got an error), and is dropped.
+ */
+const MISSING_JOB_PAUSES_MS = [20, 50, 100, 200];
+const MISSING_JOB_DEFER_SECONDS = 5;
+export const MISSING_JOB_GRACE_MS = 60_000;
 
 /** Largest result a handler may return: it is stored in the job's DynamoDB item. */
 export const MAX_RESULT_BYTES = 256 * 1024;
@@ -60,6 +71,8 @@ export interface RunnerDeps {
    * its progress pointed to (feeds the latency statistics and the worker's speed).
    */
   onAttemptFinished?: (job: Job, runTimeMs: number, outcome: FinishedOutcome) => void;
+  /** Told when an attempt starts: the worker's report lists the jobs it runs (the detector's view). */
+  onAttemptStarted?: (job: Job) => void;
 }
 
 export type FinishedOutcome = 'succeeded' | 'failed' | 'superseded';
@@ -72,6 +85,9 @@ interface RunTime {
 
 /** Takes one received message through claim, the handler, and the attempt's outcome. */
 export class JobRunner {
+  /** Ids of the jobs this worker runs attempts of now. */
+  readonly runningJobIds = new Set<string>();
+
   constructor(
     private readonly deps: RunnerDeps,
     private readonly options: RunnerOptions,
@@ -93,10 +109,11 @@ export class JobRunner {
     }
     const { jobId, backup } = parsed.data;
     try {
-      const { decision, before, slot } = await this.decide(jobId, backup === true);
-      if (decision.action === 'drop') {
-        // A message without a job should never happen (intake writes the job first): worth a warning.
-        if (decision.reason === JOB_MISSING) logger.warn('message dropped: job does not exist', { jobId });
+      const { decision, before, slot } = await this.decide(jobId, backup === true, message);
+      if (decision.action === 'drop' && decision.reason === JOB_MISSING && !graceOver(message)) {
+        await poller.handBack([message], MISSING_JOB_DEFER_SECONDS);
+      } else if (decision.action === 'drop') {
+        if (decision.reason === JOB_MISSING) logger.warn('message dropped: its job was never written', { jobId });
         else logger.debug('message dropped', { jobId, reason: decision.reason });
         poller.delete(message);
       } else if (decision.action === 'defer') {
@@ -110,7 +127,12 @@ export class JobRunner {
           ? before!.speculation!.requestedAt
           : Date.parse(before!.runAt ?? before!.updatedAt);
         this.deps.metrics.started(decision.job, readyAt, Date.now(), before!.status === 'RUNNING' && !backup);
-        await this.run(decision.job, decision.attempt, message, shutdown, slot).finally(() => this.release(slot));
+        this.runningJobIds.add(jobId);
+        this.deps.onAttemptStarted?.(decision.job);
+        await this.run(decision.job, decision.attempt, message, shutdown, slot).finally(() => {
+          this.runningJobIds.delete(jobId);
+          return this.release(slot);
+        });
       }
     } catch (error) {
       // The message stays and comes back after its visibility timeout; the lifecycle makes the retry safe.
@@ -126,6 +148,7 @@ export class JobRunner {
   private async decide(
     jobId: string,
     backup: boolean,
+    message: ReceivedMessage,
   ): Promise<{ decision: ClaimDecision; before: Job | undefined; slot?: LimitSlot }> {
     const claimOptions = {
       workerId: this.options.workerId,
@@ -135,6 +158,11 @@ export class JobRunner {
       onProbation: this.deps.speed?.onProbation,
     };
     let before = await this.deps.store.get(jobId);
+    for (const pauseMs of MISSING_JOB_PAUSES_MS) {
+      if (before || graceOver(message)) break;
+      await sleep(pauseMs);
+      before = await this.deps.store.get(jobId);
+    }
     const admission = (await this.deps.limiter?.admit(before)) ?? { admitted: true };
     if (!admission.admitted) {
       return { decision: { action: 'defer', seconds: admission.retryInSeconds, reason: admission.reason }, before };
@@ -370,3 +398,6 @@ export class JobRunner {
     }
   }
 }
+
+/** A message without a job is spent once the intake that sent it can no longer be writing the job. */
+const graceOver = (message: ReceivedMessage) => Date.now() - message.sentAt > MISSING_JOB_GRACE_MS;

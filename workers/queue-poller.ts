@@ -17,6 +17,8 @@ export interface ReceivedMessage {
   body: string;
   receiptHandle: string;
   receiveCount: number;
+  /** Epoch ms SQS took the message (for a job's first message: just before the intake wrote the job). */
+  sentAt: number;
 }
 
 export interface PollerOptions {
@@ -166,7 +168,7 @@ export class QueuePoller {
         MaxNumberOfMessages: Math.min(10, max),
         WaitTimeSeconds: waitSeconds,
         VisibilityTimeout: this.options.visibilitySeconds,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
       }),
     );
     return Messages.map((m: Message) => ({
@@ -175,6 +177,7 @@ export class QueuePoller {
       body: m.Body ?? '',
       receiptHandle: m.ReceiptHandle ?? '',
       receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1'),
+      sentAt: Number(m.Attributes?.SentTimestamp ?? Date.now()),
     }));
   }
 }

@@ -15,6 +15,7 @@ function fakePoller(count: number) {
       body: String(i),
       receiptHandle: String(i),
       receiveCount: 1,
+      sentAt: Date.now(),
     }),
   );
   const receives: { max: number; longPoll: boolean }[] = [];
@@ -34,7 +35,7 @@ function fakePoller(count: number) {
 
 /** Runs each message for 20 ms, recording the most attempts in flight at once. */
 function fakeRunner() {
-  const runner = { done: 0, running: 0, mostAtOnce: 0 };
+  const runner = { done: 0, running: 0, mostAtOnce: 0, runningJobIds: new Set<string>() };
   const process = async () => {
     runner.running++;
     runner.mostAtOnce = Math.max(runner.mostAtOnce, runner.running);
@@ -66,7 +67,7 @@ describe('Worker', () => {
     const { poller, runner, load } = await runUntilDone(false);
     expect(runner.mostAtOnce).toBe(3);
     expect(poller.receives.every((r) => r.longPoll)).toBe(true);
-    expect(load.slots).toBe(3);
+    expect(load).toEqual({ slots: 3, running: 0, jobIds: [] });
   });
 
   it('on probation runs one attempt at a time and only takes work that waited (no long polls)', async () => {

@@ -53,9 +53,13 @@ export class Worker {
     clearTimeout(grace);
   }
 
-  /** Attempts it takes at once now (one on probation), and how many are running. */
-  get load(): { slots: number; running: number } {
-    return { slots: this.health.onProbation ? 1 : this.options.concurrency, running: this.inFlight.size };
+  /** Attempts it takes at once now (one on probation), how many are running, and the jobs they run. */
+  get load(): { slots: number; running: number; jobIds: string[] } {
+    return { slots: this.slots, running: this.inFlight.size, jobIds: [...this.runner.runningJobIds] };
+  }
+
+  private get slots(): number {
+    return this.health.onProbation ? 1 : this.options.concurrency;
   }
 
   private async receiveLoop(): Promise<void> {
@@ -66,7 +70,7 @@ export class Worker {
       if (onProbation !== wasOnProbation)
         this.logger.warn(onProbation ? 'measured slow: on probation' : 'back to normal speed: probation over');
       wasOnProbation = onProbation;
-      const free = this.load.slots - this.inFlight.size;
+      const free = this.slots - this.inFlight.size;
       if (free <= 0) {
         await Promise.race(this.inFlight);
         continue;

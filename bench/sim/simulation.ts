@@ -5,7 +5,7 @@ import type { LatencyStatsStore } from '../../src/jobs/speculation/latency-stats
 import { reportProjectedTotalMs } from '../../src/jobs/speculation/progress-estimate.ts';
 import { type DetectorDeps, detectionPass } from '../../src/jobs/speculation/straggler-detector.ts';
 import type { WorkerReport } from '../../src/jobs/speculation/worker-registry.ts';
-import { type JobStore, statusKey } from '../../src/jobs/store/index.ts';
+import type { JobStore } from '../../src/jobs/store/index.ts';
 import { SpeedMeter } from '../../workers/speed-meter.ts';
 import { TAIL_LOOP } from '../lib/tail-loop.ts';
 import type { WorkerConditions } from './conditions.ts';
@@ -490,9 +490,7 @@ export class Simulation {
   }
 
   private detectorDeps(): DetectorDeps {
-    const running = statusKey({ status: 'RUNNING', capacity: this.options.workload.capacity, priority: PRIORITY });
     const store = {
-      allByStatus: async (key: string) => (key === running ? [...this.running].map((j) => j.job) : []),
       requestSpeculation: async (job: Job, speculation: NonNullable<Job['speculation']>, staleBefore: number) => {
         const current = job.speculation;
         const allowed =
@@ -547,6 +545,8 @@ export class Simulation {
     };
     return {
       store: store as unknown as JobStore,
+      // Workers report a new attempt within a second (bench:tail's loop: half a second): modelled as at once.
+      running: async () => [...this.running].map((j) => j.job),
       turns: undefined as unknown as DetectorDeps['turns'],
       stats: this.stats as unknown as LatencyStatsStore,
       dispatcher: dispatcher as unknown as JobDispatcher,

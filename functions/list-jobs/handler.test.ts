@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
@@ -13,6 +13,7 @@ beforeAll(() => {
   vi.stubEnv('AWS_REGION', 'us-east-1');
   vi.stubEnv(ENV.jobsTable, 'jobs');
   vi.stubEnv(ENV.idempotencyTable, 'idempotency');
+  vi.stubEnv(ENV.workersTable, 'workers');
 });
 afterAll(() => {
   vi.unstubAllEnvs();
@@ -28,29 +29,43 @@ async function get(query: Record<string, string> | null) {
 }
 
 describe('GET /jobs', () => {
-  it('lists running jobs of a class as job views, one partition of the byStatus index after the other', async () => {
+  it('lists retrying jobs of a class as job views, one key of the byStatusShard index after the other', async () => {
     // Prepare
+    const retrying = { ...runningOn(NOW), status: 'RETRYING', leases: undefined };
     db.on(QueryCommand).resolves({ Items: [] });
-    db.on(QueryCommand, { ExpressionAttributeValues: { ':key': 'RUNNING#cpu#high' } }).resolves({
-      Items: [runningOn(NOW + 30_000)],
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':key': 'RETRYING#cpu#high#3' } }).resolves({
+      Items: [retrying],
     });
     // Act
-    const { status, body } = await get({ status: 'RUNNING', capacity: 'cpu', limit: '10' });
+    const { status, body } = await get({ status: 'RETRYING', capacity: 'cpu', limit: '10' });
+    // Assess
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ items: [{ id: 'j1', status: 'RETRYING' }] });
+    expect(body.cursor).toBeNull();
+    const keys = db.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':key']);
+    expect(keys).toHaveLength(4 * 8);
+    expect(keys.slice(0, 2)).toEqual(['RETRYING#cpu#critical#0', 'RETRYING#cpu#critical#1']);
+  });
+
+  it('lists running jobs as their workers report them, read by id', async () => {
+    // Prepare: one live worker reporting job j1; the index is never asked.
+    db.on(ScanCommand).resolves({
+      Items: [{ workerId: 'w1', capacity: 'cpu', jobIds: ['j1'], expiresAt: Math.ceil(Date.now() / 1000) + 60 }],
+    });
+    db.on(BatchGetCommand).resolves({ Responses: { jobs: [runningOn(NOW + 30_000)] } });
+    // Act
+    const { status, body } = await get({ status: 'RUNNING', capacity: 'cpu' });
     // Assess
     expect(status).toBe(200);
     expect(body).toMatchObject({ items: [{ id: 'j1', status: 'RUNNING', attemptHistory: [{ workerId: 'w1' }] }] });
-    expect(body.cursor).toBeNull();
-    expect(db.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':key'])).toEqual([
-      'RUNNING#cpu#critical',
-      'RUNNING#cpu#high',
-      'RUNNING#cpu#default',
-      'RUNNING#cpu#low',
-    ]);
+    expect(db.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.jobs?.Keys).toEqual([{ id: 'j1' }]);
+    expect(db.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it.each([
     [null, 'status'],
     [{ status: 'DEAD' }, 'status'],
+    [{ status: 'QUEUED' }, 'status'],
     [{ status: 'RUNNING', capacity: 'tpu' }, 'capacity'],
     [{ status: 'RUNNING', priority: 'urgent' }, 'priority'],
     [{ status: 'RUNNING', limit: '0' }, 'limit'],
@@ -70,8 +85,25 @@ describe('GET /jobs', () => {
   it('answers any query string with 200 or a 400 naming what is wrong, never a 500', async () => {
     // Prepare
     db.on(QueryCommand).resolves({ Items: [] });
+    db.on(ScanCommand).resolves({ Items: [] });
     const value = fc.oneof(
-      fc.constantFrom('RUNNING', 'QUEUED', 'DEAD', 'cpu', 'gpu', 'high', '0', '1', '100', '101', '-1', '1e2', ''),
+      fc.constantFrom(
+        'RUNNING',
+        'RETRYING',
+        'SCHEDULED',
+        'QUEUED',
+        'DEAD',
+        'cpu',
+        'gpu',
+        'high',
+        '0',
+        '1',
+        '100',
+        '101',
+        '-1',
+        '1e2',
+        '',
+      ),
       fc.string(),
       fc.base64String(),
     );

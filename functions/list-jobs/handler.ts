@@ -2,12 +2,17 @@ import { toJobView } from '../../src/api/job-view.ts';
 import { runtime } from '../../src/aws/runtime.ts';
 import { JobListQuerySchema, listJobs } from '../../src/jobs/admin/index.ts';
 import { InvalidInputError } from '../../src/jobs/model/index.ts';
+import { runningJobsFromReports } from '../../src/jobs/speculation/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
 /** `GET /jobs?status=&capacity=&priority=&limit=&cursor=`: jobs in one state (e.g. RUNNING), paginated. */
 export const handler = httpHandler(async (event) => {
   const query = JobListQuerySchema.safeParse(event.queryStringParameters ?? {});
   if (!query.success) throw InvalidInputError.fromZod(query.error);
-  const { jobs, cursor } = await listJobs(runtime.store(), query.data);
+  const store = runtime.store();
+  const { jobs, cursor } = await listJobs(
+    { store, running: runningJobsFromReports(store, runtime.workers()) },
+    query.data,
+  );
   return json(200, { items: jobs.map((job) => toJobView(job)), cursor });
 });

@@ -17,6 +17,7 @@ import {
   detectStragglers,
   EcsCapacity,
   LocalCapacityHook,
+  runningJobsFromReports,
 } from '../../src/jobs/speculation/index.ts';
 
 const logger = new Logger({ serviceName: 'tailguard' });
@@ -47,6 +48,7 @@ export const handler = middy(async (_event: unknown, context: Context) => {
       const report = await detectStragglers(
         {
           store: runtime.store(),
+          running: runningJobsFromReports(runtime.store(), runtime.workers()),
           stats: runtime.stats(),
           turns: runtime.turns(),
           dispatcher: runtime.dispatcher(),

@@ -17,7 +17,7 @@ const intake = readSection('intake');
 /** `POST /jobs`: 201 with a new job, 200 with the job an idempotency key already created. */
 export const handler = httpHandler(async (event) => {
   const { job, replayed } = await submitJob(
-    { store: runtime.store(), dispatcher: runtime.dispatcher(), afterJobWrite: injectedFault(event) },
+    { store: runtime.store(), dispatcher: runtime.dispatcher(), afterSend: injectedFault(event) },
     parseJobRequest(withIdempotencyHeader(event)),
   );
   if (!replayed) metrics.submitted(job);
@@ -26,13 +26,13 @@ export const handler = httpHandler(async (event) => {
 
 /**
  * Test-only (off unless the stack was deployed with `tailguard:faultInjection=on`): with header
- * `x-tailguard-fault: after-job-write`, the request fails after the job's write and before its
- * message is sent, as if the function died there; the reaper must still run the job.
+ * `x-tailguard-fault: after-send`, the request fails after the job's message is sent and before the
+ * job is written, as if the function died there; the worker must drop the message without a job.
  */
 function injectedFault(event: APIGatewayProxyEvent): (() => void) | undefined {
-  if (!intake.faultInjection || header(event, 'x-tailguard-fault') !== 'after-job-write') return undefined;
+  if (!intake.faultInjection || header(event, 'x-tailguard-fault') !== 'after-send') return undefined;
   return () => {
-    throw new Error('fault injected: intake stopped after the job write');
+    throw new Error('fault injected: intake stopped after the send');
   };
 }
 

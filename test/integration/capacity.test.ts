@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/model/index.ts';
-import { DEFAULT_DETECTOR_SETTINGS } from '../../src/jobs/speculation/index.ts';
-import { statusKey } from '../../src/jobs/store/index.ts';
+import { DEFAULT_DETECTOR_SETTINGS, WorkerRegistry } from '../../src/jobs/speculation/index.ts';
+import { jobItem } from '../../src/jobs/store/index.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -21,6 +21,7 @@ const gpuWorkers = () => readdirSync(workerLogs).filter((file) => file.startsWit
  */
 describe('adding capacity for a backup that finds no room', () => {
   const ids: string[] = [];
+  const registry = new WorkerRegistry(db, deployment.workersTable);
 
   /** A gpu job running one attempt whose backup was requested `ageMs` ago and never claimed. */
   async function stuckBackup(ageMs: number): Promise<Job> {
@@ -44,8 +45,22 @@ describe('adding capacity for a backup that finds no room', () => {
       leases: { c1: { workerId: 'busy-gpu', attempt: 1, startedAt: now - 30_000, expiresAt: now + 120_000 } },
       speculation: { requestedAt: now - ageMs, against: 'c1', avoidWorker: 'busy-gpu' },
     } as Job;
-    await db.send(new PutCommand({ TableName: deployment.jobsTable, Item: { ...job, statusKey: statusKey(job) } }));
+    await db.send(new PutCommand({ TableName: deployment.jobsTable, Item: jobItem(job) }));
     ids.push(job.id);
+    // The detector sees running jobs through their workers' reports: the stand-in worker reports it, full.
+    await registry.report(
+      {
+        workerId: 'busy-gpu',
+        capacity: 'gpu',
+        onProbation: false,
+        slots: 1,
+        running: 1,
+        jobIds: [job.id],
+        startedAt: new Date(now).toISOString(),
+        lastSeenAt: new Date(now).toISOString(),
+      },
+      300,
+    );
     return job;
   }
 
@@ -57,6 +72,7 @@ describe('adding capacity for a backup that finds no room', () => {
 
   afterAll(async () => {
     await Promise.all(ids.map((id) => db.send(new DeleteCommand({ TableName: deployment.jobsTable, Key: { id } }))));
+    await registry.remove('busy-gpu');
   });
 
   it('leaves a young backup to the running workers', async () => {

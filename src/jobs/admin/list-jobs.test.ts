@@ -1,76 +1,113 @@
 import { describe, expect, it } from 'vitest';
 import { queued } from '../../../test/helpers/store-fixtures.ts';
 import { InvalidInputError, type Job } from '../model/index.ts';
-import type { JobStore } from '../store/index.ts';
-import { JobListQuerySchema, listJobs } from './list-jobs.ts';
+import { type JobStore, statusShardKey } from '../store/index.ts';
+import { type JobListDeps, JobListQuerySchema, listJobs } from './list-jobs.ts';
 
-/** A byStatus index over `jobs`, paged like DynamoDB: after a full page, `nextKey` is the last item's keys. */
-function indexOf(jobs: Job[]): Pick<JobStore, 'listByStatus'> & { keys: string[] } {
+/** The byStatusShard index over `jobs`, paged like DynamoDB, and running jobs as workers report them. */
+function deploymentOf(jobs: Job[]): JobListDeps & { keys: string[] } {
   const keys: string[] = [];
-  return {
-    keys,
+  const store: Pick<JobStore, 'listByStatus'> = {
     async listByStatus(key, limit, startKey) {
       keys.push(key);
-      const all = jobs.filter((job) => `${job.status}#${job.capacity}#${job.priority}` === key);
+      const all = jobs.filter((job) => statusShardKey(job) === key);
       const from = startKey ? all.findIndex((j) => j.id === startKey.id) + 1 : 0;
       const page = all.slice(from, from + limit);
       const last = page.at(-1)!;
-      const nextKey = { id: last?.id, statusKey: key, updatedAt: last?.updatedAt };
+      const nextKey = { id: last?.id, statusShard: key, updatedAt: last?.updatedAt };
       return { jobs: page, ...(from + limit < all.length && { nextKey }) };
     },
   };
+  const running = async (capacity: Job['capacity']) =>
+    jobs.filter((job) => job.status === 'RUNNING' && job.capacity === capacity);
+  return { keys, store, running };
 }
 
 const job = (id: string, fields: Partial<Job>): Job => ({ ...queued, id, ...fields });
 
 describe('listJobs', () => {
-  it('pages through one state across queues, each job exactly once, the cursor carrying on where a page ended', async () => {
-    // Prepare
-    const index = indexOf([
-      job('a', { status: 'RUNNING', priority: 'critical' }),
-      job('b', { status: 'RUNNING', priority: 'low' }),
-      job('c', { status: 'RUNNING', priority: 'low' }),
-      job('d', { status: 'RUNNING', capacity: 'gpu' }),
-      job('e', { status: 'QUEUED', priority: 'low' }),
-    ]);
-    const query = JobListQuerySchema.parse({ status: 'RUNNING', capacity: 'cpu', limit: '2' });
+  it('pages through a waiting state across queues and shards, each job exactly once, the cursor carrying on where a page ended', async () => {
+    // Prepare: ids spread over shards.
+    const retrying = ['a', 'b', 'c', 'd', 'e'].map((id, n) =>
+      job(`${id}-0000-4000-8000-00000000000${n}`, { status: 'RETRYING', priority: n % 2 ? 'low' : 'critical' }),
+    );
+    const deployment = deploymentOf([...retrying, job('f', { status: 'RETRYING', capacity: 'gpu' })]);
+    const query = JobListQuerySchema.parse({ status: 'RETRYING', capacity: 'cpu', limit: '2' });
     // Act
-    const first = await listJobs(index, query);
-    const second = await listJobs(index, { ...query, cursor: first.cursor! });
+    const pages: Job[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listJobs(deployment, { ...query, cursor });
+      pages.push(page.jobs);
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
     // Assess
-    expect(first.jobs.map((j) => j.id)).toEqual(['a', 'b']);
+    expect(
+      pages
+        .flat()
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual(retrying.map((j) => j.id).sort());
+    expect(pages.every((page) => page.length <= 2)).toBe(true);
+    expect(deployment.keys.every((key) => key.startsWith('RETRYING#cpu#'))).toBe(true);
+  });
+
+  it('lists running jobs from the workers’ reports, by queue, with a cursor into that view', async () => {
+    // Prepare
+    const deployment = deploymentOf([
+      job('a', { status: 'RUNNING', priority: 'low' }),
+      job('b', { status: 'RUNNING', priority: 'critical' }),
+      job('c', { status: 'RUNNING', capacity: 'gpu' }),
+    ]);
+    const query = JobListQuerySchema.parse({ status: 'RUNNING', limit: 2 });
+    // Act
+    const first = await listJobs(deployment, query);
+    const second = await listJobs(deployment, { ...query, cursor: first.cursor! });
+    // Assess: cpu before gpu, critical before low; the index is never read.
+    expect(first.jobs.map((j) => j.id)).toEqual(['b', 'a']);
     expect(second.jobs.map((j) => j.id)).toEqual(['c']);
     expect(second.cursor).toBeNull();
-    expect(index.keys.every((key) => key.startsWith('RUNNING#cpu#'))).toBe(true);
+    expect(deployment.keys).toEqual([]);
+  });
+
+  it('refuses QUEUED, naming the field: queued jobs are their queues’ messages', () => {
+    const parsed = JobListQuerySchema.safeParse({ status: 'QUEUED' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['status']);
   });
 
   it('refuses a cursor of another query rather than reading from the wrong queue', async () => {
     // Prepare: a cursor into the gpu queues, which a cpu-only query does not have.
-    const index = indexOf([
-      job('d', { status: 'RUNNING', capacity: 'gpu' }),
-      job('f', { status: 'RUNNING', capacity: 'gpu' }),
+    const deployment = deploymentOf([
+      job('d', { status: 'SCHEDULED', capacity: 'gpu' }),
+      job('f', { status: 'SCHEDULED', capacity: 'gpu' }),
     ]);
-    const { cursor } = await listJobs(index, JobListQuerySchema.parse({ status: 'RUNNING', limit: 1 }));
+    const { cursor } = await listJobs(deployment, JobListQuerySchema.parse({ status: 'SCHEDULED', limit: 1 }));
     // Act
-    const listing = listJobs(index, JobListQuerySchema.parse({ status: 'RUNNING', capacity: 'cpu', cursor }));
+    const listing = listJobs(deployment, JobListQuerySchema.parse({ status: 'SCHEDULED', capacity: 'cpu', cursor }));
     // Assess
     await expect(listing).rejects.toBeInstanceOf(InvalidInputError);
     await expect(listing).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
   });
 
   it.each([
-    ['a key of another queue', { statusKey: 'RUNNING#gpu#default' }],
-    ['a key with other fields', { statusKey: 'RUNNING#cpu#default', role: 'admin' }],
-    ['a key without its id', { statusKey: 'RUNNING#cpu#default', id: undefined }],
+    ['a key of another queue', { statusShard: 'SCHEDULED#gpu#default#0' }],
+    ['a key with other fields', { statusShard: 'SCHEDULED#cpu#default#0', role: 'admin' }],
+    ['a key without its id', { statusShard: 'SCHEDULED#cpu#default#0', id: undefined }],
   ])('refuses a forged cursor holding %s before reading anything', async (_, forged) => {
     // Prepare: a well-formed cursor whose start key this query never handed out.
-    const index = indexOf([]);
+    const deployment = deploymentOf([]);
     const key = { id: 'x', updatedAt: '2026-01-01T00:00:00.000Z', ...forged };
-    const cursor = Buffer.from(JSON.stringify({ p: 2, k: key })).toString('base64url');
+    const cursor = Buffer.from(JSON.stringify({ p: 16, k: key })).toString('base64url');
     // Act
-    const listing = listJobs(index, JobListQuerySchema.parse({ status: 'RUNNING', capacity: 'cpu', cursor }));
+    const listing = listJobs(deployment, JobListQuerySchema.parse({ status: 'SCHEDULED', capacity: 'cpu', cursor }));
     // Assess
     await expect(listing).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
-    expect(index.keys).toEqual([]);
+    expect(deployment.keys).toEqual([]);
+  });
+
+  it('refuses a running-list cursor that is not one', async () => {
+    const listing = listJobs(deploymentOf([]), JobListQuerySchema.parse({ status: 'RUNNING', cursor: 'bm9wZQ' }));
+    await expect(listing).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
   });
 });

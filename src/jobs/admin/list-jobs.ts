@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { CAPACITIES, PRIORITIES } from '../model/index.ts';
+import { CAPACITIES, InvalidInputError, type Job, PRIORITIES } from '../model/index.ts';
+import type { RunningJobsOf } from '../speculation/index.ts';
 import { type JobStore, pageByStatus, type StatusPage } from '../store/index.ts';
 
 /**
- * The states `GET /jobs` lists: those a job waits or runs in. Dead jobs have `GET /dlq`; finished
- * ones are only ever read by id (their partitions only grow).
+ * The states `GET /jobs` lists: those a job waits for its time or runs in. Queued jobs are their
+ * queues' messages (their number is `GET /stats`' queue depth), dead jobs have `GET /dlq`, and
+ * finished ones are only ever read by id: none of them carry an index key (store/status-key.ts).
  */
-export const LISTED_STATUSES = ['SCHEDULED', 'QUEUED', 'RUNNING', 'RETRYING'] as const;
+export const LISTED_STATUSES = ['SCHEDULED', 'RUNNING', 'RETRYING'] as const;
 
 /** `GET /jobs?status=&capacity=&priority=&limit=&cursor=`, as the API reads it. */
 export const JobListQuerySchema = z.strictObject({
@@ -18,7 +20,46 @@ export const JobListQuerySchema = z.strictObject({
 });
 export type JobListQuery = z.output<typeof JobListQuerySchema>;
 
-/** One page of the jobs in one state, oldest change first per queue (order and cursor: `pageByStatus`). */
-export function listJobs(store: Pick<JobStore, 'listByStatus'>, query: JobListQuery): Promise<StatusPage> {
-  return pageByStatus(store, query.status, query);
+export interface JobListDeps {
+  store: Pick<JobStore, 'listByStatus'>;
+  running: RunningJobsOf;
+}
+
+/**
+ * One page of the jobs in one state: waiting ones oldest change first per queue (order and cursor:
+ * `pageByStatus`), running ones from the workers' reports, per queue, longest running first.
+ */
+export function listJobs(deps: JobListDeps, query: JobListQuery, now = Date.now()): Promise<StatusPage> {
+  if (query.status === 'RUNNING') return pageRunning(deps.running, query, now);
+  return pageByStatus(deps.store, query.status, query);
+}
+
+/** The running set is a snapshot: its cursor is a position in it, and a job that starts or ends between pages may shift it. */
+const RunningCursorSchema = z.object({ o: z.int().min(0) });
+
+async function pageRunning(running: RunningJobsOf, query: JobListQuery, now: number): Promise<StatusPage> {
+  const offset = decodeOffset(query.cursor);
+  const order = (job: Job) => [CAPACITIES.indexOf(job.capacity), PRIORITIES.indexOf(job.priority)];
+  const jobs = (
+    await Promise.all(CAPACITIES.filter((c) => !query.capacity || c === query.capacity).map((c) => running(c, now)))
+  )
+    .flat()
+    .filter((job) => !query.priority || job.priority === query.priority)
+    .sort((a, b) => {
+      const [ca, pa] = order(a);
+      const [cb, pb] = order(b);
+      return ca! - cb! || pa! - pb! || a.updatedAt.localeCompare(b.updatedAt) || a.id.localeCompare(b.id);
+    });
+  const end = offset + query.limit;
+  const cursor = end < jobs.length ? Buffer.from(JSON.stringify({ o: end })).toString('base64url') : null;
+  return { jobs: jobs.slice(offset, end), cursor };
+}
+
+function decodeOffset(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  try {
+    return RunningCursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).o;
+  } catch {
+    throw new InvalidInputError([{ path: 'cursor', message: 'not a cursor from a previous page of this query' }]);
+  }
 }

@@ -2,8 +2,8 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type QueueTopology, queueAddress } from '../dispatch/index.ts';
 import { type LimitUsage, limitUsage, type TypeLimits } from '../limits/index.ts';
 import { ALL_QUEUE_KEYS, CAPACITIES, type Capacity, PRIORITIES, type QueueKey } from '../model/index.ts';
-import type { WorkerRegistry, WorkerReport } from '../speculation/index.ts';
-import { type JobStore, type Semaphores, statusKey } from '../store/index.ts';
+import { reportedJobIds, type WorkerRegistry, type WorkerReport } from '../speculation/index.ts';
+import { type JobStore, type Semaphores, statusShardKeys } from '../store/index.ts';
 
 export interface QueueDepth {
   /** Messages ready to be received. */
@@ -30,8 +30,8 @@ export interface Stats {
 }
 
 /**
- * `GET /stats`: SQS depths of every queue and DLQ, running and dead job counts from the index, live
- * workers, per-type limits in use.
+ * `GET /stats`: SQS depths of every queue and DLQ, running jobs from the workers' reports, dead
+ * jobs counted in the index, live workers, per-type limits in use.
  */
 export async function collectStats(deps: {
   sqs: SQSClient;
@@ -66,23 +66,24 @@ export async function collectStats(deps: {
       return [key, { ...queue, deadLettered: dlq.visible + dlq.inFlight + dlq.delayed }];
     }),
   );
-  const countPerClass = async (status: 'RUNNING' | 'DEAD') =>
+  const perClass = async (count: (capacity: Capacity) => Promise<number>) =>
     Object.fromEntries(
       await Promise.all(
-        CAPACITIES.map(async (capacity): Promise<[Capacity, number]> => {
-          const counts = await Promise.all(
-            PRIORITIES.map((priority) => deps.store.countByStatus(statusKey({ status, capacity, priority }))),
-          );
-          return [capacity, counts.reduce((a, b) => a + b, 0)];
-        }),
+        CAPACITIES.map(async (capacity): Promise<[Capacity, number]> => [capacity, await count(capacity)]),
       ),
     ) as Record<Capacity, number>;
-  const [running, dead, workers, limits] = await Promise.all([
-    countPerClass('RUNNING'),
-    countPerClass('DEAD'),
+  const countDead = async (capacity: Capacity) => {
+    const keys = PRIORITIES.flatMap((priority) => statusShardKeys('DEAD', capacity, priority));
+    const counts = await Promise.all(keys.map((key) => deps.store.countByStatus(key)));
+    return counts.reduce((a, b) => a + b, 0);
+  };
+  const [workers, dead, limits] = await Promise.all([
     deps.workers.live(),
+    perClass(countDead),
     limitUsage(deps.limits, deps.semaphores),
   ]);
+  // Running jobs are the ones live workers report (the index leaves RUNNING out).
+  const running = await perClass(async (capacity) => reportedJobIds(workers, capacity).length);
   return {
     queues: Object.fromEntries(queueEntries) as Record<QueueKey, QueueDepth>,
     running,

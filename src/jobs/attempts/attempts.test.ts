@@ -121,7 +121,7 @@ describe('claim', () => {
       attemptLog: [{ attempt: 1, claimId, workerId: 'w9', startedAt: AT }],
       version: 'version + 1',
     });
-    expect(update.remove).toEqual(['runAt', 'speculation']);
+    expect(update.remove).toEqual(['statusShard', 'runAt', 'speculation']);
   });
 
   it('defers a job that is not due yet, without writing', async () => {
@@ -179,6 +179,8 @@ describe('claim', () => {
       error: { name: 'LeaseLostError', retryable: false },
       'attemptLog[0].outcome': 'lost',
     });
+    // DEAD is listed (GET /dlq): the job enters the status index under one of its queue's shards.
+    expect(update.set.statusShard).toMatch(/^DEAD#cpu#default#[0-7]$/);
     expect(update.remove).toEqual(['leases', 'speculation']);
   });
 
@@ -222,7 +224,7 @@ describe('succeed', () => {
       'attemptLog[0].won': true,
       'attemptLog[1].outcome': 'superseded',
     });
-    expect(update.remove).toEqual(['leases', 'speculation', 'error', 'cancelRequested']);
+    expect(update.remove).toEqual(['statusShard', 'leases', 'speculation', 'error', 'cancelRequested']);
   });
 
   it('throws StaleJobError when the attempt lost its lease before committing', async () => {
@@ -307,7 +309,7 @@ describe('release', () => {
     const update = theUpdate();
     expect(update.condition).toBe('status = "RUNNING" AND attribute_exists(leases.c1)');
     expect(update.set).toMatchObject({ status: 'QUEUED', attempts: 0, 'attemptLog[0].outcome': 'released' });
-    expect(update.remove).toEqual(['leases', 'speculation']);
+    expect(update.remove).toEqual(['statusShard', 'leases', 'speculation']);
   });
 
   it('gives no budget back for a speculative attempt, which never took any', async () => {
@@ -335,6 +337,6 @@ describe('cancelRunning', () => {
       'attemptLog[1].outcome': 'cancelled',
       'attemptLog[1].error': 'cancelled through the API',
     });
-    expect(update.remove).toEqual(['leases', 'speculation', 'cancelRequested']);
+    expect(update.remove).toEqual(['statusShard', 'leases', 'speculation', 'cancelRequested']);
   });
 });

@@ -7,12 +7,12 @@ import {
 import { z } from 'zod';
 import { type JobDispatcher, type QueueTopology, queueAddress } from '../dispatch/index.ts';
 import { CAPACITIES, PRIORITIES, queueKey, StaleJobError } from '../model/index.ts';
-import { type JobStore, pageByStatus, type StatusPage, statusKey } from '../store/index.ts';
+import { type JobStore, pageByStatus, type StatusPage } from '../store/index.ts';
 import { requeueDeadJob } from './requeue-job.ts';
 
 /**
  * The dead-letter list: jobs that ended DEAD, per capacity class and priority, read from the jobs
- * table's `byStatus` index (their attempt history included). Messages SQS itself dead-lettered
+ * table's `byStatusShard` index (their attempt history included). Messages SQS itself dead-lettered
  * (ones no worker could read or settle `maxReceiveCount` times) sit in the per-queue DLQs.
  */
 
@@ -55,8 +55,7 @@ export async function redriveDeadLetters(
   deps: { store: JobStore; dispatcher: JobDispatcher; sqs: SQSClient; topology: QueueTopology },
   request: RedriveRequest,
 ): Promise<RedriveResult> {
-  const key = statusKey({ status: 'DEAD', capacity: request.capacity, priority: request.priority });
-  const { jobs, nextKey } = await deps.store.listByStatus(key, request.limit);
+  const { jobs, cursor } = await pageByStatus(deps.store, 'DEAD', request);
   let requeued = 0;
   for (const job of jobs) {
     try {
@@ -69,7 +68,7 @@ export async function redriveDeadLetters(
   }
   const queue = queueAddress(deps.topology, queueKey(request.capacity, request.priority));
   const moved = await moveMessages(deps.sqs, queue.dlqUrl, queue.url, request.limit);
-  return { requeued, messagesMoved: moved.count, remaining: nextKey !== undefined || moved.more };
+  return { requeued, messagesMoved: moved.count, remaining: cursor !== null || moved.more };
 }
 
 /**

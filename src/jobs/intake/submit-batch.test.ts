@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -61,10 +61,11 @@ describe('submitBatch', () => {
 
     expect(outcomes[0]).toMatchObject({ error: expect.any(EnqueueFailedError) });
     expect(statuses(outcomes)[1]).toBe('created');
-    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries).toHaveLength(1);
+    // Both messages went first: the unwritten job's is dropped by the worker that finds no job.
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries).toHaveLength(2);
   });
 
-  it('takes back a job whose message SQS kept refusing, answering it 503, and sends the rest', async () => {
+  it('never writes a job whose message SQS kept refusing, answering it 503, and writes the rest', async () => {
     ids = 0;
     const refused = '00000000-0000-4000-8000-000000000001';
     sqs.on(SendMessageBatchCommand).resolves({
@@ -76,9 +77,28 @@ describe('submitBatch', () => {
 
     expect(outcomes[0]).toMatchObject({ error: expect.any(EnqueueFailedError) });
     expect(statuses(outcomes)[1]).toBe('created');
-    expect(db.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([{ id: refused }]);
+    const written = db.commandCalls(BatchWriteCommand).flatMap((c) => c.args[0].input.RequestItems!.jobs!);
+    expect(written.map((w) => w.PutRequest?.Item?.id)).toEqual(['00000000-0000-4000-8000-000000000002']);
     // Sent once, then the refused entry alone until the tries ran out.
     expect(sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.length)).toEqual([2, 1, 1, 1]);
+  });
+
+  it('replays keys used before without sending or writing anything for them', async () => {
+    const earlier = { type: 'a', idempotencyKey: 'earlier' };
+    const record = {
+      key: 'earlier',
+      jobId: 'j0',
+      requestHash: hashRequest(JobRequestSchema.parse(earlier)),
+      expiresAt: 1,
+    };
+    db.on(BatchGetCommand).resolves({ Responses: { idempotency: [record] } });
+    db.on(GetCommand).resolves({ Item: { id: 'j0', type: 'a' } });
+
+    const outcomes = await submitBatch(deps, requests(earlier, { type: 'b' }));
+
+    expect(statuses(outcomes)).toEqual(['replayed', 'created']);
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries).toHaveLength(1);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it("replays a key another request already took, and writes the rest of that key's transaction again", async () => {

@@ -8,15 +8,15 @@ import { type NewJob, newJob, replay, type SubmitDeps } from './submit-job.ts';
 /** What became of one job of a batch, as `POST /jobs` would have answered it alone. */
 export type BatchOutcome = { job: Job; replayed: boolean } | { error: Error };
 
-/** Replays and clean-ups read or delete one item each; a few at a time. */
+/** Replays read one item each; a few at a time. */
 const PARALLEL_READS = 16;
 
 /**
  * Submits many jobs at once, each exactly as `submitJob` would (its own validation, its own
- * idempotency key), but written in batches: jobs and key records in BatchWriteItem and
- * transactions, messages in SendMessageBatch — a few dozen requests for a thousand jobs instead of
- * two thousand. One job's failure is its own outcome; the others go on. A job whose message could
- * not be sent is taken back, as a single submit would.
+ * idempotency key, its message sent before its job is written), but in batches: messages in
+ * SendMessageBatch, jobs and key records in BatchWriteItem and transactions — a few dozen requests
+ * for a thousand jobs instead of two thousand. One job's failure is its own outcome; the others go
+ * on. A job whose message could not be sent is not written.
  */
 export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Promise<BatchOutcome[]> {
   const now = (deps.now ?? (() => new Date()))();
@@ -28,57 +28,76 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
       return error as Error;
     }
   });
+  const outcomes = new Array<BatchOutcome>(built.length);
   // A key given twice in one batch is written once; its later uses replay (or conflict with) the first.
   const firstWithKey = new Map<string, number>();
-  const toWrite: number[] = [];
+  const toSend: number[] = [];
   built.forEach((item, index) => {
-    if (item instanceof Error) return;
+    if (item instanceof Error) {
+      outcomes[index] = { error: item };
+      return;
+    }
     const key = item.idempotency?.key;
     if (key !== undefined && firstWithKey.has(key)) return;
     if (key !== undefined) firstWithKey.set(key, index);
-    toWrite.push(index);
+    toSend.push(index);
   });
 
-  const written = await deps.store.createMany(toWrite.map((index) => built[index] as NewJob));
-  const created = toWrite.filter((_, n) => written[n]!.created);
+  // Keys used before replay their jobs and send nothing.
+  const keys = toSend.flatMap((index) => (built[index] as NewJob).idempotency?.key ?? []);
+  const records = new Map((await deps.store.idempotencyRecords(keys)).map((record) => [record.key, record]));
+  const replays = await inWaves(
+    toSend.map((index) => async () => {
+      const { idempotency } = built[index] as NewJob;
+      const record = idempotency && records.get(idempotency.key);
+      return record && settle(() => replay(deps.store, record, idempotency.requestHash));
+    }),
+    PARALLEL_READS,
+  );
+  toSend.forEach((index, n) => {
+    if (replays[n]) outcomes[index] = replays[n];
+  });
+  const fresh = toSend.filter((index) => outcomes[index] === undefined);
+
   const unsent = await deps.dispatcher.dispatchMany(
-    created.map((index) => {
+    fresh.map((index) => {
       const { job, notBefore } = built[index] as NewJob;
       return { job, notBefore };
     }),
   );
+  const toWrite = fresh.filter((index) => {
+    if (!unsent.has((built[index] as NewJob).job.id)) return true;
+    outcomes[index] = { error: new EnqueueFailedError(new Error('SQS did not take its message')) };
+    return false;
+  });
+  const written = await deps.store.createMany(toWrite.map((index) => built[index] as NewJob));
   const settled = await inWaves(
-    toWrite.map((index, n) => () => settle(deps, built[index] as NewJob, written[n]!, unsent)),
+    toWrite.map((index, n) => () => settleWrite(deps, built[index] as NewJob, written[n]!)),
     PARALLEL_READS,
   );
-
-  const outcomes = new Array<BatchOutcome>(built.length);
   toWrite.forEach((index, n) => {
     outcomes[index] = settled[n]!;
   });
+
   built.forEach((item, index) => {
-    if (item instanceof Error) outcomes[index] = { error: item };
-    else if (outcomes[index] === undefined) {
-      const first = firstWithKey.get(item.idempotency!.key)!;
-      outcomes[index] = repeated(outcomes[first]!, built[first] as NewJob, item);
-    }
+    if (outcomes[index] !== undefined) return;
+    const first = firstWithKey.get((item as NewJob).idempotency!.key)!;
+    outcomes[index] = repeated(outcomes[first]!, built[first] as NewJob, item as NewJob);
   });
   return outcomes;
 }
 
-/** The outcome of one written job: created and sent, taken back unsent, or its key's earlier job. */
-async function settle(
-  deps: SubmitDeps,
-  item: NewJob,
-  written: CreateManyOutcome,
-  unsent: Set<string>,
-): Promise<BatchOutcome> {
+/** The outcome of one job's write: created, its key's earlier job (a concurrent repeat), or the write's error. */
+function settleWrite(deps: SubmitDeps, item: NewJob, written: CreateManyOutcome): Promise<BatchOutcome> {
+  if ('failed' in written) return Promise.resolve({ error: new EnqueueFailedError(written.failed) });
+  if (!written.created) return settle(() => replay(deps.store, written.existing, item.idempotency!.requestHash));
+  return Promise.resolve({ job: item.job, replayed: false });
+}
+
+/** A replay as an outcome: its job, or the error it met. */
+async function settle(read: () => Promise<BatchOutcome>): Promise<BatchOutcome> {
   try {
-    if ('failed' in written) return { error: new EnqueueFailedError(written.failed) };
-    if (!written.created) return await replay(deps.store, written.existing, item.idempotency!.requestHash);
-    if (!unsent.has(item.job.id)) return { job: item.job, replayed: false };
-    await deps.store.discard(item.job);
-    return { error: new EnqueueFailedError(new Error('SQS did not take its message')) };
+    return await read();
   } catch (error) {
     return { error: error as Error };
   }

@@ -19,11 +19,11 @@ export interface SubmitDeps {
   now?: () => Date;
   newId?: () => string;
   /**
-   * Called between the job's write and its message's send. Test-only fault injection: a throw here
-   * stands for the intake dying at the worst moment, leaving a job without a message (the reaper's
-   * case), so it skips the clean-up a send failure gets.
+   * Called between the message's send and the job's write. Test-only fault injection: a throw here
+   * stands for the intake dying at the worst moment, leaving a message without a job (which the
+   * worker drops once it is older than the intake could still be writing).
    */
-  afterJobWrite?: (job: Job) => void;
+  afterSend?: (job: Job) => void;
 }
 
 /** A request turned into the job to write, when it starts, and the record its idempotency key gets. */
@@ -76,6 +76,11 @@ export function newJob(request: JobRequest, now: Date, id: string): NewJob {
 /**
  * Creates a job and puts it on its queue. With an idempotency key, a repeat of the same request
  * returns the job the first one created and a different request under the same key is refused.
+ *
+ * The message is sent before the job is written, so a job never exists without its message: the
+ * happy path's statuses carry no index key (store/status-key.ts), so nothing could find a queued job
+ * whose message was never sent. A failed write leaves a message without a job, which the worker
+ * drops; a message that beats its job's write to a worker waits for it (workers/job-runner.ts).
  */
 export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<SubmitResult> {
   const { job, notBefore, idempotency } = newJob(
@@ -83,17 +88,17 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<
     (deps.now ?? (() => new Date()))(),
     (deps.newId ?? randomUUID)(),
   );
-  const outcome = await deps.store.create(job, idempotency);
-  if (!outcome.created) return replay(deps.store, outcome.existing, idempotency!.requestHash);
-  deps.afterJobWrite?.(job);
-
+  // A repeat finds its job before anything is sent (a concurrent repeat may still send one spare message).
+  const earlier = idempotency && (await deps.store.idempotencyRecord(idempotency.key));
+  if (earlier) return replay(deps.store, earlier, idempotency.requestHash);
   try {
     await deps.dispatcher.dispatch(job, notBefore);
   } catch (error) {
-    // Without its message the job would never run: take it back and let the caller retry.
-    await deps.store.discard(job);
     throw new EnqueueFailedError(error);
   }
+  deps.afterSend?.(job);
+  const outcome = await deps.store.create(job, idempotency);
+  if (!outcome.created) return replay(deps.store, outcome.existing, idempotency!.requestHash);
   return { job, replayed: false };
 }
 

@@ -10,7 +10,7 @@ import {
   type QueueKey,
   StaleJobError,
 } from '../model/index.ts';
-import { type JobStore, statusKey } from '../store/index.ts';
+import { type IndexedStatus, type JobStore, statusShardKeys } from '../store/index.ts';
 import type { DeadLetteredMessage, ReaperQueues } from './reaper-queues.ts';
 
 /**
@@ -18,10 +18,13 @@ import type { DeadLetteredMessage, ReaperQueues } from './reaper-queues.ts';
  * go missing — the intake stopped between the job's write and its send, a queue purged, a message
  * expired, a worker's message dead-lettered by SQS — ends in one of two places the reaper looks:
  *
- * - jobs that should be moving and are not: QUEUED, or RETRYING / SCHEDULED past their `runAt`,
- *   unchanged for longer than the grace period, or RUNNING with every lease expired that long.
- *   Each gets a fresh message (at most once per grace period). A duplicate is harmless: the claim
- *   drops a message whose job moved on.
+ * - jobs that should be moving and are not: RETRYING / SCHEDULED past their `runAt`, unchanged
+ *   for longer than the grace period. Each gets a fresh message (at most once per grace period). A
+ *   duplicate is harmless: the claim drops a message whose job moved on. QUEUED and RUNNING jobs
+ *   are not in the index (store/status-key.ts) and need no search: the intake sends a job's message
+ *   before it writes the job, a requeue before the job leaves DEAD, and a running job's message
+ *   stays in its queue until the attempt settles, coming back when a dead worker's visibility
+ *   timeout ends.
  * - messages in the queues' SQS dead-letter queues: a finished job's is spent and deleted; an
  *   unfinished job's is sent again, until `maxDeadLetterReturns`, after which the job ends DEAD
  *   with the reason, in `GET /dlq`. A message SQS dead-letters is never the silent end of a job.
@@ -76,8 +79,8 @@ export interface ReaperReport {
   oldestStuckMs: number;
 }
 
-/** Statuses whose jobs wait for a message; RUNNING jobs wait for one only when every lease expired. */
-const WAITING: readonly JobStatus[] = ['QUEUED', 'RETRYING', 'SCHEDULED', 'RUNNING'];
+/** Statuses whose jobs wait for a message due at their `runAt`, which a purge or an expiry can take. */
+const WAITING: readonly IndexedStatus[] = ['RETRYING', 'SCHEDULED'];
 
 /** One pass over every queue: stuck jobs first, then the dead-letter queues. */
 export async function reap(deps: ReaperDeps, settings: ReaperSettings, now = Date.now()): Promise<ReaperReport> {
@@ -96,9 +99,8 @@ export async function reap(deps: ReaperDeps, settings: ReaperSettings, now = Dat
   return report;
 }
 
-/** When a job became due to move: its `runAt`, its last change, or for RUNNING its last lease's expiry. */
+/** When a job became due to move: its `runAt` or its last change. */
 function dueAt(job: Job): number {
-  if (job.status === 'RUNNING') return Math.max(0, ...Object.values(job.leases ?? {}).map((lease) => lease.expiresAt));
   return Math.max(Date.parse(job.updatedAt), job.runAt ? Date.parse(job.runAt) : 0);
 }
 
@@ -113,12 +115,9 @@ async function redispatchStuck(
   const cutoff = now - settings.graceMs;
   const before = new Date(cutoff).toISOString();
   const found = await Promise.all(
-    WAITING.map((status) =>
-      deps.store.unchangedSince(
-        statusKey({ status, capacity, priority }),
-        before,
-        settings.maxPerQueue,
-        status === 'RETRYING' || status === 'SCHEDULED' ? before : undefined,
+    WAITING.flatMap((status) =>
+      statusShardKeys(status, capacity, priority).map((key) =>
+        deps.store.unchangedSince(key, before, settings.maxPerQueue, before),
       ),
     ),
   );

@@ -1,11 +1,12 @@
 import { liveLeases } from '../attempts/index.ts';
 import type { JobDispatcher } from '../dispatch/index.ts';
-import { type Capacity, type Job, type Lease, PRIORITIES } from '../model/index.ts';
-import { type JobStore, statusKey, type Turns } from '../store/index.ts';
+import type { Capacity, Job, Lease } from '../model/index.ts';
+import type { JobStore, Turns } from '../store/index.ts';
 import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
 import { classSpeed, DEFAULT_PROBATION_SPEED } from './class-speed.ts';
 import { type LatencyStatsStore, type RunTimes, typeKey } from './latency-stats.ts';
 import { leaseProjectedTotalMs } from './progress-estimate.ts';
+import type { RunningJobsOf } from './running-jobs.ts';
 import { jobsAlike, RunningPeers } from './running-peers.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
 
@@ -31,7 +32,7 @@ const HAND_OVER_WINDOW_MS = 60_000;
 
 /** Longest a pass may hold its class's turn: a pass takes a second or two; a crashed one frees it by this. */
 const TURN_HOLD_MS = 30_000;
-/** After a pass, the class's next one waits this long for the pass's writes to reach the status index. */
+/** After a pass, the class's next one waits this long for the pass's writes to reach eventually consistent reads. */
 const TURN_SETTLE_MS = 1000;
 
 /** Between detection passes inside one (minutely) detector run. */
@@ -72,6 +73,8 @@ export interface DetectionReport {
 
 export interface DetectorDeps {
   store: JobStore;
+  /** The class's RUNNING jobs (from the workers' reports: runningJobsFromReports). */
+  running: RunningJobsOf;
   /** Passes over one class take turns (see detectStragglers). */
   turns: Turns;
   stats: LatencyStatsStore;
@@ -215,11 +218,7 @@ export async function detectionPass(
   settings: DetectorSettings,
   now: number,
 ): Promise<DetectionReport> {
-  const jobs = (
-    await Promise.all(
-      PRIORITIES.map((priority) => deps.store.allByStatus(statusKey({ status: 'RUNNING', capacity, priority }))),
-    )
-  ).flat();
+  const jobs = await deps.running(capacity, now);
   const runTimes = await typeRunTimes(deps.stats, jobs, settings.minSamples);
   const runningAttempts = jobs.reduce((sum, job) => sum + liveLeases(job, now).length, 0);
   const activeBackups = jobs.filter(

@@ -12,6 +12,11 @@ export interface WorkerReport {
   /** Attempts it takes at once now, and how many it is running. */
   slots: number;
   running: number;
+  /**
+   * The jobs it runs attempts of: the detector's, the stats' and `GET /jobs?status=RUNNING`'s view
+   * of running jobs, which the status index leaves out (status-key.ts). Absent from older workers.
+   */
+  jobIds?: string[];
   startedAt: string;
   lastSeenAt: string;
 }

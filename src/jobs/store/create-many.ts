@@ -10,7 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { chunks, inWaves } from '../../aws/batches.ts';
 import type { Job } from '../model/index.ts';
 import type { CreateOutcome, IdempotencyRecord } from './job-store.ts';
-import { statusKey } from './status-key.ts';
+import { jobItem } from './status-key.ts';
 
 /** A job to create, with the record its idempotency key gets. */
 export interface NewJobItem {
@@ -55,8 +55,6 @@ export async function createMany(
   await inWaves(calls, PARALLEL_CALLS);
   return outcomes;
 }
-
-const jobItem = (job: Job) => ({ ...job, statusKey: statusKey(job) });
 
 async function writeKeyless(
   db: DynamoDBDocumentClient,

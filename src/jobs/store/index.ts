@@ -4,6 +4,16 @@ export type { IdempotencyRecord, TransactWriteItem } from './job-store.ts';
 export { BY_STATUS_INDEX, JobStore } from './job-store.ts';
 export { RateWindows } from './rate-windows.ts';
 export { Semaphores } from './semaphores.ts';
-export { statusKey } from './status-key.ts';
+export { backfillStatusIndex } from './status-index-backfill.ts';
+export {
+  INDEXED_STATUSES,
+  type IndexedStatus,
+  isIndexedStatus,
+  jobItem,
+  STATUS_SHARD_ATTRIBUTE,
+  STATUS_SHARDS,
+  statusShardKey,
+  statusShardKeys,
+} from './status-key.ts';
 export { pageByStatus, type StatusPage, type StatusPageQuery } from './status-pages.ts';
 export { Turns } from './turns.ts';

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -22,7 +22,7 @@ import {
   StaleJobError,
 } from '../model/index.ts';
 import { type CreateManyOutcome, createMany, type NewJobItem } from './create-many.ts';
-import { statusKey } from './status-key.ts';
+import { jobItem, STATUS_SHARD_ATTRIBUTE, statusShardKey } from './status-key.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
 /** What a caller may change alongside a status change. */
@@ -41,8 +41,11 @@ export interface TransitionChange {
   holder?: string;
 }
 
-/** Name of the jobs table's index by `status#capacity#priority` (see infra/store.ts). */
-export const BY_STATUS_INDEX = 'byStatus';
+/**
+ * Name of the jobs table's sparse index by `status#capacity#priority#shard` (see status-key.ts and
+ * infra/store.ts); `byStatus`, keyed on every status, is the index it replaces (docs/migration.md).
+ */
+export const BY_STATUS_INDEX = 'byStatusShard';
 
 export interface IdempotencyRecord {
   key: string;
@@ -55,6 +58,9 @@ export interface IdempotencyRecord {
 export type CreateOutcome = { created: true } | { created: false; existing: IdempotencyRecord };
 
 const TRANSACTION_CONFLICT_RETRIES = 5;
+/** BatchGetItem takes 100 keys; keys DynamoDB leaves unprocessed are asked for again this many times. */
+const BATCH_GET_SIZE = 100;
+const BATCH_GET_TRIES = 5;
 
 /** DynamoDB adapter for the jobs and idempotency tables. */
 export class JobStore {
@@ -76,10 +82,13 @@ export class JobStore {
    * back instead and nothing is written.
    */
   async create(job: Job, idempotency?: IdempotencyRecord): Promise<CreateOutcome> {
-    const jobItem = { ...job, statusKey: statusKey(job) };
     if (!idempotency) {
       await this.db.send(
-        new PutCommand({ TableName: this.tables.jobs, Item: jobItem, ConditionExpression: 'attribute_not_exists(id)' }),
+        new PutCommand({
+          TableName: this.tables.jobs,
+          Item: jobItem(job),
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
       );
       return { created: true };
     }
@@ -88,7 +97,13 @@ export class JobStore {
         await this.db.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: this.tables.jobs, Item: jobItem, ConditionExpression: 'attribute_not_exists(id)' } },
+              {
+                Put: {
+                  TableName: this.tables.jobs,
+                  Item: jobItem(job),
+                  ConditionExpression: 'attribute_not_exists(id)',
+                },
+              },
               {
                 Put: {
                   TableName: this.tables.idempotency,
@@ -122,19 +137,12 @@ export class JobStore {
     return createMany(this.db, this.tables, items);
   }
 
-  /** Undoes `create` when the job could not be enqueued, so no half-written job stays behind. */
-  async discard(job: Job): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tables.jobs, Key: { id: job.id } }));
-    if (job.idempotencyKey) {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tables.idempotency,
-          Key: { key: job.idempotencyKey },
-          ConditionExpression: 'jobId = :jobId',
-          ExpressionAttributeValues: { ':jobId': job.id },
-        }),
-      );
-    }
+  /** The record an idempotency key points at, if the key was used. */
+  async idempotencyRecord(key: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tables.idempotency, Key: { key }, ConsistentRead: true }),
+    );
+    return Item as IdempotencyRecord | undefined;
   }
 
   /**
@@ -159,11 +167,12 @@ export class JobStore {
     // A caller replacing the whole log (a claim, under the version it read) writes it with its record
     // updates applied: DynamoDB refuses an update that sets a list and a path inside it.
     const written = set.attemptLog === undefined ? set : { ...set, attemptLog };
+    // Leaving an indexed status removes the index key: absent keys cost the index nothing.
     for (const [attribute, value] of Object.entries({
       ...written,
       status: to,
       updatedAt: now,
-      statusKey: statusKey(next),
+      [STATUS_SHARD_ATTRIBUTE]: statusShardKey(next),
     })) {
       // An undefined field (a handler that returned nothing) is removed, not written as a missing value.
       if (value === undefined) update.remove([attribute]);
@@ -213,7 +222,37 @@ export class JobStore {
     return { ...job, cancelRequested: true };
   }
 
-  /** One page of jobs in one `status#capacity#priority` partition, oldest change first. */
+  /** Jobs by id, in no particular order; ids without a job are left out. Eventually consistent: for views, not decisions. */
+  async getMany(ids: string[]): Promise<Job[]> {
+    return (await this.batchGet(this.tables.jobs, 'id', ids, false)) as Job[];
+  }
+
+  /** The records of those of `keys` that were used, in no particular order. */
+  async idempotencyRecords(keys: string[]): Promise<IdempotencyRecord[]> {
+    return (await this.batchGet(this.tables.idempotency, 'key', keys, true)) as IdempotencyRecord[];
+  }
+
+  /** Items by key in BatchGetItem requests of 100 keys, asking again for those DynamoDB left unprocessed. */
+  private async batchGet(table: string, keyName: string, values: string[], consistent: boolean): Promise<unknown[]> {
+    const items: unknown[] = [];
+    const unique = [...new Set(values)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_SIZE) {
+      let keys: Record<string, unknown>[] = unique.slice(start, start + BATCH_GET_SIZE).map((v) => ({ [keyName]: v }));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        const { Responses = {}, UnprocessedKeys = {} } = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: consistent } } }),
+        );
+        items.push(...(Responses[table] ?? []));
+        keys = UnprocessedKeys[table]?.Keys ?? [];
+        if (keys.length > 0 && attempt >= BATCH_GET_TRIES)
+          throw new Error(`DynamoDB left reads of ${table} unprocessed`);
+        if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+      }
+    }
+    return items;
+  }
+
+  /** One page of jobs under one key of the `byStatusShard` index, oldest change first. */
   async listByStatus(
     key: string,
     limit: number,
@@ -223,24 +262,13 @@ export class JobStore {
       new QueryCommand({
         TableName: this.tables.jobs,
         IndexName: BY_STATUS_INDEX,
-        KeyConditionExpression: 'statusKey = :key',
+        KeyConditionExpression: `${STATUS_SHARD_ATTRIBUTE} = :key`,
         ExpressionAttributeValues: { ':key': key },
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
     return { jobs: Items as Job[], nextKey: LastEvaluatedKey };
-  }
-
-  /** Every job in one `status#capacity#priority` partition (the detector's view of RUNNING jobs). */
-  async allByStatus(key: string): Promise<Job[]> {
-    const jobs: Job[] = [];
-    const pages = this.byStatusPages({
-      KeyConditionExpression: 'statusKey = :key',
-      ExpressionAttributeValues: { ':key': key },
-    });
-    for await (const page of pages) jobs.push(...((page.Items ?? []) as Job[]));
-    return jobs;
   }
 
   /**
@@ -280,14 +308,14 @@ export class JobStore {
   }
 
   /**
-   * Up to `limit` jobs of one `status#capacity#priority` partition unchanged since `before`
+   * Up to `limit` jobs under one key of the `byStatusShard` index unchanged since `before`
    * (ISO time), oldest first; with `dueBefore`, only those whose `runAt` is before it too. The
    * reaper's view of jobs that should have moved on by now.
    */
   async unchangedSince(key: string, before: string, limit: number, dueBefore?: string): Promise<Job[]> {
     const jobs: Job[] = [];
     const pages = this.byStatusPages({
-      KeyConditionExpression: 'statusKey = :key AND updatedAt < :before',
+      KeyConditionExpression: `${STATUS_SHARD_ATTRIBUTE} = :key AND updatedAt < :before`,
       ...(dueBefore === undefined
         ? { ExpressionAttributeValues: { ':key': key, ':before': before } }
         : {
@@ -325,11 +353,11 @@ export class JobStore {
     return this.updateIf(job, update.when(update.equals('status', job.status), update.equals('version', job.version)));
   }
 
-  /** Number of jobs in one `status#capacity#priority` partition. */
+  /** Number of jobs under one key of the `byStatusShard` index. */
   async countByStatus(key: string): Promise<number> {
     let count = 0;
     const pages = this.byStatusPages({
-      KeyConditionExpression: 'statusKey = :key',
+      KeyConditionExpression: `${STATUS_SHARD_ATTRIBUTE} = :key`,
       ExpressionAttributeValues: { ':key': key },
       Select: 'COUNT',
     });
@@ -337,7 +365,7 @@ export class JobStore {
     return count;
   }
 
-  /** Every page of a query of the `byStatus` index (the SDK's paginator follows LastEvaluatedKey). */
+  /** Every page of a query of the `byStatusShard` index (the SDK's paginator follows LastEvaluatedKey). */
   private byStatusPages(query: Omit<QueryCommandInput, 'TableName' | 'IndexName'>) {
     return paginateQuery({ client: this.db }, { TableName: this.tables.jobs, IndexName: BY_STATUS_INDEX, ...query });
   }
