@@ -142,7 +142,13 @@ export class IntakeApi extends Construct {
     store.grantJobs(submitBatch, 'writeMany');
 
     store.grantJobs(route(job, 'GET', 'get-job', 'GET /jobs/{id}: reads a job'), 'read');
-    const listJobs = route(jobs, 'GET', 'list-jobs', 'GET /jobs: lists jobs in one state');
+    const listJobs = route(
+      jobs,
+      'GET',
+      'list-jobs',
+      'GET /jobs: lists jobs in one state',
+      processEnvironment(this, 'listJobs', core),
+    );
     store.grantJobs(listJobs, 'listByStatus', 'readMany');
     // Running jobs are the ones live workers report.
     store.grantWorkers(listJobs, 'list');

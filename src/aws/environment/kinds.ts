@@ -12,6 +12,8 @@ export const PROCESS_KINDS = {
   api: API,
   submitJob: [...API, 'intake'],
   cancelJob: [...API, 'schedules'],
+  /** `GET /jobs`: running jobs are the ones live workers report. */
+  listJobs: [...API, 'workerRegistry'],
   getStats: [...API, 'workerRegistry', 'coordination', 'typeLimits'],
   startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
   stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'queues', 'dispatch', 'detector'],
