@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import { API_KINDS } from '../src/aws/manifest.ts';
 import { TypeLimitsSchema } from '../src/jobs/limits/index.ts';
 import type { PRIORITIES } from '../src/jobs/model/index.ts';
 import { DEFAULT_REAPER_INTERVAL_MS, DEFAULT_REAPER_SETTINGS } from '../src/jobs/reaper/index.ts';
@@ -30,8 +31,10 @@ export const TailguardConfigSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/)
     .default('Tailguard'),
-  /** `iam` (SigV4, default) or `apiKey` (API keys with a usage plan). */
+  /** `iam` (SigV4, default) or `apiKey` (API keys with a usage plan; REST only). */
   apiAuth: z.enum(['iam', 'apiKey']).default('iam'),
+  /** `rest` (API Gateway REST API, default) or `http` (API Gateway HTTP API: same routes, IAM auth only, cheaper). */
+  apiKind: z.enum(API_KINDS).default('rest'),
   /** API Gateway throttling for the whole stage. */
   apiRateLimit: n(1, 10_000).default(1000),
   apiBurstLimit: n(1, 5_000).default(2000),

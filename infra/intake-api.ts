@@ -1,18 +1,27 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
+  AccessLogField,
   AccessLogFormat,
   AuthorizationType,
   type IApiKey,
-  type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  LogGroupLogDestination as HttpLogGroupLogDestination,
+  HttpMethod,
+  type HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type ApiKind, HTTP_API_DEFAULT_STAGE } from '../src/aws/manifest.ts';
 import type { TypeLimits } from '../src/jobs/limits/index.ts';
 import { nag } from './nag.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
@@ -21,9 +30,10 @@ import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
 import { tailguardFunction } from './tailguard-function.ts';
 
-/** Just under API Gateway's 29 s integration timeout. */
+/** Just under API Gateway's 29 s integration timeout (30 s on an HTTP API). */
 const API_TIMEOUT = Duration.seconds(28);
 
+/** The REST API's stage (the HTTP API serves from `$default`, without a stage path). */
 export const API_STAGE = 'v1';
 
 export interface IntakeApiProps {
@@ -34,7 +44,9 @@ export interface IntakeApiProps {
   jobTypes?: readonly string[];
   /** Per-type limits `GET /stats` shows, with the slots held now. @default none */
   typeLimits?: TypeLimits;
-  /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan. */
+  /** `rest`: API Gateway REST API; `http`: API Gateway HTTP API (IAM auth only). @default 'rest' */
+  kind?: ApiKind;
+  /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan (REST only). */
   auth: 'iam' | 'apiKey';
   throttling: { rateLimit: number; burstLimit: number };
   /** Test-only: honour the `x-tailguard-fault` request header (docs/configuration.md). Never on a real deployment. */
@@ -42,11 +54,24 @@ export interface IntakeApiProps {
 }
 
 /**
- * The HTTP API: API Gateway REST API with one Lambda per route, each granted only what its route
- * touches.
+ * The intake API: an API Gateway REST API or HTTP API with one Lambda per route, each granted
+ * only what its route touches. Both kinds have the same routes, functions and grants; only the
+ * gateway in front differs (REST: stage `v1`, IAM or API keys; HTTP: `$default` stage, IAM).
  */
 export class IntakeApi extends Construct {
-  readonly api: RestApi;
+  readonly kind: ApiKind;
+  /** The REST API (`kind: 'rest'`). */
+  readonly restApi?: RestApi;
+  /** The HTTP API (`kind: 'http'`). */
+  readonly httpApi?: HttpApi;
+  /** The HTTP API's `$default` stage (`kind: 'http'`). */
+  readonly httpStage?: HttpStage;
+  /** Base URL of the API, ending in `/`: `…/v1/` (REST) or the bare host (HTTP, no stage path). */
+  readonly url: string;
+  /** The REST API id or the HTTP API id. */
+  readonly apiId: string;
+  /** `v1` (REST) or `$default` (HTTP). */
+  readonly stageName: string;
   readonly functions: LambdaFunction[] = [];
   readonly apiKey?: IApiKey;
 
@@ -54,56 +79,43 @@ export class IntakeApi extends Construct {
     super(scope, id);
     const { queues, store, scheduler } = props;
     const core = coreSettings(props);
-    this.api = new RestApi(this, 'Api', {
-      description: 'Tailguard job intake',
-      deployOptions: {
-        stageName: API_STAGE,
-        throttlingRateLimit: props.throttling.rateLimit,
-        throttlingBurstLimit: props.throttling.burstLimit,
-        loggingLevel: MethodLoggingLevel.OFF,
-        tracingEnabled: true,
-        // Access logs carry the request line and status, never bodies (payloads stay out of logs).
-        accessLogDestination: new LogGroupLogDestination(
-          new LogGroup(this, 'AccessLogs', {
-            retention: RetentionDays.ONE_MONTH,
-            removalPolicy: RemovalPolicy.DESTROY,
-          }),
-        ),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
-      },
-      defaultMethodOptions:
-        props.auth === 'iam'
-          ? { authorizationType: AuthorizationType.IAM }
-          : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true },
-      cloudWatchRole: false,
-    });
-    if (props.auth === 'apiKey') {
-      const plan = this.api.addUsagePlan('UsagePlan', {
-        description: 'Tailguard API clients',
-        throttle: { rateLimit: props.throttling.rateLimit, burstLimit: props.throttling.burstLimit },
-      });
-      plan.addApiStage({ stage: this.api.deploymentStage });
-      this.apiKey = this.api.addApiKey('DefaultKey', {
-        description: 'First Tailguard API key; add more to the usage plan',
-      });
-      plan.addApiKey(this.apiKey);
-      nag.apiKeyAuth(this.api);
+    this.kind = props.kind ?? 'rest';
+    if (this.kind === 'http' && props.auth === 'apiKey') {
+      throw new Error(
+        "Tailguard api.kind 'http' (tailguard:apiKind=http) cannot use api.auth 'apiKey' (tailguard:apiAuth=apiKey): " +
+          "API keys and usage plans exist only on REST APIs. Keep api.kind 'rest' for API keys, or use IAM auth with the HTTP API.",
+      );
     }
-    nag.restApi(this.api);
-    const jobs = this.api.root.addResource('jobs');
-    const job = jobs.addResource('{id}');
-    const dlq = this.api.root.addResource('dlq');
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    let addMethod: RouteAdder;
+    if (this.kind === 'rest') {
+      const rest = restApi(this, props, accessLogs);
+      ({ api: this.restApi, apiKey: this.apiKey, addMethod } = rest);
+      this.url = rest.api.url;
+      this.apiId = rest.api.restApiId;
+      this.stageName = rest.api.deploymentStage.stageName;
+    } else {
+      const http = httpApi(this, props, accessLogs);
+      ({ api: this.httpApi, stage: this.httpStage, addMethod } = http);
+      this.url = http.stage.url;
+      this.apiId = http.api.apiId;
+      this.stageName = http.stage.stageName;
+    }
 
+    /** One route: its own function, behind the API's authorization. */
     const route = (
-      resource: IResource,
-      method: string,
+      method: 'GET' | 'POST',
+      path: string,
       handlerDir: string,
       description: string,
       environment = processEnvironment(this, 'api', core),
     ) => {
       // API Gateway gives up on an integration at 29 s: a request should not die in its function first.
       const fn = tailguardFunction(this, handlerDir, { handlerDir, description, environment, timeout: API_TIMEOUT });
-      resource.addMethod(method, new LambdaIntegration(fn));
+      addMethod(method, path, fn);
       this.functions.push(fn);
       return fn;
     };
@@ -122,15 +134,15 @@ export class IntakeApi extends Construct {
       },
     });
     const submit = route(
-      jobs,
       'POST',
+      '/jobs',
       'submit-job',
       'POST /jobs: validates, records and enqueues a job',
       intakeEnvironment,
     );
     const submitBatch = route(
-      jobs.addResource('batch'),
       'POST',
+      '/jobs/batch',
       'submit-batch',
       'POST /jobs/batch: up to 1,000 jobs in few writes',
       intakeEnvironment,
@@ -141,10 +153,10 @@ export class IntakeApi extends Construct {
     }
     store.grantJobs(submitBatch, 'writeMany');
 
-    store.grantJobs(route(job, 'GET', 'get-job', 'GET /jobs/{id}: reads a job'), 'read');
+    store.grantJobs(route('GET', '/jobs/{id}', 'get-job', 'GET /jobs/{id}: reads a job'), 'read');
     const listJobs = route(
-      jobs,
       'GET',
+      '/jobs',
       'list-jobs',
       'GET /jobs: lists jobs in one state',
       processEnvironment(this, 'listJobs', core),
@@ -154,8 +166,8 @@ export class IntakeApi extends Construct {
     store.grantWorkers(listJobs, 'list');
 
     const cancel = route(
-      job.addResource('cancel'),
       'POST',
+      '/jobs/{id}/cancel',
       'cancel-job',
       'POST /jobs/{id}/cancel: cancels a job',
       processEnvironment(this, 'cancelJob', { ...core, schedules: { groupName: scheduler.groupName } }),
@@ -166,18 +178,11 @@ export class IntakeApi extends Construct {
     );
     nag.scheduleGroupWildcard(cancel);
 
-    store.grantJobs(route(dlq, 'GET', 'list-dead-jobs', 'GET /dlq: lists dead jobs'), 'listByStatus');
-    canEnqueue(
-      route(
-        dlq.addResource('{id}').addResource('requeue'),
-        'POST',
-        'requeue-dead-job',
-        'POST /dlq/{id}/requeue: re-runs a dead job',
-      ),
-    );
+    store.grantJobs(route('GET', '/dlq', 'list-dead-jobs', 'GET /dlq: lists dead jobs'), 'listByStatus');
+    canEnqueue(route('POST', '/dlq/{id}/requeue', 'requeue-dead-job', 'POST /dlq/{id}/requeue: re-runs a dead job'));
     const redrive = route(
-      dlq.addResource('redrive'),
       'POST',
+      '/dlq/redrive',
       'redrive-dlq',
       "POST /dlq/redrive: requeues one queue's dead letters",
     );
@@ -187,8 +192,8 @@ export class IntakeApi extends Construct {
     queues.grantReadDepth(redrive);
 
     const stats = route(
-      this.api.root.addResource('stats'),
       'GET',
+      '/stats',
       'get-stats',
       'GET /stats: queue depths, job counts, live workers and per-type limits',
       processEnvironment(this, 'getStats', { ...core, typeLimits: { limits: props.typeLimits ?? {} } }),
@@ -197,15 +202,109 @@ export class IntakeApi extends Construct {
     store.grantWorkers(stats, 'list');
     if (Object.keys(props.typeLimits ?? {}).length > 0) store.grantCoordination(stats, 'readLimits');
     queues.grantReadDepth(stats);
-    const health = route(
-      this.api.root.addResource('health'),
-      'GET',
-      'health',
-      'GET /health: checks the table and queues',
-    );
+    const health = route('GET', '/health', 'health', 'GET /health: checks the table and queues');
     store.grantJobs(health, 'read');
     queues.grantReadDepth(health);
     // Touches nothing: the document is built from the code.
-    route(this.api.root.addResource('openapi.json'), 'GET', 'openapi', 'GET /openapi.json: the API description');
+    route('GET', '/openapi.json', 'openapi', 'GET /openapi.json: the API description');
   }
+
+  /**
+   * The REST API, under the name it had before the HTTP API option; throws with `kind: 'http'`.
+   * @deprecated use `restApi` (or `httpApi`)
+   */
+  get api(): RestApi {
+    if (!this.restApi) throw new Error("intake.api is the REST API; with api.kind 'http' use intake.httpApi");
+    return this.restApi;
+  }
+}
+
+/** Puts `fn` behind `method path` on the API. */
+type RouteAdder = (method: 'GET' | 'POST', path: string, fn: LambdaFunction) => unknown;
+
+/** The REST API (stage `v1`, IAM or API keys), and how to add a route to it. */
+function restApi(scope: Construct, props: IntakeApiProps, accessLogs: LogGroup) {
+  const api = new RestApi(scope, 'Api', {
+    description: 'Tailguard job intake',
+    deployOptions: {
+      stageName: API_STAGE,
+      throttlingRateLimit: props.throttling.rateLimit,
+      throttlingBurstLimit: props.throttling.burstLimit,
+      loggingLevel: MethodLoggingLevel.OFF,
+      tracingEnabled: true,
+      // Access logs carry the request line and status, never bodies (payloads stay out of logs).
+      accessLogDestination: new LogGroupLogDestination(accessLogs),
+      accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+    },
+    defaultMethodOptions:
+      props.auth === 'iam'
+        ? { authorizationType: AuthorizationType.IAM }
+        : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true },
+    cloudWatchRole: false,
+  });
+  let apiKey: IApiKey | undefined;
+  if (props.auth === 'apiKey') {
+    const plan = api.addUsagePlan('UsagePlan', {
+      description: 'Tailguard API clients',
+      throttle: { rateLimit: props.throttling.rateLimit, burstLimit: props.throttling.burstLimit },
+    });
+    plan.addApiStage({ stage: api.deploymentStage });
+    apiKey = api.addApiKey('DefaultKey', {
+      description: 'First Tailguard API key; add more to the usage plan',
+    });
+    plan.addApiKey(apiKey);
+    nag.apiKeyAuth(api);
+  }
+  nag.restApi(api);
+  // Created before the routes, as they always were: the deployment's logical id hashes the order
+  // in which resources were added, so an upgraded stack keeps its deployment.
+  for (const path of ['/jobs', '/jobs/{id}', '/dlq']) api.root.resourceForPath(path);
+  const addMethod: RouteAdder = (method, path, fn) =>
+    api.root.resourceForPath(path).addMethod(method, new LambdaIntegration(fn));
+  return { api, apiKey, addMethod };
+}
+
+/**
+ * The HTTP API: every route behind the IAM authorizer (SigV4, as on the REST API), served from
+ * the `$default` stage with the same throttling and access logs; functions get payload format 2.0.
+ */
+function httpApi(scope: Construct, props: IntakeApiProps, accessLogs: LogGroup) {
+  const api = new HttpApi(scope, 'HttpApi', {
+    description: 'Tailguard job intake',
+    defaultAuthorizer: new HttpIamAuthorizer(),
+    // The stage below is the default one, with throttling and access logs.
+    createDefaultStage: false,
+  });
+  const stage = api.addStage('DefaultStage', {
+    stageName: HTTP_API_DEFAULT_STAGE,
+    autoDeploy: true,
+    throttle: { rateLimit: props.throttling.rateLimit, burstLimit: props.throttling.burstLimit },
+    // The request line, caller and status, never bodies (payloads stay out of logs); HTTP API variables.
+    accessLogSettings: {
+      destination: new HttpLogGroupLogDestination(accessLogs),
+      format: AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: AccessLogField.contextRequestId(),
+          ip: AccessLogField.contextIdentitySourceIp(),
+          caller: AccessLogField.contextIdentityCaller(),
+          user: AccessLogField.contextIdentityUser(),
+          requestTime: AccessLogField.contextRequestTime(),
+          httpMethod: AccessLogField.contextHttpMethod(),
+          routeKey: '$context.routeKey',
+          status: AccessLogField.contextStatus(),
+          protocol: AccessLogField.contextProtocol(),
+          responseLength: AccessLogField.contextResponseLength(),
+          integrationError: '$context.integrationErrorMessage',
+        }),
+      ),
+    },
+  });
+  nag.httpApi(api);
+  const addMethod: RouteAdder = (method, path, fn) =>
+    api.addRoutes({
+      path,
+      methods: [HttpMethod[method]],
+      integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
+    });
+  return { api, stage, addMethod };
 }

@@ -17,4 +17,10 @@ describe('cdk-nag AwsSolutions', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
+
+  it("also passes with the HTTP API (api.kind 'http')", () => {
+    const { app } = testApp({ apiKind: 'http' });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
 });

@@ -73,6 +73,10 @@ export const nag = {
     acknowledge(api, 'AwsSolutions-APIG6', REASONS.executionLogs);
     acknowledge(api, 'AwsSolutions-APIG3', REASONS.waf);
   },
+  /** The HTTP API (`api.kind: 'http'`): IAM on every route; no request validators or WAF on this kind. */
+  httpApi(api: IConstruct): void {
+    acknowledge(api, 'AwsSolutions-COG4', REASONS.machineAuth);
+  },
   /** Only in `apiKey` mode: API keys stand in for an authorizer. */
   apiKeyAuth(api: IConstruct): void {
     acknowledge(api, 'AwsSolutions-APIG4', REASONS.apiKeys);

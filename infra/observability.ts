@@ -84,13 +84,11 @@ export class Observability extends Construct {
     }
 
     f.addLargeHeader('Intake API and functions');
-    f.monitorApiGateway({
-      api: core.intake.api,
-      apiStage: core.intake.api.deploymentStage.stageName,
-      humanReadableName: 'Tailguard API',
-      alarmFriendlyName: 'api',
-      add5XXFaultRateAlarm: { Critical: { maxErrorRate: 1 } },
-    });
+    const { restApi, httpApi, stageName } = core.intake;
+    const api = { apiStage: stageName, humanReadableName: 'Tailguard API', alarmFriendlyName: 'api' };
+    if (restApi) f.monitorApiGateway({ ...api, api: restApi, add5XXFaultRateAlarm: { Critical: { maxErrorRate: 1 } } });
+    if (httpApi)
+      f.monitorApiGatewayV2HttpApi({ ...api, api: httpApi, add5xxRateAlarm: { Critical: { maxErrorRate: 1 } } });
     const functions = [
       ...core.intake.functions.map((fn) => [fn.node.id, fn] as const),
       ['start-scheduler', core.scheduler.function] as const,

@@ -15,9 +15,13 @@ function pathOf(resourceId: unknown, resources: Resources): string {
 }
 
 let deployed: string[];
+let deployedOnHttpApi: string[];
 
 beforeAll(() => {
   const template = Template.fromStack(testApp().stack);
+  deployedOnHttpApi = Object.values(
+    Template.fromStack(testApp({ apiKind: 'http' }).stack).findResources('AWS::ApiGatewayV2::Route') as Resources,
+  ).map(({ Properties }) => String(Properties.RouteKey));
   const resources = template.findResources('AWS::ApiGateway::Resource') as Resources;
   deployed = Object.values(template.findResources('AWS::ApiGateway::Method') as Resources).map(
     ({ Properties }) => `${Properties.HttpMethod} ${pathOf(Properties.ResourceId, resources)}`,
@@ -33,5 +37,7 @@ describe('the OpenAPI document (docs/openapi.json, GET /openapi.json)', () => {
     // Assess: a route missing from either side shows up by name.
     expect(documented.sort()).toEqual(deployed.sort());
     expect(deployed).toContain('POST /jobs/batch');
+    // The HTTP API (api.kind 'http') serves the very same routes.
+    expect(deployedOnHttpApi.sort()).toEqual(documented.sort());
   });
 });

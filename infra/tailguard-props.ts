@@ -61,7 +61,15 @@ export interface TailguardProps {
    */
   readonly keepLegacyStatusIndex?: boolean;
   readonly api?: {
-    /** `iam`: callers sign with SigV4; `apiKey`: callers send `x-api-key` of the created usage plan. @default 'iam' */
+    /**
+     * Which API Gateway API serves intake, with the same routes, functions and grants either way:
+     * `rest`: a REST API (stage `v1`, $3.50 per million requests; the only kind with API keys);
+     * `http`: an HTTP API (`$default` stage, URL without a stage path, $1.00 per million requests;
+     * IAM auth only, no X-Ray tracing of the API itself). Changing it on a deployed stack replaces
+     * the API, so its URL changes. @default 'rest'
+     */
+    readonly kind?: 'rest' | 'http';
+    /** `iam`: callers sign with SigV4; `apiKey`: callers send `x-api-key` of the created usage plan (`kind: 'rest'` only). @default 'iam' */
     readonly auth?: 'iam' | 'apiKey';
     /** Stage throttling, requests per second. @default 1000 */
     readonly rateLimit?: number;
@@ -130,6 +138,7 @@ export function configFromProps(props: TailguardProps, node: Node): TailguardCon
   const settings = {
     prefix: props.prefix,
     apiAuth: props.api?.auth,
+    apiKind: props.api?.kind,
     apiRateLimit: props.api?.rateLimit,
     apiBurstLimit: props.api?.burstLimit,
     natGateways: props.natGateways,

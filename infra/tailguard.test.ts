@@ -12,10 +12,12 @@ import { MAX_RECEIVE_COUNT } from './queues.ts';
 import { MANIFEST_DESCRIPTION, Tailguard, type TailguardProps } from './tailguard.ts';
 import { testApp } from './test-app.ts';
 
+let rest: ReturnType<typeof testApp>;
 let template: Template;
 
 beforeAll(() => {
-  template = Template.fromStack(testApp().stack);
+  rest = testApp();
+  template = Template.fromStack(rest.stack);
 });
 
 describe('Tailguard (the demo stack: both classes on ECS)', () => {
@@ -45,14 +47,14 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     );
   });
 
-  it('has a jobs table indexed by status and an idempotency table with TTL', () => {
+  it('has a jobs table with one sparse status index and an idempotency table with TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
         Match.objectLike({
           IndexName: BY_STATUS_INDEX,
           KeySchema: [
-            { AttributeName: 'statusKey', KeyType: 'HASH' },
+            { AttributeName: 'statusShard', KeyType: 'HASH' },
             { AttributeName: 'updatedAt', KeyType: 'RANGE' },
           ],
         }),
@@ -207,6 +209,128 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
   });
 });
 
+describe("Tailguard with the HTTP API (api.kind 'http')", () => {
+  /** The routes of the REST API in the default stack, as `METHOD /path`. */
+  const ROUTES = [
+    'POST /jobs',
+    'POST /jobs/batch',
+    'GET /jobs',
+    'GET /jobs/{id}',
+    'POST /jobs/{id}/cancel',
+    'GET /dlq',
+    'POST /dlq/{id}/requeue',
+    'POST /dlq/redrive',
+    'GET /stats',
+    'GET /health',
+    'GET /openapi.json',
+  ];
+  let http: ReturnType<typeof testApp>;
+  let httpTemplate: Template;
+
+  beforeAll(() => {
+    http = testApp({ apiKind: 'http' });
+    httpTemplate = Template.fromStack(http.stack);
+  });
+
+  it('replaces the REST API with an HTTP API serving the same routes, each behind the IAM authorizer', () => {
+    httpTemplate.resourceCountIs('AWS::ApiGateway::RestApi', 0);
+    httpTemplate.resourceCountIs('AWS::ApiGateway::Method', 0);
+    httpTemplate.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
+    httpTemplate.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    httpTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    const routes = Object.values(httpTemplate.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties as { RouteKey: string; AuthorizationType?: string },
+    );
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...ROUTES].sort());
+    // IAM on every route: an unsigned request never reaches a function.
+    expect(routes.filter((r) => r.AuthorizationType !== 'AWS_IAM')).toEqual([]);
+  });
+
+  it('gives each route its own function through a payload-2.0 proxy integration, invokable only from that route', () => {
+    const integrations = Object.values(httpTemplate.findResources('AWS::ApiGatewayV2::Integration')).map(
+      (i) => i.Properties as { IntegrationType: string; PayloadFormatVersion: string; IntegrationUri: unknown },
+    );
+    expect(integrations).toHaveLength(ROUTES.length);
+    for (const integration of integrations) {
+      expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    }
+    const targets = new Set(integrations.map((i) => JSON.stringify(i.IntegrationUri)));
+    expect(targets.size).toBe(ROUTES.length);
+    const permissions = Object.values(httpTemplate.findResources('AWS::Lambda::Permission'))
+      .map((p) => p.Properties as { Principal: string; SourceArn: unknown })
+      .filter((p) => p.Principal === 'apigateway.amazonaws.com');
+    expect(permissions).toHaveLength(ROUTES.length);
+    // Each function may be invoked by this API on its own route's path only, not on the whole API.
+    const paths = permissions.map((p) => {
+      const parts = (p.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      return String(parts.at(-1)).replace(/^\/\*\/\*/, '');
+    });
+    expect(paths.sort()).toEqual(ROUTES.map((route) => route.split(' ')[1]).sort());
+  });
+
+  it('serves from the $default stage with the same throttling and access logs', () => {
+    httpTemplate.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    httpTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 }),
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context.routeKey') },
+    });
+  });
+
+  it('grants every function exactly what it is granted behind the REST API', () => {
+    const policies = (t: Template) =>
+      Object.fromEntries(
+        Object.entries(t.findResources('AWS::IAM::Policy')).map(([id, p]) => [id, p.Properties.PolicyDocument]),
+      );
+    expect(policies(httpTemplate)).toEqual(policies(template));
+    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 14);
+  });
+
+  it('outputs a URL without a stage path, and says so in the manifest', () => {
+    // https://<api id>.execute-api.<region>.<suffix>/: routes resolve from the root.
+    expect(http.stack.resolve(http.tailguard.intake.url)).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'https://',
+          { Ref: expect.stringMatching(/HttpApi/) },
+          '.execute-api.eu-west-1.',
+          { Ref: 'AWS::URLSuffix' },
+          '/',
+        ],
+      ],
+    });
+    expect(http.tailguard.manifest()).toMatchObject({ apiStage: '$default', apiKind: 'http', apiAuth: 'iam' });
+    expect(rest.tailguard.manifest()).toMatchObject({ apiKind: 'rest' });
+    expect(rest.stack.resolve(rest.tailguard.manifest().apiStage)).toEqual({ Ref: expect.stringMatching(/Stage/) });
+    httpTemplate.hasOutput('TailguardApiUrl', {});
+  });
+
+  it("alarms on the HTTP API's 5xx rate, under the REST API's alarm name", () => {
+    const alarms = Object.values(httpTemplate.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties.AlarmName as string,
+    );
+    expect(alarms.filter((name) => /^Tailguard-api-Fault-Rate/.test(name))).toHaveLength(1);
+  });
+
+  it('passes cfn-lint without errors', () => {
+    expect(cfnLintErrors(httpTemplate, 'TailguardHttp')).toEqual([]);
+  });
+
+  it('refuses API keys, which only a REST API has, naming both settings', () => {
+    expect(() => testApp({ apiKind: 'http', apiAuth: 'apiKey' })).toThrow(
+      /api\.kind 'http'.*cannot use api\.auth 'apiKey'.*only on REST APIs/,
+    );
+  });
+
+  it("keeps the REST API's intake.api for stacks that extend it, and refuses it on an HTTP API", () => {
+    expect(rest.tailguard.intake.api).toBe(rest.tailguard.intake.restApi);
+    expect(http.tailguard.intake.restApi).toBeUndefined();
+    expect(() => http.tailguard.intake.api).toThrow(/intake\.httpApi/);
+  });
+});
+
 describe('Tailguard construct options', () => {
   const synth = (props: TailguardProps, context: Record<string, unknown> = {}) => {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'tailguard-synth-')), context });
@@ -215,6 +339,15 @@ describe('Tailguard construct options', () => {
     return Template.fromStack(stack);
   };
   const image = ContainerImage.fromRegistry('public.ecr.aws/team/worker:1');
+
+  it('keeps the 0.1 status index beside the new one while a deployment migrates (docs/migration.md)', () => {
+    const indexes = (template: Template) =>
+      Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))
+        .flatMap((table) => table.Properties.GlobalSecondaryIndexes ?? [])
+        .map((index: { IndexName: string }) => index.IndexName);
+    expect(indexes(synth({ local: true, keepLegacyStatusIndex: true }))).toEqual([BY_STATUS_INDEX, 'byStatus']);
+    expect(indexes(synth({ local: true }))).toEqual([BY_STATUS_INDEX]);
+  });
 
   it('deploys only the serverless part on an emulator (local), whatever pools are given', () => {
     const template = synth({ local: true, workers: { cpu: { image } } });

@@ -77,6 +77,7 @@ export class Tailguard extends Construct {
       scheduler: this.scheduler,
       jobTypes: props.jobTypes,
       typeLimits: config.typeLimits,
+      kind: config.apiKind,
       auth: config.apiAuth,
       throttling: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
       faultInjection: config.faultInjection === 'on',
@@ -114,7 +115,7 @@ export class Tailguard extends Construct {
       this.publishWorkerServices(this.workers, config);
     }
     this.output(MANIFEST_OUTPUT_SUFFIX, Stack.of(this).toJsonString(this.manifest()), MANIFEST_DESCRIPTION);
-    this.output('ApiUrl', this.intake.api.url, 'Base URL of the Tailguard API');
+    this.output('ApiUrl', this.intake.url, 'Base URL of the Tailguard API');
     const dashboard = this.observability?.facade.createdDashboard();
     if (dashboard) {
       const { region } = Stack.of(this);
@@ -128,9 +129,10 @@ export class Tailguard extends Construct {
   /** What tools need to reach this deployment (tailguard dev, the local runtime), as one output. */
   manifest(): Record<keyof TailguardManifest, unknown> {
     return {
-      apiUrl: this.intake.api.url,
-      apiId: this.intake.api.restApiId,
-      apiStage: this.intake.api.deploymentStage.stageName,
+      apiUrl: this.intake.url,
+      apiId: this.intake.apiId,
+      apiStage: this.intake.stageName,
+      apiKind: this.intake.kind,
       apiAuth: this.config.apiAuth,
       apiKeyId: this.intake.apiKey?.keyId,
       jobsTable: this.store.jobs.tableName,

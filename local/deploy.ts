@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { environmentFor } from '../src/aws/environment/index.ts';
-import { manifestsIn, type TailguardManifest } from '../src/aws/manifest.ts';
+import { HTTP_API_DEFAULT_STAGE, manifestsIn, type TailguardManifest } from '../src/aws/manifest.ts';
 import type { QueueTopology } from '../src/jobs/dispatch/index.ts';
 import { packageRoot } from '../src/package-root.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localAwsEnv } from './aws-env.ts';
@@ -71,7 +71,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['--context', `tailguard:${name}=${value}`]),
   ]);
   const { stack, manifest } = readManifest(outputsFile);
-  const apiUrl = `${options.endpoint.replace(/\/$/, '')}/_aws/execute-api/${manifest.apiId}/${manifest.apiStage}/`;
+  const apiUrl = localApiUrl(options.endpoint, manifest);
   return {
     stackName: stack,
     endpoint: options.endpoint,
@@ -100,6 +100,16 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
       }),
     },
   };
+}
+
+/**
+ * The API's invoke URL on the emulator, ending in `/`: `<endpoint>/_aws/execute-api/<id>/<stage>/`
+ * for a REST API, `<endpoint>/_aws/execute-api/<id>/` for an HTTP API's `$default` stage, which
+ * serves from the root (as its URL on AWS has no stage path).
+ */
+export function localApiUrl(endpoint: string, manifest: Pick<TailguardManifest, 'apiId' | 'apiStage'>): string {
+  const stage = manifest.apiStage === HTTP_API_DEFAULT_STAGE ? '' : `${manifest.apiStage}/`;
+  return `${endpoint.replace(/\/$/, '')}/_aws/execute-api/${manifest.apiId}/${stage}`;
 }
 
 /** The one Tailguard deployment among the deployed stacks' outputs (the construct's manifest output). */

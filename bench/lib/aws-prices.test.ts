@@ -16,4 +16,13 @@ describe('perMillionUsd', () => {
       total: 11.64,
     });
   });
+
+  it("prices the API request at the HTTP API's price with apiKind 'http', the rest unchanged", () => {
+    const rest = perMillionUsd(SINGLE_JOB_USAGE);
+    const http = perMillionUsd(SINGLE_JOB_USAGE, 'http');
+    expect(perMillionUsd(SINGLE_JOB_USAGE, 'rest')).toEqual(rest);
+    expect(http.apiRequests).toBe(1);
+    expect(http.total).toBeCloseTo(rest.total - 2.5, 2);
+    expect({ ...http, apiRequests: 0, total: 0 }).toEqual({ ...rest, apiRequests: 0, total: 0 });
+  });
 });

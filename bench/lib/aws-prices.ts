@@ -1,3 +1,5 @@
+import type { ApiKind } from '../../src/aws/manifest.ts';
+
 /**
  * AWS list prices (us-east-1, public pages, as of `asOf`) for what a job uses outside compute.
  * Check them before you budget: the counted requests and write units do not change with prices.
@@ -39,11 +41,20 @@ export interface JobUsage {
   logBytes: number;
 }
 
-/** US dollars per million jobs of `usage`, by item and in all, with the REST API's price. */
-export function perMillionUsd(usage: JobUsage): Record<keyof JobUsage | 'total', number> {
+/** API Gateway's price per million requests of the intake's API kind (the construct's `api.kind`). */
+export function apiGatewayPerMillionRequests(apiKind: ApiKind): number {
+  const p = AWS_PRICES.usd;
+  return apiKind === 'http' ? p.apiGatewayHttpPerMillionRequests : p.apiGatewayRestPerMillionRequests;
+}
+
+/**
+ * US dollars per million jobs of `usage`, by item and in all, with the price of the API kind the
+ * deployment uses (default `rest`, the construct's default).
+ */
+export function perMillionUsd(usage: JobUsage, apiKind: ApiKind = 'rest'): Record<keyof JobUsage | 'total', number> {
   const p = AWS_PRICES.usd;
   const items = {
-    apiRequests: usage.apiRequests * p.apiGatewayRestPerMillionRequests,
+    apiRequests: usage.apiRequests * apiGatewayPerMillionRequests(apiKind),
     lambdaInvocations: usage.lambdaInvocations * p.lambdaPerMillionRequests,
     lambdaGbSeconds: usage.lambdaGbSeconds * p.lambdaPerGbSecondArm64 * 1e6,
     sqsRequests: usage.sqsRequests * p.sqsPerMillionRequests,

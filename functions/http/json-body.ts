@@ -1,11 +1,11 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { InvalidInputError, InvalidJsonError, PayloadTooLargeError } from '../../src/jobs/model/index.ts';
+import type { HttpEvent } from './http-handler.ts';
 
 /** Bodies larger than this are refused before parsing: a 256 KiB payload plus the other fields. */
 export const MAX_BODY_BYTES = 300 * 1024;
 
 /** The request body as a JSON object, or an InvalidInputError, InvalidJsonError or PayloadTooLargeError that names what is wrong. */
-export function jsonObjectBody(event: APIGatewayProxyEvent, maxBytes = MAX_BODY_BYTES): Record<string, unknown> {
+export function jsonObjectBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): Record<string, unknown> {
   const raw = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (raw === null || raw === undefined || raw.trim() === '') {
     throw new InvalidInputError([{ path: '', message: 'a JSON object body is required' }]);

@@ -1,12 +1,11 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { toJobView } from '../../src/api/job-view.ts';
 import { readSection } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
 import { submitJob } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
 import { InvalidInputError } from '../../src/jobs/model/index.ts';
-import { header, httpHandler, json } from '../http/http-handler.ts';
+import { type HttpEvent, header, httpHandler, json } from '../http/http-handler.ts';
 import { parseJobRequest } from '../http/job-request.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 
@@ -29,7 +28,7 @@ export const handler = httpHandler(async (event) => {
  * `x-tailguard-fault: after-send`, the request fails after the job's message is sent and before the
  * job is written, as if the function died there; the worker must drop the message without a job.
  */
-function injectedFault(event: APIGatewayProxyEvent): (() => void) | undefined {
+function injectedFault(event: HttpEvent): (() => void) | undefined {
   if (!intake.faultInjection || header(event, 'x-tailguard-fault') !== 'after-send') return undefined;
   return () => {
     throw new Error('fault injected: intake stopped after the send');
@@ -37,7 +36,7 @@ function injectedFault(event: APIGatewayProxyEvent): (() => void) | undefined {
 }
 
 /** Merges the `Idempotency-Key` header into the body; both given and different is an error. */
-function withIdempotencyHeader(event: APIGatewayProxyEvent): Record<string, unknown> {
+function withIdempotencyHeader(event: HttpEvent): Record<string, unknown> {
   const body = jsonObjectBody(event);
   const fromHeader = header(event, 'Idempotency-Key');
   if (fromHeader === undefined) return body;

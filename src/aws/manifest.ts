@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { QueueTopologySchema } from '../jobs/dispatch/index.ts';
 import { TypeLimitsSchema } from '../jobs/limits/index.ts';
 
+/** The two kinds of API Gateway API the intake can be: `rest` (REST API, v1) or `http` (HTTP API, v2). */
+export const API_KINDS = ['rest', 'http'] as const;
+export type ApiKind = (typeof API_KINDS)[number];
+
+/** The stage an HTTP API serves from its root: its URL has no stage path. */
+export const HTTP_API_DEFAULT_STAGE = '$default';
+
 /**
  * Everything a tool needs to reach one Tailguard deployment, published by the construct as one
  * stack output (key `<constructId>Manifest`): the local runtime, `tailguard dev`, scripts.
@@ -9,7 +16,10 @@ import { TypeLimitsSchema } from '../jobs/limits/index.ts';
 export const TailguardManifestSchema = z.object({
   apiUrl: z.url(),
   apiId: z.string(),
+  /** `$default` for an HTTP API, whose URL has no stage path. */
   apiStage: z.string(),
+  /** Absent in manifests of deployments from before the HTTP API option: those are REST APIs. */
+  apiKind: z.enum(API_KINDS).default('rest'),
   apiAuth: z.enum(['iam', 'apiKey']),
   apiKeyId: z.string().optional(),
   jobsTable: z.string(),

@@ -45,4 +45,34 @@ describe('regionOf', () => {
   it('reads the region of an execute-api URL', () => {
     expect(regionOf('https://abc123.execute-api.ap-southeast-2.amazonaws.com/v1/')).toBe('ap-southeast-2');
   });
+
+  it("reads it from an HTTP API's URL, which has no stage path", () => {
+    expect(regionOf('https://abc123.execute-api.eu-central-1.amazonaws.com/')).toBe('eu-central-1');
+    expect(regionOf('https://abc123.execute-api.eu-central-1.amazonaws.com')).toBe('eu-central-1');
+  });
+});
+
+describe('a client of an API without a stage path (HTTP API, $default stage)', () => {
+  it.each([
+    ['with', '/'],
+    ['without', ''],
+  ])('sends routes from the root, %s a trailing slash, signed', async (_, slash) => {
+    // Prepare
+    api = await startFakeApi(() => ({ status: 200, body: jobView() }));
+    const root = new URL(api.url).origin;
+    const client = createClient({
+      apiUrl: `${root}${slash}`,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    });
+    // Act
+    await client.get(jobView().id);
+    await client.listJobs({ status: 'RUNNING' });
+    // Assess
+    expect(api.requests.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query}` : ''}`)).toEqual([
+      `GET /jobs/${jobView().id}`,
+      'GET /jobs?status=RUNNING',
+    ]);
+    expect(api.requests[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+  });
 });
