@@ -99,9 +99,16 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
         )
       : undefined;
   const faults = new FaultInjector(settings);
+  const metricsOptions = { namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' };
+  // Metrics are published per queue each heartbeat interval, not per job.
   const metrics = new JobMetricsRecorder(
-    new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' }),
+    new Metrics(metricsOptions),
+    (defaultDimensions) => new Metrics({ ...metricsOptions, defaultDimensions }),
   );
+  const flushTelemetry = () => {
+    metrics.flush();
+    return flushLatency();
+  };
   const runner = new JobRunner(
     {
       store: runtime.store(),
@@ -177,7 +184,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
 
   const start = async () => {
     const timers = [
-      setInterval(flushLatency, settings.heartbeatSeconds * 1000),
+      setInterval(flushTelemetry, settings.heartbeatSeconds * 1000),
       setInterval(report, settings.reportSeconds * 1000),
       ...watchParent(readSection('parentProcess', env).pid, () => {
         logger.warn('the process that started this worker is gone: stopping');
@@ -205,7 +212,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       for (const timer of timers) clearInterval(timer);
       for (const signal of SIGNALS) process.off(signal, onSignal);
       await Promise.all([
-        flushLatency(),
+        flushTelemetry(),
         workers.remove(workerId).catch((error: Error) => logger.warn('worker deregistration failed', { error })),
         ...closeOnStop.map((resource) =>
           resource.close().catch((error: Error) => logger.warn('closing on stop failed', { error })),

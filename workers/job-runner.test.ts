@@ -153,3 +153,54 @@ describe('JobRunner with a message whose job is not there', () => {
     expect(poller.handBack).not.toHaveBeenCalled();
   });
 });
+
+describe('JobRunner starting a job from its message', () => {
+  const startMessage = {
+    ...message,
+    body: JSON.stringify({ jobId: JOB_ID, attempts: 0, type: 'render', due: Date.now() }),
+  };
+  const startWrite = () =>
+    db.commandCalls(UpdateCommand).find(({ args: [{ input }] }) => input.TableName === 'jobs')?.args[0].input;
+
+  it('starts the job in one conditional write and reads nothing, taking the limit slot by the message’s type', async () => {
+    // Prepare: the write returns the job as started.
+    const started = {
+      ...render,
+      status: 'RUNNING',
+      attempts: 1,
+      attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'w1', startedAt: 'now' }],
+    };
+    db.on(UpdateCommand, { TableName: 'jobs', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }).resolves({
+      Attributes: started,
+    });
+    const { runner, poller } = runnerFor(async () => 'done');
+    // Act
+    await runner.process(startMessage, new AbortController().signal);
+    // Assess: waiting, as many attempts as the message said, and due; the job came back with the write.
+    expect(db.commandCalls(GetCommand)).toHaveLength(0);
+    expect(writes()[0]).toBe('coordination: SET holders.#holder = :until');
+    expect(startWrite()?.ConditionExpression).toMatch(/IN \(.*\) AND .* = :v\d+ AND \(attribute_not_exists/);
+    expect(startWrite()?.ReturnValues).toBe('ALL_NEW');
+    expect(poller.delete).toHaveBeenCalledOnce();
+  });
+
+  it('decides on the job the failed write returned when the job moved on since its message', async () => {
+    // Prepare: the job already succeeded (a duplicate message).
+    db.on(UpdateCommand, { TableName: 'jobs', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall({ ...render, status: 'SUCCEEDED' }, { removeUndefinedValues: true }),
+      }),
+    );
+    const handler = vi.fn(async () => 'done');
+    const { runner, poller } = runnerFor(handler);
+    // Act
+    await runner.process(startMessage, new AbortController().signal);
+    // Assess: dropped without a read and without running; the slot is given back.
+    expect(db.commandCalls(GetCommand)).toHaveLength(0);
+    expect(handler).not.toHaveBeenCalled();
+    expect(poller.delete).toHaveBeenCalledOnce();
+    expect(writes().at(-1)).toBe('coordination: REMOVE holders.#holder');
+  });
+});

@@ -8,9 +8,15 @@ import {
   fail,
   JOB_MISSING,
   release,
+  startFromMessage,
   succeed,
 } from '../src/jobs/attempts/index.ts';
-import { type JobDispatcher, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
+import {
+  type JobDispatcher,
+  type JobMessage,
+  MAX_SQS_DELAY_SECONDS,
+  parseJobMessage,
+} from '../src/jobs/dispatch/index.ts';
 import type { LimitSlot, TypeLimiter } from '../src/jobs/limits/index.ts';
 import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import {
@@ -77,6 +83,13 @@ export interface RunnerDeps {
 
 export type FinishedOutcome = 'succeeded' | 'failed' | 'superseded';
 
+/** What `decide` settled on; `start` for a run: when its queue wait began, and whether it takes over from a lost attempt. */
+interface Decided {
+  decision: ClaimDecision;
+  slot?: LimitSlot;
+  start?: { readyAt: number; takeover: boolean };
+}
+
 /** How long an attempt ran, and how long its progress said it would have run in all. */
 interface RunTime {
   durationMs: number;
@@ -107,9 +120,9 @@ export class JobRunner {
       await poller.setVisibility(message, 0).catch(() => undefined);
       return;
     }
-    const { jobId, backup } = parsed.data;
+    const { jobId } = parsed.data;
     try {
-      const { decision, before, slot } = await this.decide(jobId, backup === true, message);
+      const { decision, slot, start } = await this.decide(parsed.data, message);
       if (decision.action === 'drop' && decision.reason === JOB_MISSING && !graceOver(message)) {
         await poller.handBack([message], MISSING_JOB_DEFER_SECONDS);
       } else if (decision.action === 'drop') {
@@ -122,11 +135,7 @@ export class JobRunner {
         if (decision.seconds <= MAX_SQS_DELAY_SECONDS) await poller.handBack([message], decision.seconds);
         else await poller.setVisibility(message, decision.seconds);
       } else {
-        // Ready since its due time, since it entered QUEUED/RETRYING, or (a backup) since the detector asked.
-        const readyAt = decision.attempt.lease.speculative
-          ? before!.speculation!.requestedAt
-          : Date.parse(before!.runAt ?? before!.updatedAt);
-        this.deps.metrics.started(decision.job, readyAt, Date.now(), before!.status === 'RUNNING' && !backup);
+        this.deps.metrics.started(decision.job, start!.readyAt, Date.now(), start!.takeover);
         this.runningJobIds.add(jobId);
         this.deps.onAttemptStarted?.(decision.job);
         await this.run(decision.job, decision.attempt, message, shutdown, slot).finally(() => {
@@ -141,39 +150,52 @@ export class JobRunner {
   }
 
   /**
-   * The claim's decision, the job as read before it, and the limit slot a run holds. A limited
-   * type takes its slot before the claim (only then is the type known) and keeps it until the
-   * attempt has settled; over its limits, the message is deferred unclaimed.
+   * The claim's decision, the limit slot a run holds, and for a run when its queue wait began and
+   * whether it takes over from a lost attempt. A start's message usually starts its job in one
+   * write (startFromMessage); a backup's, an older message's, or one whose job moved on reads the
+   * job and lets `claim` decide. A limited type takes its slot before the claim (from the message,
+   * or the read job) and keeps it until the attempt has settled; over its limits, the message is
+   * deferred unclaimed.
    */
-  private async decide(
-    jobId: string,
-    backup: boolean,
-    message: ReceivedMessage,
-  ): Promise<{ decision: ClaimDecision; before: Job | undefined; slot?: LimitSlot }> {
+  private async decide(hint: JobMessage, message: ReceivedMessage): Promise<Decided> {
+    const { jobId } = hint;
     const claimOptions = {
       workerId: this.options.workerId,
       leaseSeconds: this.options.leaseSeconds,
-      backup,
+      backup: hint.backup === true,
       speed: this.deps.speed?.speed,
       onProbation: this.deps.speed?.onProbation,
     };
-    let before = await this.deps.store.get(jobId);
-    for (const pauseMs of MISSING_JOB_PAUSES_MS) {
-      if (before || graceOver(message)) break;
-      await sleep(pauseMs);
-      before = await this.deps.store.get(jobId);
-    }
-    const admission = (await this.deps.limiter?.admit(before)) ?? { admitted: true };
+    // A limited worker needs the type before the claim: from the message, or else from a read.
+    const unread =
+      !claimOptions.backup && hint.attempts !== undefined && (hint.type !== undefined || !this.deps.limiter);
+    let before = unread ? undefined : await this.readJob(jobId, message);
+    const admission = (await this.deps.limiter?.admit(unread ? { type: hint.type!, status: 'QUEUED' } : before)) ?? {
+      admitted: true,
+    };
     if (!admission.admitted) {
-      return { decision: { action: 'defer', seconds: admission.retryInSeconds, reason: admission.reason }, before };
+      return { decision: { action: 'defer', seconds: admission.retryInSeconds, reason: admission.reason } };
     }
     const { slot } = admission;
     try {
+      if (unread) {
+        const started = await startFromMessage(this.deps.store, jobId, hint.attempts!, claimOptions);
+        if ('decision' in started)
+          return { decision: started.decision, slot, start: { readyAt: hint.due ?? message.sentAt, takeover: false } };
+        before = started.current ?? (await this.readJob(jobId, message));
+      }
       for (;;) {
         try {
           const decision = await claim(this.deps.store, before, claimOptions);
-          if (decision.action !== 'run') await this.release(slot);
-          return { decision, before, slot };
+          if (decision.action !== 'run') {
+            await this.release(slot);
+            return { decision };
+          }
+          // Ready since its due time, since it entered QUEUED/RETRYING, or (a backup) since the detector asked.
+          const readyAt = decision.attempt.lease.speculative
+            ? before!.speculation!.requestedAt
+            : Date.parse(before!.runAt ?? before!.updatedAt);
+          return { decision, slot, start: { readyAt, takeover: before!.status === 'RUNNING' && !claimOptions.backup } };
         } catch (error) {
           // Someone moved the job between our read and write: read again and decide afresh.
           if (!(error instanceof StaleJobError)) throw error;
@@ -184,6 +206,17 @@ export class JobRunner {
       await this.release(slot);
       throw error;
     }
+  }
+
+  /** The job, read again after short pauses while it is missing: its message can beat the intake's write. */
+  private async readJob(jobId: string, message: ReceivedMessage): Promise<Job | undefined> {
+    let job = await this.deps.store.get(jobId);
+    for (const pauseMs of MISSING_JOB_PAUSES_MS) {
+      if (job || graceOver(message)) break;
+      await sleep(pauseMs);
+      job = await this.deps.store.get(jobId);
+    }
+    return job;
   }
 
   /** A slot not given back frees itself when its lease ends: a failed release is only logged. */
@@ -309,7 +342,8 @@ export class JobRunner {
       return this.settleFailure(job, attempt, message, new CommitFailedError(error), logger, ran);
     }
     this.deps.poller.delete(message);
-    logger.info('attempt succeeded', { durationMs: ran.durationMs });
+    // Debug: the success is in the job's record and the metrics, and a line per job would be most of its log cost.
+    logger.debug('attempt succeeded', { durationMs: ran.durationMs });
     return settled;
   }
 

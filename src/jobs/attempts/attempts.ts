@@ -100,7 +100,7 @@ async function claimNext(store: JobStore, job: Job, options: ClaimOptions, now: 
     return { action: 'drop', reason: 'attempts exhausted by lost workers' };
   }
   const attemptNumber = job.attempts + 1;
-  const attempt = newAttempt(job, options, attemptNumber, now, false);
+  const attempt = newAttempt(job.attemptLog.length, options, attemptNumber, now, false);
   const running = await store.transition(job, 'RUNNING', {
     set: {
       attempts: attemptNumber,
@@ -112,6 +112,33 @@ async function claimNext(store: JobStore, job: Job, options: ClaimOptions, now: 
     remove: ['runAt', 'speculation'],
   });
   return { action: 'run', job: running, attempt };
+}
+
+/** Statuses a job waits in for its next attempt. */
+const WAITING_STATUSES = CLAIMABLE_STATUSES.filter((status) => status !== 'RUNNING');
+
+/**
+ * The claim from a start's message, in one write and no read: starts the job if it is still as its
+ * message said — waiting, `attempts` made, due. Otherwise the job as it is now comes back (no job:
+ * undefined), for `claim` to decide on.
+ */
+export async function startFromMessage(
+  store: JobStore,
+  jobId: string,
+  attempts: number,
+  options: ClaimOptions,
+): Promise<{ decision: ClaimDecision } | { current: Job | undefined }> {
+  const now = options.now ?? Date.now();
+  const at = new Date(now).toISOString();
+  const unplaced = newAttempt(-1, options, attempts + 1, now, false);
+  const written = await store.startUnread(jobId, WAITING_STATUSES, attempts, {
+    at,
+    leases: { [unplaced.claimId]: unplaced.lease },
+    record: record(unplaced, options.workerId, at, false),
+  });
+  if ('current' in written) return written;
+  const attempt = { ...unplaced, index: written.started.attemptLog.length - 1 };
+  return { decision: { action: 'run', job: written.started, attempt } };
 }
 
 /** A backup runs on another worker than its straggler's, and never on one on probation (measured slow). */
@@ -131,7 +158,7 @@ async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now
   }
   if (!mayRunBackup(speculation, options))
     return { action: 'defer', seconds: 1, reason: 'a backup must run on another worker, at normal speed' };
-  const attempt = newAttempt(job, options, job.attempts, now, true);
+  const attempt = newAttempt(job.attemptLog.length, options, job.attempts, now, true);
   const at = new Date(now).toISOString();
   const running = await store.transition(job, 'RUNNING', {
     set: {
@@ -251,8 +278,9 @@ export function toJobError(error: unknown): JobError {
   return { name: e.name, message: e.message.slice(0, 2000), retryable: isRetryable(error) };
 }
 
+/** A new attempt whose record goes at `index` in the attempt log. */
 function newAttempt(
-  job: Job,
+  index: number,
   options: ClaimOptions,
   attemptNumber: number,
   now: number,
@@ -260,7 +288,7 @@ function newAttempt(
 ): Attempt {
   return {
     claimId: randomUUID().slice(0, 8),
-    index: job.attemptLog.length,
+    index,
     lease: {
       workerId: options.workerId,
       attempt: attemptNumber,

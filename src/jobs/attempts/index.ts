@@ -8,5 +8,6 @@ export {
   mayRunBackup,
   openAttempts,
   release,
+  startFromMessage,
   succeed,
 } from './attempts.ts';

@@ -1,5 +1,5 @@
 export { JobDispatcher, MAX_SQS_DELAY_SECONDS } from './job-dispatcher.ts';
-export { encodeJobMessage, parseJobMessage } from './job-message.ts';
+export { encodeJobMessage, type JobMessage, parseJobMessage } from './job-message.ts';
 export type { QueueTopology } from './queue-topology.ts';
 export { QueueTopologySchema, queueAddress, queuesOfClass } from './queue-topology.ts';
 export { ScheduledStartSchema, scheduleName } from './scheduled-start.ts';

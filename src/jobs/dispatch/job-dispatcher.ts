@@ -11,7 +11,8 @@ import { encodeJobMessage } from './job-message.ts';
 import { type QueueTopology, queueAddress } from './queue-topology.ts';
 import { encodeScheduledStart } from './scheduled-start.ts';
 
-type DispatchedJob = Pick<Job, 'id' | 'capacity' | 'priority' | 'attempts'>;
+/** A job to start: its type goes on the message when known (older scheduled starts lack it). */
+type DispatchedJob = Pick<Job, 'id' | 'capacity' | 'priority' | 'attempts'> & Partial<Pick<Job, 'type'>>;
 
 /** SendMessageBatch takes ten messages; a few requests at once keep a 1,000-job batch quick. */
 const SQS_BATCH_SIZE = 10;
@@ -36,7 +37,9 @@ export class JobDispatcher {
   /** Sends the message that asks a worker (not the straggler's) to race a backup attempt. */
   async dispatchBackup(job: Pick<Job, 'id' | 'capacity' | 'priority'>): Promise<void> {
     const queue = queueAddress(this.topology, queueKey(job.capacity, job.priority));
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: encodeJobMessage(job.id, true) }));
+    await this.sqs.send(
+      new SendMessageCommand({ QueueUrl: queue.url, MessageBody: encodeJobMessage(job.id, { backup: true }) }),
+    );
   }
 
   async dispatch(job: DispatchedJob, notBefore = Date.now()): Promise<void> {
@@ -83,12 +86,13 @@ export class JobDispatcher {
     const delaySeconds = Math.max(0, Math.ceil((notBefore - Date.now()) / 1000));
     if (delaySeconds <= MAX_SQS_DELAY_SECONDS) {
       const queue = queueAddress(this.topology, queueKey(job.capacity, job.priority));
-      return { queueUrl: queue.url, entry: { MessageBody: encodeJobMessage(job.id), DelaySeconds: delaySeconds } };
+      const body = encodeJobMessage(job.id, { attempts: job.attempts, type: job.type, due: notBefore });
+      return { queueUrl: queue.url, entry: { MessageBody: body, DelaySeconds: delaySeconds } };
     }
-    const { id: jobId, capacity, priority, attempts } = job;
+    const { id: jobId, type, capacity, priority, attempts } = job;
     return {
       queueUrl: this.schedulerQueueUrl,
-      entry: { MessageBody: encodeScheduledStart({ jobId, capacity, priority, attempts, notBefore }) },
+      entry: { MessageBody: encodeScheduledStart({ jobId, type, capacity, priority, attempts, notBefore }) },
     };
   }
 }

@@ -2,13 +2,23 @@ import { z } from 'zod';
 
 /**
  * What a queue message carries: the job id (the job itself lives in the jobs table), and for a
- * speculative backup, `backup: true`.
+ * speculative backup, `backup: true`. A start's message also says what the job was when it was
+ * sent — its attempts so far, its type, when it became due — so a worker can start it in one
+ * conditional write without reading it first; the write fails, and the worker reads the job, when
+ * the job changed since (see attempts.ts `startWaiting`).
  */
-export const JobMessageSchema = z.object({ jobId: z.uuid(), backup: z.boolean().optional() });
+export const JobMessageSchema = z.object({
+  jobId: z.uuid(),
+  backup: z.boolean().optional(),
+  attempts: z.int().min(0).optional(),
+  type: z.string().min(1).optional(),
+  /** Epoch ms the job became due: the start of its queue wait. */
+  due: z.number().optional(),
+});
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 
-export const encodeJobMessage = (jobId: string, backup = false): string =>
-  JSON.stringify((backup ? { jobId, backup } : { jobId }) satisfies JobMessage);
+export const encodeJobMessage = (jobId: string, fields: Omit<JobMessage, 'jobId'> = {}): string =>
+  JSON.stringify({ jobId, ...fields } satisfies JobMessage);
 
 /** A message body as a job message, or why it is not one (not JSON, or not of this shape). */
 export function parseJobMessage(body: string): ReturnType<typeof JobMessageSchema.safeParse> {

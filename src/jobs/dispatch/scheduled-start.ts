@@ -4,6 +4,7 @@ import { CAPACITIES, PRIORITIES } from '../model/index.ts';
 /** A request to start a job's next attempt at `notBefore` (epoch ms), handled by the start scheduler. */
 export const ScheduledStartSchema = z.object({
   jobId: z.uuid(),
+  type: z.string().min(1).optional(),
   capacity: z.enum(CAPACITIES),
   priority: z.enum(PRIORITIES),
   /** Attempts made so far: names the schedule, so each attempt gets its own. */

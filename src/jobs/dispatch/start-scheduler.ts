@@ -44,7 +44,13 @@ export class StartScheduler {
     const remainingSeconds = (request.notBefore - now) / 1000;
     if (remainingSeconds <= MAX_SQS_DELAY_SECONDS) {
       await this.dispatcher.dispatch(
-        { id: request.jobId, capacity: request.capacity, priority: request.priority, attempts: request.attempts },
+        {
+          id: request.jobId,
+          type: request.type,
+          capacity: request.capacity,
+          priority: request.priority,
+          attempts: request.attempts,
+        },
         request.notBefore,
       );
       return 'queued';

@@ -47,7 +47,7 @@ export class TypeLimiter {
    * Takes a slot and a start for `job` when its type is limited. Nothing to take for a job that is
    * gone or finished: its message is dropped without a run.
    */
-  async admit(job: Job | undefined, now = Date.now()): Promise<Admission> {
+  async admit(job: Pick<Job, 'type' | 'status'> | undefined, now = Date.now()): Promise<Admission> {
     const limit = job && !isTerminal(job.status) ? this.limits[job.type] : undefined;
     if (!job || !limit) return ADMITTED;
     const { type } = job;

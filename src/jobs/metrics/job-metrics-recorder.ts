@@ -2,12 +2,27 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Job } from '../model/index.ts';
 import { JobMetric } from './job-metrics.ts';
 
+type QueueDimensions = { Capacity: string; Priority: string };
+
 /**
- * Emits job metrics (from intake, workers and the straggler detector) as CloudWatch EMF lines on stdout (ECS ships them to CloudWatch
- * Logs, which extracts the metrics), one document per event with `Capacity` and `Priority`.
+ * Emits job metrics (from intake, workers and the straggler detector) as CloudWatch EMF lines on
+ * stdout (ECS ships them to CloudWatch Logs, which extracts the metrics), with `Capacity` and
+ * `Priority`: one document per event, or — given `perQueue`, as a worker does — one per queue and
+ * `flush`, holding up to 100 values of each metric, so a busy worker logs a few bytes per job
+ * instead of a document (log ingestion is priced per byte: docs/cost.md).
  */
 export class JobMetricsRecorder {
-  constructor(private readonly metrics: Metrics) {}
+  private readonly stored = new Map<string, Metrics>();
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly perQueue?: (dimensions: QueueDimensions) => Metrics,
+  ) {}
+
+  /** Publishes what `perQueue` recorders hold (each also publishes by itself at 100 values of a metric). */
+  flush(): void {
+    for (const metrics of this.stored.values()) metrics.publishStoredMetrics();
+  }
 
   /** Jobs of one class and priority were accepted (one for `POST /jobs`, a group of a batch). */
   submitted(job: Pick<Job, 'capacity' | 'priority'>, count = 1): void {
@@ -49,10 +64,18 @@ export class JobMetricsRecorder {
   }
 
   private emit(job: Pick<Job, 'capacity' | 'priority'>, add: (metrics: Metrics) => void): void {
+    const dimensions = { Capacity: job.capacity, Priority: job.priority };
+    if (this.perQueue) {
+      const key = `${job.capacity}#${job.priority}`;
+      let queue = this.stored.get(key);
+      if (!queue) this.stored.set(key, (queue = this.perQueue(dimensions)));
+      add(queue);
+      return;
+    }
     // singleMetric: its own dimensions, and each metric published as it is added, so concurrent
-    // attempts never mix their dimensions.
+    // events never mix their dimensions.
     const single = this.metrics.singleMetric();
-    single.addDimensions({ Capacity: job.capacity, Priority: job.priority });
+    single.addDimensions(dimensions);
     add(single);
   }
 }

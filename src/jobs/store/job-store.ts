@@ -17,6 +17,7 @@ import {
   assertTransition,
   type Job,
   type JobStatus,
+  type Lease,
   type ProgressReport,
   type Speculation,
   StaleJobError,
@@ -196,6 +197,54 @@ export class JobStore {
     );
     if (sent === undefined) throw new StaleJobError(job.id);
     return next;
+  }
+
+  /**
+   * Starts a waiting job without reading it first (a worker's claim from the job's message): one of
+   * `from` → RUNNING with its next attempt, provided it has made `attempts` attempts and is due at
+   * `start.at`. Returns the job as written; when the condition fails, the job as it is instead
+   * (undefined when there is none), so the caller decides without a second read.
+   */
+  async startUnread(
+    id: string,
+    from: readonly JobStatus[],
+    attempts: number,
+    start: { at: string; leases: Record<string, Lease>; record: AttemptRecord },
+  ): Promise<{ started: Job } | { current: Job | undefined }> {
+    for (const status of from) assertTransition(status, 'RUNNING');
+    const update = new UpdateExpressionBuilder()
+      .set('status', 'RUNNING')
+      .set('attempts', attempts + 1)
+      .set('leases', start.leases)
+      .setIfMissing('startedAt', start.at)
+      .append('attemptLog', [start.record])
+      .set('updatedAt', start.at)
+      .add('version', 1)
+      .remove('runAt')
+      .remove('speculation')
+      .remove(STATUS_SHARD_ATTRIBUTE);
+    update.when(
+      update.isOneOf('status', from),
+      update.equals('attempts', attempts),
+      update.anyOf(update.notExists('runAt'), update.atMost('runAt', start.at)),
+    );
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.jobs,
+          Key: { id },
+          ...update.build(),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { started: Attributes as Job };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The item that failed the condition comes with the error; none when there is no job (or an
+      // emulator leaves it out: then a read).
+      return { current: error.Item ? (unmarshall(error.Item) as Job) : await this.get(id) };
+    }
   }
 
   /**

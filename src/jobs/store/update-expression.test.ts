@@ -24,6 +24,26 @@ describe('UpdateExpressionBuilder', () => {
     });
   });
 
+  it('appends to a list, sets only a missing value, and tests membership and bounds', () => {
+    const update = new UpdateExpressionBuilder()
+      .append('attemptLog', [{ attempt: 1 }])
+      .setIfMissing('startedAt', 'now');
+    update.when(update.isOneOf('status', ['QUEUED', 'RETRYING']), update.atMost('runAt', 'now'));
+
+    expect(update.build()).toEqual({
+      UpdateExpression: 'SET #n0 = list_append(#n0, :v0), #n1 = if_not_exists(#n1, :v1)',
+      ConditionExpression: '#n2 IN (:v2, :v3) AND #n3 <= :v4',
+      ExpressionAttributeNames: { '#n0': 'attemptLog', '#n1': 'startedAt', '#n2': 'status', '#n3': 'runAt' },
+      ExpressionAttributeValues: {
+        ':v0': [{ attempt: 1 }],
+        ':v1': 'now',
+        ':v2': 'QUEUED',
+        ':v3': 'RETRYING',
+        ':v4': 'now',
+      },
+    });
+  });
+
   it('reads dotted paths and list positions as nesting', () => {
     const update = new UpdateExpressionBuilder().set('leases.c1.expiresAt', 5).set('attemptLog[3].outcome', 'lost');
 

@@ -47,6 +47,20 @@ export class UpdateExpressionBuilder {
     return this;
   }
 
+  /** Sets the attribute unless it already has a value. */
+  setIfMissing(path: Path, value: unknown): this {
+    const target = this.path(path);
+    this.assignments.push(`${target} = if_not_exists(${target}, ${this.value(value)})`);
+    return this;
+  }
+
+  /** Adds `items` at the end of a list attribute, unread: two writers' items both stay. */
+  append(path: Path, items: readonly unknown[]): this {
+    const target = this.path(path);
+    this.assignments.push(`${target} = list_append(${target}, ${this.value(items)})`);
+    return this;
+  }
+
   remove(path: Path): this {
     this.removals.push(this.path(path));
     return this;
@@ -62,6 +76,14 @@ export class UpdateExpressionBuilder {
 
   equals(path: Path, value: unknown): string {
     return `${this.path(path)} = ${this.value(value)}`;
+  }
+
+  isOneOf(path: Path, values: readonly unknown[]): string {
+    return `${this.path(path)} IN (${values.map((v) => this.value(v)).join(', ')})`;
+  }
+
+  atMost(path: Path, value: unknown): string {
+    return `${this.path(path)} <= ${this.value(value)}`;
   }
 
   lessThan(path: Path, value: unknown): string {

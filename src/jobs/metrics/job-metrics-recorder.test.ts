@@ -1,0 +1,52 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { JobMetricsRecorder } from './job-metrics-recorder.ts';
+
+/** The EMF documents printed while `act` runs. */
+function emfPrinted(act: () => void): Record<string, unknown>[] {
+  const printed: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    printed.push(String(chunk));
+    return true;
+  });
+  try {
+    act();
+  } finally {
+    write.mockRestore();
+  }
+  return printed
+    .flatMap((text) => text.split('\n').filter((line) => line.includes('"_aws"')))
+    .map((line) => JSON.parse(line));
+}
+
+const options = { namespace: 'Test', serviceName: 'test' };
+
+afterEach(() => vi.unstubAllEnvs());
+
+describe('JobMetricsRecorder', () => {
+  it('per queue: holds a worker’s events until flush, then prints one document per queue with every value', () => {
+    vi.stubEnv('POWERTOOLS_DEV', '');
+    const recorder = new JobMetricsRecorder(
+      new Metrics(options),
+      (defaultDimensions) => new Metrics({ ...options, defaultDimensions }),
+    );
+    const job = { capacity: 'cpu', priority: 'high' } as const;
+    const before = emfPrinted(() => {
+      for (const wait of [5, 7, 9]) recorder.started(job, 0, wait, false);
+      recorder.started({ capacity: 'gpu', priority: 'low' }, 0, 1, false);
+    });
+    const flushed = emfPrinted(() => recorder.flush());
+    expect(before).toHaveLength(0);
+    expect(flushed).toHaveLength(2);
+    expect(flushed.find((doc) => doc.Capacity === 'cpu')).toMatchObject({ Priority: 'high' });
+    expect(Object.values(flushed.find((doc) => doc.Capacity === 'cpu')!).flat()).toEqual(
+      expect.arrayContaining([5, 7, 9]),
+    );
+  });
+
+  it('without per-queue recorders prints each event at once (a Lambda has no later)', () => {
+    const recorder = new JobMetricsRecorder(new Metrics(options));
+    const printed = emfPrinted(() => recorder.submitted({ capacity: 'cpu', priority: 'high' }));
+    expect(printed).toHaveLength(1);
+  });
+});
