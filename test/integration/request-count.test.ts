@@ -131,7 +131,10 @@ describe('AWS requests per job (happy path)', () => {
       requestsPerJob: { single: round(single.requests), batch: round(batch.requests) },
       writeUnitsPerJob: { single: round(single.writeUnits), batch: round(batch.writeUnits) },
       readUnitsPerJob: { single: round(single.readUnits), batch: round(batch.readUnits) },
-      perMillionUsd: { single: perMillionUsd(single.usage), batch: perMillionUsd(batch.usage) },
+      // Behind the HTTP API (`api: { kind: 'http' }`); `restApi` prices the same usage behind the REST API.
+      apiKind: 'http',
+      perMillionUsd: { single: perMillionUsd(single.usage, 'http'), batch: perMillionUsd(batch.usage, 'http') },
+      restApi: { perMillionUsd: { single: perMillionUsd(single.usage).total, batch: perMillionUsd(batch.usage).total } },
       usagePerJob: {
         single: Object.fromEntries(Object.entries(single.usage).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])),
         batch: Object.fromEntries(Object.entries(batch.usage).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])),
