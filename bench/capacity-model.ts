@@ -1,3 +1,4 @@
+import type { ApiKind } from '../src/aws/manifest.ts';
 import { AWS_LIMITS } from './lib/aws-limits.ts';
 import { type JobUsage, perMillionUsd } from './lib/aws-prices.ts';
 
@@ -9,22 +10,24 @@ import { type JobUsage, perMillionUsd } from './lib/aws-prices.ts';
  */
 
 /**
- * `byStatus` index write units one job puts on each status key on the happy path: the put lands
- * in QUEUED (1); the claim deletes it there and puts it in RUNNING (1 + 1); success deletes it
- * from RUNNING and puts it in SUCCEEDED (1 + 1).
+ * `byStatusShard` index write units per job on each status key in the worst case the index sees:
+ * the happy path writes it not at all (src/jobs/store/status-key.ts), but in a retry storm every
+ * job enters RETRYING (1) and leaves it (1).
  */
-export const INDEX_WRITES_BY_STATUS: Readonly<Record<string, number>> = { QUEUED: 2, RUNNING: 2, SUCCEEDED: 1 };
+export const RETRY_STORM_INDEX_WRITES: Readonly<Record<string, number>> = { RETRYING: 2 };
 
 export const SECONDS_PER_MONTH = 30 * 24 * 3600;
 
 export interface ModelInputs {
-  /** What one job uses, counted (cost.json `usagePerJob`); its write units count the table's and the index's. */
+  /** What one job uses on the happy path, counted (cost.json `usagePerJob`): its write units are the table's. */
   usage: JobUsage;
-  /** Index write units per job on each status key it passes through. */
+  /** Index write units per job on each status key, in the worst case (RETRY_STORM_INDEX_WRITES). */
   indexWritesByStatus: Readonly<Record<string, number>>;
+  /** The intake's API (`api.kind`), for the price of its requests. */
+  apiKind: ApiKind;
   /** How long one intake Lambda invocation runs. */
   intakeSecondsPerInvocation: number;
-  /** Ways each status key is split: 1 is today's unsharded key. */
+  /** Ways each status key is split (STATUS_SHARDS; 1 models Tailguard 0.1's unsharded key). */
   shards: number;
   /** The deployment's API stage throttle (a setting, `api.rateLimit`). */
   stageRequestsPerSecond: number;
@@ -42,9 +45,10 @@ export interface Limit {
 
 export interface RateLoad {
   jobsPerSecond: number;
-  /** The busiest shard of the busiest status key. */
+  /** The busiest shard of the busiest status key, in a retry storm. */
   hottestIndexKey: { status: string; writeUnitsPerSecond: number };
   tableWriteUnitsPerSecond: number;
+  /** In a retry storm; none on the happy path. */
   indexWriteUnitsPerSecond: number;
   readUnitsPerSecond: number;
   lambdaConcurrency: number;
@@ -79,11 +83,7 @@ export function hottestIndexKey(
 const indexWritesPerJob = (inputs: ModelInputs): number =>
   Object.values(inputs.indexWritesByStatus).reduce((sum, writes) => sum + writes, 0);
 
-function tableWritesPerJob(inputs: ModelInputs): number {
-  const writes = inputs.usage.dynamoDbWriteUnits - indexWritesPerJob(inputs);
-  if (writes < 0) throw new Error('the counted write units are fewer than the index writes the model assumes');
-  return writes;
-}
+const tableWritesPerJob = (inputs: ModelInputs): number => inputs.usage.dynamoDbWriteUnits;
 
 const lambdaSecondsPerJob = (inputs: ModelInputs): number =>
   inputs.usage.lambdaInvocations * inputs.intakeSecondsPerInvocation;
@@ -99,12 +99,16 @@ export function limitsOf(inputs: ModelInputs): Limit[] {
   const hottest = hottestIndexKey(inputs.indexWritesByStatus, inputs.shards);
   return [
     limit(
-      `index partition (${hottest.status} key${inputs.shards > 1 ? ' shard' : ''})`,
+      `index partition (${hottest.status} key${inputs.shards > 1 ? ' shard' : ''}, retry storm)`,
       AWS_LIMITS.partitionWriteUnitsPerSecond,
       hottest.writeUnitsPerJob,
     ),
     limit('table writes (on-demand quota)', AWS_LIMITS.tableWriteUnitsPerSecond, tableWritesPerJob(inputs)),
-    limit('index writes (on-demand quota)', AWS_LIMITS.tableWriteUnitsPerSecond, indexWritesPerJob(inputs)),
+    limit(
+      'index writes (on-demand quota, retry storm)',
+      AWS_LIMITS.tableWriteUnitsPerSecond,
+      indexWritesPerJob(inputs),
+    ),
     limit('table reads (on-demand quota)', AWS_LIMITS.tableReadUnitsPerSecond, inputs.usage.dynamoDbReadUnits),
     limit('Lambda concurrency', AWS_LIMITS.lambdaConcurrency, lambdaSecondsPerJob(inputs)),
     limit('API Gateway account throttle', AWS_LIMITS.apiGatewayRequestsPerSecond, inputs.usage.apiRequests),
@@ -124,7 +128,7 @@ export function loadAt(inputs: ModelInputs, jobsPerSecond: number): RateLoad {
     lambdaConcurrency: jobsPerSecond * lambdaSecondsPerJob(inputs),
     apiRequestsPerSecond: jobsPerSecond * inputs.usage.apiRequests,
     sqsRequestsPerSecond: jobsPerSecond * inputs.usage.sqsRequests,
-    monthlyUsd: (jobsPerSecond * SECONDS_PER_MONTH * perMillionUsd(inputs.usage).total) / 1e6,
+    monthlyUsd: (jobsPerSecond * SECONDS_PER_MONTH * perMillionUsd(inputs.usage, inputs.apiKind).total) / 1e6,
     limitsReached: limitsOf(inputs)
       .filter((limit) => jobsPerSecond >= limit.ceilingJobsPerSecond)
       .map((limit) => limit.name),

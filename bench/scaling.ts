@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { TailguardConfigSchema } from '../infra/config.ts';
-import { INDEX_WRITES_BY_STATUS, type ModelInputs, type ScalingModel, scalingModel } from './capacity-model.ts';
+import { STATUS_SHARDS } from '../src/jobs/store/index.ts';
+import { type ModelInputs, RETRY_STORM_INDEX_WRITES, type ScalingModel, scalingModel } from './capacity-model.ts';
 import { AWS_LIMITS } from './lib/aws-limits.ts';
 import { AWS_PRICES } from './lib/aws-prices.ts';
 import { markdownTable } from './lib/report.ts';
@@ -37,17 +38,18 @@ const opts = new Command()
       .default([100, 1000, 10_000]),
   )
   .addOption(
-    new Option('--shards <n>', 'ways each byStatus key is split (1: today, unsharded)')
+    new Option('--shards <n>', 'ways each status index key is split (1: Tailguard 0.1, unsharded)')
       .argParser((value) => {
         const n = positive(value);
         if (!Number.isInteger(n)) throw new InvalidArgumentError('not a whole number');
         return n;
       })
-      .default(1),
+      .default(STATUS_SHARDS),
   )
   .addOption(new Option('--batch', 'jobs arrive in batches of 100 (POST /jobs/batch) instead of one per request'))
+  .addOption(new Option('--api <kind>', 'the intake API (api.kind)').choices(['http', 'rest']).default('http'))
   .parse()
-  .opts<{ rates: number[]; shards: number; batch?: boolean }>();
+  .opts<{ rates: number[]; shards: number; batch?: boolean; api: 'http' | 'rest' }>();
 
 const UsageSchema = z.object({
   apiRequests: z.number(),
@@ -65,14 +67,15 @@ const cost = CostSchema.parse(JSON.parse(readFileSync(costFile, 'utf8')));
 const usage = cost.usagePerJob[intake];
 const inputs: ModelInputs = {
   usage,
-  indexWritesByStatus: INDEX_WRITES_BY_STATUS,
+  indexWritesByStatus: RETRY_STORM_INDEX_WRITES,
+  apiKind: opts.api,
   intakeSecondsPerInvocation: usage.lambdaGbSeconds / usage.lambdaInvocations / INTAKE_MEMORY_GB,
   shards: opts.shards,
   // The stage throttle a deployment gets unless it sets one.
   stageRequestsPerSecond: TailguardConfigSchema.shape.apiRateLimit.parse(undefined),
 };
 const model = scalingModel(inputs, opts.rates);
-const scenario = `${opts.shards === 1 ? 'unsharded' : `${opts.shards} shards`}, ${intake} intake`;
+const scenario = `${opts.shards === 1 ? 'unsharded' : `${opts.shards} shards`}, ${intake} intake, ${opts.api.toUpperCase()} API`;
 
 print(scenario, model);
 // One scenario per run: keep the others already in the file.

@@ -10,10 +10,10 @@ describe('perMillionUsd', () => {
       lambdaInvocations: 0.2,
       lambdaGbSeconds: 0.27,
       sqsRequests: 1.2,
-      dynamoDbWriteUnits: 5,
-      dynamoDbReadUnits: 0.13,
-      logBytes: 1.35,
-      total: 11.64,
+      dynamoDbWriteUnits: 1.88,
+      dynamoDbReadUnits: 0,
+      logBytes: 0.55,
+      total: 7.59,
     });
   });
 

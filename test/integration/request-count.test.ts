@@ -134,7 +134,9 @@ describe('AWS requests per job (happy path)', () => {
       // Behind the HTTP API (`api: { kind: 'http' }`); `restApi` prices the same usage behind the REST API.
       apiKind: 'http',
       perMillionUsd: { single: perMillionUsd(single.usage, 'http'), batch: perMillionUsd(batch.usage, 'http') },
-      restApi: { perMillionUsd: { single: perMillionUsd(single.usage).total, batch: perMillionUsd(batch.usage).total } },
+      restApi: {
+        perMillionUsd: { single: perMillionUsd(single.usage).total, batch: perMillionUsd(batch.usage).total },
+      },
       usagePerJob: {
         single: Object.fromEntries(Object.entries(single.usage).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])),
         batch: Object.fromEntries(Object.entries(batch.usage).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])),
