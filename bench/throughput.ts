@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 /**
  * `npm run bench`: end-to-end latency and throughput of Tailguard on the local stack, against a
@@ -26,6 +27,7 @@ import { mapLimit } from './lib/map-limit.ts';
 import { numberOption, sharedOptions } from './lib/options.ts';
 import { progressBar } from './lib/progress.ts';
 import { describeMachine, machineInfo, markdownTable, writeBenchmarkSection } from './lib/report.ts';
+import { type RequestTotals, requestTotals, tracedWorkerCommand } from './lib/request-trace.ts';
 import { submitInBatches } from './lib/submit-batches.ts';
 import { waitForJobs } from './lib/wait-for-jobs.ts';
 
@@ -79,10 +81,13 @@ function workload(n: number): { type: string; priority: Priority; capacity: Capa
   }));
 }
 
+const traceDir = `${stateDir}requests`;
+const tracedWorker = tracedWorkerCommand(traceDir);
 const stack = await startLocalStack({
   stackName: 'TailguardBench',
   stateDir,
   workerArgs: ['--poll-wait-seconds', '1', '--concurrency', String(opts.workerConcurrency)],
+  workerCommands: { cpu: tracedWorker, gpu: tracedWorker },
   log: (line) => console.error(`[bench] ${line}`),
 });
 try {
@@ -183,6 +188,7 @@ try {
     submit: (onSubmitted: (jobs: number) => void) => Promise<{ ids: string[]; requestMs: number[] }>,
   ) {
     const cpuBefore = cpuSnapshot(processGroups);
+    const requestsBefore = requestTotals(traceDir);
     const submitBar = progressBar(`${label} submit |{bar}| {value}/{total} jobs`);
     submitBar.start(jobs.length, 0);
     const started = performance.now();
@@ -192,6 +198,9 @@ try {
     const done = await finished(dynamodb, deployment.jobsTable, ids, `${label} run`);
     const wallSeconds = (performance.now() - started) / 1000;
     const cpu = cpuSpent(cpuBefore, cpuSnapshot(processGroups));
+    // The workers write their request totals each second: let the last of this run's land.
+    await sleep(1100);
+    const requests = requestTotals(traceDir);
     const failed = done.filter((j) => j.status !== 'SUCCEEDED');
     if (failed.length > 0)
       throw new Error(`${label}: ${failed.length} jobs did not succeed: ${JSON.stringify(failed.slice(0, 3))}`);
@@ -219,6 +228,7 @@ try {
           // before its success write: the gap is the claim's round trip to DynamoDB.
           claimMs: summarize(done.map((_, i) => finishedAt[i]! - startedAt[i]!)),
           cpu: cpuPerJob(cpu, wallSeconds),
+          workerRequests: perJob(requestsBefore, requests),
         },
       },
     };
@@ -239,13 +249,24 @@ function processGroups(commandLine: string): string | undefined {
   return undefined;
 }
 
+/** The workers' requests between two totals: per job, and their mean time, by operation. */
+function perJob(before: RequestTotals, after: RequestTotals): Record<string, { perJob: number; meanMs: number }> {
+  return Object.fromEntries(
+    Object.entries(after).flatMap(([operation, { count, ms }]) => {
+      const n = count - (before[operation]?.count ?? 0);
+      const spent = ms - (before[operation]?.ms ?? 0);
+      return n > 0 ? [[operation, { perJob: Math.round((n / opts.jobs) * 100) / 100, meanMs: round(spent / n) }]] : [];
+    }),
+  );
+}
+
 /** CPU milliseconds per job of each group, and the cores all of them kept busy on average. */
 function cpuPerJob(spent: Record<string, number>, wallSeconds: number) {
   const perJob = Object.fromEntries(
     Object.entries(spent).map(([group, seconds]) => [group, round((seconds * 1000) / opts.jobs)]),
   );
   const total = Object.values(spent).reduce((a, b) => a + b, 0);
-  return { msPerJob: perJob, coresBusy: round(total / wallSeconds) };
+  return { msPerJob: perJob, coresBusy: Math.round((total / wallSeconds) * 100) / 100 };
 }
 
 /** Waits for every job with a progress bar; ten minutes at most. */
@@ -270,7 +291,13 @@ interface RunSummary {
   submitHttpMs: LatencySummary;
   jobsPerSecond: number;
   wallSeconds: number;
-  profile: { submitSeconds: number; drainSeconds: number; claimMs: LatencySummary; cpu: CpuProfile };
+  profile: {
+    submitSeconds: number;
+    drainSeconds: number;
+    claimMs: LatencySummary;
+    cpu: CpuProfile;
+    workerRequests: Record<string, { perJob: number; meanMs: number }>;
+  };
 }
 
 function report(r: {
@@ -283,6 +310,11 @@ function report(r: {
 }): string {
   const row = (name: string, s: LatencySummary, jps: number | string) => [name, s.p50, s.p95, s.p99, s.max, jps];
   const share = (run: RunSummary) => round((run.jobsPerSecond / r.baseline.jobsPerSecond) * 100);
+  const perCore = (run: RunSummary) =>
+    round(
+      (run.jobsPerSecond / run.profile.cpu.coresBusy / (r.baseline.jobsPerSecond / r.baseline.profile.cpu.coresBusy)) *
+        100,
+    );
   const cpuCells = (cpu: CpuProfile) => [
     ...Object.keys(CPU_COLUMNS).map((group) => cpu.msPerJob[group] ?? '—'),
     cpu.coresBusy,
@@ -297,6 +329,9 @@ function report(r: {
   const cpuTotal = (cpu: CpuProfile) =>
     round(Object.entries(cpu.msPerJob).reduce((sum, [group, ms]) => sum + (group in CPU_COLUMNS ? ms : 0), 0));
   const b = r.batch;
+  const runs: [string, RunSummary][] = [['Tailguard, POST /jobs', r.tailguard]];
+  if (b) runs.push(['Tailguard, POST /jobs/batch', b]);
+  const operations = [...new Set(runs.flatMap(([, run]) => Object.keys(run.profile.workerRequests)))].sort();
   return `## Throughput and end-to-end latency
 
 Command: \`${r.command}\` (${describeMachine(r.machine)}; everything — emulator, Lambdas,
@@ -331,6 +366,9 @@ ${markdownTable(
 Tailguard reaches **${share(r.tailguard)} %** of the baseline's throughput one job per request${
     b ? `, **${share(b)} %** through the batch intake (issue #13 asks ≥ 70 %)` : ''
   } in this run.
+Per core kept busy (jobs/s ÷ cores busy below; steadier when other work shares the machine): ${perCore(r.tailguard)} %${
+    b ? ` and ${perCore(b)} %` : ''
+  }.
 The baseline skips what Tailguard pays for: API Gateway + Lambda intake, validation, the
 idempotency-ready create, the conditional claim with lease and the attempt history.
 
@@ -348,8 +386,7 @@ ${markdownTable(
     `cores busy (of ${r.machine.cpus})`,
   ],
   [
-    profileRow('Tailguard, POST /jobs', r.tailguard),
-    ...(b ? [profileRow('Tailguard, POST /jobs/batch', b)] : []),
+    ...runs.map(([name, run]) => profileRow(name, run)),
     ['Baseline loop', '—', '—', '—', ...cpuCells(r.baseline.profile.cpu)],
   ],
 )}
@@ -362,6 +399,24 @@ DynamoDB), the Lambda runtimes it starts, the worker processes, and this process
 generator; for the baseline also its producers and consumers). Per job, CPU in all: ${cpuTotal(r.tailguard.profile.cpu)} ms
 one per request${b ? `, ${cpuTotal(b.profile.cpu)} ms through the batch intake` : ''}, ${cpuTotal(r.baseline.profile.cpu)} ms for the baseline; with
 every process on the same cores, jobs/s follows it.
+
+AWS requests per job the worker processes made (mean time of each), idle polls and periodic
+reports included, counted by a hook on the SDK's HTTP handler preloaded into them
+(bench/lib/request-trace.ts):
+
+${markdownTable(
+  ['run', ...operations],
+  runs.map(([name, run]) => [
+    name,
+    ...operations.map((operation) => {
+      const requests = run.profile.workerRequests[operation];
+      return requests ? `${requests.perJob} (${requests.meanMs} ms)` : '—';
+    }),
+  ]),
+)}
+
+The baseline loop's consumers make 2 \`UpdateItem\`, 1 \`DeleteMessage\` and ⅛ \`ReceiveMessage\` per job
+(its producers 1 \`PutItem\` and 1 \`SendMessage\`).
 
 Raw figures: \`bench/results/throughput.json\`.`;
 }
