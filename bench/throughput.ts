@@ -166,8 +166,9 @@ try {
     latencyCdfSpec(
       `End-to-end latency, ${opts.jobs} noop jobs (createdAt → finishedAt)`,
       cdfPoints({
-        'Tailguard, POST /jobs': single.endToEnd,
-        ...(batch && { [`Tailguard, POST /jobs/batch (${opts.batchSize} a call)`]: batch.endToEnd }),
+        // Short names: the legend cuts longer ones to the same first characters.
+        Tailguard: single.endToEnd,
+        ...(batch && { 'Tailguard batch': batch.endToEnd }),
         'SQS + DynamoDB loop': baseline.endToEndMs,
       }),
     ),
@@ -334,14 +335,15 @@ function report(r: {
 Command: \`${r.command}\` (${describeMachine(r.machine)}; everything — emulator, Lambdas,
 workers, load generator — shares the cores).
 
-${r.workload.jobs} \`noop\` jobs, priorities 10/20/50/20 % critical/high/default/low, 10 % on the gpu
-class, posted through the API Gateway URL one per \`POST /jobs\`${
+${r.workload.jobs} \`noop\` jobs, priorities 10/20/50/20 % critical/high/default/low, 10 % on the gpu class,
+posted through the API Gateway URL one per \`POST /jobs\`${
     b
-      ? `; then the same jobs through \`POST /jobs/batch\`, ${b.batchSize} a call and ${b.batchConcurrency} calls
-at once, on the same stack and the same workers`
+      ? `; then (*batch*) the same jobs through \`POST /jobs/batch\`,
+${b.batchSize} a call and ${b.batchConcurrency} calls at once, on the same stack and workers`
       : ''
-  }. All ended \`SUCCEEDED\` with \`attempts = 1\` (the bench fails otherwise): each handler ran
-exactly once. The baseline ran last, with as many consumer loops as there were worker processes.
+  }. All ended \`SUCCEEDED\` with \`attempts = 1\`
+(the bench fails otherwise): each handler ran exactly once. The baseline ran last, with as many
+consumer loops as there were worker processes.
 
 ${markdownTable(
   ['run', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'jobs/s'],
@@ -363,11 +365,9 @@ ${markdownTable(
 Tailguard reaches **${share(r.tailguard)} %** of the baseline's throughput one job per request${
     b ? `, **${share(b)} %** through the batch intake (issue #13 asks ≥ 70 %)` : ''
   } in this run.
-Per core kept busy (jobs/s ÷ cores busy below): ${perCore(r.tailguard)} %${
-    b ? ` and ${perCore(b)} %` : ''
-  }, the ratio to expect where CPU runs out first; the baseline's consumers wait for
-each received batch to finish before receiving again, so with cores to spare they are bound by
-round trips instead.
+Per core kept busy (jobs/s ÷ cores busy below): ${perCore(r.tailguard)} %${b ? ` and ${perCore(b)} %` : ''}, the ratio to expect
+where CPU runs out first; the baseline's consumers wait for each received batch to finish before
+receiving again, so with cores to spare they are bound by round trips instead.
 The baseline skips what Tailguard pays for: API Gateway + Lambda intake, validation, the
 idempotency-ready create, the conditional claim with lease and the attempt history.
 
