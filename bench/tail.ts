@@ -11,12 +11,10 @@ import { fileURLToPath } from 'node:url';
  * so a slower machine gets a lighter load rather than an overloaded queue. Writes BENCHMARKS.md,
  * bench/results/tail.json (tail-<workload>.json but for persistent) and a CDF.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Command, Option } from 'commander';
-import { localClientConfig } from '../local/aws-env.ts';
+import { deploymentClients } from '../local/deployment-clients.ts';
 import { startLocalStack } from '../local/local-stack.ts';
-import { sigV4Fetch } from '../src/client/sigv4-fetch.ts';
-import { TailguardClient } from '../src/client/tailguard-client.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/straggler-detector.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
@@ -155,9 +153,7 @@ async function run(name: 'off' | 'on', fixedRate: number | undefined): Promise<R
     for (let i = 0; i < opts.workers; i++) {
       stack.pool.start('cpu', [...probation, ...workload.workerArgs(i)]);
     }
-    const config = localClientConfig(stack.deployment.endpoint);
-    const client = new TailguardClient({ baseUrl: stack.deployment.apiUrl, fetch: sigV4Fetch(config) });
-    const dynamodb = new DynamoDBClient(config);
+    const { client, dynamodb } = deploymentClients(stack.deployment);
     const submit = (ms: number) => client.submit({ type: 'sleep', payload: { ms } }).then((r) => r.body.id);
 
     const warm = await mapLimit(jobDurations.slice(0, WARM_UP), 8, submit);

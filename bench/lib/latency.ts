@@ -32,4 +32,5 @@ export function summarize(samplesMs: number[]): LatencySummary {
   return summary;
 }
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
+/** To a tenth: what the benches report. */
+export const round = (n: number) => Math.round(n * 10) / 10;

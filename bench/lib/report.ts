@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const benchmarksFile = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
@@ -24,4 +25,14 @@ export function writeBenchmarkSection(name: string, markdown: string): void {
 export function markdownTable(header: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The machine a local run measured on. */
+export function machineInfo(emulator: string) {
+  return { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, emulator };
+}
+
+/** Today and the machine, for the line under a section's command. */
+export function describeMachine(m: ReturnType<typeof machineInfo>): string {
+  return `${new Date().toISOString().slice(0, 10)}; ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.emulator} emulator`;
 }

@@ -1,21 +1,14 @@
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { localClientConfig } from '../../local/aws-env.ts';
+import { deploymentClients } from '../../local/deployment-clients.ts';
 import type { JobView } from '../../src/api/job-view.ts';
-import { sigV4Fetch } from '../../src/client/sigv4-fetch.ts';
-import { TailguardClient } from '../../src/client/tailguard-client.ts';
 import { isTerminal } from '../../src/jobs/model/index.ts';
 import { waitFor } from './wait-for.ts';
 
 /** The deployed test stack and clients for it, as the global setup provided them. */
 export function testStack() {
   const deployment = inject('deployment');
-  const awsConfig = localClientConfig(deployment.endpoint);
-  // The API requires SigV4 (IAM auth), on the emulator as on AWS.
-  const client = new TailguardClient({ baseUrl: deployment.apiUrl, fetch: sigV4Fetch(awsConfig) });
-  const dynamodb = new DynamoDBClient(awsConfig);
-  const sqs = new SQSClient(awsConfig);
+  const { client, dynamodb, sqs } = deploymentClients(deployment);
 
   return {
     deployment,

@@ -1,0 +1,12 @@
+import { Option } from 'commander';
+
+/** A numeric flag with its default. */
+export const numberOption = (flags: string, description: string, fallback: number): Option =>
+  new Option(flags, description).argParser(Number).default(fallback);
+
+/** The flags of the benches' worker pools and batch submissions, with the same defaults everywhere. */
+export const sharedOptions = {
+  workerConcurrency: () => numberOption('--worker-concurrency <n>', 'attempts per worker', 8),
+  batchSize: () => numberOption('--batch-size <n>', 'jobs per POST /jobs/batch', 100),
+  batchConcurrency: () => numberOption('--batch-concurrency <n>', 'parallel POST /jobs/batch', 4),
+};
