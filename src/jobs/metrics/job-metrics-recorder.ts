@@ -67,8 +67,8 @@ export class JobMetricsRecorder {
     const dimensions = { Capacity: job.capacity, Priority: job.priority };
     if (this.perQueue) {
       const key = `${job.capacity}#${job.priority}`;
-      let queue = this.stored.get(key);
-      if (!queue) this.stored.set(key, (queue = this.perQueue(dimensions)));
+      const queue = this.stored.get(key) ?? this.perQueue(dimensions);
+      this.stored.set(key, queue);
       add(queue);
       return;
     }
