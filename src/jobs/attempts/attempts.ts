@@ -119,8 +119,8 @@ const WAITING_STATUSES = CLAIMABLE_STATUSES.filter((status) => status !== 'RUNNI
 
 /**
  * The claim from a start's message, in one write and no read: starts the job if it is still as its
- * message said — waiting, `attempts` made, due. Otherwise the job as it is now comes back (no job:
- * undefined), for `claim` to decide on.
+ * message said — waiting, `attempts` made, due. Otherwise the job as it is now comes back (undefined
+ * when the write did not return it: the caller reads it), for `claim` to decide on.
  */
 export async function startFromMessage(
   store: JobStore,

@@ -28,6 +28,13 @@ const deps = {
   newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
 };
 const requests = (...bodies: object[]) => bodies.map((body) => JobRequestSchema.parse(body));
+/** The record an earlier request with `body`'s idempotency key left, pointing at job `jobId`. */
+const recordOf = (body: { idempotencyKey: string }, jobId: string) => ({
+  key: body.idempotencyKey,
+  jobId,
+  requestHash: hashRequest(JobRequestSchema.parse(body)),
+  expiresAt: 1,
+});
 const statuses = (outcomes: BatchOutcome[]) =>
   outcomes.map((o) => ('job' in o ? (o.replayed ? 'replayed' : 'created') : o.error.constructor.name));
 
@@ -85,12 +92,7 @@ describe('submitBatch', () => {
 
   it('replays keys used before without sending or writing anything for them', async () => {
     const earlier = { type: 'a', idempotencyKey: 'earlier' };
-    const record = {
-      key: 'earlier',
-      jobId: 'j0',
-      requestHash: hashRequest(JobRequestSchema.parse(earlier)),
-      expiresAt: 1,
-    };
+    const record = recordOf(earlier, 'j0');
     db.on(BatchGetCommand).resolves({ Responses: { idempotency: [record] } });
     db.on(GetCommand).resolves({ Item: { id: 'j0', type: 'a' } });
 
@@ -103,12 +105,7 @@ describe('submitBatch', () => {
 
   it("replays a key another request already took, and writes the rest of that key's transaction again", async () => {
     const taken = { type: 'a', idempotencyKey: 'taken' };
-    const existing = {
-      key: 'taken',
-      jobId: 'earlier',
-      requestHash: hashRequest(JobRequestSchema.parse(taken)),
-      expiresAt: 1,
-    };
+    const existing = recordOf(taken, 'earlier');
     db.on(TransactWriteCommand)
       .rejectsOnce(
         new TransactionCanceledException({

@@ -114,12 +114,19 @@ async function redispatchStuck(
   const [capacity, priority] = key.split('-') as [Capacity, Priority];
   const cutoff = now - settings.graceMs;
   const before = new Date(cutoff).toISOString();
+  // Per status, the oldest `maxPerQueue` across its shards: the bound is per queue and status, however many shards.
   const found = await Promise.all(
-    WAITING.flatMap((status) =>
-      statusShardKeys(status, capacity, priority).map((key) =>
-        deps.store.unchangedSince(key, before, settings.maxPerQueue, before),
-      ),
-    ),
+    WAITING.map(async (status) => {
+      const shards = await Promise.all(
+        statusShardKeys(status, capacity, priority).map((key) =>
+          deps.store.unchangedSince(key, before, settings.maxPerQueue, before),
+        ),
+      );
+      return shards
+        .flat()
+        .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
+        .slice(0, settings.maxPerQueue);
+    }),
   );
   const stuck = found
     .flat()

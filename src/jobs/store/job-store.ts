@@ -203,7 +203,8 @@ export class JobStore {
    * Starts a waiting job without reading it first (a worker's claim from the job's message): one of
    * `from` → RUNNING with its next attempt, provided it has made `attempts` attempts and is due at
    * `start.at`. Returns the job as written; when the condition fails, the job as it is instead
-   * (undefined when there is none), so the caller decides without a second read.
+   * (undefined when DynamoDB returned none: no job, or not returned), so the caller decides
+   * without a second read.
    */
   async startUnread(
     id: string,
@@ -242,8 +243,8 @@ export class JobStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // The item that failed the condition comes with the error; none when there is no job (or an
-      // emulator leaves it out: then a read).
-      return { current: error.Item ? (unmarshall(error.Item) as Job) : await this.get(id) };
+      // emulator leaves it out): the caller reads then, once, with its own waits for a missing job.
+      return { current: error.Item ? (unmarshall(error.Item) as Job) : undefined };
     }
   }
 
