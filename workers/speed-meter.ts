@@ -27,7 +27,9 @@ export interface SpeedMeterOptions {
    * On probation, this many attempts in a row nearer normal speed than the probation line end the slow spell: the
    * slow samples before them are forgotten, so a worker that was slow for a while (a noisy
    * neighbour, a throttled burst) comes back at once instead of after a window of fast attempts
-   * run one at a time. @default 3
+   * run one at a time. Two: at high load the fleet needs a recovered host's slots back soon (tail
+   * suite, `transient-30s`@0.85), and a host still 2× slow runs two such attempts in a row about
+   * once in a hundred pairs (log-normal sizes, σ 0.3). @default 2
    */
   recoverAfter: number;
 }
@@ -41,7 +43,7 @@ export const DEFAULT_SPEED_METER_OPTIONS: SpeedMeterOptions = {
   minNormalSamples: 20,
   normalTtlMs: 30_000,
   minNormalMs: 100,
-  recoverAfter: 3,
+  recoverAfter: 2,
 };
 
 /**

@@ -124,6 +124,10 @@ export class Simulation {
   private readonly byId = new Map<string, SimJob>();
   /** Workers on probation whose short-poll loop is running. */
   private readonly shortPolling = new Set<SimWorker>();
+  /** Of those, the ones whose loop waits for an attempt of theirs to end. */
+  private readonly pollWhenFree = new Set<SimWorker>();
+  /** Each worker's latest report (see review). */
+  private readonly reports = new Map<SimWorker, WorkerReport>();
   /** Workers that were ever on probation. */
   private readonly probationWorkers = new Set<string>();
   private readonly timing: SimTiming;
@@ -160,7 +164,7 @@ export class Simulation {
       this.clock.at(at, () => this.arrive(index, size, firstFault));
     }
     if (policy.detector) this.every(this.timing.detectorIntervalMs, () => this.detect());
-    if (policy.speedMeter)
+    if (this.reporting)
       for (const worker of this.workers)
         this.clock.after(this.dispatchRandom() * this.timing.reportMs, () => this.review(worker));
     await this.clock.run(() => this.finishedMeasured >= this.options.jobs);
@@ -390,6 +394,7 @@ export class Simulation {
   private endAttempt(simJob: SimJob, attempt: SimAttempt): void {
     attempt.over = true;
     attempt.worker.running--;
+    if (this.pollWhenFree.delete(attempt.worker)) this.clock.after(0, () => this.probationPoll(attempt.worker));
     const leases = { ...simJob.job.leases };
     delete leases[attempt.claimId];
     simJob.job.leases = leases;
@@ -439,33 +444,58 @@ export class Simulation {
     this.pump();
   }
 
+  /** Whether workers review their probation and report (the worker registry's records; see review). */
+  private get reporting(): boolean {
+    return this.options.policy.speedMeter !== undefined || this.options.policy.detector !== undefined;
+  }
+
+  /**
+   * A worker's report loop (workers/create-worker.ts): it decides its probation, then writes its
+   * report, which the detector reads until the next one; a worker reports as it starts.
+   */
   private async review(worker: SimWorker): Promise<void> {
-    if (!worker.meter || this.finishedMeasured >= this.options.jobs) return;
-    const peers = this.workers.flatMap((w) => (w !== worker && w.meter?.speed !== undefined ? [w.meter.speed] : []));
-    worker.onProbation = await worker.meter.review(async () => peers);
+    if (this.finishedMeasured >= this.options.jobs) return;
+    if (worker.meter) {
+      const peers = this.workers.flatMap((w) => (w !== worker && w.meter?.speed !== undefined ? [w.meter.speed] : []));
+      worker.onProbation = await worker.meter.review(async () => peers);
+    }
     if (worker.onProbation) this.probationWorkers.add(worker.id);
+    this.reports.set(worker, {
+      workerId: worker.id,
+      capacity: this.options.workload.capacity,
+      ...(worker.meter?.speed === undefined ? {} : { speed: worker.meter.speed }),
+      onProbation: worker.onProbation,
+      slots: worker.slots,
+      running: worker.running,
+      startedAt: '',
+      lastSeenAt: '',
+    });
     this.clock.after(this.timing.reportMs, () => this.review(worker));
     if (worker.onProbation && !this.shortPolling.has(worker)) {
       this.shortPolling.add(worker);
-      this.clock.after(this.timing.probationPollMs, () => this.probationPoll(worker));
+      this.probationPoll(worker);
     }
     this.pump();
   }
 
-  /** On probation a worker short-polls: it takes one message that waited (never a backup), one at a time. */
+  /**
+   * On probation a worker short-polls, as its receive loop does (workers/worker.ts): with a slot
+   * free it takes as many waiting messages as it has free slots (never a backup), and sleeps
+   * `probationPollMs` only when it found none; when full, it polls again as soon as an attempt ends.
+   */
   private probationPoll(worker: SimWorker): void {
     if (!worker.onProbation) {
       this.shortPolling.delete(worker);
       return;
     }
-    // One short poll: as many waiting messages as it has free slots.
     for (
       let i = this.queue.findIndex((m) => !m.backup);
       worker.free && i >= 0;
       i = this.queue.findIndex((m) => !m.backup)
     )
       this.start(this.queue.splice(i, 1)[0]!, worker);
-    this.clock.after(this.timing.probationPollMs, () => this.probationPoll(worker));
+    if (worker.free) this.clock.after(this.timing.probationPollMs, () => this.probationPoll(worker));
+    else this.pollWhenFree.add(worker);
   }
 
   /** One pass of the real straggler detector over the class, with the store, queues and registry in memory. */
@@ -524,25 +554,14 @@ export class Simulation {
               this.addedWorkers++;
               this.clock.after(workload.coldStartMs!, () => {
                 const worker = this.addWorker();
-                if (this.options.policy.speedMeter) this.clock.after(this.timing.reportMs, () => this.review(worker));
                 this.pump();
+                return this.reporting ? this.review(worker) : undefined;
               });
               return 'added' as const;
             },
           };
-    const workers = {
-      live: async (): Promise<WorkerReport[]> =>
-        this.workers.map((w) => ({
-          workerId: w.id,
-          capacity: workload.capacity,
-          ...(w.meter?.speed === undefined ? {} : { speed: w.meter.speed }),
-          onProbation: w.onProbation,
-          slots: w.slots,
-          running: w.running,
-          startedAt: '',
-          lastSeenAt: '',
-        })),
-    };
+    // What the workers last reported, as the registry holds it: up to `reportMs` old.
+    const workers = { live: async (): Promise<WorkerReport[]> => [...this.reports.values()] };
     return {
       store: store as unknown as JobStore,
       // Workers report a new attempt within a second (bench:tail's loop: half a second): modelled as at once.

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Job, Lease } from '../../src/jobs/model/index.ts';
+import type { WorkerReport } from '../../src/jobs/speculation/index.ts';
 import { JobStore } from '../../src/jobs/store/index.ts';
 
 /** The fixed clock of the store and attempts unit tests. */
@@ -52,4 +53,15 @@ export const runningOn = (expiresAt: number): Job => ({
   attempts: 1,
   attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'w1', startedAt: '2029-12-31T23:59:00.000Z' }],
   leases: { c1: lease('w1', expiresAt) },
+});
+
+/** A cpu worker's report as the registry holds it; what runs on it counts from the jobs, not from here. */
+export const workerReport = (workerId: string, slots: number, onProbation = false): WorkerReport => ({
+  workerId,
+  capacity: 'cpu',
+  onProbation,
+  slots,
+  running: 0,
+  startedAt: '',
+  lastSeenAt: '',
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { workerReport } from '../../../test/helpers/store-fixtures.ts';
 import type { Job, Lease } from '../model/index.ts';
-import { backupBudget, DEFAULT_DETECTOR_SETTINGS, estimatedTotalMs, findStragglers } from './straggler-detector.ts';
+import {
+  backupBudget,
+  DEFAULT_DETECTOR_SETTINGS,
+  type DetectorDeps,
+  detectionPass,
+  estimatedTotalMs,
+  findStragglers,
+} from './straggler-detector.ts';
+import type { WorkerReport } from './worker-registry.ts';
 
 const now = 1_000_000;
 const lease = (startedAgoMs: number, progress?: number, workerId = 'w1', speed?: number): Lease => ({
@@ -168,5 +177,57 @@ describe('backup budget', () => {
     // Assess
     expect(budgets).toEqual([1, 1, 4]);
     expect(backupBudget(40, 0)).toBe(0);
+  });
+});
+
+describe('backups while work waits in the queue', () => {
+  /** Four stragglers on a slow worker beside 16 normal attempts (a budget of 4), all started after waiting `waitedMs`. */
+  const fleet = (waitedMs: number, stuck: Job[] = []) => {
+    const createdAt = new Date(now - 500 - waitedMs).toISOString();
+    const stragglers = Array.from({ length: 4 }, (_, i) => job(`slow-${i}`, { [`s${i}`]: lease(500, 0.05, 'slow') }));
+    return [...stragglers, ...peers(16), ...stuck].map((j) => ({ ...j, createdAt }));
+  };
+  const pass = async (jobs: Job[], reports: WorkerReport[], canAddWorker = false) => {
+    const deps = {
+      running: async () => jobs,
+      store: {
+        requestSpeculation: async () => true,
+        markCapacityRequested: async () => false,
+      },
+      stats: { runTimes: async () => medians.get('sleep#cpu') },
+      dispatcher: { dispatchBackup: async () => undefined, dispatch: async () => undefined },
+      workers: { live: async () => reports },
+      ...(canAddWorker ? { capacity: { addWorker: async () => 'added' as const } } : {}),
+    } as unknown as DetectorDeps;
+    return detectionPass(deps, 'cpu', settings, now);
+  };
+  // The peers run one attempt each: peer-w0 has a slot left of two, peer-w1 none; the slow worker is on probation.
+  const reports = [workerReport('slow', 1, true), workerReport('peer-w0', 2), workerReport('peer-w1', 1)];
+
+  it('launches every backup the budget allows while the queue moves', async () => {
+    const result = await pass(fleet(100), reports);
+    expect(result.queueWaitMs).toBe(100);
+    expect(result.launched).toHaveLength(4);
+  });
+
+  it('launches no more than the free slots while work waits longer than a backup takes to start', async () => {
+    // Prepare: work waits 2 s.
+    // Act
+    const backlog = await pass(fleet(2000), reports);
+    const growing = await pass(fleet(2000), reports, true);
+    // Assess: a worker that can be added brings one more slot.
+    expect(backlog.room).toBe(1);
+    expect(backlog.launched.map((s) => s.job.id)).toEqual(['slow-0']);
+    expect(growing.launched).toHaveLength(2);
+  });
+
+  it('backs up a stuck attempt all the same: a hang holds its slot until the job’s timeout', async () => {
+    // Prepare: no progress 3 s in, while its peers report theirs (past 2 × the 1.4 s p90).
+    const hung = job('hung', { h: lease(3000, undefined, 'w-hung', 1) });
+    // Act
+    const result = await pass(fleet(2000, [hung]), [workerReport('peer-w0', 1)]);
+    // Assess
+    expect(result.room).toBe(0);
+    expect(result.launched.map((s) => s.job.id)).toEqual(['hung']);
   });
 });

@@ -6,9 +6,10 @@ import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
 import { classSpeed, DEFAULT_PROBATION_SPEED } from './class-speed.ts';
 import { type LatencyStatsStore, type RunTimes, typeKey } from './latency-stats.ts';
 import { leaseProjectedTotalMs } from './progress-estimate.ts';
+import { freeSlots, queueWaitMs } from './queue-wait.ts';
 import type { RunningJobsOf } from './running-jobs.ts';
 import { jobsAlike, RunningPeers } from './running-peers.ts';
-import type { WorkerRegistry } from './worker-registry.ts';
+import type { WorkerRegistry, WorkerReport } from './worker-registry.ts';
 
 export interface DetectorSettings {
   /** Share of a class's running attempts that may be speculative backups at once (at least one). @default 0.2 */
@@ -56,6 +57,8 @@ export interface Straggler {
   estimatedTotalMs: number;
   /** How much sooner a backup is expected to finish the job than the straggler would. */
   gainMs: number;
+  /** No progress long after its peers reported theirs (see findStragglers). */
+  stuck: boolean;
 }
 
 export interface DetectionReport {
@@ -63,6 +66,10 @@ export interface DetectionReport {
   runningAttempts: number;
   activeBackups: number;
   budget: number;
+  /** How long the class's work waits in its queue now (see queueWaitMs). */
+  queueWaitMs: number;
+  /** New backups (of attempts not stuck) the pass could launch without taking slots from waiting work. */
+  room: number;
   stragglers: Straggler[];
   launched: Straggler[];
   /** Jobs whose every lease expired: a fresh message was sent so the lease logic takes them over now. */
@@ -180,7 +187,7 @@ export function findStragglers(
       peers.reportProgress(job) &&
       now - measured.startedAt > settings.slowFactor * normal.p90;
     const gain = backupGain(lease, median, settings, now, stuck);
-    if (gain) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, ...gain });
+    if (gain) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, stuck, ...gain });
   }
   return stragglers.sort((a, b) => b.gainMs - a.gainMs);
 }
@@ -230,10 +237,30 @@ export async function detectionPass(
   ).length;
   const budget = backupBudget(runningAttempts, settings.budgetFraction);
   const stragglers = findStragglers(jobs, runTimes, settings, now);
+  // Read only when needed: a scan of the workers table.
+  let reports: Promise<WorkerReport[] | undefined> | undefined;
+  const classReports = () =>
+    (reports ??= deps.workers
+      ? deps.workers.live(now).then((all) => all.filter((w) => w.capacity === capacity))
+      : Promise.resolve(undefined));
+
+  // While work waits no longer than a backup is expected to take to start, backups are free to go.
+  // Beyond that the fleet has no slot to spare: a backup would wait behind that work, then take a
+  // slot it needs, and the slow host, its straggler beaten, takes the next waiting job — at high
+  // load the fleet loses the slow host's share of the work. Then only free slots count (they also
+  // show when the wait was a `runAt` delay, not a backlog), plus one a pass where a worker can be
+  // added: it brings its own (addCapacityIfStuck). A stuck attempt is backed up all the same: a
+  // hang holds its slot until the job's timeout.
+  const waitMs = queueWaitMs(jobs, now);
+  const room =
+    waitMs <= settings.backupStartMs || stragglers.length === 0
+      ? Number.POSITIVE_INFINITY
+      : freeSlots((await classReports()) ?? [], jobs, now) + (deps.capacity ? 1 : 0);
 
   const launched: Straggler[] = [];
   for (const straggler of stragglers) {
     if (activeBackups + launched.length >= budget) break;
+    if (launched.length >= room && !straggler.stuck) continue;
     const requested = await deps.store.requestSpeculation(
       straggler.job,
       { requestedAt: now, against: straggler.claimId, avoidWorker: straggler.lease.workerId },
@@ -259,10 +286,12 @@ export async function detectionPass(
     runningAttempts,
     activeBackups,
     budget,
+    queueWaitMs: waitMs,
+    room,
     stragglers,
     launched,
     handedToLeaseLogic,
-    addedWorker: await addCapacityIfStuck(deps, capacity, jobs, settings, now),
+    addedWorker: await addCapacityIfStuck(deps, capacity, classReports, jobs, settings, now),
   };
 }
 
@@ -275,6 +304,7 @@ export async function detectionPass(
 async function addCapacityIfStuck(
   deps: DetectorDeps,
   capacity: Capacity,
+  classReports: () => Promise<WorkerReport[] | undefined>,
   jobs: Job[],
   settings: DetectorSettings,
   now: number,
@@ -285,10 +315,9 @@ async function addCapacityIfStuck(
   );
   if (unclaimed.length === 0) return undefined;
   const avoid = new Set(unclaimed.map((job) => job.speculation!.avoidWorker));
-  const reports = deps.workers ? await deps.workers.live(now) : undefined;
+  const reports = await classReports();
   const noRoom =
-    reports !== undefined &&
-    !reports.some((w) => w.capacity === capacity && !w.onProbation && !avoid.has(w.workerId) && w.running < w.slots);
+    reports !== undefined && !reports.some((w) => !w.onProbation && !avoid.has(w.workerId) && w.running < w.slots);
   const stuck = unclaimed.filter((job) => noRoom || now - job.speculation!.requestedAt >= settings.capacityWaitMs);
   for (const job of stuck) {
     if (await deps.store.markCapacityRequested(job, now)) return deps.capacity.addWorker(capacity);
