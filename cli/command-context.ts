@@ -44,8 +44,11 @@ export class CommandContext {
 
   /** A finished job sets the exit code: 0 when it SUCCEEDED, 1 when it ended DEAD or CANCELLED. */
   exitFor(job: JobView): void {
-    if (job.status !== 'SUCCEEDED') {
-      this.program.error(`job ${job.id} ended ${job.status}`, { exitCode: 1, code: 'tailguard.jobNotSucceeded' });
-    }
+    this.exitUnless(job.status === 'SUCCEEDED', `job ${job.id} ended ${job.status}`, 'tailguard.jobNotSucceeded');
+  }
+
+  /** Ends the command with exit code 1 and `message` unless `ok`, after its answer was printed. */
+  exitUnless(ok: boolean, message: string, code: string): void {
+    if (!ok) this.program.error(message, { exitCode: 1, code });
   }
 }

@@ -71,7 +71,19 @@ describe('tailguard CLI', () => {
     const run = await tailguard(['--help']);
 
     expect(run.exitCode).toBe(0);
-    for (const command of ['dev', 'submit', 'batch', 'get', 'watch', 'cancel', 'dlq', 'stats', 'workers', 'dashboard'])
+    for (const command of [
+      'dev',
+      'submit',
+      'batch',
+      'get',
+      'watch',
+      'cancel',
+      'dlq',
+      'stats',
+      'workers',
+      'health',
+      'dashboard',
+    ])
       expect(run.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
@@ -316,6 +328,31 @@ describe('tailguard CLI', () => {
       'mail.send     -            0.5         -',
       '',
     ]);
+  });
+
+  it('health prints each check and exits 0 when the API reaches the table and the queues', async () => {
+    // Prepare
+    const api = await fakeApi(() => ({
+      status: 200,
+      body: { status: 'ok', checks: { jobsTable: 'ok', queues: 'ok' } },
+    }));
+    // Act
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'health']);
+    // Assess
+    expect(run).toMatchObject({ exitCode: 0, err: '', out: 'ok\n  jobsTable: ok\n  queues: ok\n' });
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET health']);
+  });
+
+  it('health --json prints a degraded answer (503) as the API gave it and exits 1', async () => {
+    // Prepare
+    const degraded = { status: 'degraded', checks: { jobsTable: 'failing', queues: 'ok' } };
+    const api = await fakeApi(() => ({ status: 503, body: degraded }));
+    // Act
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'health', '--json']);
+    // Assess
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.out)).toEqual(degraded);
+    expect(run.err).toContain('the API is degraded');
   });
 
   it('workers prints the live workers of GET /stats as a table', async () => {

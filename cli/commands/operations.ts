@@ -3,7 +3,7 @@ import type { StatsView, WorkerView } from '../../src/client/index.ts';
 import type { CommandContext } from '../command-context.ts';
 import { table } from '../format.ts';
 
-/** `stats`, `workers`: how the queues and the worker pools are doing. */
+/** `stats`, `workers`, `health`: how the queues, the worker pools and the API's dependencies are doing. */
 export function operationCommands(program: Command, cli: CommandContext): void {
   program
     .command('stats')
@@ -22,6 +22,22 @@ export function operationCommands(program: Command, cli: CommandContext): void {
       cli.run(async (client) => {
         const { workers } = await client.stats();
         cli.print(workers, () => (workers.length === 0 ? ['no live workers'] : workerTable(workers)));
+      }),
+    );
+
+  program
+    .command('health')
+    .description(
+      'whether the API reaches the jobs table and the queues (exit code 1 when degraded: for scripts and probes)',
+    )
+    .action(() =>
+      cli.run(async (client) => {
+        const health = await client.health();
+        cli.print(health, () => [
+          health.status,
+          ...Object.entries(health.checks).map(([check, outcome]) => `  ${check}: ${outcome}`),
+        ]);
+        cli.exitUnless(health.status === 'ok', 'the API is degraded', 'tailguard.degraded');
       }),
     );
 }
