@@ -2,12 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { WorkerShutdownError } from '../src/jobs/model/index.ts';
 import type { JobRunner } from './job-runner.ts';
-import type { QueuePoller } from './queue-poller.ts';
+import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
 export interface WorkerOptions {
   /** Attempts run at once by this process. @default 4 (`--concurrency`) */
   concurrency: number;
-  /** While measured slow: how often the worker looks for work that waited (it never long-polls then). @default 1000 */
+  /**
+   * While measured slow: how often the worker looks for work that waited (it never long-polls then),
+   * and how long a message must have waited for it to take it. @default 1000
+   */
   probationPollMs: number;
   /** After SIGTERM, how long running attempts may take to finish before they are released. @default 25 (`--shutdown-grace-seconds`; 100 on ECS) */
   shutdownGraceSeconds: number;
@@ -19,8 +22,10 @@ export interface WorkerOptions {
  * period, then aborts the rest, which hand their jobs back to the queue.
  *
  * A worker measured slow is on probation ("The Tail at Scale"): it runs one attempt at a time and
- * only takes work that has been waiting, by short polls while healthy workers long-poll, so it
- * straggles on few jobs yet keeps measuring itself and leaves probation once it is fast again.
+ * only takes work that has been waiting, so it straggles on few jobs yet keeps measuring itself and
+ * leaves probation once it is fast again. Its short polls see fresh arrivals as soon as the healthy
+ * workers' long polls do (SQS favours neither), so it hands back what arrived less than a poll
+ * interval ago: a healthy worker with a free slot takes that first.
  */
 export class Worker {
   private stopping = false;
@@ -76,7 +81,8 @@ export class Worker {
         continue;
       }
       try {
-        const messages = await this.poller.receive(free, { longPoll: !onProbation });
+        const received = await this.poller.receive(free, { longPoll: !onProbation });
+        const messages = onProbation ? await this.waitedOnly(received) : received;
         errorBackoffMs = 100;
         if (messages.length === 0 && onProbation) await sleep(this.options.probationPollMs);
         if (this.stopping) {
@@ -98,5 +104,13 @@ export class Worker {
     await Promise.allSettled([...this.inFlight]);
     await this.poller.flushDeletes();
     this.logger.info('stopped');
+  }
+
+  /** The messages that waited a probation poll interval; the others go back to the queue for healthy workers. */
+  private async waitedOnly(messages: ReceivedMessage[]): Promise<ReceivedMessage[]> {
+    const waitedSince = Date.now() - this.options.probationPollMs;
+    const fresh = messages.filter((m) => m.sentAt > waitedSince);
+    if (fresh.length > 0) await this.poller.handBack(fresh);
+    return messages.filter((m) => m.sentAt <= waitedSince);
   }
 }
