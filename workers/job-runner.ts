@@ -124,7 +124,9 @@ export class JobRunner {
     try {
       const { decision, slot, start } = await this.decide(parsed.data, message);
       if (decision.action === 'drop' && decision.reason === JOB_MISSING && !graceOver(message)) {
-        await poller.handBack([message], MISSING_JOB_DEFER_SECONDS);
+        // Not handBack: its fresh copy would carry a new send time, and an orphan's grace would never end.
+        // The ≈12 receives this costs over the grace stay under the queues' maxReceiveCount (30).
+        await poller.setVisibility(message, MISSING_JOB_DEFER_SECONDS);
       } else if (decision.action === 'drop') {
         if (decision.reason === JOB_MISSING) logger.warn('message dropped: its job was never written', { jobId });
         else logger.debug('message dropped', { jobId, reason: decision.reason });
