@@ -42,19 +42,20 @@ export function apiGatewayEvent(
       : request.base64
         ? Buffer.from(request.body).toString('base64')
         : request.body;
-  const query = request.query ?? [];
-  return format === '1.0'
-    ? restEvent(request, path, headers, query, body)
-    : httpApiEvent(request, path, headers, query, body);
+  const wire: Wire = { request, path, headers, query: request.query ?? [], body };
+  return format === '1.0' ? restEvent(wire) : httpApiEvent(wire);
 }
 
-function restEvent(
-  request: SentRequest,
-  path: string,
-  headers: Record<string, string>,
-  query: [string, string][],
-  body: string | undefined,
-): APIGatewayProxyEvent {
+/** The request as it reaches the gateway, before each format shapes it. */
+interface Wire {
+  request: SentRequest;
+  path: string;
+  headers: Record<string, string>;
+  query: [string, string][];
+  body: string | undefined;
+}
+
+function restEvent({ request, path, headers, query, body }: Wire): APIGatewayProxyEvent {
   const multiQuery: Record<string, string[]> = {};
   for (const [name, value] of query) multiQuery[name] = [...(multiQuery[name] ?? []), value];
   return {
@@ -103,13 +104,7 @@ function restEvent(
   };
 }
 
-function httpApiEvent(
-  request: SentRequest,
-  path: string,
-  headers: Record<string, string>,
-  query: [string, string][],
-  body: string | undefined,
-): APIGatewayProxyEventV2 {
+function httpApiEvent({ request, path, headers, query, body }: Wire): APIGatewayProxyEventV2 {
   const joined: Record<string, string> = {};
   for (const [name, value] of query) joined[name] = name in joined ? `${joined[name]},${value}` : value;
   return {
