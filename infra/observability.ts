@@ -94,6 +94,7 @@ export class Observability extends Construct {
       ['start-scheduler', core.scheduler.function] as const,
       ['straggler-detector', core.detector.function] as const,
       ['reaper', core.reaper.function] as const,
+      ['check-reviewer', core.reaper.checkReviewer] as const,
     ];
     for (const [name, fn] of functions) {
       f.monitorLambdaFunction({
@@ -221,6 +222,25 @@ export class Observability extends Construct {
             reaperMetric(JobMetric.jobsRedispatched, 'Sum', 're-dispatched'),
             reaperMetric(JobMetric.jobsEndedByReaper, 'Sum', 'ended DEAD'),
           ],
+        },
+        {
+          title: 'Jobs whose message was gone, sent a fresh one (per 5 min)',
+          metrics: [
+            {
+              // Someone purged a queue, a message outlived SQS's retention, or a tool deleted one:
+              // Tailguard repaired it, but a person should know why it happened.
+              metric: reaperMetric(JobMetric.jobsWithoutMessage, 'Sum', 'without a message'),
+              alarmFriendlyName: 'jobs-without-message',
+              addAlarm: {
+                Warning: { threshold: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD },
+              },
+            },
+            reaperMetric(JobMetric.messagesRefreshed, 'Sum', 'refreshed before retention'),
+          ],
+        },
+        {
+          title: 'Longest wait for a message past the grace (s)',
+          metrics: [reaperMetric(JobMetric.oldestWaitForMessage, 'Maximum', 'longest wait')],
         },
         {
           title: 'Oldest stuck job (s past due)',

@@ -35,6 +35,6 @@ export function coreSettings(core: {
     workerRegistry: { table: store.workers.tableName },
     coordination: { table: store.coordination.tableName },
     queues: { topology: queues.topology() },
-    dispatch: { schedulerQueueUrl: scheduler.requests.queueUrl },
+    dispatch: { schedulerQueueUrl: scheduler.requests.queueUrl, checksQueueUrl: queues.checks.queue.queueUrl },
   };
 }

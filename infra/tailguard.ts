@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   FlowLogDestination,
   FlowLogTrafficType,
@@ -65,7 +65,10 @@ export class Tailguard extends Construct {
     const local = props.local ?? String(this.node.tryGetContext('tailguard:local')) === 'true';
     const removalPolicy = props.removalPolicy ?? (local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
 
-    this.queues = new JobQueues(this, 'Queues', { removalPolicy });
+    this.queues = new JobQueues(this, 'Queues', {
+      removalPolicy,
+      checkDelay: Duration.seconds(config.reaperGraceSeconds),
+    });
     this.store = new JobStoreTables(this, 'Store', {
       removalPolicy,
       keepLegacyStatusIndex: props.keepLegacyStatusIndex,
@@ -143,6 +146,7 @@ export class Tailguard extends Construct {
       typeLimits: this.config.typeLimits,
       queues: this.queues.topology(),
       schedulerQueueUrl: this.scheduler.requests.queueUrl,
+      checksQueueUrl: this.queues.checks.queue.queueUrl,
       scheduleGroup: this.scheduler.groupName,
       stragglerDetector: this.detector.function.functionName,
       reaper: this.reaper.function.functionName,

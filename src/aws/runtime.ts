@@ -1,6 +1,7 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobDispatcher, type QueueTopology } from '../jobs/dispatch/index.ts';
+import { CheckRecords } from '../jobs/reaper/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
 import { JobStore, RateWindows, Semaphores, Turns } from '../jobs/store/index.ts';
 import { createDocumentClient, createSqsClient } from './clients.ts';
@@ -22,10 +23,11 @@ export const runtime = {
   turns: lazy(() => new Turns(documentClient(), coordinationTable())),
   semaphores: lazy(() => new Semaphores(documentClient(), coordinationTable())),
   rateWindows: lazy(() => new RateWindows(documentClient(), coordinationTable())),
+  checkRecords: lazy(() => new CheckRecords(documentClient(), coordinationTable())),
   typeLimits: lazy(() => readSection('typeLimits').limits),
   sqs,
   topology,
-  dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch').schedulerQueueUrl)),
+  dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch'))),
   scheduler: lazy(() => new SchedulerClient({})),
 };
 

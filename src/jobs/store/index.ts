@@ -1,3 +1,4 @@
+export { writtenIf } from './conditional-write.ts';
 export type { CreateManyOutcome, NewJobItem } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
 export type { IdempotencyRecord, TransactWriteItem } from './job-store.ts';
