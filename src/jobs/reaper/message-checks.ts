@@ -1,3 +1,4 @@
+import { inWaves } from '../../aws/batches.ts';
 import { liveLeases } from '../attempts/index.ts';
 import type { CheckedJob, JobDispatcher, MessageCheck } from '../dispatch/index.ts';
 import type { Job, QueueKey } from '../model/index.ts';
@@ -39,6 +40,9 @@ export const DEFAULT_CHECK_SETTINGS: CheckSettings = {
   graceMs: DEFAULT_REAPER_SETTINGS.graceMs,
   refreshAfterMs: 13 * 86_400_000,
 };
+
+/** Conditional writes at once when a purge leaves many jobs to resend. */
+const PARALLEL_MARKS = 25;
 
 /** The longest SQS holds a message back (DelaySeconds). */
 const MAX_CHECK_DELAY_SECONDS = 900;
@@ -205,10 +209,12 @@ export async function reviewChecks(
   const verdicts = judgeChecks(entries, held, frontier, settings, now);
 
   const marked = (
-    await Promise.all(
-      verdicts.resend.map(async (resend) =>
-        (await deps.store.markRedispatched(resend.job, now, now - settings.graceMs)) ? resend : undefined,
+    await inWaves(
+      verdicts.resend.map(
+        (resend) => async () =>
+          (await deps.store.markRedispatched(resend.job, now, now - settings.graceMs)) ? resend : undefined,
       ),
+      PARALLEL_MARKS,
     )
   ).filter((resend): resend is Resend => resend !== undefined);
   const unsent = await deps.dispatcher.dispatchMany(marked.map(({ job }) => ({ job, notBefore: now })));
