@@ -34,6 +34,9 @@ const findingsName = (queue: QueueKey) => `checks#${queue}`;
  * queue what they found, for `GET /stats` and the CLI.
  */
 export class CheckRecords {
+  /** The frontier this process last read or wrote, per key: most reviews find nothing waiting and read none. */
+  private readonly known = new Map<string, number>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -42,17 +45,21 @@ export class CheckRecords {
   /** The stored frontier of each `queue#type` key that has one. */
   async frontier(keys: readonly string[]): Promise<Map<string, number>> {
     const items = await this.batchGet(keys.map(frontierName));
-    return new Map(items.map((item) => [String(item.name).slice(frontierName('').length), Number(item.sentAt)]));
+    const stored = new Map(
+      items.map((item) => [String(item.name).slice(frontierName('').length), Number(item.sentAt)]),
+    );
+    for (const [key, sentAt] of stored) this.known.set(key, Math.max(this.known.get(key) ?? 0, sentAt));
+    return stored;
   }
 
-  /** Moves each key's stored frontier forward (never back), skipping steps too small to matter against `graceMs`. */
-  async advanceFrontier(
-    seen: ReadonlyMap<string, number>,
-    stored: ReadonlyMap<string, number>,
-    graceMs: number,
-  ): Promise<void> {
+  /**
+   * Moves each key's stored frontier forward (never back), skipping steps too small to matter against
+   * `graceMs`: a process writes a key at most once per tenth of a grace period of progress.
+   */
+  async advanceFrontier(seen: ReadonlyMap<string, number>, graceMs: number): Promise<void> {
     const step = graceMs / FRONTIER_STEPS_PER_GRACE;
-    const ahead = [...seen].filter(([key, sentAt]) => sentAt >= (stored.get(key) ?? 0) + step);
+    const ahead = [...seen].filter(([key, sentAt]) => sentAt >= (this.known.get(key) ?? 0) + step);
+    for (const [key, sentAt] of ahead) this.known.set(key, sentAt);
     await Promise.all(
       ahead.map(([key, sentAt]) =>
         writtenIf(

@@ -195,14 +195,14 @@ export async function reviewChecks(
   const entries = named.map((checked) => ({ ...checked, job: jobs.get(checked.entry[0]) }));
   const latest = new Map(latestPerJob(entries).map(({ entry }) => [entry[0], entry]));
   const seen = claimedFrontier(entries, now);
-  const stored = await deps.records.frontier([
-    ...new Set(entries.map(({ queue, entry }) => frontierKey(queue, entry[2]))),
-  ]);
-  const frontier = new Map(stored);
+  const waiting = entries.filter(({ job, entry }) => job && waitingSince(job, entry[1], now) !== undefined);
+  // The frontier matters only to jobs still waiting: a review of finished jobs reads none.
+  const frontier =
+    waiting.length === 0
+      ? new Map<string, number>()
+      : await deps.records.frontier([...new Set(waiting.map(({ queue, entry }) => frontierKey(queue, entry[2])))]);
   for (const [key, sentAt] of seen) frontier.set(key, Math.max(frontier.get(key) ?? 0, sentAt));
-  const waitingQueues = new Set(
-    entries.filter(({ job, entry }) => job && waitingSince(job, entry[1], now) !== undefined).map(({ queue }) => queue),
-  );
+  const waitingQueues = new Set(waiting.map(({ queue }) => queue));
   const held = new Map(
     await Promise.all([...waitingQueues].map(async (queue) => [queue, await deps.held(queue)] as const)),
   );
@@ -231,7 +231,7 @@ export async function reviewChecks(
   for (const { queue, reason } of resent)
     if (reason !== 'expiring') resentPerQueue.set(queue, (resentPerQueue.get(queue) ?? 0) + 1);
   await Promise.all([
-    deps.records.advanceFrontier(seen, stored, settings.graceMs),
+    deps.records.advanceFrontier(seen, settings.graceMs),
     deps.records.recordFindings(verdicts.findings, resentPerQueue, now),
   ]);
   return { jobs: entries.length, resent, findings: verdicts.findings };
