@@ -1,22 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chunks, inWaves } from '../../aws/batches.ts';
-import type { Job } from '../model/index.ts';
-import type { CreateOutcome, IdempotencyRecord } from './job-store.ts';
+import { type CreateOutcome, keyedJobWrites, type NewJobItem, takenKey } from './idempotency.ts';
 import { jobItem } from './status-key.ts';
-
-/** A job to create, with the record its idempotency key gets. */
-export interface NewJobItem {
-  job: Job;
-  idempotency?: IdempotencyRecord;
-}
 
 /** What became of one item: created, its key's earlier record, or the error its writes still met. */
 export type CreateManyOutcome = CreateOutcome | { created: false; failed: Error };
@@ -96,19 +82,19 @@ async function writeKeyed(
   for (let attempt = 1; pending.length > 0; attempt++) {
     try {
       await db.send(
-        new TransactWriteCommand({ TransactItems: pending.flatMap((i) => keyedWrites(tables, items[i]!)) }),
+        new TransactWriteCommand({
+          TransactItems: pending.flatMap((i) => keyedJobWrites(tables, items[i]!.job, items[i]!.idempotency!)),
+        }),
       );
       for (const i of pending) outcomes[i] = { created: true };
       return;
     } catch (error) {
-      // Each job is two actions (job, key): a taken key is the second's ConditionalCheckFailed.
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
-      const taken = pending.filter((_, n) => reasons[2 * n + 1]?.Code === 'ConditionalCheckFailed');
+      // Each job is two actions (job, key): a taken key fails the second.
+      const keys = new Map(pending.map((i, n) => [i, takenKey(error, 2 * n + 1)]));
+      const taken = pending.filter((i) => keys.get(i));
       for (const i of taken) {
-        const item = reasons[2 * pending.indexOf(i) + 1]!.Item;
-        outcomes[i] = item
-          ? { created: false, existing: unmarshall(item) as IdempotencyRecord }
-          : { created: false, failed: error as Error };
+        const { record } = keys.get(i)!;
+        outcomes[i] = record ? { created: false, existing: record } : { created: false, failed: error as Error };
       }
       pending = pending.filter((i) => !taken.includes(i));
       // A taken key is settled, not a failure: the rest is written again at once.
@@ -119,24 +105,6 @@ async function writeKeyed(
       if (taken.length === 0) await backOff(attempt);
     }
   }
-}
-
-function keyedWrites(
-  tables: Tables,
-  { job, idempotency }: NewJobItem,
-): TransactWriteCommandInput['TransactItems'] & {} {
-  return [
-    { Put: { TableName: tables.jobs, Item: jobItem(job), ConditionExpression: 'attribute_not_exists(id)' } },
-    {
-      Put: {
-        TableName: tables.idempotency,
-        Item: idempotency,
-        ConditionExpression: 'attribute_not_exists(#key)',
-        ExpressionAttributeNames: { '#key': 'key' },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    },
-  ];
 }
 
 /** Keyed items in groups a transaction takes: at most KEYED_PER_TRANSACTION, about TRANSACTION_BYTES. */

@@ -1,6 +1,6 @@
-export type { CreateManyOutcome, NewJobItem } from './create-many.ts';
+export type { CreateManyOutcome } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
-export type { IdempotencyRecord, TransactWriteItem } from './job-store.ts';
+export type { IdempotencyRecord, NewJobItem, TransactWriteItem } from './idempotency.ts';
 export { BY_STATUS_INDEX, JobStore } from './job-store.ts';
 export { RateWindows } from './rate-windows.ts';
 export { Semaphores } from './semaphores.ts';

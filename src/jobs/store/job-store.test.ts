@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readable } from '../../../test/helpers/readable-update.ts';
 import { mockedStore, NOW, queued, runningOn } from '../../../test/helpers/store-fixtures.ts';
 import { IllegalTransitionError, StaleJobError } from '../model/index.ts';
-import type { IdempotencyRecord, TransactWriteItem } from './job-store.ts';
+import type { IdempotencyRecord, TransactWriteItem } from './idempotency.ts';
 
 const { db, store } = mockedStore();
 const running = runningOn(NOW + 30_000);

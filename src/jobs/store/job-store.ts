@@ -8,7 +8,6 @@ import {
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -22,15 +21,20 @@ import {
   type Speculation,
   StaleJobError,
 } from '../model/index.ts';
-import { type CreateManyOutcome, createMany, type NewJobItem } from './create-many.ts';
+import { type CreateManyOutcome, createMany } from './create-many.ts';
+import {
+  type CreateOutcome,
+  type IdempotencyRecord,
+  keyedJobWrites,
+  type NewJobItem,
+  type TransactWriteItem,
+  takenKey,
+} from './idempotency.ts';
 import { jobItem, STATUS_SHARD_ATTRIBUTE, statusShardKey } from './status-key.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
 /** What a caller may change alongside a status change. */
 export type JobPatch = Partial<Omit<Job, 'id' | 'status' | 'version' | 'updatedAt'>>;
-
-/** One write of another table, committed in the same transaction as a transition. */
-export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface TransitionChange {
   set?: JobPatch;
@@ -47,16 +51,6 @@ export interface TransitionChange {
  * infra/store.ts); `byStatus`, keyed on every status, is the index it replaces (docs/migration.md).
  */
 export const BY_STATUS_INDEX = 'byStatusShard';
-
-export interface IdempotencyRecord {
-  key: string;
-  jobId: string;
-  requestHash: string;
-  /** Epoch seconds: the table's TTL attribute. */
-  expiresAt: number;
-}
-
-export type CreateOutcome = { created: true } | { created: false; existing: IdempotencyRecord };
 
 const TRANSACTION_CONFLICT_RETRIES = 5;
 /** BatchGetItem takes 100 keys; keys DynamoDB leaves unprocessed are asked for again this many times. */
@@ -95,35 +89,12 @@ export class JobStore {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tables.jobs,
-                  Item: jobItem(job),
-                  ConditionExpression: 'attribute_not_exists(id)',
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tables.idempotency,
-                  Item: idempotency,
-                  ConditionExpression: 'attribute_not_exists(#key)',
-                  ExpressionAttributeNames: { '#key': 'key' },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-            ],
-          }),
-        );
+        await this.db.send(new TransactWriteCommand({ TransactItems: keyedJobWrites(this.tables, job, idempotency) }));
         return { created: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
-        const reason = error.CancellationReasons?.[1];
-        if (reason?.Code === 'ConditionalCheckFailed' && reason.Item) {
-          return { created: false, existing: unmarshall(reason.Item) as IdempotencyRecord };
-        }
+        const existing = takenKey(error, 1)?.record;
+        if (existing) return { created: false, existing };
         // Concurrent requests with one key collide as TransactionConflict: once the winner commits,
         // a retry finds its record.
         const conflicted = error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict');
