@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chunks, inWaves } from '../../aws/batches.ts';
+import { retryLeftovers } from '../../aws/retries.ts';
 import { type CreateOutcome, keyedJobWrites, type NewJobItem, takenKey } from './idempotency.ts';
 import { jobItem } from './status-key.ts';
 
@@ -49,9 +49,9 @@ async function writeKeyless(
   chunk: number[],
   outcomes: CreateManyOutcome[],
 ): Promise<void> {
-  let pending = chunk;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    try {
+  const { left, error } = await retryLeftovers(
+    chunk,
+    async (pending) => {
       const { UnprocessedItems } = await db.send(
         new BatchWriteCommand({
           RequestItems: { [tables.jobs]: pending.map((i) => ({ PutRequest: { Item: jobItem(items[i]!.job) } })) },
@@ -59,16 +59,12 @@ async function writeKeyless(
       );
       const unprocessed = new Set((UnprocessedItems?.[tables.jobs] ?? []).map((r) => r.PutRequest?.Item?.id));
       for (const i of pending) if (!unprocessed.has(items[i]!.job.id)) outcomes[i] = { created: true };
-      pending = pending.filter((i) => unprocessed.has(items[i]!.job.id));
-      if (pending.length > 0 && attempt >= WRITE_TRIES) throw new Error('DynamoDB left the writes unprocessed');
-    } catch (error) {
-      if (attempt >= WRITE_TRIES) {
-        for (const i of pending) outcomes[i] = { created: false, failed: error as Error };
-        return;
-      }
-    }
-    if (pending.length > 0) await backOff(attempt);
-  }
+      return pending.filter((i) => unprocessed.has(items[i]!.job.id));
+    },
+    { tries: WRITE_TRIES },
+  );
+  const failed = (error as Error | undefined) ?? new Error('DynamoDB left the writes unprocessed');
+  for (const i of left) outcomes[i] = { created: false, failed };
 }
 
 async function writeKeyed(
@@ -78,33 +74,34 @@ async function writeKeyed(
   chunk: number[],
   outcomes: CreateManyOutcome[],
 ): Promise<void> {
-  let pending = chunk;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    try {
-      await db.send(
-        new TransactWriteCommand({
-          TransactItems: pending.flatMap((i) => keyedJobWrites(tables, items[i]!.job, items[i]!.idempotency!)),
-        }),
-      );
-      for (const i of pending) outcomes[i] = { created: true };
-      return;
-    } catch (error) {
-      // Each job is two actions (job, key): a taken key fails the second.
-      const keys = new Map(pending.map((i, n) => [i, takenKey(error, 2 * n + 1)]));
-      const taken = pending.filter((i) => keys.get(i));
-      for (const i of taken) {
-        const { record } = keys.get(i)!;
-        outcomes[i] = record ? { created: false, existing: record } : { created: false, failed: error as Error };
+  const { left, error } = await retryLeftovers(
+    chunk,
+    async (pending) => {
+      try {
+        await db.send(
+          new TransactWriteCommand({
+            TransactItems: pending.flatMap((i) => keyedJobWrites(tables, items[i]!.job, items[i]!.idempotency!)),
+          }),
+        );
+        for (const i of pending) outcomes[i] = { created: true };
+        return [];
+      } catch (error) {
+        // Each job is two actions (job, key): a taken key fails the second. A taken key is settled,
+        // not a failure: the rest is written again.
+        const keys = new Map(pending.map((i, n) => [i, takenKey(error, 2 * n + 1)]));
+        const taken = pending.filter((i) => keys.get(i));
+        if (taken.length === 0) throw error;
+        for (const i of taken) {
+          const { record } = keys.get(i)!;
+          outcomes[i] = record ? { created: false, existing: record } : { created: false, failed: error as Error };
+        }
+        return pending.filter((i) => !keys.get(i));
       }
-      pending = pending.filter((i) => !taken.includes(i));
-      // A taken key is settled, not a failure: the rest is written again at once.
-      if (taken.length === 0 && attempt >= WRITE_TRIES) {
-        for (const i of pending) outcomes[i] = { created: false, failed: error as Error };
-        return;
-      }
-      if (taken.length === 0) await backOff(attempt);
-    }
-  }
+    },
+    { tries: WRITE_TRIES },
+  );
+  const failed = (error as Error | undefined) ?? new Error('DynamoDB refused the transaction');
+  for (const i of left) outcomes[i] = { created: false, failed };
 }
 
 /** Keyed items in groups a transaction takes: at most KEYED_PER_TRANSACTION, about TRANSACTION_BYTES. */
@@ -126,6 +123,3 @@ function transactions(keyed: number[], items: NewJobItem[]): number[][] {
   if (group.length > 0) groups.push(group);
   return groups;
 }
-
-/** Full-jitter exponential pause, as the SDK's own retries do. */
-const backOff = (attempt: number) => sleep(Math.random() * 50 * 2 ** attempt);

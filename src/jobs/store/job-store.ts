@@ -11,6 +11,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { retryLeftovers } from '../../aws/retries.ts';
 import {
   type AttemptRecord,
   assertTransition,
@@ -33,6 +34,10 @@ import {
 import { jobItem, STATUS_SHARD_ATTRIBUTE, statusShardKey } from './status-key.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
+const isConflict = (error: unknown) =>
+  error instanceof TransactionCanceledException &&
+  error.CancellationReasons?.some((reason) => reason.Code === 'TransactionConflict') === true;
+
 /** What a caller may change alongside a status change. */
 export type JobPatch = Partial<Omit<Job, 'id' | 'status' | 'version' | 'updatedAt'>>;
 
@@ -52,7 +57,7 @@ export interface TransitionChange {
  */
 export const BY_STATUS_INDEX = 'byStatusShard';
 
-const TRANSACTION_CONFLICT_RETRIES = 5;
+const TRANSACTION_TRIES = 5;
 /** BatchGetItem takes 100 keys; keys DynamoDB leaves unprocessed are asked for again this many times. */
 const BATCH_GET_SIZE = 100;
 const BATCH_GET_TRIES = 5;
@@ -87,20 +92,25 @@ export class JobStore {
       );
       return { created: true };
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: keyedJobWrites(this.tables, job, idempotency) }));
-        return { created: true };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const existing = takenKey(error, 1)?.record;
-        if (existing) return { created: false, existing };
+    try {
+      const { left, error } = await retryLeftovers(
+        [idempotency],
+        async () => {
+          await this.db.send(
+            new TransactWriteCommand({ TransactItems: keyedJobWrites(this.tables, job, idempotency) }),
+          );
+          return [];
+        },
         // Concurrent requests with one key collide as TransactionConflict: once the winner commits,
         // a retry finds its record.
-        const conflicted = error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict');
-        if (!conflicted || attempt >= TRANSACTION_CONFLICT_RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * Math.random()));
-      }
+        { tries: TRANSACTION_TRIES, pauseMs: 10, retryable: (e) => !takenKey(e, 1)?.record && isConflict(e) },
+      );
+      if (left.length > 0) throw error;
+      return { created: true };
+    } catch (error) {
+      const existing = takenKey(error, 1)?.record;
+      if (existing) return { created: false, existing };
+      throw error;
     }
   }
 
@@ -258,17 +268,18 @@ export class JobStore {
     const items: unknown[] = [];
     const unique = [...new Set(values)];
     for (let start = 0; start < unique.length; start += BATCH_GET_SIZE) {
-      let keys: Record<string, unknown>[] = unique.slice(start, start + BATCH_GET_SIZE).map((v) => ({ [keyName]: v }));
-      for (let attempt = 1; keys.length > 0; attempt++) {
-        const { Responses = {}, UnprocessedKeys = {} } = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: consistent } } }),
-        );
-        items.push(...(Responses[table] ?? []));
-        keys = UnprocessedKeys[table]?.Keys ?? [];
-        if (keys.length > 0 && attempt >= BATCH_GET_TRIES)
-          throw new Error(`DynamoDB left reads of ${table} unprocessed`);
-        if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
-      }
+      const { left } = await retryLeftovers(
+        unique.slice(start, start + BATCH_GET_SIZE).map((v) => ({ [keyName]: v })),
+        async (keys) => {
+          const { Responses = {}, UnprocessedKeys = {} } = await this.db.send(
+            new BatchGetCommand({ RequestItems: { [table]: { Keys: [...keys], ConsistentRead: consistent } } }),
+          );
+          items.push(...(Responses[table] ?? []));
+          return UnprocessedKeys[table]?.Keys ?? [];
+        },
+        { tries: BATCH_GET_TRIES, retryable: () => false },
+      );
+      if (left.length > 0) throw new Error(`DynamoDB left reads of ${table} unprocessed`);
     }
     return items;
   }
