@@ -1,7 +1,8 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chunks, inWaves } from '../../aws/batches.ts';
 import { retryLeftovers } from '../../aws/retries.ts';
 import { type CreateOutcome, keyedJobWrites, type NewJobItem, takenKey } from './idempotency.ts';
+import type { JobTables } from './job-tables.ts';
 import { jobItem } from './status-key.ts';
 
 /** What became of one item: created, its key's earlier record, or the error its writes still met. */
@@ -17,34 +18,27 @@ const PARALLEL_CALLS = 8;
 /** Tries of a write whose items DynamoDB left unprocessed or whose transaction conflicted. */
 const WRITE_TRIES = 5;
 
-type Tables = { jobs: string; idempotency: string };
-
 /**
  * Writes many new jobs in few requests: jobs without a key in batch writes (their ids are fresh,
  * so nothing to condition), keyed jobs with their key records in transactions, where a key already
  * taken comes back as that key's record and the rest of the transaction is written again. Returns
  * one outcome per item, in order; an item is `failed` only after its writes were retried.
  */
-export async function createMany(
-  db: DynamoDBDocumentClient,
-  tables: Tables,
-  items: NewJobItem[],
-): Promise<CreateManyOutcome[]> {
+export async function createMany(t: JobTables, items: NewJobItem[]): Promise<CreateManyOutcome[]> {
   const outcomes: CreateManyOutcome[] = new Array(items.length);
   const positions = items.map((_, index) => index);
   const keyless = positions.filter((i) => !items[i]!.idempotency);
   const keyed = positions.filter((i) => items[i]!.idempotency);
   const calls = [
-    ...chunks(keyless, BATCH_WRITE_SIZE).map((chunk) => () => writeKeyless(db, tables, items, chunk, outcomes)),
-    ...transactions(keyed, items).map((chunk) => () => writeKeyed(db, tables, items, chunk, outcomes)),
+    ...chunks(keyless, BATCH_WRITE_SIZE).map((chunk) => () => writeKeyless(t, items, chunk, outcomes)),
+    ...transactions(keyed, items).map((chunk) => () => writeKeyed(t, items, chunk, outcomes)),
   ];
   await inWaves(calls, PARALLEL_CALLS);
   return outcomes;
 }
 
 async function writeKeyless(
-  db: DynamoDBDocumentClient,
-  tables: Tables,
+  t: JobTables,
   items: NewJobItem[],
   chunk: number[],
   outcomes: CreateManyOutcome[],
@@ -52,12 +46,12 @@ async function writeKeyless(
   const { left, error } = await retryLeftovers(
     chunk,
     async (pending) => {
-      const { UnprocessedItems } = await db.send(
+      const { UnprocessedItems } = await t.db.send(
         new BatchWriteCommand({
-          RequestItems: { [tables.jobs]: pending.map((i) => ({ PutRequest: { Item: jobItem(items[i]!.job) } })) },
+          RequestItems: { [t.jobs]: pending.map((i) => ({ PutRequest: { Item: jobItem(items[i]!.job) } })) },
         }),
       );
-      const unprocessed = new Set((UnprocessedItems?.[tables.jobs] ?? []).map((r) => r.PutRequest?.Item?.id));
+      const unprocessed = new Set((UnprocessedItems?.[t.jobs] ?? []).map((r) => r.PutRequest?.Item?.id));
       for (const i of pending) if (!unprocessed.has(items[i]!.job.id)) outcomes[i] = { created: true };
       return pending.filter((i) => unprocessed.has(items[i]!.job.id));
     },
@@ -68,8 +62,7 @@ async function writeKeyless(
 }
 
 async function writeKeyed(
-  db: DynamoDBDocumentClient,
-  tables: Tables,
+  t: JobTables,
   items: NewJobItem[],
   chunk: number[],
   outcomes: CreateManyOutcome[],
@@ -78,9 +71,9 @@ async function writeKeyed(
     chunk,
     async (pending) => {
       try {
-        await db.send(
+        await t.db.send(
           new TransactWriteCommand({
-            TransactItems: pending.flatMap((i) => keyedJobWrites(tables, items[i]!.job, items[i]!.idempotency!)),
+            TransactItems: pending.flatMap((i) => keyedJobWrites(t, items[i]!.job, items[i]!.idempotency!)),
           }),
         );
         for (const i of pending) outcomes[i] = { created: true };

@@ -1,9 +1,10 @@
 export type { CreateManyOutcome } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
 export type { IdempotencyRecord, NewJobItem, TransactWriteItem } from './idempotency.ts';
-export { BY_STATUS_INDEX, JobStore } from './job-store.ts';
+export { JobStore } from './job-store.ts';
 export { RateWindows } from './rate-windows.ts';
 export { Semaphores } from './semaphores.ts';
+export { BY_STATUS_INDEX } from './status-index.ts';
 export { backfillStatusIndex } from './status-index-backfill.ts';
 export {
   INDEXED_STATUSES,
