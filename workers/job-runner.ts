@@ -1,14 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ClaimDecision, claim, JOB_MISSING, startFromMessage } from '../src/jobs/attempts/index.ts';
-import {
-  type JobDispatcher,
-  type JobMessage,
-  MAX_SQS_DELAY_SECONDS,
-  parseJobMessage,
-} from '../src/jobs/dispatch/index.ts';
+import { type JobMessage, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
 import type { LimitSlot, TypeLimiter } from '../src/jobs/limits/index.ts';
-import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import { type Job, NonRetryableError, StaleJobError } from '../src/jobs/model/index.ts';
 import { Heartbeats } from './heartbeats.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
@@ -16,8 +10,6 @@ import { applyMessageAction, DELETE, type MessageAction } from './message-action
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 import { RunningAttempt } from './running-attempt.ts';
 import { type HandlerOutcome, type SettleDeps, settle } from './settle.ts';
-
-export type { FinishedOutcome } from './settle.ts';
 
 /**
  * The intake sends a job's message just before it writes the job, so a message can reach a worker
@@ -49,8 +41,6 @@ export interface RunnerDeps extends SettleDeps {
   poller: QueuePoller;
   registry: HandlerRegistry;
   logger: Logger;
-  metrics: JobMetricsRecorder;
-  dispatcher: JobDispatcher;
   /** Keeps per-type concurrency and rate limits; none given, no type is limited. */
   limiter?: TypeLimiter;
   /** This worker's measured speed, written on its leases; a worker on probation takes no backups. */

@@ -35,18 +35,25 @@ export function mockedStoreAtNow() {
   beforeEach(() => {
     db.reset();
     db.onAnyCommand().resolves({});
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(NOW);
   });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  clockAtNow();
   const onlyUpdate = (): UpdateCommandInput => {
     const calls = db.commandCalls(UpdateCommand);
     expect(calls).toHaveLength(1);
     return calls[0]!.args[0].input;
   };
   return { db, store, onlyUpdate };
+}
+
+/** Stands the clock (`Date` only; timers run) at NOW for each test of the file. */
+export function clockAtNow(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }
 
 /** What DynamoDB throws when a write's condition fails. */

@@ -1,23 +1,19 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { queueTopology, queueUrl, SCHEDULER_QUEUE_URL } from '../../../test/helpers/queue-fixtures.ts';
-import { NOW, queued } from '../../../test/helpers/store-fixtures.ts';
+import { clockAtNow, NOW, queued } from '../../../test/helpers/store-fixtures.ts';
 import { JobDispatcher, MAX_SQS_DELAY_SECONDS } from './job-dispatcher.ts';
 
 const sqs = mockClient(SQSClient);
 const dispatcher = new JobDispatcher(new SQSClient({}), queueTopology(), SCHEDULER_QUEUE_URL);
 const job = { ...queued, id: '6f1c7a52-0d2e-4c43-9a55-3f8f8f0b8c11', priority: 'critical' as const };
 
+clockAtNow();
+
 beforeEach(() => {
   sqs.reset();
   sqs.onAnyCommand().resolves({});
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-});
-
-afterEach(() => {
-  vi.useRealTimers();
 });
 
 describe('JobDispatcher.dispatch', () => {
