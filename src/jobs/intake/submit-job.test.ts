@@ -14,16 +14,19 @@ const hash = (body: object) => hashRequest(JobRequestSchema.parse(body));
 
 describe('hashRequest', () => {
   it('ignores the idempotency key itself and key order', () => {
+    // Act / Assess
     expect(hash({ type: 'a', payload: { x: 1, y: 2 }, idempotencyKey: 'k1' })).toBe(
       hash({ idempotencyKey: 'k2', payload: { y: 2, x: 1 }, type: 'a' }),
     );
   });
 
   it('treats omitted and explicit defaults alike', () => {
+    // Act / Assess
     expect(hash({ type: 'a' })).toBe(hash({ type: 'a', priority: 'default', maxAttempts: 4, backoff: {} }));
   });
 
   it('differs when anything that defines the job differs', () => {
+    // Act / Assess
     const base = hash({ type: 'a', payload: [1, 2] });
     expect(hash({ type: 'a', payload: [2, 1] })).not.toBe(base);
     expect(hash({ type: 'a', payload: [1, 2], priority: 'low' })).not.toBe(base);

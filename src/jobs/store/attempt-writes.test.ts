@@ -9,10 +9,11 @@ const running = runningOn(NOW + 30_000);
 
 describe('JobStore attempt writes', () => {
   it('extends the lease and records progress while the attempt still holds it, returning the job as it is now', async () => {
+    // Prepare
     db.on(UpdateCommand).resolves({ Attributes: { ...running, cancelRequested: true } });
-
+    // Act
     const current = await store.heartbeat(running, 'c1', NOW + 30_000, { fraction: 0.5, at: NOW - 400 });
-
+    // Assess
     const update = onlyUpdate();
     expect(update.ReturnValues).toBe('ALL_NEW');
     expect(readable(update)).toEqual({
@@ -29,20 +30,23 @@ describe('JobStore attempt writes', () => {
   });
 
   it('leaves progress alone when the handler reported none', async () => {
+    // Act
     await store.heartbeat(running, 'c1', NOW + 30_000, undefined);
-
+    // Assess
     expect(Object.keys(readable(onlyUpdate()).set)).toEqual(['leases.c1.expiresAt', 'leases.c1.heartbeatAt']);
   });
 
   it('throws StaleJobError once the attempt lost its lease', async () => {
+    // Prepare
     db.on(UpdateCommand).rejects(conditionFailed());
-
+    // Act / Assess
     await expect(store.heartbeat(running, 'c1', NOW + 30_000, undefined)).rejects.toThrow(StaleJobError);
   });
 
   it('drops one attempt of a running job: closes its record and removes its lease while it holds it', async () => {
+    // Act
     await store.dropAttempt(running, 'c1', 0, { outcome: 'failed', error: 'boom' });
-
+    // Assess
     expect(readable(onlyUpdate())).toEqual({
       set: { 'attemptLog[0].outcome': 'failed', 'attemptLog[0].error': 'boom' },
       remove: ['leases.c1'],
@@ -51,8 +55,9 @@ describe('JobStore attempt writes', () => {
   });
 
   it("closes an attempt record only if it is still that attempt's and still open", async () => {
+    // Act
     await store.closeAttempt(running, 0, 'c1', { outcome: 'superseded' });
-
+    // Assess
     expect(readable(onlyUpdate())).toEqual({
       set: { 'attemptLog[0].outcome': 'superseded' },
       remove: [],

@@ -11,8 +11,9 @@ describe('JobStore.create', () => {
   const idempotency: IdempotencyRecord = { key: 'k1', jobId: 'j1', requestHash: 'h1', expiresAt: 123 };
 
   it('puts a new job only where no job with its id exists', async () => {
+    // Act
     const outcome = await store.create(queued);
-
+    // Assess
     expect(outcome).toEqual({ created: true });
     const [call] = db.commandCalls(PutCommand);
     expect(call?.args[0].input).toEqual({
@@ -23,8 +24,9 @@ describe('JobStore.create', () => {
   });
 
   it('writes the job and its idempotency record in one transaction', async () => {
+    // Act
     const outcome = await store.create(queued, idempotency);
-
+    // Assess
     expect(outcome).toEqual({ created: true });
     const [call] = db.commandCalls(TransactWriteCommand);
     expect(call?.args[0].input.TransactItems).toEqual([
@@ -48,6 +50,7 @@ describe('JobStore.create', () => {
   });
 
   it('returns the existing record when the idempotency key is taken', async () => {
+    // Prepare
     const existing: IdempotencyRecord = { ...idempotency, jobId: 'j0' };
     db.on(TransactWriteCommand).rejects(
       new TransactionCanceledException({
@@ -56,15 +59,16 @@ describe('JobStore.create', () => {
         CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: marshall(existing) }],
       }),
     );
-
+    // Act / Assess
     await expect(store.create(queued, idempotency)).resolves.toEqual({ created: false, existing });
   });
 
   it('retries when a concurrent request with the same key conflicts', async () => {
+    // Prepare
     db.on(TransactWriteCommand).rejectsOnce(cancelled('TransactionConflict', 'TransactionConflict')).resolves({});
-
+    // Act
     const outcome = await store.create(queued, idempotency);
-
+    // Assess
     expect(outcome).toEqual({ created: true });
     expect(db.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
