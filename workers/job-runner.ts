@@ -79,7 +79,7 @@ export class JobRunner {
         queue: message.queue,
         receiveCount: message.receiveCount,
       });
-      await poller.setVisibility(message, 0).catch(() => undefined);
+      await applyMessageAction(poller, message, { kind: 'leave', visibleInSeconds: 0 }).catch(() => undefined);
       return;
     }
     const { jobId } = parsed.data;
