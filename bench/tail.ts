@@ -18,6 +18,7 @@ import { startLocalStack } from '../local/local-stack.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/straggler-detector.ts';
 import { mapLimit } from '../test/helpers/map-limit.ts';
+import { waitForJobs } from '../test/helpers/wait-for-jobs.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
 import { type LatencySummary, summarize } from './lib/latency.ts';
 import { progressBars } from './lib/progress.ts';
@@ -25,7 +26,6 @@ import { markdownTable, writeBenchmarkSection } from './lib/report.ts';
 import { steadyThroughput } from './lib/steady-throughput.ts';
 import { TAIL_LOOP } from './lib/tail-loop.ts';
 import { TAIL_WORKLOADS, type TailWorkloadName, tailWorkload, WORKLOADS_HELP } from './lib/tail-workloads.ts';
-import { waitForJobs } from './lib/wait-for-jobs.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 

@@ -20,6 +20,7 @@ import { deploymentClients } from '../local/deployment-clients.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import { CAPACITIES, type Capacity, type Job, type Priority } from '../src/jobs/model/index.ts';
 import { mapLimit } from '../test/helpers/map-limit.ts';
+import { waitForJobs } from '../test/helpers/wait-for-jobs.ts';
 import { runBaseline } from './lib/baseline.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
 import { cpuSnapshot, cpuSpent } from './lib/cpu-time.ts';
@@ -29,7 +30,6 @@ import { progressBar } from './lib/progress.ts';
 import { describeMachine, machineInfo, markdownTable, writeBenchmarkSection } from './lib/report.ts';
 import { type RequestTotals, requestTotals, tracedWorkerCommand } from './lib/request-trace.ts';
 import { submitInBatches } from './lib/submit-batches.ts';
-import { waitForJobs } from './lib/wait-for-jobs.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const stateDir = fileURLToPath(new URL('../.tailguard/bench/', import.meta.url));
