@@ -1,10 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { retryLeftovers } from '../../aws/retries.ts';
 import type { Job } from '../model/index.ts';
 import { batchGet } from './batch-get.ts';
-import type { JobTables } from './job-tables.ts';
+import type { JobTables, TransactWriteItem } from './job-tables.ts';
 import { jobItem } from './status-key.ts';
 
 export interface IdempotencyRecord {
@@ -22,9 +22,6 @@ export interface NewJobItem {
   job: Job;
   idempotency?: IdempotencyRecord;
 }
-
-/** One write of a transaction: a transition commits a handler's writes with it. */
-export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Tries of a keyed create whose transaction conflicted with another request's. */
 const CREATE_TRIES = 5;

@@ -1,7 +1,8 @@
 export type { CreateManyOutcome } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
-export type { IdempotencyRecord, NewJobItem, TransactWriteItem } from './idempotency.ts';
+export type { IdempotencyRecord, NewJobItem } from './idempotency.ts';
 export { JobStore } from './job-store.ts';
+export type { TransactWriteItem } from './job-tables.ts';
 export { RateWindows } from './rate-windows.ts';
 export { Semaphores } from './semaphores.ts';
 export { BY_STATUS_INDEX } from './status-index.ts';

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Job, StaleJobError } from '../model/index.ts';
 import { writtenIf } from './conditional-write.ts';
 import type { UpdateExpressionBuilder } from './update-expression.ts';
@@ -9,6 +9,9 @@ export interface JobTables {
   readonly jobs: string;
   readonly idempotency: string;
 }
+
+/** One write of a transaction (a transition commits a handler's writes with it). */
+export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** A conditional update of the job's item; false when its condition did not hold. */
 export function updateJobIf(t: JobTables, job: Pick<Job, 'id'>, update: UpdateExpressionBuilder): Promise<boolean> {

@@ -10,7 +10,7 @@ import {
   runningOn,
 } from '../../../test/helpers/store-fixtures.ts';
 import { IllegalTransitionError, StaleJobError } from '../model/index.ts';
-import type { TransactWriteItem } from './idempotency.ts';
+import type { TransactWriteItem } from './job-tables.ts';
 
 const { db, store, onlyUpdate } = mockedStoreAtNow();
 const running = runningOn(NOW + 30_000);

@@ -11,8 +11,7 @@ import {
 } from '../model/index.ts';
 import { setRecordFields } from './attempt-writes.ts';
 import { ifConditionHeld } from './conditional-write.ts';
-import type { TransactWriteItem } from './idempotency.ts';
-import type { JobTables } from './job-tables.ts';
+import type { JobTables, TransactWriteItem } from './job-tables.ts';
 import { STATUS_SHARD_ATTRIBUTE, statusShardKey } from './status-key.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
