@@ -27,7 +27,9 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     template.resourceCountIs('AWS::SQS::Queue', 20);
     const workQueues = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
     expect(Object.keys(workQueues)).toHaveLength(10);
-    for (const [logicalId, queue] of Object.entries(workQueues).filter(([id]) => /^TailguardQueues(cpu|gpu)/.test(id))) {
+    for (const [logicalId, queue] of Object.entries(workQueues).filter(([id]) =>
+      /^TailguardQueues(cpu|gpu)/.test(id),
+    )) {
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
         VisibilityTimeout: 60,

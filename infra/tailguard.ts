@@ -110,7 +110,14 @@ export class Tailguard extends Construct {
         notifications: alarmTopic,
       });
       this.observability = new Observability(this, 'Observability', {
-        core: this,
+        queues: this.queues,
+        intake: this.intake,
+        functions: {
+          'start-scheduler': this.scheduler.function,
+          'straggler-detector': this.detector.function,
+          reaper: this.reaper.function,
+          'check-reviewer': this.reaper.checkReviewer,
+        },
         workers: this.workers,
         config,
         alarmTopic,

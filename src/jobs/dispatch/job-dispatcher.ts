@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
@@ -6,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { chunks, inWaves } from '../../aws/batches.ts';
+import { retryLeftovers } from '../../aws/retries.ts';
 import { type Job, type QueueKey, queueKey } from '../model/index.ts';
 import { encodeJobMessage } from './job-message.ts';
 import { type CheckedJob, checkedJob, encodeMessageCheck, MAX_JOBS_PER_CHECK } from './message-check.ts';
@@ -112,17 +112,18 @@ export class JobDispatcher {
 
   /** One SendMessageBatch, its refused entries sent again; the ids of those that never went. */
   private async sendBatch(queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<string[]> {
-    let pending = entries;
-    for (let attempt = 1; attempt <= SEND_TRIES; attempt++) {
-      const failed = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })).then(
-        ({ Failed = [] }) => new Set(Failed.map((f) => f.Id)),
-        () => new Set(pending.map((e) => e.Id)),
-      );
-      pending = pending.filter((e) => failed.has(e.Id));
-      if (pending.length === 0) return [];
-      await sleep(Math.random() * 50 * 2 ** attempt);
-    }
-    return pending.map((e) => e.Id!);
+    const { left } = await retryLeftovers(
+      entries,
+      async (pending) => {
+        const { Failed = [] } = await this.sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...pending] }),
+        );
+        const failed = new Set(Failed.map((f) => f.Id));
+        return pending.filter((e) => failed.has(e.Id));
+      },
+      { tries: SEND_TRIES },
+    );
+    return left.map((e) => e.Id!);
   }
 
   /** Where a job's start message goes and what it says: its queue within 15 minutes, else the start scheduler. */
