@@ -11,6 +11,7 @@ export default defineConfig({
           include: [
             'src/**/*.test.ts',
             'workers/**/*.test.ts',
+            'demo/**/*.test.ts',
             'functions/**/*.test.ts',
             'local/**/*.test.ts',
             'cli/**/*.test.ts',

@@ -243,7 +243,7 @@ try {
 function processGroups(commandLine: string): string | undefined {
   if (commandLine.includes('ministack-lambda-')) return 'lambda';
   if (commandLine.includes('ministack')) return 'emulator';
-  if (commandLine.includes('workers/main.ts')) return 'workers';
+  if (commandLine.includes('demo/worker/main.ts')) return 'workers';
   return undefined;
 }
 

@@ -3,14 +3,14 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
-import { registry } from '../workers/handlers.ts';
+import { registry } from '../demo/worker/handlers.ts';
 import { Tailguard } from './tailguard.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * This repository's own deployment: the Tailguard construct with the demo worker (workers/main.ts
- * and the built-in handlers, image workers/Dockerfile) on both classes. Settings come from CDK
+ * This repository's own deployment: the Tailguard construct with the demo worker (demo/worker/main.ts
+ * and the built-in handlers, image demo/worker/Dockerfile) on both classes. Settings come from CDK
  * context (`tailguard:<setting>`, docs/configuration.md); on an emulator (`tailguard:local=true`)
  * only the serverless part deploys and the local runtime runs the workers.
  */
@@ -19,7 +19,10 @@ export class TailguardDemoStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
-    const image = ContainerImage.fromAsset(repoRoot, { file: 'workers/Dockerfile', platform: Platform.LINUX_AMD64 });
+    const image = ContainerImage.fromAsset(repoRoot, {
+      file: 'demo/worker/Dockerfile',
+      platform: Platform.LINUX_AMD64,
+    });
     // Types served by handlers the worker learns at run time (its --python-handlers), which synth cannot see.
     const extraTypes = String(this.node.tryGetContext('tailguard:extraJobTypes') ?? '')
       .split(',')

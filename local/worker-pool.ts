@@ -26,7 +26,7 @@ export interface WorkerPoolOptions {
   /**
    * The worker command of each class, as argv; it gets its class and id from the environment
    * (`WORKER_CAPACITY`, `WORKER_ID`), as on ECS. A team's worker calls `createWorker`.
-   * @default this repository's demo worker (workers/main.ts) for every class
+   * @default this repository's demo worker (demo/worker/main.ts) for every class
    */
   commands?: Partial<Record<Capacity, readonly string[]>>;
   /** Where worker commands run (a team's project), with its `node_modules/.bin` on the PATH. @default this repository */
@@ -34,7 +34,7 @@ export interface WorkerPoolOptions {
 }
 
 /** This repository's demo worker: the container's entrypoint, run from source. */
-const DEMO_WORKER = [process.execPath, '--import', 'tsx', `${root}workers/main.ts`];
+const DEMO_WORKER = [process.execPath, '--import', 'tsx', `${root}demo/worker/main.ts`];
 
 /**
  * Worker processes on this machine, standing in for the ECS services the emulator cannot run.

@@ -5,7 +5,6 @@
  *   await createWorker({ handlers: { greet: defineHandler({ run: ({ name }) => `Hello, ${name}!` }) } }).start();
  */
 export { NonRetryableError } from '../src/jobs/model/index.ts';
-export { builtinHandlers } from './builtin-handlers.ts';
 export { type CreateWorkerOptions, createWorker, type TailguardWorker, type WorkerSettings } from './create-worker.ts';
 export { defineHandler, type HandlerDefinition } from './define-handler.ts';
 export { HandlerRegistry, type JobContext, JobEffects, type JobHandler } from './job-handler.ts';

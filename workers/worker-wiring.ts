@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { FaultInjector } from '../demo/worker/fault-injection.ts';
 import type { Settings } from '../src/aws/environment/index.ts';
 import type { Runtime } from '../src/aws/runtime.ts';
 import { queuesOfClass } from '../src/jobs/dispatch/index.ts';
@@ -7,7 +8,6 @@ import { TypeLimiter, type TypeLimits } from '../src/jobs/limits/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
-import { FaultInjector } from './fault-injection.ts';
 import type { HandlerRegistry } from './job-handler.ts';
 import { JobRunner } from './job-runner.ts';
 import { QueuePoller } from './queue-poller.ts';

@@ -47,7 +47,7 @@ export function tracedWorkerCommand(dir: string): string[] {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   process.env[DIR_VARIABLE] = dir;
-  const workerMain = new URL('../../workers/main.ts', import.meta.url).pathname;
+  const workerMain = new URL('../../demo/worker/main.ts', import.meta.url).pathname;
   return [process.execPath, '--import', 'tsx', '--import', import.meta.url, workerMain];
 }
 

@@ -1,10 +1,10 @@
-import type { SlowEpisodeSettings } from '../../workers/slow-episodes.ts';
+import type { SlowEpisodeSettings } from '../../demo/worker/slow-episodes.ts';
 
 /** What goes wrong in a `bench:tail` run; the simulator's persistent-*, stall-1pct-10x and transient-5s. */
 export const TAIL_WORKLOADS = ['persistent', 'stall', 'transient'] as const;
 export type TailWorkloadName = (typeof TAIL_WORKLOADS)[number];
 
-/** A `bench:tail` workload: faults the workers inject into their own attempts (workers/fault-injection.ts). */
+/** A `bench:tail` workload: faults the workers inject into their own attempts (demo/worker/fault-injection.ts). */
 export interface TailWorkload {
   name: TailWorkloadName;
   /**

@@ -6,6 +6,7 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSC
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AWS_PRICES, type JobUsage, perMillionUsd } from '../../bench/lib/aws-prices.ts';
+import { builtinHandlers } from '../../demo/worker/builtin-handlers.ts';
 import { localClientConfig } from '../../local/aws-env.ts';
 import { chunks } from '../../src/aws/batches.ts';
 import { JobDispatcher, parseMessageCheck, type QueueTopology } from '../../src/jobs/dispatch/index.ts';
@@ -15,7 +16,6 @@ import { ALL_QUEUE_KEYS } from '../../src/jobs/model/index.ts';
 import { CheckRecords, DEFAULT_CHECK_SETTINGS, reviewChecks, SqsCheckQueue } from '../../src/jobs/reaper/index.ts';
 import type { ReceivedBody } from '../../src/jobs/reaper/reaper-queues.ts';
 import { JobStore } from '../../src/jobs/store/index.ts';
-import { builtinHandlers } from '../../workers/builtin-handlers.ts';
 import { JobRunner } from '../../workers/job-runner.ts';
 import { QueuePoller } from '../../workers/queue-poller.ts';
 import { AwsUsage } from '../helpers/aws-usage.ts';

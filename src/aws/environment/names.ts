@@ -1,7 +1,7 @@
 /**
  * Every environment variable Tailguard sets or reads, by what it carries: the one place a name is
  * spelled. The stack and the local runtime write them (`environmentFor`), processes read them
- * (`readSection`), workers also take them as flag fallbacks (`workers/main.ts`).
+ * (`readSection`), workers also take them as flag fallbacks (`demo/worker/main.ts`).
  */
 export const ENV = {
   jobsTable: 'JOBS_TABLE',

@@ -137,7 +137,7 @@ export const SECTIONS = {
      */
     intervalMs: secondsAsMs(ENV.reaperIntervalSeconds, positive, DEFAULT_REAPER_INTERVAL_MS),
   },
-  /** A worker's settings; `workers/main.ts` takes each from its flag first. */
+  /** A worker's settings; `demo/worker/main.ts` takes each from its flag first. */
   worker: {
     /**
      * Capacity class whose queues the worker serves.
@@ -151,7 +151,7 @@ export const SECTIONS = {
     concurrency: variable(ENV.workerConcurrency, integer(1).default(4)),
     /**
      * Id reported on attempts.
-     * @default `<class>-<host>-<pid>-<random>` (workers/main.ts)
+     * @default `<class>-<host>-<pid>-<random>` (workers/worker-settings.ts)
      */
     workerId: variable(ENV.workerId, z.string().optional()),
     /**

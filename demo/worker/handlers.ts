@@ -1,5 +1,5 @@
+import type { HandlerRegistry } from '../../workers/index.ts';
 import { builtinHandlers } from './builtin-handlers.ts';
-import type { HandlerRegistry } from './job-handler.ts';
 
 /**
  * The job types this deployment's workers run. Register your handlers here; the built-ins

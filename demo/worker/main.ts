@@ -5,11 +5,10 @@
  * environment (flags win), so one image serves every class. Teams call createWorker with their own.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseVariable, readSection, SECTIONS, type Settings, type Variable } from '../src/aws/environment/index.ts';
-import { CAPACITIES } from '../src/jobs/model/index.ts';
-import { createWorker } from './create-worker.ts';
+import { parseVariable, readSection, SECTIONS, type Settings, type Variable } from '../../src/aws/environment/index.ts';
+import { CAPACITIES } from '../../src/jobs/model/index.ts';
+import { createWorker, pythonHandlers } from '../../workers/index.ts';
 import { registry } from './handlers.ts';
-import { pythonHandlers } from './python/python-handlers.ts';
 
 const defaults = readSection('worker', {});
 

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { NonRetryableError } from '../src/jobs/model/index.ts';
-import { HandlerRegistry, type JobHandler } from './job-handler.ts';
+import { HandlerRegistry, type JobHandler, NonRetryableError } from '../../workers/index.ts';
 
 /** Parses a payload or fails the job for good: a payload that is wrong now stays wrong. */
 function payloadOf<T extends z.ZodType>(schema: T, payload: unknown): z.output<T> {
