@@ -3,7 +3,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
-import { registry } from '../demo/worker/handlers.ts';
+import { builtinHandlers } from '../demo/worker/builtin-handlers.ts';
 import { Tailguard } from './tailguard.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +28,7 @@ export class TailguardDemoStack extends Stack {
       .split(',')
       .filter(Boolean);
     this.tailguard = new Tailguard(this, 'Tailguard', {
-      jobTypes: [...registry.types, ...extraTypes],
+      jobTypes: [...builtinHandlers().types, ...extraTypes],
       workers: { cpu: { image }, gpu: { image } },
     });
   }

@@ -62,10 +62,6 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       concurrency: settings.concurrency,
       typeLimits: limits,
       handlers: registry.types,
-      slowdown: settings.slowdown,
-      stallProbability: settings.stallProbability,
-      stallFactor: settings.stallFactor,
-      slowEpisodes: settings.slowEpisodes,
     });
     return runWorker(
       { ...parts, reports },

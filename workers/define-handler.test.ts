@@ -12,7 +12,6 @@ const context: JobContext = {
   speculative: false,
   workerId: 'w1',
   reportProgress: () => undefined,
-  slowdown: 1,
   signal: new AbortController().signal,
   logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
   effects: new JobEffects(),

@@ -34,11 +34,6 @@ export interface JobContext {
   workerId: string;
   /** Reports progress (0–1); heartbeats carry it to the straggler detector. */
   reportProgress: (fraction: number) => void;
-  /**
-   * Injected slowness of this attempt (1 = none), drawn from the worker's fault options as it
-   * starts; honoured by the built-in handlers. For benchmarks.
-   */
-  slowdown: number;
   /** Aborted on timeout, cancellation, lost lease or worker shutdown: stop work and return soon. */
   signal: AbortSignal;
   logger: Logger;

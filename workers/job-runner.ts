@@ -30,11 +30,6 @@ export interface RunnerOptions {
   leaseSeconds: number;
   /** Lease renewal and progress interval. @default 10 (`--heartbeat-seconds`) */
   heartbeatSeconds: number;
-  /**
-   * Injected slowness of the attempt about to start (1 = none; `FaultInjector`): built-in handlers
-   * take this many times longer. For benchmarks. @default none
-   */
-  attemptSlowdown?: () => number;
 }
 
 export interface RunnerDeps extends SettleDeps {
@@ -251,7 +246,6 @@ export class JobRunner {
       attempt: attempt.lease.attempt,
       speculative: attempt.lease.speculative === true,
       workerId: attempt.lease.workerId,
-      slowdown: this.options.attemptSlowdown?.() ?? 1,
       signal,
       logger,
       effects,

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { FaultInjector } from '../demo/worker/fault-injection.ts';
 import type { Settings } from '../src/aws/environment/index.ts';
 import type { Runtime } from '../src/aws/runtime.ts';
 import { queuesOfClass } from '../src/jobs/dispatch/index.ts';
@@ -85,7 +84,6 @@ export function wireWorker(
           { leaseMs: settings.leaseSeconds * 1000 },
         )
       : undefined;
-  const faults = new FaultInjector(settings);
   const metricsOptions = { namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' };
   // Metrics are published per queue each heartbeat interval, not per job.
   const metrics = new JobMetricsRecorder(
@@ -113,7 +111,6 @@ export function wireWorker(
       workerId,
       leaseSeconds: settings.leaseSeconds,
       heartbeatSeconds: settings.heartbeatSeconds,
-      attemptSlowdown: () => faults.attemptSlowdown(),
     },
   );
   const worker = new Worker(

@@ -16,20 +16,29 @@ const EffectPayload = z.object({ effectsTable: z.string().min(3).max(255).option
 /** Does nothing: measures the queue itself. */
 export const noop: JobHandler = async () => ({ ok: true });
 
+/** The slowness injected into each attempt as it starts (1 = none): the demo worker's `FaultInjector`. */
+export interface AttemptFaults {
+  attemptSlowdown(): number;
+}
+
+const NO_FAULTS: AttemptFaults = { attemptSlowdown: () => 1 };
+
 /**
- * Sleeps `{ms}` (times the worker's injected slowdown), reporting progress as it goes and stopping
- * early when the attempt is aborted.
+ * Sleeps `{ms}` (times the slowdown `faults` draws for the attempt), reporting progress as it goes
+ * and stopping early when the attempt is aborted.
  */
-export const sleepHandler: JobHandler = async (payload, { signal, reportProgress, slowdown }) => {
-  const { ms } = payloadOf(SleepPayload, payload);
-  const total = ms * slowdown;
-  const steps = Math.max(1, Math.min(20, Math.floor(total / 50)));
-  for (let step = 1; step <= steps; step++) {
-    await sleep(total / steps, undefined, { signal });
-    reportProgress(step / steps);
-  }
-  return { sleptMs: ms };
-};
+export function sleepHandler(faults: AttemptFaults = NO_FAULTS): JobHandler {
+  return async (payload, { signal, reportProgress }) => {
+    const { ms } = payloadOf(SleepPayload, payload);
+    const total = ms * faults.attemptSlowdown();
+    const steps = Math.max(1, Math.min(20, Math.floor(total / 50)));
+    for (let step = 1; step <= steps; step++) {
+      await sleep(total / steps, undefined, { signal });
+      reportProgress(step / steps);
+    }
+    return { sleptMs: ms };
+  };
+}
 
 /** Fails its first `{failures}` attempts with a retryable error, then succeeds. */
 export const flaky: JobHandler = async (payload, { attempt }) => {
@@ -71,11 +80,11 @@ export function recordingEffect(handler: JobHandler): JobHandler {
   };
 }
 
-/** The built-in handlers for demos and tests. */
-export function builtinHandlers(): HandlerRegistry {
+/** The built-in handlers for demos and tests; `sleep` runs as slow as `faults` say. */
+export function builtinHandlers(faults: AttemptFaults = NO_FAULTS): HandlerRegistry {
   return new HandlerRegistry()
     .register('noop', recordingEffect(noop))
-    .register('sleep', recordingEffect(sleepHandler))
+    .register('sleep', recordingEffect(sleepHandler(faults)))
     .register('flaky', recordingEffect(flaky))
     .register('fail', fail)
     .register('poison', poison);

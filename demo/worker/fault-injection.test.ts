@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FaultInjector } from './fault-injection.ts';
+import type { z } from 'zod';
+import { parseVariable } from '../../src/aws/environment/index.ts';
+import { FAULT_VARIABLES, FaultInjector } from './fault-injection.ts';
 
 const none = { slowdown: 1, stallProbability: 0, stallFactor: 10 };
 
@@ -36,5 +38,28 @@ describe('FaultInjector', () => {
     expect(faults.attemptSlowdown()).toBe(20);
     now = 46_000;
     expect(faults.attemptSlowdown()).toBe(100);
+  });
+});
+
+describe('FAULT_VARIABLES', () => {
+  it('reads slow episodes as <ms>:<share>:<factor> and refuses anything else', () => {
+    const { slowEpisodes } = FAULT_VARIABLES;
+    expect(parseVariable(slowEpisodes, '5000:0.1:5')).toEqual({
+      ok: true,
+      value: { durationMs: 5000, share: 0.1, factor: 5 },
+    });
+    expect(parseVariable(slowEpisodes, '5000:0.1').ok).toBe(false);
+    expect(parseVariable(slowEpisodes, '5000:1.5:5').ok).toBe(false);
+  });
+
+  it('injects nothing when no variable is set', () => {
+    const variables: { schema: z.ZodType }[] = Object.values(FAULT_VARIABLES);
+    const unset = variables.map((variable) => parseVariable(variable, undefined));
+    expect(unset).toEqual([
+      { ok: true, value: 1 },
+      { ok: true, value: 0 },
+      { ok: true, value: 10 },
+      { ok: true, value: undefined },
+    ]);
   });
 });

@@ -1,8 +1,9 @@
+import { z } from 'zod';
 import { type SlowEpisodeSettings, SlowEpisodes } from './slow-episodes.ts';
 
 /**
- * Test-only: slowness a worker injects into its own attempts, so a benchmark on a real stack has
- * stragglers to catch. Each is a worker option (`--slowdown`, `--stall-probability`,
+ * Benchmark-only: slowness the demo worker injects into its own attempts, so a benchmark on a real
+ * stack has stragglers to catch. Each is a demo worker option (`--slowdown`, `--stall-probability`,
  * `--slow-episodes`); all off, every attempt runs at normal speed.
  */
 export interface FaultSettings {
@@ -13,10 +14,30 @@ export interface FaultSettings {
   /** How many times slower a stalled attempt runs. */
   stallFactor: number;
   /** Slow episodes of this worker; none when left out. */
-  slowEpisodes?: SlowEpisodeSettings;
+  slowEpisodes?: SlowEpisodeSettings | undefined;
 }
 
-/** Draws the injected slowdown of each attempt as it starts (what the built-in handlers multiply by). */
+const positive = z.coerce.number().positive();
+
+/** `<ms>:<share>:<factor>`, e.g. `5000:0.1:5`. */
+const slowEpisodesText = z
+  .string()
+  .transform((text) => text.split(':').map(Number))
+  .pipe(z.tuple([z.number().positive(), z.number().positive().lt(1), z.number().positive()]))
+  .transform(([durationMs, share, factor]) => ({ durationMs, share, factor }));
+
+/**
+ * The variable each fault setting falls back to when its flag is not given. They belong to the
+ * demo worker, not to the environment contract of Tailguard's own processes.
+ */
+export const FAULT_VARIABLES = {
+  slowdown: { name: 'WORKER_SLOWDOWN', schema: positive.default(1) },
+  stallProbability: { name: 'WORKER_STALL_PROBABILITY', schema: z.coerce.number().min(0).max(1).default(0) },
+  stallFactor: { name: 'WORKER_STALL_FACTOR', schema: positive.default(10) },
+  slowEpisodes: { name: 'WORKER_SLOW_EPISODES', schema: slowEpisodesText.optional() },
+} as const satisfies { [F in keyof FaultSettings]-?: { name: string; schema: z.ZodType<FaultSettings[F]> } };
+
+/** Draws the injected slowdown of each attempt as it starts (what the built-in `sleep` multiplies by). */
 export class FaultInjector {
   private readonly episodes: SlowEpisodes | undefined;
 

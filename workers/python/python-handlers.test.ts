@@ -62,7 +62,6 @@ function attempt(jobId = 'job-1'): TestAttempt {
       progress.push(fraction);
       markStarted();
     },
-    slowdown: 1,
     signal: abort.signal,
     logger: silentLogger(),
     effects: new JobEffects(),

@@ -64,10 +64,6 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
     starvationGuard: 3,
     probationSpeed: 0,
     reportSeconds: 2,
-    slowdown: 5,
-    stallProbability: 0.01,
-    stallFactor: 8,
-    slowEpisodes: { durationMs: 5000, share: 0.1, factor: 5 },
     shutdownGraceSeconds: 100,
   },
   parentProcess: { pid: 4242 },
@@ -130,8 +126,6 @@ describe('environment contract', () => {
     expect(() => readSection('intake', { [ENV.jobTypes]: 'noop', [ENV.faultInjection]: 'yes' })).toThrow(
       ENV.faultInjection,
     );
-    expect(() => readSection('worker', { [ENV.workerSlowEpisodes]: '5000:0.1' })).toThrow(ENV.workerSlowEpisodes);
-    expect(() => readSection('worker', { [ENV.workerSlowEpisodes]: '5000:1.5:5' })).toThrow(ENV.workerSlowEpisodes);
   });
 
   it('applies the domain defaults to unset (or empty) variables', () => {

@@ -1,7 +1,7 @@
 /**
  * Every environment variable Tailguard sets or reads, by what it carries: the one place a name is
  * spelled. The stack and the local runtime write them (`environmentFor`), processes read them
- * (`readSection`), workers also take them as flag fallbacks (`demo/worker/main.ts`).
+ * (`readSection`), the demo worker also takes them as flag fallbacks (`demo/worker/demo-worker.ts`).
  */
 export const ENV = {
   jobsTable: 'JOBS_TABLE',
@@ -38,10 +38,6 @@ export const ENV = {
   workerStarvationGuard: 'WORKER_STARVATION_GUARD',
   workerProbationSpeed: 'WORKER_PROBATION_SPEED',
   workerReportSeconds: 'WORKER_REPORT_SECONDS',
-  workerSlowdown: 'WORKER_SLOWDOWN',
-  workerStallProbability: 'WORKER_STALL_PROBABILITY',
-  workerStallFactor: 'WORKER_STALL_FACTOR',
-  workerSlowEpisodes: 'WORKER_SLOW_EPISODES',
   workerShutdownGraceSeconds: 'WORKER_SHUTDOWN_GRACE_SECONDS',
   workerParentPid: 'WORKER_PARENT_PID',
 } as const;

@@ -15,13 +15,6 @@ const integer = (min: number) => z.coerce.number().int().min(min);
 const nonNegative = z.coerce.number().min(0);
 const positive = z.coerce.number().positive();
 
-/** `<ms>:<share>:<factor>`, e.g. `5000:0.1:5`. */
-const slowEpisodesText = z
-  .string()
-  .transform((text) => text.split(':').map(Number))
-  .pipe(z.tuple([z.number().positive(), z.number().positive().lt(1), z.number().positive()]))
-  .transform(([durationMs, share, factor]) => ({ durationMs, share, factor }));
-
 /**
  * The settings Tailguard processes take from their environment, in sections: each is what one
  * piece of code needs (an adapter, a handler, the worker), read when that piece is first built so
@@ -137,7 +130,7 @@ export const SECTIONS = {
      */
     intervalMs: secondsAsMs(ENV.reaperIntervalSeconds, positive, DEFAULT_REAPER_INTERVAL_MS),
   },
-  /** A worker's settings; `demo/worker/main.ts` takes each from its flag first. */
+  /** A worker's settings; the demo worker (`demo/worker/demo-worker.ts`) takes each from its flag first. */
   worker: {
     /**
      * Capacity class whose queues the worker serves.
@@ -184,32 +177,6 @@ export const SECTIONS = {
      * @default 10
      */
     reportSeconds: variable(ENV.workerReportSeconds, positive.default(10)),
-    /**
-     * Injected slowness: built-in handlers take this many times longer (benchmarks, tests).
-     * @default 1
-     */
-    slowdown: variable(ENV.workerSlowdown, positive.default(1)),
-    /**
-     * Injected stalls: the share of attempts (each drawn on its own, backups too) that run
-     * `stallFactor` times slower (benchmarks).
-     * @default 0
-     */
-    stallProbability: variable(ENV.workerStallProbability, nonNegative.max(1).default(0)),
-    /**
-     * How many times slower a stalled attempt runs.
-     * @default 10
-     */
-    stallFactor: variable(ENV.workerStallFactor, positive.default(10)),
-    /**
-     * Injected slow episodes, `<ms>:<share>:<factor>`: the worker runs `factor` times slower in
-     * episodes of `ms`, about `share` of the time (benchmarks).
-     * @default none
-     */
-    slowEpisodes: variable(
-      ENV.workerSlowEpisodes,
-      slowEpisodesText.optional(),
-      ({ durationMs, share, factor }) => `${durationMs}:${share}:${factor}`,
-    ),
     /**
      * Time running attempts get after SIGTERM before they are released.
      * @default 25

@@ -25,7 +25,7 @@ export function variable<S extends z.ZodType>(
 
 /** Parses one variable's text: the setting, or what is wrong with the text. */
 export function parseVariable<S extends z.ZodType>(
-  variable: Variable<S>,
+  variable: Pick<Variable<S>, 'schema'>,
   text: string | undefined,
 ): { ok: true; value: z.output<S> } | { ok: false; problem: string } {
   // `NAME=` in a shell or a compose file means unset, not an empty table name or 0.
