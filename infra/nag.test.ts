@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { testApp } from './test-app.ts';
+import { testApp } from '../test/helpers/test-app.ts';
 
 describe('cdk-nag AwsSolutions', () => {
   it('finds nothing that is not acknowledged with a reason, in the stack', () => {

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../src/api/openapi/index.ts';
-import { testApp } from './test-app.ts';
+import { testApp } from '../test/helpers/test-app.ts';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 

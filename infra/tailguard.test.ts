@@ -7,10 +7,10 @@ import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../src/aws/environment/index.ts';
 import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
+import { testApp } from '../test/helpers/test-app.ts';
 import { cfnLintErrors } from './cfn-lint.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
 import { MANIFEST_DESCRIPTION, Tailguard, type TailguardProps } from './tailguard.ts';
-import { testApp } from './test-app.ts';
 
 let rest: ReturnType<typeof testApp>;
 let template: Template;

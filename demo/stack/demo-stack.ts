@@ -3,10 +3,10 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
-import { builtinHandlers } from '../demo/worker/builtin-handlers.ts';
-import { Tailguard } from './tailguard.ts';
+import { Tailguard } from '../../infra/index.ts';
+import { builtinHandlers } from '../worker/builtin-handlers.ts';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * This repository's own deployment: the Tailguard construct with the demo worker (demo/worker/main.ts

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import type { TailguardConfig } from './config.ts';
-import { TailguardDemoStack } from './demo-stack.ts';
+import { TailguardDemoStack } from '../../demo/stack/demo-stack.ts';
+import type { TailguardConfig } from '../../infra/config.ts';
 
 /** The demo stack as `cdk synth` builds it for a real account, with `tailguard:<setting>` context, for template tests. */
 export function testApp(settings: Partial<Record<keyof TailguardConfig, unknown>> = {}) {
