@@ -1,0 +1,58 @@
+/**
+ * The import graph's direction (`npm run cycles`, after the cycle check): each folder imports only
+ * the folders below it, so the published entry points never pull in the demo, the benchmarks or
+ * the tests, and the domain knows nothing of the processes that run it. Test files may import
+ * anything. Prints every import that points the wrong way and fails if there is one.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { packageRoot } from '../src/package-root.ts';
+
+/**
+ * What each folder may import besides itself; a folder left out (bench, scripts, test) may import
+ * anything. `src` allows every `src/*` folder; `src/*` folders are ruled one by one.
+ */
+const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  // The domain and its AWS adapters; the adapters read the domain's defaults and types.
+  'src/jobs': ['src/aws'],
+  'src/aws': ['src/jobs'],
+  'src/api': ['src/jobs', 'src/aws', 'src/client', 'package.json'],
+  'src/client': ['src/api', 'src/jobs'],
+  workers: ['src'],
+  functions: ['src'],
+  localstack: ['src'],
+  // The emulator's cfn-lint checks synthesized templates.
+  infra: ['src', 'localstack'],
+  local: ['src', 'localstack'],
+  cli: ['src', 'local', 'localstack'],
+  demo: ['src', 'workers', 'infra'],
+};
+
+const SKIPPED = new Set(['node_modules', 'dist', 'cdk.out', '.tailguard', '.venv', '.git', 'examples']);
+const IMPORT = /\b(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']*)'/g;
+
+/** `src/<folder>` inside src (`src` for its own files), else the top-level folder. */
+function areaOf(path: string): string {
+  const [top = '', sub, ...rest] = path.split('/');
+  return top === 'src' && sub !== undefined && rest.length > 0 ? `src/${sub}` : top;
+}
+
+function allows(from: string, to: string): boolean {
+  const allowed = MAY_IMPORT[from];
+  if (allowed === undefined || to === from) return true;
+  return allowed.some((area) => area === to || (area === 'src' && (to === 'src' || to.startsWith('src/'))));
+}
+
+const root = packageRoot(import.meta.url);
+const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter(
+  (path) => path.endsWith('.ts') && !path.endsWith('.test.ts') && !path.split('/').some((part) => SKIPPED.has(part)),
+);
+const wrong = files.flatMap((path) =>
+  [...readFileSync(join(root, path), 'utf8').matchAll(IMPORT)]
+    .map((match) => normalize(join(dirname(path), match[1] ?? '')))
+    .filter((target) => !allows(areaOf(path), areaOf(target)))
+    .map((target) => `${path} → ${target}`),
+);
+for (const line of wrong) console.error(`import against the layers: ${line}`);
+if (wrong.length > 0) process.exit(1);
+console.error(`layers: ${files.length} files import only downwards`);
