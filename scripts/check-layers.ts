@@ -24,7 +24,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // The emulator's cfn-lint checks synthesized templates.
   infra: ['src', 'localstack'],
   local: ['src', 'localstack'],
-  cli: ['src', 'local', 'localstack'],
+  cli: ['src', 'local'],
   demo: ['src', 'workers', 'infra'],
 };
 
