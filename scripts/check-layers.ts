@@ -9,12 +9,12 @@ import { dirname, join, normalize } from 'node:path';
 import { packageRoot } from '../src/package-root.ts';
 
 /**
- * What each folder may import besides itself; a folder left out (bench, scripts, test) may import
- * anything. `src` allows every `src/*` folder; `src/*` folders are ruled one by one.
+ * What each folder may import besides itself (a rule covers the folders below it, the longest
+ * rule wins); a folder without a rule (bench, scripts, test) may import anything.
  */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // The domain and its AWS adapters; the adapters read the domain's defaults and types.
-  'src/jobs': ['src/aws'],
+  'src/jobs': ['src/jobs', 'src/aws'],
   'src/aws': ['src/jobs'],
   'src/api': ['src/jobs', 'src/aws', 'src/client', 'package.json'],
   'src/client': ['src/api', 'src/jobs'],
@@ -31,16 +31,20 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 const SKIPPED = new Set(['node_modules', 'dist', 'cdk.out', '.tailguard', '.venv', '.git', 'examples']);
 const IMPORT = /\b(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']*)'/g;
 
-/** `src/<folder>` inside src (`src` for its own files), else the top-level folder. */
+/** A file's folder, two levels deep below src/ (`src/jobs/intake`), else its top-level folder. */
 function areaOf(path: string): string {
-  const [top = '', sub, ...rest] = path.split('/');
-  return top === 'src' && sub !== undefined && rest.length > 0 ? `src/${sub}` : top;
+  const parts = path.split('/').slice(0, -1);
+  return parts.slice(0, parts[0] === 'src' ? 3 : 1).join('/') || path;
 }
 
+const covers = (rule: string, area: string) => area === rule || area.startsWith(`${rule}/`);
+
 function allows(from: string, to: string): boolean {
-  const allowed = MAY_IMPORT[from];
-  if (allowed === undefined || to === from) return true;
-  return allowed.some((area) => area === to || (area === 'src' && (to === 'src' || to.startsWith('src/'))));
+  const rule = Object.keys(MAY_IMPORT)
+    .filter((folder) => covers(folder, from))
+    .sort((a, b) => b.length - a.length)[0];
+  if (rule === undefined || covers(rule, to)) return true;
+  return (MAY_IMPORT[rule] ?? []).some((allowed) => covers(allowed, to));
 }
 
 const root = packageRoot(import.meta.url);
