@@ -3,12 +3,20 @@ import { inject } from 'vitest';
 import { deploymentClients } from '../../local/deployment-clients.ts';
 import type { JobView } from '../../src/api/job-view.ts';
 import { isTerminal } from '../../src/jobs/model/index.ts';
+import { OpenApiContract } from './openapi-contract.ts';
 import { waitFor } from './wait-for.ts';
 
-/** The deployed test stack and clients for it, as the global setup provided them. */
+const contract = new OpenApiContract();
+
+/**
+ * The deployed test stack and clients for it, as the global setup provided them. Every answer the
+ * client gets is checked against the OpenAPI document: one it does not describe fails the test.
+ */
 export function testStack() {
   const deployment = inject('deployment');
-  const { client, dynamodb, sqs } = deploymentClients(deployment);
+  const { client, dynamodb, sqs } = deploymentClients(deployment, (signed) =>
+    contract.checkedFetch(deployment.apiUrl, signed),
+  );
 
   return {
     deployment,

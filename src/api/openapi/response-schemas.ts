@@ -116,6 +116,10 @@ export const StatsSchema = describes<StatsView>()(
         onProbation: z.boolean(),
         slots: z.int(),
         running: z.int(),
+        jobIds: z
+          .array(z.string())
+          .optional()
+          .meta({ description: 'the jobs it runs attempts of; absent from workers older than this field' }),
         startedAt: timestamp,
         lastSeenAt: timestamp,
       }),
