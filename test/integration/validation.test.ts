@@ -132,3 +132,13 @@ describe('POST /jobs refuses bad input and changes nothing', () => {
     expect(await countJobs()).toBe(jobsBefore);
   });
 });
+
+describe('GET /jobs and GET /dlq', () => {
+  it.each(['jobs?status=RUNNING&cursor=', 'dlq?cursor='])('%s (empty cursor) → 400 naming cursor', async (path) => {
+    // Act
+    const response = await client.raw('GET', path);
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: 'cursor' }] } });
+  });
+});

@@ -34,6 +34,13 @@ describe('openApiDocument', () => {
     expect(Object.keys(document.paths['/openapi.json'] ?? {})).toEqual(['get']);
   });
 
+  it.each(['/jobs', '/dlq'])('documents the empty cursor GET %s refuses', (path) => {
+    // Act
+    const cursor = document.paths[path]?.get?.parameters?.find((p) => p.name === 'cursor');
+    // Assess
+    expect(cursor?.schema).toMatchObject({ type: 'string', minLength: 1 });
+  });
+
   it('names only schemas it defines', () => {
     // Act
     const targets = new Set(refsIn(document));
