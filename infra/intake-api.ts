@@ -205,8 +205,14 @@ export class IntakeApi extends Construct {
     const health = route('GET', '/health', 'health', 'GET /health: checks the table and queues');
     store.grantJobs(health, 'read');
     queues.grantReadDepth(health);
-    // Touches nothing: the document is built from the code.
-    route('GET', '/openapi.json', 'openapi', 'GET /openapi.json: the API description');
+    // Touches nothing: the document is built from the code and names the accepted job types.
+    route(
+      'GET',
+      '/openapi.json',
+      'openapi',
+      'GET /openapi.json: the API description',
+      processEnvironment(this, 'openApi', { intake: { ...(props.jobTypes && { jobTypes: props.jobTypes }) } }),
+    );
   }
 
   /**

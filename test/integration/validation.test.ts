@@ -11,6 +11,7 @@ const invalid: { name: string; body: unknown; status: number; path: string }[] =
   { name: 'type with a space', body: { type: 'has space' }, status: 400, path: 'type' },
   { name: 'type of 129 characters', body: { type: 'x'.repeat(129) }, status: 400, path: 'type' },
   { name: 'type not a string', body: { type: 42 }, status: 400, path: 'type' },
+  { name: 'type no worker handles', body: { type: 'no-such-type' }, status: 400, path: 'type' },
   { name: 'unknown priority', body: { type: 'noop', priority: 'urgent' }, status: 400, path: 'priority' },
   { name: 'unknown capacity', body: { type: 'noop', capacity: 'tpu' }, status: 400, path: 'capacity' },
   { name: 'maxAttempts 0', body: { type: 'noop', maxAttempts: 0 }, status: 400, path: 'maxAttempts' },

@@ -62,12 +62,22 @@ const jobId: Parameter = { name: 'id', in: 'path', required: true, schema: jsonS
 const invalidId = error('VALIDATION_FAILED: the id is not a UUID');
 const notFound = error('JOB_NOT_FOUND');
 
+export interface DocumentOptions {
+  /** The deployment's allow-list of job types (construct prop `jobTypes`): `type` becomes an enum of them. */
+  jobTypes?: readonly string[] | undefined;
+}
+
 /**
  * The OpenAPI 3.1 description of the HTTP API. Request bodies and queries are the very zod
  * schemas the handlers validate with; answers are the schemas of `response-schemas.ts`, which the
- * compiler ties to the types the handlers return.
+ * compiler ties to the types the handlers return. Without options it describes any deployment;
+ * `GET /openapi.json` describes its own (its job types).
  */
-export function openApiDocument(): OpenApiDocument {
+export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument {
+  const requests = namedSchemas(
+    { JobRequest: JobRequestSchema, JobBatch: JobBatchSchema, RedriveRequest: RedriveRequestSchema },
+    'input',
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -97,7 +107,10 @@ export function openApiDocument(): OpenApiDocument {
           responses: {
             '201': answer('the new job', 'JobView'),
             '200': answer('the job this idempotency key created before (replay)', 'JobView'),
-            '400': error('VALIDATION_FAILED or INVALID_JSON'),
+            '400': error(
+              "VALIDATION_FAILED (`details` names each field at fault; a `type` outside the deployment's allow-list, " +
+                'construct prop `jobTypes`, is one) or INVALID_JSON',
+            ),
             '409': error('IDEMPOTENCY_KEY_REUSED: the key came with a different request'),
             '413': error('PAYLOAD_TOO_LARGE'),
             '503': error('ENQUEUE_FAILED: nothing was kept; retry'),
@@ -202,10 +215,8 @@ export function openApiDocument(): OpenApiDocument {
     },
     components: {
       schemas: {
-        ...namedSchemas(
-          { JobRequest: JobRequestSchema, JobBatch: JobBatchSchema, RedriveRequest: RedriveRequestSchema },
-          'input',
-        ),
+        ...requests,
+        ...(options.jobTypes && { JobRequest: withJobTypes(requests.JobRequest!, options.jobTypes) }),
         ...namedSchemas(
           {
             JobView: JobViewSchema,
@@ -222,6 +233,12 @@ export function openApiDocument(): OpenApiDocument {
       },
     },
   };
+}
+
+/** The `POST /jobs` body schema with `type` limited to the deployment's job types. */
+function withJobTypes(request: JsonSchema, jobTypes: readonly string[]): JsonSchema {
+  const properties = request.properties as Record<string, JsonSchema>;
+  return { ...request, properties: { ...properties, type: { ...properties.type, enum: [...jobTypes] } } };
 }
 
 /** The document as `npm run openapi` writes it: two-space indents, keys in the order built, a final newline. */
