@@ -1,7 +1,7 @@
 import packageJson from '../../../package.json' with { type: 'json' };
 import { JobListQuerySchema } from '../../jobs/admin/index.ts';
 import { DeadLetterQuerySchema, RedriveRequestSchema } from '../../jobs/dead-letters/index.ts';
-import { JobBatchSchema, JobRequestSchema, MAX_BATCH_JOBS } from '../../jobs/intake/index.ts';
+import { JobBatchEnvelopeSchema, JobRequestSchema, MAX_BATCH_JOBS } from '../../jobs/intake/index.ts';
 import { JobIdSchema } from '../job-id.ts';
 import {
   type JsonSchema,
@@ -75,7 +75,7 @@ export interface DocumentOptions {
  */
 export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument {
   const requests = namedSchemas(
-    { JobRequest: JobRequestSchema, JobBatch: JobBatchSchema, RedriveRequest: RedriveRequestSchema },
+    { JobRequest: JobRequestSchema, JobBatch: JobBatchEnvelopeSchema, RedriveRequest: RedriveRequestSchema },
     'input',
   );
   return {
@@ -130,7 +130,8 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
           requestBody: body('JobBatch'),
           responses: {
             '200': answer(
-              'one result per job, in request order, each as `POST /jobs` would have answered',
+              'one result per job, in request order, each as `POST /jobs` would have answered it alone: ' +
+                'a job that fails validation is a 400 item here, and the others are still submitted',
               'BatchResult',
             ),
             '400': error(

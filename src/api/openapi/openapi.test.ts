@@ -41,6 +41,18 @@ describe('openApiDocument', () => {
     expect(cursor?.schema).toMatchObject({ type: 'string', minLength: 1 });
   });
 
+  it('describes a batch whose items are read one by one: a bad item is answered in the 200, not refused', () => {
+    // Prepare
+    const documented = z.fromJSONSchema(document.components.schemas.JobBatch!);
+    // Act
+    const verdicts = [{ jobs: [{ type: 'noop' }, { type: 'not a type' }, 42] }, { jobs: [] }, { jobs: [{}], x: 1 }].map(
+      (body) => documented.safeParse(body).success,
+    );
+    // Assess
+    expect(verdicts).toEqual([true, false, false]);
+    expect(document.paths['/jobs/batch']?.post?.responses['200']?.description).toContain('400 item');
+  });
+
   it('names only schemas it defines', () => {
     // Act
     const targets = new Set(refsIn(document));

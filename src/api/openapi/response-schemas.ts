@@ -152,10 +152,16 @@ export const BatchResultSchema = describes<BatchView>()(
           status: z.literal([200, 201]).meta({ description: '201 created, 200 replayed' }),
           job: JobViewSchema,
         }),
-        z.object({
-          status: z.int().meta({ description: 'the error status POST /jobs would have answered' }),
-          error: ErrorBodySchema.shape.error,
-        }),
+        z
+          .object({
+            status: z.int().meta({ description: 'the error status POST /jobs would have answered' }),
+            error: ErrorBodySchema.shape.error,
+          })
+          .meta({
+            description:
+              'a job not submitted: 400 (`details` name its fields, a `type` outside the allow-list included), ' +
+              '409 (its idempotency key came with another request), 413 (its payload) or 503 (not kept; retry it)',
+          }),
       ]),
     ),
   }),
