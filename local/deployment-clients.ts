@@ -15,9 +15,12 @@ export function deploymentClients(
   wrapFetch: (signed: typeof fetch) => typeof fetch = (signed) => signed,
 ) {
   const awsConfig = localClientConfig(deployment.endpoint);
+  const signedFetch = wrapFetch(sigV4Fetch(awsConfig));
   return {
     awsConfig,
-    client: new TailguardClient({ baseUrl: deployment.apiUrl, fetch: wrapFetch(sigV4Fetch(awsConfig)) }),
+    /** Signed requests exactly as written (the client always sends JSON with a content type). */
+    signedFetch,
+    client: new TailguardClient({ baseUrl: deployment.apiUrl, fetch: signedFetch }),
     dynamodb: new DynamoDBClient(awsConfig),
     sqs: new SQSClient(awsConfig),
   };

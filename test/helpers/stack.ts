@@ -14,13 +14,15 @@ const contract = new OpenApiContract();
  */
 export function testStack() {
   const deployment = inject('deployment');
-  const { client, dynamodb, sqs } = deploymentClients(deployment, (signed) =>
+  const { client, signedFetch, dynamodb, sqs } = deploymentClients(deployment, (signed) =>
     contract.checkedFetch(deployment.apiUrl, signed),
   );
 
   return {
     deployment,
     client,
+    /** A signed request to `path` under the API, as written: no content type unless given. */
+    request: (path: string, init: RequestInit) => signedFetch(new URL(path, deployment.apiUrl), init),
     sqs,
     dynamodb,
     /** Number of items in the jobs table (a full scan: fine for the small test tables). */

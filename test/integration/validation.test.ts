@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PAYLOAD_DEPTH } from '../../src/jobs/intake/index.ts';
 import { testStack } from '../helpers/stack.ts';
 
-const { client, countJobs } = testStack();
+const { client, countJobs, request } = testStack();
 
 /** Each case: a body (or raw text) that must be refused, the status, and the field named. */
 const invalid: { name: string; body: unknown; status: number; path: string }[] = [
@@ -141,5 +141,29 @@ describe('GET /jobs and GET /dlq', () => {
     // Assess
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: 'cursor' }] } });
+  });
+});
+
+describe('requests outside the routes', () => {
+  it('POST /jobs/batch with no body and no content type → 400 with the JSON error shape', async () => {
+    // Act
+    const response = await request('jobs/batch', { method: 'POST' });
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: '' }] } });
+  });
+
+  it.each([
+    // fetch refuses to send TRACE itself; functions/method-not-allowed's unit test has it.
+    ['PATCH', 'health', 'GET'],
+    ['DELETE', 'jobs/00000000-0000-4000-8000-000000000000', 'GET'],
+    ['PUT', 'jobs', 'POST, GET'],
+  ])('%s /%s → 405 naming the methods the path takes (%s)', async (method, path, allow) => {
+    // Act
+    const response = await request(path, { method });
+    // Assess
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(await response.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
   });
 });

@@ -86,7 +86,8 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
       description:
         'Submit, watch, cancel and requeue jobs of a Tailguard deployment. Requests are signed with SigV4 ' +
         '(IAM auth) or carry an `x-api-key` header (API-key auth), as the deployment chose. Every error has ' +
-        'the shape of `Error`.',
+        'the shape of `Error`. A method a path does not list is answered 405 with an `Error` and an `Allow` ' +
+        'header naming the methods it takes.',
     },
     servers: [{ url: '.', description: 'the API stage this document is served from' }],
     paths: {
