@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { JobRequestSchema } from '../../jobs/intake/index.ts';
 import { packageRoot } from '../../package-root.ts';
 import { OPENAPI_FILE, openApiDocument, openApiJson } from './index.ts';
+import { describes } from './response-schemas.ts';
 
 const document = openApiDocument();
 
@@ -83,5 +84,16 @@ describe('openApiDocument', () => {
     ]);
     // Assess: three accepted, the rest refused, by both.
     expect(verdicts).toEqual(bodies.map((_, i) => (i < 3 ? [true, true] : [false, false])));
+  });
+
+  it('compiles only while a response schema has exactly the fields of its type, optional ones included', () => {
+    // Act: each line fails `tsc` (the directive) unless the schema and the type agree.
+    const same = describes<{ a: string; b?: number }>()(z.object({ a: z.string(), b: z.number().optional() }));
+    // @ts-expect-error the type's optional `b` is missing from the schema
+    describes<{ a: string; b?: number }>()(z.object({ a: z.string() }));
+    // @ts-expect-error the schema's `b` is required, the type's optional
+    describes<{ a: string; b?: number }>()(z.object({ a: z.string(), b: z.number() }));
+    // Assess
+    expect(same.safeParse({ a: 'x' }).success).toBe(true);
   });
 });
