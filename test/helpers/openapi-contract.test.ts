@@ -11,6 +11,7 @@ describe('OpenApiContract', () => {
     { method: 'GET', path: '/jobs/40bcbc1a-8f2e-4c36-9d57-2a1f0e6b7c11', status: 404, body: error },
     { method: 'POST', path: '/jobs/batch', status: 400, body: error },
     { method: 'TRACE', path: '/health', status: 405, body: error },
+    { method: 'POST', path: '/jobs', status: 502, body: { message: 'Internal server error' } },
   ])('passes $method $path → $status as the document describes it', (exchange) => {
     // Act
     const violation = contract.violation(exchange);

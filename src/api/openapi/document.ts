@@ -15,6 +15,7 @@ import {
   BatchResultSchema,
   CancelViewSchema,
   ErrorBodySchema,
+  GatewayErrorSchema,
   HealthSchema,
   JobPageSchema,
   JobViewSchema,
@@ -52,10 +53,20 @@ const answer = (description: string, id: string): Response => ({ description, co
 const error = (description: string): Response => answer(description, 'Error');
 const body = (id: string) => ({ required: true as const, content: json(schemaRef(id)) });
 
-/** Every route answers a bug the same way. */
+const gateway = (description: string): Response =>
+  answer(`from API Gateway, not the route: ${description}`, 'GatewayError');
+
+/** Every route answers a bug the same way, and API Gateway answers for every route when it does not reach it. */
 const operation = (op: Operation): Operation => ({
   ...op,
-  responses: { ...op.responses, '500': error('INTERNAL: an unexpected error (logged)') },
+  responses: {
+    ...op.responses,
+    '403': gateway('an unsigned or wrongly signed request, or no valid API key'),
+    '429': gateway('throttled by the stage or account rate; send it again later'),
+    '500': error('INTERNAL: an unexpected error (logged)'),
+    '502': gateway('the function failed or timed out before answering; a keyed submission is safe to send again'),
+    '504': gateway('the integration timed out'),
+  },
 });
 
 const jobId: Parameter = { name: 'id', in: 'path', required: true, schema: jsonSchema(JobIdSchema, 'input') };
@@ -229,6 +240,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
             Stats: StatsSchema,
             Health: HealthSchema,
             Error: ErrorBodySchema,
+            GatewayError: GatewayErrorSchema,
           },
           'output',
         ),

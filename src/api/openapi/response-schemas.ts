@@ -179,3 +179,12 @@ export const BatchResultSchema = describes<BatchView>()(
     ),
   }),
 );
+
+/**
+ * What API Gateway answers by itself, before or instead of a function (auth, throttling, a failed
+ * or slow function): its own `{message}`, or `{Message}` for an explicit IAM deny.
+ */
+export const GatewayErrorSchema = z.union([
+  z.looseObject({ message: z.string() }),
+  z.looseObject({ Message: z.string() }),
+]);
