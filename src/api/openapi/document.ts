@@ -96,9 +96,10 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
       version: packageJson.version,
       description:
         'Submit, watch, cancel and requeue jobs of a Tailguard deployment. Requests are signed with SigV4 ' +
-        '(IAM auth) or carry an `x-api-key` header (API-key auth), as the deployment chose. Every error has ' +
-        'the shape of `Error`. A method a path does not list is answered 405 with an `Error` and an `Allow` ' +
-        'header naming the methods it takes.',
+        '(IAM auth) or carry an `x-api-key` header (API-key auth), as the deployment chose. Every error a ' +
+        'route answers has the shape of `Error`; what API Gateway answers itself (403, 429, 502, 504) is a ' +
+        '`GatewayError`. A method a path does not list is answered 405 with an `Error` and an `Allow` header ' +
+        'naming the methods it takes.',
     },
     servers: [{ url: '.', description: 'the API stage this document is served from' }],
     paths: {
