@@ -14,13 +14,14 @@ const contract = new OpenApiContract();
  */
 export function testStack() {
   const deployment = inject('deployment');
-  const { client, signedFetch, dynamodb, sqs } = deploymentClients(deployment, (signed) =>
-    contract.checkedFetch(deployment.apiUrl, signed),
-  );
+  const checked = (inner: typeof fetch) => contract.checkedFetch(deployment.apiUrl, inner);
+  const { client, signedFetch, dynamodb, sqs } = deploymentClients(deployment, checked);
 
   return {
     deployment,
     client,
+    /** Checks the answers `inner` gets from the API against the OpenAPI document, as `client`'s are. */
+    checked,
     /** A signed request to `path` under the API, as written: no content type unless given. */
     request: (path: string, init: RequestInit) => signedFetch(new URL(path, deployment.apiUrl), init),
     sqs,
