@@ -15,14 +15,14 @@ import { deploymentClients } from '../local/deployment-clients.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import { queueAddress } from '../src/jobs/dispatch/index.ts';
 import { type Job, queueKey } from '../src/jobs/model/index.ts';
+import { mapLimit } from '../test/helpers/map-limit.ts';
+import { waitForJobs } from '../test/helpers/wait-for-jobs.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
 import { round, summarize } from './lib/latency.ts';
-import { mapLimit } from './lib/map-limit.ts';
 import { numberOption, sharedOptions } from './lib/options.ts';
 import { progressBar } from './lib/progress.ts';
 import { describeMachine, machineInfo, markdownTable, writeBenchmarkSection } from './lib/report.ts';
 import { submitInBatches } from './lib/submit-batches.ts';
-import { waitForJobs } from './lib/wait-for-jobs.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const stateDir = fileURLToPath(new URL('../.tailguard/bench-isolation/', import.meta.url));

@@ -17,15 +17,15 @@ import { deploymentClients } from '../local/deployment-clients.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/straggler-detector.ts';
+import { mapLimit } from '../test/helpers/map-limit.ts';
+import { waitForJobs } from '../test/helpers/wait-for-jobs.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
 import { type LatencySummary, summarize } from './lib/latency.ts';
-import { mapLimit } from './lib/map-limit.ts';
 import { progressBars } from './lib/progress.ts';
 import { markdownTable, writeBenchmarkSection } from './lib/report.ts';
 import { steadyThroughput } from './lib/steady-throughput.ts';
 import { TAIL_LOOP } from './lib/tail-loop.ts';
 import { TAIL_WORKLOADS, type TailWorkloadName, tailWorkload, WORKLOADS_HELP } from './lib/tail-workloads.ts';
-import { waitForJobs } from './lib/wait-for-jobs.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 

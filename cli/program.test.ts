@@ -330,6 +330,35 @@ describe('tailguard CLI', () => {
     ]);
   });
 
+  it('stats prints the queues where jobs waited for their message past the grace, and the fresh messages sent', async () => {
+    // Prepare
+    const stats = {
+      queues: {},
+      running: { cpu: 0, gpu: 0 },
+      dead: { cpu: 0, gpu: 0 },
+      workers: [],
+      messageChecks: {
+        'gpu-low': {
+          waitingPastGrace: 1000,
+          oldestWaitMs: 7400,
+          observedAt: '2030-01-01T00:00:09.000Z',
+          resentTotal: 1000,
+          lastResentAt: '2030-01-01T00:00:08.000Z',
+          lastResentJobs: 1000,
+        },
+      },
+    };
+    const api = await fakeApi(() => ({ status: 200, body: stats }));
+    // Act
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'stats']);
+    // Assess
+    expect(run.out.split('\n').slice(-3)).toEqual([
+      'waiting for a message  past grace  longest wait  seen                      re-sent  last re-sent',
+      'gpu-low                1000        7 s           2030-01-01T00:00:09.000Z  1000     2030-01-01T00:00:08.000Z (1000)',
+      '',
+    ]);
+  });
+
   it('health prints each check and exits 0 when the API reaches the table and the queues', async () => {
     // Prepare
     const api = await fakeApi(() => ({

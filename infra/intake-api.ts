@@ -202,7 +202,11 @@ export class IntakeApi extends Construct {
     );
     store.grantJobs(stats, 'listByStatus');
     store.grantWorkers(stats, 'list');
-    if (Object.keys(props.typeLimits ?? {}).length > 0) store.grantCoordination(stats, 'readLimits');
+    store.grantCoordination(
+      stats,
+      'readCheckRecords',
+      ...(Object.keys(props.typeLimits ?? {}).length > 0 ? (['readLimits'] as const) : []),
+    );
     queues.grantReadDepth(stats);
     const health = route('GET', '/health', 'health', 'GET /health: checks the table and queues');
     store.grantJobs(health, 'read');

@@ -1,19 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { JobMetric, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
 import { CAPACITIES, type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
 import { oldestMessageAlarmSeconds, type TailguardConfig } from './config.ts';
-import type { Tailguard } from './tailguard.ts';
+import type { IntakeApi } from './intake-api.ts';
+import type { JobQueues } from './queues.ts';
 import type { WorkerServices } from './workers.ts';
 
-/** The serverless parts the dashboard shows. */
-type Core = Pick<Tailguard, 'queues' | 'intake' | 'scheduler' | 'detector' | 'reaper'>;
-
 export interface ObservabilityProps {
-  core: Core;
+  queues: JobQueues;
+  intake: IntakeApi;
+  /** The functions besides the intake's, by the name the dashboard and their alarms give them. */
+  functions: Readonly<Record<string, IFunction>>;
   workers: WorkerServices;
   config: TailguardConfig;
   alarmTopic: Topic;
@@ -25,12 +27,12 @@ export interface ObservabilityProps {
  */
 export class Observability extends Construct {
   readonly facade: MonitoringFacade;
-  private readonly core: Core;
+  private readonly queues: JobQueues;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
-    const { core, workers, config } = props;
-    this.core = core;
+    const { queues, intake, workers, config } = props;
+    this.queues = queues;
     this.facade = new MonitoringFacade(this, 'Monitoring', {
       alarmFactoryDefaults: {
         actionsEnabled: true,
@@ -48,7 +50,7 @@ export class Observability extends Construct {
     const maxAge = oldestMessageAlarmSeconds(config);
     for (const capacity of CAPACITIES) {
       for (const priority of PRIORITIES) {
-        const { queue, deadLetterQueue } = core.queues.byKey[queueKey(capacity, priority)];
+        const { queue, deadLetterQueue } = queues.byKey[queueKey(capacity, priority)];
         f.monitorSqsQueueWithDlq({
           queue,
           deadLetterQueue,
@@ -84,17 +86,12 @@ export class Observability extends Construct {
     }
 
     f.addLargeHeader('Intake API and functions');
-    const { restApi, httpApi, stageName } = core.intake;
+    const { restApi, httpApi, stageName } = intake;
     const api = { apiStage: stageName, humanReadableName: 'Tailguard API', alarmFriendlyName: 'api' };
     if (restApi) f.monitorApiGateway({ ...api, api: restApi, add5XXFaultRateAlarm: { Critical: { maxErrorRate: 1 } } });
     if (httpApi)
       f.monitorApiGatewayV2HttpApi({ ...api, api: httpApi, add5xxRateAlarm: { Critical: { maxErrorRate: 1 } } });
-    const functions = [
-      ...core.intake.functions.map((fn) => [fn.node.id, fn] as const),
-      ['start-scheduler', core.scheduler.function] as const,
-      ['straggler-detector', core.detector.function] as const,
-      ['reaper', core.reaper.function] as const,
-    ];
+    const functions = [...intake.functions.map((fn) => [fn.node.id, fn] as const), ...Object.entries(props.functions)];
     for (const [name, fn] of functions) {
       f.monitorLambdaFunction({
         lambdaFunction: fn,
@@ -223,6 +220,25 @@ export class Observability extends Construct {
           ],
         },
         {
+          title: 'Jobs whose message was gone, sent a fresh one (per 5 min)',
+          metrics: [
+            {
+              // Someone purged a queue, a message outlived SQS's retention, or a tool deleted one:
+              // Tailguard repaired it, but a person should know why it happened.
+              metric: reaperMetric(JobMetric.jobsWithoutMessage, 'Sum', 'without a message'),
+              alarmFriendlyName: 'jobs-without-message',
+              addAlarm: {
+                Warning: { threshold: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD },
+              },
+            },
+            reaperMetric(JobMetric.messagesRefreshed, 'Sum', 'refreshed before retention'),
+          ],
+        },
+        {
+          title: 'Longest wait for a message past the grace (s)',
+          metrics: [reaperMetric(JobMetric.oldestWaitForMessage, 'Maximum', 'longest wait')],
+        },
+        {
           title: 'Oldest stuck job (s past due)',
           metrics: [
             {
@@ -254,7 +270,7 @@ export class Observability extends Construct {
               metric: new MathExpression({
                 expression: `IF(FILL(running, 0) < 1 AND (v0 + v1 + v2 + v3) > 0, 1, 0)`,
                 usingMetrics: {
-                  ...this.core.queues.visibleMessages(capacity, 'v'),
+                  ...this.queues.visibleMessages(capacity, 'v'),
                   running: runningTasks,
                 },
                 label: 'work waiting, no worker',

@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   environmentFor,
@@ -7,7 +8,6 @@ import {
   type SectionsInput,
 } from '../src/aws/environment/index.ts';
 import type { JobQueues } from './queues.ts';
-import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
 
 /**
@@ -22,12 +22,17 @@ export function processEnvironment<P extends ProcessKind>(
   return environmentFor(kind, settings, (value) => Stack.of(scope).toJsonString(value));
 }
 
-/** The shared resources' settings; each kind of process is given only the sections it reads. */
-export function coreSettings(core: {
+/** What every process works on: the tables, the job queues and the start scheduler's queue. */
+export interface SharedResources {
   store: JobStoreTables;
   queues: JobQueues;
-  scheduler: StartScheduler;
-}): SectionsInput<'jobStore' | 'latencyStats' | 'workerRegistry' | 'coordination' | 'queues' | 'dispatch'> {
+  scheduler: { readonly requests: IQueue };
+}
+
+/** The shared resources' settings; each kind of process is given only the sections it reads. */
+export function coreSettings(
+  core: SharedResources,
+): SectionsInput<'jobStore' | 'latencyStats' | 'workerRegistry' | 'coordination' | 'queues' | 'dispatch'> {
   const { store, queues, scheduler } = core;
   return {
     jobStore: { jobs: store.jobs.tableName, idempotency: store.idempotency.tableName },
@@ -35,6 +40,6 @@ export function coreSettings(core: {
     workerRegistry: { table: store.workers.tableName },
     coordination: { table: store.coordination.tableName },
     queues: { topology: queues.topology() },
-    dispatch: { schedulerQueueUrl: scheduler.requests.queueUrl },
+    dispatch: { schedulerQueueUrl: scheduler.requests.queueUrl, checksQueueUrl: queues.checks.queue.queueUrl },
   };
 }

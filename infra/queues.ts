@@ -1,8 +1,9 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_SQS_DELAY_SECONDS } from '../src/jobs/dispatch/index.ts';
 import { ALL_QUEUE_KEYS, type Capacity, PRIORITIES, type QueueKey, queueKey } from '../src/jobs/model/index.ts';
 
 /**
@@ -17,35 +18,57 @@ export interface JobQueuePair {
   deadLetterQueue: Queue;
 }
 
+/** SQS's longest retention: a message waits at most this long (docs/architecture: a job queued longer gets a fresh one). */
+export const MESSAGE_RETENTION = Duration.days(14);
+
+/** Checks delivered this many times without the reaper settling them go to the checks' DLQ. */
+const CHECK_MAX_RECEIVES = 10;
+
 /**
  * One SQS queue per capacity class and priority, each with its own redrive DLQ. Workers keep the
  * visibility of a running job's message extended by heartbeats, so the timeout here only bounds
- * how long a message of a crashed worker stays hidden.
+ * how long a message of a crashed worker stays hidden. Beside them, the checks queue: every
+ * immediate start arms a check there, which its delivery delay (the reaper's grace, at most SQS's
+ * 15 minutes) holds back until the reaper should look at the job (src/jobs/reaper/message-checks.ts).
  */
 export class JobQueues extends Construct {
   readonly byKey: Record<QueueKey, JobQueuePair>;
+  readonly checks: JobQueuePair;
 
-  constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
+  constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy; checkDelay: Duration }) {
     super(scope, id);
-    const pairs = ALL_QUEUE_KEYS.map((key): [QueueKey, JobQueuePair] => {
-      const deadLetterQueue = new Queue(this, `${key}-dlq`, {
+    const pair = (name: string, options: QueueProps & { maxReceiveCount: number }): JobQueuePair => {
+      const { maxReceiveCount, ...queueOptions } = options;
+      const deadLetterQueue = new Queue(this, `${name}-dlq`, {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
-        retentionPeriod: Duration.days(14),
+        retentionPeriod: MESSAGE_RETENTION,
         removalPolicy: props.removalPolicy,
       });
-      const queue = new Queue(this, key, {
+      const queue = new Queue(this, name, {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
+        retentionPeriod: MESSAGE_RETENTION,
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+        removalPolicy: props.removalPolicy,
+        ...queueOptions,
+      });
+      return { queue, deadLetterQueue };
+    };
+    const pairs = ALL_QUEUE_KEYS.map((key): [QueueKey, JobQueuePair] => [
+      key,
+      pair(key, {
         visibilityTimeout: Duration.seconds(60),
-        retentionPeriod: Duration.days(14),
         receiveMessageWaitTime: Duration.seconds(20),
-        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-        removalPolicy: props.removalPolicy,
-      });
-      return [key, { queue, deadLetterQueue }];
-    });
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+      }),
+    ]);
     this.byKey = Object.fromEntries(pairs) as Record<QueueKey, JobQueuePair>;
+    this.checks = pair('message-checks', {
+      deliveryDelay: Duration.seconds(Math.min(props.checkDelay.toSeconds(), MAX_SQS_DELAY_SECONDS)),
+      visibilityTimeout: Duration.seconds(60),
+      maxReceiveCount: CHECK_MAX_RECEIVES,
+    });
   }
 
   get all(): JobQueuePair[] {
@@ -65,9 +88,15 @@ export class JobQueues extends Construct {
     );
   }
 
-  /** Lets `grantee` send job messages to every work queue. */
+  /** Lets `grantee` send job messages to every work queue, and the checks on them. */
   grantSend(grantee: IGrantable): void {
-    for (const { queue } of this.all) queue.grantSendMessages(grantee);
+    for (const { queue } of [...this.all, this.checks]) queue.grantSendMessages(grantee);
+  }
+
+  /** Lets `grantee` read, hide and delete checks (and send checks again). */
+  grantReviewChecks(grantee: IGrantable): void {
+    this.checks.queue.grantConsumeMessages(grantee);
+    this.checks.queue.grantSendMessages(grantee);
   }
 
   /** Lets `grantee` read the depth of every work queue and DLQ. */

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { TailguardConfig } from './config.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
@@ -9,12 +10,15 @@ import type { JobStoreTables } from './store.ts';
 import { startEveryMinute, tailguardFunction } from './tailguard-function.ts';
 
 /**
- * The reaper: a Lambda started every minute that sends a fresh message to every job stuck
- * waiting for one (past its due time by `reaperGraceSeconds`, no live attempt), and empties the
- * queues' SQS dead-letter queues into their jobs (src/jobs/reaper.ts).
+ * No job left behind (src/jobs/reaper/): a Lambda started every minute that sends a fresh message
+ * to every delayed or retrying job stuck waiting for one (past its due time by
+ * `reaperGraceSeconds`, no live attempt) and empties the queues' SQS dead-letter queues into their
+ * jobs; and a Lambda fed by the checks queue that reviews every immediate start's check a grace
+ * period after it, sending a fresh message to a job whose message is gone.
  */
 export class Reaper extends Construct {
   readonly function: LambdaFunction;
+  readonly checkReviewer: LambdaFunction;
 
   constructor(
     scope: Construct,
@@ -23,6 +27,7 @@ export class Reaper extends Construct {
   ) {
     super(scope, id);
     const { queues, store, scheduler, config } = props;
+    const reaper = { graceMs: config.reaperGraceSeconds * 1000, intervalMs: config.reaperIntervalSeconds * 1000 };
     this.function = tailguardFunction(this, 'Function', {
       handlerDir: 'reaper',
       description: 'Re-dispatches jobs whose messages went missing and settles messages SQS dead-lettered',
@@ -31,14 +36,34 @@ export class Reaper extends Construct {
       memorySize: 256,
       environment: processEnvironment(this, 'reaper', {
         ...coreSettings(props),
-        reaper: { graceMs: config.reaperGraceSeconds * 1000, intervalMs: config.reaperIntervalSeconds * 1000 },
+        reaper,
       }),
     });
     store.grantJobs(this.function, 'read', 'write', 'listByStatus');
     queues.grantSend(this.function);
     queues.grantReadDepth(this.function);
     queues.grantConsumeDeadLetters(this.function);
+    queues.grantReviewChecks(this.function);
     scheduler.requests.grantSendMessages(this.function);
     startEveryMinute(this, this.function, 'Starts the reaper');
+
+    this.checkReviewer = tailguardFunction(this, 'CheckReviewer', {
+      handlerDir: 'review-checks',
+      description: "Reviews checks on jobs' messages a grace period after each start; re-sends the ones that are gone",
+      timeout: Duration.seconds(50),
+      memorySize: 256,
+      environment: processEnvironment(this, 'reviewChecks', {
+        ...coreSettings(props),
+        reaper,
+      }),
+    });
+    store.grantJobs(this.checkReviewer, 'readMany', 'write');
+    store.grantCoordination(this.checkReviewer, 'checkRecords');
+    queues.grantSend(this.checkReviewer);
+    queues.grantReadDepth(this.checkReviewer);
+    // Many checks a delivery: one read of their jobs, one count per queue with waiting jobs.
+    this.checkReviewer.addEventSource(
+      new SqsEventSource(queues.checks.queue, { batchSize: 100, maxBatchingWindow: Duration.seconds(5) }),
+    );
   }
 }

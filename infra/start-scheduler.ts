@@ -52,7 +52,7 @@ export class StartScheduler extends Construct {
       timeout: Duration.seconds(30),
       environment: processEnvironment(this, 'startScheduler', {
         queues: { topology: props.queues.topology() },
-        dispatch: { schedulerQueueUrl: this.requests.queueUrl },
+        dispatch: { schedulerQueueUrl: this.requests.queueUrl, checksQueueUrl: props.queues.checks.queue.queueUrl },
         startScheduler: { queueArn: this.requests.queueArn, roleArn: this.deliveryRole.roleArn },
         schedules: { groupName: this.groupName },
       }),

@@ -130,12 +130,18 @@ export class JobStoreTables extends Construct {
   /**
    * Turns: taking one is a conditional put, giving it back a conditional update. Limits: workers
    * take, renew and give back slots and count starts with updates only; `GET /stats` reads slots.
+   * Check records: reviews of message checks read and move them; `GET /stats` reads them.
    */
-  grantCoordination(grantee: IGrantable, ...access: ('turns' | 'limits' | 'readLimits')[]): void {
+  grantCoordination(
+    grantee: IGrantable,
+    ...access: ('turns' | 'limits' | 'readLimits' | 'checkRecords' | 'readCheckRecords')[]
+  ): void {
     const actions = new Set([
       ...(access.includes('turns') ? ['dynamodb:PutItem', 'dynamodb:UpdateItem'] : []),
       ...(access.includes('limits') ? ['dynamodb:UpdateItem'] : []),
       ...(access.includes('readLimits') ? ['dynamodb:GetItem'] : []),
+      ...(access.includes('checkRecords') ? ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] : []),
+      ...(access.includes('readCheckRecords') ? ['dynamodb:BatchGetItem'] : []),
     ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...actions], resources: [this.coordination.tableArn] }),

@@ -23,17 +23,25 @@ beforeAll(() => {
 describe('Tailguard (the demo stack: both classes on ECS)', () => {
   it('has a queue and a DLQ per priority and capacity class, encrypted, with redrive', () => {
     // Assess: 4 priorities × 2 classes, each with its DLQ.
-    template.resourceCountIs('AWS::SQS::Queue', 18); // + the start scheduler's queue and its DLQ
+    // + the start scheduler's queue, the checks queue, and their DLQs
+    template.resourceCountIs('AWS::SQS::Queue', 20);
     const workQueues = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
-    expect(Object.keys(workQueues)).toHaveLength(9);
-    for (const [logicalId, queue] of Object.entries(workQueues).filter(([id]) => id.startsWith('TailguardQueues'))) {
-      expect(logicalId).toMatch(/^TailguardQueues(cpu|gpu)/);
+    expect(Object.keys(workQueues)).toHaveLength(10);
+    for (const [logicalId, queue] of Object.entries(workQueues).filter(([id]) =>
+      /^TailguardQueues(cpu|gpu)/.test(id),
+    )) {
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
         VisibilityTimeout: 60,
+        // SQS's longest: a message outlives any backlog it can (longer waits get a fresh one, see the reaper).
+        MessageRetentionPeriod: 14 * 86_400,
         RedrivePolicy: { maxReceiveCount: MAX_RECEIVE_COUNT },
       });
+      expect(logicalId).toMatch(/^TailguardQueues(cpu|gpu)(critical|high|default|low)/);
     }
+    // Checks on immediate starts' messages come due after the reaper's grace (5 minutes by default).
+    template.hasResourceProperties('AWS::SQS::Queue', { DelaySeconds: 300, RedrivePolicy: Match.anyValue() });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 100 });
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       {
@@ -43,7 +51,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
           ]),
         },
       },
-      18,
+      20,
     );
   });
 
@@ -74,11 +82,11 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     }
   });
 
-  it('runs one Node.js 22 function per route, one for methods a path does not take, the start scheduler, the straggler detector and the reaper', () => {
+  it('runs one Node.js 22 function per route, one for methods a path does not take, the start scheduler, the straggler detector, the reaper and its check reviewer', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
-      15,
+      16,
     );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -197,10 +205,11 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
     expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
     expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);
-    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(15); // one per function
+    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(16); // one per function
     expect(named(/no-running-workers/)).toHaveLength(2);
     expect(named(/reaper-not-running/)).toHaveLength(1);
     expect(named(/reaper-stuck-jobs/).map((a) => a.Threshold)).toEqual([900]);
+    expect(named(/jobs-without-message/).map((a) => a.Threshold)).toEqual([1]);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
@@ -287,7 +296,7 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
         Object.entries(t.findResources('AWS::IAM::Policy')).map(([id, p]) => [id, p.Properties.PolicyDocument]),
       );
     expect(policies(httpTemplate)).toEqual(policies(template));
-    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 15);
+    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 16);
   });
 
   it('outputs a URL without a stage path, and says so in the manifest', () => {
@@ -357,7 +366,7 @@ describe('Tailguard construct options', () => {
     template.resourceCountIs('AWS::ECS::Service', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 15);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 16);
     template.hasOutput('JobsManifest', {});
   });
 

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   FlowLogDestination,
   FlowLogTrafficType,
@@ -65,7 +65,10 @@ export class Tailguard extends Construct {
     const local = props.local ?? String(this.node.tryGetContext('tailguard:local')) === 'true';
     const removalPolicy = props.removalPolicy ?? (local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
 
-    this.queues = new JobQueues(this, 'Queues', { removalPolicy });
+    this.queues = new JobQueues(this, 'Queues', {
+      removalPolicy,
+      checkDelay: Duration.seconds(config.reaperGraceSeconds),
+    });
     this.store = new JobStoreTables(this, 'Store', {
       removalPolicy,
       keepLegacyStatusIndex: props.keepLegacyStatusIndex,
@@ -107,7 +110,14 @@ export class Tailguard extends Construct {
         notifications: alarmTopic,
       });
       this.observability = new Observability(this, 'Observability', {
-        core: this,
+        queues: this.queues,
+        intake: this.intake,
+        functions: {
+          'start-scheduler': this.scheduler.function,
+          'straggler-detector': this.detector.function,
+          reaper: this.reaper.function,
+          'check-reviewer': this.reaper.checkReviewer,
+        },
         workers: this.workers,
         config,
         alarmTopic,
@@ -143,6 +153,7 @@ export class Tailguard extends Construct {
       typeLimits: this.config.typeLimits,
       queues: this.queues.topology(),
       schedulerQueueUrl: this.scheduler.requests.queueUrl,
+      checksQueueUrl: this.queues.checks.queue.queueUrl,
       scheduleGroup: this.scheduler.groupName,
       stragglerDetector: this.detector.function.functionName,
       reaper: this.reaper.function.functionName,

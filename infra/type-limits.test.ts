@@ -65,10 +65,13 @@ describe('per-type limits', () => {
   it('grant the workers updates of the coordination table and GET /stats reads, nothing more', () => {
     const grants = Object.values(coordinationGrants(limited));
     expect(grants).toContainEqual(['dynamodb:UpdateItem']);
-    expect(grants).toContainEqual(['dynamodb:GetItem']);
+    // GET /stats reads limit slots and the message checks' records.
+    expect(grants).toContainEqual(['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
     // The straggler detector's turns.
     expect(grants).toContainEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(grants).toHaveLength(3);
+    // The check reviewer's records.
+    expect(grants).toContainEqual(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
+    expect(grants).toHaveLength(4);
   });
 
   it('leave the variable out, and grant nothing for them, when no type is limited', () => {
@@ -82,8 +85,12 @@ describe('per-type limits', () => {
       ),
     ];
     expect(environments.flat()).not.toContain(ENV.typeLimits);
-    // Only the straggler detector's turns.
-    expect(Object.values(coordinationGrants(unlimited))).toEqual([['dynamodb:PutItem', 'dynamodb:UpdateItem']]);
+    // Only the straggler detector's turns and the message checks' records.
+    expect(Object.values(coordinationGrants(unlimited)).sort()).toEqual([
+      ['dynamodb:BatchGetItem'],
+      ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    ]);
   });
 
   it('are read from tailguard:typeLimits as JSON text, and a malformed value is named', () => {

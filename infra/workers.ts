@@ -42,8 +42,7 @@ import { Construct } from 'constructs';
 import { type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
 import type { TailguardConfig } from './config.ts';
 import { nag } from './nag.ts';
-import { coreSettings, processEnvironment } from './process-environment.ts';
-import type { Tailguard } from './tailguard.ts';
+import { coreSettings, processEnvironment, type SharedResources } from './process-environment.ts';
 import type { CpuWorkerPoolProps, GpuWorkerPoolProps, WorkerPoolProps } from './tailguard-props.ts';
 
 /** Seconds ECS waits after SIGTERM before SIGKILL (Fargate's maximum). */
@@ -51,11 +50,9 @@ const STOP_TIMEOUT_SECONDS = 120;
 /** What a stopping worker gives running attempts before releasing them: inside the stop timeout. */
 const SHUTDOWN_GRACE_SECONDS = 100;
 
-/** The shared parts workers use: tables, queues, the start scheduler. */
-type Core = Pick<Tailguard, 'store' | 'queues' | 'scheduler'>;
-
 export interface WorkerServicesProps {
-  core: Core;
+  /** The shared parts workers use: tables, queues, the start scheduler. */
+  core: SharedResources;
   vpc: IVpc;
   /** @default a new cluster with Container Insights */
   cluster?: Cluster;
@@ -97,7 +94,7 @@ export class WorkerServices extends Construct {
     return capacity === 'cpu' ? this.config.cpuWorkerMaxTasks : this.config.gpuWorkerMaxTasks;
   }
 
-  private cpuPool(pool: CpuWorkerPoolProps, core: Core): FargateService {
+  private cpuPool(pool: CpuWorkerPoolProps, core: SharedResources): FargateService {
     const { config } = this;
     const cpuTask = new FargateTaskDefinition(this, 'CpuTask', {
       cpu: config.cpuWorkerCpu,
@@ -122,7 +119,7 @@ export class WorkerServices extends Construct {
   /** gpu class: EC2 GPU instances through a capacity provider. */
   private gpuPool(
     pool: GpuWorkerPoolProps,
-    core: Core,
+    core: SharedResources,
     vpc: IVpc,
     notifications: ITopic,
   ): [Ec2Service, AutoScalingGroup] {
@@ -202,7 +199,7 @@ export class WorkerServices extends Construct {
     capacity: Capacity,
     pool: WorkerPoolProps,
     concurrency: number,
-    core: Core,
+    core: SharedResources,
   ): ContainerDefinitionOptions {
     const logGroup = new LogGroup(this, `${capacity}Logs`, {
       retention: RetentionDays.ONE_MONTH,
@@ -227,7 +224,7 @@ export class WorkerServices extends Construct {
   }
 
   /** A worker reads and writes jobs, consumes its own class's queues, and enqueues retries. */
-  private grantWork(capacity: Capacity, task: TaskDefinition, core: Core): void {
+  private grantWork(capacity: Capacity, task: TaskDefinition, core: SharedResources): void {
     core.store.grantJobs(task.taskRole, 'read', 'write');
     core.store.grantStats(task.taskRole, 'add');
     core.store.grantWorkers(task.taskRole, 'report', 'list');
@@ -247,7 +244,7 @@ export class WorkerServices extends Construct {
    * tracking cannot scale up from zero tasks, so a step policy starts the first task when work
    * waits and none runs (the GPU service's idle state).
    */
-  private scaleOnWork(capacity: Capacity, service: BaseService, core: Core): void {
+  private scaleOnWork(capacity: Capacity, service: BaseService, core: SharedResources): void {
     const { config } = this;
     const min = capacity === 'cpu' ? config.cpuWorkerMinTasks : config.gpuWorkerMinTasks;
     const max = capacity === 'cpu' ? config.cpuWorkerMaxTasks : config.gpuWorkerMaxTasks;

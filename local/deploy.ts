@@ -24,6 +24,9 @@ export interface LocalDeployment {
   scheduleGroup: string;
   statsTable: string;
   workersTable: string;
+  coordinationTable: string;
+  /** The queue of checks on immediate starts' messages (src/jobs/dispatch/message-check.ts). */
+  checksQueueUrl: string;
   stragglerDetector: string;
   reaper: string;
   /** Environment a worker process needs (endpoint, credentials, tables, queues). */
@@ -83,6 +86,8 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     scheduleGroup: manifest.scheduleGroup,
     statsTable: manifest.statsTable,
     workersTable: manifest.workersTable,
+    coordinationTable: manifest.coordinationTable,
+    checksQueueUrl: manifest.checksQueueUrl,
     stragglerDetector: manifest.stragglerDetector,
     reaper: manifest.reaper,
     workerEnv: {
@@ -96,7 +101,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
         coordination: { table: manifest.coordinationTable },
         typeLimits: { limits: manifest.typeLimits },
         queues: { topology: manifest.queues },
-        dispatch: { schedulerQueueUrl: manifest.schedulerQueueUrl },
+        dispatch: { schedulerQueueUrl: manifest.schedulerQueueUrl, checksQueueUrl: manifest.checksQueueUrl },
       }),
     },
   };

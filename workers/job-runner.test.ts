@@ -139,18 +139,24 @@ describe('JobRunner with a message whose job is not there', () => {
   });
 
   it('drops a message whose job was never written once the intake that sent it cannot be writing any more', async () => {
+    // Prepare
     db.on(GetCommand).resolves({});
     const { runner, poller } = runnerFor(async () => 'done');
+    // Act
     await runner.process({ ...message, sentAt: Date.now() - MISSING_JOB_GRACE_MS - 1 }, new AbortController().signal);
+    // Assess
     expect(db.commandCalls(GetCommand)).toHaveLength(1);
     expect(poller.delete).toHaveBeenCalledOnce();
     expect(poller.handBack).not.toHaveBeenCalled();
   });
 
   it('runs a job written while the message waited for it', async () => {
+    // Prepare
     db.on(GetCommand).resolvesOnce({}).resolves({ Item: render });
     const { runner, poller } = runnerFor(async () => 'done');
+    // Act
     await runner.process({ ...message, sentAt: Date.now() }, new AbortController().signal);
+    // Assess
     expect(writes().some((w) => w.startsWith('jobs:'))).toBe(true);
     expect(poller.handBack).not.toHaveBeenCalled();
   });

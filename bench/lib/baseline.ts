@@ -15,7 +15,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '../../test/helpers/map-limit.ts';
 
 export interface BaselineOptions {
   sqs: SQSClient;

@@ -1,7 +1,7 @@
 import { chunks } from '../../src/aws/batches.ts';
 import type { TailguardClient } from '../../src/client/tailguard-client.ts';
 import type { JobRequestInput } from '../../src/jobs/intake/index.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '../../test/helpers/map-limit.ts';
 
 /**
  * Submits `requests` through `POST /jobs/batch`, `size` jobs a call and `parallel` calls at once.

@@ -47,8 +47,9 @@ function statsLines(stats: StatsView): string[] {
     Object.entries(counts)
       .map(([capacity, count]) => `${capacity} ${count}`)
       .join(', ');
-  // An API from before type limits answers none.
+  // An API from before type limits (or message checks) answers none.
   const limits = Object.entries(stats.limits ?? {});
+  const checks = Object.entries(stats.messageChecks ?? {});
   const limit = (value: number | undefined) => (value === undefined ? '-' : String(value));
   return [
     ...table([
@@ -65,6 +66,22 @@ function statsLines(stats: StatsView): string[] {
     `running jobs: ${perClass(stats.running)}`,
     `dead jobs:    ${perClass(stats.dead)}`,
     `live workers: ${stats.workers.length}`,
+    ...(checks.length === 0
+      ? []
+      : [
+          '',
+          ...table([
+            ['waiting for a message', 'past grace', 'longest wait', 'seen', 're-sent', 'last re-sent'],
+            ...checks.map(([queue, found]) => [
+              queue,
+              String(found.waitingPastGrace),
+              `${Math.round(found.oldestWaitMs / 1000)} s`,
+              found.observedAt,
+              String(found.resentTotal),
+              found.lastResentAt ? `${found.lastResentAt} (${found.lastResentJobs})` : '-',
+            ]),
+          ]),
+        ]),
     ...(limits.length === 0
       ? []
       : [

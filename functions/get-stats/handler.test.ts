@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -27,7 +27,7 @@ beforeAll(() => {
     typeLimits: { limits: {} },
     workerRegistry: { table: 'workers' },
     coordination: { table: 'coordination' },
-    dispatch: { schedulerQueueUrl: queue },
+    dispatch: { schedulerQueueUrl: queue, checksQueueUrl: queue },
   });
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
 });
@@ -57,6 +57,7 @@ describe('GET /stats', () => {
       ],
     });
     db.on(QueryCommand).resolves({ Count: 0 });
+    db.on(BatchGetCommand).resolves({ Responses: {} });
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: {} });
     const { handler } = await import('./handler.ts');
     // Act

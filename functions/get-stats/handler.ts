@@ -13,6 +13,7 @@ export const handler = httpHandler(async () =>
       workers: runtime.workers(),
       limits: runtime.typeLimits(),
       semaphores: runtime.semaphores,
+      checks: runtime.checkRecords(),
     }),
   ),
 );

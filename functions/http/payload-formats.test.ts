@@ -17,6 +17,7 @@ const db = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
 const JOB_ID = '40bcbc1a-8f2e-4c36-9d57-2a1f0e6b7c11';
 const queue = 'https://sqs.eu-west-1.amazonaws.com/123456789012/q';
+const checks = 'https://sqs.eu-west-1.amazonaws.com/123456789012/checks';
 const topology = Object.fromEntries(
   ALL_QUEUE_KEYS.map((key) => [
     key,
@@ -36,7 +37,7 @@ beforeAll(async () => {
   const environment = environmentFor('submitJob', {
     jobStore: { jobs: 'jobs', idempotency: 'idempotency' },
     queues: { topology },
-    dispatch: { schedulerQueueUrl: queue },
+    dispatch: { schedulerQueueUrl: queue, checksQueueUrl: checks },
     intake: {},
   });
   // GET /jobs also reads the worker registry (running jobs are the workers' reports).
@@ -83,7 +84,8 @@ describe.each(PAYLOAD_FORMATS)('payload format %s', (format) => {
     const written = db.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(written.map((item) => item.Put?.TableName)).toEqual(['jobs', 'idempotency']);
     expect(written[1]!.Put!.Item).toMatchObject({ key: 'order-42' });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+    // The job's message, and the check on it.
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.QueueUrl)).toEqual([queue, checks]);
   });
 
   it('POST /jobs: a body that is not JSON is a 400, not a 500', async () => {

@@ -15,6 +15,7 @@ const scheduler = new StartScheduler({
   scheduler: runtime.scheduler(),
   topology: runtime.topology(),
   schedulerQueue: { url: env.dispatch.schedulerQueueUrl, arn: env.startScheduler.queueArn },
+  checksQueueUrl: env.dispatch.checksQueueUrl,
   roleArn: env.startScheduler.roleArn,
   groupName: env.schedules.groupName,
 });

@@ -31,6 +31,7 @@ export const TailguardManifestSchema = z.object({
   typeLimits: TypeLimitsSchema.default({}),
   queues: QueueTopologySchema,
   schedulerQueueUrl: z.url(),
+  checksQueueUrl: z.url(),
   scheduleGroup: z.string(),
   stragglerDetector: z.string(),
   reaper: z.string(),

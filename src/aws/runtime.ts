@@ -1,33 +1,42 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobDispatcher, type QueueTopology } from '../jobs/dispatch/index.ts';
+import { CheckRecords } from '../jobs/reaper/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
 import { JobStore, RateWindows, Semaphores, Turns } from '../jobs/store/index.ts';
 import { createDocumentClient, createSqsClient } from './clients.ts';
-import { readSection } from './environment/index.ts';
+import { type Environment, readSection } from './environment/index.ts';
 
 /**
- * The adapters every Tailguard process builds from its environment (the contract in
- * ./environment/), each made on first use so a function only needs the settings of what it touches.
+ * The adapters a Tailguard process builds from its environment (the contract in ./environment/),
+ * each made on first use so a process only needs the settings of what it touches. The AWS SDK's
+ * own variables (region, credentials, endpoint) are read by the SDK from the process, as always.
  */
-const sqs = lazy<SQSClient>(createSqsClient);
-const documentClient = lazy(createDocumentClient);
-const topology = lazy<QueueTopology>(() => readSection('queues').topology);
-const coordinationTable = lazy(() => readSection('coordination').table);
+export function runtimeFor(env: Environment) {
+  const sqs = lazy<SQSClient>(createSqsClient);
+  const documentClient = lazy(createDocumentClient);
+  const topology = lazy<QueueTopology>(() => readSection('queues', env).topology);
+  const coordinationTable = lazy(() => readSection('coordination', env).table);
+  return {
+    store: lazy(() => new JobStore(documentClient(), readSection('jobStore', env))),
+    stats: lazy(() => new LatencyStatsStore(documentClient(), readSection('latencyStats', env).table)),
+    workers: lazy(() => new WorkerRegistry(documentClient(), readSection('workerRegistry', env).table)),
+    turns: lazy(() => new Turns(documentClient(), coordinationTable())),
+    semaphores: lazy(() => new Semaphores(documentClient(), coordinationTable())),
+    rateWindows: lazy(() => new RateWindows(documentClient(), coordinationTable())),
+    checkRecords: lazy(() => new CheckRecords(documentClient(), coordinationTable())),
+    typeLimits: lazy(() => readSection('typeLimits', env).limits),
+    sqs,
+    topology,
+    dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch', env))),
+    scheduler: lazy(() => new SchedulerClient({})),
+  };
+}
 
-export const runtime = {
-  store: lazy(() => new JobStore(documentClient(), readSection('jobStore'))),
-  stats: lazy(() => new LatencyStatsStore(documentClient(), readSection('latencyStats').table)),
-  workers: lazy(() => new WorkerRegistry(documentClient(), readSection('workerRegistry').table)),
-  turns: lazy(() => new Turns(documentClient(), coordinationTable())),
-  semaphores: lazy(() => new Semaphores(documentClient(), coordinationTable())),
-  rateWindows: lazy(() => new RateWindows(documentClient(), coordinationTable())),
-  typeLimits: lazy(() => readSection('typeLimits').limits),
-  sqs,
-  topology,
-  dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch').schedulerQueueUrl)),
-  scheduler: lazy(() => new SchedulerClient({})),
-};
+export type Runtime = ReturnType<typeof runtimeFor>;
+
+/** The Lambdas' runtime, from their environment. */
+export const runtime: Runtime = runtimeFor(process.env);
 
 function lazy<T>(make: () => T): () => T {
   let value: T | undefined;

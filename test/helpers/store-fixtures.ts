@@ -1,6 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { Job, Lease } from '../../src/jobs/model/index.ts';
 import type { WorkerReport } from '../../src/jobs/speculation/index.ts';
 import { JobStore } from '../../src/jobs/store/index.ts';
@@ -20,6 +25,48 @@ export function mockedStore() {
   });
   return { db, store };
 }
+
+/**
+ * A mocked store for the tests of one file: every command answers `{}` unless a test says
+ * otherwise, and the clock stands at NOW. `onlyUpdate()` is the one UpdateCommand a test sent.
+ */
+export function mockedStoreAtNow() {
+  const { db, store } = mockedStore();
+  beforeEach(() => {
+    db.reset();
+    db.onAnyCommand().resolves({});
+  });
+  clockAtNow();
+  const onlyUpdate = (): UpdateCommandInput => {
+    const calls = db.commandCalls(UpdateCommand);
+    expect(calls).toHaveLength(1);
+    return calls[0]!.args[0].input;
+  };
+  return { db, store, onlyUpdate };
+}
+
+/** Stands the clock (`Date` only; timers run) at NOW for each test of the file. */
+export function clockAtNow(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** What DynamoDB throws when a write's condition fails. */
+export const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+/** What DynamoDB throws when a transaction is cancelled, with one reason code per write. */
+export const cancelled = (...codes: string[]) =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
 
 /** A job waiting at version 3, three attempts allowed; backoff without jitter so retry times are exact. */
 export const queued: Job = {

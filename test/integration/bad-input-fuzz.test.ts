@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../bench/lib/map-limit.ts';
 import { MAX_PAYLOAD_DEPTH } from '../../src/jobs/intake/index.ts';
+import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { client, countJobs } = testStack();

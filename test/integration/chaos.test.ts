@@ -2,11 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapLimit } from '../../bench/lib/map-limit.ts';
 import { WorkerPool } from '../../local/worker-pool.ts';
 import type { JobRequestInput } from '../../src/jobs/intake/index.ts';
 import { isTerminal } from '../../src/jobs/model/index.ts';
 import { createEffectsTable, jobsWithIds, scanAll } from '../helpers/job-table.ts';
+import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

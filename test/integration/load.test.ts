@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../bench/lib/map-limit.ts';
 import type { JobView } from '../../src/api/job-view.ts';
 import { CAPACITIES, PRIORITIES } from '../../src/jobs/model/index.ts';
+import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { waitForJobs } from '../../bench/lib/wait-for-jobs.ts';
 import type { Job } from '../../src/jobs/model/index.ts';
 import { testStack } from '../helpers/stack.ts';
+import { waitForJobs } from '../helpers/wait-for-jobs.ts';
 
 const { client, deployment, dynamodb, waitForJob } = testStack();
 const BACKLOG = 500;

@@ -7,10 +7,13 @@ import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AWS_PRICES, type JobUsage, perMillionUsd } from '../../bench/lib/aws-prices.ts';
 import { localClientConfig } from '../../local/aws-env.ts';
-import { JobDispatcher, type QueueTopology } from '../../src/jobs/dispatch/index.ts';
+import { chunks } from '../../src/aws/batches.ts';
+import { JobDispatcher, parseMessageCheck, type QueueTopology } from '../../src/jobs/dispatch/index.ts';
 import { type JobRequest, JobRequestSchema, submitBatch, submitJob } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder } from '../../src/jobs/metrics/index.ts';
 import { ALL_QUEUE_KEYS } from '../../src/jobs/model/index.ts';
+import { CheckRecords, DEFAULT_CHECK_SETTINGS, reviewChecks, SqsCheckQueue } from '../../src/jobs/reaper/index.ts';
+import type { ReceivedBody } from '../../src/jobs/reaper/reaper-queues.ts';
 import { JobStore } from '../../src/jobs/store/index.ts';
 import { builtinHandlers } from '../../workers/builtin-handlers.ts';
 import { JobRunner } from '../../workers/job-runner.ts';
@@ -27,7 +30,13 @@ const tables = { jobs: deployment.jobsTable, idempotency: deployment.idempotency
  * invocation (Lambda's START/END/REPORT lines and the request's EMF document). A worker's log
  * bytes per job are counted: everything its logger and metrics print while it runs the jobs.
  */
-const ESTIMATES = { submitGbSeconds: 0.02, batchOf100GbSeconds: 0.1, lambdaLogBytesPerInvocation: 700 };
+const ESTIMATES = {
+  submitGbSeconds: 0.02,
+  batchOf100GbSeconds: 0.1,
+  /** A review of one delivery of checks: 256 MB for ≈ 0.2 s. */
+  reviewGbSeconds: 0.05,
+  lambdaLogBytesPerInvocation: 700,
+};
 
 const documentClient = (usage: AwsUsage) =>
   DynamoDBDocumentClient.from(usage.count(new DynamoDBClient(config)), {
@@ -40,13 +49,55 @@ const deleteJob = (id: string) =>
     new DeleteCommand({ TableName: tables.jobs, Key: { id } }),
   );
 
-/** A queue of its own, so the suite's workers do not take the counted jobs. */
-async function privateQueue(name: string): Promise<{ url: string; topology: QueueTopology }> {
+interface PrivateQueue {
+  url: string;
+  topology: QueueTopology;
+  /** Its own checks queue (no delivery delay: the counted review reads the checks at once). */
+  checksUrl: string;
+}
+
+/** A queue of its own, so the suite's workers do not take the counted jobs, nor its reviewer their checks. */
+async function privateQueue(name: string): Promise<PrivateQueue> {
   const sqs = new SQSClient(config);
-  const url = (await sqs.send(new CreateQueueCommand({ QueueName: `tailguard-${name}-${Date.now()}` }))).QueueUrl!;
+  const create = async (suffix: string) =>
+    (await sqs.send(new CreateQueueCommand({ QueueName: `tailguard-${name}${suffix}-${Date.now()}` }))).QueueUrl!;
+  const [url, checksUrl] = await Promise.all([create(''), create('-checks')]);
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
   const address = { url, arn: Attributes!.QueueArn!, dlqUrl: url, dlqArn: Attributes!.QueueArn! };
-  return { url, topology: Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, address])) };
+  return { url, checksUrl, topology: Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, address])) };
+}
+
+async function deleteQueue(queue: PrivateQueue): Promise<void> {
+  const sqs = new SQSClient(config);
+  await Promise.all([queue.url, queue.checksUrl].map((url) => sqs.send(new DeleteQueueCommand({ QueueUrl: url }))));
+}
+
+const dispatcherOf = (sqs: SQSClient, queue: PrivateQueue) =>
+  new JobDispatcher(sqs, queue.topology, { schedulerQueueUrl: queue.url, checksQueueUrl: queue.checksUrl });
+
+/**
+ * The reviewer's side of `checks` checks: one delivery, as the checks queue's event source hands it
+ * over (receives of ten), reviewed, and deleted as the event source does after a success.
+ */
+async function review(queue: PrivateQueue, usage: AwsUsage, records: CheckRecords, checks: number): Promise<number> {
+  const sqs = usage.count(new SQSClient(config));
+  const checkQueue = new SqsCheckQueue(sqs, queue.checksUrl);
+  const received: ReceivedBody[] = [];
+  while (received.length < checks) received.push(...(await checkQueue.receive(30)));
+  const store = new JobStore(documentClient(usage), tables);
+  const reviewed = await reviewChecks(
+    {
+      store,
+      dispatcher: dispatcherOf(sqs, queue),
+      held: () => Promise.resolve(0),
+      recheck: checkQueue.recheck.bind(checkQueue),
+      records,
+    },
+    received.map(({ body }) => parseMessageCheck(body)!),
+    DEFAULT_CHECK_SETTINGS,
+  );
+  for (const part of chunks(received, 10)) await checkQueue.delete(part);
+  return reviewed.jobs;
 }
 
 /**
@@ -54,7 +105,7 @@ async function privateQueue(name: string): Promise<{ url: string; topology: Queu
  * handler and settle, with the worker's own logger and per-queue metrics; returns how many jobs
  * it ran and the bytes it printed for them (what CloudWatch Logs would ingest).
  */
-async function work(queue: { url: string; topology: QueueTopology }, usage: AwsUsage, max: number) {
+async function work(queue: PrivateQueue, usage: AwsUsage, max: number) {
   const sqs = usage.count(new SQSClient(config));
   const poller = new QueuePoller(sqs, [{ key: 'cpu-default', url: queue.url }], {
     waitSeconds: 1,
@@ -72,7 +123,7 @@ async function work(queue: { url: string; topology: QueueTopology }, usage: AwsU
     {
       store: new JobStore(documentClient(usage), tables),
       poller,
-      dispatcher: new JobDispatcher(sqs, queue.topology, queue.url),
+      dispatcher: dispatcherOf(sqs, queue),
       registry: builtinHandlers(),
       logger: new Logger({ serviceName: 'tailguard-worker', logLevel: 'INFO' }),
       metrics,
@@ -95,6 +146,29 @@ async function work(queue: { url: string; topology: QueueTopology }, usage: AwsU
   return { jobs: messages.length, logBytes };
 }
 
+/** A job's usage with its check's review added: its share of the reviewer's requests, reads and invocation. */
+function withReview(
+  measured: ReturnType<typeof perJob> & { usage: JobUsage },
+  review: ReturnType<typeof perJob>,
+  jobsPerDelivery: number,
+): ReturnType<typeof perJob> & { usage: JobUsage } {
+  const add = (key: keyof ReturnType<typeof perJob>) => measured[key] + review[key];
+  return {
+    requests: add('requests'),
+    sqsRequests: add('sqsRequests'),
+    writeUnits: add('writeUnits'),
+    readUnits: add('readUnits'),
+    usage: {
+      ...measured.usage,
+      // One reviewer invocation a delivery (the event source hands over up to 100 checks).
+      lambdaInvocations: measured.usage.lambdaInvocations + 1 / jobsPerDelivery,
+      lambdaGbSeconds: measured.usage.lambdaGbSeconds + ESTIMATES.reviewGbSeconds / jobsPerDelivery,
+      sqsRequests: measured.usage.sqsRequests + review.sqsRequests,
+      dynamoDbReadUnits: measured.usage.dynamoDbReadUnits + review.readUnits,
+    },
+  };
+}
+
 /** Per job, SDK requests (all, and to SQS) and DynamoDB capacity units, of each usage over its job count. */
 function perJob(...parts: [AwsUsage, number][]) {
   const sum = (pick: (u: AwsUsage) => number) => parts.reduce((total, [u, jobs]) => total + pick(u) / jobs, 0);
@@ -113,17 +187,21 @@ function perJob(...parts: [AwsUsage, number][]) {
  * prices; this test keeps both true.
  */
 describe('AWS requests per job (happy path)', () => {
-  let queue: { url: string; topology: QueueTopology };
+  let queue: PrivateQueue;
   const measured: Partial<Record<'single' | 'batch', ReturnType<typeof perJob> & { usage: JobUsage }>> = {};
+  /** Per job, what reviewing its message's check costs, by how it was submitted. */
+  const reviews: Partial<Record<'single' | 'batch', ReturnType<typeof perJob>>> = {};
 
   beforeAll(async () => {
     queue = await privateQueue('count');
   });
 
   afterAll(async () => {
-    await new SQSClient(config).send(new DeleteQueueCommand({ QueueUrl: queue.url }));
-    const { single, batch } = measured;
-    if (!single || !batch) return;
+    await deleteQueue(queue);
+    const { single: intakeAndWorker, batch: batchedIntakeAndWorker } = measured;
+    if (!intakeAndWorker || !batchedIntakeAndWorker || !reviews.single || !reviews.batch) return;
+    const single = withReview(intakeAndWorker, reviews.single, 100);
+    const batch = withReview(batchedIntakeAndWorker, reviews.batch, 100 * 100);
     const round = (n: number) => Math.round(n * 100) / 100;
     const report = {
       measuredBy: 'test/integration/request-count.test.ts (npm test), on the emulator',
@@ -152,17 +230,17 @@ describe('AWS requests per job (happy path)', () => {
     const intake = new AwsUsage();
     const worker = new AwsUsage();
     const store = new JobStore(documentClient(intake), tables);
-    const dispatcher = new JobDispatcher(intake.count(new SQSClient(config)), queue.topology, queue.url);
+    const dispatcher = dispatcherOf(intake.count(new SQSClient(config)), queue);
     const { job } = await submitJob({ store, dispatcher }, JobRequestSchema.parse(body));
     const { logBytes } = await work(queue, worker, 1);
     const finished = await new JobStore(DynamoDBDocumentClient.from(new DynamoDBClient(config)), tables).get(job.id);
     return { intake, worker, finished, logBytes };
   }
 
-  it('costs 2 requests at intake and 4 in the worker for a job without an idempotency key', async () => {
+  it('costs 3 requests at intake (the message, its check, the job) and 4 in the worker for a job without an idempotency key', async () => {
     const { intake, worker, finished, logBytes } = await oneJob({ type: 'noop' });
     expect(finished?.status).toBe('SUCCEEDED');
-    expect(intake.byOperation).toEqual({ SendMessage: 1, PutItem: 1 });
+    expect(intake.byOperation).toEqual({ SendMessage: 2, PutItem: 1 });
     expect(worker.byOperation).toEqual({ ReceiveMessage: 1, UpdateItem: 2, DeleteMessageBatch: 1 });
     // The item stays under 1 KB, so each write is 1 unit; the happy path never writes the status index.
     expect(Buffer.byteLength(JSON.stringify(finished))).toBeLessThan(1024);
@@ -189,14 +267,14 @@ describe('AWS requests per job (happy path)', () => {
     const intake = new AwsUsage();
     const worker = new AwsUsage();
     const store = new JobStore(documentClient(intake), tables);
-    const dispatcher = new JobDispatcher(intake.count(new SQSClient(config)), batchQueue.topology, batchQueue.url);
+    const dispatcher = dispatcherOf(intake.count(new SQSClient(config)), batchQueue);
     const requests = Array.from({ length: 100 }, (): JobRequest => JobRequestSchema.parse({ type: 'noop' }));
     // Act
     const outcomes = await submitBatch({ store, dispatcher }, requests);
     const { jobs: worked, logBytes } = await work(batchQueue, worker, 10);
-    // Assess: 4 batch writes of 25 and 10 sends of 10; the worker's ten jobs share a receive and a delete.
+    // Assess: 4 batch writes of 25, 10 sends of 10 and one check; the worker's ten jobs share a receive and a delete.
     expect(outcomes.every((outcome) => 'job' in outcome && !outcome.replayed)).toBe(true);
-    expect(intake.byOperation).toEqual({ BatchWriteItem: 4, SendMessageBatch: 10 });
+    expect(intake.byOperation).toEqual({ BatchWriteItem: 4, SendMessageBatch: 10, SendMessage: 1 });
     expect(worked).toBe(10);
     expect(worker.byOperation).toEqual({ ReceiveMessage: 1, UpdateItem: 20, DeleteMessageBatch: 1 });
     const counted = perJob([intake, 100], [worker, 10]);
@@ -213,7 +291,7 @@ describe('AWS requests per job (happy path)', () => {
       },
     };
     // The other 90 jobs and the queue go, so no reaper sends them to the suite's workers.
-    await new SQSClient(config).send(new DeleteQueueCommand({ QueueUrl: batchQueue.url }));
+    await deleteQueue(batchQueue);
     await Promise.all(outcomes.map((outcome) => 'job' in outcome && deleteJob(outcome.job.id)));
   });
 
@@ -221,7 +299,7 @@ describe('AWS requests per job (happy path)', () => {
     const batchQueue = await privateQueue('count-keyed');
     const usage = new AwsUsage();
     const store = new JobStore(documentClient(usage), tables);
-    const dispatcher = new JobDispatcher(usage.count(new SQSClient(config)), batchQueue.topology, batchQueue.url);
+    const dispatcher = dispatcherOf(usage.count(new SQSClient(config)), batchQueue);
     const run = Date.now();
     const requests = Array.from({ length: 100 }, (_, n) =>
       JobRequestSchema.parse({ type: 'noop', ...(n % 2 ? { idempotencyKey: `count-batch-${run}-${n}` } : {}) }),
@@ -236,15 +314,45 @@ describe('AWS requests per job (happy path)', () => {
       BatchWriteItem: 2,
       TransactWriteItems: 1,
       SendMessageBatch: 10,
+      SendMessage: 1,
     });
-    await new SQSClient(config).send(new DeleteQueueCommand({ QueueUrl: batchQueue.url }));
+    await deleteQueue(batchQueue);
     await Promise.all(outcomes.map((outcome) => 'job' in outcome && deleteJob(outcome.job.id)));
   });
 
   it('writes the job and its idempotency key in one transaction', async () => {
     const { intake, worker, finished } = await oneJob({ type: 'noop', idempotencyKey: `count-${Date.now()}` });
     expect(finished?.status).toBe('SUCCEEDED');
-    expect(intake.byOperation).toEqual({ GetItem: 1, SendMessage: 1, TransactWriteItems: 1 });
+    expect(intake.byOperation).toEqual({ GetItem: 1, SendMessage: 2, TransactWriteItems: 1 });
     expect(worker.byOperation).toEqual({ ReceiveMessage: 1, UpdateItem: 2, DeleteMessageBatch: 1 });
+  });
+
+  it('reviews the checks of finished jobs with one read of their jobs a delivery, and sends nothing', async () => {
+    // Prepare: ten lone jobs (ten checks) and a batch of 100 (one check), all run before their checks are due.
+    const reviewQueue = await privateQueue('count-review');
+    const store = new JobStore(documentClient(new AwsUsage()), tables);
+    const dispatcher = dispatcherOf(new SQSClient(config), reviewQueue);
+    for (let n = 0; n < 10; n++) await submitJob({ store, dispatcher }, JobRequestSchema.parse({ type: 'noop' }));
+    for (let done = 0; done < 10; ) done += (await work(reviewQueue, new AwsUsage(), 10)).jobs;
+    const singles = new AwsUsage();
+    const batched = new AwsUsage();
+    // One reviewer (its memory of the claimed frontier lives as long as its Lambda environment).
+    const records = new CheckRecords(documentClient(singles), deployment.coordinationTable);
+    // Act
+    const singleJobs = await review(reviewQueue, singles, records, 10);
+    await submitBatch(
+      { store, dispatcher },
+      Array.from({ length: 100 }, () => JobRequestSchema.parse({ type: 'noop' })),
+    );
+    for (let done = 0; done < 100; ) done += (await work(reviewQueue, new AwsUsage(), 10)).jobs;
+    const batchJobs = await review(reviewQueue, batched, records, 1);
+    // Assess: finished jobs need no queue count, no frontier read, no fresh message, no check back; the
+    // first review records the claimed frontier (a reviewer writes it once per tenth of a grace of progress).
+    expect([singleJobs, batchJobs]).toEqual([10, 100]);
+    expect(singles.byOperation).toEqual({ ReceiveMessage: 1, BatchGetItem: 1, DeleteMessageBatch: 1, UpdateItem: 1 });
+    expect(batched.byOperation).toEqual({ ReceiveMessage: 1, BatchGetItem: 1, DeleteMessageBatch: 1 });
+    reviews.single = perJob([singles, 10]);
+    reviews.batch = perJob([batched, 100]);
+    await deleteQueue(reviewQueue);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../bench/lib/map-limit.ts';
 import type { JobView } from '../../src/api/job-view.ts';
 import type { JobRequestInput } from '../../src/client/index.ts';
+import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

@@ -216,6 +216,25 @@ function renderWorkers(workers) {
   );
 }
 
+/** Queues where reviews of message checks found jobs waiting for their message past the grace. */
+function renderMessageChecks(checks = {}) {
+  const rows = Object.entries(checks)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([queue, found]) =>
+      el(
+        'tr',
+        { 'data-queue': queue },
+        el('td', {}, queue),
+        el('td', { className: 'number' }, String(found.waitingPastGrace)),
+        el('td', { className: 'number' }, `${Math.round(found.oldestWaitMs / 1000)} s`),
+        el('td', {}, found.observedAt),
+        el('td', { className: found.resentTotal > 0 ? 'number alert' : 'number' }, String(found.resentTotal)),
+        el('td', {}, found.lastResentAt ? `${found.lastResentAt} (${found.lastResentJobs})` : '–'),
+      ),
+    );
+  fillTable('#message-checks', rows, 'no job has waited past the grace');
+}
+
 /** Limited types: their limits, and for a concurrency limit the slots held now. */
 function renderLimits(limits = {}) {
   const rows = Object.entries(limits)
@@ -409,6 +428,7 @@ async function refreshOverview() {
   renderQueues(stats);
   renderChart(stats);
   renderWorkers(stats.workers);
+  renderMessageChecks(stats.messageChecks);
   renderLimits(stats.limits);
   renderRunning(running);
   await trackRaces(running.flatMap((page) => page.items));

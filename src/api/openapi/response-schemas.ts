@@ -147,6 +147,24 @@ export const StatsSchema = describes<StatsView>()(
         }),
       )
       .meta({ description: 'limited job types, by type' }),
+    messageChecks: z
+      .partialRecord(
+        z.enum(ALL_QUEUE_KEYS),
+        z.object({
+          waitingPastGrace: z
+            .int()
+            .meta({ description: 'jobs the latest review found waiting for their message past the grace' }),
+          oldestWaitMs: z.int().meta({ description: 'how long the longest of them had waited' }),
+          observedAt: timestamp,
+          resentTotal: z.int().meta({ description: 'jobs found without their message and sent a fresh one' }),
+          lastResentAt: timestamp.optional(),
+          lastResentJobs: z.int().optional(),
+        }),
+      )
+      .meta({
+        description:
+          "queues where reviews of message checks found jobs waiting for their message past the reaper's grace (see docs/architecture.md)",
+      }),
     generatedAt: timestamp,
   }),
 );

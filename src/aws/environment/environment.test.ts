@@ -32,7 +32,10 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
   queues: {
     topology: Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, queue(key)])) as Settings<'queues'>['topology'],
   },
-  dispatch: { schedulerQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/scheduler' },
+  dispatch: {
+    schedulerQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/scheduler',
+    checksQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/checks',
+  },
   schedules: { groupName: 'tailguard-starts' },
   startScheduler: {
     queueArn: 'arn:aws:sqs:eu-west-1:123456789012:scheduler',
@@ -103,7 +106,14 @@ describe('environment contract', () => {
   it('names every missing required variable at once', () => {
     expect(() => readEnvironment('startScheduler', {})).toThrow(
       new RegExp(
-        [ENV.queues, ENV.schedulerQueueUrl, ENV.schedulerQueueArn, ENV.schedulerRoleArn, ENV.scheduleGroup]
+        [
+          ENV.queues,
+          ENV.schedulerQueueUrl,
+          ENV.checksQueueUrl,
+          ENV.schedulerQueueArn,
+          ENV.schedulerRoleArn,
+          ENV.scheduleGroup,
+        ]
           .map((name) => `${name}: is not set`)
           .join('; '),
       ),

@@ -20,6 +20,8 @@ export const PROCESS_KINDS = {
   startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
   stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'queues', 'dispatch', 'detector'],
   reaper: ['jobStore', 'queues', 'dispatch', 'reaper'],
+  /** Reviews of message checks also keep their records in the coordination table. */
+  reviewChecks: ['jobStore', 'queues', 'dispatch', 'coordination', 'reaper'],
   worker: ['worker', 'jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'typeLimits', 'queues', 'dispatch'],
 } as const satisfies Record<string, readonly SectionName[]>;
 

@@ -11,6 +11,7 @@ export const ENV = {
   coordinationTable: 'COORDINATION_TABLE',
   queues: 'TAILGUARD_QUEUES',
   schedulerQueueUrl: 'SCHEDULER_QUEUE_URL',
+  checksQueueUrl: 'MESSAGE_CHECKS_QUEUE_URL',
   schedulerQueueArn: 'SCHEDULER_QUEUE_ARN',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
   scheduleGroup: 'SCHEDULE_GROUP',

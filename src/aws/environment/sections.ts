@@ -55,8 +55,11 @@ export const SECTIONS = {
   },
   /** Every work queue by key (JSON; the stack's `QueueTopology` output). */
   queues: { topology: variable(ENV.queues, jsonText(QueueTopologySchema), (topology, json) => json(topology)) },
-  /** Where the dispatcher sends starts beyond SQS's 15-minute delay. */
-  dispatch: { schedulerQueueUrl: variable(ENV.schedulerQueueUrl, z.url()) },
+  /** Where the dispatcher sends starts beyond SQS's 15-minute delay, and the checks on immediate starts' messages. */
+  dispatch: {
+    schedulerQueueUrl: variable(ENV.schedulerQueueUrl, z.url()),
+    checksQueueUrl: variable(ENV.checksQueueUrl, z.url()),
+  },
   /** The EventBridge Scheduler group of far-off starts (created by the start scheduler, deleted on cancel). */
   schedules: { groupName: variable(ENV.scheduleGroup, resourceName) },
   /** What the start scheduler's schedules deliver to, and as whom. */

@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type QueueTopology, queueAddress } from '../dispatch/index.ts';
 import { type LimitUsage, limitUsage, type TypeLimits } from '../limits/index.ts';
 import { ALL_QUEUE_KEYS, CAPACITIES, type Capacity, PRIORITIES, type QueueKey } from '../model/index.ts';
+import type { CheckRecords, QueueCheckRecord } from '../reaper/index.ts';
 import { reportedJobIds, type WorkerRegistry, type WorkerReport } from '../speculation/index.ts';
 import { type JobStore, type Semaphores, statusShardKeys } from '../store/index.ts';
 
@@ -26,6 +27,11 @@ export interface Stats {
   workers: WorkerReport[];
   /** Limited job types: their limits, and the attempts holding a concurrency slot now. */
   limits: Record<string, LimitUsage>;
+  /**
+   * Per queue where a review of message checks found jobs waiting for their message past the grace:
+   * how many and how long, and the fresh messages sent to jobs whose message was gone.
+   */
+  messageChecks: Partial<Record<QueueKey, QueueCheckRecord>>;
   generatedAt: string;
 }
 
@@ -41,6 +47,7 @@ export async function collectStats(deps: {
   limits: TypeLimits;
   /** Made only when a type has a concurrency limit to read. */
   semaphores: () => Semaphores;
+  checks: Pick<CheckRecords, 'records'>;
 }): Promise<Stats> {
   const depth = async (url: string) => {
     const { Attributes = {} } = await deps.sqs.send(
@@ -77,10 +84,11 @@ export async function collectStats(deps: {
     const counts = await Promise.all(keys.map((key) => deps.store.countByStatus(key)));
     return counts.reduce((a, b) => a + b, 0);
   };
-  const [workers, dead, limits] = await Promise.all([
+  const [workers, dead, limits, messageChecks] = await Promise.all([
     deps.workers.live(),
     perClass(countDead),
     limitUsage(deps.limits, deps.semaphores),
+    deps.checks.records(ALL_QUEUE_KEYS),
   ]);
   // Running jobs are the ones live workers report (the index leaves RUNNING out).
   const running = await perClass(async (capacity) => reportedJobIds(workers, capacity).length);
@@ -90,6 +98,7 @@ export async function collectStats(deps: {
     dead,
     workers,
     limits,
+    messageChecks,
     generatedAt: new Date().toISOString(),
   };
 }

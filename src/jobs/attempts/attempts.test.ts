@@ -1,14 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readable } from '../../../test/helpers/readable-update.ts';
-import { lease, mockedStore, NOW, queued, runningOn } from '../../../test/helpers/store-fixtures.ts';
+import { lease, mockedStoreAtNow, NOW, queued, runningOn } from '../../../test/helpers/store-fixtures.ts';
 import { type Job, NonRetryableError, StaleJobError } from '../model/index.ts';
 import type { JobStore, TransactWriteItem } from '../store/index.ts';
 import { type Attempt, cancelRunning, claim, fail, mayRunBackup, release, succeed } from './attempts.ts';
 
 const AT = new Date(NOW).toISOString();
-const { db, store } = mockedStore();
+const { db, store, onlyUpdate } = mockedStoreAtNow();
 const running = runningOn(NOW + 30_000);
 const attempt1: Attempt = { claimId: 'c1', index: 0, lease: lease('w1', NOW + 30_000) };
 /** `running` raced by a live speculative backup (claim `c2`, worker `w2`). */
@@ -22,27 +22,12 @@ const backup2: Attempt = { claimId: 'c2', index: 1, lease: lease('w2', NOW + 30_
 const claimAt = { workerId: 'w9', leaseSeconds: 30, now: NOW };
 
 /** The one update sent, as plain UpdateCommand: a decision writes at most once. */
-function theUpdate() {
-  const calls = db.commandCalls(UpdateCommand);
-  expect(calls).toHaveLength(1);
-  return readable(calls[0]!.args[0].input);
-}
+const theUpdate = () => readable(onlyUpdate());
 
 /** The job as `store.get` will read it (fail and release re-read the job before settling). */
 function stored(job: Job): void {
   db.on(GetCommand).resolves({ Item: job });
 }
-
-beforeEach(() => {
-  db.reset();
-  db.onAnyCommand().resolves({});
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 /** A running job whose straggling attempt (on worker `slow`) asked for a backup. */
 const straggling = {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
@@ -6,8 +5,10 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { chunks, inWaves } from '../../aws/batches.ts';
-import { type Job, queueKey } from '../model/index.ts';
+import { retryLeftovers } from '../../aws/retries.ts';
+import { type Job, type QueueKey, queueKey } from '../model/index.ts';
 import { encodeJobMessage } from './job-message.ts';
+import { type CheckedJob, checkedJob, encodeMessageCheck, MAX_JOBS_PER_CHECK } from './message-check.ts';
 import { type QueueTopology, queueAddress } from './queue-topology.ts';
 import { encodeScheduledStart } from './scheduled-start.ts';
 
@@ -22,21 +23,32 @@ const SEND_TRIES = 4;
 /** SQS holds a message back for at most 15 minutes; later starts go through the start scheduler. */
 export const MAX_SQS_DELAY_SECONDS = 900;
 
+/** Where the dispatcher sends what is not a job's own message. */
+export interface DispatchQueues {
+  /** Starts beyond SQS's 15-minute delay (the start scheduler's requests). */
+  schedulerQueueUrl: string;
+  /** Checks on immediate starts' messages, delivered a grace period later (message-check.ts). */
+  checksQueueUrl: string;
+}
+
 /**
  * Puts a job's message on its queue, now or at `notBefore`. Within 15 minutes SQS `DelaySeconds`
  * does it: exact to the second, one request. Beyond that the start goes to the start-scheduler
  * Lambda's queue, which keeps it in EventBridge Scheduler until it is near (see start-scheduler.ts).
+ * An immediate start also arms a check on its message: a QUEUED job is in no index, so the check
+ * is how the reaper learns of one whose message vanished. Delayed starts need none: their jobs are
+ * indexed (SCHEDULED, RETRYING) until a worker claims them.
  */
 export class JobDispatcher {
   constructor(
     private readonly sqs: SQSClient,
     private readonly topology: QueueTopology,
-    private readonly schedulerQueueUrl: string,
+    private readonly queues: DispatchQueues,
   ) {}
 
   /** Sends the message that asks a worker (not the straggler's) to race a backup attempt. */
   async dispatchBackup(job: Pick<Job, 'id' | 'capacity' | 'priority'>): Promise<void> {
-    const queue = queueAddress(this.topology, queueKey(job.capacity, job.priority));
+    const queue = queueAddress(this.topology, queueOf(job));
     await this.sqs.send(
       new SendMessageCommand({ QueueUrl: queue.url, MessageBody: encodeJobMessage(job.id, { backup: true }) }),
     );
@@ -44,7 +56,11 @@ export class JobDispatcher {
 
   async dispatch(job: DispatchedJob, notBefore = Date.now()): Promise<void> {
     const { queueUrl, entry } = this.message(job, notBefore);
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...entry }));
+    const sentAt = Date.now();
+    await Promise.all([
+      this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...entry })),
+      entry.DelaySeconds === 0 && this.sendCheck(queueOf(job), [checkedJob(job, sentAt)]),
+    ]);
   }
 
   /**
@@ -60,22 +76,54 @@ export class JobDispatcher {
     const sends = [...byQueue].flatMap(([queueUrl, entries]) =>
       chunks(entries, SQS_BATCH_SIZE).map((batch) => () => this.sendBatch(queueUrl, batch)),
     );
-    return new Set((await inWaves(sends, PARALLEL_SENDS)).flat());
+    const sentAt = Date.now();
+    const unsent = new Set((await inWaves(sends, PARALLEL_SENDS)).flat());
+    await this.checkMany(
+      starts.filter(({ job, notBefore }) => !unsent.has(job.id) && notBefore <= sentAt),
+      sentAt,
+      unsent,
+    );
+    return unsent;
+  }
+
+  /** Checks on the sent immediate starts, one per queue and thousand jobs; a job whose check failed joins `unsent`. */
+  private async checkMany(starts: { job: DispatchedJob }[], sentAt: number, unsent: Set<string>): Promise<void> {
+    const byQueue = new Map<QueueKey, CheckedJob[]>();
+    for (const { job } of starts)
+      byQueue.set(queueOf(job), [...(byQueue.get(queueOf(job)) ?? []), checkedJob(job, sentAt)]);
+    const checks = [...byQueue].flatMap(([queue, jobs]) =>
+      chunks(jobs, MAX_JOBS_PER_CHECK).map((part) => async () => {
+        await this.sendCheck(queue, part).catch(() => {
+          for (const [id] of part) unsent.add(id);
+        });
+      }),
+    );
+    await inWaves(checks, PARALLEL_SENDS);
+  }
+
+  private async sendCheck(queue: QueueKey, jobs: CheckedJob[]): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queues.checksQueueUrl,
+        MessageBody: encodeMessageCheck({ queue, jobs }),
+      }),
+    );
   }
 
   /** One SendMessageBatch, its refused entries sent again; the ids of those that never went. */
   private async sendBatch(queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<string[]> {
-    let pending = entries;
-    for (let attempt = 1; attempt <= SEND_TRIES; attempt++) {
-      const failed = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })).then(
-        ({ Failed = [] }) => new Set(Failed.map((f) => f.Id)),
-        () => new Set(pending.map((e) => e.Id)),
-      );
-      pending = pending.filter((e) => failed.has(e.Id));
-      if (pending.length === 0) return [];
-      await sleep(Math.random() * 50 * 2 ** attempt);
-    }
-    return pending.map((e) => e.Id!);
+    const { left } = await retryLeftovers(
+      entries,
+      async (pending) => {
+        const { Failed = [] } = await this.sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...pending] }),
+        );
+        const failed = new Set(Failed.map((f) => f.Id));
+        return pending.filter((e) => failed.has(e.Id));
+      },
+      { tries: SEND_TRIES },
+    );
+    return left.map((e) => e.Id!);
   }
 
   /** Where a job's start message goes and what it says: its queue within 15 minutes, else the start scheduler. */
@@ -85,14 +133,16 @@ export class JobDispatcher {
   ): { queueUrl: string; entry: Omit<SendMessageBatchRequestEntry, 'Id'> } {
     const delaySeconds = Math.max(0, Math.ceil((notBefore - Date.now()) / 1000));
     if (delaySeconds <= MAX_SQS_DELAY_SECONDS) {
-      const queue = queueAddress(this.topology, queueKey(job.capacity, job.priority));
+      const queue = queueAddress(this.topology, queueOf(job));
       const body = encodeJobMessage(job.id, { attempts: job.attempts, type: job.type, due: notBefore });
       return { queueUrl: queue.url, entry: { MessageBody: body, DelaySeconds: delaySeconds } };
     }
     const { id: jobId, type, capacity, priority, attempts } = job;
     return {
-      queueUrl: this.schedulerQueueUrl,
+      queueUrl: this.queues.schedulerQueueUrl,
       entry: { MessageBody: encodeScheduledStart({ jobId, type, capacity, priority, attempts, notBefore }) },
     };
   }
 }
+
+const queueOf = (job: Pick<Job, 'capacity' | 'priority'>): QueueKey => queueKey(job.capacity, job.priority);

@@ -23,6 +23,8 @@ export interface StartSchedulerConfig {
   topology: QueueTopology;
   /** The start scheduler's own queue: schedules deliver the request back to it. */
   schedulerQueue: { url: string; arn: string };
+  /** Where a start that is due now arms the check on its message. */
+  checksQueueUrl: string;
   /** Role EventBridge Scheduler assumes to send to that queue. */
   roleArn: string;
   groupName: string;
@@ -37,7 +39,10 @@ export class StartScheduler {
   private readonly dispatcher: JobDispatcher;
 
   constructor(private readonly config: StartSchedulerConfig) {
-    this.dispatcher = new JobDispatcher(config.sqs, config.topology, config.schedulerQueue.url);
+    this.dispatcher = new JobDispatcher(config.sqs, config.topology, {
+      schedulerQueueUrl: config.schedulerQueue.url,
+      checksQueueUrl: config.checksQueueUrl,
+    });
   }
 
   async handle(request: ScheduledStart, now = Date.now()): Promise<'queued' | 'scheduled'> {

@@ -24,7 +24,7 @@ const topology = Object.fromEntries(
 let ids = 0;
 const deps = {
   store,
-  dispatcher: new JobDispatcher(new SQSClient({}), topology, queue),
+  dispatcher: new JobDispatcher(new SQSClient({}), topology, { schedulerQueueUrl: queue, checksQueueUrl: queue }),
   newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
 };
 const requests = (...bodies: object[]) => bodies.map((body) => JobRequestSchema.parse(body));

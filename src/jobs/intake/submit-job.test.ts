@@ -1,24 +1,126 @@
-import { describe, expect, it } from 'vitest';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DISPATCH_QUEUES, queueTopology } from '../../../test/helpers/queue-fixtures.ts';
+import { cancelled, mockedStore, NOW } from '../../../test/helpers/store-fixtures.ts';
+import { JobDispatcher } from '../dispatch/index.ts';
+import { EnqueueFailedError, IdempotencyKeyReusedError } from '../model/index.ts';
 import { JobRequestSchema } from './job-request.ts';
-import { hashRequest } from './submit-job.ts';
+import { hashRequest, submitJob } from './submit-job.ts';
 
 const hash = (body: object) => hashRequest(JobRequestSchema.parse(body));
 
 describe('hashRequest', () => {
   it('ignores the idempotency key itself and key order', () => {
+    // Act / Assess
     expect(hash({ type: 'a', payload: { x: 1, y: 2 }, idempotencyKey: 'k1' })).toBe(
       hash({ idempotencyKey: 'k2', payload: { y: 2, x: 1 }, type: 'a' }),
     );
   });
 
   it('treats omitted and explicit defaults alike', () => {
+    // Act / Assess
     expect(hash({ type: 'a' })).toBe(hash({ type: 'a', priority: 'default', maxAttempts: 4, backoff: {} }));
   });
 
   it('differs when anything that defines the job differs', () => {
+    // Act / Assess
     const base = hash({ type: 'a', payload: [1, 2] });
     expect(hash({ type: 'a', payload: [2, 1] })).not.toBe(base);
     expect(hash({ type: 'a', payload: [1, 2], priority: 'low' })).not.toBe(base);
     expect(hash({ type: 'b', payload: [1, 2] })).not.toBe(base);
+  });
+});
+
+describe('submitJob', () => {
+  const { db, store } = mockedStore();
+  const sqs = mockClient(SQSClient);
+  const JOB_ID = '6f1c7a52-0d2e-4c43-9a55-3f8f8f0b8c11';
+  const deps = {
+    store,
+    dispatcher: new JobDispatcher(new SQSClient({}), queueTopology(), DISPATCH_QUEUES),
+    now: () => new Date(NOW),
+    newId: () => JOB_ID,
+  };
+  const keyed = JobRequestSchema.parse({ type: 'email', idempotencyKey: 'k1' });
+  /** The record an earlier request left under key k1, pointing at job j0. */
+  const earlier = (request: object) => ({
+    key: 'k1',
+    jobId: 'j0',
+    requestHash: hashRequest(JobRequestSchema.parse(request)),
+    expiresAt: 1,
+  });
+  const job0 = { id: 'j0', type: 'email', status: 'SUCCEEDED' };
+
+  beforeEach(() => {
+    db.reset();
+    sqs.reset();
+    db.onAnyCommand().resolves({});
+    sqs.onAnyCommand().resolves({});
+  });
+
+  it('sends the message before it writes the job, so no job is ever without its message', async () => {
+    // Prepare
+    const calls: string[] = [];
+    sqs.on(SendMessageCommand).callsFake(() => calls.push('send'));
+    db.on(PutCommand).callsFake(() => calls.push('write'));
+    // Act
+    const { job, replayed } = await submitJob(deps, JobRequestSchema.parse({ type: 'email' }));
+    // Assess
+    expect(calls).toEqual(['send', 'write']);
+    expect(job).toMatchObject({ id: JOB_ID, status: 'QUEUED', attempts: 0 });
+    expect(replayed).toBe(false);
+  });
+
+  it('replays the job an identical earlier request created, sending and writing nothing', async () => {
+    // Prepare
+    db.on(GetCommand, { TableName: 'idempotency' }).resolves({
+      Item: earlier({ type: 'email', idempotencyKey: 'k1' }),
+    });
+    db.on(GetCommand, { TableName: 'jobs' }).resolves({ Item: job0 });
+    // Act
+    const result = await submitJob(deps, keyed);
+    // Assess
+    expect(result).toEqual({ job: job0, replayed: true });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('refuses a key an earlier, different request used, sending nothing', async () => {
+    // Prepare
+    db.on(GetCommand, { TableName: 'idempotency' }).resolves({
+      Item: earlier({ type: 'email', idempotencyKey: 'k1', priority: 'low' }),
+    });
+    // Act
+    const submitted = submitJob(deps, keyed);
+    // Assess
+    await expect(submitted).rejects.toThrow(IdempotencyKeyReusedError);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('replays the job of a concurrent identical request that took the key between the check and the write', async () => {
+    // Prepare
+    const taken = cancelled('None', 'ConditionalCheckFailed');
+    taken.CancellationReasons![1]!.Item = marshall(earlier({ type: 'email', idempotencyKey: 'k1' }));
+    db.on(TransactWriteCommand).rejects(taken);
+    db.on(GetCommand, { TableName: 'jobs' }).resolves({ Item: job0 });
+    // Act
+    const result = await submitJob(deps, keyed);
+    // Assess: its own message went out first; the worker drops it, as its job was never written.
+    expect(result).toEqual({ job: job0, replayed: true });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
+  it('fails with EnqueueFailedError and writes nothing when the message cannot be sent', async () => {
+    // Prepare
+    sqs.on(SendMessageCommand).rejects(new Error('SQS is down'));
+    // Act
+    const submitted = submitJob(deps, keyed);
+    // Assess
+    await expect(submitted).rejects.toThrow(EnqueueFailedError);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(db.commandCalls(PutCommand)).toHaveLength(0);
   });
 });

@@ -30,6 +30,12 @@ export const JobMetric = {
   jobsRedispatched: 'JobsRedispatched',
   /** Seconds the oldest stuck job had waited past its due time, per reaper pass (0: none stuck). */
   oldestStuckJobAge: 'OldestStuckJobAgeSeconds',
+  /** Jobs found waiting for a message that was gone (a purge, an expiry, a foreign delete), and sent a fresh one. */
+  jobsWithoutMessage: 'JobsWithoutMessage',
+  /** Seconds the longest-waiting job found waiting for its message past the grace had waited, per review. */
+  oldestWaitForMessage: 'OldestWaitForMessageSeconds',
+  /** Jobs waiting almost SQS's 14-day retention, sent a fresh message before the old one expires. */
+  messagesRefreshed: 'MessagesRefreshed',
   /** Jobs the reaper ended DEAD because their messages kept reaching a dead-letter queue. */
   jobsEndedByReaper: 'JobsEndedByReaper',
 } as const;

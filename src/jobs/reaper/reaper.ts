@@ -14,20 +14,22 @@ import { type IndexedStatus, type JobStore, statusShardKeys } from '../store/ind
 import type { DeadLetteredMessage, ReaperQueues } from './reaper-queues.ts';
 
 /**
- * The reaper: a job must never wait for a message that no longer exists. Every way a message can
- * go missing — the intake stopped between the job's write and its send, a queue purged, a message
- * expired, a worker's message dead-lettered by SQS — ends in one of two places the reaper looks:
+ * The reaper: a job must never wait for a message that no longer exists. The intake sends a job's
+ * message before it writes the job (a requeue before the job leaves DEAD), so a job never starts
+ * without one; what can take it later — a queue purged, a message past SQS's 14-day retention, a
+ * delete by another tool, SQS dead-lettering it — is caught in one of three places:
  *
- * - jobs that should be moving and are not: RETRYING / SCHEDULED past their `runAt`, unchanged
- *   for longer than the grace period. Each gets a fresh message (at most once per grace period). A
- *   duplicate is harmless: the claim drops a message whose job moved on. QUEUED and RUNNING jobs
- *   are not in the index (store/status-key.ts) and need no search: the intake sends a job's message
- *   before it writes the job, a requeue before the job leaves DEAD, and a running job's message
- *   stays in its queue until the attempt settles, coming back when a dead worker's visibility
- *   timeout ends.
+ * - delayed and retrying jobs (SCHEDULED / RETRYING, in the status index) past their `runAt`,
+ *   unchanged for longer than the grace period: this pass sends each a fresh message (at most once
+ *   per grace period), so one is found within the grace and a pass of its due time.
+ * - QUEUED jobs, and RUNNING ones whose leases expired (in no index): every immediate start armed
+ *   a check that comes due a grace period later and is reviewed as it arrives (message-checks.ts),
+ *   within the grace and a review of the loss, or of the start when the loss came first.
  * - messages in the queues' SQS dead-letter queues: a finished job's is spent and deleted; an
  *   unfinished job's is sent again, until `maxDeadLetterReturns`, after which the job ends DEAD
  *   with the reason, in `GET /dlq`. A message SQS dead-letters is never the silent end of a job.
+ *
+ * A duplicate message is harmless everywhere: the claim drops a message whose job moved on.
  */
 
 export interface ReaperSettings {

@@ -1,9 +1,12 @@
-export type { CreateManyOutcome, NewJobItem } from './create-many.ts';
+export { writtenIf } from './conditional-write.ts';
+export type { CreateManyOutcome } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
-export type { IdempotencyRecord, TransactWriteItem } from './job-store.ts';
-export { BY_STATUS_INDEX, JobStore } from './job-store.ts';
+export type { IdempotencyRecord, NewJobItem } from './idempotency.ts';
+export { JobStore } from './job-store.ts';
+export type { TransactWriteItem } from './job-tables.ts';
 export { RateWindows } from './rate-windows.ts';
 export { Semaphores } from './semaphores.ts';
+export { BY_STATUS_INDEX } from './status-index.ts';
 export { backfillStatusIndex } from './status-index-backfill.ts';
 export {
   INDEXED_STATUSES,

@@ -1,0 +1,108 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { retryLeftovers } from '../../aws/retries.ts';
+import type { Job } from '../model/index.ts';
+import { batchGet } from './batch-get.ts';
+import type { JobTables, TransactWriteItem } from './job-tables.ts';
+import { jobItem } from './status-key.ts';
+
+export interface IdempotencyRecord {
+  key: string;
+  jobId: string;
+  requestHash: string;
+  /** Epoch seconds: the table's TTL attribute. */
+  expiresAt: number;
+}
+
+export type CreateOutcome = { created: true } | { created: false; existing: IdempotencyRecord };
+
+/** A job to create, with the record its idempotency key gets. */
+export interface NewJobItem {
+  job: Job;
+  idempotency?: IdempotencyRecord;
+}
+
+/** Tries of a keyed create whose transaction conflicted with another request's. */
+const CREATE_TRIES = 5;
+
+/**
+ * Writes a new job. With an idempotency record, job and record are written in one transaction,
+ * so a key always points at a job that exists; when the key is taken, the existing record comes
+ * back instead and nothing is written.
+ */
+export async function createJob(t: JobTables, job: Job, idempotency?: IdempotencyRecord): Promise<CreateOutcome> {
+  if (!idempotency) {
+    await t.db.send(
+      new PutCommand({ TableName: t.jobs, Item: jobItem(job), ConditionExpression: 'attribute_not_exists(id)' }),
+    );
+    return { created: true };
+  }
+  try {
+    const { left, error } = await retryLeftovers(
+      [idempotency],
+      async () => {
+        await t.db.send(new TransactWriteCommand({ TransactItems: keyedJobWrites(t, job, idempotency) }));
+        return [];
+      },
+      // Concurrent requests with one key collide as TransactionConflict: once the winner commits,
+      // a retry finds its record.
+      { tries: CREATE_TRIES, pauseMs: 10, retryable: (e) => !takenKey(e, 1)?.record && isConflict(e) },
+    );
+    if (left.length > 0) throw error;
+    return { created: true };
+  } catch (error) {
+    const existing = takenKey(error, 1)?.record;
+    if (existing) return { created: false, existing };
+    throw error;
+  }
+}
+
+/** The record an idempotency key points at, if the key was used. */
+export async function idempotencyRecord(t: JobTables, key: string): Promise<IdempotencyRecord | undefined> {
+  const { Item } = await t.db.send(new GetCommand({ TableName: t.idempotency, Key: { key }, ConsistentRead: true }));
+  return Item as IdempotencyRecord | undefined;
+}
+
+/** The records of those of `keys` that were used, in no particular order. */
+export async function idempotencyRecords(t: JobTables, keys: string[]): Promise<IdempotencyRecord[]> {
+  return (await batchGet(t.db, t.idempotency, 'key', keys, true)) as IdempotencyRecord[];
+}
+
+/**
+ * The two writes that create a keyed job, in this order: the job, then its key's record. A key
+ * already taken fails the second write, and the cancelled transaction carries that key's record.
+ */
+export function keyedJobWrites(
+  tables: Pick<JobTables, 'jobs' | 'idempotency'>,
+  job: Job,
+  idempotency: IdempotencyRecord,
+): [TransactWriteItem, TransactWriteItem] {
+  return [
+    { Put: { TableName: tables.jobs, Item: jobItem(job), ConditionExpression: 'attribute_not_exists(id)' } },
+    {
+      Put: {
+        TableName: tables.idempotency,
+        Item: idempotency,
+        ConditionExpression: 'attribute_not_exists(#key)',
+        ExpressionAttributeNames: { '#key': 'key' },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+  ];
+}
+
+/**
+ * Whether the transaction failed because the key written at `index` (see keyedJobWrites) was
+ * taken, and that key's record when the error carries it; `undefined` for any other failure.
+ */
+export function takenKey(error: unknown, index: number): { record?: IdempotencyRecord } | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const reason = error.CancellationReasons?.[index];
+  if (reason?.Code !== 'ConditionalCheckFailed') return undefined;
+  return { record: reason.Item && (unmarshall(reason.Item) as IdempotencyRecord) };
+}
+
+const isConflict = (error: unknown) =>
+  error instanceof TransactionCanceledException &&
+  error.CancellationReasons?.some((reason) => reason.Code === 'TransactionConflict') === true;

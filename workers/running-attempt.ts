@@ -1,0 +1,121 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Attempt } from '../src/jobs/attempts/index.ts';
+import type { LimitSlot, TypeLimiter } from '../src/jobs/limits/index.ts';
+import {
+  type Job,
+  JobCancelledError,
+  JobTimeoutError,
+  LeaseLostError,
+  type ProgressReport,
+  StaleJobError,
+  WorkerShutdownError,
+} from '../src/jobs/model/index.ts';
+import { nextReport, reportProjectedTotalMs } from '../src/jobs/speculation/index.ts';
+import type { JobStore } from '../src/jobs/store/index.ts';
+import type { Heartbeats } from './heartbeats.ts';
+import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
+
+/** How long an attempt ran, and how long its progress said it would have run in all. */
+export interface RunTime {
+  durationMs: number;
+  projectedMs: number;
+}
+
+export interface RunningAttemptDeps {
+  store: JobStore;
+  poller: QueuePoller;
+  limiter?: TypeLimiter;
+  heartbeats: Heartbeats;
+  logger: Logger;
+  leaseSeconds: number;
+}
+
+/**
+ * One attempt this worker runs, from its claim until its handler returns: the job, the lease and
+ * the message it holds, the limit slot it runs under, and the signal that ends it (worker shutdown,
+ * timeout, cancellation through the API, a lost lease). Its heartbeat renews the lease, the
+ * message's visibility and the slot, and carries the handler's progress.
+ */
+export class RunningAttempt {
+  readonly logger: Logger;
+  private readonly abort = new AbortController();
+  private progress: ProgressReport | undefined;
+  private readonly startedAt = performance.now();
+  private readonly startedAtEpoch = Date.now();
+  private ended: (() => void) | undefined;
+
+  constructor(
+    readonly job: Job,
+    readonly attempt: Attempt,
+    readonly message: ReceivedMessage,
+    readonly slot: LimitSlot | undefined,
+    private readonly deps: RunningAttemptDeps,
+  ) {
+    this.logger = deps.logger.createChild();
+    this.logger.appendKeys({
+      jobId: job.id,
+      jobType: job.type,
+      attempt: attempt.lease.attempt,
+      speculative: attempt.lease.speculative ?? false,
+      queue: message.queue,
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Starts the clock: the job's timeout, the worker's shutdown, heartbeats. */
+  start(shutdown: AbortSignal): void {
+    const onShutdown = () => this.abort.abort(new WorkerShutdownError());
+    shutdown.addEventListener('abort', onShutdown, { once: true });
+    const timeout = setTimeout(
+      () => this.abort.abort(new JobTimeoutError(this.job.timeoutSeconds)),
+      this.job.timeoutSeconds * 1000,
+    );
+    this.deps.heartbeats.add(this);
+    this.ended = () => {
+      clearTimeout(timeout);
+      this.deps.heartbeats.delete(this);
+      shutdown.removeEventListener('abort', onShutdown);
+    };
+  }
+
+  /** The handler returned or threw: no more heartbeats; how long it ran. */
+  end(): RunTime {
+    this.ended?.();
+    const durationMs = Math.round(performance.now() - this.startedAt);
+    const projectedMs = reportProjectedTotalMs(this.startedAtEpoch, this.progress, this.startedAtEpoch + durationMs);
+    return { durationMs, projectedMs: projectedMs ?? durationMs };
+  }
+
+  reportProgress(fraction: number): void {
+    this.progress = nextReport(this.progress, Math.min(1, Math.max(0, fraction)), Date.now());
+  }
+
+  /** Renews the lease and the message's visibility; ends the attempt when it was cancelled or lost its lease. */
+  async beat(): Promise<void> {
+    const { store, poller, limiter, leaseSeconds } = this.deps;
+    try {
+      this.attempt.lease.expiresAt = Date.now() + leaseSeconds * 1000;
+      const current = await store.heartbeat(
+        this.job,
+        this.attempt.claimId,
+        this.attempt.lease.expiresAt,
+        this.progress,
+      );
+      await poller.setVisibility(this.message, leaseSeconds);
+      if (current.cancelRequested) this.abort.abort(new JobCancelledError(this.job.id));
+      // A lost slot (not renewed for a whole lease) lets the type run over its limit for the rest of this attempt.
+      if (this.slot && !(await limiter?.renew(this.slot)))
+        this.logger.warn('limit slot lost', { type: this.slot.type });
+    } catch (error) {
+      if (error instanceof StaleJobError) {
+        this.abort.abort(new LeaseLostError(this.job.id));
+        return;
+      }
+      // A missed heartbeat is survivable: the lease outlives several intervals.
+      this.logger.warn('heartbeat failed', { error: error as Error });
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { JobDispatcher } from '../src/jobs/dispatch/index.ts';
+import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
+import { JobCancelledError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/model/index.ts';
+import { conditionFailed, lease, mockedStoreAtNow, NOW, runningOn } from '../test/helpers/store-fixtures.ts';
+import { Heartbeats } from './heartbeats.ts';
+import { JobEffects } from './job-handler.ts';
+import type { QueuePoller } from './queue-poller.ts';
+import { RunningAttempt } from './running-attempt.ts';
+import { settle } from './settle.ts';
+
+const { db, store } = mockedStoreAtNow();
+const running = runningOn(NOW + 30_000);
+const ran = { durationMs: 120, projectedMs: 150 };
+const succeeded = { ok: true as const, result: 'done', effects: new JobEffects() };
+const failed = (error: unknown) => ({ ok: false as const, error });
+
+function settling() {
+  const deps = {
+    store,
+    dispatcher: { dispatch: vi.fn(async () => {}) } as unknown as JobDispatcher,
+    metrics: { finished: vi.fn(), wasted: vi.fn() } as unknown as JobMetricsRecorder,
+    onAttemptFinished: vi.fn(),
+  };
+  const run = new RunningAttempt(
+    running,
+    { claimId: 'c1', index: 0, lease: lease('w1', NOW + 30_000) },
+    { queue: 'cpu-default', queueUrl: 'q', body: '{}', receiptHandle: 'r1', receiveCount: 1, sentAt: NOW },
+    undefined,
+    {
+      store,
+      poller: {} as QueuePoller,
+      heartbeats: new Heartbeats(1000),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      leaseSeconds: 30,
+    },
+  );
+  return { deps, run };
+}
+
+beforeEach(() => {
+  // fail and release read the job again before they settle it.
+  db.on(GetCommand).resolves({ Item: running });
+});
+
+describe('settle', () => {
+  it('deletes the message of a success, and counts the attempt as finished', async () => {
+    // Prepare
+    const { deps, run } = settling();
+    // Act
+    const action = await settle(deps, run, succeeded, ran);
+    // Assess
+    expect(action).toEqual({ kind: 'delete' });
+    expect(deps.onAttemptFinished).toHaveBeenCalledWith(
+      expect.objectContaining({ status: 'SUCCEEDED' }),
+      120,
+      'succeeded',
+    );
+  });
+
+  it('leaves the message of an attempt that lost the race, and counts its time as wasted', async () => {
+    // Prepare
+    db.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+    const { deps, run } = settling();
+    // Act
+    const action = await settle(deps, run, succeeded, ran);
+    // Assess
+    expect(action).toEqual({ kind: 'leave' });
+    expect(deps.metrics.wasted).toHaveBeenCalledWith(running, 120);
+    expect(deps.onAttemptFinished).toHaveBeenCalledWith(running, 150, 'superseded');
+  });
+
+  it('fails the attempt when its success cannot be written for another reason than a lost race', async () => {
+    // Prepare
+    db.on(UpdateCommand)
+      .rejectsOnce(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }))
+      .resolves({});
+    const { deps, run } = settling();
+    // Act
+    const action = await settle(deps, run, succeeded, ran);
+    // Assess: retried later, with its own message deleted and a fresh one sent.
+    expect(action).toEqual({ kind: 'delete' });
+    expect(deps.dispatcher.dispatch).toHaveBeenCalledWith(
+      expect.objectContaining({ status: 'RETRYING' }),
+      expect.any(Number),
+    );
+  });
+
+  it('ends a job that cannot be retried as DEAD, and deletes its message', async () => {
+    // Prepare
+    const { deps, run } = settling();
+    // Act
+    const action = await settle(deps, run, failed(new NonRetryableError('bad input')), ran);
+    // Assess
+    expect(action).toEqual({ kind: 'delete' });
+    expect(deps.dispatcher.dispatch).not.toHaveBeenCalled();
+    expect(deps.onAttemptFinished).toHaveBeenCalledWith(expect.objectContaining({ status: 'DEAD' }), 120, 'failed');
+  });
+
+  it('deletes the message of an attempt cancelled through the API', async () => {
+    // Prepare
+    const { deps, run } = settling();
+    // Act
+    const action = await settle(deps, run, failed(new JobCancelledError(running.id)), ran);
+    // Assess
+    expect(action).toEqual({ kind: 'delete' });
+    expect(deps.onAttemptFinished).toHaveBeenCalledWith(
+      expect.objectContaining({ status: 'CANCELLED' }),
+      120,
+      'failed',
+    );
+  });
+
+  it('hands the message of an attempt released at shutdown back at once, for another worker', async () => {
+    // Prepare
+    const { deps, run } = settling();
+    // Act
+    const action = await settle(deps, run, failed(new WorkerShutdownError()), ran);
+    // Assess
+    expect(action).toEqual({ kind: 'handBack', delaySeconds: 0 });
+  });
+
+  it('leaves the message of an attempt that lost its lease, writing only its closed record', async () => {
+    // Prepare
+    const { deps, run } = settling();
+    // Act
+    const action = await settle(deps, run, failed(new LeaseLostError(running.id)), ran);
+    // Assess
+    expect(action).toEqual({ kind: 'leave' });
+    const [close] = db.commandCalls(UpdateCommand);
+    expect(close?.args[0].input.ConditionExpression).toContain('attribute_not_exists');
+    expect(deps.metrics.finished).not.toHaveBeenCalled();
+  });
+});

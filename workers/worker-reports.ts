@@ -1,0 +1,79 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Capacity } from '../src/jobs/model/index.ts';
+import type { WorkerRegistry } from '../src/jobs/speculation/index.ts';
+import type { JobRunner } from './job-runner.ts';
+import type { SpeedMeter } from './speed-meter.ts';
+import type { Worker } from './worker.ts';
+
+/**
+ * What a worker tells the registry about itself. Each report decides probation first (against
+ * the class's other workers), then reports what this worker is, how fast it measures and how
+ * loaded it is; the report expires unless renewed.
+ */
+export class WorkerReports {
+  private readonly startedAt = new Date().toISOString();
+  private reportedRunning = '';
+  private runningReportDue = false;
+
+  constructor(
+    private readonly self: { workerId: string; capacity: Capacity; reportSeconds: number },
+    private readonly parts: { registry: WorkerRegistry; speed: SpeedMeter; runner: JobRunner; worker: Worker },
+    private readonly logger: Logger,
+  ) {}
+
+  /** Reviews probation and reports; a failure is only logged (the next report comes an interval later). */
+  report = (): Promise<void> => {
+    const { workerId, capacity, reportSeconds } = this.self;
+    const { registry, speed, worker } = this.parts;
+    const peerSpeeds = async () =>
+      (await registry.live()).flatMap((w) =>
+        w.capacity === capacity && w.workerId !== workerId && w.speed !== undefined ? [w.speed] : [],
+      );
+    return speed
+      .review(peerSpeeds)
+      .then(() => {
+        this.reportedRunning = this.runningKey();
+        return registry.report(
+          {
+            workerId,
+            capacity,
+            speed: speed.speed,
+            onProbation: speed.onProbation,
+            ...worker.load,
+            startedAt: this.startedAt,
+            lastSeenAt: new Date().toISOString(),
+          },
+          3 * reportSeconds,
+        );
+      })
+      .catch((error: Error) => this.logger.warn('worker report failed', { error }));
+  };
+
+  /**
+   * The report is the detector's view of what runs (no index holds RUNNING jobs): a new attempt is
+   * reported soon, not a report interval later. One write covers every attempt started meanwhile,
+   * and attempts over by then (most short jobs) cost none.
+   */
+  reportRunningSoon = (): void => {
+    if (this.runningReportDue) return;
+    this.runningReportDue = true;
+    setTimeout(
+      () => {
+        this.runningReportDue = false;
+        if (this.runningKey() !== this.reportedRunning) void this.report();
+      },
+      Math.min(1000, this.self.reportSeconds * 250),
+    ).unref();
+  };
+
+  /** Leaves the registry (a stopped worker). */
+  async remove(): Promise<void> {
+    await this.parts.registry
+      .remove(this.self.workerId)
+      .catch((error: Error) => this.logger.warn('worker deregistration failed', { error }));
+  }
+
+  private runningKey(): string {
+    return [...this.parts.runner.runningJobIds].sort().join();
+  }
+}

@@ -1,0 +1,127 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Settings } from '../src/aws/environment/index.ts';
+import type { Runtime } from '../src/aws/runtime.ts';
+import { queuesOfClass } from '../src/jobs/dispatch/index.ts';
+import { TypeLimiter, type TypeLimits } from '../src/jobs/limits/index.ts';
+import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
+import type { Job } from '../src/jobs/model/index.ts';
+import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
+import { FaultInjector } from './fault-injection.ts';
+import type { HandlerRegistry } from './job-handler.ts';
+import { JobRunner } from './job-runner.ts';
+import { QueuePoller } from './queue-poller.ts';
+import type { FinishedOutcome } from './settle.ts';
+import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
+import { Worker } from './worker.ts';
+
+/** A worker's parts, connected: what its lifecycle starts, reports on and stops. */
+export interface WorkerParts {
+  logger: Logger;
+  runner: JobRunner;
+  worker: Worker;
+  speed: SpeedMeter;
+  /** Publishes the metrics and latency statistics gathered since the last flush. */
+  flushTelemetry: () => Promise<void>;
+}
+
+/**
+ * Builds a worker's parts from its settings and the adapters of its environment: the poller of
+ * its class's queues, the runner with its limits and measurements, and the receive loop.
+ * `onAttemptStarted` is told of each attempt as it starts (the worker's report lists them).
+ */
+export function wireWorker(
+  settings: Settings<'worker'> & { workerId: string },
+  {
+    registry,
+    runtime,
+    limits,
+    onAttemptStarted,
+  }: {
+    registry: HandlerRegistry;
+    runtime: Runtime;
+    limits: TypeLimits;
+    onAttemptStarted: () => void;
+  },
+): WorkerParts {
+  const { workerId } = settings;
+  const logger = new Logger({
+    serviceName: 'tailguard-worker',
+    persistentKeys: { workerId, capacity: settings.capacity },
+  });
+  const poller = new QueuePoller(runtime.sqs(), queuesOfClass(runtime.topology(), settings.capacity), {
+    waitSeconds: settings.pollWaitSeconds,
+    visibilitySeconds: settings.leaseSeconds,
+    starvationGuardEvery: settings.starvationGuard,
+    deletes: {
+      onError: (error, messages) =>
+        logger.warn('deleting finished messages failed; they come back and are dropped', {
+          error: error as Error,
+          messages,
+        }),
+    },
+  });
+  const latency = new LatencyStatsRecorder(runtime.stats());
+  const speed = new SpeedMeter(runtime.stats(), {
+    ...DEFAULT_SPEED_METER_OPTIONS,
+    probationSpeed: settings.probationSpeed,
+  });
+  const onAttemptFinished = (job: Job, runTimeMs: number, outcome: FinishedOutcome) => {
+    if (outcome === 'failed') return;
+    speed
+      .record(job.type, job.capacity, runTimeMs)
+      .catch((error: Error) => logger.warn('speed measurement failed', { error }));
+    // Only winners describe the type's normal; a superseded attempt's time is its slow host's.
+    if (outcome !== 'succeeded') return;
+    latency.record(typeKey(job.type, job.capacity), runTimeMs);
+    latency.record(workerKey(job.type, job.capacity, workerId), runTimeMs);
+  };
+  // The coordination table is needed only when some type is limited.
+  const limiter =
+    Object.keys(limits).length > 0
+      ? new TypeLimiter(
+          limits,
+          { semaphores: runtime.semaphores(), rateWindows: runtime.rateWindows() },
+          { leaseMs: settings.leaseSeconds * 1000 },
+        )
+      : undefined;
+  const faults = new FaultInjector(settings);
+  const metricsOptions = { namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' };
+  // Metrics are published per queue each heartbeat interval, not per job.
+  const metrics = new JobMetricsRecorder(
+    new Metrics(metricsOptions),
+    (defaultDimensions) => new Metrics({ ...metricsOptions, defaultDimensions }),
+  );
+  const flushTelemetry = () => {
+    metrics.flush();
+    return latency.flush().catch((error: Error) => logger.warn('latency statistics flush failed', { error }));
+  };
+  const runner = new JobRunner(
+    {
+      store: runtime.store(),
+      poller,
+      dispatcher: runtime.dispatcher(),
+      registry,
+      logger,
+      metrics,
+      limiter,
+      speed,
+      onAttemptFinished,
+      onAttemptStarted,
+    },
+    {
+      workerId,
+      leaseSeconds: settings.leaseSeconds,
+      heartbeatSeconds: settings.heartbeatSeconds,
+      attemptSlowdown: () => faults.attemptSlowdown(),
+    },
+  );
+  const worker = new Worker(
+    poller,
+    runner,
+    logger,
+    { concurrency: settings.concurrency, shutdownGraceSeconds: settings.shutdownGraceSeconds, probationPollMs: 1000 },
+    speed,
+  );
+  return { logger, runner, worker, speed, flushTelemetry };
+}
