@@ -8,7 +8,7 @@ import { queuesOfClass } from '../src/jobs/dispatch/index.ts';
 import { TypeLimiter } from '../src/jobs/limits/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
 import type { Job } from '../src/jobs/model/index.ts';
-import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
+import { LatencyStatsRecorder, runningReportDelayMs, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
 import { FaultInjector } from './fault-injection.ts';
 import { HandlerRegistry, type JobHandler } from './job-handler.ts';
 import { type FinishedOutcome, JobRunner } from './job-runner.ts';
@@ -141,15 +141,13 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
   // this worker is, how fast it measures and how loaded it is. The report expires unless renewed.
   const workers = runtime.workers();
   const startedAt = new Date().toISOString();
-  const peerSpeeds = async () =>
-    (await workers.live()).flatMap((w) =>
-      w.capacity === settings.capacity && w.workerId !== workerId && w.speed !== undefined ? [w.speed] : [],
-    );
+  const peers = async () =>
+    (await workers.live()).filter((w) => w.capacity === settings.capacity && w.workerId !== workerId);
   const runningKey = () => [...runner.runningJobIds].sort().join();
   let reportedRunning = '';
   const report = () =>
     speed
-      .review(peerSpeeds)
+      .review(peers, settings.concurrency)
       .then(() => {
         reportedRunning = runningKey();
         return workers.report(
@@ -178,7 +176,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
         runningReportDue = false;
         if (runningKey() !== reportedRunning) void report();
       },
-      Math.min(1000, settings.reportSeconds * 250),
+      runningReportDelayMs(settings.reportSeconds * 1000),
     ).unref();
   };
 
