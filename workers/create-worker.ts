@@ -203,6 +203,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       stallProbability: settings.stallProbability,
       stallFactor: settings.stallFactor,
       slowEpisodes: settings.slowEpisodes,
+      faultSeed: settings.faultSeed,
     });
     try {
       await worker.start();
