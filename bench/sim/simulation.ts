@@ -181,8 +181,7 @@ export class Simulation {
     this.timing = options.timing ?? DEFAULT_TIMING;
     const { workload, seed, twin } = options;
     const horizonMs = ((options.jobs + options.warmUpJobs) / options.ratePerSecond) * 3000;
-    const conditions = workload.conditions(mulberry32(seed * 7919 + 1), horizonMs);
-    this.conditions = twin ? steady(() => 1) : conditions;
+    this.conditions = twin ? steady(() => 1) : workload.conditions(mulberry32(seed * 7919 + 1), horizonMs);
     this.dispatchRandom = mulberry32(seed * 7919 + 2);
     this.faultRandom = mulberry32(seed * 7919 + 3);
     this.overheadRandom = mulberry32(seed * 7919 + 5);
