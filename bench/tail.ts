@@ -16,7 +16,7 @@ import { Command, Option } from 'commander';
 import { deploymentClients } from '../local/deployment-clients.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import type { Job } from '../src/jobs/model/index.ts';
-import { DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/straggler-detector.ts';
+import { DEFAULT_DETECTOR_SETTINGS, TURN_SETTLE_MS } from '../src/jobs/speculation/straggler-detector.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
 import { type LatencySummary, summarize } from './lib/latency.ts';
 import { mapLimit } from './lib/map-limit.ts';
@@ -314,7 +314,7 @@ writeBenchmarkSection(
 
 Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}; ${results.workload.machine.cpus} cores, ${results.workload.machine.memoryGiB} GiB, Node ${results.workload.machine.node}, MiniStack; both runs in one invocation, same jobs in the same order).
 
-Workload: ${opts.jobs} measured \`sleep\` jobs (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${arrivals}; ${opts.workers} cpu workers × ${opts.concurrency} slots, ${workload.faults}. Detector pass every ${TAIL_LOOP.detectorIntervalMs / 1000} s, heartbeats every ${TAIL_LOOP.heartbeatMs / 1000} s, worker reports every ${TAIL_LOOP.reportMs / 1000} s (\`bench/lib/tail-loop.ts\`, shared with the simulator's twin).
+Workload: ${opts.jobs} measured \`sleep\` jobs (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${arrivals}; ${opts.workers} cpu workers × ${opts.concurrency} slots, ${workload.faults}. Detector loop every ${TAIL_LOOP.detectorIntervalMs / 1000} s (a pass once the class's turn has settled, ${TURN_SETTLE_MS / 1000}–${(TURN_SETTLE_MS + TAIL_LOOP.detectorIntervalMs) / 1000} s after the last), heartbeats every ${TAIL_LOOP.heartbeatMs / 1000} s, worker reports every ${TAIL_LOOP.reportMs / 1000} s (\`bench/lib/tail-loop.ts\`, shared with the simulator's twin).
 *Off* is no latency-aware scheduling (speculation budget 0, \`--probation-speed 0\`); *on* is the defaults: backups within a budget of ${opts.budget * 100} % of running attempts, and probation for workers measured below half speed.
 
 ${markdownTable(
