@@ -66,6 +66,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
       stallProbability: settings.stallProbability,
       stallFactor: settings.stallFactor,
       slowEpisodes: settings.slowEpisodes,
+      faultSeed: settings.faultSeed,
     });
     return runWorker(
       { ...parts, reports },

@@ -1,3 +1,4 @@
+import { mulberry32 } from './seeded-random.ts';
 import { type SlowEpisodeSettings, SlowEpisodes } from './slow-episodes.ts';
 
 /**
@@ -14,6 +15,8 @@ export interface FaultSettings {
   stallFactor: number;
   /** Slow episodes of this worker; none when left out. */
   slowEpisodes?: SlowEpisodeSettings;
+  /** Seed of the stall draws and the episodes; unseeded when left out. */
+  faultSeed?: number;
 }
 
 /** Draws the injected slowdown of each attempt as it starts (what the built-in handlers multiply by). */
@@ -22,10 +25,14 @@ export class FaultInjector {
 
   constructor(
     private readonly settings: FaultSettings,
-    private readonly random: () => number = Math.random,
+    private readonly random: () => number = settings.faultSeed === undefined
+      ? Math.random
+      : mulberry32(settings.faultSeed),
     private readonly now: () => number = Date.now,
   ) {
-    this.episodes = settings.slowEpisodes && new SlowEpisodes(settings.slowEpisodes, random, now());
+    // Seeded, the episodes draw from their own stream: the same timeline however many attempts drew stalls.
+    const episodeRandom = settings.faultSeed === undefined ? random : mulberry32(settings.faultSeed + 1);
+    this.episodes = settings.slowEpisodes && new SlowEpisodes(settings.slowEpisodes, episodeRandom, now());
   }
 
   /** The slowdown of an attempt starting now (1 = none). */

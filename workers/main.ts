@@ -74,6 +74,13 @@ const program = new Command()
       'inject slow episodes: factor times slower for ms at a time, about share of the time (benchmarks)',
     ),
   )
+  .addOption(
+    setting(
+      'faultSeed',
+      '--fault-seed <n>',
+      'draw injected stalls and slow episodes from this seed: runs with the same seed meet the same faults (benchmarks)',
+    ),
+  )
   .addOption(setting('shutdownGraceSeconds', '--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM'))
   .option(
     '--python-handlers <command>',

@@ -68,6 +68,7 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
     stallProbability: 0.01,
     stallFactor: 8,
     slowEpisodes: { durationMs: 5000, share: 0.1, factor: 5 },
+    faultSeed: 7,
     shutdownGraceSeconds: 100,
   },
   parentProcess: { pid: 4242 },

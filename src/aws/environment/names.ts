@@ -42,6 +42,7 @@ export const ENV = {
   workerStallProbability: 'WORKER_STALL_PROBABILITY',
   workerStallFactor: 'WORKER_STALL_FACTOR',
   workerSlowEpisodes: 'WORKER_SLOW_EPISODES',
+  workerFaultSeed: 'WORKER_FAULT_SEED',
   workerShutdownGraceSeconds: 'WORKER_SHUTDOWN_GRACE_SECONDS',
   workerParentPid: 'WORKER_PARENT_PID',
 } as const;

@@ -211,6 +211,12 @@ export const SECTIONS = {
       ({ durationMs, share, factor }) => `${durationMs}:${share}:${factor}`,
     ),
     /**
+     * Seed of the injected stalls and slow episodes: runs with the same seed meet the same faults
+     * (a benchmark's off and on runs, benchmarks).
+     * @default none (unseeded)
+     */
+    faultSeed: variable(ENV.workerFaultSeed, nonNegative.int().optional()),
+    /**
      * Time running attempts get after SIGTERM before they are released.
      * @default 25
      */
