@@ -50,21 +50,13 @@ export const costPct = (
     : (100 * (metrics.loserSlotMs + metrics.probationIdleSlotMs + metrics.addedWorkerSlotMs)) / metrics.winnerSlotMs;
 
 /** One run (one seed) of one policy, summarized: what a suite worker sends back. */
-export interface SeedResult {
+export interface SeedResult extends Omit<RunMetrics, 'latenciesMs' | 'healthyRunMs' | 'slowedStarts'> {
   seed: number;
   p50: number;
   p99: number;
   p999: number;
   /** p99 of the run's healthy run times (the floor; the same jobs under every policy). */
   floorP99: number;
-  winnerSlotMs: number;
-  loserSlotMs: number;
-  probationIdleSlotMs: number;
-  addedWorkerSlotMs: number;
-  backups: number;
-  backupWins: number;
-  addedWorkers: number;
-  probationWorkers: number;
 }
 
 export function seedResult(seed: number, metrics: RunMetrics): SeedResult {

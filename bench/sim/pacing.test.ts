@@ -1,9 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type * as Detector from '../../src/jobs/speculation/straggler-detector.ts';
-import { steady } from './conditions.ts';
 import { POLICIES } from './policies.ts';
 import { DEFAULT_TIMING, Simulation } from './simulation.ts';
-import type { Workload } from './workloads.ts';
+import { testFleet } from './test-fleet.ts';
 
 /** When each detector pass ran. */
 const passes = vi.hoisted(() => [] as number[]);
@@ -20,19 +19,7 @@ vi.mock('../../src/jobs/speculation/straggler-detector.ts', async (importOrigina
 });
 
 /** 4 workers × 2 slots, one 5× slower; every job 1 s. */
-const fleet: Workload = {
-  name: 'persistent-pacing',
-  description: 'test fleet',
-  capacity: 'cpu',
-  workers: 4,
-  slots: 2,
-  reportsProgress: true,
-  jobSize: () => 1000,
-  attemptFault: () => 1,
-  meanFault: 1,
-  conditions: () => steady((worker) => (worker === 0 ? 5 : 1)),
-  averageSpeeds: [0.2, 1, 1, 1],
-};
+const fleet = testFleet('persistent-pacing', [0.2, 1, 1, 1]);
 
 describe('the simulator’s pacing', () => {
   it('runs detector passes as the real loop can (turn settle, then the next try)', async () => {

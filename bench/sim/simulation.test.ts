@@ -2,24 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { steady } from './conditions.ts';
 import { POLICIES, type Policy } from './policies.ts';
 import { DEFAULT_TIMING, type RunOptions, Simulation } from './simulation.ts';
+import { testFleet } from './test-fleet.ts';
 import type { Workload } from './workloads.ts';
 
 const policy = (name: string): Policy => POLICIES.find((p) => p.name === name)!;
 
 /** 4 workers × 2 slots, the first two 5× slower; every job 1 s. */
-const fixedSizes: Workload = {
-  name: 'persistent-test',
-  description: 'test fleet',
-  capacity: 'cpu',
-  workers: 4,
-  slots: 2,
-  reportsProgress: true,
-  jobSize: () => 1000,
-  attemptFault: () => 1,
-  meanFault: 1,
-  conditions: () => steady((worker) => (worker < 2 ? 5 : 1)),
-  averageSpeeds: [0.2, 0.2, 1, 1],
-};
+const fixedSizes = testFleet('persistent-test', [0.2, 0.2, 1, 1]);
 
 const run = (name: string, seed = 1, workload = fixedSizes, twin?: RunOptions['twin']) =>
   new Simulation({
