@@ -16,6 +16,7 @@ export default defineConfig({
             'local/**/*.test.ts',
             'cli/**/*.test.ts',
             'bench/**/*.test.ts',
+            'test/{helpers,docs}/**/*.test.ts',
           ],
           exclude: [...configDefaults.exclude, '**/*.browser.test.ts'],
           // Fuzz tests run thousands of cases: seconds alone, far more on 2 cores the suite shares.

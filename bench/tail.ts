@@ -16,7 +16,7 @@ import { Command, Option } from 'commander';
 import { deploymentClients } from '../local/deployment-clients.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import type { Job } from '../src/jobs/model/index.ts';
-import { DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/straggler-detector.ts';
+import { DEFAULT_DETECTOR_SETTINGS, TURN_SETTLE_MS } from '../src/jobs/speculation/straggler-detector.ts';
 import { mapLimit } from '../test/helpers/map-limit.ts';
 import { waitForJobs } from '../test/helpers/wait-for-jobs.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
@@ -58,6 +58,14 @@ const opts = new Command()
   )
   .addOption(new Option('--concurrency <n>', 'attempts per worker').argParser(Number).default(4))
   .addOption(
+    new Option(
+      '--seed <n>',
+      'seed of the jobs and of the workers’ injected faults (worker i: seed × 100 + i): off and on meet the same',
+    )
+      .argParser(Number)
+      .default(7),
+  )
+  .addOption(
     new Option('--budget <fraction>', 'speculation budget (share of running attempts)')
       .argParser(Number)
       .default(DEFAULT_DETECTOR_SETTINGS.budgetFraction),
@@ -79,6 +87,7 @@ const opts = new Command()
     slowWorkers: number;
     slowdown: number;
     concurrency: number;
+    seed: number;
     budget: number;
     medianMs: number;
     sigma: number;
@@ -102,7 +111,7 @@ function durations(n: number, seed: number): number[] {
 
 /** Unmeasured jobs first: the detector learns the type's median, the workers their speed. */
 const WARM_UP = 120;
-const jobDurations = durations(opts.jobs + WARM_UP, 7);
+const jobDurations = durations(opts.jobs + WARM_UP, opts.seed);
 const bars = progressBars('{run} {phase} |{bar}| {value}/{total}');
 
 interface RunResult {
@@ -151,7 +160,7 @@ async function run(name: 'off' | 'on', fixedRate: number | undefined): Promise<R
     // Off means no latency-aware scheduling at all: no backups, and no probation for slow workers.
     const probation = name === 'on' ? [] : ['--probation-speed', '0'];
     for (let i = 0; i < opts.workers; i++) {
-      stack.pool.start('cpu', [...probation, ...workload.workerArgs(i)]);
+      stack.pool.start('cpu', [...probation, ...workload.workerArgs(i), '--fault-seed', String(opts.seed * 100 + i)]);
     }
     const { client, dynamodb } = deploymentClients(stack.deployment);
     const submit = (ms: number) => client.submit({ type: 'sleep', payload: { ms } }).then((r) => r.body.id);
@@ -257,6 +266,7 @@ const results = {
     command,
     jobs: opts.jobs,
     warmUpJobs: WARM_UP,
+    seed: opts.seed,
     type: 'sleep',
     durations: `log-normal, median ${opts.medianMs} ms, sigma ${opts.sigma}, clamped to 100–${10 * opts.medianMs} ms`,
     capacityProbe:
@@ -304,7 +314,7 @@ writeBenchmarkSection(
 
 Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}; ${results.workload.machine.cpus} cores, ${results.workload.machine.memoryGiB} GiB, Node ${results.workload.machine.node}, MiniStack; both runs in one invocation, same jobs in the same order).
 
-Workload: ${opts.jobs} measured \`sleep\` jobs (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${arrivals}; ${opts.workers} cpu workers × ${opts.concurrency} slots, ${workload.faults}. Detector pass every ${TAIL_LOOP.detectorIntervalMs / 1000} s, heartbeats every ${TAIL_LOOP.heartbeatMs / 1000} s, worker reports every ${TAIL_LOOP.reportMs / 1000} s (\`bench/lib/tail-loop.ts\`, shared with the simulator's twin).
+Workload: ${opts.jobs} measured \`sleep\` jobs (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${arrivals}; ${opts.workers} cpu workers × ${opts.concurrency} slots, ${workload.faults}. Detector loop every ${TAIL_LOOP.detectorIntervalMs / 1000} s (a pass once the class's turn has settled, ${TURN_SETTLE_MS / 1000}–${(TURN_SETTLE_MS + TAIL_LOOP.detectorIntervalMs) / 1000} s after the last), heartbeats every ${TAIL_LOOP.heartbeatMs / 1000} s, worker reports every ${TAIL_LOOP.reportMs / 1000} s (\`bench/lib/tail-loop.ts\`, shared with the simulator's twin).
 *Off* is no latency-aware scheduling (speculation budget 0, \`--probation-speed 0\`); *on* is the defaults: backups within a budget of ${opts.budget * 100} % of running attempts, and probation for workers measured below half speed.
 
 ${markdownTable(

@@ -131,7 +131,7 @@ export function parseConfig(raw: Record<string, unknown>): TailguardConfig {
   return parsed.data;
 }
 
-/** SSM parameter where the compute stack publishes its worker services for the detector. */
+/** SSM parameter where the construct publishes its ECS worker services for the detector. */
 export const workerServicesParameter = (config: TailguardConfig): string => `/${config.prefix}/worker-services`;
 
 export function oldestMessageAlarmSeconds(config: TailguardConfig): Record<(typeof PRIORITIES)[number], number> {

@@ -105,6 +105,7 @@ export class IntakeApi extends Construct {
       this.stageName = http.stage.stageName;
     }
 
+    const paths = new Set<string>();
     /** One route: its own function, behind the API's authorization. */
     const route = (
       method: 'GET' | 'POST',
@@ -116,6 +117,7 @@ export class IntakeApi extends Construct {
       // API Gateway gives up on an integration at 29 s: a request should not die in its function first.
       const fn = tailguardFunction(this, handlerDir, { handlerDir, description, environment, timeout: API_TIMEOUT });
       addMethod(method, path, fn);
+      paths.add(path);
       this.functions.push(fn);
       return fn;
     };
@@ -209,8 +211,24 @@ export class IntakeApi extends Construct {
     const health = route('GET', '/health', 'health', 'GET /health: checks the table and queues');
     store.grantJobs(health, 'read');
     queues.grantReadDepth(health);
-    // Touches nothing: the document is built from the code.
-    route('GET', '/openapi.json', 'openapi', 'GET /openapi.json: the API description');
+    // Touches nothing: the document is built from the code and names the accepted job types.
+    route(
+      'GET',
+      '/openapi.json',
+      'openapi',
+      'GET /openapi.json: the API description',
+      processEnvironment(this, 'openApi', { intake: { ...(props.jobTypes && { jobTypes: props.jobTypes }) } }),
+    );
+
+    // Any other method on a declared path: a 405 that says so, not the gateway's 403 (REST) or 404 (HTTP).
+    const notAllowed = tailguardFunction(this, 'method-not-allowed', {
+      handlerDir: 'method-not-allowed',
+      description: 'ANY on a declared path: 405 naming the methods it takes',
+      environment: {},
+      timeout: API_TIMEOUT,
+    });
+    for (const path of paths) addMethod('ANY', path, notAllowed);
+    this.functions.push(notAllowed);
   }
 
   /**
@@ -224,7 +242,7 @@ export class IntakeApi extends Construct {
 }
 
 /** Puts `fn` behind `method path` on the API. */
-type RouteAdder = (method: 'GET' | 'POST', path: string, fn: LambdaFunction) => unknown;
+type RouteAdder = (method: 'GET' | 'POST' | 'ANY', path: string, fn: LambdaFunction) => unknown;
 
 /** The REST API (stage `v1`, IAM or API keys), and how to add a route to it. */
 function restApi(scope: Construct, props: IntakeApiProps, accessLogs: LogGroup) {

@@ -82,11 +82,11 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     }
   });
 
-  it('runs one Node.js 22 function per route, the start scheduler, the straggler detector, the reaper and its check reviewer', () => {
+  it('runs one Node.js 22 function per route, one for methods a path does not take, the start scheduler, the straggler detector, the reaper and its check reviewer', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
-      15,
+      16,
     );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -95,14 +95,15 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     });
     template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    template.resourceCountIs('AWS::ApiGateway::Method', 11);
+    // 11 routes, and ANY on each of their 10 paths (405).
+    template.resourceCountIs('AWS::ApiGateway::Method', 21);
     for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health', 'openapi.json']) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
     }
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 11);
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 21);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       StageName: 'v1',
@@ -204,7 +205,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
     expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
     expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);
-    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(15); // one per function
+    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(16); // one per function
     expect(named(/no-running-workers/)).toHaveLength(2);
     expect(named(/reaper-not-running/)).toHaveLength(1);
     expect(named(/reaper-stuck-jobs/).map((a) => a.Threshold)).toEqual([900]);
@@ -233,6 +234,8 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
     'GET /health',
     'GET /openapi.json',
   ];
+  /** Each path's other methods, answered 405 by one function. */
+  const ANY_ROUTES = [...new Set(ROUTES.map((route) => route.split(' ')[1]))].map((path) => `ANY ${path}`);
   let http: ReturnType<typeof testApp>;
   let httpTemplate: Template;
 
@@ -250,7 +253,7 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
     const routes = Object.values(httpTemplate.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties as { RouteKey: string; AuthorizationType?: string },
     );
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...ROUTES].sort());
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...ROUTES, ...ANY_ROUTES].sort());
     // IAM on every route: an unsigned request never reaches a function.
     expect(routes.filter((r) => r.AuthorizationType !== 'AWS_IAM')).toEqual([]);
   });
@@ -259,22 +262,22 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
     const integrations = Object.values(httpTemplate.findResources('AWS::ApiGatewayV2::Integration')).map(
       (i) => i.Properties as { IntegrationType: string; PayloadFormatVersion: string; IntegrationUri: unknown },
     );
-    expect(integrations).toHaveLength(ROUTES.length);
+    expect(integrations).toHaveLength(ROUTES.length + ANY_ROUTES.length);
     for (const integration of integrations) {
       expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
     }
     const targets = new Set(integrations.map((i) => JSON.stringify(i.IntegrationUri)));
-    expect(targets.size).toBe(ROUTES.length);
+    expect(targets.size).toBe(ROUTES.length + 1);
     const permissions = Object.values(httpTemplate.findResources('AWS::Lambda::Permission'))
       .map((p) => p.Properties as { Principal: string; SourceArn: unknown })
       .filter((p) => p.Principal === 'apigateway.amazonaws.com');
-    expect(permissions).toHaveLength(ROUTES.length);
+    expect(permissions).toHaveLength(ROUTES.length + ANY_ROUTES.length);
     // Each function may be invoked by this API on its own route's path only, not on the whole API.
     const paths = permissions.map((p) => {
       const parts = (p.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
       return String(parts.at(-1)).replace(/^\/\*\/\*/, '');
     });
-    expect(paths.sort()).toEqual(ROUTES.map((route) => route.split(' ')[1]).sort());
+    expect(paths.sort()).toEqual([...ROUTES, ...ANY_ROUTES].map((route) => route.split(' ')[1]).sort());
   });
 
   it('serves from the $default stage with the same throttling and access logs', () => {
@@ -293,7 +296,7 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
         Object.entries(t.findResources('AWS::IAM::Policy')).map(([id, p]) => [id, p.Properties.PolicyDocument]),
       );
     expect(policies(httpTemplate)).toEqual(policies(template));
-    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 15);
+    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 16);
   });
 
   it('outputs a URL without a stage path, and says so in the manifest', () => {
@@ -363,7 +366,7 @@ describe('Tailguard construct options', () => {
     template.resourceCountIs('AWS::ECS::Service', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 15);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 16);
     template.hasOutput('JobsManifest', {});
   });
 

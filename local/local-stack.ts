@@ -38,8 +38,8 @@ export interface LocalStack {
 }
 
 /**
- * Everything a local run needs: the emulator (started when none answers), the core stack deployed
- * with the CDK CLI, and an empty worker pool bound to it. Used by `npm start`, the integration
+ * Everything a local run needs: the emulator (started when none answers), the stack (without its
+ * ECS workers) deployed with the CDK CLI, and an empty worker pool bound to it. Used by `npm start`, the integration
  * suite and the benchmarks.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { PeerReport } from '../src/jobs/speculation/index.ts';
 import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
+
+const SLOTS = 4;
+
+/** Other workers of the class at these speeds, each with every slot free. */
+const idle =
+  (...speeds: number[]) =>
+  async (): Promise<PeerReport[]> =>
+    speeds.map((speed) => ({ speed, slots: SLOTS, running: 0, onProbation: false }));
 
 /** Class medians as the latency statistics would give them; `reads` counts the lookups. */
 function normals(medians: Record<string, number>) {
@@ -34,7 +43,7 @@ describe('SpeedMeter', () => {
       await meter.record(type, 'cpu', ms);
     expect(meter.speed).toBe(0.2);
     // Peers at normal speed: this host is the slow one.
-    expect(await meter.review(async () => [1, 0.9])).toBe(true);
+    expect(await meter.review(idle(1, 0.9), SLOTS)).toBe(true);
     expect(meter.onProbation).toBe(true);
   });
 
@@ -42,19 +51,19 @@ describe('SpeedMeter', () => {
     const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
     for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 4000);
     expect(meter.speed).toBe(0.25);
-    expect(await meter.review(async () => [0.26, 0.24, 0.3])).toBe(false);
-    expect(await meter.review(async () => [1])).toBe(false);
+    expect(await meter.review(idle(0.26, 0.24, 0.3), SLOTS)).toBe(false);
+    expect(await meter.review(idle(1), SLOTS)).toBe(false);
   });
 
   it('does not ask about its peers while it measures normal', async () => {
     const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
     for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 1000);
     let asked = false;
-    const peerSpeeds = async () => {
+    const peers = async () => {
       asked = true;
-      return [0.1, 0.1];
+      return idle(0.1, 0.1)();
     };
-    expect(await meter.review(peerSpeeds)).toBe(false);
+    expect(await meter.review(peers, SLOTS)).toBe(false);
     expect(asked).toBe(false);
   });
 
@@ -64,20 +73,20 @@ describe('SpeedMeter', () => {
       window: 5,
       recoverAfter: Number.POSITIVE_INFINITY,
     });
-    const peers = async () => [1, 1];
+    const peers = idle(1, 1);
     for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 5000);
-    expect(await meter.review(peers)).toBe(true);
+    expect(await meter.review(peers, SLOTS)).toBe(true);
     for (let i = 0; i < 3; i++) await meter.record('sleep', 'cpu', 1000);
     expect(meter.speed).toBe(1);
-    expect(await meter.review(peers)).toBe(false);
+    expect(await meter.review(peers, SLOTS)).toBe(false);
   });
 
   it('ends a slow spell at once: on probation, two attempts in a row at normal speed forget the slow ones', async () => {
     // Prepare: ten attempts 5× slow put the worker on probation; a window of 20 would need ten fast ones.
     const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
-    const peers = async () => [1, 1];
+    const peers = idle(1, 1);
     for (let i = 0; i < 10; i++) await meter.record('sleep', 'cpu', 5000);
-    expect(await meter.review(peers)).toBe(true);
+    expect(await meter.review(peers, SLOTS)).toBe(true);
     // Act: one fast one is not yet a recovery; the second is.
     await meter.record('sleep', 'cpu', 1000);
     const afterOne = meter.speed;
@@ -85,7 +94,7 @@ describe('SpeedMeter', () => {
     // Assess: the slow history is gone; the worker is measured afresh.
     expect(afterOne).toBe(0.2);
     expect(meter.speed).toBeUndefined();
-    expect(await meter.review(peers)).toBe(false);
+    expect(await meter.review(peers, SLOTS)).toBe(false);
   });
 
   it('skips attempts of types with no trusted normal yet, and reads each normal once per TTL', async () => {
@@ -109,6 +118,21 @@ describe('SpeedMeter', () => {
     const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }), { ...DEFAULT_SPEED_METER_OPTIONS, probationSpeed: 0 });
     for (let i = 0; i < 10; i++) await meter.record('sleep', 'cpu', 10_000);
     expect(meter.speed).toBe(0.1);
-    expect(await meter.review(async () => [1, 1])).toBe(false);
+    expect(await meter.review(idle(1, 1), SLOTS)).toBe(false);
+  });
+
+  it('stays off probation while the other workers have no room for the slots it would leave idle', async () => {
+    // Prepare: a worker 5× slower than two peers, which are busy but for two free slots between them.
+    const meter = new SpeedMeter(normals({ 'sleep#cpu': 1000 }));
+    for (let i = 0; i < 5; i++) await meter.record('sleep', 'cpu', 5000);
+    const busy = (free: number) => async (): Promise<PeerReport[]> => [
+      { speed: 1, slots: SLOTS, running: SLOTS - free, onProbation: false },
+      { speed: 1, slots: SLOTS, running: SLOTS, onProbation: false },
+      // A peer on probation takes no waiting work: its free slots are no room.
+      { speed: 0.2, slots: 1, running: 0, onProbation: true },
+    ];
+    // Act and assess: probation would idle 3 slots; 2 free are not enough, 3 are.
+    expect(await meter.review(busy(2), SLOTS)).toBe(false);
+    expect(await meter.review(busy(3), SLOTS)).toBe(true);
   });
 });

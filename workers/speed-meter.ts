@@ -4,6 +4,8 @@ import {
   type LatencyStatsStore,
   MIN_WORKERS_TO_COMPARE,
   median,
+  type PeerReport,
+  probationAffordable,
   typeKey,
 } from '../src/jobs/speculation/index.ts';
 
@@ -81,18 +83,22 @@ export class SpeedMeter {
 
   /**
    * Decides probation: slow against the normal *and* against the class's speed now (see
-   * classSpeed), asking `peerSpeeds` for the other workers' speeds only when this one measures
-   * slow. A whole fleet that measures slow is not put on probation: that would stall the queue.
-   * In a class too small to tell a slow host from slow jobs, nobody is.
+   * classSpeed), asking `peers` for the other workers' reports only when this one measures slow.
+   * A whole fleet that measures slow is not put on probation: that would stall the queue. In a
+   * class too small to tell a slow host from slow jobs, nobody is; nor while the other workers
+   * have no room for the `slots` − 1 slots probation would leave idle (see probationAffordable).
    */
-  async review(peerSpeeds: () => Promise<number[]>): Promise<boolean> {
+  async review(peers: () => Promise<PeerReport[]>, slots: number): Promise<boolean> {
     const speed = this.speed;
     if (speed === undefined || speed >= this.options.probationSpeed) {
       this.probation = false;
     } else {
-      const speeds = [speed, ...(await peerSpeeds())];
+      const reports = await peers();
+      const speeds = [speed, ...reports.flatMap((w) => (w.speed === undefined ? [] : [w.speed]))];
       this.probation =
-        speeds.length >= MIN_WORKERS_TO_COMPARE && speed / classSpeed(speeds) < this.options.probationSpeed;
+        speeds.length >= MIN_WORKERS_TO_COMPARE &&
+        speed / classSpeed(speeds) < this.options.probationSpeed &&
+        probationAffordable(reports, slots - 1);
     }
     return this.probation;
   }

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Capacity } from '../src/jobs/model/index.ts';
-import type { WorkerRegistry } from '../src/jobs/speculation/index.ts';
+import { runningReportDelayMs, type WorkerRegistry } from '../src/jobs/speculation/index.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { SpeedMeter } from './speed-meter.ts';
 import type { Worker } from './worker.ts';
@@ -16,21 +16,18 @@ export class WorkerReports {
   private runningReportDue = false;
 
   constructor(
-    private readonly self: { workerId: string; capacity: Capacity; reportSeconds: number },
+    private readonly self: { workerId: string; capacity: Capacity; reportSeconds: number; concurrency: number },
     private readonly parts: { registry: WorkerRegistry; speed: SpeedMeter; runner: JobRunner; worker: Worker },
     private readonly logger: Logger,
   ) {}
 
   /** Reviews probation and reports; a failure is only logged (the next report comes an interval later). */
   report = (): Promise<void> => {
-    const { workerId, capacity, reportSeconds } = this.self;
+    const { workerId, capacity, reportSeconds, concurrency } = this.self;
     const { registry, speed, worker } = this.parts;
-    const peerSpeeds = async () =>
-      (await registry.live()).flatMap((w) =>
-        w.capacity === capacity && w.workerId !== workerId && w.speed !== undefined ? [w.speed] : [],
-      );
+    const peers = async () => (await registry.live()).filter((w) => w.capacity === capacity && w.workerId !== workerId);
     return speed
-      .review(peerSpeeds)
+      .review(peers, concurrency)
       .then(() => {
         this.reportedRunning = this.runningKey();
         return registry.report(
@@ -62,7 +59,7 @@ export class WorkerReports {
         this.runningReportDue = false;
         if (this.runningKey() !== this.reportedRunning) void this.report();
       },
-      Math.min(1000, this.self.reportSeconds * 250),
+      runningReportDelayMs(this.self.reportSeconds * 1000),
     ).unref();
   };
 

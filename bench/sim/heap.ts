@@ -1,4 +1,4 @@
-/** A binary min-heap ordered by `before`: the simulator's event queue and the oracle's slot times. */
+/** A binary min-heap ordered by `before`: the simulator's event queue. */
 export class Heap<T> {
   private readonly items: T[] = [];
 

@@ -1,26 +1,36 @@
 import { summarize } from '../lib/latency.ts';
+import { mulberry32 } from './random.ts';
 
 /** What one simulated run measured. */
 export interface RunMetrics {
   /** Submit → done of each measured job. */
   latenciesMs: number[];
+  /** Each measured job's run time on a healthy worker (its size plus its first attempt's overhead): the floor. */
+  healthyRunMs: number[];
   /** Slot-milliseconds of the attempts that finished their jobs. */
   winnerSlotMs: number;
-  /** Slot-milliseconds of attempts that lost: cut short by a winner, or timed out. */
+  /** Slot-milliseconds of attempts that lost: cut short by a winner (until their next heartbeat), or timed out. */
   loserSlotMs: number;
+  /** Slot-milliseconds that probation left idle while work waited in the queue. */
+  probationIdleSlotMs: number;
+  /** Slot-milliseconds of the workers added for backups, from their request to the end of the run. */
+  addedWorkerSlotMs: number;
   backups: number;
   backupWins: number;
   addedWorkers: number;
   /** Attempts started on a worker slowed at the time. */
   slowedStarts: number;
-  /** Workers ever put on probation (pooled runs: the most in one run). */
+  /** Workers ever put on probation. */
   probationWorkers: number;
 }
 
 export const emptyMetrics = (): RunMetrics => ({
   latenciesMs: [],
+  healthyRunMs: [],
   winnerSlotMs: 0,
   loserSlotMs: 0,
+  probationIdleSlotMs: 0,
+  addedWorkerSlotMs: 0,
   backups: 0,
   backupWins: 0,
   addedWorkers: 0,
@@ -28,62 +38,98 @@ export const emptyMetrics = (): RunMetrics => ({
   probationWorkers: 0,
 });
 
-/** Slot-seconds of attempts that lost ÷ slot-seconds of winners, in %. */
-export const extraWorkPct = (metrics: Pick<RunMetrics, 'winnerSlotMs' | 'loserSlotMs'>): number =>
-  metrics.winnerSlotMs === 0 ? 0 : (100 * metrics.loserSlotMs) / metrics.winnerSlotMs;
+/**
+ * Extra work, in % of the winners' slot-seconds: losing attempts, slots probation idled while work
+ * waited, and added workers — everything a policy spends beyond running each job once.
+ */
+export const costPct = (
+  metrics: Pick<RunMetrics, 'winnerSlotMs' | 'loserSlotMs' | 'probationIdleSlotMs' | 'addedWorkerSlotMs'>,
+): number =>
+  metrics.winnerSlotMs === 0
+    ? 0
+    : (100 * (metrics.loserSlotMs + metrics.probationIdleSlotMs + metrics.addedWorkerSlotMs)) / metrics.winnerSlotMs;
 
-/** Runs of one workload and policy (one per seed) pooled into one row. */
-export function combine(runs: RunMetrics[]): RunMetrics {
-  return runs.reduce(
-    (all, run) => ({
-      latenciesMs: all.latenciesMs.concat(run.latenciesMs),
-      winnerSlotMs: all.winnerSlotMs + run.winnerSlotMs,
-      loserSlotMs: all.loserSlotMs + run.loserSlotMs,
-      backups: all.backups + run.backups,
-      backupWins: all.backupWins + run.backupWins,
-      addedWorkers: all.addedWorkers + run.addedWorkers,
-      slowedStarts: all.slowedStarts + run.slowedStarts,
-      probationWorkers: Math.max(all.probationWorkers, run.probationWorkers),
-    }),
-    emptyMetrics(),
-  );
+/** One run (one seed) of one policy, summarized: what a suite worker sends back. */
+export interface SeedResult extends Omit<RunMetrics, 'latenciesMs' | 'healthyRunMs' | 'slowedStarts'> {
+  seed: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  /** p99 of the run's healthy run times (the floor; the same jobs under every policy). */
+  floorP99: number;
+}
+
+export function seedResult(seed: number, metrics: RunMetrics): SeedResult {
+  const { latenciesMs, healthyRunMs, slowedStarts: _, ...counts } = metrics;
+  const { p50, p99, p999 } = summarize(latenciesMs);
+  return { seed, p50, p99, p999, floorP99: summarize(healthyRunMs).p99, ...counts };
 }
 
 export interface PolicyResult {
-  p50: number;
+  /** Mean of the seeds' p99s. */
   p99: number;
-  /** 95 % confidence interval of the p99 (distribution-free, from the order statistics). */
-  p99Interval: [number, number];
+  /** 95 % interval of that mean, bootstrapped over seeds (each seed draws its own slow episodes and jobs). */
+  p99Ci: [number, number];
+  perSeedP99: number[];
+  p50: number;
   p999: number;
-  extraWorkPct: number;
+  perSeed: Pick<SeedResult, 'seed' | 'p50' | 'p99' | 'p999'>[];
+  /** Extra work over all seeds (see costPct), and its parts in % of the winners' slot-seconds. */
+  costPct: number;
+  cost: { losersPct: number; probationIdlePct: number; addedWorkersPct: number };
   backups: number;
   backupWins: number;
+  /** Most workers added, and most ever on probation, in one run. */
+  addedWorkers: number;
   probationWorkers: number;
 }
 
-export function policyResult(metrics: RunMetrics): PolicyResult {
-  const summary = summarize(metrics.latenciesMs);
-  return {
-    p50: summary.p50,
-    p99: summary.p99,
-    p99Interval: quantileInterval(metrics.latenciesMs, 0.99),
-    p999: summary.p999,
-    extraWorkPct: Math.round(extraWorkPct(metrics) * 10) / 10,
-    backups: metrics.backups,
-    backupWins: metrics.backupWins,
-    probationWorkers: metrics.probationWorkers,
-  };
-}
+const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+const round1 = (value: number) => Math.round(value * 10) / 10;
 
 /**
- * A 95 % confidence interval for the `q` quantile of a sample: the order statistics at ranks
- * n·q ± 1.96·√(n·q·(1−q)) (the binomial count of samples below the true quantile). Two p99s
- * differ when their intervals do not overlap.
+ * A 95 % percentile-bootstrap interval of the mean of `values`: resampling the seeds, not the
+ * pooled latencies, since one seed's slow episodes move all of its latencies together.
  */
-export function quantileInterval(samples: readonly number[], q: number): [number, number] {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const n = sorted.length;
-  const spread = 1.96 * Math.sqrt(n * q * (1 - q));
-  const at = (rank: number) => sorted[Math.min(n - 1, Math.max(0, Math.round(rank)))] ?? Number.NaN;
-  return [at(n * q - spread), at(n * q + spread)].map((ms) => Math.round(ms * 10) / 10) as [number, number];
+export function bootstrapMeanInterval(values: readonly number[], resamples = 4000, seed = 1): [number, number] {
+  const random = mulberry32(seed);
+  const means = Array.from({ length: resamples }, () =>
+    mean(Array.from(values, () => values[Math.floor(random() * values.length)]!)),
+  ).sort((a, b) => a - b);
+  return [means[Math.floor(0.025 * resamples)]!, means[Math.ceil(0.975 * resamples) - 1]!].map(round1) as [
+    number,
+    number,
+  ];
+}
+
+export function policyResult(seeds: readonly SeedResult[]): PolicyResult {
+  const sum = (pick: (s: SeedResult) => number) => seeds.reduce((total, s) => total + pick(s), 0);
+  const winner = sum((s) => s.winnerSlotMs);
+  const pct = (slotMs: number) => (winner === 0 ? 0 : round1((100 * slotMs) / winner));
+  const perSeedP99 = seeds.map((s) => s.p99);
+  return {
+    p99: round1(mean(perSeedP99)),
+    p99Ci: bootstrapMeanInterval(perSeedP99),
+    perSeedP99,
+    p50: round1(mean(seeds.map((s) => s.p50))),
+    p999: round1(mean(seeds.map((s) => s.p999))),
+    perSeed: seeds.map(({ seed, p50, p99, p999 }) => ({ seed, p50, p99, p999 })),
+    costPct: round1(
+      costPct({
+        winnerSlotMs: winner,
+        loserSlotMs: sum((s) => s.loserSlotMs),
+        probationIdleSlotMs: sum((s) => s.probationIdleSlotMs),
+        addedWorkerSlotMs: sum((s) => s.addedWorkerSlotMs),
+      }),
+    ),
+    cost: {
+      losersPct: pct(sum((s) => s.loserSlotMs)),
+      probationIdlePct: pct(sum((s) => s.probationIdleSlotMs)),
+      addedWorkersPct: pct(sum((s) => s.addedWorkerSlotMs)),
+    },
+    backups: sum((s) => s.backups),
+    backupWins: sum((s) => s.backupWins),
+    addedWorkers: Math.max(...seeds.map((s) => s.addedWorkers)),
+    probationWorkers: Math.max(...seeds.map((s) => s.probationWorkers)),
+  };
 }

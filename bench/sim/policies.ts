@@ -9,8 +9,6 @@ import { TAIL_LOOP } from '../lib/tail-loop.ts';
 export interface Policy {
   name: string;
   description: string;
-  /** Clairvoyant placement: knows every worker's slowdown and every job's size; its attempts never stall or hang. */
-  oracle?: boolean;
   /** Workers measure their speed (SpeedMeter), write it on their leases, and go on probation below `probationSpeed`. */
   speedMeter?: SpeedMeterOptions;
   /** The straggler detector's passes (detectionPass) with these settings. */
@@ -27,11 +25,6 @@ const hedge = (percent: number): Policy => ({
 
 export const POLICIES: Policy[] = [
   { name: 'off', description: 'no backups, no probation' },
-  {
-    name: 'oracle',
-    description: 'knows slowdowns and sizes: a job goes to a slowed worker only when that ends it sooner than waiting',
-    oracle: true,
-  },
   {
     name: 'probation',
     description: 'speed meter and probation only (no backups)',

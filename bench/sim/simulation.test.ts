@@ -1,43 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { steady } from './conditions.ts';
-import { extraWorkPct } from './metrics.ts';
 import { POLICIES, type Policy } from './policies.ts';
-import { Simulation } from './simulation.ts';
+import { DEFAULT_TIMING, type RunOptions, Simulation } from './simulation.ts';
+import { testFleet } from './test-fleet.ts';
 import type { Workload } from './workloads.ts';
 
 const policy = (name: string): Policy => POLICIES.find((p) => p.name === name)!;
 
 /** 4 workers × 2 slots, the first two 5× slower; every job 1 s. */
-const fixedSizes: Workload = {
-  name: 'persistent-test',
-  description: 'test fleet',
-  capacity: 'cpu',
-  workers: 4,
-  slots: 2,
-  reportsProgress: true,
-  jobSize: () => 1000,
-  attemptFault: () => 1,
-  meanFault: 1,
-  conditions: () => steady((worker) => (worker < 2 ? 5 : 1)),
-  averageSpeeds: [0.2, 0.2, 1, 1],
-};
+const fixedSizes = testFleet('persistent-test', [0.2, 0.2, 1, 1]);
 
-const run = (name: string, seed = 1, workload = fixedSizes) =>
-  new Simulation({ workload, policy: policy(name), ratePerSecond: 2, jobs: 300, warmUpJobs: 50, seed }).run();
+const run = (name: string, seed = 1, workload = fixedSizes, twin?: RunOptions['twin']) =>
+  new Simulation({
+    workload,
+    policy: policy(name),
+    ratePerSecond: 2,
+    jobs: 300,
+    warmUpJobs: 50,
+    seed,
+    ...(twin ? { twin } : {}),
+  }).run();
 
 describe('the tail simulator', () => {
-  it('gives the oracle no slowed worker when a healthy one would end the job sooner', async () => {
-    // Prepare: with 1 s jobs, a healthy slot always frees within 1 s, sooner than 5 s on a slowed worker.
+  it('runs the twin on the same jobs with every slowdown removed, at the floor when nothing queues', async () => {
+    // Prepare: the same seed's jobs on the slowed fleet and on its twin.
     // Act
-    const oracle = await run('oracle');
     const off = await run('off');
-    // Assess
-    expect(oracle.slowedStarts).toBe(0);
+    const twin = await run('off', 1, fixedSizes, { addedWorkers: 0 });
+    // Assess: the same jobs (the floor is theirs); every job 1 s and 8 slots for 2 a second: no slow start, little wait.
+    expect(twin.healthyRunMs).toEqual(off.healthyRunMs);
+    expect(twin.slowedStarts).toBe(0);
     expect(off.slowedStarts).toBeGreaterThan(0);
-    expect(Math.max(...oracle.latenciesMs)).toBeLessThan(Math.max(...off.latenciesMs));
+    expect(Math.max(...twin.latenciesMs)).toBeLessThan(Math.max(...off.latenciesMs));
   });
 
-  it('counts extra work as the losers’ slot-seconds over the winners’', async () => {
+  it('counts a losing attempt’s slot-seconds until its next heartbeat, when it learns it lost', async () => {
     // Prepare
     const healthy: Workload = { ...fixedSizes, conditions: () => steady(() => 1), averageSpeeds: [1, 1, 1, 1] };
     // Act
@@ -45,13 +42,13 @@ describe('the tail simulator', () => {
     const varied = { ...healthy, jobSize: (random: () => number) => 500 + 1000 * random() };
     const hedged = await run('hedge-p90', 1, varied);
     // Assess: with no backups every slot-second won (350 jobs of exactly 1 s each); on a healthy
-    // fleet a backup of the same size never wins, and all its slot-seconds are extra.
+    // fleet a backup of the same size never wins, and each ran whole heartbeats before it stopped.
     expect(off.loserSlotMs).toBe(0);
     expect(off.winnerSlotMs).toBeCloseTo(350_000, 3);
-    expect(extraWorkPct({ winnerSlotMs: 2000, loserSlotMs: 500 })).toBe(25);
     expect(hedged.backups).toBeGreaterThan(0);
     expect(hedged.backupWins).toBe(0);
     expect(hedged.loserSlotMs).toBeGreaterThan(0);
+    expect(hedged.loserSlotMs % DEFAULT_TIMING.heartbeatMs).toBe(0);
   });
 
   it('replays a run exactly from its seed, measuring every job once', async () => {

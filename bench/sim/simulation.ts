@@ -3,26 +3,36 @@ import type { JobDispatcher } from '../../src/jobs/dispatch/index.ts';
 import type { Job, Lease, ProgressReport } from '../../src/jobs/model/index.ts';
 import type { LatencyStatsStore } from '../../src/jobs/speculation/latency-stats.ts';
 import { reportProjectedTotalMs } from '../../src/jobs/speculation/progress-estimate.ts';
-import { type DetectorDeps, detectionPass } from '../../src/jobs/speculation/straggler-detector.ts';
+import { runningReportDelayMs } from '../../src/jobs/speculation/running-jobs.ts';
+import { type DetectorDeps, detectionPass, TURN_SETTLE_MS } from '../../src/jobs/speculation/straggler-detector.ts';
 import type { WorkerReport } from '../../src/jobs/speculation/worker-registry.ts';
 import type { JobStore } from '../../src/jobs/store/index.ts';
 import { SpeedMeter } from '../../workers/speed-meter.ts';
 import { TAIL_LOOP } from '../lib/tail-loop.ts';
-import type { WorkerConditions } from './conditions.ts';
+import { steady, type WorkerConditions } from './conditions.ts';
 import { EventQueue } from './event-queue.ts';
-import { Heap } from './heap.ts';
 import { emptyMetrics, type RunMetrics } from './metrics.ts';
 import type { Policy } from './policies.ts';
 import { mulberry32, type Random } from './random.ts';
 import { SimLatencyStats } from './stats.ts';
 import type { Workload } from './workloads.ts';
 
-/** The loop's timing: detector passes, heartbeats, worker reports, probation polls and the job timeout. */
+/**
+ * The loop's timing, as the real code paces it: detector passes, heartbeats, worker reports,
+ * backup claims, probation polls and the job timeout.
+ */
 export interface SimTiming {
+  /** The detector's loop sleeps this long between tries for its class's turn (functions/straggler-detector). */
   detectorIntervalMs: number;
+  /** A pass's turn is free again this long after it (detectStragglers' settle time). */
+  turnSettleMs: number;
   heartbeatMs: number;
   /** Workers review their probation and report this often. */
   reportMs: number;
+  /** A new attempt is in its worker's report, the detector's view of what runs, this long after it starts. */
+  runningReportMs: number;
+  /** From the detector's dispatch to a worker's claim of the backup (SQS send and receive, the job read, the claim write). */
+  backupClaimMs: number;
   /** On probation a worker short-polls for work that waited this often. */
   probationPollMs: number;
   /** An attempt running this long is aborted and the job retried (the job's `timeoutSeconds`). */
@@ -32,8 +42,12 @@ export interface SimTiming {
 /** bench:tail's loop (see TAIL_LOOP). */
 export const DEFAULT_TIMING: SimTiming = {
   detectorIntervalMs: TAIL_LOOP.detectorIntervalMs,
+  turnSettleMs: TURN_SETTLE_MS,
   heartbeatMs: TAIL_LOOP.heartbeatMs,
   reportMs: TAIL_LOOP.reportMs,
+  runningReportMs: runningReportDelayMs(TAIL_LOOP.reportMs),
+  // Read from the code, not timed: a few DynamoDB and SQS round trips on the local emulator.
+  backupClaimMs: 100,
   probationPollMs: 1000,
   timeoutMs: 120_000,
 };
@@ -48,6 +62,11 @@ export interface RunOptions {
   warmUpJobs: number;
   seed: number;
   timing?: SimTiming;
+  /**
+   * The twin: every slowdown, stall and hang removed (same arrivals, sizes and slots), with this
+   * many more workers from the start — the ones Tailguard added in the same seed's run.
+   */
+  twin?: { addedWorkers: number };
 }
 
 const TYPE = 'sim';
@@ -63,6 +82,8 @@ interface SimAttempt {
   workMs: number;
   /** Run time it needs in all, at its worker's speed over that time (Infinity: a hang). */
   totalMs: number;
+  /** When its worker's report lists it (see SimTiming.runningReportMs). */
+  reportedAt: number;
   backup: boolean;
   over: boolean;
 }
@@ -71,8 +92,9 @@ interface SimJob {
   index: number;
   job: Job;
   size: number;
-  /** The first attempt's fault: drawn with the job, so every policy meets the same stalls. */
+  /** The first attempt's fault and overhead: drawn with the job, so every policy meets the same stalls. */
   firstFault: number;
+  firstOverheadMs: number;
   arrivedAt: number;
   attempts: SimAttempt[];
   done: boolean;
@@ -81,12 +103,23 @@ interface SimJob {
 interface Message {
   job: SimJob;
   backup: boolean;
+  sentAt: number;
+}
+
+/** A job as drawn before the run: the same under every policy. */
+interface JobDraw {
+  size: number;
+  fault: number;
+  overheadMs: number;
 }
 
 export class SimWorker {
   running = 0;
   readonly meter: SpeedMeter | undefined;
   onProbation = false;
+  /** When its pending report of new attempts is written, and when it last wrote its periodic one. */
+  runningReportAt = Number.NEGATIVE_INFINITY;
+  lastReportAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly id: string,
@@ -135,50 +168,97 @@ export class Simulation {
   private readonly dispatchRandom: Random;
   private readonly faultRandom: Random;
   private readonly overheadRandom: Random;
+  private readonly paceRandom: Random;
   private claims = 0;
   private finishedMeasured = 0;
-  private addedWorkers = 0;
+  /** When each worker added for a backup was asked for. */
+  private readonly addedAt: number[] = [];
+  /** Slots probation leaves idle while work waits now, and since when (see accountIdle). */
+  private idleSlots = 0;
+  private idleSince: number;
 
   constructor(private readonly options: RunOptions) {
     this.timing = options.timing ?? DEFAULT_TIMING;
-    const { workload, seed } = options;
+    const { workload, seed, twin } = options;
     const horizonMs = ((options.jobs + options.warmUpJobs) / options.ratePerSecond) * 3000;
-    this.conditions = workload.conditions(mulberry32(seed * 7919 + 1), horizonMs);
+    this.conditions = twin ? steady(() => 1) : workload.conditions(mulberry32(seed * 7919 + 1), horizonMs);
     this.dispatchRandom = mulberry32(seed * 7919 + 2);
     this.faultRandom = mulberry32(seed * 7919 + 3);
     this.overheadRandom = mulberry32(seed * 7919 + 5);
-    for (let w = 0; w < workload.workers; w++) this.addWorker();
+    this.paceRandom = mulberry32(seed * 7919 + 6);
+    this.idleSince = this.clock.now;
+    for (let w = 0; w < workload.workers + (twin?.addedWorkers ?? 0); w++) this.addWorker();
+  }
+
+  /** The run's jobs: arrival gaps, sizes, first faults and overheads, from the seed alone. */
+  private drawJobs(): { gapMs: number; draw: JobDraw }[] {
+    const { workload, seed } = this.options;
+    const jobRandom = mulberry32(seed * 7919 + 4);
+    const firstOverheadRandom = mulberry32(seed * 7919 + 7);
+    return Array.from({ length: this.options.jobs + this.options.warmUpJobs }, () => ({
+      gapMs: -Math.log(1 - jobRandom()) * (1000 / this.options.ratePerSecond),
+      draw: {
+        size: workload.jobSize(jobRandom),
+        fault: workload.attemptFault(jobRandom),
+        overheadMs: workload.overhead?.draw(firstOverheadRandom) ?? 0,
+      },
+    }));
   }
 
   /** Runs until every measured job is done; returns what it measured. */
   async run(): Promise<RunMetrics> {
-    const { workload, policy, seed } = this.options;
-    const jobRandom = mulberry32(seed * 7919 + 4);
-    const total = this.options.jobs + this.options.warmUpJobs;
+    const { policy } = this.options;
     let arrivedAt = this.clock.now;
-    for (let index = 0; index < total; index++) {
-      arrivedAt += -Math.log(1 - jobRandom()) * (1000 / this.options.ratePerSecond);
-      const size = workload.jobSize(jobRandom);
-      const firstFault = workload.attemptFault(jobRandom);
-      const at = arrivedAt;
-      this.clock.at(at, () => this.arrive(index, size, firstFault));
+    for (const [index, { gapMs, draw }] of this.drawJobs().entries()) {
+      arrivedAt += gapMs;
+      this.clock.at(arrivedAt, () => this.arrive(index, draw));
+      if (index >= this.options.warmUpJobs) this.metrics.healthyRunMs.push(draw.size + draw.overheadMs);
     }
-    if (policy.detector) this.every(this.timing.detectorIntervalMs, () => this.detect());
+    if (policy.detector) this.clock.after(this.passGapMs(), () => this.detectLoop());
     if (this.reporting)
       for (const worker of this.workers)
         this.clock.after(this.dispatchRandom() * this.timing.reportMs, () => this.review(worker));
     await this.clock.run(() => this.finishedMeasured >= this.options.jobs);
-    this.metrics.addedWorkers = this.addedWorkers;
+    this.accountIdle();
+    const end = this.clock.now;
+    this.metrics.addedWorkers = this.addedAt.length;
+    this.metrics.addedWorkerSlotMs = this.addedAt.reduce(
+      (sum, at) => sum + (end - at) * this.options.workload.slots,
+      0,
+    );
     this.metrics.probationWorkers = this.probationWorkers.size;
     return this.metrics;
   }
 
-  private every(intervalMs: number, run: () => unknown): void {
-    const tick = async () => {
-      await run();
-      if (this.finishedMeasured < this.options.jobs) this.clock.after(intervalMs, tick);
-    };
-    this.clock.after(intervalMs, tick);
+  /**
+   * Time to the class's next pass: the turn is free `turnSettleMs` after a pass, and a detector
+   * loop (two overlap each minute, at any phase) takes it at its next try, one `detectorIntervalMs`
+   * sleep apart; with a loop slower than the settle time, that loop's interval.
+   */
+  private passGapMs(): number {
+    const { detectorIntervalMs, turnSettleMs } = this.timing;
+    return detectorIntervalMs >= turnSettleMs
+      ? detectorIntervalMs
+      : turnSettleMs + this.paceRandom() * detectorIntervalMs;
+  }
+
+  private async detectLoop(): Promise<void> {
+    await this.detect();
+    if (this.finishedMeasured < this.options.jobs) this.clock.after(this.passGapMs(), () => this.detectLoop());
+  }
+
+  /**
+   * Adds up the slots that probation left idle while work waited since the last call, then takes
+   * the count now; called after each change of the queue, of running attempts or of probation.
+   */
+  private accountIdle(): void {
+    const now = this.clock.now;
+    this.metrics.probationIdleSlotMs += (now - this.idleSince) * this.idleSlots;
+    this.idleSince = now;
+    const { slots } = this.options.workload;
+    this.idleSlots = this.queue.some((m) => !m.backup)
+      ? this.workers.reduce((idle, w) => idle + (w.onProbation ? Math.max(0, slots - w.running) : 0), 0)
+      : 0;
   }
 
   private addWorker(): SimWorker {
@@ -204,7 +284,7 @@ export class Simulation {
     return EPOCH + this.conditions.finishAt(worker.index, from - EPOCH, workMs);
   }
 
-  private arrive(index: number, size: number, firstFault: number): void {
+  private arrive(index: number, draw: JobDraw): void {
     const id = `job-${index}`;
     const now = new Date(this.clock.now).toISOString();
     const job: Job = {
@@ -222,18 +302,23 @@ export class Simulation {
       updatedAt: now,
       attemptLog: [],
     };
-    const simJob: SimJob = { index, job, size, firstFault, arrivedAt: this.clock.now, attempts: [], done: false };
+    const simJob: SimJob = {
+      index,
+      job,
+      size: draw.size,
+      firstFault: this.options.twin ? 1 : draw.fault,
+      firstOverheadMs: draw.overheadMs,
+      arrivedAt: this.clock.now,
+      attempts: [],
+      done: false,
+    };
     this.byId.set(id, simJob);
-    this.queue.push({ job: simJob, backup: false });
+    this.queue.push({ job: simJob, backup: false, sentAt: this.clock.now });
     this.pump();
   }
 
   /** Hands waiting messages to workers polling with free slots, in queue order (SQS-like: a random free worker). */
   private pump(): void {
-    if (this.options.policy.oracle) {
-      this.oraclePump();
-      return;
-    }
     for (let i = 0; i < this.queue.length; ) {
       const message = this.queue[i]!;
       if (message.backup && !this.backupWanted(message.job)) {
@@ -249,6 +334,7 @@ export class Simulation {
       this.queue.splice(i, 1);
       this.start(message, worker);
     }
+    this.accountIdle();
   }
 
   /** A worker for the message now, undefined to try the next message, 'wait' when no worker polls. */
@@ -265,44 +351,6 @@ export class Simulation {
     return eligible[Math.floor(this.dispatchRandom() * eligible.length)];
   }
 
-  /**
-   * The oracle's placement, earliest finish first: it knows every worker's speed to come, every
-   * job's size and every running attempt's end. In queue order, a job goes to the free worker
-   * that would end it soonest, unless the first healthy slot to free up (after the jobs ahead of
-   * it have taken theirs) would end it sooner still; then it waits for that slot, keeping its
-   * place, and later jobs may still go to a slowed worker.
-   */
-  private oraclePump(): void {
-    const healthy = (w: SimWorker) => this.slowdown(w) === 1;
-    const now = this.clock.now;
-    const healthyFreeAt = new Heap<number>((a, b) => a < b);
-    for (const worker of this.workers)
-      if (healthy(worker)) for (let slot = worker.running; slot < worker.slots; slot++) healthyFreeAt.push(now);
-    for (const job of this.running)
-      for (const attempt of job.attempts)
-        if (!attempt.over && healthy(attempt.worker)) healthyFreeAt.push(attempt.startedAt + attempt.totalMs);
-    for (let i = 0; i < this.queue.length; ) {
-      const message = this.queue[i]!;
-      const size = message.job.size;
-      const start = healthyFreeAt.pop() ?? Number.POSITIVE_INFINITY;
-      let best: { worker: SimWorker; finish: number } | undefined;
-      for (const worker of this.workers) {
-        if (!worker.free) continue;
-        const finish = this.finishAt(worker, size);
-        if (!best || finish < best.finish) best = { worker, finish };
-      }
-      if (best && best.finish <= start + size) {
-        // A free healthy worker took the slot that was free now; a slowed one leaves it for the next job.
-        healthyFreeAt.push(healthy(best.worker) ? best.finish : start);
-        this.queue.splice(i, 1);
-        this.start(message, best.worker);
-        continue;
-      }
-      healthyFreeAt.push(start + size);
-      i++;
-    }
-  }
-
   private backupWanted(simJob: SimJob): boolean {
     const speculation = simJob.job.speculation;
     if (simJob.done || !speculation || speculation.claimedBy) return false;
@@ -315,18 +363,18 @@ export class Simulation {
     const now = this.clock.now;
     const claimId = `c${this.claims++}`;
     const first = simJob.attempts.length === 0;
-    const fault = this.options.policy.oracle
-      ? 1
-      : first
-        ? simJob.firstFault
-        : this.options.workload.attemptFault(this.faultRandom);
+    const { workload, twin } = this.options;
+    const fault = first ? simJob.firstFault : twin ? 1 : workload.attemptFault(this.faultRandom);
+    const overheadMs = first ? simJob.firstOverheadMs : (workload.overhead?.draw(this.overheadRandom) ?? 0);
     const workMs = simJob.size * fault;
+    if (worker.runningReportAt < now) worker.runningReportAt = now + this.timing.runningReportMs;
     const attempt: SimAttempt = {
       claimId,
       worker,
       startedAt: now,
       workMs,
-      totalMs: this.finishAt(worker, workMs) - now + (this.options.workload.overhead?.draw(this.overheadRandom) ?? 0),
+      totalMs: this.finishAt(worker, workMs) - now + overheadMs,
+      reportedAt: worker.runningReportAt,
       backup: message.backup,
       over: false,
     };
@@ -372,8 +420,10 @@ export class Simulation {
 
   private requestBackup(simJob: SimJob): void {
     this.metrics.backups++;
-    this.queue.push({ job: simJob, backup: true });
-    this.pump();
+    this.clock.after(this.timing.backupClaimMs, () => {
+      this.queue.push({ job: simJob, backup: true, sentAt: this.clock.now });
+      this.pump();
+    });
   }
 
   /** The attempt's progress as its handler last reported it by `at` (the `sleep` handler's steps), or undefined. */
@@ -391,13 +441,23 @@ export class Simulation {
     return { fraction: done / steps, at: reachedAt, ...(rate === undefined ? {} : { rate }) };
   }
 
-  private endAttempt(simJob: SimJob, attempt: SimAttempt): void {
+  /** The attempt is over for its job now; its worker's slot is free now, or at `freeAt` (a loser's next heartbeat). */
+  private endAttempt(simJob: SimJob, attempt: SimAttempt, freeAt = this.clock.now): void {
     attempt.over = true;
-    attempt.worker.running--;
-    if (this.pollWhenFree.delete(attempt.worker)) this.clock.after(0, () => this.probationPoll(attempt.worker));
     const leases = { ...simJob.job.leases };
     delete leases[attempt.claimId];
     simJob.job.leases = leases;
+    if (freeAt <= this.clock.now) this.freeSlot(attempt.worker);
+    else
+      this.clock.at(freeAt, () => {
+        this.freeSlot(attempt.worker);
+        this.pump();
+      });
+  }
+
+  private freeSlot(worker: SimWorker): void {
+    worker.running--;
+    if (this.pollWhenFree.delete(worker)) this.clock.after(0, () => this.probationPoll(worker));
   }
 
   private succeed(simJob: SimJob, attempt: SimAttempt): Promise<unknown> | undefined {
@@ -413,14 +473,24 @@ export class Simulation {
     this.stats.record(this.typeKey(), runMs);
     const measuring: Promise<void>[] = [];
     if (attempt.worker.meter) measuring.push(attempt.worker.meter.record(TYPE, simJob.job.capacity, runMs));
+    const { heartbeatMs } = this.timing;
     for (const other of simJob.attempts) {
       if (other.over) continue;
-      const ranMs = now - other.startedAt;
+      // A loser learns at its next heartbeat that the job moved on (job-runner.ts), and stops then.
+      const stopAt = other.startedAt + (Math.floor((now - other.startedAt) / heartbeatMs) + 1) * heartbeatMs;
+      const ranMs = stopAt - other.startedAt;
       this.metrics.loserSlotMs += ranMs;
-      this.endAttempt(simJob, other);
+      this.endAttempt(simJob, other, stopAt);
       // A superseded attempt measures its worker by the run time its progress pointed to.
-      const projected = reportProjectedTotalMs(other.startedAt, this.progressAt(other, now), now) ?? ranMs;
-      if (other.worker.meter) measuring.push(other.worker.meter.record(TYPE, simJob.job.capacity, projected));
+      const meter = other.worker.meter;
+      if (meter)
+        this.clock.at(stopAt, () =>
+          meter.record(
+            TYPE,
+            simJob.job.capacity,
+            reportProjectedTotalMs(other.startedAt, this.progressAt(other, stopAt), stopAt) ?? ranMs,
+          ),
+        );
     }
     if (simJob.index >= this.options.warmUpJobs) {
       this.metrics.latenciesMs.push(now - simJob.arrivedAt);
@@ -439,7 +509,7 @@ export class Simulation {
       simJob.job.status = 'QUEUED';
       simJob.job.speculation = undefined;
       this.running.delete(simJob);
-      this.queue.push({ job: simJob, backup: false });
+      this.queue.push({ job: simJob, backup: false, sentAt: this.clock.now });
     }
     this.pump();
   }
@@ -455,9 +525,10 @@ export class Simulation {
    */
   private async review(worker: SimWorker): Promise<void> {
     if (this.finishedMeasured >= this.options.jobs) return;
+    worker.lastReportAt = this.clock.now;
     if (worker.meter) {
-      const peers = this.workers.flatMap((w) => (w !== worker && w.meter?.speed !== undefined ? [w.meter.speed] : []));
-      worker.onProbation = await worker.meter.review(async () => peers);
+      const peers = [...this.reports.values()].filter((report) => report.workerId !== worker.id);
+      worker.onProbation = await worker.meter.review(async () => peers, this.options.workload.slots);
     }
     if (worker.onProbation) this.probationWorkers.add(worker.id);
     this.reports.set(worker, {
@@ -480,22 +551,28 @@ export class Simulation {
 
   /**
    * On probation a worker short-polls, as its receive loop does (workers/worker.ts): with a slot
-   * free it takes as many waiting messages as it has free slots (never a backup), and sleeps
-   * `probationPollMs` only when it found none; when full, it polls again as soon as an attempt ends.
+   * free it takes as many messages that waited a poll interval as it has free slots (never a
+   * backup), and sleeps `probationPollMs` only when it found none; when full, it polls again as
+   * soon as an attempt ends.
    */
   private probationPoll(worker: SimWorker): void {
     if (!worker.onProbation) {
       this.shortPolling.delete(worker);
       return;
     }
-    for (
-      let i = this.queue.findIndex((m) => !m.backup);
-      worker.free && i >= 0;
-      i = this.queue.findIndex((m) => !m.backup)
-    )
+    const waitedSince = this.clock.now - this.timing.probationPollMs;
+    const waited = (m: Message) => !m.backup && m.sentAt <= waitedSince;
+    for (let i = this.queue.findIndex(waited); worker.free && i >= 0; i = this.queue.findIndex(waited))
       this.start(this.queue.splice(i, 1)[0]!, worker);
+    this.accountIdle();
     if (worker.free) this.clock.after(this.timing.probationPollMs, () => this.probationPoll(worker));
     else this.pollWhenFree.add(worker);
+  }
+
+  /** Whether the attempt's worker has reported it by now. */
+  private reported(attempt: SimAttempt): boolean {
+    const now = this.clock.now;
+    return attempt.reportedAt <= now || attempt.worker.lastReportAt >= attempt.startedAt;
   }
 
   /** One pass of the real straggler detector over the class, with the store, queues and registry in memory. */
@@ -550,8 +627,8 @@ export class Simulation {
         ? undefined
         : {
             addWorker: async () => {
-              if (this.addedWorkers >= (workload.maxAddedWorkers ?? 0)) return 'at-maximum' as const;
-              this.addedWorkers++;
+              if (this.addedAt.length >= (workload.maxAddedWorkers ?? 0)) return 'at-maximum' as const;
+              this.addedAt.push(this.clock.now);
               this.clock.after(workload.coldStartMs!, () => {
                 const worker = this.addWorker();
                 this.pump();
@@ -564,8 +641,9 @@ export class Simulation {
     const workers = { live: async (): Promise<WorkerReport[]> => [...this.reports.values()] };
     return {
       store: store as unknown as JobStore,
-      // Workers report a new attempt within a second (bench:tail's loop: half a second): modelled as at once.
-      running: async () => [...this.running].map((j) => j.job),
+      // What the workers' reports list: an attempt from its worker's first report after it started.
+      running: async () =>
+        [...this.running].flatMap((j) => (j.attempts.some((a) => !a.over && this.reported(a)) ? [j.job] : [])),
       turns: undefined as unknown as DetectorDeps['turns'],
       stats: this.stats as unknown as LatencyStatsStore,
       dispatcher: dispatcher as unknown as JobDispatcher,

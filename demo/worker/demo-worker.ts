@@ -89,6 +89,13 @@ export async function runDemoWorker(
       ),
     )
     .addOption(
+      setting(
+        FAULT_VARIABLES.faultSeed,
+        '--fault-seed <n>',
+        'draw injected stalls and slow episodes from this seed: runs with the same seed meet the same faults (benchmarks)',
+      ),
+    )
+    .addOption(
       setting(worker.shutdownGraceSeconds, '--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM'),
     )
     .option(
@@ -103,9 +110,10 @@ export async function runDemoWorker(
     stallProbability,
     stallFactor,
     slowEpisodes,
+    faultSeed,
     ...settings
   } = program.opts<Settings<'worker'> & FaultSettings & { pythonHandlers?: string }>();
-  const faults = new FaultInjector({ slowdown, stallProbability, stallFactor, slowEpisodes });
+  const faults = new FaultInjector({ slowdown, stallProbability, stallFactor, slowEpisodes, faultSeed });
   const registry = builtinHandlers(faults);
   register?.(registry, faults);
   // Two processes: a job never waits behind one long Python job while the other is free.

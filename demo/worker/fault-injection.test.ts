@@ -39,6 +39,24 @@ describe('FaultInjector', () => {
     now = 46_000;
     expect(faults.attemptSlowdown()).toBe(100);
   });
+
+  it('meets the same slow episodes in two runs with one seed, however many attempts each started', () => {
+    // Prepare: two workers seeded alike, one starting attempts ten times as often; stalls draw but slow nothing.
+    let now = 0;
+    const episodes5s = { durationMs: 5000, share: 0.1, factor: 5 };
+    const settings = { ...none, stallProbability: 0.5, stallFactor: 1, slowEpisodes: episodes5s, faultSeed: 7 };
+    const busy = new FaultInjector(settings, undefined, () => now);
+    const quiet = new FaultInjector(settings, undefined, () => now);
+    // Act: the slowdowns each sees over ten minutes.
+    const episodes: [number, number][] = [];
+    for (now = 0; now < 600_000; now += 100) {
+      for (let i = 0; i < 9; i++) busy.attemptSlowdown();
+      episodes.push([busy.attemptSlowdown(), quiet.attemptSlowdown()]);
+    }
+    // Assess
+    expect(episodes.some(([slowed]) => slowed === 5)).toBe(true);
+    expect(episodes.every(([a, b]) => a === b)).toBe(true);
+  });
 });
 
 describe('FAULT_VARIABLES', () => {
@@ -59,6 +77,7 @@ describe('FAULT_VARIABLES', () => {
       { ok: true, value: 1 },
       { ok: true, value: 0 },
       { ok: true, value: 10 },
+      { ok: true, value: undefined },
       { ok: true, value: undefined },
     ]);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mulberry32 } from './seeded-random.ts';
 import { type SlowEpisodeSettings, SlowEpisodes } from './slow-episodes.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface FaultSettings {
   stallFactor: number;
   /** Slow episodes of this worker; none when left out. */
   slowEpisodes?: SlowEpisodeSettings | undefined;
+  /** Seed of the stall draws and the episodes; unseeded when left out. */
+  faultSeed?: number | undefined;
 }
 
 const positive = z.coerce.number().positive();
@@ -35,6 +38,7 @@ export const FAULT_VARIABLES = {
   stallProbability: { name: 'WORKER_STALL_PROBABILITY', schema: z.coerce.number().min(0).max(1).default(0) },
   stallFactor: { name: 'WORKER_STALL_FACTOR', schema: positive.default(10) },
   slowEpisodes: { name: 'WORKER_SLOW_EPISODES', schema: slowEpisodesText.optional() },
+  faultSeed: { name: 'WORKER_FAULT_SEED', schema: z.coerce.number().int().min(0).optional() },
 } as const satisfies { [F in keyof FaultSettings]-?: { name: string; schema: z.ZodType<FaultSettings[F]> } };
 
 /** Draws the injected slowdown of each attempt as it starts (what the built-in `sleep` multiplies by). */
@@ -43,10 +47,14 @@ export class FaultInjector {
 
   constructor(
     private readonly settings: FaultSettings,
-    private readonly random: () => number = Math.random,
+    private readonly random: () => number = settings.faultSeed === undefined
+      ? Math.random
+      : mulberry32(settings.faultSeed),
     private readonly now: () => number = Date.now,
   ) {
-    this.episodes = settings.slowEpisodes && new SlowEpisodes(settings.slowEpisodes, random, now());
+    // Seeded, the episodes draw from their own stream: the same timeline however many attempts drew stalls.
+    const episodeRandom = settings.faultSeed === undefined ? random : mulberry32(settings.faultSeed + 1);
+    this.episodes = settings.slowEpisodes && new SlowEpisodes(settings.slowEpisodes, episodeRandom, now());
   }
 
   /** The slowdown of an attempt starting now (1 = none). */

@@ -30,7 +30,7 @@ const topology = Object.fromEntries(
   ]),
 ) as Record<QueueKey, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
 
-const handlers = {} as Record<'submitJob' | 'getJob' | 'listJobs', HttpRoute>;
+const handlers = {} as Record<'submitJob' | 'submitBatch' | 'getJob' | 'listJobs', HttpRoute>;
 
 beforeAll(async () => {
   vi.stubEnv('AWS_REGION', 'eu-west-1');
@@ -45,6 +45,7 @@ beforeAll(async () => {
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   // Imported after the environment is set: a handler reads its settings when loaded.
   handlers.submitJob = (await import('../submit-job/handler.ts')).handler;
+  handlers.submitBatch = (await import('../submit-batch/handler.ts')).handler;
   handlers.getJob = (await import('../get-job/handler.ts')).handler;
   handlers.listJobs = (await import('../list-jobs/handler.ts')).handler;
 });
@@ -93,11 +94,20 @@ describe.each(PAYLOAD_FORMATS)('payload format %s', (format) => {
     expect(body.error.code).toBe('INVALID_JSON');
   });
 
-  it('POST /jobs: no body at all is a 400 naming it', async () => {
-    const { status, body } = await send(handlers.submitJob, format, { method: 'POST', route: '/jobs' });
-    expect(status).toBe(400);
-    expect(body.error.message).toMatch(/body is required/);
-  });
+  it.each(['/jobs', '/jobs/batch'] as const)(
+    'POST %s: no body and no content type is a 400 naming the body',
+    async (route) => {
+      const { status, body } = await send(route === '/jobs' ? handlers.submitJob : handlers.submitBatch, format, {
+        method: 'POST',
+        route,
+      });
+      expect(status).toBe(400);
+      expect(body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ path: '', message: expect.stringMatching(/body is required/) }],
+      });
+    },
+  );
 
   it('GET /jobs/{id}: reads the path parameter', async () => {
     // Prepare

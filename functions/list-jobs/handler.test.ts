@@ -71,6 +71,7 @@ describe('GET /jobs', () => {
     [{ status: 'RUNNING', limit: '0' }, 'limit'],
     [{ status: 'RUNNING', limit: '101' }, 'limit'],
     [{ status: 'RUNNING', cursor: 'garbage' }, 'cursor'],
+    [{ status: 'RUNNING', cursor: '' }, 'cursor'],
     [{ status: 'RUNNING', colour: 'red' }, 'colour'],
   ])('answers %j with 400 naming %s, before reading the table', async (query, field) => {
     // Act

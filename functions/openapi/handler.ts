@@ -1,8 +1,9 @@
 import { openApiDocument } from '../../src/api/openapi/index.ts';
+import { readSection } from '../../src/aws/environment/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
-/** Built once per container: it depends on nothing but the code. */
-const document = openApiDocument();
+/** Built once per container: it depends on the code and the deployment's job types. */
+const document = openApiDocument({ jobTypes: readSection('intake').jobTypes });
 
 /** `GET /openapi.json`: the API's OpenAPI 3.1 description, from the zod schemas that validate requests. */
 export const handler = httpHandler(async () => json(200, document));

@@ -26,7 +26,7 @@ const metrics = new JobMetricsRecorder(
 );
 const { intervalMs, capacityHookUrl, workerServicesParameter, ...tuning } = readSection('detector');
 const settings: DetectorSettings = { ...DEFAULT_DETECTOR_SETTINGS, ...tuning };
-/** ECS on AWS (the compute stack publishes its services in SSM); the local runtime's hook locally. */
+/** ECS on AWS (the construct publishes its worker services in SSM); the local runtime's hook locally. */
 const provisioner: CapacityProvisioner | undefined = capacityHookUrl
   ? new LocalCapacityHook(capacityHookUrl)
   : workerServicesParameter

@@ -316,7 +316,7 @@ function mayRetry(error: unknown): boolean {
 }
 
 /** JSON when the answer is JSON; an error page in another format stays text, to be reported. */
-function parseBody(text: string): unknown {
+export function parseBody(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text);

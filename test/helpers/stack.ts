@@ -3,16 +3,27 @@ import { inject } from 'vitest';
 import { deploymentClients } from '../../local/deployment-clients.ts';
 import type { JobView } from '../../src/api/job-view.ts';
 import { isTerminal } from '../../src/jobs/model/index.ts';
+import { OpenApiContract } from './openapi-contract.ts';
 import { waitFor } from './wait-for.ts';
 
-/** The deployed test stack and clients for it, as the global setup provided them. */
+const contract = new OpenApiContract();
+
+/**
+ * The deployed test stack and clients for it, as the global setup provided them. Every answer the
+ * client gets is checked against the OpenAPI document: one it does not describe fails the test.
+ */
 export function testStack() {
   const deployment = inject('deployment');
-  const { client, dynamodb, sqs } = deploymentClients(deployment);
+  const checked = (inner: typeof fetch) => contract.checkedFetch(deployment.apiUrl, inner);
+  const { client, signedFetch, dynamodb, sqs } = deploymentClients(deployment, checked);
 
   return {
     deployment,
     client,
+    /** Checks the answers `inner` gets from the API against the OpenAPI document, as `client`'s are. */
+    checked,
+    /** A signed request to `path` under the API, as written: no content type unless given. */
+    request: (path: string, init: RequestInit) => signedFetch(new URL(path, deployment.apiUrl), init),
     sqs,
     dynamodb,
     /** Number of items in the jobs table (a full scan: fine for the small test tables). */

@@ -17,7 +17,7 @@ declare module 'vitest' {
 
 /**
  * Brings up what the integration suite runs against: the emulator (started here when none runs),
- * the core stack deployed by the CDK CLI under its own name (so a running `npm start` is left
+ * the stack deployed by the CDK CLI under its own name (so a running `npm start` is left
  * alone), and local worker processes: 2 cpu-class, 1 gpu-class, and 1 slow cpu-class worker.
  */
 export default async function setup(project: TestProject) {

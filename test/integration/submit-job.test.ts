@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TailguardClient } from '../../src/client/tailguard-client.ts';
 import { testStack } from '../helpers/stack.ts';
 
-const { client, deployment, waitUntilFinished } = testStack();
+const { client, checked, deployment, waitUntilFinished } = testStack();
 
 describe('POST /jobs → worker → SUCCEEDED', () => {
   it('runs a noop job once and records the attempt', async () => {
@@ -90,7 +90,7 @@ describe('POST /jobs → worker → SUCCEEDED', () => {
   });
 
   it('refuses unsigned requests: the API requires IAM (SigV4) authorization', async () => {
-    const unsigned = new TailguardClient({ baseUrl: deployment.apiUrl });
+    const unsigned = new TailguardClient({ baseUrl: deployment.apiUrl, fetch: checked(globalThis.fetch) });
     const response = await unsigned.raw('POST', 'jobs', JSON.stringify({ type: 'noop' }));
     expect(response.status).toBe(403);
   });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PAYLOAD_DEPTH } from '../../src/jobs/intake/index.ts';
 import { testStack } from '../helpers/stack.ts';
 
-const { client, countJobs } = testStack();
+const { client, countJobs, request } = testStack();
 
 /** Each case: a body (or raw text) that must be refused, the status, and the field named. */
 const invalid: { name: string; body: unknown; status: number; path: string }[] = [
@@ -11,6 +11,7 @@ const invalid: { name: string; body: unknown; status: number; path: string }[] =
   { name: 'type with a space', body: { type: 'has space' }, status: 400, path: 'type' },
   { name: 'type of 129 characters', body: { type: 'x'.repeat(129) }, status: 400, path: 'type' },
   { name: 'type not a string', body: { type: 42 }, status: 400, path: 'type' },
+  { name: 'type no worker handles', body: { type: 'no-such-type' }, status: 400, path: 'type' },
   { name: 'unknown priority', body: { type: 'noop', priority: 'urgent' }, status: 400, path: 'priority' },
   { name: 'unknown capacity', body: { type: 'noop', capacity: 'tpu' }, status: 400, path: 'capacity' },
   { name: 'maxAttempts 0', body: { type: 'noop', maxAttempts: 0 }, status: 400, path: 'maxAttempts' },
@@ -130,5 +131,39 @@ describe('POST /jobs refuses bad input and changes nothing', () => {
 
   it('created no job for any refused request', async () => {
     expect(await countJobs()).toBe(jobsBefore);
+  });
+});
+
+describe('GET /jobs and GET /dlq', () => {
+  it.each(['jobs?status=RUNNING&cursor=', 'dlq?cursor='])('%s (empty cursor) → 400 naming cursor', async (path) => {
+    // Act
+    const response = await client.raw('GET', path);
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: 'cursor' }] } });
+  });
+});
+
+describe('requests outside the routes', () => {
+  it('POST /jobs/batch with no body and no content type → 400 with the JSON error shape', async () => {
+    // Act
+    const response = await request('jobs/batch', { method: 'POST' });
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: '' }] } });
+  });
+
+  it.each([
+    // fetch refuses to send TRACE itself; functions/method-not-allowed's unit test has it.
+    ['PATCH', 'health', 'GET'],
+    ['DELETE', 'jobs/00000000-0000-4000-8000-000000000000', 'GET'],
+    ['PUT', 'jobs', 'POST, GET'],
+  ])('%s /%s → 405 naming the methods the path takes (%s)', async (method, path, allow) => {
+    // Act
+    const response = await request(path, { method });
+    // Assess
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(await response.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
   });
 });

@@ -6,7 +6,8 @@ export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
 /** One request as a caller sent it. */
 export interface SentRequest {
-  method: 'GET' | 'POST';
+  /** Any method: a route's, or one it does not take (functions/method-not-allowed). */
+  method: string;
   /** The route as declared, e.g. `/jobs/{id}`. */
   route: string;
   /** Filled into the route's `{name}` segments. */

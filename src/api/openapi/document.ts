@@ -1,7 +1,7 @@
 import packageJson from '../../../package.json' with { type: 'json' };
 import { JobListQuerySchema } from '../../jobs/admin/index.ts';
 import { DeadLetterQuerySchema, RedriveRequestSchema } from '../../jobs/dead-letters/index.ts';
-import { JobBatchSchema, JobRequestSchema, MAX_BATCH_JOBS } from '../../jobs/intake/index.ts';
+import { JobBatchEnvelopeSchema, JobRequestSchema, MAX_BATCH_JOBS } from '../../jobs/intake/index.ts';
 import { JobIdSchema } from '../job-id.ts';
 import {
   type JsonSchema,
@@ -15,6 +15,7 @@ import {
   BatchResultSchema,
   CancelViewSchema,
   ErrorBodySchema,
+  GatewayErrorSchema,
   HealthSchema,
   JobPageSchema,
   JobViewSchema,
@@ -52,22 +53,42 @@ const answer = (description: string, id: string): Response => ({ description, co
 const error = (description: string): Response => answer(description, 'Error');
 const body = (id: string) => ({ required: true as const, content: json(schemaRef(id)) });
 
-/** Every route answers a bug the same way. */
+const gateway = (description: string): Response =>
+  answer(`from API Gateway, not the route: ${description}`, 'GatewayError');
+
+/** Every route answers a bug the same way, and API Gateway answers for every route when it does not reach it. */
 const operation = (op: Operation): Operation => ({
   ...op,
-  responses: { ...op.responses, '500': error('INTERNAL: an unexpected error (logged)') },
+  responses: {
+    ...op.responses,
+    '403': gateway('an unsigned or wrongly signed request, or no valid API key'),
+    '429': gateway('throttled by the stage or account rate; send it again later'),
+    '500': error('INTERNAL: an unexpected error (logged)'),
+    '502': gateway('the function failed or timed out before answering; a keyed submission is safe to send again'),
+    '504': gateway('the integration timed out'),
+  },
 });
 
 const jobId: Parameter = { name: 'id', in: 'path', required: true, schema: jsonSchema(JobIdSchema, 'input') };
 const invalidId = error('VALIDATION_FAILED: the id is not a UUID');
 const notFound = error('JOB_NOT_FOUND');
 
+export interface DocumentOptions {
+  /** The deployment's allow-list of job types (construct prop `jobTypes`): `type` becomes an enum of them. */
+  jobTypes?: readonly string[] | undefined;
+}
+
 /**
  * The OpenAPI 3.1 description of the HTTP API. Request bodies and queries are the very zod
  * schemas the handlers validate with; answers are the schemas of `response-schemas.ts`, which the
- * compiler ties to the types the handlers return.
+ * compiler ties to the types the handlers return. Without options it describes any deployment;
+ * `GET /openapi.json` describes its own (its job types).
  */
-export function openApiDocument(): OpenApiDocument {
+export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument {
+  const requests = namedSchemas(
+    { JobRequest: JobRequestSchema, JobBatch: JobBatchEnvelopeSchema, RedriveRequest: RedriveRequestSchema },
+    'input',
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -75,8 +96,10 @@ export function openApiDocument(): OpenApiDocument {
       version: packageJson.version,
       description:
         'Submit, watch, cancel and requeue jobs of a Tailguard deployment. Requests are signed with SigV4 ' +
-        '(IAM auth) or carry an `x-api-key` header (API-key auth), as the deployment chose. Every error has ' +
-        'the shape of `Error`.',
+        '(IAM auth) or carry an `x-api-key` header (API-key auth), as the deployment chose. Every error a ' +
+        'route answers has the shape of `Error`; what API Gateway answers itself (403, 429, 502, 504) is a ' +
+        '`GatewayError`. A method a path does not list is answered 405 with an `Error` and an `Allow` header ' +
+        'naming the methods it takes.',
     },
     servers: [{ url: '.', description: 'the API stage this document is served from' }],
     paths: {
@@ -97,7 +120,10 @@ export function openApiDocument(): OpenApiDocument {
           responses: {
             '201': answer('the new job', 'JobView'),
             '200': answer('the job this idempotency key created before (replay)', 'JobView'),
-            '400': error('VALIDATION_FAILED or INVALID_JSON'),
+            '400': error(
+              "VALIDATION_FAILED (`details` names each field at fault; a `type` outside the deployment's allow-list, " +
+                'construct prop `jobTypes`, is one) or INVALID_JSON',
+            ),
             '409': error('IDEMPOTENCY_KEY_REUSED: the key came with a different request'),
             '413': error('PAYLOAD_TOO_LARGE'),
             '503': error('ENQUEUE_FAILED: nothing was kept; retry'),
@@ -117,7 +143,8 @@ export function openApiDocument(): OpenApiDocument {
           requestBody: body('JobBatch'),
           responses: {
             '200': answer(
-              'one result per job, in request order, each as `POST /jobs` would have answered',
+              'one result per job, in request order, each as `POST /jobs` would have answered it alone: ' +
+                'a job that fails validation is a 400 item here, and the others are still submitted',
               'BatchResult',
             ),
             '400': error(
@@ -202,10 +229,8 @@ export function openApiDocument(): OpenApiDocument {
     },
     components: {
       schemas: {
-        ...namedSchemas(
-          { JobRequest: JobRequestSchema, JobBatch: JobBatchSchema, RedriveRequest: RedriveRequestSchema },
-          'input',
-        ),
+        ...requests,
+        ...(options.jobTypes && { JobRequest: withJobTypes(requests.JobRequest!, options.jobTypes) }),
         ...namedSchemas(
           {
             JobView: JobViewSchema,
@@ -216,12 +241,19 @@ export function openApiDocument(): OpenApiDocument {
             Stats: StatsSchema,
             Health: HealthSchema,
             Error: ErrorBodySchema,
+            GatewayError: GatewayErrorSchema,
           },
           'output',
         ),
       },
     },
   };
+}
+
+/** The `POST /jobs` body schema with `type` limited to the deployment's job types. */
+function withJobTypes(request: JsonSchema, jobTypes: readonly string[]): JsonSchema {
+  const properties = request.properties as Record<string, JsonSchema>;
+  return { ...request, properties: { ...properties, type: { ...properties.type, enum: [...jobTypes] } } };
 }
 
 /** The document as `npm run openapi` writes it: two-space indents, keys in the order built, a final newline. */

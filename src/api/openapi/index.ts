@@ -1,1 +1,1 @@
-export { OPENAPI_FILE, type OpenApiDocument, openApiDocument, openApiJson } from './document.ts';
+export { type DocumentOptions, OPENAPI_FILE, type OpenApiDocument, openApiDocument, openApiJson } from './document.ts';

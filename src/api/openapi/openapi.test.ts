@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { JobRequestSchema } from '../../jobs/intake/index.ts';
 import { packageRoot } from '../../package-root.ts';
 import { OPENAPI_FILE, openApiDocument, openApiJson } from './index.ts';
+import { describes } from './response-schemas.ts';
 
 const document = openApiDocument();
 
@@ -32,6 +33,25 @@ describe('openApiDocument', () => {
     expect(Object.keys(document.paths['/jobs/batch'] ?? {})).toEqual(['post']);
     expect(Object.keys(document.paths['/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(document.paths['/openapi.json'] ?? {})).toEqual(['get']);
+  });
+
+  it.each(['/jobs', '/dlq'])('documents the empty cursor GET %s refuses', (path) => {
+    // Act
+    const cursor = document.paths[path]?.get?.parameters?.find((p) => p.name === 'cursor');
+    // Assess
+    expect(cursor?.schema).toMatchObject({ type: 'string', minLength: 1 });
+  });
+
+  it('describes a batch whose items are read one by one: a bad item is answered in the 200, not refused', () => {
+    // Prepare
+    const documented = z.fromJSONSchema(document.components.schemas.JobBatch!);
+    // Act
+    const verdicts = [{ jobs: [{ type: 'noop' }, { type: 'not a type' }, 42] }, { jobs: [] }, { jobs: [{}], x: 1 }].map(
+      (body) => documented.safeParse(body).success,
+    );
+    // Assess
+    expect(verdicts).toEqual([true, false, false]);
+    expect(document.paths['/jobs/batch']?.post?.responses['200']?.description).toContain('400 item');
   });
 
   it('names only schemas it defines', () => {
@@ -64,5 +84,16 @@ describe('openApiDocument', () => {
     ]);
     // Assess: three accepted, the rest refused, by both.
     expect(verdicts).toEqual(bodies.map((_, i) => (i < 3 ? [true, true] : [false, false])));
+  });
+
+  it('compiles only while a response schema has exactly the fields of its type, optional ones included', () => {
+    // Act: each line fails `tsc` (the directive) unless the schema and the type agree.
+    const same = describes<{ a: string; b?: number }>()(z.object({ a: z.string(), b: z.number().optional() }));
+    // @ts-expect-error the type's optional `b` is missing from the schema
+    describes<{ a: string; b?: number }>()(z.object({ a: z.string() }));
+    // @ts-expect-error the schema's `b` is required, the type's optional
+    describes<{ a: string; b?: number }>()(z.object({ a: z.string(), b: z.number() }));
+    // Assess
+    expect(same.safeParse({ a: 'x' }).success).toBe(true);
   });
 });

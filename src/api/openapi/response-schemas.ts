@@ -10,15 +10,28 @@ import type { JobView } from '../job-view.ts';
  * to those types by the compiler (`describes`), so the document cannot drift from what is sent.
  */
 
+/**
+ * T with every field, at every depth, required: an optional field one side has and the other
+ * lacks would otherwise pass both ways (GET /stats sent workers' `jobIds` that way).
+ */
+type Complete<T> = T extends readonly (infer E)[]
+  ? Complete<E>[]
+  : T extends object
+    ? { [K in keyof T]-?: Complete<Exclude<T[K], undefined>> }
+    : T;
+
 /** True when A and B are assignable to each other, whichever way round. */
-type MutuallyAssignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** Assignable both ways as they are (which field is optional) and complete (which fields there are). */
+type MutuallyAssignable<A, B> = Assignable<A, B> extends true ? Assignable<Complete<A>, Complete<B>> : false;
 
 /**
  * Returns `schema` unchanged, and compiles only while what it parses is mutually assignable with
  * `T`: a field added, dropped or retyped on one side and not the other fails `tsc` right here
  * ("not assignable to parameter of type 'never'").
  */
-const describes =
+export const describes =
   <T>() =>
   <S extends z.ZodType>(schema: S & (MutuallyAssignable<z.output<S>, T> extends true ? unknown : never)): S =>
     schema;
@@ -116,6 +129,10 @@ export const StatsSchema = describes<StatsView>()(
         onProbation: z.boolean(),
         slots: z.int(),
         running: z.int(),
+        jobIds: z
+          .array(z.string())
+          .optional()
+          .meta({ description: 'the jobs it runs attempts of; absent from workers older than this field' }),
         startedAt: timestamp,
         lastSeenAt: timestamp,
       }),
@@ -166,11 +183,26 @@ export const BatchResultSchema = describes<BatchView>()(
           status: z.literal([200, 201]).meta({ description: '201 created, 200 replayed' }),
           job: JobViewSchema,
         }),
-        z.object({
-          status: z.int().meta({ description: 'the error status POST /jobs would have answered' }),
-          error: ErrorBodySchema.shape.error,
-        }),
+        z
+          .object({
+            status: z.int().meta({ description: 'the error status POST /jobs would have answered' }),
+            error: ErrorBodySchema.shape.error,
+          })
+          .meta({
+            description:
+              'a job not submitted: 400 (`details` name its fields, a `type` outside the allow-list included), ' +
+              '409 (its idempotency key came with another request), 413 (its payload) or 503 (not kept; retry it)',
+          }),
       ]),
     ),
   }),
 );
+
+/**
+ * What API Gateway answers by itself, before or instead of a function (auth, throttling, a failed
+ * or slow function): its own `{message}`, or `{Message}` for an explicit IAM deny.
+ */
+export const GatewayErrorSchema = z.union([
+  z.looseObject({ message: z.string() }),
+  z.looseObject({ Message: z.string() }),
+]);

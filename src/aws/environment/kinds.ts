@@ -11,6 +11,8 @@ export const PROCESS_KINDS = {
   /** An HTTP route's function that touches nothing more. */
   api: API,
   submitJob: [...API, 'intake'],
+  /** `GET /openapi.json`: the document names the job types intake accepts. */
+  openApi: ['intake'],
   cancelJob: [...API, 'schedules'],
   /** `GET /jobs`: running jobs are the ones live workers report. */
   listJobs: [...API, 'workerRegistry'],

@@ -115,7 +115,7 @@ export const SECTIONS = {
     capacityWaitMs: variable(ENV.capacityWaitMs, positive.default(DEFAULT_DETECTOR_SETTINGS.capacityWaitMs)),
     /** Local runtime: the hook that starts a worker process. */
     capacityHookUrl: variable(ENV.capacityHookUrl, z.url().optional()),
-    /** On AWS: the SSM parameter where the compute stack publishes its worker services. */
+    /** On AWS: the SSM parameter where the construct publishes its ECS worker services. */
     workerServicesParameter: variable(ENV.workerServicesParameter, resourceName.optional()),
   },
   reaper: {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAPACITIES, InvalidInputError, type Job, PRIORITIES } from '../model/index.ts';
+import { CAPACITIES, InvalidInputError, type Job, PRIORITIES, pageQueryFields } from '../model/index.ts';
 import type { RunningJobsOf } from '../speculation/index.ts';
 import { type JobStore, pageByStatus, type StatusPage } from '../store/index.ts';
 
@@ -13,10 +13,7 @@ export const LISTED_STATUSES = ['SCHEDULED', 'RUNNING', 'RETRYING'] as const;
 /** `GET /jobs?status=&capacity=&priority=&limit=&cursor=`, as the API reads it. */
 export const JobListQuerySchema = z.strictObject({
   status: z.enum(LISTED_STATUSES),
-  capacity: z.enum(CAPACITIES).optional(),
-  priority: z.enum(PRIORITIES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().optional(),
+  ...pageQueryFields,
 });
 export type JobListQuery = z.output<typeof JobListQuerySchema>;
 

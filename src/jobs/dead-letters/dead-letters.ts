@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { type JobDispatcher, type QueueTopology, queueAddress } from '../dispatch/index.ts';
-import { CAPACITIES, PRIORITIES, queueKey, StaleJobError } from '../model/index.ts';
+import { CAPACITIES, PRIORITIES, pageQueryFields, queueKey, StaleJobError } from '../model/index.ts';
 import { type JobStore, pageByStatus, type StatusPage } from '../store/index.ts';
 import { requeueDeadJob } from './requeue-job.ts';
 
@@ -16,12 +16,7 @@ import { requeueDeadJob } from './requeue-job.ts';
  * (ones no worker could read or settle `maxReceiveCount` times) sit in the per-queue DLQs.
  */
 
-export const DeadLetterQuerySchema = z.strictObject({
-  priority: z.enum(PRIORITIES).optional(),
-  capacity: z.enum(CAPACITIES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().optional(),
-});
+export const DeadLetterQuerySchema = z.strictObject(pageQueryFields);
 export type DeadLetterQuery = z.output<typeof DeadLetterQuerySchema>;
 
 /** One page of dead jobs, oldest first per queue (order and cursor: `pageByStatus`). */

@@ -28,3 +28,4 @@ export {
 export type { AttemptOutcome, AttemptRecord, Job, JobError, Lease, ProgressReport, Speculation } from './job.ts';
 export type { JobStatus } from './lifecycle.ts';
 export { assertTransition, CLAIMABLE_STATUSES, isTerminal, JOB_STATUSES } from './lifecycle.ts';
+export { pageQueryFields } from './page-query.ts';

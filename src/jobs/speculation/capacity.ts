@@ -40,7 +40,7 @@ export class EcsCapacity implements CapacityProvisioner {
         ),
       );
     } catch (error) {
-      // Only the core stack is deployed (no ECS services to grow): backups wait for a free slot.
+      // The deployment runs no ECS workers (none published, as on the emulator): backups wait for a free slot.
       if (error instanceof ParameterNotFound) return 'unavailable';
       throw error;
     }

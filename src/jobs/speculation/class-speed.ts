@@ -1,3 +1,5 @@
+import type { WorkerReport } from './worker-registry.ts';
+
 /** Workers of a class with a measured speed needed before any of them is judged against the others. */
 export const MIN_WORKERS_TO_COMPARE = 3;
 
@@ -20,3 +22,18 @@ export function median(values: readonly number[]): number {
 
 /** A worker measuring below this share of its class's speed is on probation (workers/speed-meter.ts). */
 export const DEFAULT_PROBATION_SPEED = 0.5;
+
+/** What a worker's probation review reads of its class's other workers (their latest reports). */
+export type PeerReport = Pick<WorkerReport, 'speed' | 'slots' | 'running' | 'onProbation'>;
+
+/**
+ * Whether the class can spare the slots a worker on probation stops using: its other workers
+ * (those not on probation) report at least that many free. Without that room the work those slots
+ * would have run waits instead, and at high load the queue grows faster than probation saves: in
+ * the tail suite, even probation exactly while a worker is slowed made `transient-30s`@0.85's p99
+ * worse than no probation at all (bench/sim, `npm run bench:tail:suite -- --workloads transient-30s`).
+ */
+export function probationAffordable(peers: readonly PeerReport[], slotsGivenUp: number): boolean {
+  const spare = peers.reduce((free, w) => free + (w.onProbation ? 0 : Math.max(0, w.slots - w.running)), 0);
+  return spare >= slotsGivenUp;
+}

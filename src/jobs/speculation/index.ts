@@ -1,9 +1,16 @@
 export type { CapacityProvisioner } from './capacity.ts';
 export { EcsCapacity, LocalCapacityHook } from './capacity.ts';
-export { classSpeed, DEFAULT_PROBATION_SPEED, MIN_WORKERS_TO_COMPARE, median } from './class-speed.ts';
+export type { PeerReport } from './class-speed.ts';
+export {
+  classSpeed,
+  DEFAULT_PROBATION_SPEED,
+  MIN_WORKERS_TO_COMPARE,
+  median,
+  probationAffordable,
+} from './class-speed.ts';
 export { LatencyStatsRecorder, LatencyStatsStore, typeKey, workerKey } from './latency-stats.ts';
 export { leaseProjectedTotalMs, nextReport, reportProjectedTotalMs } from './progress-estimate.ts';
-export { type RunningJobsOf, reportedJobIds, runningJobsFromReports } from './running-jobs.ts';
+export { type RunningJobsOf, reportedJobIds, runningJobsFromReports, runningReportDelayMs } from './running-jobs.ts';
 export type { DetectorSettings } from './straggler-detector.ts';
 export { DEFAULT_DETECTOR_INTERVAL_MS, DEFAULT_DETECTOR_SETTINGS, detectStragglers } from './straggler-detector.ts';
 export type { WorkerReport } from './worker-registry.ts';

@@ -2,6 +2,12 @@ import type { Capacity, Job } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
 import type { WorkerRegistry, WorkerReport } from './worker-registry.ts';
 
+/**
+ * How long after an attempt starts its worker reports it (workers/create-worker.ts): soon, not a
+ * report interval later, and one write covers every attempt started meanwhile.
+ */
+export const runningReportDelayMs = (reportMs: number): number => Math.min(1000, reportMs / 4);
+
 /** The RUNNING jobs of a class at `now`: the detector's input. */
 export type RunningJobsOf = (capacity: Capacity, now: number) => Promise<Job[]>;
 
