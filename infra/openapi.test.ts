@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openApiDocument } from '../src/api/openapi/index.ts';
+import { openApiDocument } from '../src/contract/openapi/index.ts';
 import { testApp } from '../test/helpers/test-app.ts';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;

@@ -16,8 +16,10 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // The domain and its AWS adapters; the adapters read the domain's defaults and types.
   'src/jobs': ['src/jobs', 'src/aws'],
   'src/aws': ['src/jobs'],
-  'src/api': ['src/jobs', 'src/aws', 'src/client', 'package.json'],
-  'src/client': ['src/api', 'src/jobs'],
+  // The wire contract: views, errors, request limits and the OpenAPI document, built on the domain's schemas.
+  'src/contract': ['src/jobs', 'package.json'],
+  // The client speaks the contract only; the domain's model gives it the job's states and classes.
+  'src/client': ['src/contract', 'src/jobs/model'],
   workers: ['src'],
   functions: ['src'],
   localstack: ['src'],

@@ -1,6 +1,6 @@
-import { toJobView } from '../../src/api/job-view.ts';
 import { readSection } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { toJobView } from '../../src/contract/job-view.ts';
 import { cancelJob } from '../../src/jobs/admin/index.ts';
 import { deleteStartSchedule } from '../../src/jobs/dispatch/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';

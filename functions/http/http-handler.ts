@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { type ErrorBody, toErrorBody } from '../../src/api/api-error.ts';
+import { type ErrorBody, toErrorBody } from '../../src/contract/api-error.ts';
 import { TailguardError } from '../../src/jobs/model/index.ts';
 import { httpStatusOf } from './error-status.ts';
 

@@ -1,4 +1,4 @@
-import { JobIdSchema } from '../../src/api/job-id.ts';
+import { JobIdSchema } from '../../src/contract/job-id.ts';
 import { InvalidInputError } from '../../src/jobs/model/index.ts';
 import type { HttpEvent } from './http-handler.ts';
 

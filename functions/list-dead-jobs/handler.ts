@@ -1,5 +1,5 @@
-import { toJobView } from '../../src/api/job-view.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { toJobView } from '../../src/contract/job-view.ts';
 import { DeadLetterQuerySchema, listDeadJobs } from '../../src/jobs/dead-letters/index.ts';
 import { InvalidInputError } from '../../src/jobs/model/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';

@@ -1,5 +1,5 @@
-import { toJobView } from '../../src/api/job-view.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { toJobView } from '../../src/contract/job-view.ts';
 import { JobListQuerySchema, listJobs } from '../../src/jobs/admin/index.ts';
 import { InvalidInputError } from '../../src/jobs/model/index.ts';
 import { runningJobsFromReports } from '../../src/jobs/speculation/index.ts';

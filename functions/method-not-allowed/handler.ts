@@ -1,5 +1,5 @@
-import type { ErrorBody } from '../../src/api/api-error.ts';
-import { openApiDocument } from '../../src/api/openapi/index.ts';
+import type { ErrorBody } from '../../src/contract/api-error.ts';
+import { openApiDocument } from '../../src/contract/openapi/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
 /** The methods each path takes, from the document (infra/openapi.test.ts ties it to the deployed routes). */

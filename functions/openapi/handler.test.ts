@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openApiDocument } from '../../src/api/openapi/index.ts';
 import { ENV } from '../../src/aws/environment/index.ts';
+import { openApiDocument } from '../../src/contract/openapi/index.ts';
 import { apiGatewayEvent } from '../http/testing/api-gateway-event.ts';
 
 /** The handler as a fresh container loads it: it reads the deployment's settings on load. */

@@ -1,5 +1,5 @@
-import { openApiDocument } from '../../src/api/openapi/index.ts';
 import { readSection } from '../../src/aws/environment/index.ts';
+import { openApiDocument } from '../../src/contract/openapi/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
 /** Built once per container: it depends on the code and the deployment's job types. */

@@ -1,5 +1,5 @@
-import { toJobView } from '../../src/api/job-view.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { toJobView } from '../../src/contract/job-view.ts';
 import { requeueById } from '../../src/jobs/dead-letters/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 import { jobIdParameter } from '../http/job-id.ts';

@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { toJobView } from '../../src/api/job-view.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { toJobView } from '../../src/contract/job-view.ts';
 import {
   type BatchOutcome,
   JobBatchEnvelopeSchema,

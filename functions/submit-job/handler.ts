@@ -1,7 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { toJobView } from '../../src/api/job-view.ts';
 import { readSection } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
+import { toJobView } from '../../src/contract/job-view.ts';
 import { submitJob } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
 import { InvalidInputError } from '../../src/jobs/model/index.ts';

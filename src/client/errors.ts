@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ErrorBody, ErrorDetail } from '../api/api-error.ts';
-import type { JobView } from '../api/job-view.ts';
+import type { ErrorBody, ErrorDetail } from '../contract/api-error.ts';
+import type { JobView } from '../contract/job-view.ts';
 
 const ErrorBodySchema = z.object({
   error: z.object({

@@ -1,17 +1,6 @@
 /** `tailguard/client`: a typed client for the Tailguard HTTP API. */
-export type { ErrorDetail } from '../api/api-error.ts';
-export type { JobRequestInput } from '../jobs/intake/index.ts';
-export type { Capacity, JobStatus, Priority } from '../jobs/model/index.ts';
-export { type ClientAuth, type CreateClientOptions, createClient } from './create-client.ts';
-export { TailguardApiError, TailguardTimeoutError } from './errors.ts';
-export { type SigV4FetchOptions, sigV4Fetch } from './sigv4-fetch.ts';
-export {
-  type ApiResponse,
-  type ClientOptions,
-  type SubmitOptions,
-  TailguardClient,
-  type WaitOptions,
-} from './tailguard-client.ts';
+export type { ErrorDetail } from '../contract/api-error.ts';
+export type { JobRequestInput } from '../contract/requests.ts';
 export type {
   BatchItemView,
   BatchView,
@@ -27,4 +16,15 @@ export type {
   RedriveResult,
   StatsView,
   WorkerView,
-} from './views.ts';
+} from '../contract/views.ts';
+export type { Capacity, JobStatus, Priority } from '../jobs/model/index.ts';
+export { type ClientAuth, type CreateClientOptions, createClient } from './create-client.ts';
+export { TailguardApiError, TailguardTimeoutError } from './errors.ts';
+export { type SigV4FetchOptions, sigV4Fetch } from './sigv4-fetch.ts';
+export {
+  type ApiResponse,
+  type ClientOptions,
+  type SubmitOptions,
+  TailguardClient,
+  type WaitOptions,
+} from './tailguard-client.ts';

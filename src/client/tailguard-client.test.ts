@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { JobView } from '../contract/views.ts';
 import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
 import { TailguardClient } from './tailguard-client.ts';
 import { type FakeApi, type FakeRoute, inTurn, JOB_ID, jobView, startFakeApi } from './testing/fake-api.ts';
-import type { JobView } from './views.ts';
 
 let api: FakeApi | undefined;
 afterEach(async () => {

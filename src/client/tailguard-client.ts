@@ -1,8 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobRequestInput } from '../jobs/intake/index.ts';
-import { MAX_BATCH_BYTES, MAX_BATCH_JOBS } from '../jobs/intake/job-batch.ts';
-import { isTerminal } from '../jobs/model/index.ts';
-import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
+import { type JobRequestInput, MAX_BATCH_BYTES, MAX_BATCH_JOBS } from '../contract/requests.ts';
 import type {
   BatchItemView,
   BatchView,
@@ -16,7 +13,9 @@ import type {
   RedriveRequest,
   RedriveResult,
   StatsView,
-} from './views.ts';
+} from '../contract/views.ts';
+import { isTerminal } from '../jobs/model/index.ts';
+import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
 
 export interface ApiResponse<T> {
   status: number;

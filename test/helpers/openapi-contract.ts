@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
-import { type OpenApiDocument, openApiDocument } from '../../src/api/openapi/index.ts';
 import { parseBody } from '../../src/client/tailguard-client.ts';
+import { type OpenApiDocument, openApiDocument } from '../../src/contract/openapi/index.ts';
 
 /** One answer of the API, as a test received it: the path is relative to the API's base (`/jobs/…`). */
 export interface Exchange {

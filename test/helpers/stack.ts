@@ -1,7 +1,7 @@
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { deploymentClients } from '../../local/deployment-clients.ts';
-import type { JobView } from '../../src/api/job-view.ts';
+import type { JobView } from '../../src/contract/job-view.ts';
 import { isTerminal } from '../../src/jobs/model/index.ts';
 import { OpenApiContract } from './openapi-contract.ts';
 import { waitFor } from './wait-for.ts';

@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import type { JobView } from '../../src/api/job-view.ts';
+import type { JobView } from '../../src/contract/job-view.ts';
 import { encodeJobMessage } from '../../src/jobs/dispatch/index.ts';
 import { testStack } from '../helpers/stack.ts';
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import type { JobView } from '../../src/api/job-view.ts';
+import type { JobView } from '../../src/contract/job-view.ts';
 import { CAPACITIES, PRIORITIES } from '../../src/jobs/model/index.ts';
 import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';

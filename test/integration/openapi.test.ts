@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type OpenApiDocument, openApiDocument } from '../../src/api/openapi/index.ts';
+import { type OpenApiDocument, openApiDocument } from '../../src/contract/openapi/index.ts';
 import { testStack } from '../helpers/stack.ts';
 import { PYTHON_JOB_TYPES } from './global-setup.ts';
 

@@ -1,6 +1,6 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobView } from '../../src/api/job-view.ts';
+import type { JobView } from '../../src/contract/job-view.ts';
 import { backupBudget, DEFAULT_DETECTOR_SETTINGS } from '../../src/jobs/speculation/straggler-detector.ts';
 import { createEffectsTable, scanAll } from '../helpers/job-table.ts';
 import { mapLimit } from '../helpers/map-limit.ts';

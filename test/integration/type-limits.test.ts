@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JobView } from '../../src/api/job-view.ts';
 import type { JobRequestInput } from '../../src/client/index.ts';
+import type { JobView } from '../../src/contract/job-view.ts';
 import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type JobView, toJobView } from '../../api/job-view.ts';
+import { type JobView, toJobView } from '../../contract/job-view.ts';
 import type { Job } from '../../jobs/model/index.ts';
 
 /** A request as the fake API saw it; `path` is relative to the stage, e.g. `jobs/<id>`. */

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { ErrorBody } from '../api/api-error.ts';
-import type { JobView } from '../api/job-view.ts';
 import type { collectStats, JobListQuerySchema } from '../jobs/admin/index.ts';
 import type { DeadLetterQuerySchema, RedriveRequestSchema, redriveDeadLetters } from '../jobs/dead-letters/index.ts';
+import type { ErrorBody } from './api-error.ts';
+import type { JobView } from './job-view.ts';
 
 /**
  * What the API answers, typed from the code that produces it (the view functions, the domain's

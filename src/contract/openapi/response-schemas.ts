@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { BatchView, CancelView, HealthView, JobPage, RedriveResult, StatsView } from '../../client/views.ts';
 import { ALL_QUEUE_KEYS, BackoffSchema, CAPACITIES, JOB_STATUSES, PRIORITIES } from '../../jobs/model/index.ts';
 import type { ErrorBody } from '../api-error.ts';
 import type { JobView } from '../job-view.ts';
+import type { BatchView, CancelView, HealthView, JobPage, RedriveResult, StatsView } from '../views.ts';
 
 /**
  * The API's answers as zod schemas, for the OpenAPI document only: the handlers build their

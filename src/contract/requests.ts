@@ -1,0 +1,7 @@
+/**
+ * What the API takes, as the client needs it: a job's body and the limits it splits batches by.
+ * Intake checks them (src/jobs/intake); the contract is where the client reads them, so it never
+ * reaches into the domain's intake.
+ */
+export type { JobRequestInput } from '../jobs/intake/index.ts';
+export { MAX_BATCH_BYTES, MAX_BATCH_JOBS } from '../jobs/intake/index.ts';
