@@ -1,6 +1,6 @@
 /**
  * The demo deployment's worker: the built-in handlers, with the benchmark faults (`--slowdown`,
- * `--stall-*`, `--slow-episodes`) injected into their attempts. Settings come from flags or the
+ * `--stall-*`, `--slow-episodes`, `--fault-seed`) injected into their attempts. Settings come from flags or the
  * environment (flags win), so one image serves every class. Teams call createWorker with their own.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
