@@ -54,8 +54,8 @@ export const DEFAULT_REAPER_SETTINGS: ReaperSettings = {
 };
 
 export interface ReaperDeps {
-  store: JobStore;
-  dispatcher: JobDispatcher;
+  store: Pick<JobStore, 'unchangedSince' | 'markRedispatched' | 'get' | 'countDeadLetterReturn' | 'transition'>;
+  dispatcher: Pick<JobDispatcher, 'dispatch'>;
   queues: ReaperQueues;
 }
 
@@ -186,8 +186,7 @@ async function settleDeadLetter(
     return true;
   }
   if ((job.deadLetterReturns ?? 0) >= settings.maxDeadLetterReturns) {
-    await endDead(deps.store, job, now);
-    report.endedDead.push(job.id);
+    if (await endDead(deps.store, job, now)) report.endedDead.push(job.id);
     return true;
   }
   if (await deps.store.countDeadLetterReturn(job)) {
@@ -198,7 +197,8 @@ async function settleDeadLetter(
   return true;
 }
 
-async function endDead(store: JobStore, job: Job, now: number): Promise<void> {
+/** Ends the job DEAD; false when it moved meanwhile (a worker has it, so it is not the dead-letter queue's to end). */
+async function endDead(store: ReaperDeps['store'], job: Job, now: number): Promise<boolean> {
   const at = new Date(now).toISOString();
   const returns = (job.deadLetterReturns ?? 0) + 1;
   try {
@@ -217,8 +217,9 @@ async function endDead(store: JobStore, job: Job, now: number): Promise<void> {
       })),
       remove: ['leases', 'speculation'],
     });
+    return true;
   } catch (error) {
-    // It moved meanwhile: a worker has it, so it is not the dead-letter queue's to end.
     if (!(error instanceof StaleJobError)) throw error;
+    return false;
   }
 }
