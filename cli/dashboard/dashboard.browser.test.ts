@@ -75,6 +75,16 @@ const stats = {
     worker('local-cpu-slow', 'cpu', { speed: 0.12, onProbation: true, slots: 1 }),
     worker('local-gpu-1', 'gpu', { running: 0 }),
   ],
+  messageChecks: {
+    'gpu-low': {
+      waitingPastGrace: 21,
+      oldestWaitMs: 301_000,
+      observedAt: ago(5),
+      resentTotal: 21,
+      lastResentAt: ago(5),
+      lastResentJobs: 21,
+    },
+  },
   generatedAt: ago(0),
 };
 
@@ -135,6 +145,14 @@ describe.skipIf(!hasChromium)(
       expect(await page.locator('#queues tr[data-queue="gpu-default"] td').nth(3).textContent()).toBe('3');
       expect(await page.locator('#classes tr[data-class="cpu"] td').allTextContents()).toEqual(['cpu', '2', '0', '2']);
       expect(await page.locator('#api').textContent()).toBe(api.url);
+    });
+
+    it('shows the queues where jobs waited for their message past the grace, and the fresh messages sent', async () => {
+      // Assess
+      await eventually(() => page.locator('#message-checks tbody tr').count()).toBe(1);
+      const cells = await page.locator('#message-checks tr[data-queue="gpu-low"] td').allTextContents();
+      expect([cells[0], cells[1], cells[2], cells[4]]).toEqual(['gpu-low', '21', '301 s', '21']);
+      expect(cells[5]).toMatch(/\(21\)$/);
     });
 
     it('shows the workers with speed, probation, slots and load', async () => {
