@@ -93,12 +93,6 @@ export class JobQueues extends Construct {
     for (const { queue } of [...this.all, this.checks]) queue.grantSendMessages(grantee);
   }
 
-  /** Lets `grantee` read, hide and delete checks (and send checks again). */
-  grantReviewChecks(grantee: IGrantable): void {
-    this.checks.queue.grantConsumeMessages(grantee);
-    this.checks.queue.grantSendMessages(grantee);
-  }
-
   /** Lets `grantee` read the depth of every work queue and DLQ. */
   grantReadDepth(grantee: IGrantable): void {
     for (const { queue, deadLetterQueue } of this.all) {

@@ -43,7 +43,6 @@ export class Reaper extends Construct {
     queues.grantSend(this.function);
     queues.grantReadDepth(this.function);
     queues.grantConsumeDeadLetters(this.function);
-    queues.grantReviewChecks(this.function);
     scheduler.requests.grantSendMessages(this.function);
     startEveryMinute(this, this.function, 'Starts the reaper');
 

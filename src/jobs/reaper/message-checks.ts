@@ -59,6 +59,8 @@ export type ResendReason = 'gone' | 'overtaken' | 'expiring';
 export interface Resend {
   job: Job;
   queue: QueueKey;
+  /** The check entry it was judged on (to watch it again if the resend does not happen). */
+  entry: CheckedJob;
   reason: ResendReason;
   /** How long it had waited for its message. */
   waitedMs: number;
@@ -135,7 +137,7 @@ export function judgeChecks(
             : now - since >= settings.refreshAfterMs
               ? 'expiring'
               : undefined;
-      if (reason) verdicts.resend.push({ job, queue, reason, waitedMs: now - since });
+      if (reason) verdicts.resend.push({ job, queue, entry, reason, waitedMs: now - since });
       else later.set(job.id, { queue, entry, dueAt: now + settings.graceMs });
     });
     verdicts.findings.set(queue, { waitingPastGrace: waiting.length, oldestWaitMs: now - waiting[0]!.since });
@@ -193,7 +195,6 @@ export async function reviewChecks(
   const named = checks.flatMap((check) => check.jobs.map((entry) => ({ queue: check.queue, entry })));
   const jobs = new Map((await deps.store.getMany(named.map(({ entry }) => entry[0]))).map((job) => [job.id, job]));
   const entries = named.map((checked) => ({ ...checked, job: jobs.get(checked.entry[0]) }));
-  const latest = new Map(latestPerJob(entries).map(({ entry }) => [entry[0], entry]));
   const seen = claimedFrontier(entries, now);
   const waiting = entries.filter(({ job, entry }) => job && waitingSince(job, entry[1], now) !== undefined);
   // The frontier matters only to jobs still waiting: a review of finished jobs reads none.
@@ -223,7 +224,7 @@ export async function reviewChecks(
   const sentIds = new Set(resent.map(({ job }) => job.id));
   const retry = verdicts.resend
     .filter(({ job }) => !sentIds.has(job.id))
-    .map(({ job, queue }) => ({ queue, entry: latest.get(job.id)!, dueAt: now + settings.graceMs }));
+    .map(({ queue, entry }) => ({ queue, entry, dueAt: now + settings.graceMs }));
   await Promise.all(
     [...verdicts.recheck, ...regroup(retry, now)].map(({ check, delaySeconds }) => deps.recheck(check, delaySeconds)),
   );
