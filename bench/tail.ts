@@ -16,7 +16,8 @@ import { Command, Option } from 'commander';
 import { deploymentClients } from '../local/deployment-clients.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import type { Job } from '../src/jobs/model/index.ts';
-import { DEFAULT_DETECTOR_SETTINGS, TURN_SETTLE_MS } from '../src/jobs/speculation/straggler-detector.ts';
+import { median } from '../src/jobs/speculation/class-speed.ts';
+import { DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/straggler-detector.ts';
 import { mapLimit } from '../test/helpers/map-limit.ts';
 import { waitForJobs } from '../test/helpers/wait-for-jobs.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
@@ -26,6 +27,9 @@ import { markdownTable, writeBenchmarkSection } from './lib/report.ts';
 import { steadyThroughput } from './lib/steady-throughput.ts';
 import { TAIL_LOOP } from './lib/tail-loop.ts';
 import { TAIL_WORKLOADS, type TailWorkloadName, tailWorkload, WORKLOADS_HELP } from './lib/tail-workloads.ts';
+import { policyResult } from './sim/metrics.ts';
+import { runSeed } from './sim/seed-task.ts';
+import { allWorkloads } from './sim/workloads.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -66,6 +70,12 @@ const opts = new Command()
       .default(7),
   )
   .addOption(
+    new Option(
+      '--seeds <list>',
+      'several seeds, each run off then on at the same arrival rate (e.g. 1,2,3,4,5)',
+    ).argParser((value) => value.split(',').map(Number)),
+  )
+  .addOption(
     new Option('--budget <fraction>', 'speculation budget (share of running attempts)')
       .argParser(Number)
       .default(DEFAULT_DETECTOR_SETTINGS.budgetFraction),
@@ -88,6 +98,7 @@ const opts = new Command()
     slowdown: number;
     concurrency: number;
     seed: number;
+    seeds?: number[];
     budget: number;
     medianMs: number;
     sigma: number;
@@ -111,7 +122,7 @@ function durations(n: number, seed: number): number[] {
 
 /** Unmeasured jobs first: the detector learns the type's median, the workers their speed. */
 const WARM_UP = 120;
-const jobDurations = durations(opts.jobs + WARM_UP, opts.seed);
+const seeds = opts.seeds ?? [opts.seed];
 const bars = progressBars('{run} {phase} |{bar}| {value}/{total}');
 
 interface RunResult {
@@ -132,7 +143,8 @@ interface RunResult {
 }
 
 /** One run; without a `fixedRate` it probes the capacity after the warm-up and runs at `--load` of it. */
-async function run(name: 'off' | 'on', fixedRate: number | undefined): Promise<RunResult> {
+async function run(name: 'off' | 'on', seed: number, fixedRate: number | undefined): Promise<RunResult> {
+  const jobDurations = durations(opts.jobs + WARM_UP, seed);
   const stack = await startLocalStack({
     stackName: `TailguardTail${name === 'on' ? 'On' : 'Off'}`,
     stateDir: `${stateDir}${name}/`,
@@ -160,7 +172,7 @@ async function run(name: 'off' | 'on', fixedRate: number | undefined): Promise<R
     // Off means no latency-aware scheduling at all: no backups, and no probation for slow workers.
     const probation = name === 'on' ? [] : ['--probation-speed', '0'];
     for (let i = 0; i < opts.workers; i++) {
-      stack.pool.start('cpu', [...probation, ...workload.workerArgs(i), '--fault-seed', String(opts.seed * 100 + i)]);
+      stack.pool.start('cpu', [...probation, ...workload.workerArgs(i), '--fault-seed', String(seed * 100 + i)]);
     }
     const { client, dynamodb } = deploymentClients(stack.deployment);
     const submit = (ms: number) => client.submit({ type: 'sleep', payload: { ms } }).then((r) => r.body.id);
@@ -175,7 +187,7 @@ async function run(name: 'off' | 'on', fixedRate: number | undefined): Promise<R
       bars.log(`capacity probe: ${probedJobsPerSecond} jobs/s; arrivals at ${opts.load} of it, ${rate}/s\n`);
 
     // Open-loop arrivals at a fixed rate, as traffic arrives in production.
-    const bar = bars.create(opts.jobs, 0, { run: name.padEnd(3), phase: 'submitted' });
+    const bar = bars.create(opts.jobs, 0, { run: `${name.padEnd(3)} seed ${seed}`, phase: 'submitted' });
     const started = Date.now();
     const ids = await mapLimit(jobDurations.slice(WARM_UP), 16, async (ms, i) => {
       const due = started + (i * 1000) / rate;
@@ -244,107 +256,167 @@ function finished(dynamodb: DynamoDBClient, table: string, ids: string[], run: s
   return waitForJobs(dynamodb, table, ids, { label: `${run} ${phase}`, onProgress: (n) => bar.update(n) });
 }
 
-const off = await run('off', opts.rate);
-// The same arrivals for both runs: the rate the off stack's probe gave (or --rate).
-const on = await run('on', off.rate);
+const seedRuns: { seed: number; off: RunResult; on: RunResult }[] = [];
+let rate = opts.rate;
+for (const seed of seeds) {
+  const off = await run('off', seed, rate);
+  // Every run at the same arrivals: the rate the first off stack's probe gave (or --rate).
+  rate ??= off.rate;
+  seedRuns.push({ seed, off, on: await run('on', seed, rate) });
+}
 bars.stop();
+const first = seedRuns[0]!.off;
+const arrivalRate = first.rate;
+
+/** Runs of the simulator's twin of this workload per prediction, and jobs per run (as the suite). */
+const SIM_SEEDS = 10;
+const SIM_JOBS = 20_000;
+
+/** The simulator's p99s, off and on (Tailguard's defaults), for the twin workload at the real runs' arrival rate. */
+async function simulate(name: string, ratePerSecond: number) {
+  if (!allWorkloads().some((w) => w.name === name)) return undefined;
+  const bySeed: Awaited<ReturnType<typeof runSeed>>[] = [];
+  for (let seed = 1; seed <= SIM_SEEDS; seed++)
+    bySeed.push(
+      await runSeed({
+        workload: name,
+        ratePerSecond,
+        seed,
+        jobs: SIM_JOBS,
+        warmUpJobs: 500,
+        policies: ['off', 'tailguard'],
+      }),
+    );
+  const p99Of = (policy: string) => {
+    const { p99, p99Ci } = policyResult(bySeed.map((s) => s[policy]!));
+    return { p99, p99Ci };
+  };
+  return {
+    workload: name,
+    ratePerSecond,
+    seeds: SIM_SEEDS,
+    jobsPerRun: SIM_JOBS,
+    off: p99Of('off'),
+    on: p99Of('tailguard'),
+  };
+}
+const simulated = await simulate(workload.simulatorTwin, arrivalRate);
 
 const pick = (r: RunResult) => {
   const { p50, p95, p99, max, jobsPerSecond, extraWorkPct } = r.summary;
   return { p50, p95, p99, max, jobsPerSecond, extraWorkPct };
 };
+const medianP99 = (which: 'off' | 'on') => median(seedRuns.map((r) => r[which].summary.p99));
+const round2 = (value: number) => Math.round(value * 100) / 100;
 const arrivalFlags =
   opts.rate === undefined ? `--load ${opts.load} --probe-jobs ${opts.probeJobs}` : `--rate ${opts.rate}`;
-const command = `npm run bench:tail -- ${workload.flags} --jobs ${opts.jobs} ${arrivalFlags} --workers ${opts.workers} --concurrency ${opts.concurrency} --budget ${opts.budget} --median-ms ${opts.medianMs} --sigma ${opts.sigma}`;
+const seedFlags = opts.seeds ? `--seeds ${seeds.join(',')}` : `--seed ${opts.seed}`;
+const command = `npm run bench:tail -- ${workload.flags} --jobs ${opts.jobs} ${arrivalFlags} --workers ${opts.workers} --concurrency ${opts.concurrency} --budget ${opts.budget} --median-ms ${opts.medianMs} --sigma ${opts.sigma} ${seedFlags}`;
 const persistent = workload.name === 'persistent';
 const results = {
-  off: pick(off),
-  on: pick(on),
-  queueWait: { off: off.wait, on: on.wait },
-  workload: {
-    name: workload.name,
-    command,
-    jobs: opts.jobs,
-    warmUpJobs: WARM_UP,
-    seed: opts.seed,
-    type: 'sleep',
-    durations: `log-normal, median ${opts.medianMs} ms, sigma ${opts.sigma}, clamped to 100–${10 * opts.medianMs} ms`,
-    capacityProbe:
-      off.probedJobsPerSecond === undefined
-        ? undefined
-        : { jobs: opts.probeJobs, jobsPerSecond: off.probedJobsPerSecond, load: opts.load },
-    arrivalsPerSecond: off.rate,
-    workers: opts.workers,
-    ...workload.parameters,
-    concurrencyPerWorker: opts.concurrency,
-    speculationBudget: opts.budget,
+  runs: seedRuns.map(({ seed, off, on }) => ({
+    seed,
+    off: pick(off),
+    on: pick(on),
+    queueWait: { off: off.wait, on: on.wait },
     speculativeLaunches: on.summary.speculativeLaunches,
     speculativeWins: on.summary.speculativeWins,
     startedOnSlowWorkers: persistent
       ? { off: off.summary.startedOnSlowWorkers, on: on.summary.startedOnSlowWorkers }
       : undefined,
+  })),
+  median: { off: { p99: medianP99('off') }, on: { p99: medianP99('on') } },
+  simulated,
+  /** The median real \`on\` p99 ÷ the simulator's. */
+  onVsSimulated: simulated ? round2(medianP99('on') / simulated.on.p99) : undefined,
+  workload: {
+    name: workload.name,
+    command,
+    jobs: opts.jobs,
+    warmUpJobs: WARM_UP,
+    seeds,
+    type: 'sleep',
+    durations: `log-normal, median ${opts.medianMs} ms, sigma ${opts.sigma}, clamped to 100–${10 * opts.medianMs} ms`,
+    capacityProbe:
+      first.probedJobsPerSecond === undefined
+        ? undefined
+        : { jobs: opts.probeJobs, jobsPerSecond: first.probedJobsPerSecond, load: opts.load },
+    arrivalsPerSecond: arrivalRate,
+    workers: opts.workers,
+    ...workload.parameters,
+    concurrencyPerWorker: opts.concurrency,
+    speculationBudget: opts.budget,
     machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
   },
 };
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(`${resultsDir}${workload.stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
+const pooled = (which: 'off' | 'on') => seedRuns.flatMap((r) => r[which].latencies);
 await renderPng(
   latencyCdfSpec(
-    `Job latency (submit → success), ${workload.shortFaults}`,
-    cdfPoints({ 'speculation off': off.latencies, 'speculation on': on.latencies }),
+    `Job latency (submit → success), ${workload.shortFaults}${seeds.length > 1 ? `, ${seeds.length} seeds pooled` : ''}`,
+    cdfPoints({ 'speculation off': pooled('off'), 'speculation on': pooled('on') }),
   ),
   `${resultsDir}${workload.stem}-latency-cdf.png`,
 );
 const ratio = (a: number, b: number) => Math.round((a / b) * 10) / 10;
 const arrivals =
-  off.probedJobsPerSecond === undefined
-    ? `${off.rate}/s (\`--rate\`)`
-    : `${off.rate}/s: ${opts.load} of the ${off.probedJobsPerSecond} jobs/s the off stack completed, faults included, in a capacity probe (a burst of ${opts.probeJobs} jobs after its warm-up, timed over the middle 60 % of finishes)`;
+  first.probedJobsPerSecond === undefined
+    ? `${arrivalRate}/s (\`--rate\`)`
+    : `${arrivalRate}/s: ${opts.load} of the ${first.probedJobsPerSecond} jobs/s the first off stack completed, faults included, in a capacity probe (a burst of ${opts.probeJobs} jobs after its warm-up, timed over the middle 60 % of finishes); every run at that rate`;
 const slowStarts = persistent
-  ? ` Jobs whose first attempt ran on a slow worker: ${off.summary.startedOnSlowWorkers} off, ${on.summary.startedOnSlowWorkers} on (probation).`
+  ? ` Jobs whose first attempt ran on a slow worker (off / on, probation): ${seedRuns.map((r) => `${r.off.summary.startedOnSlowWorkers} / ${r.on.summary.startedOnSlowWorkers}`).join('; ')}.`
   : '';
 const sigmaNote = persistent
   ? `
 
 Why σ = ${opts.sigma}: no scheduler can make an intrinsically long job short, so the spread of job sizes is a floor under p99 with speculation — here p99 ≈ ${Math.round(Math.exp(opts.sigma * 2.326) * 10) / 10} × median, a realistic spread for one job type. With σ = 0.5 (p99 = 3.2 × median) the floor alone is within 3× of the slow-host p99, so the ratio measures the workload more than the scheduler; that run (\`--sigma 0.5\`) is in docs/speculation.md.`
   : '';
+const prediction = simulated
+  ? `
+
+The simulator's twin (\`${simulated.workload}\`, bench/sim: the same fleet and faults, Tailguard's own policy code on a virtual clock, ${simulated.seeds} seeds × ${simulated.jobsPerRun.toLocaleString('en')} jobs) at the same ${arrivalRate} arrivals/s predicts p99 ${simulated.off.p99} ms off [${simulated.off.p99Ci.join('–')}] and **${simulated.on.p99} ms on** [${simulated.on.p99Ci.join('–')}] (95 % intervals over its seeds). The median real \`on\` p99 is **${results.onVsSimulated}×** the prediction (the emulator adds its own SQS and DynamoDB round trips to every start and finish, which the simulator leaves out).`
+  : '';
+const row = (label: string, off: { p50?: number; p99: number }, on: { p50?: number; p99: number }, extra: string) => [
+  label,
+  off.p50 ?? '–',
+  off.p99,
+  on.p50 ?? '–',
+  on.p99,
+  ratio(off.p99, on.p99),
+  extra,
+];
 writeBenchmarkSection(
   workload.stem,
   `## Tail latency, ${workload.title}: speculation off vs on
 
-Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}; ${results.workload.machine.cpus} cores, ${results.workload.machine.memoryGiB} GiB, Node ${results.workload.machine.node}, MiniStack; both runs in one invocation, same jobs in the same order).
+Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}; ${results.workload.machine.cpus} cores, ${results.workload.machine.memoryGiB} GiB, Node ${results.workload.machine.node}, MiniStack; each seed runs off then on in one invocation, the same jobs in the same order and the same injected faults).
 
-Workload: ${opts.jobs} measured \`sleep\` jobs (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${arrivals}; ${opts.workers} cpu workers × ${opts.concurrency} slots, ${workload.faults}. Detector loop every ${TAIL_LOOP.detectorIntervalMs / 1000} s (a pass once the class's turn has settled, ${TURN_SETTLE_MS / 1000}–${(TURN_SETTLE_MS + TAIL_LOOP.detectorIntervalMs) / 1000} s after the last), heartbeats every ${TAIL_LOOP.heartbeatMs / 1000} s, worker reports every ${TAIL_LOOP.reportMs / 1000} s (\`bench/lib/tail-loop.ts\`, shared with the simulator's twin).
-*Off* is no latency-aware scheduling (speculation budget 0, \`--probation-speed 0\`); *on* is the defaults: backups within a budget of ${opts.budget * 100} % of running attempts, and probation for workers measured below half speed.
+Workload: ${opts.jobs} measured \`sleep\` jobs per run (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${arrivals}; ${opts.workers} cpu workers × ${opts.concurrency} slots, ${workload.faults}. Detector pass every ${TAIL_LOOP.detectorIntervalMs / 1000} s, heartbeats every ${TAIL_LOOP.heartbeatMs / 1000} s, worker reports every ${TAIL_LOOP.reportMs / 1000} s (\`bench/lib/tail-loop.ts\`, shared with the simulator's twin).
+*Off* is no latency-aware scheduling (speculation budget 0, \`--probation-speed 0\`); *on* is the defaults: backups within a budget of ${opts.budget * 100} % of running attempts, probation for workers measured slow, and at once for a worker whose running attempts pace far below their type.
 
 ${markdownTable(
-  ['run', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'jobs/s', 'extra work %'],
+  ['seed', 'off p50 ms', 'off p99 ms', 'on p50 ms', 'on p99 ms', 'p99 off ÷ on', 'on: extra work %, backups (won)'],
   [
-    [
-      'speculation off',
-      off.summary.p50,
-      off.summary.p95,
-      off.summary.p99,
-      off.summary.max,
-      off.summary.jobsPerSecond,
-      off.summary.extraWorkPct,
-    ],
-    [
-      'speculation on',
-      on.summary.p50,
-      on.summary.p95,
-      on.summary.p99,
-      on.summary.max,
-      on.summary.jobsPerSecond,
-      on.summary.extraWorkPct,
-    ],
+    ...seedRuns.map(({ seed, off, on }) =>
+      row(
+        String(seed),
+        off.summary,
+        on.summary,
+        `${on.summary.extraWorkPct} %, ${on.summary.speculativeLaunches} (${on.summary.speculativeWins})`,
+      ),
+    ),
+    ...(seedRuns.length > 1
+      ? [row(`median of ${seedRuns.length}`, { p99: medianP99('off') }, { p99: medianP99('on') }, '')]
+      : []),
+    ...(simulated ? [row('simulator', { p99: simulated.off.p99 }, { p99: simulated.on.p99 }, '')] : []),
   ],
 )}
 
-p99 is **${ratio(off.summary.p99, on.summary.p99)}×** lower with speculation (p95 ${ratio(off.summary.p95, on.summary.p95)}×, max ${ratio(off.summary.max, on.summary.max)}×), for ${on.summary.extraWorkPct} % of worker-seconds spent on attempts that lost their race; ${on.summary.speculativeLaunches} backups launched, ${on.summary.speculativeWins} won.${slowStarts} Submit → start: p50 ${off.wait.p50} / ${on.wait.p50} ms, p99 ${off.wait.p99} / ${on.wait.p99} ms (off / on).${sigmaNote}
+Median p99 is **${ratio(medianP99('off'), medianP99('on'))}×** lower with speculation.${slowStarts}${sigmaNote}${prediction}
 
 ![Latency CDF, speculation off vs on](bench/results/${workload.stem}-latency-cdf.png)
 
-Raw figures: \`bench/results/${workload.stem}.json\`.`,
+Raw figures, per seed with queue waits: \`bench/results/${workload.stem}.json\`.`,
 );
 console.log(JSON.stringify(results, null, 2));

@@ -8,7 +8,7 @@ import { Heartbeats } from './heartbeats.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import { applyMessageAction, DELETE, type MessageAction } from './message-action.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
-import { RunningAttempt } from './running-attempt.ts';
+import { RunningAttempt, type RunningAttemptDeps } from './running-attempt.ts';
 import { type HandlerOutcome, type SettleDeps, settle } from './settle.ts';
 
 /**
@@ -42,6 +42,8 @@ export interface RunnerDeps extends SettleDeps {
   speed?: { readonly speed: number | undefined; readonly onProbation: boolean };
   /** Told when an attempt starts: the worker's report lists the jobs it runs (the detector's view). */
   onAttemptStarted?: (job: Job) => void;
+  /** Told each progress report of an attempt (see RunningAttemptDeps). */
+  onProgress?: RunningAttemptDeps['onProgress'];
 }
 
 /** A claim that runs the job: when its queue wait began, and whether it takes over from a lost attempt. */

@@ -13,7 +13,7 @@ import { readable } from '../test/helpers/readable-update.ts';
 import { conditionFailed, lease, mockedStoreAtNow, NOW, runningOn } from '../test/helpers/store-fixtures.ts';
 import { Heartbeats } from './heartbeats.ts';
 import type { QueuePoller } from './queue-poller.ts';
-import { RunningAttempt } from './running-attempt.ts';
+import { RunningAttempt, type RunningAttemptDeps } from './running-attempt.ts';
 
 const { db, store, onlyUpdate } = mockedStoreAtNow();
 const running = runningOn(NOW + 30_000);
@@ -26,7 +26,7 @@ const message = {
   sentAt: NOW,
 };
 
-function attemptOf(job: Job = running) {
+function attemptOf(job: Job = running, onProgress?: RunningAttemptDeps['onProgress']) {
   const poller = { setVisibility: vi.fn(async () => {}) };
   const heartbeats = new Heartbeats(60_000);
   const run = new RunningAttempt(
@@ -40,6 +40,7 @@ function attemptOf(job: Job = running) {
       heartbeats,
       logger: new Logger({ logLevel: 'SILENT' }),
       leaseSeconds: 30,
+      ...(onProgress ? { onProgress } : {}),
     },
   );
   return { run, poller, heartbeats };
@@ -134,5 +135,19 @@ describe('RunningAttempt.start', () => {
     expect(add).toHaveBeenCalledWith(run);
     expect(remove).toHaveBeenCalledWith(run);
     expect(ranFor.durationMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('RunningAttempt.reportProgress', () => {
+  it('tells the worker each report, with the job’s type and class and the attempt’s start, to read its pace', () => {
+    const observed = vi.fn();
+    const { run } = attemptOf(running, observed);
+    run.reportProgress(0.1);
+    run.reportProgress(0.3);
+    expect(observed).toHaveBeenCalledTimes(2);
+    const [{ type, capacity, startedAt, report }] = observed.mock.calls[1]!;
+    expect({ type, capacity }).toEqual({ type: running.type, capacity: running.capacity });
+    expect(startedAt).toBeLessThanOrEqual(report.at);
+    expect(report.fraction).toBe(0.3);
   });
 });

@@ -14,6 +14,7 @@ import { nextReport, reportProjectedTotalMs } from '../src/jobs/speculation/inde
 import type { JobStore } from '../src/jobs/store/index.ts';
 import type { Heartbeats } from './heartbeats.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
+import type { ObservedAttempt } from './speed-meter.ts';
 
 /** How long an attempt ran, and how long its progress said it would have run in all. */
 export interface RunTime {
@@ -28,6 +29,8 @@ export interface RunningAttemptDeps {
   heartbeats: Heartbeats;
   logger: Logger;
   leaseSeconds: number;
+  /** Told each progress report: the worker reads a slow spell from its attempts' pace (SpeedMeter.observe). */
+  onProgress?: (attempt: ObservedAttempt) => void;
 }
 
 /**
@@ -91,6 +94,8 @@ export class RunningAttempt {
 
   reportProgress(fraction: number): void {
     this.progress = nextReport(this.progress, Math.min(1, Math.max(0, fraction)), Date.now());
+    const { type, capacity } = this.job;
+    this.deps.onProgress?.({ type, capacity, startedAt: this.startedAtEpoch, report: this.progress });
   }
 
   /** Renews the lease and the message's visibility; ends the attempt when it was cancelled or lost its lease. */

@@ -10,13 +10,14 @@ const idle =
   async (): Promise<PeerReport[]> =>
     speeds.map((speed) => ({ speed, slots: SLOTS, running: 0, onProbation: false }));
 
-/** Class medians as the latency statistics would give them; `reads` counts the lookups. */
+/** Class run times as the latency statistics would give them (alike jobs: p90 1.5× the median); `reads` counts the lookups. */
 function normals(medians: Record<string, number>) {
   const source = {
     reads: 0,
-    median: async (key: string) => {
+    runTimes: async (key: string) => {
       source.reads++;
-      return medians[key];
+      const median = medians[key];
+      return median === undefined ? undefined : { median, p90: 1.5 * median };
     },
   };
   return source;
@@ -134,5 +135,90 @@ describe('SpeedMeter', () => {
     // Act and assess: probation would idle 3 slots; 2 free are not enough, 3 are.
     expect(await meter.review(busy(2), SLOTS)).toBe(false);
     expect(await meter.review(busy(3), SLOTS)).toBe(true);
+  });
+
+  describe('a slow spell read from the running attempts’ pace', () => {
+    /** A meter on a clock the test moves, with the sleep type's normal (1 s) already read. */
+    async function meterAt(medians: Record<string, number> = { 'sleep#cpu': 1000 }, p90Factor = 1.5) {
+      const clock = { now: 0 };
+      const source = {
+        runTimes: async (key: string) =>
+          medians[key] === undefined ? undefined : { median: medians[key]!, p90: p90Factor * medians[key]! },
+      };
+      const meter = new SpeedMeter(source, DEFAULT_SPEED_METER_OPTIONS, () => clock.now);
+      await meter.record('sleep', 'cpu', 1000);
+      return { meter, clock };
+    }
+    /** An attempt of `type` started at 0 that reached `fraction` at `at` ms: 0.2 at 1,000 ms paces to 5 s. */
+    const paced = (fraction: number, at: number, type = 'sleep') => ({
+      type,
+      capacity: 'cpu',
+      startedAt: 0,
+      report: { fraction, at },
+    });
+
+    it('puts the worker on probation at once when an attempt paces 5× slower than its type, for the hold', async () => {
+      const { meter, clock } = await meterAt();
+      clock.now = 1000;
+      await meter.observe(paced(0.2, 1000), idle(1, 1), SLOTS);
+      expect(meter.onProbation).toBe(true);
+      clock.now = 1000 + DEFAULT_SPEED_METER_OPTIONS.slowNowHoldMs - 1;
+      expect(meter.onProbation).toBe(true);
+      clock.now = 1000 + DEFAULT_SPEED_METER_OPTIONS.slowNowHoldMs;
+      expect(meter.onProbation).toBe(false);
+      // Its history is untouched: one attempt measured at normal speed.
+      expect(meter.speed).toBeUndefined();
+    });
+
+    it('renews the hold with each slow report', async () => {
+      const { meter, clock } = await meterAt();
+      await meter.observe(paced(0.2, 1000), idle(1, 1), SLOTS);
+      await meter.observe(paced(0.3, 1500), idle(1, 1), SLOTS);
+      clock.now = 1500 + DEFAULT_SPEED_METER_OPTIONS.slowNowHoldMs - 1;
+      expect(meter.onProbation).toBe(true);
+    });
+
+    it('ignores a pace at normal speed, too little progress, an unknown type and a type of unlike sizes', async () => {
+      const { meter } = await meterAt();
+      await meter.observe(paced(0.5, 500), idle(1, 1), SLOTS);
+      await meter.observe(paced(0.05, 1000), idle(1, 1), SLOTS);
+      await meter.observe(paced(0.2, 1000, 'never-seen'), idle(1, 1), SLOTS);
+      await meter.observe({ ...paced(0.2, 1000), report: undefined }, idle(1, 1), SLOTS);
+      expect(meter.onProbation).toBe(false);
+      // A type whose p90 is 3× its median: a slow pace may well be a big job.
+      const { meter: unlike } = await meterAt({ 'sleep#cpu': 1000 }, 3);
+      await unlike.observe(paced(0.2, 1000), idle(1, 1), SLOTS);
+      expect(unlike.onProbation).toBe(false);
+    });
+
+    it('stays off probation where the other workers have no room, and with probation turned off', async () => {
+      const { meter } = await meterAt();
+      const full = async (): Promise<PeerReport[]> => [{ speed: 1, slots: SLOTS, running: SLOTS, onProbation: false }];
+      await meter.observe(paced(0.2, 1000), full, SLOTS);
+      expect(meter.onProbation).toBe(false);
+      const off = new SpeedMeter(normals({ 'sleep#cpu': 1000 }), { ...DEFAULT_SPEED_METER_OPTIONS, probationSpeed: 0 });
+      await off.record('sleep', 'cpu', 1000);
+      await off.observe(paced(0.2, 1000), idle(1, 1), SLOTS);
+      expect(off.onProbation).toBe(false);
+    });
+
+    it('reads the other workers’ reports at most once a hold', async () => {
+      const { meter, clock } = await meterAt();
+      let reads = 0;
+      const full = async (): Promise<PeerReport[]> => {
+        reads++;
+        return [{ speed: 1, slots: SLOTS, running: SLOTS, onProbation: false }];
+      };
+      // Slow reports while the others have no room: the read at 1 s answers for the one at 1.5 s too.
+      for (const at of [1000, 1500]) {
+        clock.now = at;
+        await meter.observe(paced(0.2, at), full, SLOTS);
+      }
+      expect(reads).toBe(1);
+      clock.now = 1000 + DEFAULT_SPEED_METER_OPTIONS.slowNowHoldMs;
+      await meter.observe(paced(0.2, clock.now), full, SLOTS);
+      expect(reads).toBe(2);
+      expect(meter.onProbation).toBe(false);
+    });
   });
 });

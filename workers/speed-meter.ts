@@ -1,11 +1,15 @@
+import type { ProgressReport } from '../src/jobs/model/index.ts';
 import {
   classSpeed,
   DEFAULT_PROBATION_SPEED,
+  jobsAlike,
   type LatencyStatsStore,
   MIN_WORKERS_TO_COMPARE,
   median,
   type PeerReport,
   probationAffordable,
+  type RunTimes,
+  reportProjectedTotalMs,
   typeKey,
 } from '../src/jobs/speculation/index.ts';
 
@@ -34,6 +38,16 @@ export interface SpeedMeterOptions {
    * once in a hundred pairs (log-normal sizes, σ 0.3). @default 2
    */
   recoverAfter: number;
+  /**
+   * An attempt of alike jobs whose reported pace projects it below this speed against its type's
+   * median shows a slow spell as it happens: the worker is on probation at once (see observe); 0
+   * turns this off (as does a `probationSpeed` of 0). Far below the probation line, so only a host slowed several times over trips
+   * it, never a healthy one's big job (log-normal sizes, σ 0.3: 1 in 5,000 runs 2.9× the median).
+   * @default 0.35
+   */
+  slowNowSpeed: number;
+  /** How long one such report keeps the worker on probation; each further one renews it. @default 2000 */
+  slowNowHoldMs: number;
 }
 
 const UNKNOWN_NORMAL_TTL_MS = 2000;
@@ -46,7 +60,22 @@ export const DEFAULT_SPEED_METER_OPTIONS: SpeedMeterOptions = {
   normalTtlMs: 30_000,
   minNormalMs: 100,
   recoverAfter: 2,
+  slowNowSpeed: 0.35,
+  slowNowHoldMs: 2000,
 };
+
+/** Progress an attempt must have reported before its pace is read: a first step is mostly start-up. */
+const MIN_OBSERVED_PROGRESS = 0.1;
+/** A type is read for slow spells only if its p90 is within this × its median (see jobsAlike): else a slow pace may be a big job. */
+const SLOW_NOW_ALIKE_FACTOR = 2;
+
+/** A running attempt as its worker sees it: its job's type and class, its start, its handler's latest report. */
+export interface ObservedAttempt {
+  type: string;
+  capacity: string;
+  startedAt: number;
+  report: ProgressReport | undefined;
+}
 
 /**
  * How fast this worker runs jobs compared with the rest of its capacity class. Each measured
@@ -58,13 +87,17 @@ export const DEFAULT_SPEED_METER_OPTIONS: SpeedMeterOptions = {
  */
 export class SpeedMeter {
   private readonly samples: number[] = [];
-  private readonly normals = new Map<string, { median?: number; readAt: number }>();
+  private readonly normals = new Map<string, { runTimes?: RunTimes; readAt: number }>();
   private probation = false;
+  /** Until when an attempt's pace keeps the worker on probation (see observe). */
+  private slowUntil = Number.NEGATIVE_INFINITY;
+  /** The other workers' reports as last read for a slow pace, and when (see observe). */
+  private peersRead: { reports: PeerReport[]; at: number } | undefined;
   /** Attempts in a row nearer normal speed than the probation line, while on probation. */
   private fastInARow = 0;
 
   constructor(
-    private readonly stats: Pick<LatencyStatsStore, 'median'>,
+    private readonly stats: Pick<LatencyStatsStore, 'runTimes'>,
     private readonly options: SpeedMeterOptions = DEFAULT_SPEED_METER_OPTIONS,
     /** Epoch ms now; a simulation passes its virtual clock (bench/sim). */
     private readonly now: () => number = Date.now,
@@ -76,9 +109,39 @@ export class SpeedMeter {
     return Math.round(median(this.samples) * 100) / 100;
   }
 
-  /** As decided by the last `review`. */
+  /** As decided by the last `review`, or by an attempt's pace within the hold (see observe). */
   get onProbation(): boolean {
-    return this.probation;
+    return this.probation || this.now() < this.slowUntil;
+  }
+
+  /**
+   * Reads a running attempt's pace from its latest progress report. The measured speed is
+   * history: a median of recent attempts moves only after several have ended, long after a spell
+   * of seconds is over. The attempts running now show a spell as it happens: one of a type of alike
+   * jobs projecting below `slowNowSpeed` puts the worker on probation for `slowNowHoldMs` (renewed
+   * by each such report), so it stops taking work that a healthy worker would run several times
+   * faster while the straggler detector races the attempts it has — where the other workers have
+   * room for the slots it gives up (as review decides), read at most once a hold. Only types whose
+   * normal is already known are read: this runs on every progress report.
+   */
+  async observe(attempt: ObservedAttempt, peers: () => Promise<PeerReport[]>, slots: number): Promise<void> {
+    const { report } = attempt;
+    const { probationSpeed, slowNowSpeed } = this.options;
+    if (!report || report.fraction < MIN_OBSERVED_PROGRESS || probationSpeed === 0 || slowNowSpeed === 0) return;
+    const normal = this.normals.get(typeKey(attempt.type, attempt.capacity))?.runTimes;
+    if (!normal || normal.median < this.options.minNormalMs || !jobsAlike(normal, SLOW_NOW_ALIKE_FACTOR)) return;
+    const projectedMs = reportProjectedTotalMs(attempt.startedAt, report, report.at);
+    if (projectedMs === undefined || normal.median / projectedMs >= slowNowSpeed) return;
+    const until = report.at + this.options.slowNowHoldMs;
+    if (this.now() >= this.slowUntil && !probationAffordable(await this.recentPeers(peers), slots - 1)) return;
+    this.slowUntil = Math.max(this.slowUntil, until);
+  }
+
+  private async recentPeers(peers: () => Promise<PeerReport[]>): Promise<PeerReport[]> {
+    const now = this.now();
+    if (!this.peersRead || now - this.peersRead.at >= this.options.slowNowHoldMs)
+      this.peersRead = { reports: await peers(), at: now };
+    return this.peersRead.reports;
   }
 
   /**
@@ -109,7 +172,7 @@ export class SpeedMeter {
    * type shorter than `minNormalMs` are not measured.
    */
   async record(type: string, capacity: string, runTimeMs: number): Promise<void> {
-    const normal = await this.normal(typeKey(type, capacity));
+    const normal = (await this.normal(typeKey(type, capacity)))?.median;
     if (normal === undefined || normal < this.options.minNormalMs || runTimeMs <= 0) return;
     const sample = normal / runTimeMs;
     this.samples.push(sample);
@@ -120,13 +183,13 @@ export class SpeedMeter {
     if (this.fastInARow >= this.options.recoverAfter) this.samples.splice(0, this.samples.length - this.fastInARow);
   }
 
-  private async normal(key: string): Promise<number | undefined> {
+  private async normal(key: string): Promise<RunTimes | undefined> {
     const cached = this.normals.get(key);
     // A type without a trusted normal yet is asked about again sooner: it may have one any moment.
-    const ttl = cached?.median === undefined ? UNKNOWN_NORMAL_TTL_MS : this.options.normalTtlMs;
-    if (cached && this.now() - cached.readAt < ttl) return cached.median;
-    const median = await this.stats.median(key, this.options.minNormalSamples);
-    this.normals.set(key, { median, readAt: this.now() });
-    return median;
+    const ttl = cached?.runTimes === undefined ? UNKNOWN_NORMAL_TTL_MS : this.options.normalTtlMs;
+    if (cached && this.now() - cached.readAt < ttl) return cached.runTimes;
+    const runTimes = await this.stats.runTimes(key, this.options.minNormalSamples);
+    this.normals.set(key, { runTimes, readAt: this.now() });
+    return runTimes;
   }
 }

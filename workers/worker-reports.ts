@@ -1,9 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Capacity } from '../src/jobs/model/index.ts';
-import { runningReportDelayMs, type WorkerRegistry } from '../src/jobs/speculation/index.ts';
+import { type PeerReport, runningReportDelayMs, type WorkerRegistry } from '../src/jobs/speculation/index.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { SpeedMeter } from './speed-meter.ts';
 import type { Worker } from './worker.ts';
+
+/** The latest reports of the other live workers of this worker's class: what its probation is judged against. */
+export const classPeers =
+  (registry: Pick<WorkerRegistry, 'live'>, capacity: Capacity, workerId: string) => async (): Promise<PeerReport[]> =>
+    (await registry.live()).filter((w) => w.capacity === capacity && w.workerId !== workerId);
 
 /**
  * What a worker tells the registry about itself. Each report decides probation first (against
@@ -25,9 +30,8 @@ export class WorkerReports {
   report = (): Promise<void> => {
     const { workerId, capacity, reportSeconds, concurrency } = this.self;
     const { registry, speed, worker } = this.parts;
-    const peers = async () => (await registry.live()).filter((w) => w.capacity === capacity && w.workerId !== workerId);
     return speed
-      .review(peers, concurrency)
+      .review(classPeers(registry, capacity, workerId), concurrency)
       .then(() => {
         this.reportedRunning = this.runningKey();
         return registry.report(

@@ -13,6 +13,7 @@ import { QueuePoller } from './queue-poller.ts';
 import type { FinishedOutcome } from './settle.ts';
 import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
 import { Worker } from './worker.ts';
+import { classPeers } from './worker-reports.ts';
 
 /** A worker's parts, connected: what its lifecycle starts, reports on and stops. */
 export interface WorkerParts {
@@ -65,6 +66,7 @@ export function wireWorker(
     ...DEFAULT_SPEED_METER_OPTIONS,
     probationSpeed: settings.probationSpeed,
   });
+  const peers = classPeers(runtime.workers(), settings.capacity, workerId);
   const onAttemptFinished = (job: Job, runTimeMs: number, outcome: FinishedOutcome) => {
     if (outcome === 'failed') return;
     speed
@@ -106,6 +108,10 @@ export function wireWorker(
       speed,
       onAttemptFinished,
       onAttemptStarted,
+      onProgress: (attempt) =>
+        void speed
+          .observe(attempt, peers, settings.concurrency)
+          .catch((error: Error) => logger.warn('reading the attempts’ pace failed', { error })),
     },
     {
       workerId,

@@ -24,6 +24,8 @@ export interface TailWorkload {
   parameters: Record<string, unknown>;
   /** The flags of the worker process `index`. */
   workerArgs(index: number): string[];
+  /** The simulator's workload of the same faults (bench/sim/workloads.ts), for its prediction. */
+  simulatorTwin: string;
 }
 
 const STALL = { probability: 0.01, factor: 10 };
@@ -50,6 +52,7 @@ export function tailWorkload(
         // Named, so the report can count the jobs that started on a slow worker.
         workerArgs: (index) =>
           index < slowWorkers ? ['--slowdown', String(slowdown), '--worker-id', `slow-${index}`] : [],
+        simulatorTwin: `persistent-${Math.round((slowWorkers / workers) * 100)}pct-${slowdown}x`,
       };
     }
     case 'stall': {
@@ -63,6 +66,7 @@ export function tailWorkload(
         shortFaults: `${STALL.probability * 100} % of attempts ${STALL.factor}× slow`,
         parameters: { stallProbability: STALL.probability, stallFactor: STALL.factor },
         workerArgs: () => args,
+        simulatorTwin: `stall-${STALL.probability * 100}pct-${STALL.factor}x`,
       };
     }
     case 'transient': {
@@ -77,6 +81,7 @@ export function tailWorkload(
         shortFaults: `workers ${factor}× slow in ${durationMs / 1000} s episodes, ${share * 100} % of the time`,
         parameters: { slowEpisodes: EPISODES },
         workerArgs: () => args,
+        simulatorTwin: `transient-${durationMs / 1000}s`,
       };
     }
   }

@@ -4,7 +4,7 @@ import type { Job, Lease, ProgressReport } from '../../src/jobs/model/index.ts';
 import type { LatencyStatsStore } from '../../src/jobs/speculation/latency-stats.ts';
 import { reportProjectedTotalMs } from '../../src/jobs/speculation/progress-estimate.ts';
 import { runningReportDelayMs } from '../../src/jobs/speculation/running-jobs.ts';
-import { type DetectorDeps, detectionPass, TURN_SETTLE_MS } from '../../src/jobs/speculation/straggler-detector.ts';
+import { type DetectorDeps, detectionPass } from '../../src/jobs/speculation/straggler-detector.ts';
 import type { WorkerReport } from '../../src/jobs/speculation/worker-registry.ts';
 import type { JobStore } from '../../src/jobs/store/index.ts';
 import { SpeedMeter } from '../../workers/speed-meter.ts';
@@ -22,10 +22,8 @@ import type { Workload } from './workloads.ts';
  * backup claims, probation polls and the job timeout.
  */
 export interface SimTiming {
-  /** The detector's loop sleeps this long between tries for its class's turn (functions/straggler-detector). */
+  /** The detector's loop sleeps this long between passes (functions/straggler-detector). */
   detectorIntervalMs: number;
-  /** A pass's turn is free again this long after it (detectStragglers' settle time). */
-  turnSettleMs: number;
   heartbeatMs: number;
   /** Workers review their probation and report this often. */
   reportMs: number;
@@ -42,7 +40,6 @@ export interface SimTiming {
 /** bench:tail's loop (see TAIL_LOOP). */
 export const DEFAULT_TIMING: SimTiming = {
   detectorIntervalMs: TAIL_LOOP.detectorIntervalMs,
-  turnSettleMs: TURN_SETTLE_MS,
   heartbeatMs: TAIL_LOOP.heartbeatMs,
   reportMs: TAIL_LOOP.reportMs,
   runningReportMs: runningReportDelayMs(TAIL_LOOP.reportMs),
@@ -116,7 +113,6 @@ interface JobDraw {
 export class SimWorker {
   running = 0;
   readonly meter: SpeedMeter | undefined;
-  onProbation = false;
   /** When its pending report of new attempts is written, and when it last wrote its periodic one. */
   runningReportAt = Number.NEGATIVE_INFINITY;
   lastReportAt = Number.NEGATIVE_INFINITY;
@@ -130,6 +126,11 @@ export class SimWorker {
     policy: Policy,
   ) {
     this.meter = policy.speedMeter ? new SpeedMeter(stats, policy.speedMeter, clock) : undefined;
+  }
+
+  /** As its speed meter last decided, or as an attempt's pace just told it (SpeedMeter.observe). */
+  get onProbation(): boolean {
+    return this.meter?.onProbation ?? false;
   }
 
   get slots(): number {
@@ -168,7 +169,6 @@ export class Simulation {
   private readonly dispatchRandom: Random;
   private readonly faultRandom: Random;
   private readonly overheadRandom: Random;
-  private readonly paceRandom: Random;
   private claims = 0;
   private finishedMeasured = 0;
   /** When each worker added for a backup was asked for. */
@@ -185,7 +185,6 @@ export class Simulation {
     this.dispatchRandom = mulberry32(seed * 7919 + 2);
     this.faultRandom = mulberry32(seed * 7919 + 3);
     this.overheadRandom = mulberry32(seed * 7919 + 5);
-    this.paceRandom = mulberry32(seed * 7919 + 6);
     this.idleSince = this.clock.now;
     for (let w = 0; w < workload.workers + (twin?.addedWorkers ?? 0); w++) this.addWorker();
   }
@@ -214,10 +213,12 @@ export class Simulation {
       this.clock.at(arrivedAt, () => this.arrive(index, draw));
       if (index >= this.options.warmUpJobs) this.metrics.healthyRunMs.push(draw.size + draw.overheadMs);
     }
-    if (policy.detector) this.clock.after(this.passGapMs(), () => this.detectLoop());
+    if (policy.detector) this.clock.after(this.timing.detectorIntervalMs, () => this.detectLoop());
     if (this.reporting)
-      for (const worker of this.workers)
+      for (const worker of this.workers) {
         this.clock.after(this.dispatchRandom() * this.timing.reportMs, () => this.review(worker));
+        this.observePaceEachBeat(worker);
+      }
     await this.clock.run(() => this.finishedMeasured >= this.options.jobs);
     this.accountIdle();
     const end = this.clock.now;
@@ -231,20 +232,14 @@ export class Simulation {
   }
 
   /**
-   * Time to the class's next pass: the turn is free `turnSettleMs` after a pass, and a detector
-   * loop (two overlap each minute, at any phase) takes it at its next try, one `detectorIntervalMs`
-   * sleep apart; with a loop slower than the settle time, that loop's interval.
+   * A pass each `detectorIntervalMs`: the class's turn is free as soon as a pass ends (its reads
+   * are strongly consistent), so a detector loop passes at its own interval; where two loops
+   * overlap (one each minute) a pass is at most that far behind, never later.
    */
-  private passGapMs(): number {
-    const { detectorIntervalMs, turnSettleMs } = this.timing;
-    return detectorIntervalMs >= turnSettleMs
-      ? detectorIntervalMs
-      : turnSettleMs + this.paceRandom() * detectorIntervalMs;
-  }
-
   private async detectLoop(): Promise<void> {
     await this.detect();
-    if (this.finishedMeasured < this.options.jobs) this.clock.after(this.passGapMs(), () => this.detectLoop());
+    if (this.finishedMeasured < this.options.jobs)
+      this.clock.after(this.timing.detectorIntervalMs, () => this.detectLoop());
   }
 
   /**
@@ -526,11 +521,7 @@ export class Simulation {
   private async review(worker: SimWorker): Promise<void> {
     if (this.finishedMeasured >= this.options.jobs) return;
     worker.lastReportAt = this.clock.now;
-    if (worker.meter) {
-      const peers = [...this.reports.values()].filter((report) => report.workerId !== worker.id);
-      worker.onProbation = await worker.meter.review(async () => peers, this.options.workload.slots);
-    }
-    if (worker.onProbation) this.probationWorkers.add(worker.id);
+    if (worker.meter) await worker.meter.review(async () => this.peersOf(worker), this.options.workload.slots);
     this.reports.set(worker, {
       workerId: worker.id,
       capacity: this.options.workload.capacity,
@@ -542,6 +533,38 @@ export class Simulation {
       lastSeenAt: '',
     });
     this.clock.after(this.timing.reportMs, () => this.review(worker));
+    this.probationReviewed(worker);
+  }
+
+  /** What the registry holds of the other workers: their latest reports. */
+  private peersOf(worker: SimWorker): WorkerReport[] {
+    return [...this.reports.values()].filter((report) => report.workerId !== worker.id);
+  }
+
+  /**
+   * A worker reads its attempts' pace as their handlers report progress (SpeedMeter.observe, called
+   * from RunningAttempt.reportProgress); here once a heartbeat interval, from each attempt's latest
+   * report: at most an interval later than the worker would.
+   */
+  private async observePaceEachBeat(worker: SimWorker): Promise<void> {
+    const { meter } = worker;
+    if (!meter || this.finishedMeasured >= this.options.jobs) return;
+    const { capacity, slots } = this.options.workload;
+    for (const simJob of this.running)
+      for (const attempt of simJob.attempts)
+        if (!attempt.over && attempt.worker === worker)
+          await meter.observe(
+            { type: TYPE, capacity, startedAt: attempt.startedAt, report: this.progressAt(attempt, this.clock.now) },
+            async () => this.peersOf(worker),
+            slots,
+          );
+    this.probationReviewed(worker);
+    this.clock.after(this.timing.heartbeatMs, () => this.observePaceEachBeat(worker));
+  }
+
+  /** After its probation may have changed: a worker on probation short-polls; one off it takes work again. */
+  private probationReviewed(worker: SimWorker): void {
+    if (worker.onProbation) this.probationWorkers.add(worker.id);
     if (worker.onProbation && !this.shortPolling.has(worker)) {
       this.shortPolling.add(worker);
       this.probationPoll(worker);
@@ -632,7 +655,9 @@ export class Simulation {
               this.clock.after(workload.coldStartMs!, () => {
                 const worker = this.addWorker();
                 this.pump();
-                return this.reporting ? this.review(worker) : undefined;
+                if (!this.reporting) return undefined;
+                this.observePaceEachBeat(worker);
+                return this.review(worker);
               });
               return 'added' as const;
             },

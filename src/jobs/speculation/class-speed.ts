@@ -21,7 +21,7 @@ export function median(values: readonly number[]): number {
 }
 
 /** A worker measuring below this share of its class's speed is on probation (workers/speed-meter.ts). */
-export const DEFAULT_PROBATION_SPEED = 0.5;
+export const DEFAULT_PROBATION_SPEED = 0.6;
 
 /** What a worker's probation review reads of its class's other workers (their latest reports). */
 export type PeerReport = Pick<WorkerReport, 'speed' | 'slots' | 'running' | 'onProbation'>;

@@ -8,9 +8,10 @@ export {
   median,
   probationAffordable,
 } from './class-speed.ts';
-export { LatencyStatsRecorder, LatencyStatsStore, typeKey, workerKey } from './latency-stats.ts';
+export { LatencyStatsRecorder, LatencyStatsStore, type RunTimes, typeKey, workerKey } from './latency-stats.ts';
 export { leaseProjectedTotalMs, nextReport, reportProjectedTotalMs } from './progress-estimate.ts';
 export { type RunningJobsOf, reportedJobIds, runningJobsFromReports, runningReportDelayMs } from './running-jobs.ts';
+export { jobsAlike } from './running-peers.ts';
 export type { DetectorSettings } from './straggler-detector.ts';
 export { DEFAULT_DETECTOR_INTERVAL_MS, DEFAULT_DETECTOR_SETTINGS, detectStragglers } from './straggler-detector.ts';
 export type { WorkerReport } from './worker-registry.ts';

@@ -21,14 +21,15 @@ export function reportedJobIds(reports: WorkerReport[], capacity?: Capacity): st
  * Running jobs read from the workers' own reports: each live worker lists the jobs it runs, and
  * those are read by id, so the happy path writes no index entry (status-key.ts). A report lags its
  * worker by up to a second for new attempts (workers/create-worker.ts); a job that finished since
- * is left out by its status.
+ * is left out by its status. The jobs are read strongly consistent: the backups a pass asked for
+ * count against the budget of the very next pass, with no wait for the writes to spread.
  */
 export function runningJobsFromReports(
   store: Pick<JobStore, 'getMany'>,
   workers: Pick<WorkerRegistry, 'live'>,
 ): RunningJobsOf {
   return async (capacity, now) => {
-    const jobs = await store.getMany(reportedJobIds(await workers.live(now), capacity));
+    const jobs = await store.getMany(reportedJobIds(await workers.live(now), capacity), { consistent: true });
     return jobs.filter((job) => job.status === 'RUNNING' && job.capacity === capacity);
   };
 }

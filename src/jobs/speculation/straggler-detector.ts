@@ -33,8 +33,6 @@ const HAND_OVER_WINDOW_MS = 60_000;
 
 /** Longest a pass may hold its class's turn: a pass takes a second or two; a crashed one frees it by this. */
 const TURN_HOLD_MS = 30_000;
-/** After a pass, the class's next one waits this long for the pass's writes to reach eventually consistent reads. */
-export const TURN_SETTLE_MS = 1000;
 
 /** Between detection passes inside one (minutely) detector run. */
 export const DEFAULT_DETECTOR_INTERVAL_MS = 5000;
@@ -209,7 +207,7 @@ export async function detectStragglers(
   try {
     return await detectionPass(deps, capacity, settings, Date.now());
   } finally {
-    await deps.turns.giveBack(turn, holder, TURN_SETTLE_MS);
+    await deps.turns.giveBack(turn, holder);
   }
 }
 

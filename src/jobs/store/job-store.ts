@@ -42,8 +42,9 @@ export class JobStore {
   }
 
   /** Jobs by id, in no particular order; ids without a job are left out. Eventually consistent: for views, not decisions. */
-  async getMany(ids: string[]): Promise<Job[]> {
-    return (await batchGet(this.t.db, this.t.jobs, 'id', ids, false)) as Job[];
+  /** Jobs by id, in no order; missing ones left out. `consistent`: strongly consistent reads (twice the read units). */
+  async getMany(ids: string[], { consistent = false } = {}): Promise<Job[]> {
+    return (await batchGet(this.t.db, this.t.jobs, 'id', ids, consistent)) as Job[];
   }
 
   // Idempotency (idempotency.ts, create-many.ts)

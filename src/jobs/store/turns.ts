@@ -39,10 +39,10 @@ export class Turns {
   }
 
   /**
-   * Ends `holder`'s turn `settleMs` from now: the next holder reads through an eventually consistent
-   * index, so it should start after this holder's writes have reached it. A lost turn is left alone.
+   * Ends `holder`'s turn now: the next holder may start at once (what it decides from, it reads
+   * strongly consistent, so it sees this holder's writes). A lost turn is left alone.
    */
-  async giveBack(name: string, holder: string, settleMs: number, now = Date.now()): Promise<void> {
+  async giveBack(name: string, holder: string, now = Date.now()): Promise<void> {
     await writtenIf(
       this.db.send(
         new UpdateCommand({
@@ -50,7 +50,7 @@ export class Turns {
           Key: { name },
           UpdateExpression: 'SET heldUntil = :until',
           ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':until': now + settleMs, ':holder': holder },
+          ExpressionAttributeValues: { ':until': now, ':holder': holder },
         }),
       ),
     );
