@@ -130,6 +130,32 @@ describe('tailguard CLI', () => {
     });
   });
 
+  it('takes every field of POST /jobs as an option, derived from the request schema', async () => {
+    // Prepare
+    const api = await fakeApi(() => ({ status: 201, body: jobView() }));
+    const backoff = { strategy: 'linear', baseSeconds: 2, maxSeconds: 60, jitter: 'none' };
+
+    // Act
+    await tailguard(
+      [
+        ...['submit', 'resize', '--max-attempts', '7', '--timeout-seconds', '90', '--backoff', JSON.stringify(backoff)],
+        ...['--run-at', '2030-01-01T00:00:00Z', '--speculation', 'false', '--payload-ref', 'tgu_default_x'],
+      ],
+      { env: { TAILGUARD_API: api.url, TAILGUARD_AUTH: 'none' } },
+    );
+
+    // Assess
+    expect(api.requests[0]?.body).toEqual({
+      type: 'resize',
+      maxAttempts: 7,
+      timeoutSeconds: 90,
+      backoff,
+      runAt: '2030-01-01T00:00:00Z',
+      speculation: false,
+      payloadRef: 'tgu_default_x',
+    });
+  });
+
   it('prints an API error as `code: message` with one line per detail, and exits 1', async () => {
     const api = await fakeApi(() => ({
       status: 400,

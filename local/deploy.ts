@@ -100,6 +100,11 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
         workerRegistry: { table: manifest.workersTable },
         coordination: { table: manifest.coordinationTable },
         typeLimits: { limits: manifest.typeLimits },
+        payloads: {
+          bucket: manifest.payloadBucket ?? '',
+          inlineBytes: manifest.payloadInlineBytes,
+          maxBytes: manifest.payloadMaxBytes,
+        },
         queues: { topology: manifest.queues },
         dispatch: { schedulerQueueUrl: manifest.schedulerQueueUrl, checksQueueUrl: manifest.checksQueueUrl },
       }),

@@ -8,6 +8,7 @@ import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index
 import type { Job } from '../src/jobs/model/index.ts';
 import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
 import type { HandlerRegistry } from './job-handler.ts';
+import { JobPayloads } from './job-payloads.ts';
 import { JobRunner } from './job-runner.ts';
 import { QueuePoller } from './queue-poller.ts';
 import type { FinishedOutcome } from './settle.ts';
@@ -106,6 +107,7 @@ export function wireWorker(
       speed,
       onAttemptFinished,
       onAttemptStarted,
+      payloads: jobPayloads(runtime),
     },
     {
       workerId,
@@ -121,4 +123,15 @@ export function wireWorker(
     speed,
   );
   return { logger, runner, worker, speed, flushTelemetry };
+}
+
+/** The payload bucket when the environment names one (a deployment from before it has none). */
+function jobPayloads(runtime: Runtime): JobPayloads {
+  let limits: ReturnType<Runtime['payloadLimits']>;
+  try {
+    limits = runtime.payloadLimits();
+  } catch {
+    return new JobPayloads(undefined);
+  }
+  return new JobPayloads(runtime.payloads(), limits);
 }

@@ -1,8 +1,12 @@
+import { MAX_REQUEST_PAYLOAD_BYTES } from '../../src/jobs/intake/index.ts';
 import { InvalidInputError, InvalidJsonError, PayloadTooLargeError } from '../../src/jobs/model/index.ts';
 import type { HttpEvent } from './http-handler.ts';
 
-/** Bodies larger than this are refused before parsing: a 256 KiB payload plus the other fields. */
-export const MAX_BODY_BYTES = 300 * 1024;
+/**
+ * Bodies larger than this are refused before parsing: the largest payload a request carries plus
+ * the other fields, under the 6 MB a synchronous Lambda takes. Larger payloads go through `POST /uploads`.
+ */
+export const MAX_BODY_BYTES = MAX_REQUEST_PAYLOAD_BYTES + 64 * 1024;
 
 /** The request body as a JSON object, or an InvalidInputError, InvalidJsonError or PayloadTooLargeError that names what is wrong. */
 export function jsonObjectBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): Record<string, unknown> {
@@ -12,7 +16,7 @@ export function jsonObjectBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): Rec
   }
   const size = Buffer.byteLength(raw);
   if (size > maxBytes) {
-    throw new PayloadTooLargeError(size, maxBytes, '');
+    throw new PayloadTooLargeError(size, maxBytes, '', '; upload a larger payload through POST /uploads');
   }
   let parsed: unknown;
   try {

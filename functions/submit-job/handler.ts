@@ -16,7 +16,13 @@ const intake = readSection('intake');
 /** `POST /jobs`: 201 with a new job, 200 with the job an idempotency key already created. */
 export const handler = httpHandler(async (event) => {
   const { job, replayed } = await submitJob(
-    { store: runtime.store(), dispatcher: runtime.dispatcher(), afterSend: injectedFault(event) },
+    {
+      store: runtime.store(),
+      dispatcher: runtime.dispatcher(),
+      payloads: runtime.payloads(),
+      payloadLimits: runtime.payloadLimits(),
+      afterSend: injectedFault(event),
+    },
     parseJobRequest(withIdempotencyHeader(event)),
   );
   if (!replayed) metrics.submitted(job);

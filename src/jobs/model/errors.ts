@@ -89,9 +89,12 @@ export class PayloadTooLargeError extends TailguardError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 
   /** `path` names the field (`''`: the whole body). */
-  constructor(bytes: number, limit: number, path: string) {
-    super(`${path || 'request body'} is ${bytes} bytes; the limit is ${limit}`, [
-      { path, message: `must be at most ${limit} bytes as JSON` },
+  constructor(bytes: number, limit: number, path: string, hint = '') {
+    super(`${path || 'request body'} is ${bytes} bytes; the limit is ${limit}${hint}`, [
+      {
+        path,
+        message: `must be at most ${limit} bytes${path === 'payloadRef' || path === 'bytes' ? '' : ' as JSON'}${hint}`,
+      },
     ]);
   }
 }
