@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -154,6 +154,34 @@ describe('tailguard CLI', () => {
       speculation: false,
       payloadRef: 'tgu_default_x',
     });
+  });
+
+  it('writes a result kept in the payload bucket to --result-out, fetched from its resultUrl', async () => {
+    // Prepare
+    const stored = { embeddings: [0.1, 0.2] };
+    const out = join(workDir(), 'result.json');
+    let url = '';
+    const api = await fakeApi((request) =>
+      request.path === 'objects/result'
+        ? { status: 200, body: stored }
+        : {
+            status: 200,
+            body: {
+              ...jobView({ status: 'SUCCEEDED', resultObject: { key: 'results/j/c', bytes: 28, format: 'json' } }),
+              resultUrl: url,
+            },
+          },
+    );
+    url = `${api.url}objects/result`;
+
+    // Act
+    const run = await tailguard(['get', JOB_ID, '--result-out', out], {
+      env: { TAILGUARD_API: api.url, TAILGUARD_AUTH: 'none' },
+    });
+
+    // Assess
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(stored);
   });
 
   it('prints an API error as `code: message` with one line per detail, and exits 1', async () => {

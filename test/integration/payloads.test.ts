@@ -49,6 +49,19 @@ describe('payloads and results of any size', () => {
     });
   });
 
+  it('gives a TypeScript handler an uploaded octet stream as a Buffer, and stores its bytes result', async () => {
+    // Prepare
+    const bytes = randomBytes(2048);
+
+    // Act
+    const { body: submitted } = await client.submit({ type: 'echo', payloadRef: await client.upload(bytes) });
+    const done = await client.waitFor(submitted.id, { timeoutMs: 60_000, intervalMs: 100 });
+
+    // Assess
+    expect(done).toMatchObject({ status: 'SUCCEEDED', resultObject: { bytes: 2048, format: 'bytes' } });
+    expect(Buffer.from((await client.result(done)) as Uint8Array)).toEqual(bytes);
+  });
+
   it('refuses an upload over the maximum with a 413 before a byte is sent', async () => {
     // Act
     const refused = await client.raw('POST', 'uploads', JSON.stringify({ bytes: 2 * 1024 ** 3 }));

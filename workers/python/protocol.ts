@@ -36,7 +36,8 @@ const ChildMessageSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('result'),
     id: z.string(),
-    value: z.unknown(),
+    /** Absent when the result is in `file`. */
+    value: z.unknown().optional(),
     /** A bytes result, written to this file by the SDK (the worker reads and removes it). */
     file: z.string().optional(),
   }),
