@@ -125,13 +125,16 @@ export function wireWorker(
   return { logger, runner, worker, speed, flushTelemetry };
 }
 
-/** The payload bucket when the environment names one (a deployment from before it has none). */
+/**
+ * The payload bucket when the environment names one: a deployment from before it names none (or,
+ * through `tailguard dev`'s manifest, an empty one), and its jobs' payloads and results are inline.
+ */
 function jobPayloads(runtime: Runtime): JobPayloads {
-  let limits: ReturnType<Runtime['payloadLimits']>;
   try {
-    limits = runtime.payloadLimits();
+    const limits = runtime.payloadLimits();
+    const store = runtime.payloads();
+    return new JobPayloads(store.bucket ? store : undefined, limits);
   } catch {
     return new JobPayloads(undefined);
   }
-  return new JobPayloads(runtime.payloads(), limits);
 }

@@ -9,14 +9,19 @@ import type { HttpEvent } from './http-handler.ts';
 export const MAX_BODY_BYTES = MAX_REQUEST_PAYLOAD_BYTES + 64 * 1024;
 
 /** The request body as a JSON object, or an InvalidInputError, InvalidJsonError or PayloadTooLargeError that names what is wrong. */
-export function jsonObjectBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): Record<string, unknown> {
+export function jsonObjectBody(
+  event: HttpEvent,
+  maxBytes = MAX_BODY_BYTES,
+  /** What a caller whose body is too large should do instead. */
+  tooLargeHint?: string,
+): Record<string, unknown> {
   const raw = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (raw === null || raw === undefined || raw.trim() === '') {
     throw new InvalidInputError([{ path: '', message: 'a JSON object body is required' }]);
   }
   const size = Buffer.byteLength(raw);
   if (size > maxBytes) {
-    throw new PayloadTooLargeError(size, maxBytes, '', '; upload a larger payload through POST /uploads');
+    throw new PayloadTooLargeError(size, maxBytes, '', { hint: tooLargeHint });
   }
   let parsed: unknown;
   try {

@@ -43,7 +43,7 @@ function injectedFault(event: HttpEvent): (() => void) | undefined {
 
 /** Merges the `Idempotency-Key` header into the body; both given and different is an error. */
 function withIdempotencyHeader(event: HttpEvent): Record<string, unknown> {
-  const body = jsonObjectBody(event);
+  const body = jsonObjectBody(event, undefined, 'upload a larger payload through POST /uploads (payloadRef)');
   const fromHeader = header(event, 'Idempotency-Key');
   if (fromHeader === undefined) return body;
   if (body.idempotencyKey !== undefined && body.idempotencyKey !== fromHeader) {

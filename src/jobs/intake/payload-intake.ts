@@ -45,7 +45,8 @@ async function uploaded(payloads: PayloadStore | undefined, limits: PayloadLimit
   if ('problem' in parsed) throw refused(parsed.problem);
   const head = await payloads.head(parsed.key);
   if (!head) throw refused('no such upload: never uploaded, or expired');
-  if (head.bytes > limits.maxBytes) throw new PayloadTooLargeError(head.bytes, limits.maxBytes, 'payloadRef');
+  if (head.bytes > limits.maxBytes)
+    throw new PayloadTooLargeError(head.bytes, limits.maxBytes, 'payloadRef', { json: false });
   const format = UPLOAD_CONTENT_TYPES[head.contentType as UploadContentType] ?? 'bytes';
   return { key: parsed.key, bytes: head.bytes, format, etag: head.etag };
 }

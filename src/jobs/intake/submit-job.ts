@@ -100,12 +100,9 @@ function batchPayload(request: JobRequest): string | undefined {
   }
   const payload = request.payload === undefined ? undefined : JSON.stringify(request.payload);
   if (payload !== undefined && Buffer.byteLength(payload) > MAX_BATCH_PAYLOAD_BYTES) {
-    throw new PayloadTooLargeError(
-      Buffer.byteLength(payload),
-      MAX_BATCH_PAYLOAD_BYTES,
-      'payload',
-      '; submit a larger payload alone (POST /jobs)',
-    );
+    throw new PayloadTooLargeError(Buffer.byteLength(payload), MAX_BATCH_PAYLOAD_BYTES, 'payload', {
+      hint: 'submit a larger payload alone (POST /jobs)',
+    });
   }
   return payload;
 }

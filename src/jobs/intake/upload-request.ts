@@ -39,7 +39,8 @@ export async function createUpload(
   request: UploadRequest,
   now = new Date(),
 ): Promise<Upload> {
-  if (request.bytes > limits.maxBytes) throw new PayloadTooLargeError(request.bytes, limits.maxBytes, 'bytes');
+  if (request.bytes > limits.maxBytes)
+    throw new PayloadTooLargeError(request.bytes, limits.maxBytes, 'bytes', { json: false });
   const { ref, key } = newUpload();
   const uploadUrl = await payloads.uploadUrl(key, request.bytes, request.contentType);
   return {
