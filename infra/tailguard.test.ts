@@ -143,6 +143,22 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     });
   });
 
+  it('gives workers a writable /tmp for downloaded payloads beside their read-only root filesystem', () => {
+    // Assess
+    for (const compatibility of [['FARGATE'], ['EC2']]) {
+      template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        RequiresCompatibilities: compatibility,
+        Volumes: [{ Name: 'scratch' }],
+        ContainerDefinitions: [
+          Match.objectLike({
+            ReadonlyRootFilesystem: true,
+            MountPoints: [{ SourceVolume: 'scratch', ContainerPath: '/tmp', ReadOnly: false }],
+          }),
+        ],
+      });
+    }
+  });
+
   it('gives EventBridge Scheduler a role of its own', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
