@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -128,6 +128,60 @@ describe('tailguard CLI', () => {
       body: { type: 'resize', payload: { url: 's3://b/k' }, priority: 'high', capacity: 'gpu', delaySeconds: 30 },
       headers: { 'idempotency-key': 'order-1234' },
     });
+  });
+
+  it('takes every field of POST /jobs as an option, derived from the request schema', async () => {
+    // Prepare
+    const api = await fakeApi(() => ({ status: 201, body: jobView() }));
+    const backoff = { strategy: 'linear', baseSeconds: 2, maxSeconds: 60, jitter: 'none' };
+
+    // Act
+    await tailguard(
+      [
+        ...['submit', 'resize', '--max-attempts', '7', '--timeout-seconds', '90', '--backoff', JSON.stringify(backoff)],
+        ...['--run-at', '2030-01-01T00:00:00Z', '--speculation', 'false', '--payload-ref', 'tgu_default_x'],
+      ],
+      { env: { TAILGUARD_API: api.url, TAILGUARD_AUTH: 'none' } },
+    );
+
+    // Assess
+    expect(api.requests[0]?.body).toEqual({
+      type: 'resize',
+      maxAttempts: 7,
+      timeoutSeconds: 90,
+      backoff,
+      runAt: '2030-01-01T00:00:00Z',
+      speculation: false,
+      payloadRef: 'tgu_default_x',
+    });
+  });
+
+  it('writes a result kept in the payload bucket to --result-out, fetched from its resultUrl', async () => {
+    // Prepare
+    const stored = { embeddings: [0.1, 0.2] };
+    const out = join(workDir(), 'result.json');
+    let url = '';
+    const api = await fakeApi((request) =>
+      request.path === 'objects/result'
+        ? { status: 200, body: stored }
+        : {
+            status: 200,
+            body: {
+              ...jobView({ status: 'SUCCEEDED', resultObject: { key: 'results/j/c', bytes: 28, format: 'json' } }),
+              resultUrl: url,
+            },
+          },
+    );
+    url = `${api.url}objects/result`;
+
+    // Act
+    const run = await tailguard(['get', JOB_ID, '--result-out', out], {
+      env: { TAILGUARD_API: api.url, TAILGUARD_AUTH: 'none' },
+    });
+
+    // Assess
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(stored);
   });
 
   it('prints an API error as `code: message` with one line per detail, and exits 1', async () => {

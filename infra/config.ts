@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { API_KINDS } from '../src/aws/manifest.ts';
 import { TypeLimitsSchema } from '../src/jobs/limits/index.ts';
 import type { PRIORITIES } from '../src/jobs/model/index.ts';
+import { DEFAULT_INLINE_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SINGLE_PUT_BYTES } from '../src/jobs/payloads/index.ts';
 import { DEFAULT_REAPER_INTERVAL_MS, DEFAULT_REAPER_SETTINGS } from '../src/jobs/reaper/index.ts';
 import { DEFAULT_DETECTOR_INTERVAL_MS, DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/index.ts';
 
@@ -101,6 +102,12 @@ export const TailguardConfigSchema = z.strictObject({
     .default(DEFAULT_REAPER_INTERVAL_MS / 1000),
   /** Per job type: at most `concurrency` attempts running at once, at most `perSecond` starts a second (src/jobs/limits). */
   typeLimits: structured(TypeLimitsSchema).default({}),
+  /** Payloads and results larger than this (bytes) are kept in the payload bucket, not in the job's item. */
+  payloadInlineBytes: n(1024, DEFAULT_INLINE_BYTES).default(DEFAULT_INLINE_BYTES),
+  /** Largest payload (bytes) a job may carry, inline or uploaded; larger is a 413. */
+  payloadMaxBytes: n(1, MAX_SINGLE_PUT_BYTES).default(DEFAULT_MAX_PAYLOAD_BYTES),
+  /** Days the payload bucket keeps stored payloads, uploads and results (its lifecycle rule). */
+  payloadRetentionDays: n(1, 3650).default(30),
   /** Test-only: intake honours the `x-tailguard-fault` header, e.g. to stop after a job's write. */
   faultInjection: z.enum(['off', 'on']).default('off'),
   /** Local runtime only: the hook that starts a worker process (stands in for ECS). */

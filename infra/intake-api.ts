@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import { type ApiKind, HTTP_API_DEFAULT_STAGE } from '../src/aws/manifest.ts';
 import type { TypeLimits } from '../src/jobs/limits/index.ts';
 import { nag } from './nag.ts';
+import type { PayloadBucket } from './payloads.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
 import type { StartScheduler } from './start-scheduler.ts';
@@ -40,6 +41,7 @@ export interface IntakeApiProps {
   queues: JobQueues;
   store: JobStoreTables;
   scheduler: StartScheduler;
+  payloads: PayloadBucket;
   /** Job types accepted at intake; others are refused. Undefined: any type. */
   jobTypes?: readonly string[];
   /** Per-type limits `GET /stats` shows, with the slots held now. @default none */
@@ -77,7 +79,7 @@ export class IntakeApi extends Construct {
 
   constructor(scope: Construct, id: string, props: IntakeApiProps) {
     super(scope, id);
-    const { queues, store, scheduler } = props;
+    const { queues, store, scheduler, payloads } = props;
     const core = coreSettings(props);
     this.kind = props.kind ?? 'rest';
     if (this.kind === 'http' && props.auth === 'apiKey') {
@@ -130,6 +132,7 @@ export class IntakeApi extends Construct {
 
     const intakeEnvironment = processEnvironment(this, 'submitJob', {
       ...core,
+      payloads: payloads.settings(),
       intake: {
         ...(props.jobTypes && { jobTypes: props.jobTypes }),
         faultInjection: props.faultInjection,
@@ -152,10 +155,29 @@ export class IntakeApi extends Construct {
     for (const fn of [submit, submitBatch]) {
       canEnqueue(fn);
       store.grantIdempotencyKeys(fn);
+      payloads.grant(fn, 'storePayloads', 'readPayloads');
     }
     store.grantJobs(submitBatch, 'writeMany');
+    payloads.grant(
+      route(
+        'POST',
+        '/uploads',
+        'create-upload',
+        'POST /uploads: a presigned PUT for a payload too large for a request',
+        processEnvironment(this, 'createUpload', { payloads: payloads.settings() }),
+      ),
+      'issueUploads',
+    );
 
-    store.grantJobs(route('GET', '/jobs/{id}', 'get-job', 'GET /jobs/{id}: reads a job'), 'read');
+    const getJob = route(
+      'GET',
+      '/jobs/{id}',
+      'get-job',
+      'GET /jobs/{id}: reads a job',
+      processEnvironment(this, 'getJob', { ...core, payloads: payloads.settings() }),
+    );
+    store.grantJobs(getJob, 'read');
+    payloads.grant(getJob, 'readResults');
     const listJobs = route(
       'GET',
       '/jobs',

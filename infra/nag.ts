@@ -28,6 +28,10 @@ const REASONS = {
     'ECS task execution role: ecr:GetAuthorizationToken only works on `*`; image pulls and logs are scoped by CDK to the repository and log group.',
   ecsAgent:
     "ECS container-instance role from CDK's capacity provider integration: the ECS agent's ecs:Submit* and poll actions cannot be resource-scoped.",
+  payloadAccessLogs:
+    'Objects are job payloads and results reached through IAM roles and short-lived presigned URLs the API issues; object-level audit belongs to CloudTrail data events, enabled per organisation, rather than a second bucket of access logs.',
+  payloadPrefixes:
+    "Payload keys are per job and per upload: each grant is scoped to one key prefix of Tailguard's own payload bucket.",
   ssmInstanceCore:
     'AmazonSSMManagedInstanceCore gives Session Manager access to GPU hosts in place of SSH keys and open ports.',
 } as const;
@@ -80,6 +84,18 @@ export const nag = {
   /** Only in `apiKey` mode: API keys stand in for an authorizer. */
   apiKeyAuth(api: IConstruct): void {
     acknowledge(api, 'AwsSolutions-APIG4', REASONS.apiKeys);
+  },
+  payloadBucket(bucket: IConstruct): void {
+    acknowledge(bucket, 'AwsSolutions-S1', REASONS.payloadAccessLogs);
+  },
+  /** The only wildcards this allows under `scope`: key prefixes of the payload bucket. */
+  payloadPrefixWildcards(scope: IConstruct): void {
+    Aspects.of(scope).add(
+      new AcknowledgeWildcards(
+        (f) => /^Resource::<[^>]*PayloadsBucket[^>]*\.Arn>\/(payloads|uploads|results)\/\*$/.test(f),
+        REASONS.payloadPrefixes,
+      ),
+    );
   },
   workerTask(task: IConstruct, executionRole: IConstruct): void {
     acknowledge(task, 'AwsSolutions-ECS2', REASONS.containerEnv);

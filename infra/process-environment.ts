@@ -7,6 +7,7 @@ import {
   type ProcessKind,
   type SectionsInput,
 } from '../src/aws/environment/index.ts';
+import type { PayloadBucket } from './payloads.ts';
 import type { JobQueues } from './queues.ts';
 import type { JobStoreTables } from './store.ts';
 
@@ -27,11 +28,12 @@ export interface SharedResources {
   store: JobStoreTables;
   queues: JobQueues;
   scheduler: { readonly requests: IQueue };
+  payloads: PayloadBucket;
 }
 
 /** The shared resources' settings; each kind of process is given only the sections it reads. */
 export function coreSettings(
-  core: SharedResources,
+  core: Omit<SharedResources, 'payloads'>,
 ): SectionsInput<'jobStore' | 'latencyStats' | 'workerRegistry' | 'coordination' | 'queues' | 'dispatch'> {
   const { store, queues, scheduler } = core;
   return {

@@ -86,7 +86,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
-      16,
+      17,
     );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -95,20 +95,68 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     });
     template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    // 11 routes, and ANY on each of their 10 paths (405).
-    template.resourceCountIs('AWS::ApiGateway::Method', 21);
+    // 12 routes, and ANY on each of their 11 paths (405).
+    template.resourceCountIs('AWS::ApiGateway::Method', 23);
     for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health', 'openapi.json']) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
     }
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 21);
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 23);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       StageName: 'v1',
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 })],
     });
+  });
+
+  it('keeps large payloads and results in an encrypted, private, TLS-only bucket whose objects expire', () => {
+    // Assess
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: ['payloads/', 'uploads/', 'results/'].map((prefix) =>
+          Match.objectLike({ Prefix: prefix, Status: 'Enabled', ExpirationInDays: 30 }),
+        ),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.payloadInlineBytes]: '262144', [ENV.payloadMaxBytes]: '1073741824' }),
+      },
+    });
+  });
+
+  it('gives workers a writable /tmp for downloaded payloads beside their read-only root filesystem', () => {
+    // Assess
+    for (const compatibility of [['FARGATE'], ['EC2']]) {
+      template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        RequiresCompatibilities: compatibility,
+        Volumes: [{ Name: 'scratch' }],
+        ContainerDefinitions: [
+          Match.objectLike({
+            ReadonlyRootFilesystem: true,
+            MountPoints: [{ SourceVolume: 'scratch', ContainerPath: '/tmp', ReadOnly: false }],
+          }),
+        ],
+      });
+    }
   });
 
   it('gives EventBridge Scheduler a role of its own', () => {
@@ -122,7 +170,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
 
   it('accepts at intake exactly the job types the workers register', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,sleep,flaky,fail,poison' }) },
+      Environment: { Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,echo,sleep,flaky,fail,poison' }) },
     });
   });
 
@@ -205,7 +253,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
     expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
     expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);
-    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(16); // one per function
+    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(17); // one per function
     expect(named(/no-running-workers/)).toHaveLength(2);
     expect(named(/reaper-not-running/)).toHaveLength(1);
     expect(named(/reaper-stuck-jobs/).map((a) => a.Threshold)).toEqual([900]);
@@ -224,6 +272,7 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
   const ROUTES = [
     'POST /jobs',
     'POST /jobs/batch',
+    'POST /uploads',
     'GET /jobs',
     'GET /jobs/{id}',
     'POST /jobs/{id}/cancel',
@@ -296,7 +345,7 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
         Object.entries(t.findResources('AWS::IAM::Policy')).map(([id, p]) => [id, p.Properties.PolicyDocument]),
       );
     expect(policies(httpTemplate)).toEqual(policies(template));
-    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 16);
+    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 17);
   });
 
   it('outputs a URL without a stage path, and says so in the manifest', () => {
@@ -366,7 +415,7 @@ describe('Tailguard construct options', () => {
     template.resourceCountIs('AWS::ECS::Service', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 16);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 17);
     template.hasOutput('JobsManifest', {});
   });
 

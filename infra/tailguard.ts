@@ -18,6 +18,7 @@ import type { Capacity } from '../src/jobs/model/index.ts';
 import { type TailguardConfig, workerServicesParameter } from './config.ts';
 import { IntakeApi } from './intake-api.ts';
 import { Observability } from './observability.ts';
+import { PayloadBucket } from './payloads.ts';
 import { JobQueues } from './queues.ts';
 import { Reaper } from './reaper.ts';
 import { StartScheduler } from './start-scheduler.ts';
@@ -45,6 +46,8 @@ export class Tailguard extends Construct {
   readonly scheduler: StartScheduler;
   readonly detector: StragglerDetector;
   readonly reaper: Reaper;
+  /** Payloads and results too large for a job's item, and callers' uploads. */
+  readonly payloads: PayloadBucket;
   /** The settings every part was built with, defaults applied. */
   readonly config: TailguardConfig;
   /** Undefined on an emulator (`local`), which cannot run ECS. */
@@ -74,10 +77,17 @@ export class Tailguard extends Construct {
       keepLegacyStatusIndex: props.keepLegacyStatusIndex,
     });
     this.scheduler = new StartScheduler(this, 'StartScheduler', { queues: this.queues, removalPolicy });
+    this.payloads = new PayloadBucket(this, 'Payloads', {
+      removalPolicy,
+      retentionDays: config.payloadRetentionDays,
+      inlineBytes: config.payloadInlineBytes,
+      maxBytes: config.payloadMaxBytes,
+    });
     this.intake = new IntakeApi(this, 'Intake', {
       queues: this.queues,
       store: this.store,
       scheduler: this.scheduler,
+      payloads: this.payloads,
       jobTypes: props.jobTypes,
       typeLimits: config.typeLimits,
       kind: config.apiKind,
@@ -85,7 +95,13 @@ export class Tailguard extends Construct {
       throttling: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
       faultInjection: config.faultInjection === 'on',
     });
-    const shared = { queues: this.queues, store: this.store, scheduler: this.scheduler, config };
+    const shared = {
+      queues: this.queues,
+      store: this.store,
+      scheduler: this.scheduler,
+      payloads: this.payloads,
+      config,
+    };
     this.detector = new StragglerDetector(this, 'StragglerDetector', shared);
     this.reaper = new Reaper(this, 'Reaper', shared);
 
@@ -150,6 +166,9 @@ export class Tailguard extends Construct {
       statsTable: this.store.stats.tableName,
       workersTable: this.store.workers.tableName,
       coordinationTable: this.store.coordination.tableName,
+      payloadBucket: this.payloads.bucket.bucketName,
+      payloadInlineBytes: this.payloads.inlineBytes,
+      payloadMaxBytes: this.payloads.maxBytes,
       typeLimits: this.config.typeLimits,
       queues: this.queues.topology(),
       schedulerQueueUrl: this.scheduler.requests.queueUrl,

@@ -22,6 +22,7 @@ import {
   AsgCapacityProvider,
   type BaseService,
   Cluster,
+  type ContainerDefinition,
   type ContainerDefinitionOptions,
   ContainerInsights,
   CpuArchitecture,
@@ -101,7 +102,10 @@ export class WorkerServices extends Construct {
       memoryLimitMiB: config.cpuWorkerMemoryMiB,
       runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
-    cpuTask.addContainer('worker', this.container('cpu', pool, config.cpuWorkerConcurrency, core));
+    withScratch(
+      cpuTask,
+      cpuTask.addContainer('worker', this.container('cpu', pool, config.cpuWorkerConcurrency, core)),
+    );
     nag.workerTask(cpuTask, cpuTask.obtainExecutionRole());
     const service = new FargateService(this, 'CpuService', {
       cluster: this.cluster,
@@ -164,11 +168,12 @@ export class WorkerServices extends Construct {
     });
     this.cluster.addAsgCapacityProvider(gpuCapacity);
     const gpuTask = new Ec2TaskDefinition(this, 'GpuTask', { networkMode: NetworkMode.AWS_VPC });
-    gpuTask.addContainer('worker', {
+    const gpuContainer = gpuTask.addContainer('worker', {
       ...this.container('gpu', pool, config.gpuWorkerConcurrency, core),
       memoryReservationMiB: config.gpuWorkerMemoryMiB,
       gpuCount: config.gpuWorkerGpus,
     });
+    withScratch(gpuTask, gpuContainer);
     nag.workerTask(gpuTask, gpuTask.obtainExecutionRole());
     const service = new Ec2Service(this, 'GpuService', {
       cluster: this.cluster,
@@ -215,6 +220,7 @@ export class WorkerServices extends Construct {
         ...processEnvironment(this, 'worker', {
           ...coreSettings(core),
           typeLimits: { limits: this.config.typeLimits },
+          payloads: core.payloads.settings(),
           worker: { capacity, concurrency, shutdownGraceSeconds: SHUTDOWN_GRACE_SECONDS },
         }),
         POWERTOOLS_SERVICE_NAME: 'tailguard-worker',
@@ -226,6 +232,7 @@ export class WorkerServices extends Construct {
   /** A worker reads and writes jobs, consumes its own class's queues, and enqueues retries. */
   private grantWork(capacity: Capacity, task: TaskDefinition, core: SharedResources): void {
     core.store.grantJobs(task.taskRole, 'read', 'write');
+    core.payloads.grant(task.taskRole, 'readPayloads', 'storeResults');
     core.store.grantStats(task.taskRole, 'add');
     core.store.grantWorkers(task.taskRole, 'report', 'list');
     if (Object.keys(this.config.typeLimits).length > 0) core.store.grantCoordination(task.taskRole, 'limits');
@@ -325,4 +332,13 @@ export class WorkerServices extends Construct {
       cooldown: Duration.minutes(1),
     });
   }
+}
+
+/**
+ * A task-local volume at /tmp: the root filesystem is read-only, and a worker downloads payloads
+ * too large for a job's item there before its handler reads them (workers/job-payloads.ts).
+ */
+function withScratch(task: TaskDefinition, container: ContainerDefinition): void {
+  task.addVolume({ name: 'scratch' });
+  container.addMountPoints({ sourceVolume: 'scratch', containerPath: '/tmp', readOnly: false });
 }

@@ -25,6 +25,8 @@ export interface LocalDeployment {
   statsTable: string;
   workersTable: string;
   coordinationTable: string;
+  /** The payload bucket (large payloads, uploads, results); absent for a deployment from before it. */
+  payloadBucket?: string;
   /** The queue of checks on immediate starts' messages (src/jobs/dispatch/message-check.ts). */
   checksQueueUrl: string;
   stragglerDetector: string;
@@ -87,6 +89,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
     statsTable: manifest.statsTable,
     workersTable: manifest.workersTable,
     coordinationTable: manifest.coordinationTable,
+    payloadBucket: manifest.payloadBucket,
     checksQueueUrl: manifest.checksQueueUrl,
     stragglerDetector: manifest.stragglerDetector,
     reaper: manifest.reaper,
@@ -100,6 +103,11 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
         workerRegistry: { table: manifest.workersTable },
         coordination: { table: manifest.coordinationTable },
         typeLimits: { limits: manifest.typeLimits },
+        payloads: {
+          bucket: manifest.payloadBucket ?? '',
+          inlineBytes: manifest.payloadInlineBytes,
+          maxBytes: manifest.payloadMaxBytes,
+        },
         queues: { topology: manifest.queues },
         dispatch: { schedulerQueueUrl: manifest.schedulerQueueUrl, checksQueueUrl: manifest.checksQueueUrl },
       }),

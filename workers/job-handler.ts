@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { NonRetryableError } from '../src/jobs/model/index.ts';
 import type { TransactWriteItem } from '../src/jobs/store/index.ts';
+import type { PayloadFile } from './job-payloads.ts';
 
 /** DynamoDB's transaction limit, less the job's own update. */
 export const MAX_EFFECTS = 99;
@@ -39,19 +40,35 @@ export interface JobContext {
   logger: Logger;
   /** Writes committed atomically with the job's success (exactly-once side effects). */
   effects: JobEffects;
+  /**
+   * Only for handlers registered with `{ payloadFile: true }` (the Python bridge): a payload kept in
+   * the payload bucket, downloaded to this file instead of passed as the `payload` argument.
+   */
+  payloadFile?: PayloadFile;
 }
 
-/** A job handler: gets the payload, returns a JSON-serializable result or throws. */
+/**
+ * A job handler: gets the payload (any JSON; a Buffer for an upload of bytes), returns a
+ * JSON-serializable result or a Buffer/Uint8Array of bytes, or throws.
+ */
 export type JobHandler = (payload: unknown, context: JobContext) => Promise<unknown>;
 
 /** Job handlers by `type`. A worker only takes job types it has a handler for. */
 export class HandlerRegistry {
   private readonly handlers = new Map<string, JobHandler>();
+  private readonly fileReaders = new Set<string>();
 
-  register(type: string, handler: JobHandler): this {
+  /** `payloadFile`: a stored payload reaches the handler as `context.payloadFile`, not in memory. */
+  register(type: string, handler: JobHandler, options: { payloadFile?: boolean } = {}): this {
     if (this.handlers.has(type)) throw new Error(`a handler for ${type} is already registered`);
     this.handlers.set(type, handler);
+    if (options.payloadFile) this.fileReaders.add(type);
     return this;
+  }
+
+  /** True when the type's handler takes a stored payload as a file. */
+  readsPayloadFile(type: string): boolean {
+    return this.fileReaders.has(type);
   }
 
   get(type: string): JobHandler | undefined {

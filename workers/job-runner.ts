@@ -6,10 +6,15 @@ import type { LimitSlot, TypeLimiter } from '../src/jobs/limits/index.ts';
 import { type Job, NonRetryableError, StaleJobError } from '../src/jobs/model/index.ts';
 import { Heartbeats } from './heartbeats.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
+import { discard, JobPayloads, type KeptResult, type PayloadFile } from './job-payloads.ts';
 import { applyMessageAction, DELETE, type MessageAction } from './message-action.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 import { RunningAttempt, type RunningAttemptDeps } from './running-attempt.ts';
 import { type HandlerOutcome, type SettleDeps, settle } from './settle.ts';
+
+
+/** Payloads and results where no bucket is configured: both kept in the job's item. */
+const ITEM_ONLY = new JobPayloads(undefined);
 
 /**
  * The intake sends a job's message just before it writes the job, so a message can reach a worker
@@ -20,9 +25,6 @@ import { type HandlerOutcome, type SettleDeps, settle } from './settle.ts';
 const MISSING_JOB_PAUSES_MS = [20, 50, 100, 200];
 const MISSING_JOB_DEFER_SECONDS = 5;
 export const MISSING_JOB_GRACE_MS = 60_000;
-
-/** Largest result a handler may return: it is stored in the job's DynamoDB item. */
-export const MAX_RESULT_BYTES = 256 * 1024;
 
 export interface RunnerOptions {
   workerId: string;
@@ -44,6 +46,8 @@ export interface RunnerDeps extends SettleDeps {
   onAttemptStarted?: (job: Job) => void;
   /** Told each progress report of an attempt (see RunningAttemptDeps). */
   onProgress?: RunningAttemptDeps['onProgress'];
+  /** Payloads and results kept in the payload bucket. @default none: both must fit the job's item */
+  payloads?: JobPayloads;
 }
 
 /** A claim that runs the job: when its queue wait began, and whether it takes over from a lost attempt. */
@@ -230,18 +234,37 @@ export class JobRunner {
     let outcome: HandlerOutcome;
     const effects = new JobEffects();
     try {
-      outcome = { ok: true, result: await this.invokeHandler(run, effects), effects };
+      outcome = { ok: true, ...(await this.invokeHandler(run, effects)), effects };
     } catch (thrown) {
       outcome = { ok: false, error: run.signal.reason ?? thrown };
     }
     return settle(this.deps, run, outcome, run.end());
   }
 
-  private async invokeHandler(run: RunningAttempt, effects: JobEffects): Promise<unknown> {
-    const { job, attempt, signal, logger } = run;
-    const handler = this.deps.registry.get(job.type);
+  private async invokeHandler(run: RunningAttempt, effects: JobEffects): Promise<KeptResult> {
+    const { job } = run;
+    const { registry, payloads = ITEM_ONLY } = this.deps;
+    const handler = registry.get(job.type);
     if (!handler) throw new NonRetryableError(`no handler for job type ${job.type} on this worker`);
-    const payload = job.payload === undefined ? undefined : JSON.parse(job.payload);
+    // A handler in another process reads a stored payload from a file; the others get its value.
+    const payloadFile = registry.readsPayloadFile(job.type) ? await payloads.file(job, run.signal) : undefined;
+    try {
+      const payload = payloadFile ? undefined : await payloads.value(job, run.signal);
+      const result = await this.callHandler(run, effects, payload, payloadFile);
+      return await payloads.keep(job, run.attempt.claimId, result);
+    } finally {
+      await discard(payloadFile);
+    }
+  }
+
+  private async callHandler(
+    run: RunningAttempt,
+    effects: JobEffects,
+    payload: unknown,
+    payloadFile: PayloadFile | undefined,
+  ): Promise<unknown> {
+    const { job, attempt, signal, logger } = run;
+    const handler = this.deps.registry.get(job.type)!;
     const context = {
       jobId: job.id,
       type: job.type,
@@ -252,17 +275,14 @@ export class JobRunner {
       logger,
       effects,
       reportProgress: (fraction: number) => run.reportProgress(fraction),
+      ...(payloadFile && { payloadFile }),
     };
     // A handler that ignores its signal must not hold the attempt past an abort.
     const aborted = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
-    const result = await Promise.race([handler(payload, context), aborted]);
-    const size = result === undefined ? 0 : Buffer.byteLength(JSON.stringify(result));
-    if (size > MAX_RESULT_BYTES)
-      throw new NonRetryableError(`result is ${size} bytes; the limit is ${MAX_RESULT_BYTES}`);
-    return result;
+    return Promise.race([handler(payload, context), aborted]);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   JobTimeoutError,
   LeaseLostError,
   StaleJobError,
+  type StoredObject,
   WorkerShutdownError,
 } from '../src/jobs/model/index.ts';
 import type { JobStore } from '../src/jobs/store/index.ts';
@@ -29,7 +30,9 @@ export interface SettleDeps {
 }
 
 /** What the handler came to: its result, or what it threw (or what ended it). */
-export type HandlerOutcome = { ok: true; result: unknown; effects: JobEffects } | { ok: false; error: unknown };
+export type HandlerOutcome =
+  | { ok: true; result?: unknown; object?: StoredObject; effects: JobEffects }
+  | { ok: false; error: unknown };
 
 /** What one settle wrote: the job as the attempt left it (none when the job is no longer its), and the message's fate. */
 interface Settled {
@@ -50,7 +53,7 @@ export async function settle(
   let settled: Settled;
   try {
     settled = outcome.ok
-      ? await settleSuccess(deps, run, outcome.result, outcome.effects, ran)
+      ? await settleSuccess(deps, run, outcome, ran)
       : await settleFailure(deps, run, outcome.error, ran);
   } catch (error) {
     if (!(error instanceof StaleJobError)) throw error;
@@ -72,13 +75,12 @@ export async function settle(
 async function settleSuccess(
   deps: SettleDeps,
   run: RunningAttempt,
-  result: unknown,
-  effects: JobEffects,
+  { result, object, effects }: Extract<HandlerOutcome, { ok: true }>,
   ran: RunTime,
 ): Promise<Settled> {
   let job: Job;
   try {
-    job = await succeed(deps.store, run.job, run.attempt, result, [...effects.all]);
+    job = await succeed(deps.store, run.job, run.attempt, result, [...effects.all], object);
   } catch (error) {
     if (error instanceof StaleJobError) throw error;
     return settleFailure(deps, run, new CommitFailedError(error), ran);

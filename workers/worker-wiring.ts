@@ -8,6 +8,7 @@ import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index
 import type { Job } from '../src/jobs/model/index.ts';
 import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
 import type { HandlerRegistry } from './job-handler.ts';
+import { JobPayloads } from './job-payloads.ts';
 import { JobRunner } from './job-runner.ts';
 import { QueuePoller } from './queue-poller.ts';
 import type { FinishedOutcome } from './settle.ts';
@@ -112,6 +113,7 @@ export function wireWorker(
         void speed
           .observe(attempt, peers, settings.concurrency)
           .catch((error: Error) => logger.warn('reading the attempts’ pace failed', { error })),
+      payloads: jobPayloads(runtime),
     },
     {
       workerId,
@@ -127,4 +129,18 @@ export function wireWorker(
     speed,
   );
   return { logger, runner, worker, speed, flushTelemetry };
+}
+
+/**
+ * The payload bucket when the environment names one: a deployment from before it names none (or,
+ * through `tailguard dev`'s manifest, an empty one), and its jobs' payloads and results are inline.
+ */
+function jobPayloads(runtime: Runtime): JobPayloads {
+  try {
+    const limits = runtime.payloadLimits();
+    const store = runtime.payloads();
+    return new JobPayloads(store.bucket ? store : undefined, limits);
+  } catch {
+    return new JobPayloads(undefined);
+  }
 }

@@ -16,6 +16,13 @@ export const AWS_PRICES = {
     dynamoDbPerMillionWriteUnits: 0.625,
     dynamoDbPerMillionReadUnits: 0.125,
     cloudWatchLogsPerGbIngested: 0.5,
+    /** S3 Standard: PUT, COPY, POST, LIST. */
+    s3PerMillionPutRequests: 5,
+    /** S3 Standard: GET, HEAD and the rest. */
+    s3PerMillionGetRequests: 0.4,
+    s3PerGbMonth: 0.023,
+    /** Data out of AWS to the internet (first 10 TB a month); in-region and inbound are free. */
+    dataOutPerGb: 0.09,
   },
   sources: {
     apiGateway: 'https://aws.amazon.com/api-gateway/pricing/',
@@ -23,6 +30,7 @@ export const AWS_PRICES = {
     sqs: 'https://aws.amazon.com/sqs/pricing/',
     dynamoDb: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
     cloudWatchLogs: 'https://aws.amazon.com/cloudwatch/pricing/',
+    s3: 'https://aws.amazon.com/s3/pricing/',
   },
 } as const;
 
@@ -67,5 +75,31 @@ export function perMillionUsd(usage: JobUsage, apiKind: ApiKind = 'rest'): Recor
   return {
     ...(Object.fromEntries(Object.entries(items).map(([k, v]) => [k, cents(v)])) as typeof items),
     total: cents(total),
+  };
+}
+
+/** What a payload or result kept in the payload bucket adds to a job: S3 requests and bytes, per job. */
+export interface PayloadUsage {
+  s3PutRequests: number;
+  s3GetRequests: number;
+  /** Bytes kept in the bucket, for `retentionDays` (the lifecycle rule's expiry). */
+  storedBytes: number;
+  /** Bytes read out of AWS to a caller (a result fetched by its presigned URL from outside). */
+  bytesOut: number;
+}
+
+/** US dollars per million jobs of `usage`: requests, storage over `retentionDays`, data out. */
+export function payloadPerMillionUsd(usage: PayloadUsage, retentionDays = 30): Record<string, number> {
+  const p = AWS_PRICES.usd;
+  const items = {
+    s3PutRequests: usage.s3PutRequests * p.s3PerMillionPutRequests,
+    s3GetRequests: usage.s3GetRequests * p.s3PerMillionGetRequests,
+    storage: (usage.storedBytes / 1e9) * p.s3PerGbMonth * (retentionDays / 30) * 1e6,
+    dataOut: (usage.bytesOut / 1e9) * p.dataOutPerGb * 1e6,
+  };
+  const total = Object.values(items).reduce((sum, usd) => sum + usd, 0);
+  return {
+    ...Object.fromEntries(Object.entries(items).map(([k, v]) => [k, Math.round(v * 100) / 100])),
+    total: Math.round(total * 100) / 100,
   };
 }

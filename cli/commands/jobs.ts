@@ -1,32 +1,34 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type { JobRequestInput, JobView, TailguardClient } from '../../src/client/index.ts';
-import { capacityOption, integerFrom, jsonValue, positiveSeconds, priorityOption } from '../arguments.ts';
+import { integerFrom, positiveSeconds } from '../arguments.ts';
 import type { CommandContext } from '../command-context.ts';
 import { jobDetails, jobLine } from '../format.ts';
 import { JobProgressBar } from '../job-progress.ts';
+import { requestFields, requestOptions } from '../request-options.ts';
 
-interface SubmitFlags {
-  payload?: JobRequestInput['payload'];
-  priority?: JobRequestInput['priority'];
-  capacity?: JobRequestInput['capacity'];
+interface SubmitFlags extends Record<string, unknown> {
   delay?: number;
-  idempotencyKey?: string;
+  payloadFile?: string;
+  payloadBytes?: string;
   wait?: boolean;
   timeout?: number;
+  resultOut?: string;
 }
 
 /** `submit`, `get`, `watch`, `cancel`: one job at a time. */
 export function jobCommands(program: Command, cli: CommandContext): void {
-  program
+  const submit = program
     .command('submit')
     .description('submit a job')
-    .argument('<type>', 'job type, one the workers handle')
-    .option('--payload <json>', 'payload, any JSON', jsonValue)
-    .addOption(priorityOption())
-    .addOption(capacityOption())
-    .option('--delay <seconds>', 'start no sooner than this', integerFrom(0))
-    .option('--idempotency-key <key>', 'submitting again with the key answers the first job')
+    .argument('<type>', 'job type, one the workers handle');
+  for (const option of requestOptions()) submit.addOption(option);
+  submit
+    .addOption(new Option('--delay <seconds>').argParser(integerFrom(0)).hideHelp())
+    .option('--payload-file <file>', 'payload, a JSON file (over 5 MiB it is uploaded first)')
+    .option('--payload-bytes <file>', 'payload, any file, uploaded and handed to the handler as bytes')
     .option('--wait', 'wait until the job finishes and print it; exit code 1 unless it SUCCEEDED')
+    .option('--result-out <file>', 'with --wait: write the result there (JSON, or the bytes of a bytes result)')
     .addOption(
       new Option('--timeout <seconds>', 'stop waiting after this long (implies --wait)')
         .argParser(positiveSeconds)
@@ -34,14 +36,18 @@ export function jobCommands(program: Command, cli: CommandContext): void {
     )
     .action((type: string, flags: SubmitFlags) =>
       cli.run(async (client) => {
-        const { payload, priority, capacity, delay: delaySeconds, idempotencyKey } = flags;
-        const submitted = await client.submit({ type, payload, priority, capacity, delaySeconds }, { idempotencyKey });
+        // The key goes as the Idempotency-Key header, which lets the client retry the submission.
+        const { idempotencyKey, ...fields } = requestFields(flags) as Partial<JobRequestInput>;
+        const request = { type, ...fields, ...(await payloadOf(client, flags)) } as JobRequestInput;
+        if (flags.delay !== undefined) request.delaySeconds ??= flags.delay;
+        const submitted = await client.submit(request, { idempotencyKey });
         const job = submitted.body;
         if (!flags.wait) {
           const how = submitted.status === 201 ? 'submitted' : 'already submitted with this key';
           return cli.print(job, () => [`${how}: ${jobLine(job)}`]);
         }
         const finished = await follow(cli, client, job.id, flags.timeout);
+        await writeResult(client, finished, flags.resultOut);
         cli.print(finished, () => jobDetails(finished));
         cli.exitFor(finished);
       }),
@@ -51,9 +57,11 @@ export function jobCommands(program: Command, cli: CommandContext): void {
     .command('get')
     .description('show a job and its attempts')
     .argument('<id>', 'job id')
-    .action((id: string) =>
+    .option('--result-out <file>', 'write the result there (JSON, or the bytes of a bytes result), wherever it is kept')
+    .action((id: string, flags: { resultOut?: string }) =>
       cli.run(async (client) => {
         const job = await client.get(id);
+        await writeResult(client, job, flags.resultOut);
         cli.print(job, () => jobDetails(job));
       }),
     );
@@ -84,6 +92,20 @@ export function jobCommands(program: Command, cli: CommandContext): void {
         ]);
       }),
     );
+}
+
+/** `--payload-file` (JSON; the client uploads it when large) or `--payload-bytes` (always uploaded, as bytes). */
+async function payloadOf(client: TailguardClient, flags: SubmitFlags): Promise<Partial<JobRequestInput>> {
+  if (flags.payloadFile !== undefined) return { payload: JSON.parse(await readFile(flags.payloadFile, 'utf8')) };
+  if (flags.payloadBytes !== undefined) return { payloadRef: await client.upload(await readFile(flags.payloadBytes)) };
+  return {};
+}
+
+/** Writes a succeeded job's result to `file`: fetched from its presigned URL when the job does not hold it. */
+async function writeResult(client: TailguardClient, job: JobView, file: string | undefined): Promise<void> {
+  if (file === undefined || job.status !== 'SUCCEEDED') return;
+  const result = await client.result(job);
+  await writeFile(file, result instanceof Uint8Array ? result : `${JSON.stringify(result)}\n`);
 }
 
 /** Waits for a job to finish, with a progress bar unless the output is JSON. */

@@ -16,6 +16,9 @@ const EffectPayload = z.object({ effectsTable: z.string().min(3).max(255).option
 /** Does nothing: measures the queue itself. */
 export const noop: JobHandler = async () => ({ ok: true });
 
+/** Returns its payload as its result, whatever its size: large payloads and results end to end. */
+export const echo: JobHandler = async (payload) => payload;
+
 /** The slowness injected into each attempt as it starts (1 = none): the demo worker's `FaultInjector`. */
 export interface AttemptFaults {
   attemptSlowdown(): number;
@@ -84,6 +87,7 @@ export function recordingEffect(handler: JobHandler): JobHandler {
 export function builtinHandlers(faults: AttemptFaults = NO_FAULTS): HandlerRegistry {
   return new HandlerRegistry()
     .register('noop', recordingEffect(noop))
+    .register('echo', echo)
     .register('sleep', recordingEffect(sleepHandler(faults)))
     .register('flaky', recordingEffect(flaky))
     .register('fail', fail)

@@ -9,5 +9,7 @@ export const handler = httpHandler(async (event) => {
   const id = jobIdParameter(event);
   const job = await runtime.store().get(id);
   if (!job) throw new JobNotFoundError(id);
-  return json(200, toJobView(job));
+  // A result too large for the item is fetched straight from the bucket, by a short-lived URL.
+  const resultUrl = job.resultObject && (await runtime.payloads().downloadUrl(job.resultObject.key));
+  return json(200, toJobView(job, Date.now(), { resultUrl }));
 });

@@ -39,6 +39,7 @@ beforeAll(async () => {
     queues: { topology },
     dispatch: { schedulerQueueUrl: queue, checksQueueUrl: checks },
     intake: {},
+    payloads: { bucket: 'payloads' },
   });
   // GET /jobs also reads the worker registry (running jobs are the workers' reports).
   vi.stubEnv(ENV.workersTable, 'workers');

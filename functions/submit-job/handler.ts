@@ -16,7 +16,13 @@ const intake = readSection('intake');
 /** `POST /jobs`: 201 with a new job, 200 with the job an idempotency key already created. */
 export const handler = httpHandler(async (event) => {
   const { job, replayed } = await submitJob(
-    { store: runtime.store(), dispatcher: runtime.dispatcher(), afterSend: injectedFault(event) },
+    {
+      store: runtime.store(),
+      dispatcher: runtime.dispatcher(),
+      payloads: runtime.payloads(),
+      payloadLimits: runtime.payloadLimits(),
+      afterSend: injectedFault(event),
+    },
     parseJobRequest(withIdempotencyHeader(event)),
   );
   if (!replayed) metrics.submitted(job);
@@ -37,7 +43,7 @@ function injectedFault(event: HttpEvent): (() => void) | undefined {
 
 /** Merges the `Idempotency-Key` header into the body; both given and different is an error. */
 function withIdempotencyHeader(event: HttpEvent): Record<string, unknown> {
-  const body = jsonObjectBody(event);
+  const body = jsonObjectBody(event, undefined, 'upload a larger payload through POST /uploads (payloadRef)');
   const fromHeader = header(event, 'Idempotency-Key');
   if (fromHeader === undefined) return body;
   if (body.idempotencyKey !== undefined && body.idempotencyKey !== fromHeader) {

@@ -27,6 +27,10 @@ export const TailguardManifestSchema = z.object({
   statsTable: z.string(),
   workersTable: z.string(),
   coordinationTable: z.string(),
+  /** Absent in manifests of deployments from before the payload bucket (docs/migration.md). */
+  payloadBucket: z.string().optional(),
+  payloadInlineBytes: z.number().int().positive().optional(),
+  payloadMaxBytes: z.number().int().positive().optional(),
   /** Per-type limits, for workers the construct does not start (tailguard dev's). */
   typeLimits: TypeLimitsSchema.default({}),
   queues: QueueTopologySchema,

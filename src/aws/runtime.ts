@@ -1,10 +1,11 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobDispatcher, type QueueTopology } from '../jobs/dispatch/index.ts';
+import { PayloadStore } from '../jobs/payloads/index.ts';
 import { CheckRecords } from '../jobs/reaper/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
 import { JobStore, RateWindows, Semaphores, Turns } from '../jobs/store/index.ts';
-import { createDocumentClient, createSqsClient } from './clients.ts';
+import { createDocumentClient, createS3Client, createSqsClient } from './clients.ts';
 import { type Environment, readSection } from './environment/index.ts';
 
 /**
@@ -30,6 +31,11 @@ export function runtimeFor(env: Environment) {
     topology,
     dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch', env))),
     scheduler: lazy(() => new SchedulerClient({})),
+    payloads: lazy(() => new PayloadStore(createS3Client(), readSection('payloads', env).bucket)),
+    payloadLimits: lazy(() => {
+      const { inlineBytes, maxBytes } = readSection('payloads', env);
+      return { inlineBytes, maxBytes };
+    }),
   };
 }
 

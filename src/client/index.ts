@@ -15,6 +15,8 @@ export type {
   RedriveRequest,
   RedriveResult,
   StatsView,
+  UploadRequestInput,
+  UploadView,
   WorkerView,
 } from '../contract/views.ts';
 export type { Capacity, JobStatus, Priority } from '../jobs/model/index.ts';

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type JobRequestInput, MAX_BATCH_BYTES, MAX_BATCH_JOBS } from '../contract/requests.ts';
+import {
+  type JobRequestInput,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_JOBS,
+  MAX_REQUEST_PAYLOAD_BYTES,
+} from '../contract/requests.ts';
 import type {
   BatchItemView,
   BatchView,
@@ -13,6 +18,8 @@ import type {
   RedriveRequest,
   RedriveResult,
   StatsView,
+  UploadRequestInput,
+  UploadView,
 } from '../contract/views.ts';
 import { isTerminal } from '../jobs/model/index.ts';
 import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
@@ -27,6 +34,11 @@ export interface ClientOptions {
   baseUrl: string;
   /** Signs or decorates requests (e.g. SigV4 on AWS). */
   fetch?: typeof fetch;
+  /**
+   * Fetches presigned payload-bucket URLs (uploads, stored results): they carry their own
+   * signature, so they go out unsigned. @default globalThis.fetch
+   */
+  objectFetch?: typeof fetch;
 }
 
 export interface SubmitOptions {
@@ -65,11 +77,13 @@ const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
 export class TailguardClient {
   private readonly baseUrl: string;
   private readonly fetch: typeof fetch;
+  private readonly objectFetch: typeof fetch;
 
   constructor(options: ClientOptions) {
     // Relative paths resolve under the stage only when the base ends in `/`.
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.objectFetch = options.objectFetch ?? globalThis.fetch;
   }
 
   /**
@@ -78,9 +92,10 @@ export class TailguardClient {
    */
   async submit(request: JobRequestInput, options: SubmitOptions = {}): Promise<ApiResponse<JobView>> {
     const { idempotencyKey, retries = 2, retryDelayMs = 200 } = options;
+    const body = await this.bodyOf(request);
     const send = () =>
       this.call<JobView>('POST', 'jobs', {
-        body: JSON.stringify(request),
+        body,
         headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
       });
     // A key in the body makes the submission just as safe to repeat.
@@ -93,6 +108,54 @@ export class TailguardClient {
         await sleep(retryDelayMs * 2 ** retry);
       }
     }
+  }
+
+  /**
+   * A payload over what a request carries (MAX_REQUEST_PAYLOAD_BYTES as JSON) is uploaded first
+   * and submitted by its `payloadRef`: the handler gets it the same either way.
+   */
+  private async bodyOf(request: JobRequestInput): Promise<string> {
+    const body = JSON.stringify(request);
+    if (request.payload === undefined || Buffer.byteLength(body) <= MAX_REQUEST_PAYLOAD_BYTES) return body;
+    const { payload, ...rest } = request;
+    const payloadRef = await this.upload(JSON.stringify(payload), 'application/json');
+    return JSON.stringify({ ...rest, payloadRef });
+  }
+
+  /**
+   * `POST /uploads`, then the bytes PUT to the presigned URL it answers: the `payloadRef` to submit
+   * a job with (`submit({ type, payloadRef })`). `application/json` content is parsed for the
+   * handler; `application/octet-stream` reaches it as bytes (a Buffer; in Python, an open file).
+   */
+  async upload(
+    content: string | Uint8Array,
+    contentType: UploadRequestInput['contentType'] = 'application/octet-stream',
+  ): Promise<string> {
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    const { body: upload } = await this.call<UploadView>('POST', 'uploads', {
+      body: JSON.stringify({ bytes: bytes.byteLength, contentType } satisfies UploadRequestInput),
+    });
+    const put = await this.objectFetch(upload.uploadUrl, {
+      method: upload.method,
+      headers: upload.headers,
+      body: bytes,
+    });
+    if (!put.ok) throw new TailguardApiError(put.status, parseBody(await put.text()));
+    return upload.payloadRef;
+  }
+
+  /**
+   * The job's result, wherever it is kept: the inline `result`, or the object at its presigned
+   * `resultUrl` (parsed when JSON, a Uint8Array when bytes). Undefined before the job succeeded.
+   */
+  async result(jobOrId: string | JobView): Promise<unknown> {
+    const job = typeof jobOrId === 'string' ? await this.get(jobOrId) : jobOrId;
+    if (job.resultObject === null) return job.status === 'SUCCEEDED' ? job.result : undefined;
+    const fresh = job.resultUrl === null ? await this.get(job.id) : job;
+    const response = await this.objectFetch(fresh.resultUrl!);
+    if (!response.ok) throw new TailguardApiError(response.status, parseBody(await response.text()));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return job.resultObject.format === 'json' ? JSON.parse(Buffer.from(bytes).toString('utf8')) : bytes;
   }
 
   /**
@@ -129,7 +192,8 @@ export class TailguardClient {
   /**
    * Polls the job until it is finished (SUCCEEDED, DEAD or CANCELLED) and returns it. Pauses grow
    * from `intervalMs`, so a long job costs few requests; throttling and 502–504 answers are
-   * polled through, any other error ends the wait.
+   * polled through, any other error ends the wait. A JSON result kept in the payload bucket is
+   * fetched into `result`; a bytes result is read with `result()`.
    */
   async waitFor(id: string, options: WaitOptions = {}): Promise<JobView> {
     const { timeoutMs, intervalMs = 500, maxIntervalMs = 5000, onUpdate, signal } = options;
@@ -142,7 +206,9 @@ export class TailguardClient {
         if (job) {
           last = job;
           onUpdate?.(job);
-          if (isTerminal(job.status)) return job;
+          // A stored JSON result is fetched into `result`; bytes stay behind `resultUrl` (see result()).
+          if (isTerminal(job.status))
+            return job.resultObject?.format === 'json' ? { ...job, result: await this.result(job) } : job;
         }
         await sleep(pause, undefined, { signal: stop });
       }

@@ -1,7 +1,16 @@
-import type { Job, JobStatus } from '../jobs/model/index.ts';
+import type { Job, JobStatus, ObjectFormat, StoredObject } from '../jobs/model/index.ts';
 
-/** A job as the API shows it (`GET /jobs/{id}`, `POST /jobs`). */
-export function toJobView(job: Job, now = Date.now()) {
+/** Links only `GET /jobs/{id}` signs: the URL of a result kept in the payload bucket. */
+export interface JobLinks {
+  resultUrl?: string;
+}
+
+/**
+ * A job as the API shows it (`GET /jobs/{id}`, `POST /jobs`). A payload or result kept in the
+ * payload bucket is not inlined: the view says how large it is and in what format, and
+ * `GET /jobs/{id}` gives a presigned `resultUrl` for the result.
+ */
+export function toJobView(job: Job, now = Date.now(), links: JobLinks = {}) {
   return {
     id: job.id,
     type: job.type,
@@ -18,7 +27,10 @@ export function toJobView(job: Job, now = Date.now()) {
     startedAt: job.startedAt ?? null,
     finishedAt: job.finishedAt ?? null,
     payload: parseJsonText(job.payload),
+    payloadObject: objectView(job.payloadObject),
     result: parseJsonText(job.result),
+    resultObject: objectView(job.resultObject),
+    resultUrl: links.resultUrl ?? null,
     error: job.error ?? null,
     attemptHistory: job.attemptLog.map((a) => ({
       attempt: a.attempt,
@@ -52,6 +64,10 @@ function visibleStatus(job: Job, now: number): JobStatus {
 function runningProgress(job: Job): number | null {
   const reported = Object.values(job.leases ?? {}).flatMap((lease) => lease.progress ?? []);
   return reported.length > 0 ? Math.max(...reported) : null;
+}
+
+function objectView(object: StoredObject | undefined): { bytes: number; format: ObjectFormat } | null {
+  return object ? { bytes: object.bytes, format: object.format } : null;
 }
 
 function parseJsonText(text: string | undefined): unknown {

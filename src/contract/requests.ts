@@ -4,4 +4,4 @@
  * reaches into the domain's intake.
  */
 export type { JobRequestInput } from '../jobs/intake/index.ts';
-export { MAX_BATCH_BYTES, MAX_BATCH_JOBS } from '../jobs/intake/index.ts';
+export { MAX_BATCH_BYTES, MAX_BATCH_JOBS, MAX_REQUEST_PAYLOAD_BYTES } from '../jobs/intake/index.ts';

@@ -57,3 +57,6 @@ export interface HealthView {
   status: 'ok' | 'degraded';
   checks: { jobsTable: Check; queues: Check };
 }
+
+/** `POST /uploads`: where to PUT a payload too large for a request, and the reference to submit. */
+export type { Upload as UploadView, UploadRequestInput } from '../jobs/intake/index.ts';

@@ -4,7 +4,15 @@ import type { LocalDeployment } from '../../local/deploy.ts';
 import { startLocalStack } from '../../local/local-stack.ts';
 
 /** The job types of test/fixtures/python_handlers.py. */
-export const PYTHON_JOB_TYPES = ['py-echo', 'py-poison', 'py-flaky', 'py-crash', 'py-cooperative', 'py-stubborn'];
+export const PYTHON_JOB_TYPES = [
+  'py-echo',
+  'py-poison',
+  'py-flaky',
+  'py-crash',
+  'py-cooperative',
+  'py-stubborn',
+  'py-sha256',
+];
 
 /** Types the cpu workers also run (test/fixtures/worker-with-limited-types.ts), limited in this deployment. */
 const TYPE_LIMITS = { 'limited-sleep': { concurrency: 2 }, 'rated-noop': { perSecond: 1 } };

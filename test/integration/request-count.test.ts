@@ -2,10 +2,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AWS_PRICES, type JobUsage, perMillionUsd } from '../../bench/lib/aws-prices.ts';
+import {
+  AWS_PRICES,
+  type JobUsage,
+  type PayloadUsage,
+  payloadPerMillionUsd,
+  perMillionUsd,
+} from '../../bench/lib/aws-prices.ts';
 import { builtinHandlers } from '../../demo/worker/builtin-handlers.ts';
 import { localClientConfig } from '../../local/aws-env.ts';
 import { chunks } from '../../src/aws/batches.ts';
@@ -13,9 +20,11 @@ import { JobDispatcher, parseMessageCheck, type QueueTopology } from '../../src/
 import { type JobRequest, JobRequestSchema, submitBatch, submitJob } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder } from '../../src/jobs/metrics/index.ts';
 import { ALL_QUEUE_KEYS } from '../../src/jobs/model/index.ts';
+import { DEFAULT_PAYLOAD_LIMITS, newUpload, PayloadStore } from '../../src/jobs/payloads/index.ts';
 import { CheckRecords, DEFAULT_CHECK_SETTINGS, reviewChecks, SqsCheckQueue } from '../../src/jobs/reaper/index.ts';
 import type { ReceivedBody } from '../../src/jobs/reaper/reaper-queues.ts';
 import { JobStore } from '../../src/jobs/store/index.ts';
+import { JobPayloads } from '../../workers/job-payloads.ts';
 import { JobRunner } from '../../workers/job-runner.ts';
 import { QueuePoller } from '../../workers/queue-poller.ts';
 import { AwsUsage } from '../helpers/aws-usage.ts';
@@ -105,7 +114,10 @@ async function review(queue: PrivateQueue, usage: AwsUsage, records: CheckRecord
  * handler and settle, with the worker's own logger and per-queue metrics; returns how many jobs
  * it ran and the bytes it printed for them (what CloudWatch Logs would ingest).
  */
-async function work(queue: PrivateQueue, usage: AwsUsage, max: number) {
+const payloadStore = (usage: AwsUsage) =>
+  new PayloadStore(usage.count(new S3Client({ ...config, forcePathStyle: true })), deployment.payloadBucket!);
+
+async function work(queue: PrivateQueue, usage: AwsUsage, max: number, payloads?: JobPayloads) {
   const sqs = usage.count(new SQSClient(config));
   const poller = new QueuePoller(sqs, [{ key: 'cpu-default', url: queue.url }], {
     waitSeconds: 1,
@@ -127,6 +139,7 @@ async function work(queue: PrivateQueue, usage: AwsUsage, max: number) {
       registry: builtinHandlers(),
       logger: new Logger({ serviceName: 'tailguard-worker', logLevel: 'INFO' }),
       metrics,
+      payloads,
     },
     { workerId: 'counter', leaseSeconds: 30, heartbeatSeconds: 10 },
   );
@@ -196,6 +209,8 @@ describe('AWS requests per job (happy path)', () => {
   const measured: Partial<Record<'single' | 'batch', ReturnType<typeof perJob> & { usage: JobUsage }>> = {};
   /** Per job, what reviewing its message's check costs, by how it was submitted. */
   const reviews: Partial<Record<'single' | 'batch', ReturnType<typeof perJob>>> = {};
+  /** Per job, what a payload and result kept in the payload bucket add, by how the payload came. */
+  const payloadUsage: Partial<Record<'storedByIntake' | 'uploaded', PayloadUsage>> = {};
 
   beforeAll(async () => {
     queue = await privateQueue('count');
@@ -224,6 +239,20 @@ describe('AWS requests per job (happy path)', () => {
         single: Object.fromEntries(Object.entries(single.usage).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])),
         batch: Object.fromEntries(Object.entries(batch.usage).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])),
       },
+      // Beside the inline path: a 1 MB payload intake stored (echo: a 1 MB result, fetched once
+      // from outside by its presigned URL), and a 1 MB upload (POST /uploads, the client's PUT).
+      ...(payloadUsage.storedByIntake &&
+        payloadUsage.uploaded && {
+          largePayloads: {
+            inlineThresholdBytes: DEFAULT_PAYLOAD_LIMITS.inlineBytes,
+            retentionDays: 30,
+            usagePerJob: payloadUsage,
+            perMillionUsd: {
+              storedByIntake: payloadPerMillionUsd(payloadUsage.storedByIntake),
+              uploaded: payloadPerMillionUsd(payloadUsage.uploaded),
+            },
+          },
+        }),
       estimates: ESTIMATES,
       prices: AWS_PRICES,
     };
@@ -264,6 +293,59 @@ describe('AWS requests per job (happy path)', () => {
         logBytes: logBytes + ESTIMATES.lambdaLogBytesPerInvocation,
       },
     };
+  });
+
+  it('costs a payload over the threshold one S3 PUT at intake and one GET in the worker, and its large result one PUT', async () => {
+    // Prepare
+    const intake = new AwsUsage();
+    const worker = new AwsUsage();
+    const payload = { text: 'x'.repeat(1_000_000) };
+    const bytes = Buffer.byteLength(JSON.stringify(payload));
+    const store = new JobStore(documentClient(intake), tables);
+    const dispatcher = dispatcherOf(intake.count(new SQSClient(config)), queue);
+    // Act
+    const { job } = await submitJob(
+      { store, dispatcher, payloads: payloadStore(intake) },
+      JobRequestSchema.parse({ type: 'echo', payload }),
+    );
+    await work(queue, worker, 1, new JobPayloads(payloadStore(worker)));
+    const finished = await new JobStore(DynamoDBDocumentClient.from(new DynamoDBClient(config)), tables).get(job.id);
+    // Assess: the item stays small; the bytes are in S3, once each way.
+    expect(finished).toMatchObject({ status: 'SUCCEEDED', resultObject: { bytes, format: 'json' } });
+    expect(intake.byOperation).toEqual({ PutObject: 1, SendMessage: 2, PutItem: 1 });
+    expect(worker.byOperation).toEqual({
+      ReceiveMessage: 1,
+      GetObject: 1,
+      PutObject: 1,
+      UpdateItem: 2,
+      DeleteMessageBatch: 1,
+    });
+    // A result read by its presigned URL is one more GET, signed by GET /jobs/{id} with no request.
+    payloadUsage.storedByIntake = { s3PutRequests: 2, s3GetRequests: 2, storedBytes: 2 * bytes, bytesOut: bytes };
+  });
+
+  it('costs an uploaded payload a HEAD at intake and a GET in the worker, beside the caller`s PUT', async () => {
+    // Prepare: the caller's PUT through its presigned URL, here straight to the bucket.
+    const intake = new AwsUsage();
+    const worker = new AwsUsage();
+    const { ref, key } = newUpload();
+    const bytes = 1_000_000;
+    await payloadStore(new AwsUsage()).put(key, JSON.stringify({ pad: 'x'.repeat(bytes - 10) }), 'json');
+    const store = new JobStore(documentClient(intake), tables);
+    const dispatcher = dispatcherOf(intake.count(new SQSClient(config)), queue);
+    // Act
+    const { job } = await submitJob(
+      { store, dispatcher, payloads: payloadStore(intake) },
+      JobRequestSchema.parse({ type: 'noop', payloadRef: ref }),
+    );
+    await work(queue, worker, 1, new JobPayloads(payloadStore(worker)));
+    const finished = await new JobStore(DynamoDBDocumentClient.from(new DynamoDBClient(config)), tables).get(job.id);
+    // Assess
+    expect(finished?.status).toBe('SUCCEEDED');
+    expect(intake.byOperation).toEqual({ HeadObject: 1, SendMessage: 2, PutItem: 1 });
+    expect(worker.byOperation).toMatchObject({ GetObject: 1 });
+    // Besides: POST /uploads (an API request and an invocation, presigning sends nothing) and the caller's PUT.
+    payloadUsage.uploaded = { s3PutRequests: 1, s3GetRequests: 2, storedBytes: bytes, bytesOut: 0 };
   });
 
   it('costs a batch of 100 jobs a tenth of the requests: batch writes and sends, and receives and deletes of ten', async () => {

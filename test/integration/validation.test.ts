@@ -65,7 +65,18 @@ const invalid: { name: string; body: unknown; status: number; path: string }[] =
   { name: 'unknown top-level field', body: { type: 'noop', colour: 'blue' }, status: 400, path: 'colour' },
   { name: 'body is an array', body: [{ type: 'noop' }], status: 400, path: '' },
   { name: 'body is a string', body: 'noop', status: 400, path: '' },
-  { name: 'payload over 256 KiB', body: { type: 'noop', payload: 'x'.repeat(262_144) }, status: 413, path: 'payload' },
+  {
+    name: 'payloadRef not issued by POST /uploads',
+    body: { type: 'noop', payloadRef: 's3://b/k' },
+    status: 400,
+    path: 'payloadRef',
+  },
+  {
+    name: 'payload and payloadRef together',
+    body: { type: 'noop', payload: 1, payloadRef: 'tgu_default_7d3f1c9e-4a7b-4c1e-9f0a-2b8c6d5e4f3a' },
+    status: 400,
+    path: 'payloadRef',
+  },
 ];
 
 describe('POST /jobs refuses bad input and changes nothing', () => {
@@ -96,8 +107,8 @@ describe('POST /jobs refuses bad input and changes nothing', () => {
     expect(response.body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
   });
 
-  it('refuses a body over the size limit before parsing it', async () => {
-    const response = await client.raw('POST', 'jobs', JSON.stringify({ type: 'noop', payload: 'y'.repeat(400_000) }));
+  it('refuses a body over the size limit (5 MiB of payload: larger ones are uploaded) before parsing it', async () => {
+    const response = await client.raw('POST', 'jobs', JSON.stringify({ type: 'noop', payload: 'y'.repeat(5_400_000) }));
     expect(response.status).toBe(413);
     expect(response.body).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
   });

@@ -12,7 +12,16 @@ export const PROTOCOL_FD_ENV = 'TAILGUARD_PROTOCOL_FD';
 
 /** Worker → Python. */
 export type WorkerMessage =
-  | { kind: 'job'; id: string; type: string; payload: unknown; attempt: number; speculative: boolean }
+  | {
+      kind: 'job';
+      id: string;
+      type: string;
+      payload: unknown;
+      attempt: number;
+      speculative: boolean;
+      /** A payload kept in the payload bucket, downloaded here: JSON to parse, or bytes to hand over as a file. */
+      payloadFile?: { path: string; format: 'json' | 'bytes' };
+    }
   | { kind: 'cancel'; id: string };
 
 const ChildMessageSchema = z.discriminatedUnion('kind', [
@@ -24,7 +33,14 @@ const ChildMessageSchema = z.discriminatedUnion('kind', [
     level: z.enum(['debug', 'info', 'warning', 'error']),
     message: z.string(),
   }),
-  z.object({ kind: z.literal('result'), id: z.string(), value: z.unknown() }),
+  z.object({
+    kind: z.literal('result'),
+    id: z.string(),
+    /** Absent when the result is in `file`. */
+    value: z.unknown().optional(),
+    /** A bytes result, written to this file by the SDK (the worker reads and removes it). */
+    file: z.string().optional(),
+  }),
   z.object({
     kind: z.literal('error'),
     id: z.string(),

@@ -91,6 +91,21 @@ describe('pythonHandlers', () => {
     });
   });
 
+  it('hands a stored payload over as a file, and takes a bytes result back as a Buffer', async () => {
+    // Prepare
+    const { run } = await start();
+    const folder = await mkdtemp(join(tmpdir(), 'tailguard-payload-'));
+    const path = join(folder, 'payload');
+    await writeFile(path, Buffer.from([1, 2, 3]));
+    const job = attempt();
+    job.context.payloadFile = { path, format: 'bytes' };
+    // Act
+    const result = await run('reverse', job);
+    // Assess
+    expect(result).toEqual(Buffer.from([3, 2, 1]));
+    await rm(folder, { recursive: true });
+  });
+
   it('passes progress to reportProgress', async () => {
     const { run } = await start();
     const job = attempt();

@@ -40,7 +40,9 @@ export async function pythonHandlers(
   const pool = new PythonPool({ ...rest, cancelGraceMs, processes }, logger);
   const types = await pool.start();
   try {
-    for (const type of types) registry.register(type, (payload, context) => pool.run(type, payload, context));
+    // A stored payload reaches Python as a file the SDK reads, never as JSON through the pipe.
+    for (const type of types)
+      registry.register(type, (payload, context) => pool.run(type, payload, context), { payloadFile: true });
   } catch (error) {
     await pool.close();
     throw error;

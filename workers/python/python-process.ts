@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { delimiter } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -127,7 +128,7 @@ export class PythonProcess {
   run(type: string, payload: unknown, context: JobContext): Promise<unknown> {
     if (this.gone) return Promise.reject(this.failure ?? new PythonProcessError('the Python handler process ended'));
     if (this.running) return Promise.reject(new Error('a Python handler process runs one job at a time'));
-    const { jobId, attempt, speculative, signal } = context;
+    const { jobId, attempt, speculative, signal, payloadFile } = context;
     return new Promise((resolve, reject) => {
       const onAbort = () => this.cancel(running, signal.reason);
       const running: RunningJob = {
@@ -141,7 +142,7 @@ export class PythonProcess {
       };
       this.running = running;
       this.holdEventLoop(true);
-      this.send({ kind: 'job', id: jobId, type, payload, attempt, speculative });
+      this.send({ kind: 'job', id: jobId, type, payload, attempt, speculative, ...(payloadFile && { payloadFile }) });
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
@@ -185,8 +186,20 @@ export class PythonProcess {
         break;
       default:
         if (!running) this.kill(`answered job ${message.id}, which it was not running`);
+        else if (message.kind === 'result' && message.file !== undefined) void this.settleWithFile(message.file);
         else if (message.kind === 'result') this.settle({ ok: true, value: message.value });
         else this.settle({ ok: false, error: errorOf(message) });
+    }
+  }
+
+  /** A bytes result the SDK wrote to a file: read whole, then the file removed. */
+  private async settleWithFile(path: string): Promise<void> {
+    try {
+      this.settle({ ok: true, value: await readFile(path) });
+    } catch (error) {
+      this.settle({ ok: false, error: new PythonProcessError(`the bytes result could not be read: ${error}`) });
+    } finally {
+      await rm(path, { force: true });
     }
   }
 

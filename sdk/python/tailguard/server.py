@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import json
 import os
 import queue
 import sys
+import tempfile
 import threading
 from collections.abc import Awaitable
 from typing import Any, BinaryIO
@@ -89,21 +92,44 @@ def _run_job(
     )
     current.start(context)
     try:
-        function = registry.get(context.type)
-        if function is None:
-            raise NonRetryableError(f"no handler for job type {context.type}")
-        value = function(message.get("payload"), context)
-        if inspect.isawaitable(value):
-            value = runner.run(value, context)
-        try:
-            return encode({"kind": "result", "id": context.job_id, "value": value})
-        except (TypeError, ValueError) as error:
-            raise NonRetryableError(f"the result is not JSON: {error}") from error
+        with contextlib.ExitStack() as resources:
+            function = registry.get(context.type)
+            if function is None:
+                raise NonRetryableError(f"no handler for job type {context.type}")
+            value = function(_payload(message, resources), context)
+            if inspect.isawaitable(value):
+                value = runner.run(value, context)
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                return encode({"kind": "result", "id": context.job_id, "file": _bytes_file(value)})
+            try:
+                return encode({"kind": "result", "id": context.job_id, "value": value})
+            except (TypeError, ValueError) as error:
+                raise NonRetryableError(f"the result is not JSON: {error}") from error
     except (Exception, asyncio.CancelledError) as error:
         return encode(error_message(context.job_id, error))
     finally:
         context._finish()
         current.finish()
+
+
+def _payload(message: dict[str, Any], resources: contextlib.ExitStack) -> Any:
+    """The job's payload: inline JSON, or a payload kept in the payload bucket that the worker
+    downloaded to a file. JSON is parsed from the file; bytes reach the handler as the open binary
+    file (read it, or stream it: `hashlib.file_digest(payload, "sha256")`), closed after the job."""
+    stored = message.get("payloadFile")
+    if stored is None:
+        return message.get("payload")
+    if stored["format"] == "json":
+        with open(stored["path"], "rb") as file:
+            return json.load(file)
+    return resources.enter_context(open(stored["path"], "rb"))
+
+
+def _bytes_file(value: bytes | bytearray | memoryview) -> str:
+    """A bytes result goes to the worker as a file (it reads and removes it), not through the pipe."""
+    with tempfile.NamedTemporaryFile(prefix="tailguard-result-", delete=False) as file:
+        file.write(value)
+        return file.name
 
 
 class _CurrentJob:

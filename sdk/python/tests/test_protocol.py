@@ -167,6 +167,42 @@ class ServeTest(unittest.TestCase):
             self.assertEqual((reply["name"], reply["retryable"]), ("NonRetryableError", False))
             self.assertIn("the result is not JSON", reply["message"])
 
+    def test_reads_a_stored_payload_from_its_file_json_parsed_bytes_as_an_open_file(self) -> None:
+        seen: dict[str, Any] = {}
+
+        @self.registry.handler("read")
+        def read(payload: Any, ctx: Context) -> int:
+            if hasattr(payload, "read"):
+                seen["bytes"] = payload.read()
+                seen["file"] = payload
+                return len(seen["bytes"])
+            seen["json"] = payload
+            return 0
+
+        folder = tempfile.mkdtemp()
+        json_path, bytes_path = Path(folder, "p.json"), Path(folder, "p.bin")
+        json_path.write_text('{"a": [1, 2]}')
+        bytes_path.write_bytes(b"\x00\x01\x02")
+        served = self.serve()
+        served.receive()
+        served.send({**job("j1", "read"), "payloadFile": {"path": str(json_path), "format": "json"}})
+        served.send({**job("j2", "read"), "payloadFile": {"path": str(bytes_path), "format": "bytes"}})
+        self.assertEqual(served.receive()["value"], 0)
+        self.assertEqual(served.receive()["value"], 3)
+        self.assertEqual(seen["json"], {"a": [1, 2]})
+        self.assertEqual(seen["bytes"], b"\x00\x01\x02")
+        self.assertTrue(seen["file"].closed)
+
+    def test_returns_a_bytes_result_as_a_file_not_through_the_pipe(self) -> None:
+        self.registry.handler("bytes")(lambda payload, ctx: b"\xff" * 10)
+        served = self.serve()
+        served.receive()
+        served.send(job("j1", "bytes"))
+        reply = served.receive()
+        self.addCleanup(os.remove, reply["file"])
+        self.assertNotIn("value", reply)
+        self.assertEqual(Path(reply["file"]).read_bytes(), b"\xff" * 10)
+
     def test_fails_a_job_of_an_unknown_type_for_good(self) -> None:
         served = self.serve()
         served.receive()

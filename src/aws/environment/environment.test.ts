@@ -42,6 +42,7 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
     roleArn: 'arn:aws:iam::123456789012:role/delivery',
   },
   intake: { jobTypes: ['noop', 'sleep'], faultInjection: true },
+  payloads: { bucket: 'payload-bucket', inlineBytes: 100_000, maxBytes: 50_000_000 },
   detector: {
     intervalMs: 250,
     budgetFraction: 0.25,

@@ -10,7 +10,11 @@ const API = ['jobStore', 'queues', 'dispatch'] as const;
 export const PROCESS_KINDS = {
   /** An HTTP route's function that touches nothing more. */
   api: API,
-  submitJob: [...API, 'intake'],
+  submitJob: [...API, 'intake', 'payloads'],
+  /** `GET /jobs/{id}`: a stored result's presigned URL. */
+  getJob: [...API, 'payloads'],
+  /** `POST /uploads`: presigned PUTs into the payload bucket, within its maximum. */
+  createUpload: ['payloads'],
   /** `GET /openapi.json`: the document names the job types intake accepts. */
   openApi: ['intake'],
   cancelJob: [...API, 'schedules'],
@@ -22,7 +26,17 @@ export const PROCESS_KINDS = {
   reaper: ['jobStore', 'queues', 'dispatch', 'reaper'],
   /** Reviews of message checks also keep their records in the coordination table. */
   reviewChecks: ['jobStore', 'queues', 'dispatch', 'coordination', 'reaper'],
-  worker: ['worker', 'jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'typeLimits', 'queues', 'dispatch'],
+  worker: [
+    'worker',
+    'jobStore',
+    'latencyStats',
+    'workerRegistry',
+    'coordination',
+    'typeLimits',
+    'queues',
+    'dispatch',
+    'payloads',
+  ],
 } as const satisfies Record<string, readonly SectionName[]>;
 
 export type ProcessKind = keyof typeof PROCESS_KINDS;

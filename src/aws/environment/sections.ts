@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { QueueTopologySchema } from '../../jobs/dispatch/index.ts';
 import { TypeLimitsSchema } from '../../jobs/limits/index.ts';
 import { CAPACITIES } from '../../jobs/model/index.ts';
+import { DEFAULT_INLINE_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SINGLE_PUT_BYTES } from '../../jobs/payloads/index.ts';
 import { DEFAULT_REAPER_INTERVAL_MS, DEFAULT_REAPER_SETTINGS } from '../../jobs/reaper/index.ts';
 import {
   DEFAULT_DETECTOR_INTERVAL_MS,
@@ -87,6 +88,20 @@ export const SECTIONS = {
         .default(false),
       (on) => (on ? 'on' : undefined),
     ),
+  },
+  /** The payload bucket: payloads and results too large for a job's item (src/jobs/payloads). */
+  payloads: {
+    bucket: variable(ENV.payloadBucket, resourceName),
+    /**
+     * Larger payloads and results go to the bucket.
+     * @default DEFAULT_INLINE_BYTES (256 KiB)
+     */
+    inlineBytes: variable(ENV.payloadInlineBytes, integer(1).max(DEFAULT_INLINE_BYTES).default(DEFAULT_INLINE_BYTES)),
+    /**
+     * Larger payloads are refused (413) and larger results fail their job.
+     * @default DEFAULT_MAX_PAYLOAD_BYTES (1 GiB)
+     */
+    maxBytes: variable(ENV.payloadMaxBytes, integer(1).max(MAX_SINGLE_PUT_BYTES).default(DEFAULT_MAX_PAYLOAD_BYTES)),
   },
   /** The straggler detector's tuning (src/jobs/speculation) and how it adds workers. */
   detector: {

@@ -1,7 +1,12 @@
 import packageJson from '../../../package.json' with { type: 'json' };
 import { JobListQuerySchema } from '../../jobs/admin/index.ts';
 import { DeadLetterQuerySchema, RedriveRequestSchema } from '../../jobs/dead-letters/index.ts';
-import { JobBatchEnvelopeSchema, JobRequestSchema, MAX_BATCH_JOBS } from '../../jobs/intake/index.ts';
+import {
+  JobBatchEnvelopeSchema,
+  JobRequestSchema,
+  MAX_BATCH_JOBS,
+  UploadRequestSchema,
+} from '../../jobs/intake/index.ts';
 import { JobIdSchema } from '../job-id.ts';
 import {
   type JsonSchema,
@@ -21,6 +26,7 @@ import {
   JobViewSchema,
   RedriveResultSchema,
   StatsSchema,
+  UploadSchema,
 } from './response-schemas.ts';
 
 /** Where `npm run openapi` writes the document, from the repository root. */
@@ -86,7 +92,12 @@ export interface DocumentOptions {
  */
 export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument {
   const requests = namedSchemas(
-    { JobRequest: JobRequestSchema, JobBatch: JobBatchEnvelopeSchema, RedriveRequest: RedriveRequestSchema },
+    {
+      JobRequest: JobRequestSchema,
+      JobBatch: JobBatchEnvelopeSchema,
+      RedriveRequest: RedriveRequestSchema,
+      UploadRequest: UploadRequestSchema,
+    },
     'input',
   );
   return {
@@ -125,7 +136,9 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
                 'construct prop `jobTypes`, is one) or INVALID_JSON',
             ),
             '409': error('IDEMPOTENCY_KEY_REUSED: the key came with a different request'),
-            '413': error('PAYLOAD_TOO_LARGE'),
+            '413': error(
+              'PAYLOAD_TOO_LARGE: the body (over 5 MiB of payload: upload it through POST /uploads), or a payload or upload over the deployment maximum',
+            ),
             '503': error('ENQUEUE_FAILED: nothing was kept; retry'),
           },
         }),
@@ -151,6 +164,18 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
               'the batch as a whole: INVALID_JSON, or VALIDATION_FAILED (no `jobs`, none or too many, an unknown field, an Idempotency-Key header)',
             ),
             '413': error('PAYLOAD_TOO_LARGE: the whole body'),
+          },
+        }),
+      },
+      '/uploads': {
+        post: operation({
+          operationId: 'createUpload',
+          summary: 'Get a presigned PUT for a payload too large for a request',
+          requestBody: body('UploadRequest'),
+          responses: {
+            '201': answer('where to PUT the bytes, and the payloadRef to submit them with', 'Upload'),
+            '400': error('VALIDATION_FAILED or INVALID_JSON'),
+            '413': error('PAYLOAD_TOO_LARGE: `bytes` is over the deployment maximum'),
           },
         }),
       },
@@ -240,6 +265,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
             RedriveResult: RedriveResultSchema,
             Stats: StatsSchema,
             Health: HealthSchema,
+            Upload: UploadSchema,
             Error: ErrorBodySchema,
             GatewayError: GatewayErrorSchema,
           },

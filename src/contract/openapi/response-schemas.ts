@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ALL_QUEUE_KEYS, BackoffSchema, CAPACITIES, JOB_STATUSES, PRIORITIES } from '../../jobs/model/index.ts';
 import type { ErrorBody } from '../api-error.ts';
 import type { JobView } from '../job-view.ts';
-import type { BatchView, CancelView, HealthView, JobPage, RedriveResult, StatsView } from '../views.ts';
+import type { BatchView, CancelView, HealthView, JobPage, RedriveResult, StatsView, UploadView } from '../views.ts';
 
 /**
  * The API's answers as zod schemas, for the OpenAPI document only: the handlers build their
@@ -49,6 +49,11 @@ const AttemptSchema = z.object({
   won: z.boolean().meta({ description: 'the attempt that settled the job when two ran at once' }),
 });
 
+const StoredObjectSchema = z.object({
+  bytes: z.int(),
+  format: z.enum(['json', 'bytes']).meta({ description: 'json: JSON text; bytes: handed over as they are' }),
+});
+
 export const JobViewSchema = describes<JobView>()(
   z.object({
     id: z.uuid(),
@@ -65,8 +70,21 @@ export const JobViewSchema = describes<JobView>()(
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
-    payload: z.unknown().meta({ description: 'the payload as submitted (any JSON); null when none' }),
-    result: z.unknown().meta({ description: "the handler's result (any JSON); null until it succeeded" }),
+    payload: z
+      .unknown()
+      .meta({ description: 'the payload as submitted (any JSON); null when none or kept in the payload bucket' }),
+    payloadObject: StoredObjectSchema.nullable().meta({
+      description: 'a payload kept in the payload bucket (over the inline threshold, or uploaded): its size and format',
+    }),
+    result: z.unknown().meta({
+      description: "the handler's result (any JSON); null until it succeeded, or when kept in the payload bucket",
+    }),
+    resultObject: StoredObjectSchema.nullable().meta({
+      description: 'a result kept in the payload bucket (over the inline threshold, or bytes): its size and format',
+    }),
+    resultUrl: z.url().nullable().meta({
+      description: 'GET /jobs/{id} only: a presigned URL (valid 15 minutes) of a result kept in the payload bucket',
+    }),
     error: z.object({ message: z.string(), name: z.string(), retryable: z.boolean() }).nullable(),
     attemptHistory: z.array(AttemptSchema),
     speculation: z.boolean().meta({ description: 'false: no backup of this job is ever raced' }),
@@ -206,3 +224,13 @@ export const GatewayErrorSchema = z.union([
   z.looseObject({ message: z.string() }),
   z.looseObject({ Message: z.string() }),
 ]);
+
+export const UploadSchema = describes<UploadView>()(
+  z.object({
+    payloadRef: z.string().meta({ description: 'submit with `payloadRef` once the bytes are uploaded' }),
+    uploadUrl: z.url().meta({ description: 'a presigned S3 URL: PUT exactly `bytes` bytes here' }),
+    method: z.literal('PUT'),
+    headers: z.object({ 'content-type': z.enum(['application/json', 'application/octet-stream']) }),
+    expiresAt: timestamp,
+  }),
+);

@@ -11,6 +11,7 @@ import {
   type Lease,
   type Speculation,
   StaleJobError,
+  type StoredObject,
 } from '../model/index.ts';
 import type { JobStore, TransactWriteItem } from '../store/index.ts';
 
@@ -177,6 +178,8 @@ export async function succeed(
   attempt: Attempt,
   result: unknown,
   effects: TransactWriteItem[] = [],
+  /** A result kept in the payload bucket instead of the item. */
+  resultObject?: StoredObject,
 ): Promise<Job> {
   const now = new Date().toISOString();
   // Twins this attempt knows of lose the race now; one it does not know of closes its own record.
@@ -185,7 +188,11 @@ export async function succeed(
     .map((index) => ({ index, fields: { finishedAt: now, outcome: 'superseded' as const } }));
   return store.transition(job, 'SUCCEEDED', {
     holder: attempt.claimId,
-    set: { result: result === undefined ? undefined : JSON.stringify(result), finishedAt: now },
+    set: {
+      result: result === undefined || resultObject ? undefined : JSON.stringify(result),
+      ...(resultObject && { resultObject }),
+      finishedAt: now,
+    },
     attemptUpdates: [
       { index: attempt.index, fields: { finishedAt: now, outcome: 'succeeded', won: true } },
       ...superseded,

@@ -1,8 +1,17 @@
 import { z } from 'zod';
 import { BackoffSchema, CAPACITIES, DEFAULT_BACKOFF, PRIORITIES } from '../model/index.ts';
+import { PAYLOAD_REF_PATTERN } from '../payloads/index.ts';
 
-/** Largest `payload`, serialized as JSON, that a job may carry. */
-export const MAX_PAYLOAD_BYTES = 256 * 1024;
+/**
+ * Largest `payload`, serialized as JSON, that one item of `POST /jobs/batch` may carry: a batch's
+ * jobs are written together, so each keeps its payload in its item.
+ */
+export const MAX_BATCH_PAYLOAD_BYTES = 256 * 1024;
+/**
+ * Largest `payload` a `POST /jobs` body carries (as JSON): a synchronous Lambda takes 6 MB in all.
+ * Larger payloads go through `POST /uploads` and `payloadRef`; the client and CLI choose for the caller.
+ */
+export const MAX_REQUEST_PAYLOAD_BYTES = 5 * 1024 * 1024;
 /** How far ahead a job may be scheduled. */
 export const MAX_DELAY_SECONDS = 365 * 24 * 3600;
 export const JOB_TYPE_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -47,6 +56,8 @@ export const JobRequestSchema = z
   .strictObject({
     type: z.string().regex(JOB_TYPE_PATTERN, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'),
     payload: PayloadSchema.optional(),
+    /** A payload uploaded through `POST /uploads` (instead of `payload`): what the handler gets. */
+    payloadRef: z.string().regex(PAYLOAD_REF_PATTERN, 'must be a payloadRef issued by POST /uploads').optional(),
     priority: z.enum(PRIORITIES).default('default'),
     capacity: z.enum(CAPACITIES).default('cpu'),
     idempotencyKey: z
@@ -62,6 +73,10 @@ export const JobRequestSchema = z
     runAt: z.iso.datetime({ offset: true }).optional(),
     /** False for handlers that must never run twice at once: no speculative backup is raced. */
     speculation: z.boolean().default(true),
+  })
+  .refine((r) => r.payload === undefined || r.payloadRef === undefined, {
+    message: 'give payload or payloadRef, not both',
+    path: ['payloadRef'],
   })
   .refine((r) => r.delaySeconds === undefined || r.runAt === undefined, {
     message: 'give delaySeconds or runAt, not both',

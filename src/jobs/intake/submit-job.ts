@@ -1,8 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JobDispatcher } from '../dispatch/index.ts';
-import { EnqueueFailedError, IdempotencyKeyReusedError, type Job, PayloadTooLargeError } from '../model/index.ts';
+import {
+  EnqueueFailedError,
+  IdempotencyKeyReusedError,
+  InvalidInputError,
+  type Job,
+  PayloadTooLargeError,
+  type StoredObject,
+} from '../model/index.ts';
+import { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, type PayloadStore } from '../payloads/index.ts';
 import type { IdempotencyRecord, JobStore } from '../store/index.ts';
-import { type JobRequest, MAX_PAYLOAD_BYTES } from './job-request.ts';
+import { type JobRequest, MAX_BATCH_PAYLOAD_BYTES } from './job-request.ts';
+import { type KeptPayload, keepPayload } from './payload-intake.ts';
 
 /** How long an idempotency key keeps pointing at its job. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -24,6 +33,10 @@ export interface SubmitDeps {
    * worker drops once it is older than the intake could still be writing).
    */
   afterSend?: (job: Job) => void;
+  /** The payload bucket: without it, a payload must fit the job's item and `payloadRef` is refused. */
+  payloads?: PayloadStore;
+  /** @default DEFAULT_PAYLOAD_LIMITS */
+  payloadLimits?: PayloadLimits;
 }
 
 /** A request turned into the job to write, when it starts, and the record its idempotency key gets. */
@@ -34,12 +47,14 @@ export interface NewJob {
   idempotency?: IdempotencyRecord;
 }
 
-/** The job a request describes, not yet written; refuses a payload over MAX_PAYLOAD_BYTES. */
-export function newJob(request: JobRequest, now: Date, id: string): NewJob {
-  const payload = request.payload === undefined ? undefined : JSON.stringify(request.payload);
-  if (payload !== undefined && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
-    throw new PayloadTooLargeError(Buffer.byteLength(payload), MAX_PAYLOAD_BYTES, 'payload');
-  }
+/**
+ * The job a request describes, not yet written, with its payload as kept: inline, or an object of
+ * the payload bucket. Without `kept` (a batch's item) the payload must fit the item: over
+ * MAX_BATCH_PAYLOAD_BYTES it is refused, and so is a `payloadRef`.
+ */
+export function newJob(request: JobRequest, now: Date, id: string, kept?: KeptPayload): NewJob {
+  const payload = kept ? kept.inline : batchPayload(request);
+  const payloadObject = kept?.object;
   const notBefore = startTime(request, now);
   const later = notBefore > now.getTime();
   const job: Job = {
@@ -55,6 +70,7 @@ export function newJob(request: JobRequest, now: Date, id: string): NewJob {
     timeoutSeconds: request.timeoutSeconds,
     ...(request.speculation ? {} : { speculate: false }),
     payload,
+    ...(payloadObject && { payloadObject }),
     idempotencyKey: request.idempotencyKey,
     runAt: later ? new Date(notBefore).toISOString() : undefined,
     createdAt: now.toISOString(),
@@ -67,10 +83,28 @@ export function newJob(request: JobRequest, now: Date, id: string): NewJob {
       : {
           key: request.idempotencyKey,
           jobId: id,
-          requestHash: hashRequest(request),
+          requestHash: hashRequest(request, payloadObject),
           expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
         };
   return { job, notBefore, idempotency };
+}
+
+function batchPayload(request: JobRequest): string | undefined {
+  if (request.payloadRef !== undefined) {
+    throw new InvalidInputError([
+      {
+        path: 'payloadRef',
+        message: 'a batch carries payloads inline; submit a job with a payloadRef alone (POST /jobs)',
+      },
+    ]);
+  }
+  const payload = request.payload === undefined ? undefined : JSON.stringify(request.payload);
+  if (payload !== undefined && Buffer.byteLength(payload) > MAX_BATCH_PAYLOAD_BYTES) {
+    throw new PayloadTooLargeError(Buffer.byteLength(payload), MAX_BATCH_PAYLOAD_BYTES, 'payload', {
+      hint: 'submit a larger payload alone (POST /jobs)',
+    });
+  }
+  return payload;
 }
 
 /**
@@ -83,14 +117,16 @@ export function newJob(request: JobRequest, now: Date, id: string): NewJob {
  * drops; a message that beats its job's write to a worker waits for it (workers/job-runner.ts).
  */
 export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<SubmitResult> {
-  const { job, notBefore, idempotency } = newJob(
-    request,
-    (deps.now ?? (() => new Date()))(),
-    (deps.newId ?? randomUUID)(),
-  );
+  const id = (deps.newId ?? randomUUID)();
+  // An uploaded payload is checked (it exists, it is the caller's, within the maximum) before anything is written.
+  const kept = await keepPayload(deps.payloads, deps.payloadLimits ?? DEFAULT_PAYLOAD_LIMITS, request, id);
+  const { job, notBefore, idempotency } = newJob(request, (deps.now ?? (() => new Date()))(), id, kept);
   // A repeat finds its job before anything is sent (a concurrent repeat may still send one spare message).
   const earlier = idempotency && (await deps.store.idempotencyRecord(idempotency.key));
   if (earlier) return replay(deps.store, earlier, idempotency.requestHash);
+  // A payload over the inline threshold is stored before its message is sent, so no worker ever
+  // finds a job whose payload is missing; a failure after this leaves an object the lifecycle expires.
+  if (kept.toStore) job.payloadObject = await storePayload(deps.payloads!, kept.toStore);
   try {
     await deps.dispatcher.dispatch(job, notBefore);
   } catch (error) {
@@ -123,10 +159,28 @@ function startTime(request: JobRequest, now: Date): number {
   return now.getTime() + (request.delaySeconds ?? 0) * 1000;
 }
 
-/** Hash of everything that defines the job, defaults included, so `{}` and explicit defaults match. */
-export function hashRequest(request: JobRequest): string {
-  const { idempotencyKey: _ignored, ...definition } = request;
-  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+async function storePayload(payloads: PayloadStore, toStore: { key: string; text: string }): Promise<StoredObject> {
+  try {
+    return await payloads.put(toStore.key, toStore.text, 'json');
+  } catch (error) {
+    throw new EnqueueFailedError(error);
+  }
+}
+
+/**
+ * Hash of everything that defines the job, defaults included, so `{}` and explicit defaults match.
+ * An uploaded payload counts by its content (ETag, size and format), not by its reference: the same
+ * bytes uploaded again under the same idempotency key replay the job.
+ */
+export function hashRequest(request: JobRequest, payloadObject?: StoredObject): string {
+  const { idempotencyKey: _ignored, payloadRef, ...definition } = request;
+  const uploaded =
+    payloadRef !== undefined && payloadObject
+      ? { payloadContent: { etag: payloadObject.etag, bytes: payloadObject.bytes, format: payloadObject.format } }
+      : {};
+  return createHash('sha256')
+    .update(canonicalJson({ ...definition, ...uploaded }))
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

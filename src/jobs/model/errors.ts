@@ -88,10 +88,13 @@ export class JobNotDeadError extends TailguardError {
 export class PayloadTooLargeError extends TailguardError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 
-  /** `path` names the field (`''`: the whole body). */
-  constructor(bytes: number, limit: number, path: string) {
-    super(`${path || 'request body'} is ${bytes} bytes; the limit is ${limit}`, [
-      { path, message: `must be at most ${limit} bytes as JSON` },
+  /**
+   * `path` names the field (`''`: the whole body); `json`: the size is of the value as JSON (not of
+   * uploaded bytes); `hint` says what to do instead.
+   */
+  constructor(bytes: number, limit: number, path: string, { json = true, hint = '' } = {}) {
+    super(`${path || 'request body'} is ${bytes} bytes; the limit is ${limit}${hint && `; ${hint}`}`, [
+      { path, message: `must be at most ${limit} bytes${json ? ' as JSON' : ''}${hint && `; ${hint}`}` },
     ]);
   }
 }

@@ -25,7 +25,17 @@ export {
   StaleJobError,
   TailguardError,
 } from './errors.ts';
-export type { AttemptOutcome, AttemptRecord, Job, JobError, Lease, ProgressReport, Speculation } from './job.ts';
+export type {
+  AttemptOutcome,
+  AttemptRecord,
+  Job,
+  JobError,
+  Lease,
+  ObjectFormat,
+  ProgressReport,
+  Speculation,
+  StoredObject,
+} from './job.ts';
 export type { JobStatus } from './lifecycle.ts';
 export { assertTransition, CLAIMABLE_STATUSES, isTerminal, JOB_STATUSES } from './lifecycle.ts';
 export { pageQueryFields } from './page-query.ts';

@@ -33,6 +33,19 @@ export interface JobError {
   retryable: boolean;
 }
 
+/** What a stored object holds: JSON text, or bytes handed to the handler as they are. */
+export type ObjectFormat = 'json' | 'bytes';
+
+/** A payload or result kept in the payload bucket rather than in the job's item. */
+export interface StoredObject {
+  /** Object key in the payload bucket. */
+  key: string;
+  bytes: number;
+  format: ObjectFormat;
+  /** The object's ETag when it was referenced: what idempotency compares for an uploaded payload. */
+  etag?: string;
+}
+
 /** A job as stored in the jobs table (one item per job). */
 export interface Job {
   id: string;
@@ -47,16 +60,20 @@ export interface Job {
   maxAttempts: number;
   backoff: BackoffPolicy;
   timeoutSeconds: number;
-  /** JSON text of the payload, kept as text so DynamoDB never reshapes it. */
+  /** JSON text of the payload, kept as text so DynamoDB never reshapes it (a small payload). */
   payload?: string;
+  /** Where a payload too large for the item is kept (S3): written by intake or uploaded through `POST /uploads`. */
+  payloadObject?: StoredObject;
   idempotencyKey?: string;
   runAt?: string;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;
   finishedAt?: string;
-  /** JSON text of the handler's result. */
+  /** JSON text of the handler's result (a small result). */
   result?: string;
+  /** Where a result too large for the item is kept (S3), written by the attempt that won. */
+  resultObject?: StoredObject;
   error?: JobError;
   attemptLog: AttemptRecord[];
   /** Leases of the running attempts by claim id: one, or two while a backup races a straggler. */
