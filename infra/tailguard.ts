@@ -20,6 +20,7 @@ import { IntakeApi } from './intake-api.ts';
 import { Observability } from './observability.ts';
 import { JobQueues } from './queues.ts';
 import { Reaper } from './reaper.ts';
+import { Schedules } from './schedules.ts';
 import { StartScheduler } from './start-scheduler.ts';
 import { JobStoreTables } from './store.ts';
 import { StragglerDetector } from './straggler-detector.ts';
@@ -43,6 +44,8 @@ export class Tailguard extends Construct {
   readonly store: JobStoreTables;
   readonly intake: IntakeApi;
   readonly scheduler: StartScheduler;
+  /** Recurring jobs: the fire queue, its Lambda, and the schedules deployed from `schedules`. */
+  readonly schedules: Schedules;
   readonly detector: StragglerDetector;
   readonly reaper: Reaper;
   /** The settings every part was built with, defaults applied. */
@@ -74,10 +77,18 @@ export class Tailguard extends Construct {
       keepLegacyStatusIndex: props.keepLegacyStatusIndex,
     });
     this.scheduler = new StartScheduler(this, 'StartScheduler', { queues: this.queues, removalPolicy });
+    this.schedules = new Schedules(this, 'Schedules', {
+      queues: this.queues,
+      store: this.store,
+      scheduler: this.scheduler,
+      removalPolicy,
+      schedules: props.schedules,
+    });
     this.intake = new IntakeApi(this, 'Intake', {
       queues: this.queues,
       store: this.store,
       scheduler: this.scheduler,
+      schedules: this.schedules,
       jobTypes: props.jobTypes,
       typeLimits: config.typeLimits,
       kind: config.apiKind,
@@ -114,6 +125,7 @@ export class Tailguard extends Construct {
         intake: this.intake,
         functions: {
           'start-scheduler': this.scheduler.function,
+          'fire-schedule': this.schedules.function,
           'straggler-detector': this.detector.function,
           reaper: this.reaper.function,
           'check-reviewer': this.reaper.checkReviewer,

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type JobRequestInput, MAX_BATCH_BYTES, MAX_BATCH_JOBS } from '../contract/requests.ts';
+import {
+  type JobRequestInput,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_JOBS,
+  type ScheduleRequestInput,
+} from '../contract/requests.ts';
 import type {
   BatchItemView,
   BatchView,
@@ -12,6 +17,9 @@ import type {
   JobView,
   RedriveRequest,
   RedriveResult,
+  ScheduleDeleted,
+  SchedulePage,
+  ScheduleView,
   StatsView,
 } from '../contract/views.ts';
 import { isTerminal } from '../jobs/model/index.ts';
@@ -238,6 +246,31 @@ export class TailguardClient {
     return response.body as HealthView;
   }
 
+  /** `POST /schedules`: a recurring schedule that submits `request.job` at each fire time. */
+  async createSchedule(request: ScheduleRequestInput): Promise<ScheduleView> {
+    return (await this.call<ScheduleView>('POST', 'schedules', { body: JSON.stringify(request) })).body;
+  }
+
+  /** `GET /schedules`: every recurring schedule, by name. */
+  async listSchedules(): Promise<ScheduleView[]> {
+    return (await this.call<SchedulePage>('GET', 'schedules')).body.items;
+  }
+
+  /** `GET /schedules/{name}`: the schedule, its next fire times and the jobs of its latest fires. */
+  async getSchedule(name: string): Promise<ScheduleView> {
+    return (await this.call<ScheduleView>('GET', schedulePath(name))).body;
+  }
+
+  /** `DELETE /schedules/{name}`: no more fires; the jobs it made stay. */
+  async deleteSchedule(name: string): Promise<ScheduleDeleted> {
+    return (await this.call<ScheduleDeleted>('DELETE', schedulePath(name))).body;
+  }
+
+  /** `POST /schedules/{name}/pause` (`paused`: true) or `/resume` (false). */
+  async pauseSchedule(name: string, paused = true): Promise<ScheduleView> {
+    return (await this.call<ScheduleView>('POST', `${schedulePath(name)}/${paused ? 'pause' : 'resume'}`)).body;
+  }
+
   /** Sends a raw request and returns status and parsed body whatever the status: for tests of errors. */
   raw(
     method: string,
@@ -272,6 +305,7 @@ interface RequestParts {
 }
 
 const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
+const schedulePath = (name: string) => `schedules/${encodeURIComponent(name)}`;
 
 /** A query string of the fields that are set. */
 function searchOf(query: object): URLSearchParams {

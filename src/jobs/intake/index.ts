@@ -3,4 +3,4 @@ export type { JobRequest, JobRequestInput } from './job-request.ts';
 export { JOB_TYPE_PATTERN, JobRequestSchema, MAX_PAYLOAD_DEPTH } from './job-request.ts';
 export type { BatchOutcome } from './submit-batch.ts';
 export { submitBatch } from './submit-batch.ts';
-export { submitJob } from './submit-job.ts';
+export { type JobOrigin, type SubmitDeps, submitJob } from './submit-job.ts';

@@ -34,8 +34,11 @@ export interface NewJob {
   idempotency?: IdempotencyRecord;
 }
 
+/** What made a job when a caller did not: the recurring schedule and the fire time it was made for. */
+export type JobOrigin = Required<Pick<Job, 'schedule' | 'fireTime'>>;
+
 /** The job a request describes, not yet written; refuses a payload over MAX_PAYLOAD_BYTES. */
-export function newJob(request: JobRequest, now: Date, id: string): NewJob {
+export function newJob(request: JobRequest, now: Date, id: string, origin?: JobOrigin): NewJob {
   const payload = request.payload === undefined ? undefined : JSON.stringify(request.payload);
   if (payload !== undefined && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
     throw new PayloadTooLargeError(Buffer.byteLength(payload), MAX_PAYLOAD_BYTES, 'payload');
@@ -57,6 +60,7 @@ export function newJob(request: JobRequest, now: Date, id: string): NewJob {
     payload,
     idempotencyKey: request.idempotencyKey,
     runAt: later ? new Date(notBefore).toISOString() : undefined,
+    ...origin,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     attemptLog: [],
@@ -82,11 +86,12 @@ export function newJob(request: JobRequest, now: Date, id: string): NewJob {
  * whose message was never sent. A failed write leaves a message without a job, which the worker
  * drops; a message that beats its job's write to a worker waits for it (workers/job-runner.ts).
  */
-export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<SubmitResult> {
+export async function submitJob(deps: SubmitDeps, request: JobRequest, origin?: JobOrigin): Promise<SubmitResult> {
   const { job, notBefore, idempotency } = newJob(
     request,
     (deps.now ?? (() => new Date()))(),
     (deps.newId ?? randomUUID)(),
+    origin,
   );
   // A repeat finds its job before anything is sent (a concurrent repeat may still send one spare message).
   const earlier = idempotency && (await deps.store.idempotencyRecord(idempotency.key));
