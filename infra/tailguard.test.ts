@@ -218,7 +218,8 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
       (a) => a.Properties as { AlarmName: string; Threshold: number },
     );
     const named = (pattern: RegExp) => alarms.filter((a) => pattern.test(a.AlarmName));
-    expect(named(/-DLQ-Queue-Message-Count-Max-Critical$/)).toHaveLength(8);
+    // The 8 job queues' DLQs and the schedules' fire DLQ.
+    expect(named(/-DLQ-Queue-Message-Count-Max-Critical$/)).toHaveLength(9);
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
     expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
     expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);

@@ -130,6 +130,7 @@ export class Tailguard extends Construct {
           reaper: this.reaper.function,
           'check-reviewer': this.reaper.checkReviewer,
         },
+        fires: { queue: this.schedules.fires, deadLetterQueue: this.schedules.deadLetters },
         workers: this.workers,
         config,
         alarmTopic,
