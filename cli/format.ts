@@ -34,6 +34,7 @@ export function jobDetails(job: JobView): string[] {
     ['idempotency key', job.idempotencyKey],
     ['created', job.createdAt],
     ['runs at', job.runAt],
+    ['schedule', job.schedule && `${job.schedule}, fire time ${job.fireTime}`],
     ['started', job.startedAt],
     ['finished', job.finishedAt],
     ['result', job.result === null ? null : JSON.stringify(job.result)],

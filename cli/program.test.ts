@@ -82,9 +82,81 @@ describe('tailguard CLI', () => {
       'stats',
       'workers',
       'health',
+      'schedules',
       'dashboard',
     ])
       expect(run.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  describe('schedules', () => {
+    const view = {
+      name: 'nightly',
+      cron: 'cron(0 2 * * ? *)',
+      rate: null,
+      timezone: 'Europe/Berlin',
+      state: 'ENABLED',
+      overlap: 'bufferOne',
+      job: { type: 'reindex', payload: { full: true }, priority: 'default', capacity: 'cpu' },
+      startAt: null,
+      endAt: null,
+      createdAt: '2026-12-06T10:00:00.000Z',
+      nextFires: ['2026-12-07T01:00:00.000Z'],
+      recentJobs: [{ jobId: JOB_ID, fireTime: '2026-12-06T01:00:00.000Z', status: 'SUCCEEDED' }],
+      skippedFires: [],
+      bufferedFire: null,
+    };
+
+    it('add sends the schedule as POST /schedules and says when it fires next', async () => {
+      // Prepare
+      const api = await fakeApi(() => ({ status: 201, body: view }));
+      // Act
+      const run = await tailguard([
+        ...['--api', api.url, '--auth', 'none', 'schedules', 'add', 'nightly', 'reindex'],
+        ...['--cron', 'cron(0 2 * * ? *)', '--timezone', 'Europe/Berlin', '--payload', '{"full":true}'],
+        ...['--overlap', 'bufferOne'],
+      ]);
+      // Assess
+      expect(run).toMatchObject({ exitCode: 0, err: '' });
+      expect(run.out).toBe('created: nightly; next fires 2026-12-07T01:00:00.000Z\n');
+      expect(api.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+        [
+          'POST',
+          'schedules',
+          {
+            name: 'nightly',
+            cron: 'cron(0 2 * * ? *)',
+            timezone: 'Europe/Berlin',
+            job: { type: 'reindex', payload: { full: true } },
+            overlap: 'bufferOne',
+          },
+        ],
+      ]);
+    });
+
+    it('ls shows each schedule with its next fire and its last job and status; pause, resume and rm call their routes', async () => {
+      // Prepare
+      const api = await fakeApi((request) =>
+        request.method === 'DELETE'
+          ? { status: 200, body: { name: 'nightly', deleted: true } }
+          : { status: 200, body: request.path === 'schedules' ? { items: [view] } : view },
+      );
+      const cli = (...args: string[]) => tailguard(['--api', api.url, '--auth', 'none', 'schedules', ...args]);
+      // Act
+      const ls = await cli('ls');
+      for (const command of ['pause', 'resume', 'rm']) await cli(command, 'nightly');
+      // Assess
+      expect(ls.out.split('\n')[1]).toMatch(
+        new RegExp(
+          `^nightly\\s+cron\\(0 2 \\* \\* \\? \\*\\) Europe/Berlin\\s+ENABLED\\s+reindex\\s+2026-12-07T01:00:00.000Z\\s+${JOB_ID} @ 2026-12-06T01:00:00.000Z\\s+SUCCEEDED$`,
+        ),
+      );
+      expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'GET schedules',
+        'POST schedules/nightly/pause',
+        'POST schedules/nightly/resume',
+        'DELETE schedules/nightly',
+      ]);
+    });
   });
 
   describe('submit --wait', () => {

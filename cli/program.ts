@@ -8,6 +8,7 @@ import { devCommand } from './commands/dev.ts';
 import { jobCommands } from './commands/jobs.ts';
 import { migrateIndexCommand } from './commands/migrate-index.ts';
 import { operationCommands } from './commands/operations.ts';
+import { scheduleCommands } from './commands/schedules.ts';
 import { AUTH_MODES, LOCAL_STATE_FILE } from './connection.ts';
 
 /** The `tailguard` CLI: global options, then each command group adds its commands. */
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   batchCommand(program, cli);
   deadLetterCommands(program, cli);
   operationCommands(program, cli);
+  scheduleCommands(program, cli);
   dashboardCommand(program, cli);
   devCommand(program, io);
   migrateIndexCommand(program, io);

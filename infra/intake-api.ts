@@ -27,6 +27,7 @@ import { nag } from './nag.ts';
 import type { PayloadBucket } from './payloads.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
 import type { JobQueues } from './queues.ts';
+import type { Schedules } from './schedules.ts';
 import type { StartScheduler } from './start-scheduler.ts';
 import type { JobStoreTables } from './store.ts';
 import { tailguardFunction } from './tailguard-function.ts';
@@ -42,6 +43,7 @@ export interface IntakeApiProps {
   store: JobStoreTables;
   scheduler: StartScheduler;
   payloads: PayloadBucket;
+  schedules: Schedules;
   /** Job types accepted at intake; others are refused. Undefined: any type. */
   jobTypes?: readonly string[];
   /** Per-type limits `GET /stats` shows, with the slots held now. @default none */
@@ -110,7 +112,7 @@ export class IntakeApi extends Construct {
     const paths = new Set<string>();
     /** One route: its own function, behind the API's authorization. */
     const route = (
-      method: 'GET' | 'POST',
+      method: 'GET' | 'POST' | 'DELETE',
       path: string,
       handlerDir: string,
       description: string,
@@ -186,8 +188,9 @@ export class IntakeApi extends Construct {
       processEnvironment(this, 'listJobs', core),
     );
     store.grantJobs(listJobs, 'listByStatus', 'readMany');
-    // Running jobs are the ones live workers report.
+    // Running jobs are the ones live workers report; a schedule's jobs are in its fire log.
     store.grantWorkers(listJobs, 'list');
+    store.grantCoordination(listJobs, 'readScheduleFires');
 
     const cancel = route(
       'POST',
@@ -214,6 +217,24 @@ export class IntakeApi extends Construct {
     store.grantJobs(redrive, 'listByStatus');
     queues.grantRedrive(redrive);
     queues.grantReadDepth(redrive);
+
+    const schedulesEnvironment = processEnvironment(this, 'schedulesApi', {
+      ...core,
+      intake: { ...(props.jobTypes && { jobTypes: props.jobTypes }) },
+      schedules: { groupName: scheduler.groupName },
+      recurringSchedules: props.schedules.settings(),
+    });
+    const scheduleRoutes = [
+      ['POST', '/schedules', 'create-schedule', 'POST /schedules: creates a recurring schedule'],
+      ['GET', '/schedules', 'list-schedules', 'GET /schedules: lists the recurring schedules'],
+      ['GET', '/schedules/{name}', 'get-schedule', 'GET /schedules/{name}: reads a schedule and its fires'],
+      ['DELETE', '/schedules/{name}', 'delete-schedule', 'DELETE /schedules/{name}: deletes a schedule'],
+      ['POST', '/schedules/{name}/pause', 'pause-schedule', 'POST /schedules/{name}/pause: pauses a schedule'],
+      ['POST', '/schedules/{name}/resume', 'resume-schedule', 'POST /schedules/{name}/resume: resumes a schedule'],
+    ] as const;
+    for (const [method, path, handlerDir, description] of scheduleRoutes) {
+      props.schedules.grantManage(route(method, path, handlerDir, description, schedulesEnvironment), store);
+    }
 
     const stats = route(
       'GET',
@@ -264,7 +285,7 @@ export class IntakeApi extends Construct {
 }
 
 /** Puts `fn` behind `method path` on the API. */
-type RouteAdder = (method: 'GET' | 'POST' | 'ANY', path: string, fn: LambdaFunction) => unknown;
+type RouteAdder = (method: 'GET' | 'POST' | 'DELETE' | 'ANY', path: string, fn: LambdaFunction) => unknown;
 
 /** The REST API (stage `v1`, IAM or API keys), and how to add a route to it. */
 function restApi(scope: Construct, props: IntakeApiProps, accessLogs: LogGroup) {

@@ -14,6 +14,8 @@ const REASONS = {
     'Pinned to nodejs22.x, the runtime the test suite ran against; move to the next LTS runtime deliberately, after the suite passes on it.',
   scheduleGroup:
     "Schedules are named per job at run time; the wildcard covers only schedules inside Tailguard's own schedule group.",
+  recurringSchedules:
+    "The /schedules routes manage only `recurring-*` schedules of Tailguard's own group; scheduler:ListSchedules has no resource-level permissions, and the routes list only that group.",
   apiKeys:
     'Chosen with tailguard:apiAuth=apiKey: every method requires an API key of the usage plan (IAM SigV4 is the default).',
   machineAuth:
@@ -68,6 +70,15 @@ export const nag = {
       new AcknowledgeWildcards(
         (f) => /^Resource::arn:.*:scheduler:.*:schedule\/<[^>]+>\/\*$/.test(f),
         REASONS.scheduleGroup,
+      ),
+    );
+  },
+  /** The `/schedules` routes: recurring schedules of Tailguard's group, and ListSchedules (resource `*` only). */
+  recurringSchedules(scope: IConstruct): void {
+    Aspects.of(scope).add(
+      new AcknowledgeWildcards(
+        (f) => /^Resource::arn:.*:scheduler:.*:schedule\/<[^>]+>\/recurring-\*$/.test(f) || f === 'Resource::*',
+        REASONS.recurringSchedules,
       ),
     );
   },

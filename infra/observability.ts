@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { JobMetric, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
@@ -16,6 +17,8 @@ export interface ObservabilityProps {
   intake: IntakeApi;
   /** The functions besides the intake's, by the name the dashboard and their alarms give them. */
   functions: Readonly<Record<string, IFunction>>;
+  /** Recurring schedules' fire queue and the dead-letter queue of fires that were never made. */
+  fires: { queue: IQueue; deadLetterQueue: IQueue };
   workers: WorkerServices;
   config: TailguardConfig;
   alarmTopic: Topic;
@@ -61,6 +64,14 @@ export class Observability extends Construct {
         });
       }
     }
+
+    // A fire in its DLQ is a recurring job that was never made (docs/schedules.md).
+    f.monitorSqsQueueWithDlq({
+      ...props.fires,
+      humanReadableName: 'schedule fires',
+      alarmFriendlyName: 'schedule-fires',
+      addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
+    });
 
     this.reaperAlarms(config);
 

@@ -131,10 +131,22 @@ export class JobStoreTables extends Construct {
    * Turns: taking one is a conditional put, giving it back a conditional update. Limits: workers
    * take, renew and give back slots and count starts with updates only; `GET /stats` reads slots.
    * Check records: reviews of message checks read and move them; `GET /stats` reads them.
+   * Schedule fires: fires record their outcome (`scheduleFires`), the `/schedules` routes and
+   * `GET /jobs?schedule=` read them (`readScheduleFires`), and the routes forget a deleted schedule's
+   * (`forgetScheduleFires`).
    */
   grantCoordination(
     grantee: IGrantable,
-    ...access: ('turns' | 'limits' | 'readLimits' | 'checkRecords' | 'readCheckRecords')[]
+    ...access: (
+      | 'turns'
+      | 'limits'
+      | 'readLimits'
+      | 'checkRecords'
+      | 'readCheckRecords'
+      | 'scheduleFires'
+      | 'readScheduleFires'
+      | 'forgetScheduleFires'
+    )[]
   ): void {
     const actions = new Set([
       ...(access.includes('turns') ? ['dynamodb:PutItem', 'dynamodb:UpdateItem'] : []),
@@ -142,6 +154,9 @@ export class JobStoreTables extends Construct {
       ...(access.includes('readLimits') ? ['dynamodb:GetItem'] : []),
       ...(access.includes('checkRecords') ? ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] : []),
       ...(access.includes('readCheckRecords') ? ['dynamodb:BatchGetItem'] : []),
+      ...(access.includes('scheduleFires') ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : []),
+      ...(access.includes('readScheduleFires') ? ['dynamodb:GetItem'] : []),
+      ...(access.includes('forgetScheduleFires') ? ['dynamodb:DeleteItem'] : []),
     ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...actions], resources: [this.coordination.tableArn] }),

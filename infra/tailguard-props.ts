@@ -4,6 +4,7 @@ import type { Cluster, ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Node } from 'constructs';
 import type { TypeLimits } from '../src/jobs/limits/index.ts';
 import type { Priority } from '../src/jobs/model/index.ts';
+import type { ScheduleRequestInput } from '../src/jobs/schedules/index.ts';
 import { contextSettings, parseConfig, type TailguardConfig } from './config.ts';
 
 /** A class's workers on ECS: the team's image, whose command runs `createWorker` (tailguard/worker). */
@@ -54,6 +55,14 @@ export interface TailguardProps {
    * @default no limits
    */
   readonly typeLimits?: TypeLimits;
+  /**
+   * Recurring jobs deployed with the stack, as `POST /schedules` bodies (docs/schedules.md): each is
+   * an EventBridge Scheduler schedule in Tailguard's group, checked at synth, reviewed in a diff.
+   *
+   *   schedules: [{ name: 'weekly-report', cron: 'cron(0 9 ? * MON *)', timezone: 'Europe/Berlin', job: { type: 'report' } }]
+   * @default none
+   */
+  readonly schedules?: readonly ScheduleRequestInput[];
   /**
    * Upgrading a deployment of Tailguard 0.1: keep its `byStatus` index for one deployment while
    * `tailguard migrate-index` fills the new one, then deploy without it (docs/migration.md).

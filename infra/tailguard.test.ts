@@ -12,6 +12,9 @@ import { cfnLintErrors } from './cfn-lint.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
 import { MANIFEST_DESCRIPTION, Tailguard, type TailguardProps } from './tailguard.ts';
 
+/** 17 routes' functions, one for methods a path does not take, the start scheduler, the fire function, the detector, the reaper and its check reviewer. */
+const FUNCTIONS = 24;
+
 let rest: ReturnType<typeof testApp>;
 let template: Template;
 
@@ -23,10 +26,10 @@ beforeAll(() => {
 describe('Tailguard (the demo stack: both classes on ECS)', () => {
   it('has a queue and a DLQ per priority and capacity class, encrypted, with redrive', () => {
     // Assess: 4 priorities × 2 classes, each with its DLQ.
-    // + the start scheduler's queue, the checks queue, and their DLQs
-    template.resourceCountIs('AWS::SQS::Queue', 20);
+    // + the start scheduler's queue, the checks queue, the schedules' fire queue, and their DLQs
+    template.resourceCountIs('AWS::SQS::Queue', 22);
     const workQueues = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
-    expect(Object.keys(workQueues)).toHaveLength(10);
+    expect(Object.keys(workQueues)).toHaveLength(11);
     for (const [logicalId, queue] of Object.entries(workQueues).filter(([id]) =>
       /^TailguardQueues(cpu|gpu)/.test(id),
     )) {
@@ -51,7 +54,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
           ]),
         },
       },
-      20,
+      22,
     );
   });
 
@@ -82,11 +85,11 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     }
   });
 
-  it('runs one Node.js 22 function per route, one for methods a path does not take, the start scheduler, the straggler detector, the reaper and its check reviewer', () => {
+  it('runs one Node.js 22 function per route, one for methods a path does not take, the start scheduler, the schedules’ fires, the straggler detector, the reaper and its check reviewer', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
-      17,
+      FUNCTIONS,
     );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -95,15 +98,30 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     });
     template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    // 12 routes, and ANY on each of their 11 paths (405).
-    template.resourceCountIs('AWS::ApiGateway::Method', 23);
-    for (const path of ['jobs', '{id}', 'cancel', 'dlq', 'requeue', 'redrive', 'stats', 'health', 'openapi.json']) {
+    // 18 routes, and ANY on each of their 15 paths (405).
+    template.resourceCountIs('AWS::ApiGateway::Method', 33);
+    for (const path of [
+      'jobs',
+      '{id}',
+      'cancel',
+      'dlq',
+      'requeue',
+      'redrive',
+      'stats',
+      'health',
+      'openapi.json',
+      'schedules',
+      '{name}',
+      'pause',
+      'resume',
+      'uploads',
+    ]) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
     }
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 23);
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 33);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       StageName: 'v1',
@@ -249,11 +267,12 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
       (a) => a.Properties as { AlarmName: string; Threshold: number },
     );
     const named = (pattern: RegExp) => alarms.filter((a) => pattern.test(a.AlarmName));
-    expect(named(/-DLQ-Queue-Message-Count-Max-Critical$/)).toHaveLength(8);
+    // The 8 job queues' DLQs and the schedules' fire DLQ.
+    expect(named(/-DLQ-Queue-Message-Count-Max-Critical$/)).toHaveLength(9);
     const ageThresholds = named(/Queue-Message-Age-Max/).map((a) => a.Threshold);
     expect(ageThresholds).toEqual(expect.arrayContaining([60, 300, 900, 3600]));
     expect(named(/^Tailguard-api-Fault-Rate/)).toHaveLength(1);
-    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(17); // one per function
+    expect(named(/-Fault-Rate-Warning$/)).toHaveLength(FUNCTIONS); // one per function
     expect(named(/no-running-workers/)).toHaveLength(2);
     expect(named(/reaper-not-running/)).toHaveLength(1);
     expect(named(/reaper-stuck-jobs/).map((a) => a.Threshold)).toEqual([900]);
@@ -282,6 +301,12 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
     'GET /stats',
     'GET /health',
     'GET /openapi.json',
+    'POST /schedules',
+    'GET /schedules',
+    'GET /schedules/{name}',
+    'DELETE /schedules/{name}',
+    'POST /schedules/{name}/pause',
+    'POST /schedules/{name}/resume',
   ];
   /** Each path's other methods, answered 405 by one function. */
   const ANY_ROUTES = [...new Set(ROUTES.map((route) => route.split(' ')[1]))].map((path) => `ANY ${path}`);
@@ -345,7 +370,7 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
         Object.entries(t.findResources('AWS::IAM::Policy')).map(([id, p]) => [id, p.Properties.PolicyDocument]),
       );
     expect(policies(httpTemplate)).toEqual(policies(template));
-    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 17);
+    httpTemplate.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, FUNCTIONS);
   });
 
   it('outputs a URL without a stage path, and says so in the manifest', () => {
@@ -415,7 +440,7 @@ describe('Tailguard construct options', () => {
     template.resourceCountIs('AWS::ECS::Service', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 17);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, FUNCTIONS);
     template.hasOutput('JobsManifest', {});
   });
 
@@ -432,6 +457,36 @@ describe('Tailguard construct options', () => {
         }),
       ],
     });
+  });
+
+  it('deploys the schedules it is given in Tailguard’s group, firing to the fire queue with retries and a DLQ, and refuses a bad one', () => {
+    // Act
+    const template = synth({
+      local: true,
+      schedules: [
+        { name: 'weekly-report', cron: 'cron(0 9 ? * MON *)', timezone: 'Europe/Berlin', job: { type: 'report' } },
+      ],
+    });
+    // Assess
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'recurring-weekly-report',
+      GroupName: { Ref: Match.stringLikeRegexp('StartSchedulerGroup') },
+      ScheduleExpression: 'cron(0 9 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulesFires'), 'Arn'] },
+        Input: Match.serializedJson(
+          Match.objectLike({ schedule: 'weekly-report', overlap: 'skip', job: Match.objectLike({ type: 'report' }) }),
+        ),
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulesFiresDlq'), 'Arn'] } },
+      }),
+    });
+    expect(() =>
+      synth({ local: true, schedules: [{ name: 'bad', cron: 'cron(99 * * * ? *)', job: { type: 'report' } }] }),
+    ).toThrow('"bad" is invalid: cron: minutes: 99 is outside 0-59');
   });
 
   it('accepts any job type when no allow-list is given', () => {

@@ -21,6 +21,7 @@ import { Observability } from './observability.ts';
 import { PayloadBucket } from './payloads.ts';
 import { JobQueues } from './queues.ts';
 import { Reaper } from './reaper.ts';
+import { Schedules } from './schedules.ts';
 import { StartScheduler } from './start-scheduler.ts';
 import { JobStoreTables } from './store.ts';
 import { StragglerDetector } from './straggler-detector.ts';
@@ -44,6 +45,8 @@ export class Tailguard extends Construct {
   readonly store: JobStoreTables;
   readonly intake: IntakeApi;
   readonly scheduler: StartScheduler;
+  /** Recurring jobs: the fire queue, its Lambda, and the schedules deployed from `schedules`. */
+  readonly schedules: Schedules;
   readonly detector: StragglerDetector;
   readonly reaper: Reaper;
   /** Payloads and results too large for a job's item, and callers' uploads. */
@@ -83,11 +86,19 @@ export class Tailguard extends Construct {
       inlineBytes: config.payloadInlineBytes,
       maxBytes: config.payloadMaxBytes,
     });
+    this.schedules = new Schedules(this, 'Schedules', {
+      queues: this.queues,
+      store: this.store,
+      scheduler: this.scheduler,
+      removalPolicy,
+      schedules: props.schedules,
+    });
     this.intake = new IntakeApi(this, 'Intake', {
       queues: this.queues,
       store: this.store,
       scheduler: this.scheduler,
       payloads: this.payloads,
+      schedules: this.schedules,
       jobTypes: props.jobTypes,
       typeLimits: config.typeLimits,
       kind: config.apiKind,
@@ -130,10 +141,12 @@ export class Tailguard extends Construct {
         intake: this.intake,
         functions: {
           'start-scheduler': this.scheduler.function,
+          'fire-schedule': this.schedules.function,
           'straggler-detector': this.detector.function,
           reaper: this.reaper.function,
           'check-reviewer': this.reaper.checkReviewer,
         },
+        fires: { queue: this.schedules.fires, deadLetterQueue: this.schedules.deadLetters },
         workers: this.workers,
         config,
         alarmTopic,

@@ -71,7 +71,11 @@ describe('per-type limits', () => {
     expect(grants).toContainEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     // The check reviewer's records.
     expect(grants).toContainEqual(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
-    expect(grants).toHaveLength(4);
+    // Schedules' fire logs: the fire function records, GET /jobs reads, the 6 /schedules routes read and forget.
+    expect(grants).toContainEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(grants).toContainEqual(['dynamodb:GetItem']);
+    expect(grants.filter((g) => g.join() === 'dynamodb:GetItem,dynamodb:DeleteItem')).toHaveLength(6);
+    expect(grants).toHaveLength(12);
   });
 
   it('leave the variable out, and grant nothing for them, when no type is limited', () => {
@@ -85,10 +89,13 @@ describe('per-type limits', () => {
       ),
     ];
     expect(environments.flat()).not.toContain(ENV.typeLimits);
-    // Only the straggler detector's turns and the message checks' records.
+    // Only the straggler detector's turns, the message checks' records and the schedules' fire logs.
     expect(Object.values(coordinationGrants(unlimited)).sort()).toEqual([
       ['dynamodb:BatchGetItem'],
       ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+      ['dynamodb:GetItem'],
+      ...Array.from({ length: 6 }, () => ['dynamodb:GetItem', 'dynamodb:DeleteItem']),
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
       ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     ]);
   });

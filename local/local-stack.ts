@@ -1,8 +1,11 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Emulator, ensureEmulator } from '../localstack/emulator.ts';
 import { localAwsEnv, localClientConfig } from './aws-env.ts';
 import { CapacityHook } from './capacity-hook.ts';
 import { type DeployOptions, deployLocal, type LocalDeployment } from './deploy.ts';
+import { ScheduleClock } from './schedule-clock.ts';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
 
 export interface LocalStackOptions {
@@ -33,6 +36,8 @@ export interface LocalStack {
   pool: WorkerPool;
   /** Starts workers when the straggler detector asks for capacity (ECS does this on AWS). */
   capacityHook: CapacityHook;
+  /** Fires recurring schedules as EventBridge Scheduler does on AWS (the emulator's own fires lack their time). */
+  scheduleClock: ScheduleClock;
   /** Stops the workers, then the emulator if this process started it. */
   close(): Promise<void>;
 }
@@ -47,6 +52,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   Object.assign(process.env, localAwsEnv(emulator.endpoint));
   let pool: WorkerPool | undefined;
   const capacityHook = new CapacityHook((capacity) => pool?.start(capacity));
+  let scheduleClock: ScheduleClock | undefined;
   try {
     const hookUrl = await capacityHook.listen();
     const started = Date.now();
@@ -64,6 +70,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const name of [deployment.stragglerDetector, deployment.reaper]) {
       await lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from('{}') }));
     }
+    const clients = localClientConfig(emulator.endpoint);
+    scheduleClock = new ScheduleClock({
+      scheduler: new SchedulerClient(clients),
+      sqs: new SQSClient(clients),
+      groupName: deployment.scheduleGroup,
+      log: options.log,
+    });
+    scheduleClock.start();
     options.log(
       `${deployment.stackName} deployed in ${((Date.now() - started) / 1000).toFixed(1)} s; API at ${deployment.apiUrl}`,
     );
@@ -81,14 +95,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deployment,
       pool: workers,
       capacityHook,
+      scheduleClock,
       async close() {
         capacityHook.close();
+        await scheduleClock?.close();
         await workers.stopAll();
         await emulator.stop();
       },
     };
   } catch (error) {
     capacityHook.close();
+    await scheduleClock?.close();
     await emulator.stop();
     throw error;
   }

@@ -12,7 +12,6 @@ import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 import { RunningAttempt, type RunningAttemptDeps } from './running-attempt.ts';
 import { type HandlerOutcome, type SettleDeps, settle } from './settle.ts';
 
-
 /** Payloads and results where no bucket is configured: both kept in the job's item. */
 const ITEM_ONLY = new JobPayloads(undefined);
 

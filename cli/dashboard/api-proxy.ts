@@ -11,6 +11,7 @@ const FORWARDED: readonly { method: 'GET' | 'POST'; path: RegExp }[] = [
   { method: 'GET', path: /^jobs$/ },
   { method: 'GET', path: /^jobs\/[\w-]+$/ },
   { method: 'GET', path: /^dlq$/ },
+  { method: 'GET', path: /^schedules$/ },
   { method: 'POST', path: /^jobs\/[\w-]+\/cancel$/ },
   { method: 'POST', path: /^dlq\/[\w-]+\/requeue$/ },
   { method: 'POST', path: /^dlq\/redrive$/ },

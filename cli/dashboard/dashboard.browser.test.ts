@@ -88,6 +88,28 @@ const stats = {
   generatedAt: ago(0),
 };
 
+/** One schedule whose latest fire made the running job. */
+const schedules = {
+  items: [
+    {
+      name: 'nightly-reindex',
+      cron: 'cron(0 2 * * ? *)',
+      rate: null,
+      timezone: 'Europe/Berlin',
+      state: 'ENABLED',
+      overlap: 'skip',
+      job: { type: 'reindex', payload: null, priority: 'default', capacity: 'cpu' },
+      startAt: null,
+      endAt: null,
+      createdAt: ago(86_400),
+      nextFires: ['2026-12-07T01:00:00.000Z'],
+      recentJobs: [{ jobId: RUNNING_ID, fireTime: '2026-12-06T01:00:00.000Z', status: 'RUNNING' }],
+      skippedFires: [],
+      bufferedFire: null,
+    },
+  ],
+};
+
 /** The API as the test stack would answer, from fixed data; a requeue answers the job QUEUED. */
 function stackApi(request: { method: string; path: string; query: URLSearchParams }) {
   const { method, path, query } = request;
@@ -96,6 +118,7 @@ function stackApi(request: { method: string; path: string; query: URLSearchParam
     const items = query.get('capacity') === 'cpu' ? [jobView(runningJob), jobView(racingJob)] : [];
     return { status: 200, body: { items, cursor: null } };
   }
+  if (method === 'GET' && path === 'schedules') return { status: 200, body: schedules };
   if (method === 'GET' && path === 'dlq') return { status: 200, body: { items: [jobView(deadJob)], cursor: null } };
   if (method === 'GET' && path === `jobs/${RACING_ID}`) return { status: 200, body: jobView(racingJob) };
   if (method === 'POST' && path === `dlq/${DEAD_ID}/requeue`) {
@@ -164,6 +187,21 @@ describe.skipIf(!hasChromium)(
       expect(await page.locator('#workers tr[data-worker="local-gpu-1"] [role=progressbar]').textContent()).toBe(
         '0 of 8',
       );
+    });
+
+    it('shows each schedule with its next fire, and the job of its latest fire with its status', async () => {
+      // Assess
+      const row = page.locator('#schedules tr[data-schedule="nightly-reindex"] td');
+      await eventually(() => row.count()).toBe(7);
+      expect(await row.allTextContents()).toEqual([
+        'nightly-reindex',
+        'cron(0 2 * * ? *) Europe/Berlin',
+        'ENABLED',
+        'reindex',
+        '2026-12-07T01:00:00.000Z',
+        RUNNING_ID.slice(0, 8),
+        'RUNNING',
+      ]);
     });
 
     it('shows running jobs with a progress bar, and the straggler racing its backup', async () => {

@@ -8,6 +8,8 @@ import {
   JobNotFoundError,
   LeaseLostError,
   PayloadTooLargeError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
 } from '../../src/jobs/model/index.ts';
 import { httpStatusOf } from './error-status.ts';
 
@@ -15,6 +17,8 @@ describe('httpStatusOf', () => {
   it.each([
     [new InvalidInputError([{ path: 'cursor', message: 'not a cursor' }]), 400],
     [new JobNotFoundError('j1'), 404],
+    [new ScheduleNotFoundError('nightly'), 404],
+    [new ScheduleExistsError('nightly'), 409],
     [new JobFinishedError('j1', 'SUCCEEDED'), 409],
     [new JobNotDeadError('j1', 'QUEUED'), 409],
     [new IdempotencyKeyReusedError('key k was used for a different request'), 409],

@@ -9,13 +9,15 @@ const knownTypes = readSection('intake').jobTypes && new Set(readSection('intake
 export function parseJobRequest(body: unknown): JobRequest {
   const request = JobRequestSchema.safeParse(body);
   if (!request.success) throw InvalidInputError.fromZod(request.error);
-  if (knownTypes && !knownTypes.has(request.data.type)) {
+  assertKnownType(request.data.type, 'type');
+  return request.data;
+}
+
+/** Refuses a job type outside the deployment's allow-list, naming the field at `path`. */
+export function assertKnownType(type: string, path: string): void {
+  if (knownTypes && !knownTypes.has(type)) {
     throw new InvalidInputError([
-      {
-        path: 'type',
-        message: `no worker handles type ${request.data.type}; known types: ${[...knownTypes].join(', ')}`,
-      },
+      { path, message: `no worker handles type ${type}; known types: ${[...knownTypes].join(', ')}` },
     ]);
   }
-  return request.data;
 }

@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobDispatcher, type QueueTopology } from '../jobs/dispatch/index.ts';
 import { PayloadStore } from '../jobs/payloads/index.ts';
 import { CheckRecords } from '../jobs/reaper/index.ts';
+import { FireLog, ScheduleRegistry } from '../jobs/schedules/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
 import { JobStore, RateWindows, Semaphores, Turns } from '../jobs/store/index.ts';
 import { createDocumentClient, createS3Client, createSqsClient } from './clients.ts';
@@ -18,6 +19,7 @@ export function runtimeFor(env: Environment) {
   const documentClient = lazy(createDocumentClient);
   const topology = lazy<QueueTopology>(() => readSection('queues', env).topology);
   const coordinationTable = lazy(() => readSection('coordination', env).table);
+  const scheduler = lazy(() => new SchedulerClient({}));
   return {
     store: lazy(() => new JobStore(documentClient(), readSection('jobStore', env))),
     stats: lazy(() => new LatencyStatsStore(documentClient(), readSection('latencyStats', env).table)),
@@ -30,11 +32,19 @@ export function runtimeFor(env: Environment) {
     sqs,
     topology,
     dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch', env))),
-    scheduler: lazy(() => new SchedulerClient({})),
     payloads: lazy(() => new PayloadStore(createS3Client(), readSection('payloads', env).bucket)),
     payloadLimits: lazy(() => {
       const { inlineBytes, maxBytes } = readSection('payloads', env);
       return { inlineBytes, maxBytes };
+    }),
+    scheduler,
+    fireLog: lazy(() => new FireLog(documentClient(), coordinationTable())),
+    schedules: lazy(() => {
+      const fire = readSection('recurringSchedules', env);
+      return new ScheduleRegistry(scheduler(), {
+        groupName: readSection('schedules', env).groupName,
+        target: { queueArn: fire.fireQueueArn, roleArn: fire.fireRoleArn, deadLetterArn: fire.fireDeadLetterArn },
+      });
     }),
   };
 }

@@ -1,6 +1,6 @@
 /** `tailguard/client`: a typed client for the Tailguard HTTP API. */
 export type { ErrorDetail } from '../contract/api-error.ts';
-export type { JobRequestInput } from '../contract/requests.ts';
+export type { JobRequestInput, ScheduleRequestInput } from '../contract/requests.ts';
 export type {
   BatchItemView,
   BatchView,
@@ -14,6 +14,9 @@ export type {
   LimitView,
   RedriveRequest,
   RedriveResult,
+  ScheduleDeleted,
+  SchedulePage,
+  ScheduleView,
   StatsView,
   UploadRequestInput,
   UploadView,

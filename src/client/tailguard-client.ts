@@ -4,6 +4,7 @@ import {
   MAX_BATCH_BYTES,
   MAX_BATCH_JOBS,
   MAX_REQUEST_PAYLOAD_BYTES,
+  type ScheduleRequestInput,
 } from '../contract/requests.ts';
 import type {
   BatchItemView,
@@ -17,6 +18,9 @@ import type {
   JobView,
   RedriveRequest,
   RedriveResult,
+  ScheduleDeleted,
+  SchedulePage,
+  ScheduleView,
   StatsView,
   UploadRequestInput,
   UploadView,
@@ -304,6 +308,31 @@ export class TailguardClient {
     return response.body as HealthView;
   }
 
+  /** `POST /schedules`: a recurring schedule that submits `request.job` at each fire time. */
+  async createSchedule(request: ScheduleRequestInput): Promise<ScheduleView> {
+    return (await this.call<ScheduleView>('POST', 'schedules', { body: JSON.stringify(request) })).body;
+  }
+
+  /** `GET /schedules`: every recurring schedule, by name. */
+  async listSchedules(): Promise<ScheduleView[]> {
+    return (await this.call<SchedulePage>('GET', 'schedules')).body.items;
+  }
+
+  /** `GET /schedules/{name}`: the schedule, its next fire times and the jobs of its latest fires. */
+  async getSchedule(name: string): Promise<ScheduleView> {
+    return (await this.call<ScheduleView>('GET', schedulePath(name))).body;
+  }
+
+  /** `DELETE /schedules/{name}`: no more fires; the jobs it made stay. */
+  async deleteSchedule(name: string): Promise<ScheduleDeleted> {
+    return (await this.call<ScheduleDeleted>('DELETE', schedulePath(name))).body;
+  }
+
+  /** `POST /schedules/{name}/pause` (`paused`: true) or `/resume` (false). */
+  async pauseSchedule(name: string, paused = true): Promise<ScheduleView> {
+    return (await this.call<ScheduleView>('POST', `${schedulePath(name)}/${paused ? 'pause' : 'resume'}`)).body;
+  }
+
   /** Sends a raw request and returns status and parsed body whatever the status: for tests of errors. */
   raw(
     method: string,
@@ -338,6 +367,7 @@ interface RequestParts {
 }
 
 const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
+const schedulePath = (name: string) => `schedules/${encodeURIComponent(name)}`;
 
 /** A query string of the fields that are set. */
 function searchOf(query: object): URLSearchParams {

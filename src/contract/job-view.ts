@@ -23,6 +23,8 @@ export function toJobView(job: Job, now = Date.now(), links: JobLinks = {}) {
     timeoutSeconds: job.timeoutSeconds,
     idempotencyKey: job.idempotencyKey ?? null,
     runAt: job.runAt ?? null,
+    schedule: job.schedule ?? null,
+    fireTime: job.fireTime ?? null,
     createdAt: job.createdAt,
     startedAt: job.startedAt ?? null,
     finishedAt: job.finishedAt ?? null,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { collectStats, JobListQuerySchema } from '../jobs/admin/index.ts';
 import type { DeadLetterQuerySchema, RedriveRequestSchema, redriveDeadLetters } from '../jobs/dead-letters/index.ts';
+import type { ScheduleView } from '../jobs/schedules/index.ts';
 import type { ErrorBody } from './api-error.ts';
 import type { JobView } from './job-view.ts';
 
@@ -25,8 +26,11 @@ export interface JobPage {
 export type DeadLetterPage = JobPage;
 
 type JobListFields = z.output<typeof JobListQuerySchema>;
-/** `GET /jobs`: the state to list (`SCHEDULED`, `QUEUED`, `RUNNING` or `RETRYING`), the rest optional (`limit` 1–100, default 25). */
-export type JobListQuery = Pick<JobListFields, 'status'> & Partial<Omit<JobListFields, 'status'>>;
+/**
+ * `GET /jobs`: the state to list (`SCHEDULED`, `RUNNING` or `RETRYING`) or the recurring schedule
+ * whose jobs to list, exactly one; the rest optional (`limit` 1–100, default 25).
+ */
+export type JobListQuery = Partial<JobListFields>;
 
 /**
  * One job's result in `POST /jobs/batch`, in request order: the status `POST /jobs` would have
@@ -60,3 +64,16 @@ export interface HealthView {
 
 /** `POST /uploads`: where to PUT a payload too large for a request, and the reference to submit. */
 export type { Upload as UploadView, UploadRequestInput } from '../jobs/intake/index.ts';
+/** `GET /schedules/{name}`, `POST /schedules` and pause/resume: a recurring schedule, its next fire times and latest fires. */
+export type { ScheduleView };
+
+/** `GET /schedules`: every recurring schedule, by name. */
+export interface SchedulePage {
+  items: ScheduleView[];
+}
+
+/** `DELETE /schedules/{name}`. */
+export interface ScheduleDeleted {
+  name: string;
+  deleted: true;
+}

@@ -259,6 +259,25 @@ function renderLimits(limits = {}) {
   fillTable('#limits', rows, 'no limited job types');
 }
 
+function renderSchedules(page) {
+  const rows = page.items.map((schedule) => {
+    const last = schedule.recentJobs[0];
+    const zone = schedule.timezone === 'UTC' ? '' : ` ${schedule.timezone}`;
+    return el(
+      'tr',
+      { 'data-schedule': schedule.name },
+      el('td', {}, schedule.name),
+      el('td', { className: 'mono' }, `${schedule.cron ?? schedule.rate}${zone}`),
+      el('td', {}, schedule.state),
+      el('td', {}, schedule.job.type),
+      el('td', {}, schedule.nextFires[0] ?? '–'),
+      el('td', {}, last ? jobLink(last.jobId) : el('span', { className: 'muted' }, 'none yet')),
+      el('td', {}, last?.status ?? '–'),
+    );
+  });
+  fillTable('#schedules', rows, 'no schedules');
+}
+
 /** The attempts of a job still running: the original, and a backup while it races. */
 const openAttempts = (job) => job.attemptHistory.filter((a) => a.finishedAt === null);
 
@@ -420,9 +439,10 @@ function deadLetterQuery() {
 }
 
 async function refreshOverview() {
-  const [stats, dead, ...running] = await Promise.all([
+  const [stats, dead, schedules, ...running] = await Promise.all([
     api('stats'),
     api(`dlq?${deadLetterQuery()}`),
+    api('schedules'),
     ...CLASSES.map((capacity) => api(`jobs?status=RUNNING&capacity=${capacity}&limit=${PAGE}`)),
   ]);
   renderQueues(stats);
@@ -430,6 +450,7 @@ async function refreshOverview() {
   renderWorkers(stats.workers);
   renderMessageChecks(stats.messageChecks);
   renderLimits(stats.limits);
+  renderSchedules(schedules);
   renderRunning(running);
   await trackRaces(running.flatMap((page) => page.items));
   renderRaces();

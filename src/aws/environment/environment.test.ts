@@ -37,6 +37,12 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
     checksQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/checks',
   },
   schedules: { groupName: 'tailguard-starts' },
+  recurringSchedules: {
+    fireQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fires',
+    fireQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:fires',
+    fireRoleArn: 'arn:aws:iam::123456789012:role/fires',
+    fireDeadLetterArn: 'arn:aws:sqs:eu-west-1:123456789012:fires-dlq',
+  },
   startScheduler: {
     queueArn: 'arn:aws:sqs:eu-west-1:123456789012:scheduler',
     roleArn: 'arn:aws:iam::123456789012:role/delivery',

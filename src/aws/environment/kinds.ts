@@ -18,8 +18,12 @@ export const PROCESS_KINDS = {
   /** `GET /openapi.json`: the document names the job types intake accepts. */
   openApi: ['intake'],
   cancelJob: [...API, 'schedules'],
-  /** `GET /jobs`: running jobs are the ones live workers report. */
-  listJobs: [...API, 'workerRegistry'],
+  /** `GET /jobs`: running jobs are the ones live workers report; a schedule's jobs are in its fire log. */
+  listJobs: [...API, 'workerRegistry', 'coordination'],
+  /** The `/schedules` routes: the job types a schedule may submit, the Scheduler group, the fire target, the fire logs. */
+  schedulesApi: [...API, 'intake', 'coordination', 'schedules', 'recurringSchedules'],
+  /** Makes each fire's job and records it. */
+  fireSchedule: ['jobStore', 'queues', 'dispatch', 'coordination', 'recurringSchedules'],
   getStats: [...API, 'workerRegistry', 'coordination', 'typeLimits'],
   startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
   stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'queues', 'dispatch', 'detector'],

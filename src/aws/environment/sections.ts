@@ -56,6 +56,13 @@ export const SECTIONS = {
   },
   /** The EventBridge Scheduler group of far-off starts (created by the start scheduler, deleted on cancel). */
   schedules: { groupName: variable(ENV.scheduleGroup, resourceName) },
+  /** Where recurring schedules' fires go (the fire queue), as whom, and where undeliverable ones end. */
+  recurringSchedules: {
+    fireQueueUrl: variable(ENV.fireQueueUrl, z.url()),
+    fireQueueArn: variable(ENV.fireQueueArn, arn),
+    fireRoleArn: variable(ENV.fireRoleArn, arn),
+    fireDeadLetterArn: variable(ENV.fireDeadLetterArn, arn),
+  },
   /** What the start scheduler's schedules deliver to, and as whom. */
   startScheduler: {
     queueArn: variable(ENV.schedulerQueueArn, arn),

@@ -7,6 +7,7 @@ import {
   MAX_BATCH_JOBS,
   UploadRequestSchema,
 } from '../../jobs/intake/index.ts';
+import { ScheduleNameSchema, ScheduleRequestSchema } from '../../jobs/schedules/index.ts';
 import { JobIdSchema } from '../job-id.ts';
 import {
   type JsonSchema,
@@ -25,6 +26,9 @@ import {
   JobPageSchema,
   JobViewSchema,
   RedriveResultSchema,
+  ScheduleDeletedSchema,
+  SchedulePageSchema,
+  ScheduleViewSchema,
   StatsSchema,
   UploadSchema,
 } from './response-schemas.ts';
@@ -78,6 +82,23 @@ const operation = (op: Operation): Operation => ({
 const jobId: Parameter = { name: 'id', in: 'path', required: true, schema: jsonSchema(JobIdSchema, 'input') };
 const invalidId = error('VALIDATION_FAILED: the id is not a UUID');
 const notFound = error('JOB_NOT_FOUND');
+const scheduleName: Parameter = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  schema: jsonSchema(ScheduleNameSchema, 'input'),
+};
+const scheduleNotFound = error('SCHEDULE_NOT_FOUND');
+const invalidName = error('VALIDATION_FAILED: not a schedule name');
+/** `POST /schedules/{name}/pause` and `/resume`. */
+const scheduleState = (operationId: string, summary: string) => ({
+  post: operation({
+    operationId,
+    summary,
+    parameters: [scheduleName],
+    responses: { '200': answer('the schedule', 'ScheduleView'), '400': invalidName, '404': scheduleNotFound },
+  }),
+});
 
 export interface DocumentOptions {
   /** The deployment's allow-list of job types (construct prop `jobTypes`): `type` becomes an enum of them. */
@@ -97,6 +118,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
       JobBatch: JobBatchEnvelopeSchema,
       RedriveRequest: RedriveRequestSchema,
       UploadRequest: UploadRequestSchema,
+      ScheduleRequest: ScheduleRequestSchema,
     },
     'input',
   );
@@ -144,7 +166,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
         }),
         get: operation({
           operationId: 'listJobs',
-          summary: 'List the jobs in one waiting or running state',
+          summary: 'List the jobs in one waiting or running state, or those a recurring schedule made',
           parameters: queryParameters(JobListQuerySchema),
           responses: { '200': answer('one page of jobs', 'JobPage'), '400': error('VALIDATION_FAILED') },
         }),
@@ -230,6 +252,46 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
           responses: { '200': answer('what this call moved', 'RedriveResult'), '400': error('VALIDATION_FAILED') },
         }),
       },
+      '/schedules': {
+        post: operation({
+          operationId: 'createSchedule',
+          summary: 'Create a recurring schedule (cron or rate) that submits a job at each fire time',
+          requestBody: body('ScheduleRequest'),
+          responses: {
+            '201': answer('the new schedule', 'ScheduleView'),
+            '400': error(
+              'VALIDATION_FAILED (`details` names each field: an invalid cron or rate, a rate under 1 minute, ' +
+                'an unknown time zone, a job field) or INVALID_JSON; nothing is created',
+            ),
+            '409': error('SCHEDULE_EXISTS: the name is taken; delete that schedule first'),
+          },
+        }),
+        get: operation({
+          operationId: 'listSchedules',
+          summary: 'List the recurring schedules, with their next fire times and latest jobs',
+          responses: { '200': answer('every schedule, by name', 'SchedulePage') },
+        }),
+      },
+      '/schedules/{name}': {
+        get: operation({
+          operationId: 'getSchedule',
+          summary: 'Read a recurring schedule, its next fire times and its latest fires',
+          parameters: [scheduleName],
+          responses: { '200': answer('the schedule', 'ScheduleView'), '400': invalidName, '404': scheduleNotFound },
+        }),
+        delete: operation({
+          operationId: 'deleteSchedule',
+          summary: 'Delete a recurring schedule (the jobs it made stay)',
+          parameters: [scheduleName],
+          responses: {
+            '200': answer('deleted', 'ScheduleDeleted'),
+            '400': invalidName,
+            '404': scheduleNotFound,
+          },
+        }),
+      },
+      '/schedules/{name}/pause': scheduleState('pauseSchedule', 'Pause a schedule: no fires until it is resumed'),
+      '/schedules/{name}/resume': scheduleState('resumeSchedule', 'Resume a paused schedule from its next fire time'),
       '/stats': {
         get: operation({
           operationId: 'getStats',
@@ -263,6 +325,9 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
             JobPage: JobPageSchema,
             BatchResult: BatchResultSchema,
             RedriveResult: RedriveResultSchema,
+            ScheduleView: ScheduleViewSchema,
+            SchedulePage: SchedulePageSchema,
+            ScheduleDeleted: ScheduleDeletedSchema,
             Stats: StatsSchema,
             Health: HealthSchema,
             Upload: UploadSchema,

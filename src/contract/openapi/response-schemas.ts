@@ -1,8 +1,20 @@
 import { z } from 'zod';
 import { ALL_QUEUE_KEYS, BackoffSchema, CAPACITIES, JOB_STATUSES, PRIORITIES } from '../../jobs/model/index.ts';
+import { JobTemplateSchema, OVERLAP_POLICIES } from '../../jobs/schedules/index.ts';
 import type { ErrorBody } from '../api-error.ts';
 import type { JobView } from '../job-view.ts';
-import type { BatchView, CancelView, HealthView, JobPage, RedriveResult, StatsView, UploadView } from '../views.ts';
+import type {
+  BatchView,
+  CancelView,
+  HealthView,
+  JobPage,
+  RedriveResult,
+  ScheduleDeleted,
+  SchedulePage,
+  ScheduleView,
+  StatsView,
+  UploadView,
+} from '../views.ts';
 
 /**
  * The API's answers as zod schemas, for the OpenAPI document only: the handlers build their
@@ -67,6 +79,11 @@ export const JobViewSchema = describes<JobView>()(
     timeoutSeconds: z.int(),
     idempotencyKey: z.string().nullable(),
     runAt: timestamp.nullable(),
+    schedule: z
+      .string()
+      .nullable()
+      .meta({ description: 'the recurring schedule that made the job; null when a caller did' }),
+    fireTime: timestamp.nullable().meta({ description: 'the fire time of the schedule the job was made for' }),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
@@ -106,6 +123,39 @@ export const JobPageSchema = describes<JobPage>()(
     items: z.array(JobViewSchema),
     cursor: z.string().nullable().meta({ description: 'pass as `cursor` for the next page; null on the last' }),
   }),
+);
+
+export const ScheduleViewSchema = describes<ScheduleView>()(
+  z.object({
+    name: z.string(),
+    cron: z.string().nullable().meta({ description: '`cron(...)`; null for a rate schedule' }),
+    rate: z.string().nullable().meta({ description: '`rate(...)`; null for a cron schedule' }),
+    timezone: z.string().meta({ description: 'IANA time zone of the cron fields' }),
+    state: z.enum(['ENABLED', 'PAUSED']),
+    overlap: z.enum(OVERLAP_POLICIES),
+    job: JobTemplateSchema.extend({
+      payload: z.unknown().meta({ description: 'the payload each job gets (any JSON); null when none' }),
+    }).meta({ description: 'the job each fire submits' }),
+    startAt: timestamp.nullable(),
+    endAt: timestamp.nullable(),
+    createdAt: timestamp,
+    nextFires: z.array(timestamp).meta({ description: 'the next 3 fire times; none while paused' }),
+    recentJobs: z
+      .array(z.object({ jobId: z.string(), fireTime: timestamp, status: z.enum(JOB_STATUSES).nullable() }))
+      .meta({ description: 'the jobs of the latest fires, newest first; one per fire time' }),
+    skippedFires: z
+      .array(timestamp)
+      .meta({ description: 'latest fires skipped (overlap) because the previous job ran' }),
+    bufferedFire: timestamp
+      .nullable()
+      .meta({ description: 'a fire held back until the previous job finishes (bufferOne)' }),
+  }),
+);
+
+export const SchedulePageSchema = describes<SchedulePage>()(z.object({ items: z.array(ScheduleViewSchema) }));
+
+export const ScheduleDeletedSchema = describes<ScheduleDeleted>()(
+  z.object({ name: z.string(), deleted: z.literal(true) }),
 );
 
 export const ErrorBodySchema = describes<ErrorBody>()(

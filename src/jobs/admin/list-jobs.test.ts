@@ -7,7 +7,8 @@ import { type JobListDeps, JobListQuerySchema, listJobs } from './list-jobs.ts';
 /** The byStatusShard index over `jobs`, paged like DynamoDB, and running jobs as workers report them. */
 function deploymentOf(jobs: Job[]): JobListDeps & { keys: string[] } {
   const keys: string[] = [];
-  const store: Pick<JobStore, 'listByStatus'> = {
+  const store: Pick<JobStore, 'listByStatus' | 'getMany'> = {
+    getMany: async (ids) => jobs.filter((j) => ids.includes(j.id)),
     async listByStatus(key, limit, startKey) {
       keys.push(key);
       const all = jobs.filter((job) => statusShardKey(job) === key);
@@ -20,12 +21,47 @@ function deploymentOf(jobs: Job[]): JobListDeps & { keys: string[] } {
   };
   const running = async (capacity: Job['capacity']) =>
     jobs.filter((job) => job.status === 'RUNNING' && job.capacity === capacity);
-  return { keys, store, running };
+  // One schedule's fire log: the jobs of `job-of-` ids, newest fire first.
+  const fires = {
+    read: async (schedule: string) =>
+      schedule === 'nightly'
+        ? jobs
+            .filter((j) => j.schedule === 'nightly')
+            .map((j) => ({ fireTime: j.fireTime!, outcome: 'made' as const, jobId: j.id }))
+        : [],
+  };
+  return { keys, store, running, fires };
 }
 
 const job = (id: string, fields: Partial<Job>): Job => ({ ...queued, id, ...fields });
 
 describe('listJobs', () => {
+  it("lists a schedule's jobs, newest fire first, in pages, and none of a schedule that made none", async () => {
+    // Prepare
+    const made = ['03', '02', '01'].map((m) =>
+      job(`n-${m}`, { schedule: 'nightly', fireTime: `2026-12-0${m.slice(1)}T02:00:00.000Z` }),
+    );
+    const deployment = deploymentOf([...made, job('other', {})]);
+    // Act
+    const first = await listJobs(deployment, JobListQuerySchema.parse({ schedule: 'nightly', limit: 2 }));
+    const second = await listJobs(deployment, JobListQuerySchema.parse({ schedule: 'nightly', cursor: first.cursor! }));
+    const none = await listJobs(deployment, JobListQuerySchema.parse({ schedule: 'weekly' }));
+    // Assess
+    expect([...first.jobs, ...second.jobs].map((j) => j.id)).toEqual(['n-03', 'n-02', 'n-01']);
+    expect(second.cursor).toBeNull();
+    expect(none).toEqual({ jobs: [], cursor: null });
+  });
+
+  it('takes status or schedule, exactly one', () => {
+    // Act / Assess
+    for (const query of [{}, { status: 'RUNNING', schedule: 'nightly' }]) {
+      expect(JobListQuerySchema.safeParse(query).error?.issues[0]).toMatchObject({
+        path: ['status'],
+        message: 'give status or schedule, exactly one',
+      });
+    }
+  });
+
   it('pages through a waiting state across queues and shards, each job exactly once, the cursor carrying on where a page ended', async () => {
     // Prepare: ids spread over shards.
     const retrying = ['a', 'b', 'c', 'd', 'e'].map((id, n) =>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAPACITIES, InvalidInputError, type Job, PRIORITIES, pageQueryFields } from '../model/index.ts';
+import { type FireLog, ScheduleNameSchema, scheduleJobs } from '../schedules/index.ts';
 import type { RunningJobsOf } from '../speculation/index.ts';
 import { type JobStore, pageByStatus, type StatusPage } from '../store/index.ts';
 
@@ -10,16 +11,25 @@ import { type JobStore, pageByStatus, type StatusPage } from '../store/index.ts'
  */
 export const LISTED_STATUSES = ['SCHEDULED', 'RUNNING', 'RETRYING'] as const;
 
-/** `GET /jobs?status=&capacity=&priority=&limit=&cursor=`, as the API reads it. */
-export const JobListQuerySchema = z.strictObject({
-  status: z.enum(LISTED_STATUSES),
-  ...pageQueryFields,
-});
+/** `GET /jobs?status=|schedule=&capacity=&priority=&limit=&cursor=`, as the API reads it. */
+export const JobListQuerySchema = z
+  .strictObject({
+    status: z.enum(LISTED_STATUSES).optional(),
+    schedule: ScheduleNameSchema.optional().meta({
+      description: 'instead of status: the jobs a recurring schedule made in its latest 50 fires, newest fire first',
+    }),
+    ...pageQueryFields,
+  })
+  .refine((q) => (q.status === undefined) !== (q.schedule === undefined), {
+    message: 'give status or schedule, exactly one',
+    path: ['status'],
+  });
 export type JobListQuery = z.output<typeof JobListQuerySchema>;
 
 export interface JobListDeps {
-  store: Pick<JobStore, 'listByStatus'>;
+  store: Pick<JobStore, 'listByStatus' | 'getMany'>;
   running: RunningJobsOf;
+  fires: Pick<FireLog, 'read'>;
 }
 
 /**
@@ -27,12 +37,22 @@ export interface JobListDeps {
  * `pageByStatus`), running ones from the workers' reports, per queue, longest running first.
  */
 export function listJobs(deps: JobListDeps, query: JobListQuery, now = Date.now()): Promise<StatusPage> {
+  if (query.schedule !== undefined) return pageOfSchedule(deps, query.schedule, query);
   if (query.status === 'RUNNING') return pageRunning(deps.running, query, now);
-  return pageByStatus(deps.store, query.status, query);
+  return pageByStatus(deps.store, query.status!, query);
 }
 
-/** The running set is a snapshot: its cursor is a position in it, and a job that starts or ends between pages may shift it. */
-const RunningCursorSchema = z.object({ o: z.int().min(0) });
+async function pageOfSchedule(deps: JobListDeps, schedule: string, query: JobListQuery): Promise<StatusPage> {
+  const offset = decodeOffset(query.cursor);
+  const jobs = (await scheduleJobs(deps, schedule)).filter(
+    (job) =>
+      (!query.capacity || job.capacity === query.capacity) && (!query.priority || job.priority === query.priority),
+  );
+  return pageOf(jobs, query, offset);
+}
+
+/** A snapshot list's cursor is a position in it: a job that joins or leaves it between pages may shift it. */
+const SnapshotCursorSchema = z.object({ o: z.int().min(0) });
 
 async function pageRunning(running: RunningJobsOf, query: JobListQuery, now: number): Promise<StatusPage> {
   const offset = decodeOffset(query.cursor);
@@ -47,6 +67,11 @@ async function pageRunning(running: RunningJobsOf, query: JobListQuery, now: num
       const [cb, pb] = order(b);
       return ca! - cb! || pa! - pb! || a.updatedAt.localeCompare(b.updatedAt) || a.id.localeCompare(b.id);
     });
+  return pageOf(jobs, query, offset);
+}
+
+/** One page of a list read whole (running jobs, a schedule's jobs), from `offset` (its decoded cursor). */
+function pageOf(jobs: Job[], query: JobListQuery, offset: number): StatusPage {
   const end = offset + query.limit;
   const cursor = end < jobs.length ? Buffer.from(JSON.stringify({ o: end })).toString('base64url') : null;
   return { jobs: jobs.slice(offset, end), cursor };
@@ -55,7 +80,7 @@ async function pageRunning(running: RunningJobsOf, query: JobListQuery, now: num
 function decodeOffset(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   try {
-    return RunningCursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).o;
+    return SnapshotCursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).o;
   } catch {
     throw new InvalidInputError([{ path: 'cursor', message: 'not a cursor from a previous page of this query' }]);
   }

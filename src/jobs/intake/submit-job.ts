@@ -47,12 +47,15 @@ export interface NewJob {
   idempotency?: IdempotencyRecord;
 }
 
+/** What made a job when a caller did not: the recurring schedule and the fire time it was made for. */
+export type JobOrigin = Required<Pick<Job, 'schedule' | 'fireTime'>>;
+
 /**
  * The job a request describes, not yet written, with its payload as kept: inline, or an object of
  * the payload bucket. Without `kept` (a batch's item) the payload must fit the item: over
  * MAX_BATCH_PAYLOAD_BYTES it is refused, and so is a `payloadRef`.
  */
-export function newJob(request: JobRequest, now: Date, id: string, kept?: KeptPayload): NewJob {
+export function newJob(request: JobRequest, now: Date, id: string, kept?: KeptPayload, origin?: JobOrigin): NewJob {
   const payload = kept ? kept.inline : batchPayload(request);
   const payloadObject = kept?.object;
   const notBefore = startTime(request, now);
@@ -73,6 +76,7 @@ export function newJob(request: JobRequest, now: Date, id: string, kept?: KeptPa
     ...(payloadObject && { payloadObject }),
     idempotencyKey: request.idempotencyKey,
     runAt: later ? new Date(notBefore).toISOString() : undefined,
+    ...origin,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     attemptLog: [],
@@ -116,11 +120,11 @@ function batchPayload(request: JobRequest): string | undefined {
  * whose message was never sent. A failed write leaves a message without a job, which the worker
  * drops; a message that beats its job's write to a worker waits for it (workers/job-runner.ts).
  */
-export async function submitJob(deps: SubmitDeps, request: JobRequest): Promise<SubmitResult> {
+export async function submitJob(deps: SubmitDeps, request: JobRequest, origin?: JobOrigin): Promise<SubmitResult> {
   const id = (deps.newId ?? randomUUID)();
   // An uploaded payload is checked (it exists, it is the caller's, within the maximum) before anything is written.
   const kept = await keepPayload(deps.payloads, deps.payloadLimits ?? DEFAULT_PAYLOAD_LIMITS, request, id);
-  const { job, notBefore, idempotency } = newJob(request, (deps.now ?? (() => new Date()))(), id, kept);
+  const { job, notBefore, idempotency } = newJob(request, (deps.now ?? (() => new Date()))(), id, kept, origin);
   // A repeat finds its job before anything is sent (a concurrent repeat may still send one spare message).
   const earlier = idempotency && (await deps.store.idempotencyRecord(idempotency.key));
   if (earlier) return replay(deps.store, earlier, idempotency.requestHash);

@@ -126,6 +126,24 @@ export class StaleJobError extends TailguardError {
   }
 }
 
+/** No recurring schedule has this name. */
+export class ScheduleNotFoundError extends TailguardError {
+  readonly code = 'SCHEDULE_NOT_FOUND';
+
+  constructor(readonly scheduleName: string) {
+    super(`no schedule ${scheduleName}`);
+  }
+}
+
+/** A recurring schedule with this name exists already; delete it first to change it. */
+export class ScheduleExistsError extends TailguardError {
+  readonly code = 'SCHEDULE_EXISTS';
+
+  constructor(name: string) {
+    super(`schedule ${name} exists already`, [{ path: 'name', message: 'is taken by an existing schedule' }]);
+  }
+}
+
 /** A status change the lifecycle does not allow (model/lifecycle.ts). */
 export class IllegalTransitionError extends TailguardError {
   readonly code = 'ILLEGAL_TRANSITION';
@@ -149,4 +167,6 @@ export type TailguardErrorCode =
   | IdempotencyKeyReusedError['code']
   | EnqueueFailedError['code']
   | StaleJobError['code']
-  | IllegalTransitionError['code'];
+  | IllegalTransitionError['code']
+  | ScheduleNotFoundError['code']
+  | ScheduleExistsError['code'];

@@ -22,6 +22,8 @@ export {
   JobNotDeadError,
   JobNotFoundError,
   PayloadTooLargeError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
   StaleJobError,
   TailguardError,
 } from './errors.ts';

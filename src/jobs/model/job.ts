@@ -66,6 +66,9 @@ export interface Job {
   payloadObject?: StoredObject;
   idempotencyKey?: string;
   runAt?: string;
+  /** The recurring schedule that made the job, and the fire time it made it for (src/jobs/schedules). */
+  schedule?: string;
+  fireTime?: string;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;
