@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 /**
@@ -41,6 +41,12 @@ const opts = new Command()
   .addOption(new Option('--no-report', 'write the JSON only, not BENCHMARKS.md and the plot'))
   .addOption(
     new Option(
+      '--update',
+      'rerun only the chosen --workloads and put their rows in place of the same rows of the existing results (same seeds and jobs), keeping the others',
+    ),
+  )
+  .addOption(
+    new Option(
       '--out <file>',
       'where the JSON goes (default: bench/results/tail-suite.json; with --quick, the temp dir)',
     ),
@@ -57,6 +63,7 @@ const opts = new Command()
     processes: number;
     quick?: boolean;
     report: boolean;
+    update?: boolean;
     out?: string;
   }>();
 
@@ -154,7 +161,7 @@ async function runPool<T extends SeedTask>(
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
-const results: Row[] = rows.map(({ name, workload, load, ratePerSecond, capacity }) => {
+const rerun: Row[] = rows.map(({ name, workload, load, ratePerSecond, capacity }) => {
   const bySeed = (seedResults.get(name) ?? []).sort((a, b) => a[TWIN]!.seed - b[TWIN]!.seed);
   const byPolicy = Object.fromEntries(
     Object.keys(bySeed[0] ?? {}).map((policy) => [policy, policyResult(bySeed.map((s) => s[policy]!))]),
@@ -188,6 +195,31 @@ const results: Row[] = rows.map(({ name, workload, load, ratePerSecond, capacity
   };
 });
 
+const outFile = opts.out ?? (opts.quick ? `${tmpdir()}/tail-suite.quick.json` : `${resultsDir}tail-suite.json`);
+/** A partial rerun (`--update`): which rows, when, and how long it took. */
+interface Update {
+  rows: string[];
+  date: string;
+  runtimeSeconds: number;
+}
+const previous = opts.update ? readPrevious() : undefined;
+const results = previous ? previous.workloads.map((r) => rerun.find((n) => n.name === r.name) ?? r) : rerun;
+const updates: Update[] = [
+  ...(previous?.updates ?? []),
+  ...(previous
+    ? [{ rows: rerun.map((r) => r.name), date: new Date().toISOString().slice(0, 10), runtimeSeconds: seconds }]
+    : []),
+];
+
+function readPrevious(): { workloads: Row[]; runtimeSeconds: number; updates?: Update[] } {
+  const before = JSON.parse(readFileSync(outFile, 'utf8'));
+  if (before.seeds !== seeds || before.jobsPerRun !== jobs || before.warmUpJobsPerRun !== opts.warmUp)
+    throw new Error(`--update needs the seeds, jobs and warm-up of ${outFile}`);
+  const unknown = rerun.filter((r) => !before.workloads.some((w: Row) => w.name === r.name));
+  if (unknown.length > 0) throw new Error(`--update: ${unknown.map((r) => r.name).join(', ')} not in ${outFile}`);
+  return before;
+}
+
 const twinLoad = loads.includes(0.5) ? 0.5 : loads[0];
 const output = {
   jobsPerRun: jobs,
@@ -196,7 +228,8 @@ const output = {
   loads,
   emulatorTwin: `${EMULATOR_TWIN}@${twinLoad}`,
   timing: DEFAULT_TIMING,
-  runtimeSeconds: seconds,
+  runtimeSeconds: previous?.runtimeSeconds ?? seconds,
+  ...(updates.length > 0 ? { updates } : {}),
   processes: opts.processes,
   definitions: {
     p99: 'mean of the seeds’ p99s; p99Ci: its 95 % interval, bootstrapped over seeds',
@@ -213,11 +246,10 @@ const output = {
   },
   workloads: results,
 };
-const outFile = opts.out ?? (opts.quick ? `${tmpdir()}/tail-suite.quick.json` : `${resultsDir}tail-suite.json`);
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(output, null, 2)}\n`);
 console.log(`results: ${outFile}`);
-console.log(`${results.length} rows × ${policies.length + 1} policies × ${seeds} seeds × ${jobs} jobs in ${seconds} s`);
+console.log(`${rerun.length} rows × ${policies.length + 1} policies × ${seeds} seeds × ${jobs} jobs in ${seconds} s`);
 for (const r of results)
   console.log(
     `${r.name.padEnd(30)} tailguard ÷ floor ${r.tailguardVsFloor ?? '-'}${r.worseThanOff ? '  WORSE THAN OFF' : ''}${r.beatenBy.length ? `  beaten by ${r.beatenBy.join(', ')}` : ''}${r.meetsTarget ? '' : '  misses target'}`,
@@ -285,7 +317,7 @@ function report(plotFile: string): string {
   const { timing } = output;
   return `## Tail-latency simulator suite (\`npm run bench:tail:suite\`)
 
-${results.length} workload × load rows, ${policies.length} policies and the twin, ${seeds} seeds × ${jobs.toLocaleString('en')} measured jobs per run (after ${opts.warmUp} warm-up jobs), ${seconds} s on ${cpus()[0]?.model ?? 'unknown CPU'} (${opts.processes} processes). Simulated fleet, virtual clock; the straggler detector's pass, the speed meter and probation, the backup claim rule and the latency percentiles are Tailguard's own code (bench/sim). Pacing as bench:tail's real loop runs it (read from the code): a detector pass every ${timing.detectorIntervalMs} ms, heartbeats every ${timing.heartbeatMs} ms, a new attempt visible to the detector ${timing.runningReportMs} ms after it starts (the worker's report), a backup claimed ${timing.backupClaimMs} ms after its dispatch, a losing attempt stopped at its next heartbeat, worker reports every ${timing.reportMs / 1000} s, job timeout ${timing.timeoutMs / 1000} s. A backup runs the same job size as its original. Open (Poisson) arrivals at ${loads.join(', ')} of the slowed fleet's capacity. \`${output.emulatorTwin}\` is bench:tail's own workload.
+${results.length} workload × load rows, ${policies.length} policies and the twin, ${seeds} seeds × ${jobs.toLocaleString('en')} measured jobs per run (after ${opts.warmUp} warm-up jobs), ${output.runtimeSeconds} s on ${cpus()[0]?.model ?? 'unknown CPU'} (${opts.processes} processes)${updates.map((u) => `; rerun on ${u.date} (\`--update\`, ${u.runtimeSeconds} s): ${u.rows.join(', ')}`).join('')}. Simulated fleet, virtual clock; the straggler detector's pass, the speed meter and probation, the backup claim rule and the latency percentiles are Tailguard's own code (bench/sim). Pacing as bench:tail's real loop runs it (read from the code): a detector pass every ${timing.detectorIntervalMs} ms, heartbeats every ${timing.heartbeatMs} ms, a new attempt visible to the detector ${timing.runningReportMs} ms after it starts (the worker's report), a backup claimed ${timing.backupClaimMs} ms after its dispatch, a losing attempt stopped at its next heartbeat, worker reports every ${timing.reportMs / 1000} s, job timeout ${timing.timeoutMs / 1000} s. A backup runs the same job size as its original. Open (Poisson) arrivals at ${loads.join(', ')} of the slowed fleet's capacity. \`${output.emulatorTwin}\` is bench:tail's own workload.
 
 - **floor**: p99 of the run's own job sizes (plus per-attempt overhead) on a healthy worker with no queueing — no scheduler beats it.
 - **twin**: the same arrivals, sizes and slots with every slowdown, stall and hang removed, plus the workers Tailguard added in the same seed (from the start), no backups.

@@ -17,7 +17,7 @@ function normals(medians: Record<string, number>) {
     runTimes: async (key: string) => {
       source.reads++;
       const median = medians[key];
-      return median === undefined ? undefined : { median, p90: 1.5 * median };
+      return median === undefined ? undefined : { median, p90: 1.5 * median, p99: 2 * median };
     },
   };
   return source;
@@ -139,11 +139,13 @@ describe('SpeedMeter', () => {
 
   describe('a slow spell read from the running attempts’ pace', () => {
     /** A meter on a clock the test moves, with the sleep type's normal (1 s) already read. */
-    async function meterAt(medians: Record<string, number> = { 'sleep#cpu': 1000 }, p90Factor = 1.5) {
+    async function meterAt(medians: Record<string, number> = { 'sleep#cpu': 1000 }, p90Factor = 1.5, p99Factor = 2) {
       const clock = { now: 0 };
       const source = {
         runTimes: async (key: string) =>
-          medians[key] === undefined ? undefined : { median: medians[key]!, p90: p90Factor * medians[key]! },
+          medians[key] === undefined
+            ? undefined
+            : { median: medians[key]!, p90: p90Factor * medians[key]!, p99: p99Factor * medians[key]! },
       };
       const meter = new SpeedMeter(source, DEFAULT_SPEED_METER_OPTIONS, () => clock.now);
       await meter.record('sleep', 'cpu', 1000);
@@ -189,6 +191,10 @@ describe('SpeedMeter', () => {
       const { meter: unlike } = await meterAt({ 'sleep#cpu': 1000 }, 3);
       await unlike.observe(paced(0.2, 1000), idle(1, 1), SLOTS);
       expect(unlike.onProbation).toBe(false);
+      // 90 % short jobs and 10 % twenty times longer: the p90 sits on the short ones, the p99 on the long.
+      const { meter: bimodal } = await meterAt({ 'sleep#cpu': 1000 }, 1, 20);
+      await bimodal.observe(paced(0.2, 1000), idle(1, 1), SLOTS);
+      expect(bimodal.onProbation).toBe(false);
     });
 
     it('stays off probation where the other workers have no room, and with probation turned off', async () => {

@@ -118,7 +118,7 @@ export class SpeedMeter {
    * Reads a running attempt's pace from its latest progress report. The measured speed is
    * history: a median of recent attempts moves only after several have ended, long after a spell
    * of seconds is over. The attempts running now show a spell as it happens: one of a type of alike
-   * jobs projecting below `slowNowSpeed` puts the worker on probation for `slowNowHoldMs` (renewed
+   * jobs projecting below `slowNowSpeed`, and beyond its type's p99, puts the worker on probation for `slowNowHoldMs` (renewed
    * by each such report), so it stops taking work that a healthy worker would run several times
    * faster while the straggler detector races the attempts it has — where the other workers have
    * room for the slots it gives up (as review decides), read at most once a hold. Only types whose
@@ -131,7 +131,8 @@ export class SpeedMeter {
     const normal = this.normals.get(typeKey(attempt.type, attempt.capacity))?.runTimes;
     if (!normal || normal.median < this.options.minNormalMs || !jobsAlike(normal, SLOW_NOW_ALIKE_FACTOR)) return;
     const projectedMs = reportProjectedTotalMs(attempt.startedAt, report, report.at);
-    if (projectedMs === undefined || normal.median / projectedMs >= slowNowSpeed) return;
+    // Past its type's p99 too: a p90 at the edge of a mode (90 % short jobs, 10 % long) calls a bimodal type alike.
+    if (projectedMs === undefined || normal.median / projectedMs >= slowNowSpeed || projectedMs <= normal.p99) return;
     const until = report.at + this.options.slowNowHoldMs;
     if (this.now() >= this.slowUntil && !probationAffordable(await this.recentPeers(peers), slots - 1)) return;
     this.slowUntil = Math.max(this.slowUntil, until);

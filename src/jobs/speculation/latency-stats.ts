@@ -56,13 +56,15 @@ export function percentile(histogram: Histogram, fraction: number): number | und
 export interface RunTimes {
   median: number;
   p90: number;
+  p99: number;
 }
 
 export function runTimesOf(histogram: Histogram, minSamples: number): RunTimes | undefined {
   if (histogram.count < minSamples) return undefined;
   const median = percentile(histogram, 0.5);
   const p90 = percentile(histogram, 0.9);
-  return median === undefined || p90 === undefined ? undefined : { median, p90 };
+  const p99 = percentile(histogram, 0.99);
+  return median === undefined || p90 === undefined || p99 === undefined ? undefined : { median, p90, p99 };
 }
 
 export class LatencyStatsStore {

@@ -31,7 +31,7 @@ const job = (id: string, leases: Record<string, Lease>, extra: Partial<Job> = {}
     attemptLog: [],
     ...extra,
   }) as unknown as Job;
-const medians = new Map([['sleep#cpu', { median: 1000, p90: 1400 }]]);
+const medians = new Map([['sleep#cpu', { median: 1000, p90: 1400, p99: 2000 }]]);
 /** Attempts at normal speed on other workers, half done after 500 ms: the running peers. */
 const peers = (count = 5) =>
   Array.from({ length: count }, (_, i) => job(`peer-${i}`, { [`p${i}`]: lease(500, 0.5, `peer-w${i}`) }));
@@ -104,14 +104,14 @@ describe('straggler detection', () => {
   it('does not judge a type with a long tail of sizes against its peers: a slow one there is a big one', () => {
     // On a worker of measured normal speed: only the peers could call the attempt slow.
     const big = job('big', { c1: lease(400, 0.1, 'w1', 1) });
-    const longTailed = new Map([['sleep#cpu', { median: 1000, p90: 5000 }]]);
+    const longTailed = new Map([['sleep#cpu', { median: 1000, p90: 5000, p99: 20_000 }]]);
     expect(findStragglers([big, ...peers()], longTailed, settings, now)).toEqual([]);
     expect(findStragglers([big, ...peers()], medians, settings, now).map((s) => s.job.id)).toEqual(['big']);
   });
 
   it('counts a worker slow in a long-tailed type only below the probation line: its speed there is rough', () => {
     // Prepare: 10 % done after 1 s on a worker measured at 0.7, then at 0.3, of a type with a long tail.
-    const longTailed = new Map([['sleep#cpu', { median: 1000, p90: 5000 }]]);
+    const longTailed = new Map([['sleep#cpu', { median: 1000, p90: 5000, p99: 20_000 }]]);
     const on = (speed: number) => [job('big', { c1: lease(1000, 0.1, 'w1', speed) })];
     // Act
     const rough = findStragglers(on(0.7), longTailed, settings, now);
