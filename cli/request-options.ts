@@ -13,6 +13,7 @@ type RequestField = keyof typeof JobRequestSchema.shape;
 const HELP: Record<Exclude<RequestField, 'type'>, string> = {
   payload: 'payload, any JSON (over 5 MiB it is uploaded first)',
   payloadRef: 'a payload uploaded through POST /uploads',
+  tenant: 'who the job is for (quotas and fair shares are per tenant)',
   priority: 'priority',
   capacity: 'capacity class',
   idempotencyKey: 'submitting again with the key answers the first job',

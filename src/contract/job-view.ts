@@ -1,4 +1,4 @@
-import type { Job, JobStatus, ObjectFormat, StoredObject } from '../jobs/model/index.ts';
+import { type Job, type JobStatus, type ObjectFormat, type StoredObject, tenantOf } from '../jobs/model/index.ts';
 
 /** Links only `GET /jobs/{id}` signs: the URL of a result kept in the payload bucket. */
 export interface JobLinks {
@@ -14,6 +14,7 @@ export function toJobView(job: Job, now = Date.now(), links: JobLinks = {}) {
   return {
     id: job.id,
     type: job.type,
+    tenant: tenantOf(job),
     priority: job.priority,
     capacity: job.capacity,
     status: visibleStatus(job, now),

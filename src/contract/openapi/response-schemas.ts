@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ALL_QUEUE_KEYS, BackoffSchema, CAPACITIES, JOB_STATUSES, PRIORITIES } from '../../jobs/model/index.ts';
+import {
+  ALL_QUEUE_KEYS,
+  BackoffSchema,
+  CAPACITIES,
+  JOB_STATUSES,
+  PRIORITIES,
+  TenantIdSchema,
+} from '../../jobs/model/index.ts';
 import { JobTemplateSchema, OVERLAP_POLICIES } from '../../jobs/schedules/index.ts';
 import type { ErrorBody } from '../api-error.ts';
 import type { JobView } from '../job-view.ts';
@@ -70,6 +77,7 @@ export const JobViewSchema = describes<JobView>()(
   z.object({
     id: z.uuid(),
     type: z.string(),
+    tenant: TenantIdSchema,
     priority: z.enum(PRIORITIES),
     capacity: z.enum(CAPACITIES),
     status: z.enum(JOB_STATUSES).meta({ description: 'a delayed job that is due reads QUEUED' }),

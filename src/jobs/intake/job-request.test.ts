@@ -39,6 +39,7 @@ describe('JobRequestSchema', () => {
     // Assess
     expect(request).toEqual({
       type: 'noop',
+      tenant: 'default',
       priority: 'default',
       capacity: 'cpu',
       maxAttempts: 4,

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { BackoffSchema, CAPACITIES, DEFAULT_BACKOFF, PRIORITIES } from '../model/index.ts';
+import {
+  BackoffSchema,
+  CAPACITIES,
+  DEFAULT_BACKOFF,
+  DEFAULT_TENANT,
+  PRIORITIES,
+  TenantIdSchema,
+} from '../model/index.ts';
 import { PAYLOAD_REF_PATTERN } from '../payloads/index.ts';
 
 /**
@@ -58,6 +65,8 @@ export const JobRequestSchema = z
     payload: PayloadSchema.optional(),
     /** A payload uploaded through `POST /uploads` (instead of `payload`): what the handler gets. */
     payloadRef: z.string().regex(PAYLOAD_REF_PATTERN, 'must be a payloadRef issued by POST /uploads').optional(),
+    /** Who the job is for; absent means the `default` tenant. */
+    tenant: TenantIdSchema.default(DEFAULT_TENANT),
     priority: z.enum(PRIORITIES).default('default'),
     capacity: z.enum(CAPACITIES).default('cpu'),
     idempotencyKey: z

@@ -63,6 +63,7 @@ export function newJob(request: JobRequest, now: Date, id: string, kept?: KeptPa
   const job: Job = {
     id,
     type: request.type,
+    tenant: request.tenant,
     priority: request.priority,
     capacity: request.capacity,
     status: later ? 'SCHEDULED' : 'QUEUED',

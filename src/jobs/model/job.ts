@@ -50,6 +50,8 @@ export interface StoredObject {
 export interface Job {
   id: string;
   type: string;
+  /** Who the job is for (model/tenant.ts); absent on jobs written before tenants, which belong to `default`. */
+  tenant?: string;
   priority: Priority;
   capacity: Capacity;
   status: JobStatus;

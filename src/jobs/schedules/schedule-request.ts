@@ -14,7 +14,7 @@ export const ScheduleNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,48}$/, 'must be 1-48 characters of A-Z a-z 0-9 . _ -');
 
-const { type, payload, priority, capacity, maxAttempts, backoff, timeoutSeconds, speculation } = JobRequestSchema.shape;
+const { type, tenant, payload, priority, capacity, maxAttempts, backoff, timeoutSeconds, speculation } = JobRequestSchema.shape;
 
 /**
  * The job each fire submits: a `POST /jobs` body without what a fire decides itself (the
@@ -26,6 +26,7 @@ export const JobTemplateSchema = z.strictObject({
     (value) => value === undefined || Buffer.byteLength(JSON.stringify(value)) <= MAX_SCHEDULE_PAYLOAD_BYTES,
     `must be at most ${MAX_SCHEDULE_PAYLOAD_BYTES} bytes as JSON in a schedule`,
   ),
+  tenant,
   priority,
   capacity,
   maxAttempts,
