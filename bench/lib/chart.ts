@@ -44,3 +44,24 @@ export function latencyCdfSpec(title: string, points: ReturnType<typeof cdfPoint
     },
   };
 }
+
+/** Each series' values over time as a scatter: one point per sample, log-scaled value axis. */
+export function scatterOverTimeSpec(
+  title: string,
+  points: { series: string; seconds: number; valueMs: number }[],
+  axes: { x: string; y: string },
+): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 640,
+    height: 360,
+    data: { values: points },
+    mark: { type: 'point', filled: true, size: 12, opacity: 0.6 },
+    encoding: {
+      x: { field: 'seconds', type: 'quantitative', title: axes.x },
+      y: { field: 'valueMs', type: 'quantitative', title: axes.y, scale: { type: 'log' } },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  };
+}
