@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
  */
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { Command } from 'commander';
+import type { LocalDeployment } from '../local/deploy.ts';
 import { deploymentClients } from '../local/deployment-clients.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 import { queueAddress } from '../src/jobs/dispatch/index.ts';
@@ -53,6 +54,7 @@ const opts = new Command()
     `results file name (bench/results/<name>.json); ${BEFORE} keeps the run without fair dispatch`,
     'fairness',
   )
+  .option('--report-only', 'rewrite the BENCHMARKS.md section from the results files, without running')
   .parse()
   .opts<{
     flood: number;
@@ -65,6 +67,7 @@ const opts = new Command()
     workerConcurrency: number;
     batchConcurrency: number;
     out: string;
+    reportOnly?: boolean;
   }>();
 
 // A sleep, not a noop: each job holds a worker slot for a known time, so the fleet's slots are the
@@ -73,114 +76,122 @@ const job: JobRequestInput = { type: 'sleep', payload: { ms: opts.jobMs }, capac
 const runId = `fairness-${Date.now()}`;
 const log = (line: string) => console.error(`[bench] ${line}`);
 
-const stack = await startLocalStack({
-  stackName: 'TailguardFairness',
-  stateDir,
-  workerArgs: ['--poll-wait-seconds', '1', '--concurrency', String(opts.workerConcurrency)],
-  log,
-});
-try {
-  const { deployment, pool } = stack;
-  const { client, dynamodb, sqs } = deploymentClients(deployment);
-  // On an emulator that outlived an earlier run, that run's jobs would still be queued.
-  await sqs.send(new PurgeQueueCommand({ QueueUrl: queueAddress(deployment.queues, queueKey('cpu', 'default')).url }));
-  for (let i = 0; i < opts.workers; i++) pool.start('cpu');
-  const read = (ids: readonly string[], label: string, until?: (job: Job) => boolean) => {
-    const bar = progressBar(`${label} |{bar}| {value}/{total} jobs`);
-    bar.start(ids.length, 0);
-    return waitForJobs(dynamodb, deployment.jobsTable, ids, {
-      label,
-      timeoutMs: 60 * 60_000,
-      until,
-      onProgress: (n) => bar.update(n),
-    }).finally(() => bar.stop());
-  };
-  const started = (j: Job) => j.attemptLog.length > 0;
+if (opts.reportOnly) writeBenchmarkSection('fairness', report());
+else await measure();
 
-  // Warm-up: the intake Lambdas cold-start and the workers come up; not measured.
-  await read((await submitInBatches(client, [job], { size: 1, parallel: 1 })).ids, 'warm-up');
-  await read(
-    await Promise.all(QUIET.map(async (tenant) => (await client.submit({ ...job, tenant })).body.id)),
-    'warm-up',
-  );
-
-  log(`solo: ${QUIET.join(' and ')}, one job every ${opts.intervalMs} ms each, ${opts.soloSeconds} s`);
-  const soloStream = tenantStreams(client, QUIET, job, {
-    intervalMs: opts.intervalMs,
-    maxInFlight: opts.submitConcurrency,
-    runId: `${runId}-solo`,
+/** The three phases on a freshly deployed local stack; writes the results, the picture and the section. */
+async function measure(): Promise<void> {
+  const stack = await startLocalStack({
+    stackName: 'TailguardFairness',
+    stateDir,
+    workerArgs: ['--poll-wait-seconds', '1', '--concurrency', String(opts.workerConcurrency)],
+    log,
   });
-  await sleep(opts.soloSeconds * 1000);
-  const solo = await read(await soloStream.stop(), 'solo started', started);
+  try {
+    const { deployment, pool } = stack;
+    const { client, dynamodb, sqs } = deploymentClients(deployment);
+    // On an emulator that outlived an earlier run, that run's jobs would still be queued.
+    await sqs.send(
+      new PurgeQueueCommand({ QueueUrl: queueAddress(deployment.queues, queueKey('cpu', 'default')).url }),
+    );
+    for (let i = 0; i < opts.workers; i++) pool.start('cpu');
+    const read = (ids: readonly string[], label: string, until?: (job: Job) => boolean) => {
+      const bar = progressBar(`${label} |{bar}| {value}/{total} jobs`);
+      bar.start(ids.length, 0);
+      return waitForJobs(dynamodb, deployment.jobsTable, ids, {
+        label,
+        timeoutMs: 60 * 60_000,
+        until,
+        onProgress: (n) => bar.update(n),
+      }).finally(() => bar.stop());
+    };
+    const started = (j: Job) => j.attemptLog.length > 0;
 
-  const flood = await runFlood(true);
-  const floodAlone = await runFlood(false);
+    // Warm-up: the intake Lambdas cold-start and the workers come up; not measured.
+    await read((await submitInBatches(client, [job], { size: 1, parallel: 1 })).ids, 'warm-up');
+    await read(
+      await Promise.all(QUIET.map(async (tenant) => (await client.submit({ ...job, tenant })).body.id)),
+      'warm-up',
+    );
 
-  const soloQuiet = summarize(waitsOf(solo, QUIET));
-  const floodQuiet = summarize(waitsOf(flood.jobs, QUIET));
-  const results = {
-    command: `npm run bench:fairness -- --flood ${opts.flood} --flood-batch ${opts.floodBatch} --solo-seconds ${opts.soloSeconds} --interval-ms ${opts.intervalMs} --job-ms ${opts.jobMs} --submit-concurrency ${opts.submitConcurrency} --workers ${opts.workers} --worker-concurrency ${opts.workerConcurrency} --batch-concurrency ${opts.batchConcurrency} --out ${opts.out}`,
-    out: opts.out,
-    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
-    machine: machineInfo(stack.emulator.kind),
-    workload: {
-      job: { type: 'sleep', ms: opts.jobMs, capacity: 'cpu', priority: 'default' },
-      quiet: { tenants: QUIET, intervalMs: opts.intervalMs },
-      flood: { tenant: FLOOD, jobs: opts.flood, batch: opts.floodBatch, batchConcurrency: opts.batchConcurrency },
-      workers: { cpu: opts.workers, concurrency: opts.workerConcurrency },
-    },
-    solo: {
-      quietWaitP50Ms: soloQuiet.p50,
-      quietWaitP99Ms: soloQuiet.p99,
-      quietJobs: soloQuiet.count,
-      seconds: opts.soloSeconds,
-      waitMs: tenantSummaries(solo),
-    },
-    flood: {
-      quietWaitP50Ms: floodQuiet.p50,
-      quietWaitP99Ms: floodQuiet.p99,
-      quietJobs: floodQuiet.count,
-      floodJobs: flood.floodJobs,
-      jobsPerSecond: flood.jobsPerSecond,
-      ...flood.timing,
-      waitMs: tenantSummaries(flood.jobs),
-    },
-    floodAlone: {
-      jobsPerSecond: floodAlone.jobsPerSecond,
-      floodJobs: floodAlone.floodJobs,
-      ...floodAlone.timing,
-      waitMs: tenantSummaries(floodAlone.jobs),
-    },
-    checks: fairnessChecks({
-      soloQuietP99Ms: soloQuiet.p99,
-      floodQuietP99Ms: floodQuiet.p99,
-      floodJobsPerSecond: flood.jobsPerSecond,
-      floodAloneJobsPerSecond: floodAlone.jobsPerSecond,
-    }),
-  };
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(`${resultsDir}${opts.out}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  await renderPng(
-    scatterOverTimeSpec(
-      `Each tenant's wait during the flood (${opts.out}): createdAt → attempt startedAt`,
-      waitOverTimePoints(flood.jobs, flood.originMs),
-      { x: 'submitted (s after the flood began)', y: 'wait (ms, log scale)' },
-    ),
-    `${resultsDir}${opts.out}-wait-over-time.png`,
-  );
-  writeBenchmarkSection('fairness', report());
-  console.log(JSON.stringify(results, null, 2));
-} finally {
-  await stack.close();
+    log(`solo: ${QUIET.join(' and ')}, one job every ${opts.intervalMs} ms each, ${opts.soloSeconds} s`);
+    const soloStream = tenantStreams(client, QUIET, job, {
+      intervalMs: opts.intervalMs,
+      maxInFlight: opts.submitConcurrency,
+      runId: `${runId}-solo`,
+    });
+    await sleep(opts.soloSeconds * 1000);
+    const solo = await read(await soloStream.stop(), 'solo started', started);
+
+    const flood = await runFlood(deployment, true);
+    const floodAlone = await runFlood(deployment, false);
+
+    const soloQuiet = summarize(waitsOf(solo, QUIET));
+    const floodQuiet = summarize(waitsOf(flood.jobs, QUIET));
+    const results = {
+      command: `npm run bench:fairness -- --flood ${opts.flood} --flood-batch ${opts.floodBatch} --solo-seconds ${opts.soloSeconds} --interval-ms ${opts.intervalMs} --job-ms ${opts.jobMs} --submit-concurrency ${opts.submitConcurrency} --workers ${opts.workers} --worker-concurrency ${opts.workerConcurrency} --batch-concurrency ${opts.batchConcurrency} --out ${opts.out}`,
+      out: opts.out,
+      commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
+      machine: machineInfo(stack.emulator.kind),
+      workload: {
+        job: { type: 'sleep', ms: opts.jobMs, capacity: 'cpu', priority: 'default' },
+        quiet: { tenants: QUIET, intervalMs: opts.intervalMs },
+        flood: { tenant: FLOOD, jobs: opts.flood, batch: opts.floodBatch, batchConcurrency: opts.batchConcurrency },
+        workers: { cpu: opts.workers, concurrency: opts.workerConcurrency },
+      },
+      solo: {
+        quietWaitP50Ms: soloQuiet.p50,
+        quietWaitP99Ms: soloQuiet.p99,
+        quietJobs: soloQuiet.count,
+        seconds: opts.soloSeconds,
+        waitMs: tenantSummaries(solo),
+      },
+      flood: {
+        quietWaitP50Ms: floodQuiet.p50,
+        quietWaitP99Ms: floodQuiet.p99,
+        quietJobs: floodQuiet.count,
+        floodJobs: flood.floodJobs,
+        jobsPerSecond: flood.jobsPerSecond,
+        ...flood.timing,
+        waitMs: tenantSummaries(flood.jobs),
+      },
+      floodAlone: {
+        jobsPerSecond: floodAlone.jobsPerSecond,
+        floodJobs: floodAlone.floodJobs,
+        ...floodAlone.timing,
+        waitMs: tenantSummaries(floodAlone.jobs),
+      },
+      checks: fairnessChecks({
+        soloQuietP99Ms: soloQuiet.p99,
+        floodQuietP99Ms: floodQuiet.p99,
+        floodJobsPerSecond: flood.jobsPerSecond,
+        floodAloneJobsPerSecond: floodAlone.jobsPerSecond,
+      }),
+    };
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(`${resultsDir}${opts.out}.json`, `${JSON.stringify(results, null, 2)}\n`);
+    await renderPng(
+      scatterOverTimeSpec(
+        `Each tenant's wait during the flood (${opts.out}): createdAt → attempt startedAt`,
+        waitOverTimePoints(flood.jobs, flood.originMs),
+        { x: 'submitted (s after the flood began)', y: 'wait (ms, log scale)' },
+      ),
+      `${resultsDir}${opts.out}-wait-over-time.png`,
+    );
+    writeBenchmarkSection('fairness', report());
+    console.log(JSON.stringify(results, null, 2));
+  } finally {
+    await stack.close();
+  }
 }
 
 /**
  * The flood through the batch route, with the quiet streams beside it (`withQuiet`) until the
  * flood's last job has started; then every job is read back once it has finished.
  */
-async function runFlood(withQuiet: boolean) {
+async function runFlood(deployment: LocalDeployment, withQuiet: boolean) {
   const phase = withQuiet ? 'flood' : 'floodAlone';
-  const { client, dynamodb } = deploymentClients(stack.deployment);
+  const { client, dynamodb } = deploymentClients(deployment);
   log(`${phase}: ${opts.flood} jobs of tenant ${FLOOD}${withQuiet ? `, ${QUIET.join(' and ')} beside it` : ''}`);
   const stream = withQuiet
     ? tenantStreams(client, QUIET, job, {
@@ -199,7 +210,7 @@ async function runFlood(withQuiet: boolean) {
   );
   const submitSeconds = (Date.now() - originMs) / 1000;
   submitBar.stop();
-  const table = stack.deployment.jobsTable;
+  const table = deployment.jobsTable;
   const wait = (ids: readonly string[], label: string, until?: (job: Job) => boolean) => {
     const bar = progressBar(`${phase} ${label} |{bar}| {value}/{total} jobs`);
     bar.start(ids.length, 0);
@@ -238,7 +249,11 @@ type Results = {
   out: string;
   commit: string;
   machine: ReturnType<typeof machineInfo>;
-  solo: { quietWaitP50Ms: number; quietWaitP99Ms: number; quietJobs: number };
+  workload: {
+    job: { ms: number };
+    flood: { jobs: number; batch: number };
+  };
+  solo: { quietWaitP50Ms: number; quietWaitP99Ms: number; quietJobs: number; seconds: number };
   flood: {
     quietWaitP50Ms: number;
     quietWaitP99Ms: number;
@@ -263,6 +278,8 @@ function report(): string {
   const runs: [string, Results][] = [];
   if (before) runs.push(['before (no fair dispatch)', before]);
   if (after) runs.push(['after (fair dispatch)', after]);
+  const w = runs[0]?.[1];
+  if (!w) throw new Error(`no results to report: run the bench first (bench/results/${BEFORE}.json, fairness.json)`);
   const yes = (ok: boolean) => (ok ? '**yes**' : 'no');
   const rows = runs.map(([name, r]) => [
     name,
@@ -284,9 +301,9 @@ function report(): string {
 
 ${commands.join('\n')}
 
-Tenants \`quiet-1\` and \`quiet-2\` each send one \`sleep\` ${opts.jobMs} ms job a second through \`POST /jobs\`: alone for
-${opts.soloSeconds} s (**solo**: their own floor), then while tenant \`flood\` sends ${opts.flood.toLocaleString('en')} of the same jobs through
-\`POST /jobs/batch\` (${opts.floodBatch} a call, as fast as the API takes them) until the flood's last job has started (**flood**);
+Tenants \`quiet-1\` and \`quiet-2\` each send one \`sleep\` ${w.workload.job.ms} ms job a second through \`POST /jobs\`: alone for
+${w.solo.seconds} s (**solo**: their own floor), then while tenant \`flood\` sends ${w.workload.flood.jobs.toLocaleString('en')} of the same jobs through
+\`POST /jobs/batch\` (${w.workload.flood.batch} a call, as fast as the API takes them) until the flood's last job has started (**flood**);
 then the flood alone (**flood alone**: the throughput reference). Wait = a job's \`createdAt\` → its first attempt's
 \`startedAt\`; jobs/s = the flood's finishes over the middle 60 % of the phase (no ramp-up, no drain). Issue #24's bounds:
 the quiet p99 during the flood ≤ max(1,000 ms, 3 × solo p99), the flood's jobs/s ≥ 90 % of the flood alone.

@@ -62,6 +62,8 @@ export function scatterOverTimeSpec(
       x: { field: 'seconds', type: 'quantitative', title: axes.x },
       y: { field: 'valueMs', type: 'quantitative', title: axes.y, scale: { type: 'log' } },
       color: { field: 'series', type: 'nominal', title: null },
+      // Series that overlap (two quiet tenants waiting alike) stay visible by their shapes.
+      shape: { field: 'series', type: 'nominal', title: null },
     },
   };
 }

@@ -1,6 +1,6 @@
 import { EventQueue } from './event-queue.ts';
 import { mulberry32 } from './random.ts';
-import type { Schedule, SimTenantJob, TenantDispatch } from './tenant-dispatch.ts';
+import type { SimClock, SimTenantJob, TenantDispatch } from './tenant-dispatch.ts';
 import { quietTenant, type TenantWorkload, zipfArrivals } from './tenant-workload.ts';
 
 export interface FairRunOptions {
@@ -11,7 +11,7 @@ export interface FairRunOptions {
   jobMs: number;
   seed: number;
   /** The lane's dispatch model, given the virtual clock. */
-  dispatch: (schedule: Schedule) => TenantDispatch;
+  dispatch: (clock: SimClock) => TenantDispatch;
 }
 
 export interface FairRun {
@@ -65,12 +65,14 @@ export async function runFairness(options: FairRunOptions): Promise<FairRun> {
       });
     }
   };
-  const dispatch = options.dispatch((delayMs, release) =>
-    clock.after(delayMs, () => {
-      release();
-      fill();
-    }),
-  );
+  const dispatch = options.dispatch({
+    now: () => clock.now,
+    schedule: (delayMs, release) =>
+      clock.after(delayMs, () => {
+        release();
+        fill();
+      }),
+  });
   const start = (job: SimTenantJob) => {
     const waits = run.waits.get(job.tenant) ?? [];
     waits.push(clock.now - job.createdAt);

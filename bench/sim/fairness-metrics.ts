@@ -54,7 +54,7 @@ export function acrossSeeds(runs: readonly FairRunMetrics[]): Record<keyof FairR
       const scale = key === 'jainIndex' ? 1000 : 1;
       const values = runs.map((r) => r[key] * scale);
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
-      const at = (n: number) => Math.round(n * 10) / 10 / scale;
+      const at = (n: number) => Number((Math.round(n * 10) / 10 / scale).toFixed(4));
       const [low, high] = bootstrapMeanInterval(values);
       return [
         key,

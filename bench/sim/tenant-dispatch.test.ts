@@ -24,29 +24,43 @@ describe('FifoDispatch', () => {
 });
 
 describe('SqsFairDispatch', () => {
-  it('is FIFO while no group is noisy, then serves the groups under the in-flight threshold first', () => {
-    // Prepare: flood's first two messages in flight make it noisy (2 of 2 > 10 %).
-    const sqs = new SqsFairDispatch(0.1);
-    for (const job of jobsOf(['flood', 'flood', 'flood', 'flood', 'quiet', 'quiet'])) sqs.submit(job);
-    // Act
-    const firstTwo = [sqs.next(), sqs.next()];
-    const afterNoisy = [sqs.next(), sqs.next()];
-    for (const job of firstTwo) sqs.finished(job!);
-    const afterFinish = sqs.next();
-    // Assess
-    expect(firstTwo.map((j) => j?.id)).toEqual([0, 1]);
-    expect(afterNoisy.map((j) => j?.tenant)).toEqual(['quiet', 'quiet']);
-    expect(afterFinish?.id).toBe(2);
-  });
+  const options = { concurrencyShare: 0.1, minInFlight: 30, processingShare: 0.1, recentMs: 60_000 };
 
-  it('still delivers a noisy group’s messages when no other group has any (work-conserving)', () => {
+  it('serves the oldest message first until a tenant takes over 10 % of the recent processing, then the others’ first', () => {
     // Prepare
-    const sqs = new SqsFairDispatch(0.1);
-    for (const job of jobsOf(['flood', 'flood', 'flood'])) sqs.submit(job);
+    const sqs = new SqsFairDispatch(() => 0, options);
+    for (const job of jobsOf(['flood', 'flood', 'flood', 'quiet-1', 'quiet-2'])) sqs.submit(job);
     // Act
     const out = drain(sqs);
+    // Assess: flood's first start made it 100 % of the processing; the quiet tenants' jobs then jump ahead.
+    expect(out.map((j) => j.id)).toEqual([0, 3, 4, 1, 2]);
+  });
+
+  it('keeps a tenant noisy until its backlog is gone, and forgets starts older than the recent window', () => {
+    // Prepare
+    let now = 0;
+    const sqs = new SqsFairDispatch(() => now, options);
+    for (const job of jobsOf(['flood', 'flood'])) sqs.submit(job);
+    sqs.next();
+    // Act: the flood's last job leaves (its backlog is gone), and a minute later nobody has started recently.
+    sqs.next();
+    now = 61_000;
+    for (const job of jobsOf(['x', 'x', 'x', 'flood', 'y']).map((j) => ({ ...j, id: j.id + 10 }))) sqs.submit(job);
+    const out = drain(sqs);
+    // Assess: x's first start flags x; the flood is quiet again, so its job goes before x's backlog.
+    expect(out.map((j) => j.tenant)).toEqual(['x', 'flood', 'y', 'x', 'x']);
+  });
+
+  it('when only noisy tenants wait, serves the one with the fewest in flight (work-conserving)', () => {
+    // Prepare: a and b both noisy; a has two in flight, b one.
+    const sqs = new SqsFairDispatch(() => 0, options);
+    for (const job of jobsOf(['a', 'a', 'b', 'a', 'b'])) sqs.submit(job);
+    const first = [sqs.next(), sqs.next(), sqs.next()];
+    // Act
+    const rest = drain(sqs);
     // Assess
-    expect(out.map((j) => j.id)).toEqual([0, 1, 2]);
+    expect(first.map((j) => j?.id)).toEqual([0, 2, 1]);
+    expect(rest.map((j) => j.tenant)).toEqual(['b', 'a']);
   });
 });
 
@@ -102,7 +116,8 @@ describe('WindowDispatch', () => {
     const fifo = await runFairness({ ...options, dispatch: () => new FifoDispatch() });
     const windows = await runFairness({
       ...options,
-      dispatch: (schedule) => new WindowDispatch(schedule, { windowPerWeight: 8, releaseMs: 30, weightOf: () => 1 }),
+      dispatch: ({ schedule }) =>
+        new WindowDispatch(schedule, { windowPerWeight: 8, releaseMs: 30, weightOf: () => 1 }),
     });
     // Assess
     const [tenant] = fifo.spans.keys();

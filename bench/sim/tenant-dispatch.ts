@@ -23,6 +23,12 @@ export interface TenantDispatch {
 /** Runs `run` after `delayMs` of virtual time (the event queue's `after`). */
 export type Schedule = (delayMs: number, run: () => void) => void;
 
+/** The virtual clock as a model sees it. */
+export interface SimClock {
+  now: () => number;
+  schedule: Schedule;
+}
+
 /** A FIFO of jobs that pops in O(1) amortized (an array with a moving head). */
 class Fifo<T> {
   private items: T[] = [];
@@ -67,21 +73,50 @@ export class FifoDispatch implements TenantDispatch {
   finished(): void {}
 }
 
+/** What the SQS fair queue model assumes (AWS's documented detection, with "recent" made concrete). */
+export interface SqsFairOptions {
+  /** A group is noisy once it holds more than this share of the in-flight messages… */
+  concurrencyShare: number;
+  /** …and at least this many of its own… */
+  minInFlight: number;
+  /** …or more than this share of the recent processing time… */
+  processingShare: number;
+  /** …over this long (AWS says "recent"; assumed here). */
+  recentMs: number;
+}
+
+/** AWS's documented thresholds: > 10 % of in-flight with ≥ 30 in flight, or > 10 % of processing time. */
+export const SQS_FAIR_DEFAULTS: SqsFairOptions = {
+  concurrencyShare: 0.1,
+  minInFlight: 30,
+  processingShare: 0.1,
+  recentMs: 60_000,
+};
+
 /**
  * (b) A model of Amazon SQS fair queues: a standard queue whose messages carry MessageGroupId =
- * tenant. AWS documents that when one group holds a disproportionate share of the in-flight
- * messages (received, not yet deleted), SQS returns other groups' messages first; the issue quotes
- * the threshold as 10 %. Assumed here, as the best SQS could do: a group is noisy while it holds
- * more than `noisyShare` of the in-flight messages and more than one; a receive returns the oldest
- * message of a group that is not noisy, else the oldest of all (a standard queue is roughly FIFO).
+ * tenant. As AWS documents it, a tenant is flagged noisy when it holds > 10 % of the in-flight
+ * messages and at least 30 of its own, or > 10 % of the consumers' recent processing time, and stays
+ * noisy until its backlog is gone; while quiet tenants' messages wait, receives return theirs
+ * (oldest first: a standard queue is roughly FIFO); when only noisy tenants wait, the one with the
+ * fewest in flight goes first. Idealized: one exact view of the queue (the real service is
+ * distributed and its thresholds approximate), so it is the best SQS could do. Every job here runs
+ * equally long, so the processing-time share is the share of recent starts.
  */
 export class SqsFairDispatch implements TenantDispatch {
   readonly name = 'sqs-fair';
   private readonly groups = new Map<string, Fifo<SimTenantJob>>();
   private readonly inFlight = new Map<string, number>();
   private totalInFlight = 0;
+  private readonly noisy = new Set<string>();
+  /** Starts of the recent window, oldest first, and their count per tenant. */
+  private readonly recent = new Fifo<{ at: number; tenant: string }>();
+  private readonly recentStarts = new Map<string, number>();
 
-  constructor(private readonly noisyShare = 0.1) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly options: SqsFairOptions = SQS_FAIR_DEFAULTS,
+  ) {}
 
   submit(job: SimTenantJob): void {
     const group = this.groups.get(job.tenant) ?? new Fifo<SimTenantJob>();
@@ -90,19 +125,25 @@ export class SqsFairDispatch implements TenantDispatch {
   }
 
   next(): SimTenantJob | undefined {
+    this.forgetOldStarts();
     let quietHead: SimTenantJob | undefined;
-    let anyHead: SimTenantJob | undefined;
+    let noisyHead: SimTenantJob | undefined;
     for (const [tenant, group] of this.groups) {
       const head = group.peek();
       if (!head) continue;
-      if (!anyHead || head.id < anyHead.id) anyHead = head;
-      if (!this.isNoisy(tenant) && (!quietHead || head.id < quietHead.id)) quietHead = head;
+      if (this.isNoisy(tenant)) {
+        if (!noisyHead || this.fewerInFlight(head, noisyHead)) noisyHead = head;
+      } else if (!quietHead || head.id < quietHead.id) quietHead = head;
     }
-    const job = quietHead ?? anyHead;
+    const job = quietHead ?? noisyHead;
     if (!job) return undefined;
-    this.groups.get(job.tenant)!.shift();
+    const group = this.groups.get(job.tenant)!;
+    group.shift();
+    if (group.size === 0) this.noisy.delete(job.tenant);
     this.inFlight.set(job.tenant, (this.inFlight.get(job.tenant) ?? 0) + 1);
     this.totalInFlight++;
+    this.recent.push({ at: this.now(), tenant: job.tenant });
+    this.recentStarts.set(job.tenant, (this.recentStarts.get(job.tenant) ?? 0) + 1);
     return job;
   }
 
@@ -111,9 +152,30 @@ export class SqsFairDispatch implements TenantDispatch {
     this.totalInFlight--;
   }
 
+  /** Flags the tenant once it crosses a threshold; the flag stays until its backlog is gone. */
   private isNoisy(tenant: string): boolean {
+    if (this.noisy.has(tenant)) return true;
+    const o = this.options;
     const own = this.inFlight.get(tenant) ?? 0;
-    return own > 1 && own > this.noisyShare * this.totalInFlight;
+    const starts = this.recentStarts.get(tenant) ?? 0;
+    const crossed =
+      (own >= o.minInFlight && own > o.concurrencyShare * this.totalInFlight) ||
+      (starts > 0 && starts > o.processingShare * this.recent.size);
+    if (crossed) this.noisy.add(tenant);
+    return crossed;
+  }
+
+  private fewerInFlight(a: SimTenantJob, b: SimTenantJob): boolean {
+    const [inA, inB] = [this.inFlight.get(a.tenant) ?? 0, this.inFlight.get(b.tenant) ?? 0];
+    return inA < inB || (inA === inB && a.id < b.id);
+  }
+
+  private forgetOldStarts(): void {
+    const since = this.now() - this.options.recentMs;
+    for (let start = this.recent.peek(); start && start.at < since; start = this.recent.peek()) {
+      this.recent.shift();
+      this.recentStarts.set(start.tenant, this.recentStarts.get(start.tenant)! - 1);
+    }
   }
 }
 
