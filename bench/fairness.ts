@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
  * until the flood's last job has started) and `floodAlone` (the same flood, nothing else: its
  * throughput reference). Wait = a job's createdAt → its first attempt's startedAt.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { Command } from 'commander';
 import type { LocalDeployment } from '../local/deploy.ts';
@@ -95,17 +96,8 @@ async function measure(): Promise<void> {
       new PurgeQueueCommand({ QueueUrl: queueAddress(deployment.queues, queueKey('cpu', 'default')).url }),
     );
     for (let i = 0; i < opts.workers; i++) pool.start('cpu');
-    const read = (ids: readonly string[], label: string, until?: (job: Job) => boolean) => {
-      const bar = progressBar(`${label} |{bar}| {value}/{total} jobs`);
-      bar.start(ids.length, 0);
-      return waitForJobs(dynamodb, deployment.jobsTable, ids, {
-        label,
-        timeoutMs: 60 * 60_000,
-        until,
-        onProgress: (n) => bar.update(n),
-      }).finally(() => bar.stop());
-    };
-    const started = (j: Job) => j.attemptLog.length > 0;
+    const read = (ids: readonly string[], label: string, until?: (job: Job) => boolean) =>
+      readJobs(dynamodb, deployment.jobsTable, ids, label, until);
 
     // Warm-up: the intake Lambdas cold-start and the workers come up; not measured.
     await read((await submitInBatches(client, [job], { size: 1, parallel: 1 })).ids, 'warm-up');
@@ -185,6 +177,27 @@ async function measure(): Promise<void> {
   }
 }
 
+/** Claimed by a worker at least once: its wait is known. (A declaration: measure() runs before this line.) */
+function started(job: Job): boolean {
+  return job.attemptLog.length > 0;
+}
+
+/** The jobs once `until` (default: finished) holds for each, with a progress bar. */
+function readJobs(
+  dynamodb: DynamoDBClient,
+  table: string,
+  ids: readonly string[],
+  label: string,
+  until?: (job: Job) => boolean,
+): Promise<Job[]> {
+  const bar = progressBar(`${label} |{bar}| {value}/{total} jobs`);
+  bar.start(ids.length, 0);
+  const onProgress = (n: number) => bar.update(n);
+  return waitForJobs(dynamodb, table, ids, { label, timeoutMs: 60 * 60_000, until, onProgress }).finally(() =>
+    bar.stop(),
+  );
+}
+
 /**
  * The flood through the batch route, with the quiet streams beside it (`withQuiet`) until the
  * flood's last job has started; then every job is read back once it has finished.
@@ -210,20 +223,11 @@ async function runFlood(deployment: LocalDeployment, withQuiet: boolean) {
   );
   const submitSeconds = (Date.now() - originMs) / 1000;
   submitBar.stop();
-  const table = deployment.jobsTable;
-  const wait = (ids: readonly string[], label: string, until?: (job: Job) => boolean) => {
-    const bar = progressBar(`${phase} ${label} |{bar}| {value}/{total} jobs`);
-    bar.start(ids.length, 0);
-    return waitForJobs(dynamodb, table, ids, {
-      label,
-      timeoutMs: 60 * 60_000,
-      until,
-      onProgress: (n) => bar.update(n),
-    }).finally(() => bar.stop());
-  };
+  const wait = (ids: readonly string[], label: string, until?: (job: Job) => boolean) =>
+    readJobs(dynamodb, deployment.jobsTable, ids, `${phase} ${label}`, until);
   // The last batch first: reading all 10,000 jobs every half second would load the emulator being measured.
-  await wait(floodIds.slice(-opts.floodBatch), 'last batch started', (j) => j.attemptLog.length > 0);
-  await wait(floodIds, 'flood started', (j) => j.attemptLog.length > 0);
+  await wait(floodIds.slice(-opts.floodBatch), 'last batch started', started);
+  await wait(floodIds, 'flood started', started);
   const lastStartedMs = Date.now();
   const quietIds = (await stream?.stop()) ?? [];
   const jobs = await wait([...floodIds, ...quietIds], 'finished');
