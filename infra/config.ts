@@ -6,6 +6,7 @@ import type { PRIORITIES } from '../src/jobs/model/index.ts';
 import { DEFAULT_INLINE_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SINGLE_PUT_BYTES } from '../src/jobs/payloads/index.ts';
 import { DEFAULT_REAPER_INTERVAL_MS, DEFAULT_REAPER_SETTINGS } from '../src/jobs/reaper/index.ts';
 import { DEFAULT_DETECTOR_INTERVAL_MS, DEFAULT_DETECTOR_SETTINGS } from '../src/jobs/speculation/index.ts';
+import { TenantsConfigSchema } from '../src/jobs/tenants/index.ts';
 
 /**
  * Deploy-time settings, read from CDK context (`cdk.json` or `-c tailguard:<name>=<value>`).
@@ -102,6 +103,8 @@ export const TailguardConfigSchema = z.strictObject({
     .default(DEFAULT_REAPER_INTERVAL_MS / 1000),
   /** Per job type: at most `concurrency` attempts running at once, at most `perSecond` starts a second (src/jobs/limits). */
   typeLimits: structured(TypeLimitsSchema).default({}),
+  /** Tenants' weights and quotas: `defaults` for every tenant, `overrides` per tenant (src/jobs/tenants). */
+  tenants: structured(TenantsConfigSchema).default({}),
   /** Payloads and results larger than this (bytes) are kept in the payload bucket, not in the job's item. */
   payloadInlineBytes: n(1024, DEFAULT_INLINE_BYTES).default(DEFAULT_INLINE_BYTES),
   /** Largest payload (bytes) a job may carry, inline or uploaded; larger is a 413. */

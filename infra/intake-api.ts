@@ -23,6 +23,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type ApiKind, HTTP_API_DEFAULT_STAGE } from '../src/aws/manifest.ts';
 import type { TypeLimits } from '../src/jobs/limits/index.ts';
+import type { TenantsConfig } from '../src/jobs/tenants/index.ts';
 import { nag } from './nag.ts';
 import type { PayloadBucket } from './payloads.ts';
 import { coreSettings, processEnvironment } from './process-environment.ts';
@@ -48,6 +49,8 @@ export interface IntakeApiProps {
   jobTypes?: readonly string[];
   /** Per-type limits `GET /stats` shows, with the slots held now. @default none */
   typeLimits?: TypeLimits;
+  /** Tenants' settings from the props: intake keeps their caps on waiting jobs, the `/tenants` routes show them. @default none */
+  tenants?: TenantsConfig;
   /** `rest`: API Gateway REST API; `http`: API Gateway HTTP API (IAM auth only). @default 'rest' */
   kind?: ApiKind;
   /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan (REST only). */
@@ -112,7 +115,7 @@ export class IntakeApi extends Construct {
     const paths = new Set<string>();
     /** One route: its own function, behind the API's authorization. */
     const route = (
-      method: 'GET' | 'POST' | 'DELETE',
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE',
       path: string,
       handlerDir: string,
       description: string,
@@ -132,8 +135,10 @@ export class IntakeApi extends Construct {
       scheduler.requests.grantSendMessages(fn);
     };
 
+    const tenants = { config: props.tenants ?? {} };
     const intakeEnvironment = processEnvironment(this, 'submitJob', {
       ...core,
+      tenants,
       payloads: payloads.settings(),
       intake: {
         ...(props.jobTypes && { jobTypes: props.jobTypes }),
@@ -158,6 +163,8 @@ export class IntakeApi extends Construct {
       canEnqueue(fn);
       store.grantIdempotencyKeys(fn);
       payloads.grant(fn, 'storePayloads', 'readPayloads');
+      // Any tenant may be given a cap at run time: its settings are read, its count kept.
+      store.grantCoordination(fn, 'tenantSettings', 'queuedCounts');
     }
     store.grantJobs(submitBatch, 'writeMany');
     payloads.grant(
@@ -200,6 +207,7 @@ export class IntakeApi extends Construct {
       processEnvironment(this, 'cancelJob', { ...core, schedules: { groupName: scheduler.groupName } }),
     );
     store.grantJobs(cancel, 'read', 'write');
+    store.grantCoordination(cancel, 'queuedCounts');
     cancel.addToRolePolicy(
       new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduler.scheduleArns()] }),
     );
@@ -234,6 +242,17 @@ export class IntakeApi extends Construct {
     ] as const;
     for (const [method, path, handlerDir, description] of scheduleRoutes) {
       props.schedules.grantManage(route(method, path, handlerDir, description, schedulesEnvironment), store);
+    }
+
+    const tenantsEnvironment = processEnvironment(this, 'tenantsApi', { coordination: core.coordination, tenants });
+    const tenantRoutes = [
+      ['GET', '/tenants', 'list-tenants', 'GET /tenants: every tenant with settings of its own, resolved'],
+      ['GET', '/tenants/{tenant}', 'get-tenant', "GET /tenants/{tenant}: a tenant's settings as they apply"],
+      ['PUT', '/tenants/{tenant}', 'put-tenant', "PUT /tenants/{tenant}: stores a tenant's settings"],
+      ['DELETE', '/tenants/{tenant}', 'delete-tenant', "DELETE /tenants/{tenant}: drops a tenant's stored settings"],
+    ] as const;
+    for (const [method, path, handlerDir, description] of tenantRoutes) {
+      store.grantCoordination(route(method, path, handlerDir, description, tenantsEnvironment), 'manageTenants');
     }
 
     const stats = route(
@@ -285,7 +304,7 @@ export class IntakeApi extends Construct {
 }
 
 /** Puts `fn` behind `method path` on the API. */
-type RouteAdder = (method: 'GET' | 'POST' | 'DELETE' | 'ANY', path: string, fn: LambdaFunction) => unknown;
+type RouteAdder = (method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'ANY', path: string, fn: LambdaFunction) => unknown;
 
 /** The REST API (stage `v1`, IAM or API keys), and how to add a route to it. */
 function restApi(scope: Construct, props: IntakeApiProps, accessLogs: LogGroup) {

@@ -146,6 +146,9 @@ export class JobStoreTables extends Construct {
       | 'scheduleFires'
       | 'readScheduleFires'
       | 'forgetScheduleFires'
+      | 'tenantSettings'
+      | 'queuedCounts'
+      | 'manageTenants'
     )[]
   ): void {
     const actions = new Set([
@@ -157,6 +160,12 @@ export class JobStoreTables extends Construct {
       ...(access.includes('scheduleFires') ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : []),
       ...(access.includes('readScheduleFires') ? ['dynamodb:GetItem'] : []),
       ...(access.includes('forgetScheduleFires') ? ['dynamodb:DeleteItem'] : []),
+      // Tenants' stored settings (read through a cache), their counts of waiting jobs, and the admin routes.
+      ...(access.includes('tenantSettings') ? ['dynamodb:GetItem'] : []),
+      ...(access.includes('queuedCounts') ? ['dynamodb:GetItem', 'dynamodb:UpdateItem'] : []),
+      ...(access.includes('manageTenants')
+        ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']
+        : []),
     ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...actions], resources: [this.coordination.tableArn] }),

@@ -5,6 +5,7 @@ import type { Node } from 'constructs';
 import type { TypeLimits } from '../src/jobs/limits/index.ts';
 import type { Priority } from '../src/jobs/model/index.ts';
 import type { ScheduleRequestInput } from '../src/jobs/schedules/index.ts';
+import type { TenantsConfig } from '../src/jobs/tenants/index.ts';
 import { contextSettings, parseConfig, type TailguardConfig } from './config.ts';
 
 /** A class's workers on ECS: the team's image, whose command runs `createWorker` (tailguard/worker). */
@@ -55,6 +56,16 @@ export interface TailguardProps {
    * @default no limits
    */
   readonly typeLimits?: TypeLimits;
+  /**
+   * Tenants' weights (fair shares) and quotas, for every tenant (`defaults`) and per tenant
+   * (`overrides`, field by field over the defaults); `PUT /tenants/{tenant}` overrides both at run
+   * time (docs/tenants.md). `concurrency` and `perSecond` are kept like `typeLimits`; a submit past
+   * `maxQueued` waiting jobs is a 429.
+   *
+   *   tenants: { defaults: { maxQueued: 10_000 }, overrides: { acme: { weight: 3, concurrency: 20 } } }
+   * @default every tenant weight 1, no quotas
+   */
+  readonly tenants?: TenantsConfig;
   /**
    * Recurring jobs deployed with the stack, as `POST /schedules` bodies (docs/schedules.md): each is
    * an EventBridge Scheduler schedule in Tailguard's group, checked at synth, reviewed in a diff.
@@ -164,6 +175,7 @@ export function configFromProps(props: TailguardProps, node: Node): TailguardCon
     gpuWorkerMaxTasks: gpu?.maxTasks,
     backlogPerTaskFactor: props.backlogPerTaskFactor,
     typeLimits: props.typeLimits,
+    tenants: props.tenants,
     alarmOldestMessageSecondsCritical: age.critical,
     alarmOldestMessageSecondsHigh: age.high,
     alarmOldestMessageSecondsDefault: age.default,

@@ -220,6 +220,7 @@ export class WorkerServices extends Construct {
         ...processEnvironment(this, 'worker', {
           ...coreSettings(core),
           typeLimits: { limits: this.config.typeLimits },
+          tenants: { config: this.config.tenants },
           payloads: core.payloads.settings(),
           worker: { capacity, concurrency, shutdownGraceSeconds: SHUTDOWN_GRACE_SECONDS },
         }),
@@ -235,7 +236,8 @@ export class WorkerServices extends Construct {
     core.payloads.grant(task.taskRole, 'readPayloads', 'storeResults');
     core.store.grantStats(task.taskRole, 'add');
     core.store.grantWorkers(task.taskRole, 'report', 'list');
-    if (Object.keys(this.config.typeLimits).length > 0) core.store.grantCoordination(task.taskRole, 'limits');
+    // Any tenant may be given quotas at run time: the slots, windows and counts are always writable.
+    core.store.grantCoordination(task.taskRole, 'limits', 'tenantSettings');
     for (const priority of PRIORITIES) {
       const { queue } = core.queues.byKey[queueKey(capacity, priority)];
       queue.grantConsumeMessages(task.taskRole);

@@ -103,6 +103,7 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
         workerRegistry: { table: manifest.workersTable },
         coordination: { table: manifest.coordinationTable },
         typeLimits: { limits: manifest.typeLimits },
+        tenants: { config: manifest.tenants },
         payloads: {
           bucket: manifest.payloadBucket ?? '',
           inlineBytes: manifest.payloadInlineBytes,

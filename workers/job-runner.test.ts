@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobDispatcher } from '../src/jobs/dispatch/index.ts';
-import { TypeLimiter } from '../src/jobs/limits/index.ts';
+import { JobLimiter } from '../src/jobs/limits/index.ts';
 import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { RateWindows, Semaphores } from '../src/jobs/store/index.ts';
@@ -16,7 +16,7 @@ import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
 const { db, store } = mockedStore();
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const limiter = new TypeLimiter(
+const limiter = new JobLimiter(
   { render: { concurrency: 1 } },
   { semaphores: new Semaphores(client, 'coordination'), rateWindows: new RateWindows(client, 'coordination') },
   { leaseMs: 6000 },
@@ -165,12 +165,12 @@ describe('JobRunner with a message whose job is not there', () => {
 describe('JobRunner starting a job from its message', () => {
   const startMessage = {
     ...message,
-    body: JSON.stringify({ jobId: JOB_ID, attempts: 0, type: 'render', due: Date.now() }),
+    body: JSON.stringify({ jobId: JOB_ID, attempts: 0, type: 'render', tenant: 'default', due: Date.now() }),
   };
   const startWrite = () =>
     db.commandCalls(UpdateCommand).find(({ args: [{ input }] }) => input.TableName === 'jobs')?.args[0].input;
 
-  it('starts the job in one conditional write and reads nothing, taking the limit slot by the message’s type', async () => {
+  it('starts the job in one conditional write and reads nothing, taking the limit slot by the message’s type and tenant', async () => {
     // Prepare: the write returns the job as started.
     const started = {
       ...render,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ClaimDecision, claim, JOB_MISSING, startFromMessage } from '../src/jobs/attempts/index.ts';
 import { type JobMessage, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
-import type { LimitSlot, TypeLimiter } from '../src/jobs/limits/index.ts';
+import type { JobLimiter, LimitSlot } from '../src/jobs/limits/index.ts';
 import { type Job, NonRetryableError, StaleJobError } from '../src/jobs/model/index.ts';
 import { Heartbeats } from './heartbeats.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
@@ -38,7 +38,7 @@ export interface RunnerDeps extends SettleDeps {
   registry: HandlerRegistry;
   logger: Logger;
   /** Keeps per-type concurrency and rate limits; none given, no type is limited. */
-  limiter?: TypeLimiter;
+  limiter?: JobLimiter;
   /** This worker's measured speed, written on its leases; a worker on probation takes no backups. */
   speed?: { readonly speed: number | undefined; readonly onProbation: boolean };
   /** Told when an attempt starts: the worker's report lists the jobs it runs (the detector's view). */
@@ -47,6 +47,8 @@ export interface RunnerDeps extends SettleDeps {
   onProgress?: RunningAttemptDeps['onProgress'];
   /** Payloads and results kept in the payload bucket. @default none: both must fit the job's item */
   payloads?: JobPayloads;
+  /** Takes a job counted against its tenant's `maxQueued` out of the count at its start (src/jobs/tenants). */
+  queuedCounts?: { release(job: Job): Promise<boolean> };
 }
 
 /** A claim that runs the job: when its queue wait began, and whether it takes over from a lost attempt. */
@@ -96,6 +98,8 @@ export class JobRunner {
     const decided = await this.decide(hint, message);
     if ('skip' in decided) return this.skipped(hint, message, decided.skip);
     const { start, slot } = decided;
+    // Any claim that runs a still-counted job releases it: a worker that died in between left the mark.
+    if (start.job.queuedCounted) await this.uncount(start.job);
     const run = new RunningAttempt(start.job, start.attempt, message, slot, {
       ...this.deps,
       heartbeats: this.heartbeats,
@@ -138,16 +142,19 @@ export class JobRunner {
   }
 
   /**
-   * The claim's decision under the type's limits: a limited type takes its slot before the claim
-   * (by the message's type, or the read job's) and keeps it until the attempt has settled; over its
-   * limits, the message is deferred unclaimed.
+   * The claim's decision under the job's limits (its type's and its tenant's): a limited job takes
+   * its slot before the claim (by the message's type and tenant, or the read job's) and keeps it
+   * until the attempt has settled; over a limit, the message is deferred unclaimed.
    */
   private async decide(hint: JobMessage, message: ReceivedMessage): Promise<Decided> {
-    // A limited worker needs the type before the claim: from the message, or else from a read.
+    // A limited worker needs the type and tenant before the claim: from the message, or else from a read.
     const unread =
-      hint.backup !== true && hint.attempts !== undefined && (hint.type !== undefined || !this.deps.limiter);
+      hint.backup !== true &&
+      hint.attempts !== undefined &&
+      ((hint.type !== undefined && hint.tenant !== undefined) || !this.deps.limiter);
     const read = unread ? undefined : await this.readJob(hint.jobId, message);
-    const admission = (await this.deps.limiter?.admit(unread ? { type: hint.type!, status: 'QUEUED' } : read)) ?? {
+    const hinted = { type: hint.type!, tenant: hint.tenant, status: 'QUEUED' } as const;
+    const admission = (await this.deps.limiter?.admit(unread ? hinted : read)) ?? {
       admitted: true,
     };
     if (!admission.admitted) {
@@ -219,12 +226,19 @@ export class JobRunner {
     return job;
   }
 
+  /** A failed release leaves the job counted, and its mark, for the next claim of it to release. */
+  private async uncount(job: Job): Promise<void> {
+    await this.deps.queuedCounts
+      ?.release(job)
+      .catch((error: Error) => this.deps.logger.warn('queued count release failed', { jobId: job.id, error }));
+  }
+
   /** A slot not given back frees itself when its lease ends: a failed release is only logged. */
   private async release(slot: LimitSlot | undefined): Promise<void> {
     if (!slot) return;
     await this.deps.limiter
       ?.release(slot)
-      .catch((error: Error) => this.deps.logger.warn('limit slot release failed', { type: slot.type, error }));
+      .catch((error: Error) => this.deps.logger.warn('limit slot release failed', { limits: slot.names, error }));
   }
 
   /** Runs the attempt's handler under its heartbeat, then settles it: its message's fate. */

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Attempt } from '../src/jobs/attempts/index.ts';
-import type { LimitSlot, TypeLimiter } from '../src/jobs/limits/index.ts';
+import type { JobLimiter, LimitSlot } from '../src/jobs/limits/index.ts';
 import {
   type Job,
   JobCancelledError,
@@ -25,7 +25,7 @@ export interface RunTime {
 export interface RunningAttemptDeps {
   store: JobStore;
   poller: QueuePoller;
-  limiter?: TypeLimiter;
+  limiter?: JobLimiter;
   heartbeats: Heartbeats;
   logger: Logger;
   leaseSeconds: number;
@@ -113,7 +113,7 @@ export class RunningAttempt {
       if (current.cancelRequested) this.abort.abort(new JobCancelledError(this.job.id));
       // A lost slot (not renewed for a whole lease) lets the type run over its limit for the rest of this attempt.
       if (this.slot && !(await limiter?.renew(this.slot)))
-        this.logger.warn('limit slot lost', { type: this.slot.type });
+        this.logger.warn('limit slot lost', { limits: this.slot.names });
     } catch (error) {
       if (error instanceof StaleJobError) {
         this.abort.abort(new LeaseLostError(this.job.id));

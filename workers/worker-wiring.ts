@@ -3,7 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Settings } from '../src/aws/environment/index.ts';
 import type { Runtime } from '../src/aws/runtime.ts';
 import { queuesOfClass } from '../src/jobs/dispatch/index.ts';
-import { TypeLimiter, type TypeLimits } from '../src/jobs/limits/index.ts';
+import { JobLimiter, type TypeLimits } from '../src/jobs/limits/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
@@ -78,15 +78,13 @@ export function wireWorker(
     latency.record(typeKey(job.type, job.capacity), runTimeMs);
     latency.record(workerKey(job.type, job.capacity, workerId), runTimeMs);
   };
-  // The coordination table is needed only when some type is limited.
-  const limiter =
-    Object.keys(limits).length > 0
-      ? new TypeLimiter(
-          limits,
-          { semaphores: runtime.semaphores(), rateWindows: runtime.rateWindows() },
-          { leaseMs: settings.leaseSeconds * 1000 },
-        )
-      : undefined;
+  // Any tenant may be given quotas at run time, so every job's tenant is checked (its settings cached).
+  const tenantSettings = runtime.tenantSettings();
+  const limiter = new JobLimiter(
+    limits,
+    { semaphores: runtime.semaphores(), rateWindows: runtime.rateWindows() },
+    { leaseMs: settings.leaseSeconds * 1000, tenantLimit: (tenant) => tenantSettings.get(tenant) },
+  );
   const metricsOptions = { namespace: METRICS_NAMESPACE, serviceName: 'tailguard-worker' };
   // Metrics are published per queue each heartbeat interval, not per job.
   const metrics = new JobMetricsRecorder(
@@ -114,6 +112,7 @@ export function wireWorker(
           .observe(attempt, peers, settings.concurrency)
           .catch((error: Error) => logger.warn('reading the attempts’ pace failed', { error })),
       payloads: jobPayloads(runtime),
+      queuedCounts: runtime.queuedCounts(),
     },
     {
       workerId,

@@ -10,9 +10,15 @@ const { groupName: scheduleGroup } = readSection('schedules');
 
 /** `POST /jobs/{id}/cancel`: 200 when cancelled, 202 while a running attempt is being stopped, 409 when finished. */
 export const handler = httpHandler(async (event) => {
-  const { job, immediate } = await cancelJob(runtime.store(), jobIdParameter(event), async (cancelled) => {
-    // A far-off start waits in EventBridge Scheduler: remove it. (Had it fired, the claim drops it.)
-    await deleteStartSchedule(runtime.scheduler(), scheduleGroup, cancelled);
-  });
+  const { job, immediate } = await cancelJob(
+    runtime.store(),
+    jobIdParameter(event),
+    async (cancelled) => {
+      // A far-off start waits in EventBridge Scheduler: remove it. (Had it fired, the claim drops it.)
+      await deleteStartSchedule(runtime.scheduler(), scheduleGroup, cancelled);
+    },
+    // A job that never started leaves its tenant's count of waiting jobs with its cancel.
+    (unstarted) => runtime.queuedCounts().onEndUnstarted(unstarted),
+  );
   return json(immediate ? 200 : 202, { ...toJobView(job), cancelRequested: !immediate });
 });

@@ -1,4 +1,4 @@
-import { TailguardError, type TailguardErrorCode } from '../../src/jobs/model/index.ts';
+import { TailguardError, type TailguardErrorCode, TenantQueueFullError } from '../../src/jobs/model/index.ts';
 
 /**
  * The HTTP status of every error the domain throws, in one table: the domain names what went
@@ -17,6 +17,7 @@ const STATUS_BY_CODE = {
   STALE_JOB: 409,
   ILLEGAL_TRANSITION: 409,
   PAYLOAD_TOO_LARGE: 413,
+  TENANT_QUEUE_FULL: 429,
   ENQUEUE_FAILED: 503,
 } as const satisfies Record<TailguardErrorCode, number>;
 
@@ -24,4 +25,9 @@ const STATUS_BY_CODE = {
 export function httpStatusOf(error: unknown): number | undefined {
   if (!(error instanceof TailguardError)) return undefined;
   return (STATUS_BY_CODE as Record<string, number>)[error.code];
+}
+
+/** Seconds a refused caller should wait before trying again (`Retry-After`), for the errors that say. */
+export function retryAfterOf(error: unknown): number | undefined {
+  return error instanceof TenantQueueFullError ? error.retryAfterSeconds : undefined;
 }

@@ -4,7 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type ErrorBody, toErrorBody } from '../../src/contract/api-error.ts';
 import { TailguardError } from '../../src/jobs/model/index.ts';
-import { httpStatusOf } from './error-status.ts';
+import { httpStatusOf, retryAfterOf } from './error-status.ts';
 
 export const logger = new Logger({ serviceName: 'tailguard' });
 
@@ -42,7 +42,10 @@ export function errorAnswer(error: unknown): { status: number; body: ErrorBody }
 const errorResponses = (): MiddlewareObj<HttpEvent, APIGatewayProxyResult> => ({
   onError: async (request) => {
     const { status, body } = errorAnswer(request.error);
+    const retryAfter = retryAfterOf(request.error);
     request.response = json(status, body);
+    if (retryAfter !== undefined)
+      request.response.headers = { ...request.response.headers, 'retry-after': `${retryAfter}` };
   },
 });
 

@@ -40,6 +40,8 @@ beforeAll(async () => {
     dispatch: { schedulerQueueUrl: queue, checksQueueUrl: checks },
     intake: {},
     payloads: { bucket: 'payloads' },
+    coordination: { table: 'coordination' },
+    tenants: { config: {} },
   });
   // GET /jobs also reads the worker registry (running jobs are the workers' reports).
   vi.stubEnv(ENV.workersTable, 'workers');

@@ -21,6 +21,7 @@ export const handler = httpHandler(async (event) => {
       dispatcher: runtime.dispatcher(),
       payloads: runtime.payloads(),
       payloadLimits: runtime.payloadLimits(),
+      queuedCap: runtime.queuedCounts(),
       afterSend: injectedFault(event),
     },
     parseJobRequest(withIdempotencyHeader(event)),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QueueTopologySchema } from '../jobs/dispatch/index.ts';
 import { TypeLimitsSchema } from '../jobs/limits/index.ts';
+import { TenantsConfigSchema } from '../jobs/tenants/index.ts';
 
 /** The two kinds of API Gateway API the intake can be: `rest` (REST API, v1) or `http` (HTTP API, v2). */
 export const API_KINDS = ['rest', 'http'] as const;
@@ -33,6 +34,8 @@ export const TailguardManifestSchema = z.object({
   payloadMaxBytes: z.number().int().positive().optional(),
   /** Per-type limits, for workers the construct does not start (tailguard dev's). */
   typeLimits: TypeLimitsSchema.default({}),
+  /** Tenants' settings from the props, likewise. */
+  tenants: TenantsConfigSchema.default({}),
   queues: QueueTopologySchema,
   schedulerQueueUrl: z.url(),
   checksQueueUrl: z.url(),

@@ -6,6 +6,7 @@ import { CheckRecords } from '../jobs/reaper/index.ts';
 import { FireLog, ScheduleRegistry } from '../jobs/schedules/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
 import { JobStore, RateWindows, Semaphores, Turns } from '../jobs/store/index.ts';
+import { QueuedCounts, TenantOverrides, TenantSettingsReader } from '../jobs/tenants/index.ts';
 import { createDocumentClient, createS3Client, createSqsClient } from './clients.ts';
 import { type Environment, readSection } from './environment/index.ts';
 
@@ -20,6 +21,9 @@ export function runtimeFor(env: Environment) {
   const topology = lazy<QueueTopology>(() => readSection('queues', env).topology);
   const coordinationTable = lazy(() => readSection('coordination', env).table);
   const scheduler = lazy(() => new SchedulerClient({}));
+  const tenantOverrides = lazy(() => new TenantOverrides(documentClient(), coordinationTable()));
+  const tenantsConfig = lazy(() => readSection('tenants', env).config);
+  const tenantSettings = lazy(() => new TenantSettingsReader(tenantsConfig(), tenantOverrides()));
   return {
     store: lazy(() => new JobStore(documentClient(), readSection('jobStore', env))),
     stats: lazy(() => new LatencyStatsStore(documentClient(), readSection('latencyStats', env).table)),
@@ -29,6 +33,17 @@ export function runtimeFor(env: Environment) {
     rateWindows: lazy(() => new RateWindows(documentClient(), coordinationTable())),
     checkRecords: lazy(() => new CheckRecords(documentClient(), coordinationTable())),
     typeLimits: lazy(() => readSection('typeLimits', env).limits),
+    tenantsConfig,
+    tenantOverrides,
+    tenantSettings,
+    queuedCounts: lazy(
+      () =>
+        new QueuedCounts(
+          documentClient(),
+          { coordination: coordinationTable(), jobs: readSection('jobStore', env).jobs },
+          tenantSettings(),
+        ),
+    ),
     sqs,
     topology,
     dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch', env))),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { collectStats, JobListQuerySchema } from '../jobs/admin/index.ts';
 import type { DeadLetterQuerySchema, RedriveRequestSchema, redriveDeadLetters } from '../jobs/dead-letters/index.ts';
 import type { ScheduleView } from '../jobs/schedules/index.ts';
+import type { TenantView } from '../jobs/tenants/index.ts';
 import type { ErrorBody } from './api-error.ts';
 import type { JobView } from './job-view.ts';
 
@@ -77,3 +78,14 @@ export interface ScheduleDeleted {
   name: string;
   deleted: true;
 }
+
+/** `GET|PUT /tenants/{tenant}`: a tenant's settings as they apply, and those it has stored. */
+export type { TenantView };
+
+/** `GET /tenants`: every tenant with settings of its own, by id. */
+export interface TenantPage {
+  tenants: TenantView[];
+}
+
+/** `DELETE /tenants/{tenant}`: its settings as they apply now, and whether it had stored ones. */
+export type TenantDeleted = TenantView & { deleted: boolean };

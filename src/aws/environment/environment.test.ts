@@ -29,6 +29,9 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
   workerRegistry: { table: 'workers-table' },
   coordination: { table: 'coordination-table' },
   typeLimits: { limits: { render: { concurrency: 2, perSecond: 0.5 }, 'mail.send': { perSecond: 20 } } },
+  tenants: {
+    config: { defaults: { weight: 2, maxQueued: 1000 }, overrides: { acme: { concurrency: 4, perSecond: 2.5 } } },
+  },
   queues: {
     topology: Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, queue(key)])) as Settings<'queues'>['topology'],
   },
@@ -166,6 +169,17 @@ describe('environment contract', () => {
     expect(writeSection('intake', { jobTypes: ['noop'], faultInjection: false })).toEqual({ [ENV.jobTypes]: 'noop' });
     expect(writeSection('typeLimits', { limits: {} })).toEqual({});
     expect(readSection('typeLimits', {})).toEqual({ limits: {} });
+    expect(writeSection('tenants', { config: {} })).toEqual({});
+    expect(readSection('tenants', {})).toEqual({ config: {} });
+  });
+
+  it('refuses tenant settings with an unknown field or a bad tenant id, naming the variable and the field', () => {
+    expect(() => readSection('tenants', { [ENV.tenants]: '{"defaults":{"wieght":2}}' })).toThrow(
+      new RegExp(`${ENV.tenants}: defaults: .*wieght`),
+    );
+    expect(() => readSection('tenants', { [ENV.tenants]: '{"overrides":{"a b":{"weight":2}}}' })).toThrow(
+      new RegExp(`${ENV.tenants}: overrides.a b: `),
+    );
   });
 
   it('refuses type limits without a limit, or with one out of range, naming the variable and the type', () => {

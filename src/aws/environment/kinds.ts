@@ -10,14 +10,18 @@ const API = ['jobStore', 'queues', 'dispatch'] as const;
 export const PROCESS_KINDS = {
   /** An HTTP route's function that touches nothing more. */
   api: API,
-  submitJob: [...API, 'intake', 'payloads'],
+  /** Tenants' caps on waiting jobs are counted in the coordination table. */
+  submitJob: [...API, 'intake', 'payloads', 'coordination', 'tenants'],
   /** `GET /jobs/{id}`: a stored result's presigned URL. */
   getJob: [...API, 'payloads'],
   /** `POST /uploads`: presigned PUTs into the payload bucket, within its maximum. */
   createUpload: ['payloads'],
   /** `GET /openapi.json`: the document names the job types intake accepts. */
   openApi: ['intake'],
-  cancelJob: [...API, 'schedules'],
+  /** A cancelled job leaves its tenant's count of waiting jobs (the coordination table). */
+  cancelJob: [...API, 'schedules', 'coordination'],
+  /** The `/tenants` routes: settings from the props and those stored in the coordination table. */
+  tenantsApi: ['coordination', 'tenants'],
   /** `GET /jobs`: running jobs are the ones live workers report; a schedule's jobs are in its fire log. */
   listJobs: [...API, 'workerRegistry', 'coordination'],
   /** The `/schedules` routes: the job types a schedule may submit, the Scheduler group, the fire target, the fire logs. */
@@ -37,6 +41,7 @@ export const PROCESS_KINDS = {
     'workerRegistry',
     'coordination',
     'typeLimits',
+    'tenants',
     'queues',
     'dispatch',
     'payloads',

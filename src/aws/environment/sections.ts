@@ -9,6 +9,7 @@ import {
   DEFAULT_DETECTOR_SETTINGS,
   DEFAULT_PROBATION_SPEED,
 } from '../../jobs/speculation/index.ts';
+import { TenantsConfigSchema } from '../../jobs/tenants/index.ts';
 import { ENV } from './names.ts';
 import { arn, jsonText, resourceName, secondsAsMs, type Variable, variable } from './variable.ts';
 
@@ -45,6 +46,17 @@ export const SECTIONS = {
      */
     limits: variable(ENV.typeLimits, jsonText(TypeLimitsSchema).default({}), (limits, json) =>
       Object.keys(limits).length > 0 ? json(limits) : undefined,
+    ),
+  },
+  /**
+   * Tenants' settings from the construct's props (src/jobs/tenants): defaults and per-tenant
+   * overrides (JSON); written only when there are some. Overrides stored at run time are read from
+   * the coordination table.
+   * @default none: every tenant has weight 1 and no quota
+   */
+  tenants: {
+    config: variable(ENV.tenants, jsonText(TenantsConfigSchema).default({}), (config, json) =>
+      config.defaults !== undefined || config.overrides !== undefined ? json(config) : undefined,
     ),
   },
   /** Every work queue by key (JSON; the stack's `QueueTopology` output). */

@@ -7,7 +7,9 @@ import {
   MAX_BATCH_JOBS,
   UploadRequestSchema,
 } from '../../jobs/intake/index.ts';
+import { TenantIdSchema } from '../../jobs/model/index.ts';
 import { ScheduleNameSchema, ScheduleRequestSchema } from '../../jobs/schedules/index.ts';
+import { TenantSettingsSchema } from '../../jobs/tenants/index.ts';
 import { JobIdSchema } from '../job-id.ts';
 import {
   type JsonSchema,
@@ -30,6 +32,9 @@ import {
   SchedulePageSchema,
   ScheduleViewSchema,
   StatsSchema,
+  TenantDeletedSchema,
+  TenantPageSchema,
+  TenantViewSchema,
   UploadSchema,
 } from './response-schemas.ts';
 
@@ -72,7 +77,7 @@ const operation = (op: Operation): Operation => ({
   responses: {
     ...op.responses,
     '403': gateway('an unsigned or wrongly signed request, or no valid API key'),
-    '429': gateway('throttled by the stage or account rate; send it again later'),
+    '429': op.responses['429'] ?? gateway('throttled by the stage or account rate; send it again later'),
     '500': error('INTERNAL: an unexpected error (logged)'),
     '502': gateway('the function failed or timed out before answering; a keyed submission is safe to send again'),
     '504': gateway('the integration timed out'),
@@ -90,6 +95,14 @@ const scheduleName: Parameter = {
 };
 const scheduleNotFound = error('SCHEDULE_NOT_FOUND');
 const invalidName = error('VALIDATION_FAILED: not a schedule name');
+const tenant: Parameter = { name: 'tenant', in: 'path', required: true, schema: jsonSchema(TenantIdSchema, 'input') };
+const invalidTenant = error('VALIDATION_FAILED: not a tenant id (`details` names `tenant`)');
+/** A submit past its tenant's `maxQueued`: the route's own 429, beside the gateway's throttling. */
+const queueFull = (what: string): Response =>
+  error(
+    `TENANT_QUEUE_FULL: ${what} (\`details\` names \`tenant\`); nothing was written. A \`Retry-After\` header ` +
+      'says when to try again. API Gateway throttling answers 429 too, as a GatewayError',
+  );
 /** `POST /schedules/{name}/pause` and `/resume`. */
 const scheduleState = (operationId: string, summary: string) => ({
   post: operation({
@@ -119,6 +132,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
       RedriveRequest: RedriveRequestSchema,
       UploadRequest: UploadRequestSchema,
       ScheduleRequest: ScheduleRequestSchema,
+      TenantSettings: TenantSettingsSchema,
     },
     'input',
   );
@@ -161,6 +175,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
             '413': error(
               'PAYLOAD_TOO_LARGE: the body (over 5 MiB of payload: upload it through POST /uploads), or a payload or upload over the deployment maximum',
             ),
+            '429': queueFull("the job's tenant has its `maxQueued` jobs waiting to start"),
             '503': error('ENQUEUE_FAILED: nothing was kept; retry'),
           },
         }),
@@ -179,7 +194,8 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
           responses: {
             '200': answer(
               'one result per job, in request order, each as `POST /jobs` would have answered it alone: ' +
-                'a job that fails validation is a 400 item here, and the others are still submitted',
+                "a job that fails validation is a 400 item here, one past its tenant's `maxQueued` a 429 item " +
+                '(TENANT_QUEUE_FULL), and the others are still submitted',
               'BatchResult',
             ),
             '400': error(
@@ -292,6 +308,37 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
       },
       '/schedules/{name}/pause': scheduleState('pauseSchedule', 'Pause a schedule: no fires until it is resumed'),
       '/schedules/{name}/resume': scheduleState('resumeSchedule', 'Resume a paused schedule from its next fire time'),
+      '/tenants': {
+        get: operation({
+          operationId: 'listTenants',
+          summary: 'List every tenant with settings of its own (props or stored), as they apply',
+          responses: { '200': answer('the tenants, by id', 'TenantPage') },
+        }),
+      },
+      '/tenants/{tenant}': {
+        get: operation({
+          operationId: 'getTenant',
+          summary: "Read a tenant's weight and quotas as they apply (a tenant never configured has the defaults)",
+          parameters: [tenant],
+          responses: { '200': answer('the tenant', 'TenantView'), '400': invalidTenant },
+        }),
+        put: operation({
+          operationId: 'putTenant',
+          summary: "Store a tenant's weight and quotas, replacing those stored before; acts within a few seconds",
+          parameters: [tenant],
+          requestBody: body('TenantSettings'),
+          responses: {
+            '200': answer('the tenant, as it applies now', 'TenantView'),
+            '400': error('VALIDATION_FAILED (`details` names the field at fault, or `tenant`) or INVALID_JSON'),
+          },
+        }),
+        delete: operation({
+          operationId: 'deleteTenant',
+          summary: "Drop a tenant's stored settings: the props' apply again",
+          parameters: [tenant],
+          responses: { '200': answer('the tenant, as it applies now', 'TenantDeleted'), '400': invalidTenant },
+        }),
+      },
       '/stats': {
         get: operation({
           operationId: 'getStats',
@@ -328,6 +375,9 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
             ScheduleView: ScheduleViewSchema,
             SchedulePage: SchedulePageSchema,
             ScheduleDeleted: ScheduleDeletedSchema,
+            TenantView: TenantViewSchema,
+            TenantPage: TenantPageSchema,
+            TenantDeleted: TenantDeletedSchema,
             Stats: StatsSchema,
             Health: HealthSchema,
             Upload: UploadSchema,

@@ -8,6 +8,7 @@ import {
   TenantIdSchema,
 } from '../../jobs/model/index.ts';
 import { JobTemplateSchema, OVERLAP_POLICIES } from '../../jobs/schedules/index.ts';
+import { TenantSettingsSchema } from '../../jobs/tenants/index.ts';
 import type { ErrorBody } from '../api-error.ts';
 import type { JobView } from '../job-view.ts';
 import type {
@@ -20,6 +21,9 @@ import type {
   SchedulePage,
   ScheduleView,
   StatsView,
+  TenantDeleted,
+  TenantPage,
+  TenantView,
   UploadView,
 } from '../views.ts';
 
@@ -291,4 +295,20 @@ export const UploadSchema = describes<UploadView>()(
     headers: z.object({ 'content-type': z.enum(['application/json', 'application/octet-stream']) }),
     expiresAt: timestamp,
   }),
+);
+
+const TenantViewObject = z.object({
+  tenant: TenantIdSchema,
+  settings: TenantSettingsSchema.extend({ weight: z.int() }).meta({
+    description: 'as they apply: the defaults, then the props override, then the stored one, field by field',
+  }),
+  stored: TenantSettingsSchema.optional().meta({ description: 'stored at run time (PUT); absent when none' }),
+});
+
+export const TenantViewSchema = describes<TenantView>()(TenantViewObject);
+
+export const TenantPageSchema = describes<TenantPage>()(z.object({ tenants: z.array(TenantViewObject) }));
+
+export const TenantDeletedSchema = describes<TenantDeleted>()(
+  TenantViewObject.extend({ deleted: z.boolean().meta({ description: 'whether it had stored settings' }) }),
 );

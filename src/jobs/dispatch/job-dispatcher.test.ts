@@ -13,7 +13,7 @@ import { JobDispatcher, MAX_SQS_DELAY_SECONDS } from './job-dispatcher.ts';
 
 const sqs = mockClient(SQSClient);
 const dispatcher = new JobDispatcher(new SQSClient({}), queueTopology(), DISPATCH_QUEUES);
-const job = { ...queued, id: '6f1c7a52-0d2e-4c43-9a55-3f8f8f0b8c11', priority: 'critical' as const };
+const job = { ...queued, id: '6f1c7a52-0d2e-4c43-9a55-3f8f8f0b8c11', priority: 'critical' as const, tenant: 'acme' };
 
 clockAtNow();
 
@@ -30,7 +30,7 @@ describe('JobDispatcher.dispatch', () => {
     const [call] = sqs.commandCalls(SendMessageCommand);
     expect(call?.args[0].input).toEqual({
       QueueUrl: queueUrl('cpu-critical'),
-      MessageBody: JSON.stringify({ jobId: job.id, attempts: 0, type: 'email', due: NOW }),
+      MessageBody: JSON.stringify({ jobId: job.id, attempts: 0, type: 'email', tenant: 'acme', due: NOW }),
       DelaySeconds: 0,
     });
   });

@@ -13,7 +13,7 @@ import { type QueueTopology, queueAddress } from './queue-topology.ts';
 import { encodeScheduledStart } from './scheduled-start.ts';
 
 /** A job to start: its type goes on the message when known (older scheduled starts lack it). */
-type DispatchedJob = Pick<Job, 'id' | 'capacity' | 'priority' | 'attempts'> & Partial<Pick<Job, 'type'>>;
+type DispatchedJob = Pick<Job, 'id' | 'capacity' | 'priority' | 'attempts'> & Partial<Pick<Job, 'type' | 'tenant'>>;
 
 /** SendMessageBatch takes ten messages; a few requests at once keep a 1,000-job batch quick. */
 const SQS_BATCH_SIZE = 10;
@@ -134,7 +134,12 @@ export class JobDispatcher {
     const delaySeconds = Math.max(0, Math.ceil((notBefore - Date.now()) / 1000));
     if (delaySeconds <= MAX_SQS_DELAY_SECONDS) {
       const queue = queueAddress(this.topology, queueOf(job));
-      const body = encodeJobMessage(job.id, { attempts: job.attempts, type: job.type, due: notBefore });
+      const body = encodeJobMessage(job.id, {
+        attempts: job.attempts,
+        type: job.type,
+        tenant: job.tenant,
+        due: notBefore,
+      });
       return { queueUrl: queue.url, entry: { MessageBody: body, DelaySeconds: delaySeconds } };
     }
     const { id: jobId, type, capacity, priority, attempts } = job;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * What a queue message carries: the job id (the job itself lives in the jobs table), and for a
  * speculative backup, `backup: true`. A start's message also says what the job was when it was
- * sent — its attempts so far, its type, when it became due — so a worker can start it in one
+ * sent — its attempts so far, its type and tenant, when it became due — so a worker can start it in one
  * conditional write without reading it first; the write fails, and the worker reads the job, when
  * the job changed since (see attempts.ts `startWaiting`).
  */
@@ -12,6 +12,8 @@ export const JobMessageSchema = z.object({
   backup: z.boolean().optional(),
   attempts: z.int().min(0).optional(),
   type: z.string().min(1).optional(),
+  /** The job's tenant (absent on messages from before tenants): its limits are taken before the claim. */
+  tenant: z.string().min(1).optional(),
   /** Epoch ms the job became due: the start of its queue wait. */
   due: z.number().optional(),
 });

@@ -7,6 +7,7 @@ export {
   MAX_PAYLOAD_DEPTH,
   MAX_REQUEST_PAYLOAD_BYTES,
 } from './job-request.ts';
+export type { QueuedCap } from './queued-cap.ts';
 export type { BatchOutcome } from './submit-batch.ts';
 export { submitBatch } from './submit-batch.ts';
 export { type JobOrigin, type SubmitDeps, submitJob } from './submit-job.ts';

@@ -8,6 +8,7 @@ import { mockedStore } from '../../../test/helpers/store-fixtures.ts';
 import { JobDispatcher, type QueueTopology } from '../dispatch/index.ts';
 import { ALL_QUEUE_KEYS, EnqueueFailedError, IdempotencyKeyReusedError } from '../model/index.ts';
 import { JobRequestSchema } from './job-request.ts';
+import type { QueuedCap } from './queued-cap.ts';
 import { type BatchOutcome, submitBatch } from './submit-batch.ts';
 import { hashRequest } from './submit-job.ts';
 
@@ -142,5 +143,35 @@ describe('submitBatch', () => {
 
     expect(statuses(outcomes)).toEqual(['created', 'replayed', IdempotencyKeyReusedError.name]);
     expect(db.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toHaveLength(2);
+  });
+
+  it("answers the items past a tenant's room under its cap 429, sending and writing only those within it", async () => {
+    // Prepare: acme may have 3 waiting and has 1; quiet has no cap.
+    const queuedCap: QueuedCap = {
+      capOf: async (tenant) => (tenant === 'acme' ? 3 : undefined),
+      waiting: async () => 1,
+      count: (tenant) => ({ Update: { TableName: 'coordination', Key: { name: tenant }, UpdateExpression: 'count' } }),
+      retryAfterSeconds: 5,
+    };
+    const acme = { type: 'email', tenant: 'acme' };
+
+    // Act
+    const outcomes = await submitBatch(
+      { ...deps, queuedCap },
+      requests(acme, { type: 'email', tenant: 'quiet' }, acme, acme, acme),
+    );
+
+    // Assess
+    expect(statuses(outcomes)).toEqual([
+      'created',
+      'created',
+      'created',
+      'TenantQueueFullError',
+      'TenantQueueFullError',
+    ]);
+    const sent = sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    expect(sent).toHaveLength(3);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(db.commandCalls(BatchWriteCommand)).toHaveLength(1);
   });
 });

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { inWaves } from '../../aws/batches.ts';
-import { EnqueueFailedError, IdempotencyKeyReusedError, type Job } from '../model/index.ts';
+import {
+  EnqueueFailedError,
+  IdempotencyKeyReusedError,
+  type Job,
+  TenantQueueFullError,
+  tenantOf,
+} from '../model/index.ts';
 import type { CreateManyOutcome } from '../store/index.ts';
 import type { JobRequest } from './job-request.ts';
-import { type NewJob, newJob, replay, type SubmitDeps } from './submit-job.ts';
+import { createCounted, type NewJob, newJob, replay, type SubmitDeps } from './submit-job.ts';
 
 /** What became of one job of a batch, as `POST /jobs` would have answered it alone. */
 export type BatchOutcome = { job: Job; replayed: boolean } | { error: Error };
@@ -57,7 +63,12 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
   toSend.forEach((index, n) => {
     if (replays[n]) outcomes[index] = replays[n];
   });
-  const fresh = toSend.filter((index) => outcomes[index] === undefined);
+  const { fresh, caps } = await withinCaps(
+    deps,
+    built,
+    toSend.filter((index) => outcomes[index] === undefined),
+    outcomes,
+  );
 
   const unsent = await deps.dispatcher.dispatchMany(
     fresh.map((index) => {
@@ -70,9 +81,9 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
     outcomes[index] = { error: new EnqueueFailedError(new Error('SQS did not take its message')) };
     return false;
   });
-  const written = await deps.store.createMany(toWrite.map((index) => built[index] as NewJob));
+  const written = await writeAll(deps, built, toWrite, caps);
   const settled = await inWaves(
-    toWrite.map((index, n) => () => settleWrite(deps, built[index] as NewJob, written[n]!)),
+    toWrite.map((index) => () => settleWrite(deps, built[index] as NewJob, written.get(index)!)),
     PARALLEL_READS,
   );
   toWrite.forEach((index, n) => {
@@ -87,8 +98,79 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
   return outcomes;
 }
 
+type Cap = { cap: number; tenant: string };
+type Written = CreateManyOutcome | { error: Error };
+
+/**
+ * The fresh items within their tenants' caps on waiting jobs: of a capped tenant's items, as many
+ * pass (in order, marked counted) as its cap has room for now; the others are refused before
+ * anything is sent. Tenants without a cap cost nothing.
+ */
+async function withinCaps(
+  deps: SubmitDeps,
+  built: (NewJob | Error)[],
+  fresh: number[],
+  outcomes: BatchOutcome[],
+): Promise<{ fresh: number[]; caps: Map<number, Cap> }> {
+  const caps = new Map<number, Cap>();
+  const { queuedCap } = deps;
+  if (!queuedCap) return { fresh, caps };
+  const byTenant = groupBy(fresh, (index) => tenantOf((built[index] as NewJob).job));
+  await inWaves(
+    [...byTenant].map(([tenant, indexes]) => async () => {
+      const cap = await queuedCap.capOf(tenant);
+      if (cap === undefined) return;
+      const room = cap - (await queuedCap.waiting(tenant));
+      indexes.forEach((index, n) => {
+        if (n >= room) {
+          outcomes[index] = { error: new TenantQueueFullError(tenant, cap, queuedCap.retryAfterSeconds) };
+          return;
+        }
+        (built[index] as NewJob).job.queuedCounted = true;
+        caps.set(index, { cap, tenant });
+      });
+    }),
+    PARALLEL_READS,
+  );
+  return { fresh: fresh.filter((index) => outcomes[index] === undefined), caps };
+}
+
+/**
+ * Writes the items: uncounted ones in batches (createMany), counted ones each in its own
+ * transaction with its tenant's count, one at a time per tenant, since writes to one count at once
+ * would only conflict.
+ */
+async function writeAll(
+  deps: SubmitDeps,
+  built: (NewJob | Error)[],
+  toWrite: number[],
+  caps: Map<number, Cap>,
+): Promise<Map<number, Written>> {
+  const plain = toWrite.filter((index) => !caps.has(index));
+  const written = new Map<number, Written>();
+  const created = await deps.store.createMany(plain.map((index) => built[index] as NewJob));
+  for (const [n, index] of plain.entries()) written.set(index, created[n]!);
+  const byTenant = groupBy(
+    toWrite.filter((index) => caps.has(index)),
+    (index) => caps.get(index)!.tenant,
+  );
+  await inWaves(
+    [...byTenant.values()].map((indexes) => async () => {
+      for (const index of indexes) {
+        const outcome = await createCounted(deps, built[index] as NewJob, caps.get(index)).catch(
+          (error: Error): Written => ({ created: false, failed: error }),
+        );
+        written.set(index, outcome);
+      }
+    }),
+    PARALLEL_READS,
+  );
+  return written;
+}
+
 /** The outcome of one job's write: created, its key's earlier job (a concurrent repeat), or the write's error. */
-function settleWrite(deps: SubmitDeps, item: NewJob, written: CreateManyOutcome): Promise<BatchOutcome> {
+function settleWrite(deps: SubmitDeps, item: NewJob, written: Written): Promise<BatchOutcome> {
+  if ('error' in written) return Promise.resolve({ error: written.error });
   if ('failed' in written) return Promise.resolve({ error: new EnqueueFailedError(written.failed) });
   if (!written.created) return settle(() => replay(deps.store, written.existing, item.idempotency!.requestHash));
   return Promise.resolve({ job: item.job, replayed: false });
@@ -114,4 +196,16 @@ function repeated(first: BatchOutcome, firstItem: NewJob, item: NewJob): BatchOu
     };
   }
   return 'job' in first ? { job: first.job, replayed: true } : first;
+}
+
+/** Items by key, each group in order (Map.groupBy, which Node 20 lacks). */
+function groupBy<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key) ?? [];
+    group.push(item);
+    groups.set(key, group);
+  }
+  return groups;
 }

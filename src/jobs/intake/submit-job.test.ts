@@ -6,8 +6,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DISPATCH_QUEUES, queueTopology } from '../../../test/helpers/queue-fixtures.ts';
 import { cancelled, mockedStore, NOW } from '../../../test/helpers/store-fixtures.ts';
 import { JobDispatcher } from '../dispatch/index.ts';
-import { EnqueueFailedError, IdempotencyKeyReusedError } from '../model/index.ts';
+import { EnqueueFailedError, IdempotencyKeyReusedError, TenantQueueFullError } from '../model/index.ts';
 import { JobRequestSchema } from './job-request.ts';
+import type { QueuedCap } from './queued-cap.ts';
 import { hashRequest, submitJob } from './submit-job.ts';
 
 const hash = (body: object) => hashRequest(JobRequestSchema.parse(body));
@@ -122,5 +123,64 @@ describe('submitJob', () => {
     await expect(submitted).rejects.toThrow(EnqueueFailedError);
     expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(db.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  describe('with a tenant capped on waiting jobs', () => {
+    /** acme may have 2 jobs waiting; `waiting` of them are counted now. Everyone else has no cap. */
+    const capped = (waiting: number): QueuedCap => ({
+      capOf: async (tenant) => (tenant === 'acme' ? 2 : undefined),
+      waiting: async () => waiting,
+      count: (tenant, cap) => ({
+        Update: { TableName: 'coordination', Key: { name: tenant }, UpdateExpression: `cap ${cap}` },
+      }),
+      retryAfterSeconds: 5,
+    });
+    const acme = JobRequestSchema.parse({ type: 'email', tenant: 'acme' });
+
+    it('writes and counts the job in one transaction, marked counted', async () => {
+      // Act
+      const { job } = await submitJob({ ...deps, queuedCap: capped(1) }, acme);
+
+      // Assess
+      expect(job.queuedCounted).toBe(true);
+      const [write] = db.commandCalls(TransactWriteCommand);
+      expect(write?.args[0].input.TransactItems).toMatchObject([
+        { Put: { TableName: 'jobs', Item: { id: JOB_ID, queuedCounted: true } } },
+        { Update: { TableName: 'coordination', UpdateExpression: 'cap 2' } },
+      ]);
+    });
+
+    it('refuses a tenant at its cap before sending or writing anything, naming the tenant', async () => {
+      // Act
+      const submitted = submitJob({ ...deps, queuedCap: capped(2) }, { ...acme, idempotencyKey: 'k1' });
+
+      // Assess
+      await expect(submitted).rejects.toThrow(TenantQueueFullError);
+      await expect(submitted).rejects.toMatchObject({ tenant: 'acme', retryAfterSeconds: 5 });
+      expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+      expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(db.commandCalls(PutCommand)).toHaveLength(0);
+    });
+
+    it('refuses a job whose count a concurrent submit filled between the check and the write', async () => {
+      // Prepare: the count is the transaction's third write, after the job's and its key's.
+      db.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'));
+
+      // Act
+      const submitted = submitJob({ ...deps, queuedCap: capped(1) }, { ...acme, idempotencyKey: 'k1' });
+
+      // Assess: its message went out; the worker drops it, as its job was never written.
+      await expect(submitted).rejects.toThrow(TenantQueueFullError);
+    });
+
+    it('costs a tenant without a cap nothing more than before', async () => {
+      // Act
+      const { job } = await submitJob({ ...deps, queuedCap: capped(99) }, JobRequestSchema.parse({ type: 'email' }));
+
+      // Assess
+      expect(job.queuedCounted).toBeUndefined();
+      expect(db.commandCalls(PutCommand)).toHaveLength(1);
+      expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    });
   });
 });

@@ -7,11 +7,14 @@ import {
   type Job,
   PayloadTooLargeError,
   type StoredObject,
+  TenantQueueFullError,
+  tenantOf,
 } from '../model/index.ts';
 import { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, type PayloadStore } from '../payloads/index.ts';
-import type { IdempotencyRecord, JobStore } from '../store/index.ts';
+import { type CreateOutcome, conditionFailedAt, type IdempotencyRecord, type JobStore } from '../store/index.ts';
 import { type JobRequest, MAX_BATCH_PAYLOAD_BYTES } from './job-request.ts';
 import { type KeptPayload, keepPayload } from './payload-intake.ts';
+import type { QueuedCap } from './queued-cap.ts';
 
 /** How long an idempotency key keeps pointing at its job. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -37,6 +40,8 @@ export interface SubmitDeps {
   payloads?: PayloadStore;
   /** @default DEFAULT_PAYLOAD_LIMITS */
   payloadLimits?: PayloadLimits;
+  /** Tenants' caps on waiting jobs (`maxQueued`). @default no tenant is capped */
+  queuedCap?: QueuedCap;
 }
 
 /** A request turned into the job to write, when it starts, and the record its idempotency key gets. */
@@ -129,6 +134,8 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest, origin?: 
   // A repeat finds its job before anything is sent (a concurrent repeat may still send one spare message).
   const earlier = idempotency && (await deps.store.idempotencyRecord(idempotency.key));
   if (earlier) return replay(deps.store, earlier, idempotency.requestHash);
+  const cap = await queuedCapOf(deps, job);
+  if (cap) job.queuedCounted = true;
   // A payload over the inline threshold is stored before its message is sent, so no worker ever
   // finds a job whose payload is missing; a failure after this leaves an object the lifecycle expires.
   if (kept.toStore) job.payloadObject = await storePayload(deps.payloads!, kept.toStore);
@@ -138,9 +145,49 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest, origin?: 
     throw new EnqueueFailedError(error);
   }
   deps.afterSend?.(job);
-  const outcome = await deps.store.create(job, idempotency);
+  const outcome = await createCounted(deps, { job, idempotency }, cap);
+  if ('error' in outcome) throw outcome.error;
   if (!outcome.created) return replay(deps.store, outcome.existing, idempotency!.requestHash);
   return { job, replayed: false };
+}
+
+/**
+ * The job's tenant's cap on waiting jobs when it has one; a tenant at its cap is refused here,
+ * before anything is sent or written. Only a tenant with a cap pays this read (and the count).
+ */
+export async function queuedCapOf(
+  deps: Pick<SubmitDeps, 'queuedCap'>,
+  job: Job,
+  waiting?: number,
+): Promise<{ cap: number; tenant: string } | undefined> {
+  const tenant = tenantOf(job);
+  const cap = await deps.queuedCap?.capOf(tenant);
+  if (cap === undefined) return undefined;
+  if ((waiting ?? (await deps.queuedCap!.waiting(tenant))) >= cap) throw queueFull(deps, tenant, cap);
+  return { cap, tenant };
+}
+
+const queueFull = (deps: Pick<SubmitDeps, 'queuedCap'>, tenant: string, cap: number) =>
+  new TenantQueueFullError(tenant, cap, deps.queuedCap!.retryAfterSeconds);
+
+/**
+ * Writes the job, and for a capped tenant counts it in the same transaction: a count that reached
+ * the cap since the check (a concurrent submit) refuses it, writing nothing; its message, sent
+ * already, finds no job and is dropped by the worker (see JobRunner).
+ */
+export async function createCounted(
+  deps: Pick<SubmitDeps, 'store' | 'queuedCap'>,
+  { job, idempotency }: Pick<NewJob, 'job' | 'idempotency'>,
+  cap: { cap: number; tenant: string } | undefined,
+): Promise<CreateOutcome | { error: Error }> {
+  if (!cap) return deps.store.create(job, idempotency);
+  try {
+    return await deps.store.create(job, idempotency, [deps.queuedCap!.count(cap.tenant, cap.cap)]);
+  } catch (error) {
+    // The count is the transaction's last write: after the job's and its key's.
+    if (conditionFailedAt(error, idempotency ? 2 : 1)) return { error: queueFull(deps, cap.tenant, cap.cap) };
+    throw error;
+  }
 }
 
 export async function replay(

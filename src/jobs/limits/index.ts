@@ -1,5 +1,5 @@
+export type { Admission, JobLimiterOptions, LimitedJob, LimitSlot, NamedLimit } from './job-limiter.ts';
+export { JobLimiter, tenantLimitName } from './job-limiter.ts';
 export { type LimitUsage, limitUsage } from './limit-usage.ts';
-export type { Admission, LimitSlot, TypeLimiterOptions } from './type-limiter.ts';
-export { TypeLimiter } from './type-limiter.ts';
 export type { TypeLimit, TypeLimits } from './type-limits.ts';
 export { MAX_CONCURRENCY, MAX_PER_SECOND, rateWindow, TypeLimitSchema, TypeLimitsSchema } from './type-limits.ts';

@@ -144,6 +144,25 @@ export class ScheduleExistsError extends TailguardError {
   }
 }
 
+/**
+ * The tenant has as many jobs waiting for their first start as its `maxQueued` allows: nothing
+ * was written; the caller may submit again after `retryAfterSeconds` (HTTP 429, `Retry-After`).
+ */
+export class TenantQueueFullError extends TailguardError {
+  readonly code = 'TENANT_QUEUE_FULL';
+
+  constructor(
+    readonly tenant: string,
+    readonly maxQueued: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `tenant ${tenant} has ${maxQueued} jobs waiting to start, its maxQueued; nothing was written, retry after ${retryAfterSeconds} s`,
+      [{ path: 'tenant', message: `${tenant} has ${maxQueued} jobs waiting (maxQueued); retry later` }],
+    );
+  }
+}
+
 /** A status change the lifecycle does not allow (model/lifecycle.ts). */
 export class IllegalTransitionError extends TailguardError {
   readonly code = 'ILLEGAL_TRANSITION';
@@ -169,4 +188,5 @@ export type TailguardErrorCode =
   | StaleJobError['code']
   | IllegalTransitionError['code']
   | ScheduleNotFoundError['code']
-  | ScheduleExistsError['code'];
+  | ScheduleExistsError['code']
+  | TenantQueueFullError['code'];

@@ -26,6 +26,7 @@ export {
   ScheduleNotFoundError,
   StaleJobError,
   TailguardError,
+  TenantQueueFullError,
 } from './errors.ts';
 export type {
   AttemptOutcome,

@@ -52,6 +52,12 @@ export interface Job {
   type: string;
   /** Who the job is for (model/tenant.ts); absent on jobs written before tenants, which belong to `default`. */
   tenant?: string;
+  /**
+   * Counted among its tenant's jobs waiting for their first start (the tenant has a `maxQueued`):
+   * removed, and the count taken down, in one transaction at its first start, or when it ends
+   * without one (src/jobs/tenants/queued-counts.ts).
+   */
+  queuedCounted?: true;
   priority: Priority;
   capacity: Capacity;
   status: JobStatus;

@@ -22,3 +22,11 @@ export async function ifConditionHeld<T>(write: Promise<T>): Promise<T | undefin
 export async function writtenIf(write: Promise<unknown>): Promise<boolean> {
   return (await ifConditionHeld(write)) !== undefined;
 }
+
+/** Whether a transaction was cancelled because the condition of its write at `index` did not hold. */
+export function conditionFailedAt(error: unknown, index: number): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed'
+  );
+}

@@ -29,34 +29,47 @@ const CREATE_TRIES = 5;
 /**
  * Writes a new job. With an idempotency record, job and record are written in one transaction,
  * so a key always points at a job that exists; when the key is taken, the existing record comes
- * back instead and nothing is written.
+ * back instead and nothing is written. `alongside`: conditional writes that must commit with the
+ * job or not at all (a tenant's count of waiting jobs), after the job's and the key's; when one's
+ * condition fails, nothing is written and the transaction's error is thrown (see conditionFailedAt).
  */
-export async function createJob(t: JobTables, job: Job, idempotency?: IdempotencyRecord): Promise<CreateOutcome> {
-  if (!idempotency) {
-    await t.db.send(
-      new PutCommand({ TableName: t.jobs, Item: jobItem(job), ConditionExpression: 'attribute_not_exists(id)' }),
-    );
+export async function createJob(
+  t: JobTables,
+  job: Job,
+  idempotency?: IdempotencyRecord,
+  alongside: TransactWriteItem[] = [],
+): Promise<CreateOutcome> {
+  if (!idempotency && alongside.length === 0) {
+    await t.db.send(new PutCommand(jobPut(t, job)));
     return { created: true };
   }
+  const writes = [...(idempotency ? keyedJobWrites(t, job, idempotency) : [{ Put: jobPut(t, job) }]), ...alongside];
+  const keyTaken = (error: unknown) => (idempotency ? takenKey(error, 1)?.record : undefined);
   try {
     const { left, error } = await retryLeftovers(
-      [idempotency],
+      [job.id],
       async () => {
-        await t.db.send(new TransactWriteCommand({ TransactItems: keyedJobWrites(t, job, idempotency) }));
+        await t.db.send(new TransactWriteCommand({ TransactItems: writes }));
         return [];
       },
-      // Concurrent requests with one key collide as TransactionConflict: once the winner commits,
-      // a retry finds its record.
-      { tries: CREATE_TRIES, pauseMs: 10, retryable: (e) => !takenKey(e, 1)?.record && isConflict(e) },
+      // Concurrent requests with one key (or one tenant's count) collide as TransactionConflict:
+      // once the winner commits, a retry finds its record (or the count it left).
+      { tries: CREATE_TRIES, pauseMs: 10, retryable: (e) => !keyTaken(e) && isConflict(e) },
     );
     if (left.length > 0) throw error;
     return { created: true };
   } catch (error) {
-    const existing = takenKey(error, 1)?.record;
+    const existing = keyTaken(error);
     if (existing) return { created: false, existing };
     throw error;
   }
 }
+
+const jobPut = (t: Pick<JobTables, 'jobs'>, job: Job) => ({
+  TableName: t.jobs,
+  Item: jobItem(job),
+  ConditionExpression: 'attribute_not_exists(id)',
+});
 
 /** The record an idempotency key points at, if the key was used. */
 export async function idempotencyRecord(t: JobTables, key: string): Promise<IdempotencyRecord | undefined> {
@@ -79,7 +92,7 @@ export function keyedJobWrites(
   idempotency: IdempotencyRecord,
 ): [TransactWriteItem, TransactWriteItem] {
   return [
-    { Put: { TableName: tables.jobs, Item: jobItem(job), ConditionExpression: 'attribute_not_exists(id)' } },
+    { Put: jobPut(tables, job) },
     {
       Put: {
         TableName: tables.idempotency,

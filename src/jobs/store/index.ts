@@ -1,7 +1,7 @@
-export { writtenIf } from './conditional-write.ts';
+export { conditionFailedAt, writtenIf } from './conditional-write.ts';
 export type { CreateManyOutcome } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
-export type { IdempotencyRecord, NewJobItem } from './idempotency.ts';
+export type { CreateOutcome, IdempotencyRecord, NewJobItem } from './idempotency.ts';
 export { JobStore } from './job-store.ts';
 export type { TransactWriteItem } from './job-tables.ts';
 export { RateWindows } from './rate-windows.ts';
@@ -19,4 +19,5 @@ export {
   statusShardKeys,
 } from './status-key.ts';
 export { pageByStatus, type StatusPage, type StatusPageQuery } from './status-pages.ts';
+export type { TransitionChange } from './transitions.ts';
 export { Turns } from './turns.ts';

@@ -18,7 +18,7 @@ import {
   requestCancel,
   requestSpeculation,
 } from './job-marks.ts';
-import type { JobTables } from './job-tables.ts';
+import type { JobTables, TransactWriteItem } from './job-tables.ts';
 import { countByStatus, listByStatus, unchangedSince } from './status-index.ts';
 import { startUnread, type TransitionChange, transition } from './transitions.ts';
 
@@ -49,8 +49,8 @@ export class JobStore {
 
   // Idempotency (idempotency.ts, create-many.ts)
 
-  create(job: Job, idempotency?: IdempotencyRecord): Promise<CreateOutcome> {
-    return createJob(this.t, job, idempotency);
+  create(job: Job, idempotency?: IdempotencyRecord, alongside?: TransactWriteItem[]): Promise<CreateOutcome> {
+    return createJob(this.t, job, idempotency, alongside);
   }
 
   createMany(items: NewJobItem[]): Promise<CreateManyOutcome[]> {

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { NOW, queued } from '../../../test/helpers/store-fixtures.ts';
 import type { Job } from '../model/index.ts';
 import { RateWindows, Semaphores } from '../store/index.ts';
-import { TypeLimiter } from './type-limiter.ts';
+import { JobLimiter } from './job-limiter.ts';
 import { rateWindow, TypeLimitsSchema } from './type-limits.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
@@ -17,7 +17,7 @@ const counters = {
 };
 const LEASE_MS = 6000;
 const limiterWith = (random = () => 0) =>
-  new TypeLimiter(
+  new JobLimiter(
     { render: { concurrency: 2, perSecond: 2.5 }, thumbnail: { concurrency: 1 }, 'mail.send': { perSecond: 0.5 } },
     counters,
     { leaseMs: LEASE_MS, random },
@@ -40,7 +40,7 @@ beforeEach(() => {
   db.onAnyCommand().resolves({});
 });
 
-describe('TypeLimiter.admit', () => {
+describe('JobLimiter.admit', () => {
   it('admits a type without limits, and a job that is gone or finished, without a request', async () => {
     // Act
     const admissions = await Promise.all([
@@ -57,7 +57,7 @@ describe('TypeLimiter.admit', () => {
     // Act
     const admission = await limiter.admit(jobOf('render'), NOW);
     // Assess
-    expect(admission).toEqual({ admitted: true, slot: { type: 'render', holder: expect.any(String) } });
+    expect(admission).toEqual({ admitted: true, slot: { names: ['render'], holder: expect.any(String) } });
     const [slot, start] = writes();
     expect(slot).toMatchObject({
       Key: { name: 'limit#render' },
@@ -116,11 +116,85 @@ describe('TypeLimiter.admit', () => {
   });
 });
 
-describe('TypeLimiter.renew and release', () => {
+describe('JobLimiter with tenant limits', () => {
+  const tenantLimited = new JobLimiter({ render: { concurrency: 2 } }, counters, {
+    leaseMs: LEASE_MS,
+    random: () => 0,
+    tenantLimit: async (tenant) => (tenant === 'acme' ? { concurrency: 3, perSecond: 1 } : {}),
+  });
+  const acme = (type: string): Job => ({ ...jobOf(type), tenant: 'acme' });
+
+  it("takes a slot in the type's and the tenant's semaphores under one holder, then the tenant's start", async () => {
+    // Act
+    const admission = await tenantLimited.admit(acme('render'), NOW);
+
+    // Assess: a tenant's counters are named so that no job type's can be (a type has no '#').
+    expect(admission).toEqual({
+      admitted: true,
+      slot: { names: ['render', 'tenant#acme'], holder: expect.any(String) },
+    });
+    expect(writes().map((write) => write.Key?.name)).toEqual([
+      'limit#render',
+      'limit#tenant#acme',
+      `rate#tenant#acme#${NOW / 1000}`,
+    ]);
+    const holders = writes()
+      .slice(0, 2)
+      .map((write) => write.ExpressionAttributeNames?.['#holder']);
+    expect(holders[0]).toBe(holders[1]);
+  });
+
+  it("gives the type's slot back when the tenant's concurrency refuses, naming the tenant", async () => {
+    // Prepare
+    db.on(UpdateCommand, { Key: { name: 'limit#tenant#acme' } }).rejects(fullSemaphore);
+
+    // Act
+    const admission = await tenantLimited.admit(acme('render'), NOW);
+
+    // Assess
+    expect(admission).toEqual({
+      admitted: false,
+      retryInSeconds: 1,
+      reason: 'tenant acme: 3 running (concurrency limit)',
+    });
+    expect(writes().at(-1)).toMatchObject({
+      Key: { name: 'limit#render' },
+      UpdateExpression: 'REMOVE holders.#holder',
+    });
+  });
+
+  it("gives both slots back when the tenant's rate refuses", async () => {
+    // Prepare
+    db.on(UpdateCommand, { Key: { name: `rate#tenant#acme#${NOW / 1000}` } }).rejects(fullWindow);
+
+    // Act
+    const admission = await tenantLimited.admit(acme('render'), NOW + 400);
+
+    // Assess
+    expect(admission).toMatchObject({
+      admitted: false,
+      retryInSeconds: 1,
+      reason: 'tenant acme: 1 starts per second (rate limit)',
+    });
+    const released = writes().filter((write) => write.UpdateExpression === 'REMOVE holders.#holder');
+    expect(released.map((write) => write.Key?.name)).toEqual(['limit#render', 'limit#tenant#acme']);
+  });
+
+  it('takes nothing for a tenant without limits, and reads its settings as the job names it', async () => {
+    // Act
+    const admission = await tenantLimited.admit({ ...jobOf('noop'), tenant: 'quiet' }, NOW);
+
+    // Assess
+    expect(admission).toEqual({ admitted: true });
+    expect(db.calls()).toHaveLength(0);
+  });
+});
+
+describe('JobLimiter.renew and release', () => {
   it('renews a slot for another lease and gives it back, by its holder', async () => {
     // Act
-    await limiter.renew({ type: 'render', holder: 'h1' }, NOW);
-    await limiter.release({ type: 'render', holder: 'h1' });
+    await limiter.renew({ names: ['render'], holder: 'h1' }, NOW);
+    await limiter.release({ names: ['render'], holder: 'h1' });
     // Assess
     expect(writes()).toMatchObject([
       {
