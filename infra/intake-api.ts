@@ -48,6 +48,8 @@ export interface IntakeApiProps {
   jobTypes?: readonly string[];
   /** Per-type limits `GET /stats` shows, with the slots held now. @default none */
   typeLimits?: TypeLimits;
+  /** Per-tenant windows intake keeps (src/jobs/fairness). */
+  fairness: { windowPerWeight: number };
   /** `rest`: API Gateway REST API; `http`: API Gateway HTTP API (IAM auth only). @default 'rest' */
   kind?: ApiKind;
   /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan (REST only). */
@@ -134,6 +136,7 @@ export class IntakeApi extends Construct {
 
     const intakeEnvironment = processEnvironment(this, 'submitJob', {
       ...core,
+      fairness: props.fairness,
       payloads: payloads.settings(),
       intake: {
         ...(props.jobTypes && { jobTypes: props.jobTypes }),
@@ -156,6 +159,11 @@ export class IntakeApi extends Construct {
     );
     for (const fn of [submit, submitBatch]) {
       canEnqueue(fn);
+      // The tenants' windows, and the held jobs a release reads back.
+      if (props.fairness.windowPerWeight > 0) {
+        store.grantCoordination(fn, 'windows');
+        store.grantJobs(fn, 'listByStatus');
+      }
       store.grantIdempotencyKeys(fn);
       payloads.grant(fn, 'storePayloads', 'readPayloads');
     }

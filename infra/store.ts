@@ -146,6 +146,7 @@ export class JobStoreTables extends Construct {
       | 'scheduleFires'
       | 'readScheduleFires'
       | 'forgetScheduleFires'
+      | 'windows'
     )[]
   ): void {
     const actions = new Set([
@@ -157,6 +158,8 @@ export class JobStoreTables extends Construct {
       ...(access.includes('scheduleFires') ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : []),
       ...(access.includes('readScheduleFires') ? ['dynamodb:GetItem'] : []),
       ...(access.includes('forgetScheduleFires') ? ['dynamodb:DeleteItem'] : []),
+      // Tenants' windows and weights (src/jobs/fairness): taken and given back, read, listed per queue.
+      ...(access.includes('windows') ? ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'] : []),
     ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...actions], resources: [this.coordination.tableArn] }),

@@ -220,6 +220,7 @@ export class WorkerServices extends Construct {
         ...processEnvironment(this, 'worker', {
           ...coreSettings(core),
           typeLimits: { limits: this.config.typeLimits },
+          fairness: { windowPerWeight: this.config.fairnessWindowPerWeight },
           payloads: core.payloads.settings(),
           worker: { capacity, concurrency, shutdownGraceSeconds: SHUTDOWN_GRACE_SECONDS },
         }),
@@ -236,6 +237,11 @@ export class WorkerServices extends Construct {
     core.store.grantStats(task.taskRole, 'add');
     core.store.grantWorkers(task.taskRole, 'report', 'list');
     if (Object.keys(this.config.typeLimits).length > 0) core.store.grantCoordination(task.taskRole, 'limits');
+    // A claim gives its job's place back and releases the tenant's next held jobs.
+    if (this.config.fairnessWindowPerWeight > 0) {
+      core.store.grantCoordination(task.taskRole, 'windows');
+      core.store.grantJobs(task.taskRole, 'listByStatus');
+    }
     for (const priority of PRIORITIES) {
       const { queue } = core.queues.byKey[queueKey(capacity, priority)];
       queue.grantConsumeMessages(task.taskRole);

@@ -103,6 +103,8 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
         workerRegistry: { table: manifest.workersTable },
         coordination: { table: manifest.coordinationTable },
         typeLimits: { limits: manifest.typeLimits },
+        fairness:
+          manifest.fairnessWindowPerWeight === undefined ? {} : { windowPerWeight: manifest.fairnessWindowPerWeight },
         payloads: {
           bucket: manifest.payloadBucket ?? '',
           inlineBytes: manifest.payloadInlineBytes,

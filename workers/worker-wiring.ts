@@ -106,6 +106,7 @@ export function wireWorker(
       logger,
       metrics,
       limiter,
+      fairness: runtime.fairness(),
       speed,
       onAttemptFinished,
       onAttemptStarted,

@@ -40,6 +40,9 @@ beforeAll(async () => {
     dispatch: { schedulerQueueUrl: queue, checksQueueUrl: checks },
     intake: {},
     payloads: { bucket: 'payloads' },
+    coordination: { table: 'coordination' },
+    // Off: these tests are about bodies; fair dispatch has its own (src/jobs/fairness).
+    fairness: { windowPerWeight: 0 },
   });
   // GET /jobs also reads the worker registry (running jobs are the workers' reports).
   vi.stubEnv(ENV.workersTable, 'workers');

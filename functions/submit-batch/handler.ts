@@ -37,7 +37,10 @@ export const handler = httpHandler(async (event) => {
     }
   });
   const valid = parsed.flatMap((item) => (item instanceof Error ? [] : [item]));
-  const submitted = await submitBatch({ store: runtime.store(), dispatcher: runtime.dispatcher() }, valid);
+  const submitted = await submitBatch(
+    { store: runtime.store(), dispatcher: runtime.dispatcher(), fairness: runtime.fairness() },
+    valid,
+  );
   let next = 0;
   const outcomes = parsed.map((item): BatchOutcome => (item instanceof Error ? { error: item } : submitted[next++]!));
   countSubmitted(outcomes);

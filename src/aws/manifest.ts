@@ -33,6 +33,8 @@ export const TailguardManifestSchema = z.object({
   payloadMaxBytes: z.number().int().positive().optional(),
   /** Per-type limits, for workers the construct does not start (tailguard dev's). */
   typeLimits: TypeLimitsSchema.default({}),
+  /** Tenants' window size, for workers the construct does not start; absent before fair dispatch (its default). */
+  fairnessWindowPerWeight: z.number().int().min(0).optional(),
   queues: QueueTopologySchema,
   schedulerQueueUrl: z.url(),
   checksQueueUrl: z.url(),

@@ -28,6 +28,7 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
   latencyStats: { table: 'stats-table' },
   workerRegistry: { table: 'workers-table' },
   coordination: { table: 'coordination-table' },
+  fairness: { windowPerWeight: 7 },
   typeLimits: { limits: { render: { concurrency: 2, perSecond: 0.5 }, 'mail.send': { perSecond: 20 } } },
   queues: {
     topology: Object.fromEntries(ALL_QUEUE_KEYS.map((key) => [key, queue(key)])) as Settings<'queues'>['topology'],

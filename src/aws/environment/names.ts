@@ -25,6 +25,7 @@ export const ENV = {
   payloadInlineBytes: 'PAYLOAD_INLINE_BYTES',
   payloadMaxBytes: 'PAYLOAD_MAX_BYTES',
   typeLimits: 'TAILGUARD_TYPE_LIMITS',
+  fairnessWindowPerWeight: 'TAILGUARD_FAIRNESS_WINDOW_PER_WEIGHT',
   speculationBudget: 'SPECULATION_BUDGET',
   stragglerSlowFactor: 'STRAGGLER_SLOW_FACTOR',
   stragglerMinSamples: 'STRAGGLER_MIN_SAMPLES',

@@ -14,6 +14,10 @@ export const JobMessageSchema = z.object({
   type: z.string().min(1).optional(),
   /** Epoch ms the job became due: the start of its queue wait. */
   due: z.number().optional(),
+  /** The job's tenant (also the message's `MessageGroupId`). */
+  tenant: z.string().min(1).optional(),
+  /** The job holds a place in its tenant's window (src/jobs/fairness), given back at its first claim. */
+  place: z.literal(true).optional(),
 });
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 
