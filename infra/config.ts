@@ -1,6 +1,7 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { API_KINDS } from '../src/aws/manifest.ts';
+import { DEFAULT_WINDOW_PER_WEIGHT } from '../src/jobs/fairness/index.ts';
 import { TypeLimitsSchema } from '../src/jobs/limits/index.ts';
 import type { PRIORITIES } from '../src/jobs/model/index.ts';
 import { DEFAULT_INLINE_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SINGLE_PUT_BYTES } from '../src/jobs/payloads/index.ts';
@@ -105,6 +106,8 @@ export const TailguardConfigSchema = z.strictObject({
   typeLimits: structured(TypeLimitsSchema).default({}),
   /** Tenants' weights and quotas: `defaults` for every tenant, `overrides` per tenant (src/jobs/tenants). */
   tenants: structured(TenantsConfigSchema).default({}),
+  /** Places per unit of a tenant's weight in each queue (src/jobs/fairness, docs/fairness.md); 0: fair dispatch off. */
+  fairnessWindowPerWeight: n(0, 100_000).default(DEFAULT_WINDOW_PER_WEIGHT),
   /** Payloads and results larger than this (bytes) are kept in the payload bucket, not in the job's item. */
   payloadInlineBytes: n(1024, DEFAULT_INLINE_BYTES).default(DEFAULT_INLINE_BYTES),
   /** Largest payload (bytes) a job may carry, inline or uploaded; larger is a 413. */

@@ -51,6 +51,8 @@ export interface IntakeApiProps {
   typeLimits?: TypeLimits;
   /** Tenants' settings from the props: intake keeps their caps on waiting jobs, the `/tenants` routes show them. @default none */
   tenants?: TenantsConfig;
+  /** Per-tenant windows intake keeps (src/jobs/fairness). */
+  fairness: { windowPerWeight: number };
   /** `rest`: API Gateway REST API; `http`: API Gateway HTTP API (IAM auth only). @default 'rest' */
   kind?: ApiKind;
   /** `iam`: callers sign requests with SigV4; `apiKey`: callers send an API key of the usage plan (REST only). */
@@ -139,6 +141,7 @@ export class IntakeApi extends Construct {
     const intakeEnvironment = processEnvironment(this, 'submitJob', {
       ...core,
       tenants,
+      fairness: props.fairness,
       payloads: payloads.settings(),
       intake: {
         ...(props.jobTypes && { jobTypes: props.jobTypes }),
@@ -161,6 +164,11 @@ export class IntakeApi extends Construct {
     );
     for (const fn of [submit, submitBatch]) {
       canEnqueue(fn);
+      // The tenants' windows, and the held jobs a release reads back.
+      if (props.fairness.windowPerWeight > 0) {
+        store.grantCoordination(fn, 'windows');
+        store.grantJobs(fn, 'listByStatus');
+      }
       store.grantIdempotencyKeys(fn);
       payloads.grant(fn, 'storePayloads', 'readPayloads');
       // Any tenant may be given a cap at run time: its settings are read, its count kept.

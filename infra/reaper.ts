@@ -37,8 +37,11 @@ export class Reaper extends Construct {
       environment: processEnvironment(this, 'reaper', {
         ...coreSettings(props),
         reaper,
+        fairness: { windowPerWeight: config.fairnessWindowPerWeight },
       }),
     });
+    // Each pass releases held jobs no claim released (src/jobs/fairness).
+    if (config.fairnessWindowPerWeight > 0) store.grantCoordination(this.function, 'windows');
     store.grantJobs(this.function, 'read', 'write', 'listByStatus');
     queues.grantSend(this.function);
     queues.grantReadDepth(this.function);

@@ -149,6 +149,7 @@ export class JobStoreTables extends Construct {
       | 'tenantSettings'
       | 'queuedCounts'
       | 'manageTenants'
+      | 'windows'
     )[]
   ): void {
     const actions = new Set([
@@ -166,6 +167,8 @@ export class JobStoreTables extends Construct {
       ...(access.includes('manageTenants')
         ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']
         : []),
+      // Tenants' windows and weights (src/jobs/fairness): taken and given back, read, listed per queue.
+      ...(access.includes('windows') ? ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'] : []),
     ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...actions], resources: [this.coordination.tableArn] }),

@@ -67,6 +67,14 @@ export interface TailguardProps {
    */
   readonly tenants?: TenantsConfig;
   /**
+   * Fair dispatch between tenants (docs/fairness.md): in each queue a tenant has `weight ×
+   * windowPerWeight` jobs sent at most; its others wait held and are released as its jobs start.
+   * Size it to at least starts per second × release latency (≈ 0.1-0.3 s). `false`: every job is
+   * sent at once, in arrival order.
+   * @default { windowPerWeight: 20 }
+   */
+  readonly fairness?: { readonly windowPerWeight?: number } | false;
+  /**
    * Recurring jobs deployed with the stack, as `POST /schedules` bodies (docs/schedules.md): each is
    * an EventBridge Scheduler schedule in Tailguard's group, checked at synth, reviewed in a diff.
    *
@@ -176,6 +184,7 @@ export function configFromProps(props: TailguardProps, node: Node): TailguardCon
     backlogPerTaskFactor: props.backlogPerTaskFactor,
     typeLimits: props.typeLimits,
     tenants: props.tenants,
+    fairnessWindowPerWeight: props.fairness === false ? 0 : props.fairness?.windowPerWeight,
     alarmOldestMessageSecondsCritical: age.critical,
     alarmOldestMessageSecondsHigh: age.high,
     alarmOldestMessageSecondsDefault: age.default,

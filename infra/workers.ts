@@ -221,6 +221,7 @@ export class WorkerServices extends Construct {
           ...coreSettings(core),
           typeLimits: { limits: this.config.typeLimits },
           tenants: { config: this.config.tenants },
+          fairness: { windowPerWeight: this.config.fairnessWindowPerWeight },
           payloads: core.payloads.settings(),
           worker: { capacity, concurrency, shutdownGraceSeconds: SHUTDOWN_GRACE_SECONDS },
         }),
@@ -238,6 +239,11 @@ export class WorkerServices extends Construct {
     core.store.grantWorkers(task.taskRole, 'report', 'list');
     // Any tenant may be given quotas at run time: the slots, windows and counts are always writable.
     core.store.grantCoordination(task.taskRole, 'limits', 'tenantSettings');
+    // A claim gives its job's place back and releases the tenant's next held jobs.
+    if (this.config.fairnessWindowPerWeight > 0) {
+      core.store.grantCoordination(task.taskRole, 'windows');
+      core.store.grantJobs(task.taskRole, 'listByStatus');
+    }
     for (const priority of PRIORITIES) {
       const { queue } = core.queues.byKey[queueKey(capacity, priority)];
       queue.grantConsumeMessages(task.taskRole);

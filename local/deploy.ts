@@ -104,6 +104,8 @@ export async function deployLocal(options: DeployOptions): Promise<LocalDeployme
         coordination: { table: manifest.coordinationTable },
         typeLimits: { limits: manifest.typeLimits },
         tenants: { config: manifest.tenants },
+        fairness:
+          manifest.fairnessWindowPerWeight === undefined ? {} : { windowPerWeight: manifest.fairnessWindowPerWeight },
         payloads: {
           bucket: manifest.payloadBucket ?? '',
           inlineBytes: manifest.payloadInlineBytes,

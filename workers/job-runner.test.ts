@@ -32,7 +32,7 @@ const message: ReceivedMessage = {
   sentAt: Date.now(),
 };
 
-function runnerFor(handler: () => Promise<unknown>) {
+function runnerFor(handler: () => Promise<unknown>, fairness?: { giveBack: () => Promise<number> }) {
   const poller = {
     delete: vi.fn(),
     handBack: vi.fn(async () => {}),
@@ -47,6 +47,7 @@ function runnerFor(handler: () => Promise<unknown>) {
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics: { started() {}, finished() {}, wasted() {} } as unknown as JobMetricsRecorder,
       limiter,
+      fairness,
     },
     { workerId: 'w1', leaseSeconds: 6, heartbeatSeconds: 0.02 },
   );
@@ -210,5 +211,32 @@ describe('JobRunner starting a job from its message', () => {
     expect(handler).not.toHaveBeenCalled();
     expect(poller.delete).toHaveBeenCalledOnce();
     expect(writes().at(-1)).toBe('coordination: REMOVE holders.#holder');
+  });
+});
+
+describe('JobRunner with fair dispatch', () => {
+  const placed = { ...message, body: JSON.stringify({ jobId: JOB_ID, tenant: 'acme', place: true }) };
+
+  it("gives the job's place in its tenant's window back once the claim has decided", async () => {
+    // Prepare
+    const fairness = { giveBack: vi.fn(async () => 0) };
+    const { runner } = runnerFor(async () => ({ ok: true }), fairness);
+    // Act
+    await runner.process(placed, new AbortController().signal);
+    // Assess
+    expect(fairness.giveBack).toHaveBeenCalledWith({ capacity: 'cpu', priority: 'default', tenant: 'acme' }, JOB_ID);
+  });
+
+  it('keeps the place while the job is not written yet, and gives none back for a message without one', async () => {
+    // Prepare
+    const fairness = { giveBack: vi.fn(async () => 0) };
+    const { runner } = runnerFor(async () => ({ ok: true }), fairness);
+    // Act
+    db.on(GetCommand).resolves({});
+    await runner.process(placed, new AbortController().signal);
+    db.on(GetCommand).resolves({ Item: render });
+    await runner.process(message, new AbortController().signal);
+    // Assess
+    expect(fairness.giveBack).not.toHaveBeenCalled();
   });
 });

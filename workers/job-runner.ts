@@ -2,8 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ClaimDecision, claim, JOB_MISSING, startFromMessage } from '../src/jobs/attempts/index.ts';
 import { type JobMessage, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
+import type { FairDispatch } from '../src/jobs/fairness/index.ts';
 import type { JobLimiter, LimitSlot } from '../src/jobs/limits/index.ts';
-import { type Job, NonRetryableError, StaleJobError } from '../src/jobs/model/index.ts';
+import {
+  type Capacity,
+  DEFAULT_TENANT,
+  type Job,
+  NonRetryableError,
+  type Priority,
+  StaleJobError,
+} from '../src/jobs/model/index.ts';
 import { Heartbeats } from './heartbeats.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import { discard, JobPayloads, type KeptResult, type PayloadFile } from './job-payloads.ts';
@@ -39,6 +47,8 @@ export interface RunnerDeps extends SettleDeps {
   logger: Logger;
   /** Keeps per-type concurrency and rate limits; none given, no type is limited. */
   limiter?: JobLimiter;
+  /** Per-tenant windows: a message holding a place gives it back at the job's first claim. */
+  fairness?: Pick<FairDispatch, 'giveBack'>;
   /** This worker's measured speed, written on its leases; a worker on probation takes no backups. */
   speed?: { readonly speed: number | undefined; readonly onProbation: boolean };
   /** Told when an attempt starts: the worker's report lists the jobs it runs (the detector's view). */
@@ -96,6 +106,7 @@ export class JobRunner {
   /** What the claim decided, carried out: the message's fate. */
   private async handle(hint: JobMessage, message: ReceivedMessage, shutdown: AbortSignal): Promise<MessageAction> {
     const decided = await this.decide(hint, message);
+    this.givePlaceBack(hint, message, decided);
     if ('skip' in decided) return this.skipped(hint, message, decided.skip);
     const { start, slot } = decided;
     // Any claim that runs a still-counted job releases it: a worker that died in between left the mark.
@@ -114,6 +125,30 @@ export class JobRunner {
       this.runningJobIds.delete(hint.jobId);
       await this.release(slot);
     }
+  }
+
+  /**
+   * A message holding a place in its tenant's window gives it back once the claim has decided: the
+   * job runs, its message is dropped, or it is deferred (a type over its limits: holding the place
+   * would stall the tenant's other types behind it). Only a message whose job is not written yet
+   * keeps it. In the background: the release of the tenant's next held job must not delay this
+   * one; a place not given back frees when its lease ends.
+   */
+  private givePlaceBack(hint: JobMessage, message: ReceivedMessage, decided: Decided): void {
+    const { fairness, logger } = this.deps;
+    if (!hint.place || !fairness) return;
+    if (
+      'skip' in decided &&
+      decided.skip.action === 'drop' &&
+      decided.skip.reason === JOB_MISSING &&
+      !graceOver(message)
+    )
+      return;
+    const [capacity, priority] = message.queue.split('-') as [Capacity, Priority];
+    const tenant = hint.tenant ?? DEFAULT_TENANT;
+    fairness
+      .giveBack({ capacity, priority, tenant }, hint.jobId)
+      .catch((error: Error) => logger.warn('giving a window place back failed', { tenant, error }));
   }
 
   /** A message whose claim does not run its job: dropped, deferred, or (its job not written yet) left to wait. */

@@ -104,6 +104,7 @@ export function wireWorker(
       logger,
       metrics,
       limiter,
+      fairness: runtime.fairness(),
       speed,
       onAttemptFinished,
       onAttemptStarted,

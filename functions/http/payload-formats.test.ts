@@ -42,6 +42,8 @@ beforeAll(async () => {
     payloads: { bucket: 'payloads' },
     coordination: { table: 'coordination' },
     tenants: { config: {} },
+    // Off: these tests are about bodies; fair dispatch has its own (src/jobs/fairness).
+    fairness: { windowPerWeight: 0 },
   });
   // GET /jobs also reads the worker registry (running jobs are the workers' reports).
   vi.stubEnv(ENV.workersTable, 'workers');

@@ -33,6 +33,12 @@ export const handler = middy(async (_event: unknown, context: Context) => {
       return undefined;
     });
     if (report) record(report);
+    // Held jobs no claim released (every place of a tenant lost with its messages) go now.
+    const released = await runtime
+      .fairness()
+      ?.pump()
+      .catch((error: Error) => logger.error('releasing held jobs failed', { error }));
+    if (released) logger.info('held jobs released by the reaper', { released });
     passes++;
     if (intervalMs >= 60_000) break;
     await sleep(intervalMs);

@@ -38,7 +38,12 @@ export const handler = httpHandler(async (event) => {
   });
   const valid = parsed.flatMap((item) => (item instanceof Error ? [] : [item]));
   const submitted = await submitBatch(
-    { store: runtime.store(), dispatcher: runtime.dispatcher(), queuedCap: runtime.queuedCounts() },
+    {
+      store: runtime.store(),
+      dispatcher: runtime.dispatcher(),
+      queuedCap: runtime.queuedCounts(),
+      fairness: runtime.fairness(),
+    },
     valid,
   );
   let next = 0;

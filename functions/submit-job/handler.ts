@@ -19,6 +19,7 @@ export const handler = httpHandler(async (event) => {
     {
       store: runtime.store(),
       dispatcher: runtime.dispatcher(),
+      fairness: runtime.fairness(),
       payloads: runtime.payloads(),
       payloadLimits: runtime.payloadLimits(),
       queuedCap: runtime.queuedCounts(),

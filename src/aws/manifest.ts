@@ -36,6 +36,8 @@ export const TailguardManifestSchema = z.object({
   typeLimits: TypeLimitsSchema.default({}),
   /** Tenants' settings from the props, likewise. */
   tenants: TenantsConfigSchema.default({}),
+  /** Tenants' window size, for workers the construct does not start; absent before fair dispatch (its default). */
+  fairnessWindowPerWeight: z.number().int().min(0).optional(),
   queues: QueueTopologySchema,
   schedulerQueueUrl: z.url(),
   checksQueueUrl: z.url(),

@@ -1,11 +1,12 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobDispatcher, type QueueTopology } from '../jobs/dispatch/index.ts';
+import { FairDispatch, TenantBacklogs } from '../jobs/fairness/index.ts';
 import { PayloadStore } from '../jobs/payloads/index.ts';
 import { CheckRecords } from '../jobs/reaper/index.ts';
 import { FireLog, ScheduleRegistry } from '../jobs/schedules/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
-import { JobStore, RateWindows, Semaphores, Turns } from '../jobs/store/index.ts';
+import { JobStore, RateWindows, Semaphores, TenantWindows, Turns } from '../jobs/store/index.ts';
 import { QueuedCounts, TenantOverrides, TenantSettingsReader } from '../jobs/tenants/index.ts';
 import { createDocumentClient, createS3Client, createSqsClient } from './clients.ts';
 import { type Environment, readSection } from './environment/index.ts';
@@ -24,8 +25,11 @@ export function runtimeFor(env: Environment) {
   const tenantOverrides = lazy(() => new TenantOverrides(documentClient(), coordinationTable()));
   const tenantsConfig = lazy(() => readSection('tenants', env).config);
   const tenantSettings = lazy(() => new TenantSettingsReader(tenantsConfig(), tenantOverrides()));
+  const tenantWindows = lazy(() => new TenantWindows(documentClient(), coordinationTable()));
+  const dispatcher = lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch', env)));
+  const store = lazy(() => new JobStore(documentClient(), readSection('jobStore', env)));
   return {
-    store: lazy(() => new JobStore(documentClient(), readSection('jobStore', env))),
+    store,
     stats: lazy(() => new LatencyStatsStore(documentClient(), readSection('latencyStats', env).table)),
     workers: lazy(() => new WorkerRegistry(documentClient(), readSection('workerRegistry', env).table)),
     turns: lazy(() => new Turns(documentClient(), coordinationTable())),
@@ -46,7 +50,22 @@ export function runtimeFor(env: Environment) {
     ),
     sqs,
     topology,
-    dispatcher: lazy(() => new JobDispatcher(sqs(), topology(), readSection('dispatch', env))),
+    dispatcher,
+    /** Per-tenant windows, or undefined where the deployment turned them off (`windowPerWeight` 0). */
+    fairness: lazy(() => {
+      const { windowPerWeight } = readSection('fairness', env);
+      if (windowPerWeight === 0) return undefined;
+      const weights = { weightOf: async (tenant: string) => (await tenantSettings().get(tenant)).weight };
+      return new FairDispatch({
+        windows: tenantWindows(),
+        store: store(),
+        dispatcher: dispatcher(),
+        weights,
+        windowPerWeight,
+      });
+    }),
+    /** Each tenant's waiting jobs per queue (`GET /stats`). */
+    tenantBacklogs: lazy(() => new TenantBacklogs(tenantWindows())),
     payloads: lazy(() => new PayloadStore(createS3Client(), readSection('payloads', env).bucket)),
     payloadLimits: lazy(() => {
       const { inlineBytes, maxBytes } = readSection('payloads', env);

@@ -28,6 +28,7 @@ const everySetting: { [K in SectionName]: Settings<K> } = {
   latencyStats: { table: 'stats-table' },
   workerRegistry: { table: 'workers-table' },
   coordination: { table: 'coordination-table' },
+  fairness: { windowPerWeight: 7 },
   typeLimits: { limits: { render: { concurrency: 2, perSecond: 0.5 }, 'mail.send': { perSecond: 20 } } },
   tenants: {
     config: { defaults: { weight: 2, maxQueued: 1000 }, overrides: { acme: { concurrency: 4, perSecond: 2.5 } } },

@@ -10,8 +10,8 @@ const API = ['jobStore', 'queues', 'dispatch'] as const;
 export const PROCESS_KINDS = {
   /** An HTTP route's function that touches nothing more. */
   api: API,
-  /** Tenants' caps on waiting jobs are counted in the coordination table. */
-  submitJob: [...API, 'intake', 'payloads', 'coordination', 'tenants'],
+  /** Intake counts tenants' capped waiting jobs and keeps their windows in the coordination table. */
+  submitJob: [...API, 'intake', 'payloads', 'coordination', 'tenants', 'fairness'],
   /** `GET /jobs/{id}`: a stored result's presigned URL. */
   getJob: [...API, 'payloads'],
   /** `POST /uploads`: presigned PUTs into the payload bucket, within its maximum. */
@@ -31,7 +31,8 @@ export const PROCESS_KINDS = {
   getStats: [...API, 'workerRegistry', 'coordination', 'typeLimits'],
   startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
   stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'queues', 'dispatch', 'detector'],
-  reaper: ['jobStore', 'queues', 'dispatch', 'reaper'],
+  /** The reaper also releases held jobs no claim released (the windows in the coordination table). */
+  reaper: ['jobStore', 'queues', 'dispatch', 'reaper', 'coordination', 'fairness'],
   /** Reviews of message checks also keep their records in the coordination table. */
   reviewChecks: ['jobStore', 'queues', 'dispatch', 'coordination', 'reaper'],
   worker: [
@@ -42,6 +43,7 @@ export const PROCESS_KINDS = {
     'coordination',
     'typeLimits',
     'tenants',
+    'fairness',
     'queues',
     'dispatch',
     'payloads',

@@ -26,6 +26,7 @@ export const ENV = {
   payloadMaxBytes: 'PAYLOAD_MAX_BYTES',
   typeLimits: 'TAILGUARD_TYPE_LIMITS',
   tenants: 'TAILGUARD_TENANTS',
+  fairnessWindowPerWeight: 'TAILGUARD_FAIRNESS_WINDOW_PER_WEIGHT',
   speculationBudget: 'SPECULATION_BUDGET',
   stragglerSlowFactor: 'STRAGGLER_SLOW_FACTOR',
   stragglerMinSamples: 'STRAGGLER_MIN_SAMPLES',

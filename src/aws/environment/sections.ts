@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QueueTopologySchema } from '../../jobs/dispatch/index.ts';
+import { DEFAULT_WINDOW_PER_WEIGHT } from '../../jobs/fairness/index.ts';
 import { TypeLimitsSchema } from '../../jobs/limits/index.ts';
 import { CAPACITIES } from '../../jobs/model/index.ts';
 import { DEFAULT_INLINE_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SINGLE_PUT_BYTES } from '../../jobs/payloads/index.ts';
@@ -79,6 +80,14 @@ export const SECTIONS = {
   startScheduler: {
     queueArn: variable(ENV.schedulerQueueArn, arn),
     roleArn: variable(ENV.schedulerRoleArn, arn),
+  },
+  /** Per-tenant windows (src/jobs/fairness): intake, workers and the reaper must agree on their size. */
+  fairness: {
+    /**
+     * Places per unit of a tenant's weight in each queue; 0 turns fair dispatch off (every job is sent at once).
+     * @default DEFAULT_WINDOW_PER_WEIGHT
+     */
+    windowPerWeight: variable(ENV.fairnessWindowPerWeight, integer(0).default(DEFAULT_WINDOW_PER_WEIGHT)),
   },
   intake: {
     /**

@@ -23,16 +23,26 @@ beforeEach(() => {
 });
 
 describe('JobDispatcher.dispatch', () => {
-  it("puts a due job's message on its queue at once, saying what the job was when sent", async () => {
+  it("puts a due job's message on its queue at once, saying what the job was when sent, grouped by tenant", async () => {
     // Act
     await dispatcher.dispatch(job);
     // Assess
     const [call] = sqs.commandCalls(SendMessageCommand);
     expect(call?.args[0].input).toEqual({
       QueueUrl: queueUrl('cpu-critical'),
-      MessageBody: JSON.stringify({ jobId: job.id, attempts: 0, type: 'email', tenant: 'acme', due: NOW }),
+      MessageBody: JSON.stringify({ jobId: job.id, attempts: 0, type: 'email', due: NOW, tenant: 'acme' }),
       DelaySeconds: 0,
+      MessageGroupId: 'acme',
     });
+  });
+
+  it("says when the job holds a place in its tenant's window, and names the tenant as the message group", async () => {
+    // Act
+    await dispatcher.dispatch({ ...job, tenant: 'acme' }, NOW, { place: true });
+    // Assess
+    const input = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(JSON.parse(input?.MessageBody ?? '')).toMatchObject({ tenant: 'acme', place: true });
+    expect(input?.MessageGroupId).toBe('acme');
   });
 
   it('delays a start within 15 minutes on the queue itself, rounded up to the second', async () => {
@@ -80,6 +90,7 @@ describe('JobDispatcher.dispatch', () => {
     expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input).toEqual({
       QueueUrl: queueUrl('cpu-critical'),
       MessageBody: JSON.stringify({ jobId: job.id, backup: true }),
+      MessageGroupId: 'acme',
     });
   });
 });

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { chunks, inWaves } from '../../aws/batches.ts';
 import { retryLeftovers } from '../../aws/retries.ts';
-import { type Job, type QueueKey, queueKey } from '../model/index.ts';
+import { type Job, type QueueKey, queueKey, tenantOf } from '../model/index.ts';
 import { encodeJobMessage } from './job-message.ts';
 import { type CheckedJob, checkedJob, encodeMessageCheck, MAX_JOBS_PER_CHECK } from './message-check.ts';
 import { type QueueTopology, queueAddress } from './queue-topology.ts';
@@ -14,6 +14,11 @@ import { encodeScheduledStart } from './scheduled-start.ts';
 
 /** A job to start: its type goes on the message when known (older scheduled starts lack it). */
 type DispatchedJob = Pick<Job, 'id' | 'capacity' | 'priority' | 'attempts'> & Partial<Pick<Job, 'type' | 'tenant'>>;
+
+/** How a start goes: `place` when the job holds a place in its tenant's window (src/jobs/fairness). */
+export interface DispatchOptions {
+  place?: boolean;
+}
 
 /** SendMessageBatch takes ten messages; a few requests at once keep a 1,000-job batch quick. */
 const SQS_BATCH_SIZE = 10;
@@ -47,15 +52,19 @@ export class JobDispatcher {
   ) {}
 
   /** Sends the message that asks a worker (not the straggler's) to race a backup attempt. */
-  async dispatchBackup(job: Pick<Job, 'id' | 'capacity' | 'priority'>): Promise<void> {
+  async dispatchBackup(job: Pick<Job, 'id' | 'capacity' | 'priority' | 'tenant'>): Promise<void> {
     const queue = queueAddress(this.topology, queueOf(job));
     await this.sqs.send(
-      new SendMessageCommand({ QueueUrl: queue.url, MessageBody: encodeJobMessage(job.id, { backup: true }) }),
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: encodeJobMessage(job.id, { backup: true }),
+        MessageGroupId: tenantOf(job),
+      }),
     );
   }
 
-  async dispatch(job: DispatchedJob, notBefore = Date.now()): Promise<void> {
-    const { queueUrl, entry } = this.message(job, notBefore);
+  async dispatch(job: DispatchedJob, notBefore = Date.now(), options: DispatchOptions = {}): Promise<void> {
+    const { queueUrl, entry } = this.message(job, notBefore, options);
     const sentAt = Date.now();
     await Promise.all([
       this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...entry })),
@@ -67,10 +76,10 @@ export class JobDispatcher {
    * Dispatches many jobs in few requests: SendMessageBatch, ten messages a request, per queue.
    * Entries SQS refused are sent again (a few times); returns the ids of jobs still without a message.
    */
-  async dispatchMany(starts: { job: DispatchedJob; notBefore: number }[]): Promise<Set<string>> {
+  async dispatchMany(starts: ({ job: DispatchedJob; notBefore: number } & DispatchOptions)[]): Promise<Set<string>> {
     const byQueue = new Map<string, SendMessageBatchRequestEntry[]>();
-    for (const { job, notBefore } of starts) {
-      const { queueUrl, entry } = this.message(job, notBefore);
+    for (const { job, notBefore, place } of starts) {
+      const { queueUrl, entry } = this.message(job, notBefore, { place });
       byQueue.set(queueUrl, [...(byQueue.get(queueUrl) ?? []), { Id: job.id, ...entry }]);
     }
     const sends = [...byQueue].flatMap(([queueUrl, entries]) =>
@@ -126,21 +135,28 @@ export class JobDispatcher {
     return left.map((e) => e.Id!);
   }
 
-  /** Where a job's start message goes and what it says: its queue within 15 minutes, else the start scheduler. */
+  /**
+   * Where a job's start message goes and what it says: its queue within 15 minutes, else the start
+   * scheduler. Its `MessageGroupId` is the tenant, so SQS fair queues act on it on AWS (the
+   * emulator keeps it and does not reorder; docs/fairness.md).
+   */
   private message(
     job: DispatchedJob,
     notBefore: number,
+    { place }: DispatchOptions = {},
   ): { queueUrl: string; entry: Omit<SendMessageBatchRequestEntry, 'Id'> } {
     const delaySeconds = Math.max(0, Math.ceil((notBefore - Date.now()) / 1000));
     if (delaySeconds <= MAX_SQS_DELAY_SECONDS) {
       const queue = queueAddress(this.topology, queueOf(job));
+      const tenant = tenantOf(job);
       const body = encodeJobMessage(job.id, {
         attempts: job.attempts,
         type: job.type,
-        tenant: job.tenant,
         due: notBefore,
+        tenant,
+        ...(place && { place }),
       });
-      return { queueUrl: queue.url, entry: { MessageBody: body, DelaySeconds: delaySeconds } };
+      return { queueUrl: queue.url, entry: { MessageBody: body, DelaySeconds: delaySeconds, MessageGroupId: tenant } };
     }
     const { id: jobId, type, capacity, priority, attempts } = job;
     return {

@@ -12,10 +12,12 @@ export const JobMessageSchema = z.object({
   backup: z.boolean().optional(),
   attempts: z.int().min(0).optional(),
   type: z.string().min(1).optional(),
-  /** The job's tenant (absent on messages from before tenants): its limits are taken before the claim. */
+  /** The job's tenant (absent on messages from before tenants; also the message's `MessageGroupId`): its limits are taken before the claim. */
   tenant: z.string().min(1).optional(),
   /** Epoch ms the job became due: the start of its queue wait. */
   due: z.number().optional(),
+  /** The job holds a place in its tenant's window (src/jobs/fairness), given back at its first claim. */
+  place: z.literal(true).optional(),
 });
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 

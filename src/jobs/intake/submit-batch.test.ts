@@ -3,9 +3,10 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, BatchWriteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockedStore } from '../../../test/helpers/store-fixtures.ts';
 import { JobDispatcher, type QueueTopology } from '../dispatch/index.ts';
+import type { FairDispatch } from '../fairness/index.ts';
 import { ALL_QUEUE_KEYS, EnqueueFailedError, IdempotencyKeyReusedError } from '../model/index.ts';
 import { JobRequestSchema } from './job-request.ts';
 import type { QueuedCap } from './queued-cap.ts';
@@ -173,5 +174,30 @@ describe('submitBatch', () => {
     expect(sent).toHaveLength(3);
     expect(db.commandCalls(TransactWriteCommand)).toHaveLength(2);
     expect(db.commandCalls(BatchWriteCommand)).toHaveLength(1);
+  });
+
+  it('sends the jobs that took places saying so, writes the held ones HELD without a message, then releases', async () => {
+    // Prepare: the window takes the first job of three.
+    const fairness = {
+      admit: vi.fn(async (jobs: { id: string }[]) => new Set([jobs[0]!.id])),
+      afterHold: vi.fn(async () => undefined),
+    };
+    // Act
+    const outcomes = await submitBatch(
+      { ...deps, fairness: fairness as unknown as FairDispatch },
+      requests(
+        { type: 'a', tenant: 'acme' },
+        { type: 'a', tenant: 'acme' },
+        { type: 'a', tenant: 'acme', delaySeconds: 60 },
+      ),
+    );
+    // Assess: the delayed job passes by the window.
+    expect(outcomes.map((o) => 'job' in o && o.job.status)).toEqual(['QUEUED', 'HELD', 'SCHEDULED']);
+    expect(fairness.admit.mock.calls[0]![0]).toHaveLength(2);
+    const bodies = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap(({ args: [{ input }] }) => input.Entries!.map((e) => JSON.parse(e.MessageBody!)));
+    expect(bodies.map((b) => b.place)).toEqual([true, undefined]);
+    expect(fairness.afterHold).toHaveBeenCalledWith([expect.objectContaining({ status: 'HELD' })]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inWaves } from '../../aws/batches.ts';
+import { windowOf } from '../fairness/index.ts';
 import {
   EnqueueFailedError,
   IdempotencyKeyReusedError,
@@ -70,10 +71,15 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
     outcomes,
   );
 
+  // Jobs due now take places in their tenants' windows (several per write) or are held, unsent.
+  const due = fresh.map((index) => built[index] as NewJob).filter((item) => item.notBefore <= now.getTime());
+  const placed = deps.fairness ? await deps.fairness.admit(due.map((item) => item.job)) : new Set<string>();
+  const held = deps.fairness ? due.filter((item) => !placed.has(item.job.id)) : [];
+  for (const item of held) item.job.status = 'HELD';
   const unsent = await deps.dispatcher.dispatchMany(
-    fresh.map((index) => {
+    fresh.flatMap((index) => {
       const { job, notBefore } = built[index] as NewJob;
-      return { job, notBefore };
+      return job.status === 'HELD' ? [] : [{ job, notBefore, place: placed.has(job.id) }];
     }),
   );
   const toWrite = fresh.filter((index) => {
@@ -81,7 +87,14 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
     outcomes[index] = { error: new EnqueueFailedError(new Error('SQS did not take its message')) };
     return false;
   });
+  // Places of jobs that were not sent go back (a failure leaves them to their leases).
+  const unsentPlaces = due.filter((item) => unsent.has(item.job.id) && placed.has(item.job.id));
+  await Promise.all(
+    unsentPlaces.map(({ job }) => deps.fairness?.giveBack(windowOf(job), job.id).catch(() => undefined)),
+  );
   const written = await writeAll(deps, built, toWrite, caps);
+  // Every place may have freed while the held jobs were written; a failed release is left to claims and the reaper.
+  if (held.length > 0) await deps.fairness?.afterHold(held.map((item) => item.job)).catch(() => undefined);
   const settled = await inWaves(
     toWrite.map((index) => () => settleWrite(deps, built[index] as NewJob, written.get(index)!)),
     PARALLEL_READS,

@@ -2,10 +2,11 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DISPATCH_QUEUES, queueTopology } from '../../../test/helpers/queue-fixtures.ts';
 import { cancelled, mockedStore, NOW } from '../../../test/helpers/store-fixtures.ts';
 import { JobDispatcher } from '../dispatch/index.ts';
+import type { FairDispatch } from '../fairness/index.ts';
 import { EnqueueFailedError, IdempotencyKeyReusedError, TenantQueueFullError } from '../model/index.ts';
 import { JobRequestSchema } from './job-request.ts';
 import type { QueuedCap } from './queued-cap.ts';
@@ -181,6 +182,65 @@ describe('submitJob', () => {
       expect(job.queuedCounted).toBeUndefined();
       expect(db.commandCalls(PutCommand)).toHaveLength(1);
       expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('with fair dispatch', () => {
+    const fairness = { admit: vi.fn(), afterHold: vi.fn(), giveBack: vi.fn() };
+    // The real clock: the dispatcher's delay is measured from it.
+    const fairDeps = { ...deps, now: () => new Date(), fairness: fairness as unknown as FairDispatch };
+    const sent = () =>
+      sqs
+        .commandCalls(SendMessageCommand)
+        .filter(({ args: [{ input }] }) => input.QueueUrl !== DISPATCH_QUEUES.checksQueueUrl);
+
+    beforeEach(() => {
+      fairness.admit.mockReset().mockResolvedValue(new Set([JOB_ID]));
+      fairness.afterHold.mockReset().mockResolvedValue(undefined);
+      fairness.giveBack.mockReset().mockResolvedValue(0);
+    });
+
+    it('sends a job that took a place in its tenant’s window saying so, and writes it QUEUED', async () => {
+      // Act
+      const { job } = await submitJob(fairDeps, JobRequestSchema.parse({ type: 'email', tenant: 'acme' }));
+      // Assess
+      expect(job.status).toBe('QUEUED');
+      expect(fairness.admit).toHaveBeenCalledWith([expect.objectContaining({ id: JOB_ID, tenant: 'acme' })]);
+      expect(JSON.parse(sent()[0]!.args[0].input.MessageBody!)).toMatchObject({ place: true, tenant: 'acme' });
+    });
+
+    it('writes a job its window holds HELD under its tenant, sends nothing, then releases', async () => {
+      // Prepare
+      fairness.admit.mockResolvedValue(new Set());
+      // Act
+      const { job } = await submitJob(fairDeps, JobRequestSchema.parse({ type: 'email', tenant: 'acme' }));
+      // Assess
+      expect(job.status).toBe('HELD');
+      expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+      expect(db.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+        status: 'HELD',
+        statusShard: 'HELD#cpu#default#acme',
+      });
+      expect(fairness.afterHold).toHaveBeenCalledWith([expect.objectContaining({ id: JOB_ID, status: 'HELD' })]);
+    });
+
+    it('passes a delayed job by the windows: it is admitted when due', async () => {
+      // Act
+      await submitJob(fairDeps, JobRequestSchema.parse({ type: 'email', delaySeconds: 30 }));
+      // Assess
+      expect(fairness.admit).not.toHaveBeenCalled();
+      expect(JSON.parse(sent()[0]!.args[0].input.MessageBody!)).not.toHaveProperty('place');
+    });
+
+    it('gives the place back when the message cannot be sent', async () => {
+      // Prepare
+      sqs.on(SendMessageCommand).rejects(new Error('SQS is down'));
+      // Act / Assess
+      await expect(submitJob(fairDeps, JobRequestSchema.parse({ type: 'email' }))).rejects.toThrow(EnqueueFailedError);
+      expect(fairness.giveBack).toHaveBeenCalledWith(
+        { capacity: 'cpu', priority: 'default', tenant: 'default' },
+        JOB_ID,
+      );
     });
   });
 });

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JobDispatcher } from '../dispatch/index.ts';
+import { type FairDispatch, windowOf } from '../fairness/index.ts';
 import {
   EnqueueFailedError,
   IdempotencyKeyReusedError,
@@ -42,6 +43,8 @@ export interface SubmitDeps {
   payloadLimits?: PayloadLimits;
   /** Tenants' caps on waiting jobs (`maxQueued`). @default no tenant is capped */
   queuedCap?: QueuedCap;
+  /** Per-tenant windows (src/jobs/fairness): a job due now takes a place or is held. Without it, every job is sent. */
+  fairness?: FairDispatch;
 }
 
 /** A request turned into the job to write, when it starts, and the record its idempotency key gets. */
@@ -139,9 +142,13 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest, origin?: 
   // A payload over the inline threshold is stored before its message is sent, so no worker ever
   // finds a job whose payload is missing; a failure after this leaves an object the lifecycle expires.
   if (kept.toStore) job.payloadObject = await storePayload(deps.payloads!, kept.toStore);
+  const fairness = notBefore <= Date.parse(job.createdAt) ? deps.fairness : undefined;
+  const place = fairness !== undefined && (await fairness.admit([job])).has(job.id);
+  if (fairness && !place) return hold(deps, fairness, { job, idempotency }, cap);
   try {
-    await deps.dispatcher.dispatch(job, notBefore);
+    await deps.dispatcher.dispatch(job, notBefore, { place });
   } catch (error) {
+    if (place) await fairness.giveBack(windowOf(job), job.id).catch(() => undefined);
     throw new EnqueueFailedError(error);
   }
   deps.afterSend?.(job);
@@ -188,6 +195,26 @@ export async function createCounted(
     if (conditionFailedAt(error, idempotency ? 2 : 1)) return { error: queueFull(deps, cap.tenant, cap.cap) };
     throw error;
   }
+}
+
+/**
+ * Writes a job its tenant's window holds back (counted held already): no message, HELD in the
+ * index under its tenant, and counted against its tenant's cap like any waiting job. Then a
+ * release, since every place may have freed meanwhile; a release that fails is left to the next
+ * claim or the reaper's pump, as the job is written.
+ */
+async function hold(
+  deps: Pick<SubmitDeps, 'store' | 'queuedCap'>,
+  fairness: FairDispatch,
+  { job, idempotency }: Pick<NewJob, 'job' | 'idempotency'>,
+  cap: { cap: number; tenant: string } | undefined,
+): Promise<SubmitResult> {
+  const held: Job = { ...job, status: 'HELD' };
+  const outcome = await createCounted(deps, { job: held, idempotency }, cap);
+  if ('error' in outcome) throw outcome.error;
+  if (!outcome.created) return replay(deps.store, outcome.existing, idempotency!.requestHash);
+  await fairness.afterHold([held]).catch(() => undefined);
+  return { job: held, replayed: false };
 }
 
 export async function replay(

@@ -18,8 +18,13 @@ describe('job lifecycle', () => {
     expect(JOB_STATUSES.filter((to) => canTransition('DEAD', to))).toEqual(['QUEUED']);
   });
 
-  it('lets workers claim queued, scheduled, retrying and lease-expired running jobs', () => {
-    expect([...CLAIMABLE_STATUSES].sort()).toEqual(['QUEUED', 'RETRYING', 'RUNNING', 'SCHEDULED']);
+  it('lets workers claim held, queued, scheduled, retrying and lease-expired running jobs', () => {
+    expect([...CLAIMABLE_STATUSES].sort()).toEqual(['HELD', 'QUEUED', 'RETRYING', 'RUNNING', 'SCHEDULED']);
+  });
+
+  it('releases a held job to its queue, or ends it cancelled without a run', () => {
+    expect(JOB_STATUSES.filter((to) => canTransition('HELD', to))).toEqual(['QUEUED', 'RUNNING', 'CANCELLED']);
+    expect(canTransition('QUEUED', 'HELD')).toBe(false);
   });
 
   it('lets every non-terminal job be cancelled', () => {

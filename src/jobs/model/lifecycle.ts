@@ -5,10 +5,22 @@ import { IllegalTransitionError } from './errors.ts';
  * worker, is checked here and then written by `JobStore.transition`, whose DynamoDB condition
  * (`status = from AND version = seen`) makes the check hold under concurrency.
  */
-export const JOB_STATUSES = ['SCHEDULED', 'QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'DEAD', 'CANCELLED'] as const;
+export const JOB_STATUSES = [
+  'HELD',
+  'SCHEDULED',
+  'QUEUED',
+  'RUNNING',
+  'RETRYING',
+  'SUCCEEDED',
+  'DEAD',
+  'CANCELLED',
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  // Waiting behind its tenant's window (src/jobs/fairness): no message yet. Released to QUEUED once a
+  // place frees; RUNNING when a worker gets the message of a release that died before its write.
+  HELD: ['QUEUED', 'RUNNING', 'CANCELLED'],
   // A delayed job is claimed straight from SCHEDULED when its delayed message becomes visible (the
   // API shows a due SCHEDULED job as QUEUED: no write is spent on the difference).
   // Waiting states end DEAD only by the reaper, when the job's message keeps reaching the SQS

@@ -9,6 +9,7 @@ export { Semaphores } from './semaphores.ts';
 export { BY_STATUS_INDEX } from './status-index.ts';
 export { backfillStatusIndex } from './status-index-backfill.ts';
 export {
+  heldKey,
   INDEXED_STATUSES,
   type IndexedStatus,
   isIndexedStatus,
@@ -19,5 +20,6 @@ export {
   statusShardKeys,
 } from './status-key.ts';
 export { pageByStatus, type StatusPage, type StatusPageQuery } from './status-pages.ts';
+export { split as splitPlaces, type TenantWindow, TenantWindows, type WindowKey } from './tenant-windows.ts';
 export type { TransitionChange } from './transitions.ts';
 export { Turns } from './turns.ts';

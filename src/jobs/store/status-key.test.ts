@@ -6,8 +6,17 @@ import { INDEXED_STATUSES, jobItem, STATUS_SHARDS, statusShardKey, statusShardKe
 describe('statusShardKey', () => {
   it('keys only the statuses people and the reaper list: the happy path never writes the index', () => {
     const keyed = JOB_STATUSES.filter((status) => statusShardKey({ ...queued, status }) !== undefined);
-    expect(keyed).toEqual([...INDEXED_STATUSES].sort((a, b) => JOB_STATUSES.indexOf(a) - JOB_STATUSES.indexOf(b)));
+    expect(keyed).toEqual(
+      (['HELD', ...INDEXED_STATUSES] as const)
+        .slice()
+        .sort((a, b) => JOB_STATUSES.indexOf(a) - JOB_STATUSES.indexOf(b)),
+    );
     expect(jobItem({ ...queued, status: 'QUEUED' })).not.toHaveProperty('statusShard');
+  });
+
+  it('keys a held job by its queue and tenant, unsharded: a release reads the tenant’s oldest first', () => {
+    expect(statusShardKey({ ...queued, status: 'HELD', tenant: 'acme' })).toBe('HELD#cpu#default#acme');
+    expect(jobItem({ ...queued, status: 'HELD' }).statusShard).toBe('HELD#cpu#default#default');
   });
 
   it('spreads one queue’s jobs over every shard, each job always under the same one', () => {

@@ -1,4 +1,4 @@
-import type { Capacity, Job, JobStatus, Priority } from '../model/index.ts';
+import { type Capacity, type Job, type JobStatus, type Priority, tenantOf } from '../model/index.ts';
 
 /**
  * The statuses the `byStatusShard` index holds: those the reaper and the API list (scheduled and
@@ -23,12 +23,23 @@ export function statusShardKeys(status: IndexedStatus, capacity: Capacity, prior
   return Array.from({ length: STATUS_SHARDS }, (_, shard) => `${status}#${capacity}#${priority}#${shard}`);
 }
 
+/**
+ * The index key of a tenant's held jobs in one queue (src/jobs/fairness): one partition per tenant
+ * and queue, oldest change first, so a release takes the tenant's oldest held job. Not sharded: a
+ * partition takes at most the writes of one tenant's releases, which its window paces.
+ */
+export const heldKey = (capacity: Capacity, priority: Priority, tenant: string): string =>
+  `HELD#${capacity}#${priority}#${tenant}`;
+
 export function isIndexedStatus(status: JobStatus): status is IndexedStatus {
   return (INDEXED_STATUSES as readonly JobStatus[]).includes(status);
 }
 
 /** The job's index key in its current status, or undefined for the statuses the index leaves out. */
-export function statusShardKey(job: Pick<Job, 'id' | 'status' | 'capacity' | 'priority'>): string | undefined {
+export function statusShardKey(
+  job: Pick<Job, 'id' | 'status' | 'capacity' | 'priority' | 'tenant'>,
+): string | undefined {
+  if (job.status === 'HELD') return heldKey(job.capacity, job.priority, tenantOf(job));
   if (!isIndexedStatus(job.status)) return undefined;
   return statusShardKeys(job.status, job.capacity, job.priority)[shardOf(job.id)];
 }

@@ -1,0 +1,244 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { NOW, queued } from '../../../test/helpers/store-fixtures.ts';
+import { type Job, StaleJobError } from '../model/index.ts';
+import type { TenantWindow, TenantWindows, WindowKey } from '../store/index.ts';
+import { FairDispatch, PLACE_LEASE_MS } from './fair-dispatch.ts';
+
+const KEY: WindowKey = { capacity: 'cpu', priority: 'default', tenant: 'acme' };
+
+/** Windows in memory, with the store's semantics (tenant-windows.test.ts checks the writes themselves). */
+class MemoryWindows {
+  readonly items = new Map<string, TenantWindow>();
+  readonly name = (k: WindowKey) => `${k.capacity}#${k.priority}#${k.tenant}`;
+  window(k: WindowKey): TenantWindow {
+    const name = this.name(k);
+    if (!this.items.has(name)) this.items.set(name, { ...k, holders: {}, held: 0 });
+    return this.items.get(name)!;
+  }
+  async admit(k: WindowKey, holders: string[], size: number, until: number, now: number) {
+    const w = this.window(k);
+    if (w.held > 0) return 0;
+    const live = Object.values(w.holders).filter((t) => t > now).length;
+    const fits = Math.max(0, Math.min(holders.length, size - live));
+    for (const id of holders.slice(0, fits)) w.holders[id] = until;
+    return fits;
+  }
+  async release(k: WindowKey, holders: string[], _size: number, until: number) {
+    const w = this.window(k);
+    if (w.held < holders.length || holders.some((id) => id in w.holders))
+      return { taken: false as const, window: structuredClone(w) };
+    for (const id of holders) w.holders[id] = until;
+    w.held -= holders.length;
+    return { taken: true as const };
+  }
+  async giveBack(k: WindowKey, holder: string) {
+    const w = this.window(k);
+    delete w.holders[holder];
+    return structuredClone(w);
+  }
+  async addHeld(k: WindowKey, n: number, now: number) {
+    const w = this.window(k);
+    w.held += n;
+    w.heldAt = now;
+  }
+  async clearHeld(k: WindowKey, seen: number) {
+    const w = this.window(k);
+    if (w.held !== seen) return false;
+    w.held = 0;
+    return true;
+  }
+  async read(k: WindowKey) {
+    return structuredClone(this.window(k));
+  }
+  async list() {
+    return [...this.items.values()].map((w) => structuredClone(w));
+  }
+}
+
+let windows: MemoryWindows;
+let heldJobs: Job[];
+const transition = vi.fn();
+const dispatchMany = vi.fn();
+const unchangedSince = vi.fn();
+const weights = { weightOf: vi.fn(async (_tenant: string) => 1) };
+
+const job = (n: number, fields: Partial<Job> = {}): Job => ({
+  ...queued,
+  id: `job-${n}`,
+  tenant: 'acme',
+  ...fields,
+});
+
+function fair(windowPerWeight = 2) {
+  return new FairDispatch({
+    windows: windows as unknown as TenantWindows,
+    store: {
+      listByStatus: async (key: string, limit: number) => ({
+        jobs: key === 'HELD#cpu#default#acme' ? heldJobs.slice(0, limit) : [],
+      }),
+      unchangedSince,
+      transition,
+    },
+    dispatcher: { dispatchMany },
+    weights,
+    windowPerWeight,
+    now: () => NOW,
+  });
+}
+
+beforeEach(() => {
+  windows = new MemoryWindows();
+  heldJobs = [];
+  transition.mockReset().mockImplementation(async (j: Job, to: string) => {
+    heldJobs = heldJobs.filter((h) => h.id !== j.id);
+    return { ...j, status: to };
+  });
+  dispatchMany.mockReset().mockResolvedValue(new Set());
+  unchangedSince.mockReset().mockResolvedValue([]);
+  weights.weightOf.mockReset().mockResolvedValue(1);
+});
+
+describe('FairDispatch.admit', () => {
+  it('gives the first jobs of a tenant places up to its window and counts the others held', async () => {
+    // Act
+    const placed = await fair(2).admit([job(1), job(2), job(3)]);
+    // Assess
+    expect([...placed]).toEqual(['job-1', 'job-2']);
+    expect(windows.window(KEY)).toMatchObject({
+      holders: { 'job-1': NOW + PLACE_LEASE_MS, 'job-2': NOW + PLACE_LEASE_MS },
+      held: 1,
+      heldAt: NOW,
+    });
+  });
+
+  it('sizes each window by its tenant’s weight, and keeps tenants and queues apart', async () => {
+    // Prepare
+    weights.weightOf.mockImplementation(async (tenant: string) => (tenant === 'big' ? 3 : 1));
+    const jobs = [
+      ...Array.from({ length: 8 }, (_, n) => job(n, { tenant: 'big' })),
+      job(10, { tenant: 'small' }),
+      job(11, { tenant: 'small' }),
+      job(12, { tenant: 'small', priority: 'high' }),
+    ];
+    // Act
+    const placed = await fair(2).admit(jobs);
+    // Assess: big 6 of 8, small 2 of 2 in default and its own window in high.
+    expect(placed.size).toBe(6 + 2 + 1);
+    expect(windows.window({ ...KEY, tenant: 'big' }).held).toBe(2);
+    expect(windows.window({ ...KEY, tenant: 'small' }).held).toBe(0);
+  });
+});
+
+describe('FairDispatch.giveBack', () => {
+  it('releases the tenant’s oldest held job into the freed place: sent with its place, then QUEUED', async () => {
+    // Prepare: a full window of 2 and two held jobs.
+    const f = fair(2);
+    await f.admit([job(1), job(2), job(3), job(4)]);
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    // Act
+    const released = await f.giveBack(KEY, 'job-1');
+    // Assess
+    expect(released).toBe(1);
+    expect(dispatchMany).toHaveBeenCalledWith([
+      { job: expect.objectContaining({ id: 'job-3' }), notBefore: NOW, place: true },
+    ]);
+    expect(transition).toHaveBeenCalledWith(expect.objectContaining({ id: 'job-3' }), 'QUEUED');
+    expect(windows.window(KEY)).toMatchObject({ held: 1 });
+    expect(Object.keys(windows.window(KEY).holders).sort()).toEqual(['job-2', 'job-3']);
+  });
+
+  it('releases nothing while nothing is held', async () => {
+    // Prepare
+    const f = fair(2);
+    await f.admit([job(1)]);
+    // Act
+    const released = await f.giveBack(KEY, 'job-1');
+    // Assess
+    expect(released).toBe(0);
+    expect(dispatchMany).not.toHaveBeenCalled();
+  });
+
+  it('skips held jobs another release holds places for', async () => {
+    // Prepare: job-3 was taken by another release that has not moved it yet.
+    const f = fair(3);
+    windows.window(KEY).holders = { 'job-3': NOW + 1000 };
+    windows.window(KEY).held = 2;
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    // Act
+    await f.release(KEY);
+    // Assess
+    expect(dispatchMany.mock.calls[0]![0].map((s: { job: Job }) => s.job.id)).toEqual(['job-4']);
+  });
+
+  it('gives the place back and counts the job held again when it moved meanwhile (a lost race)', async () => {
+    // Prepare
+    const f = fair(1);
+    windows.window(KEY).held = 1;
+    heldJobs = [job(3, { status: 'HELD' })];
+    transition.mockRejectedValue(new StaleJobError('job-3'));
+    // Act
+    const released = await f.release(KEY);
+    // Assess: the count heals later, when a release finds nothing held.
+    expect(released).toBe(0);
+    expect(windows.window(KEY)).toMatchObject({ holders: {}, held: 1 });
+  });
+
+  it('counts a job whose message could not be sent held again, its place given back', async () => {
+    // Prepare
+    const f = fair(1);
+    windows.window(KEY).held = 1;
+    heldJobs = [job(3, { status: 'HELD' })];
+    dispatchMany.mockResolvedValue(new Set(['job-3']));
+    // Act
+    const released = await f.release(KEY);
+    // Assess
+    expect(released).toBe(0);
+    expect(transition).not.toHaveBeenCalled();
+    expect(windows.window(KEY)).toMatchObject({ holders: {}, held: 1 });
+  });
+
+  it('resets a held count that finds no held job (a cancelled one)', async () => {
+    // Prepare
+    windows.window(KEY).held = 2;
+    // Act
+    await fair(2).release(KEY);
+    // Assess
+    expect(windows.window(KEY).held).toBe(0);
+    expect(dispatchMany).not.toHaveBeenCalled();
+  });
+});
+
+describe('FairDispatch.pump', () => {
+  it('releases every window with held jobs', async () => {
+    // Prepare
+    windows.window(KEY).held = 1;
+    heldJobs = [job(3, { status: 'HELD' })];
+    // Act
+    const released = await fair(2).pump();
+    // Assess
+    expect(released).toBe(1);
+    expect(windows.window(KEY).held).toBe(0);
+  });
+
+  it('counts stranded held jobs again in a window that lately held some but counts none', async () => {
+    // Prepare: a release died after taking job-3's place; its lease ran out.
+    windows.window(KEY).heldAt = NOW - 120_000;
+    const stranded = job(3, { status: 'HELD' });
+    heldJobs = [stranded];
+    unchangedSince.mockResolvedValue([stranded]);
+    // Act
+    const released = await fair(2).pump();
+    // Assess
+    expect(unchangedSince).toHaveBeenCalledWith('HELD#cpu#default#acme', new Date(NOW - 60_000).toISOString(), 100);
+    expect(released).toBe(1);
+  });
+
+  it('searches no window that never held a job', async () => {
+    // Prepare
+    windows.window(KEY);
+    // Act
+    await fair(2).pump();
+    // Assess
+    expect(unchangedSince).not.toHaveBeenCalled();
+  });
+});

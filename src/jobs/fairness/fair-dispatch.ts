@@ -1,0 +1,210 @@
+import type { JobDispatcher } from '../dispatch/index.ts';
+import { CAPACITIES, type Job, PRIORITIES, StaleJobError, tenantOf } from '../model/index.ts';
+import {
+  heldKey,
+  type JobStore,
+  splitPlaces,
+  type TenantWindow,
+  type TenantWindows,
+  type WindowKey,
+} from '../store/index.ts';
+import type { TenantWeights } from './tenant-weights.ts';
+
+/**
+ * Places a tenant gets in each queue per unit of weight, unless the construct says otherwise
+ * (`fairness: { windowPerWeight }`). It must cover starts per second × release latency (a start's
+ * give-back to its successor's message), or a tenant alone cannot keep every worker busy: 20 keeps
+ * 2 cpu workers of 4 busy locally with room; see docs/fairness.md for sizing it on AWS.
+ */
+export const DEFAULT_WINDOW_PER_WEIGHT = 20;
+
+/** How long a place outlives its message unclaimed: a message lost or a crash frees it after this. */
+export const PLACE_LEASE_MS = 5 * 60_000;
+
+/** A release that finds no held job resets the count only when no hold is more recent than this. */
+const HOLD_SETTLE_MS = 10_000;
+
+/** A held job unchanged this long while its window counts none is stranded: the reaper counts it again. */
+const STRANDED_AFTER_MS = 60_000;
+
+/** Windows whose last hold is older than this are not searched for stranded jobs. */
+const STRANDED_HORIZON_MS = 3_600_000;
+
+/** Attempts of one release at taking places against other releases of the same window. */
+const RELEASE_ROUNDS = 5;
+
+/** Held jobs read beyond the free places: some may be another release's, in flight. */
+const READ_AHEAD = 10;
+
+export interface FairDispatchDeps {
+  windows: TenantWindows;
+  store: Pick<JobStore, 'listByStatus' | 'unchangedSince' | 'transition'>;
+  dispatcher: Pick<JobDispatcher, 'dispatchMany'>;
+  weights: TenantWeights;
+  /** Places per unit of weight in each queue. */
+  windowPerWeight: number;
+  now?: () => number;
+}
+
+/** The window a job's place is in. */
+export const windowOf = (job: Pick<Job, 'capacity' | 'priority' | 'tenant'>): WindowKey => ({
+  capacity: job.capacity,
+  priority: job.priority,
+  tenant: tenantOf(job),
+});
+
+/**
+ * Fair dispatch without a central scheduler (docs/fairness.md): in each queue a tenant has a window
+ * of `weight × windowPerWeight` places. A job sent to its queue holds a place from its send to its
+ * first claim; a job that finds no free place, or its tenant's older jobs held, is written HELD
+ * without a message, and each claim that gives a place back releases the tenant's oldest held
+ * job into it. Every tenant's waiting messages then share one roughly-FIFO queue, so a backlogged
+ * tenant's starts are in proportion to its window, and a quiet one waits behind windows, never
+ * behind backlogs. Retries, backups, requeues and delayed starts bypass windows.
+ */
+export class FairDispatch {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: FairDispatchDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Intake: which of these jobs (due now, not written yet) take a place and are sent as usual
+   * (with `place`); the others are to be written HELD, and are counted held already, so a release
+   * never overlooks them. Jobs of a tenant and queue keep their order: the first ones take places.
+   */
+  async admit(jobs: Job[]): Promise<Set<string>> {
+    const placed = new Set<string>();
+    await Promise.all(
+      groups(jobs).map(async ([key, group]) => {
+        const size = await this.windowSize(key.tenant);
+        const ids = group.map((job) => job.id);
+        const taken = await this.deps.windows.admit(key, ids, size, this.now() + PLACE_LEASE_MS, this.now());
+        for (const id of ids.slice(0, taken)) placed.add(id);
+        if (taken < ids.length) await this.deps.windows.addHeld(key, ids.length - taken, this.now());
+      }),
+    );
+    return placed;
+  }
+
+  /** After held jobs were written: every place may have freed meanwhile, so each of their windows releases. */
+  async afterHold(held: Job[]): Promise<void> {
+    await Promise.all(groups(held).map(([key]) => this.release(key)));
+  }
+
+  /**
+   * Gives a job's place back — a worker's first claim of it, or an intake whose send failed — and
+   * the tenant's next held job takes it. Returns how many it released.
+   */
+  async giveBack(key: WindowKey, jobId: string): Promise<number> {
+    const window = await this.deps.windows.giveBack(key, jobId);
+    return window && window.held > 0 ? this.release(key, window) : 0;
+  }
+
+  /**
+   * Sends the tenant's oldest held jobs while its window has free places: reads them from the
+   * HELD index, takes their places from the held count in one conditional write (refused when
+   * another release took one of them: read again), sends them, and moves each HELD → QUEUED.
+   * Returns how many it released.
+   */
+  async release(key: WindowKey, seen?: TenantWindow): Promise<number> {
+    let released = 0;
+    let window = seen;
+    for (let round = 0; round < RELEASE_ROUNDS; round++) {
+      window ??= await this.deps.windows.read(key);
+      if (!window || window.held <= 0) return released;
+      const now = this.now();
+      const { live, expired } = splitPlaces(window.holders, now);
+      const free = Math.min((await this.windowSize(key.tenant)) - live, window.held);
+      if (free <= 0) return released;
+      const { jobs } = await this.deps.store.listByStatus(
+        heldKey(key.capacity, key.priority, key.tenant),
+        free + READ_AHEAD,
+      );
+      const next = jobs.filter((job) => job.status === 'HELD' && !(job.id in window!.holders)).slice(0, free);
+      if (next.length === 0) {
+        // Nothing held (a cancelled job, a lost race counted twice): the count heals.
+        if (jobs.length === 0) await this.deps.windows.clearHeld(key, window.held, now - HOLD_SETTLE_MS);
+        return released;
+      }
+      const ids = next.map((job) => job.id);
+      const size = await this.windowSize(key.tenant);
+      const taken = await this.deps.windows.release(key, ids, size, now + PLACE_LEASE_MS, expired, now);
+      window = taken.taken ? undefined : taken.window;
+      if (taken.taken) released += await this.send(key, next);
+    }
+    return released;
+  }
+
+  /**
+   * The reaper's pass over every window with held jobs, so none is stranded when no claim comes
+   * (every place lost with its message): each releases. A window that counts none but held a job
+   * lately is searched for held jobs unchanged for a while (a release that died after taking
+   * their places), which are counted again and released.
+   */
+  async pump(): Promise<number> {
+    const lanes = CAPACITIES.flatMap((capacity) => PRIORITIES.map((priority) => ({ capacity, priority })));
+    const now = this.now();
+    let released = 0;
+    for (const window of await this.deps.windows.list(lanes)) {
+      if (window.held <= 0 && window.heldAt !== undefined && window.heldAt > now - STRANDED_HORIZON_MS) {
+        const stranded = await this.deps.store.unchangedSince(
+          heldKey(window.capacity, window.priority, window.tenant),
+          new Date(now - STRANDED_AFTER_MS).toISOString(),
+          100,
+        );
+        if (stranded.length === 0) continue;
+        await this.deps.windows.addHeld(window, stranded.length, now);
+        released += await this.release(window);
+      } else if (window.held > 0) released += await this.release(window, window);
+    }
+    return released;
+  }
+
+  /** `weight × windowPerWeight` places, at least one. */
+  async windowSize(tenant: string): Promise<number> {
+    return Math.max(1, Math.round((await this.deps.weights.weightOf(tenant)) * this.deps.windowPerWeight));
+  }
+
+  /**
+   * Sends released jobs (they hold their places) and moves them HELD → QUEUED. A job whose message
+   * could not be sent gives its place back and is counted held again; one that moved meanwhile (a
+   * cancel, or a worker that got a duplicate message) loses the race: its place goes back, its count
+   * too, and the duplicate message is dropped by the claim.
+   */
+  private async send(key: WindowKey, jobs: Job[]): Promise<number> {
+    const now = this.now();
+    const unsent = await this.deps.dispatcher.dispatchMany(jobs.map((job) => ({ job, notBefore: now, place: true })));
+    const moved = await Promise.all(
+      jobs.map(async (job) => {
+        if (!unsent.has(job.id)) {
+          try {
+            await this.deps.store.transition(job, 'QUEUED');
+            return true;
+          } catch (error) {
+            if (!(error instanceof StaleJobError)) throw error;
+          }
+        }
+        await this.deps.windows.giveBack(key, job.id);
+        return false;
+      }),
+    );
+    const lost = moved.filter((ok) => !ok).length;
+    if (lost > 0) await this.deps.windows.addHeld(key, lost, now);
+    return jobs.length - lost;
+  }
+}
+
+/** Jobs by window, each group in the order given. */
+function groups(jobs: Job[]): [WindowKey, Job[]][] {
+  const byName = new Map<string, [WindowKey, Job[]]>();
+  for (const job of jobs) {
+    const key = windowOf(job);
+    const name = `${key.capacity}#${key.priority}#${key.tenant}`;
+    const group = byName.get(name) ?? [key, []];
+    group[1].push(job);
+    byName.set(name, group);
+  }
+  return [...byName.values()];
+}

@@ -1,0 +1,9 @@
+export {
+  DEFAULT_WINDOW_PER_WEIGHT,
+  FairDispatch,
+  type FairDispatchDeps,
+  PLACE_LEASE_MS,
+  windowOf,
+} from './fair-dispatch.ts';
+export { type TenantBacklog, TenantBacklogs } from './tenant-backlogs.ts';
+export type { TenantWeights } from './tenant-weights.ts';

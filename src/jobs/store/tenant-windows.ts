@@ -1,0 +1,250 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Capacity, Priority } from '../model/index.ts';
+import { batchGet } from './batch-get.ts';
+import { writtenIf } from './conditional-write.ts';
+
+/** One tenant's window in one queue (a lane): whose places it is, and in which queue. */
+export interface WindowKey {
+  capacity: Capacity;
+  priority: Priority;
+  tenant: string;
+}
+
+/** A window as stored: its places (holder → epoch ms its lease runs to) and its count of held jobs. */
+export interface TenantWindow extends WindowKey {
+  holders: Record<string, number>;
+  /** Jobs of the tenant held in this queue; may run high for a while (a cancelled held job), never for good. */
+  held: number;
+  /** Epoch ms `held` last grew: a release that finds nothing held resets it only once the holds have settled. */
+  heldAt?: number;
+}
+
+/** Places set or cleared by one write at most: keeps the expression well inside DynamoDB's limits. */
+const MAX_PER_WRITE = 50;
+
+const windowName = (k: WindowKey) => `window#${k.capacity}#${k.priority}#${k.tenant}`;
+const laneName = (capacity: Capacity, priority: Priority) => `lane#${capacity}#${priority}`;
+
+/**
+ * Per-tenant windows of the coordination table (src/jobs/fairness): one item per tenant and queue,
+ * a leased semaphore like Semaphores (holder = job id, so a place lost with its message frees when
+ * its lease ends) with the tenant's count of held jobs beside it, so the decision to hold and the
+ * places taken are one conditional write. Each queue's item `lane#<capacity>#<priority>` lists the
+ * tenants that ever had a window there, written once per tenant: what the reaper and the stats read.
+ */
+export class TenantWindows {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Intake: places for `holders` (in order) while nothing is held and the window has room, until
+   * `until`. Takes all when they fit, else as many as fit (clearing expired places), else none;
+   * answers how many of the first it took. None while jobs are held: a new job waits behind them.
+   */
+  async admit(key: WindowKey, holders: string[], size: number, until: number, now = Date.now()): Promise<number> {
+    const wanted = holders.slice(0, MAX_PER_WRITE);
+    let first = await this.take(key, wanted, size, until, { nothingHeld: true });
+    if (!first.taken && !first.window) {
+      await this.create(key);
+      first = await this.take(key, wanted, size, until, { nothingHeld: true });
+    }
+    if (first.taken) return wanted.length;
+    if (!first.window || first.window.held > 0) return 0;
+    const { live, expired } = split(first.window.holders, now);
+    const fits = Math.min(wanted.length, size - live);
+    if (fits <= 0) return 0;
+    const taken = await this.take(key, wanted.slice(0, fits), size, until, { nothingHeld: true, expired, now });
+    return taken.taken ? fits : 0;
+  }
+
+  /**
+   * Release: places for these held jobs, taken from the held count in the same write; refused
+   * when one of them already has a place (another release took it), when the window is full, or
+   * when fewer are counted held. Answers the window DynamoDB saw when refused.
+   */
+  async release(
+    key: WindowKey,
+    holders: string[],
+    size: number,
+    until: number,
+    expired: string[],
+    now = Date.now(),
+  ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
+    return this.take(key, holders.slice(0, MAX_PER_WRITE), size, until, { fromHeld: true, expired, now });
+  }
+
+  /** Gives `holder`'s place back; the window as it is after (undefined when it has no item). */
+  async giveBack(key: WindowKey, holder: string): Promise<TenantWindow | undefined> {
+    const { Attributes } = await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name: windowName(key) },
+          UpdateExpression: 'REMOVE holders.#holder',
+          ConditionExpression: 'attribute_exists(holders)',
+          ExpressionAttributeNames: { '#holder': holder },
+          ReturnValues: 'ALL_NEW',
+        }),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof ConditionalCheckFailedException) return { Attributes: undefined };
+        throw error;
+      });
+    return Attributes && asWindow(key, Attributes);
+  }
+
+  /** Counts `n` more held jobs (before they are written, so a release never misses one). */
+  async addHeld(key: WindowKey, n: number, now = Date.now()): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { name: windowName(key) },
+        UpdateExpression: 'ADD held :n SET heldAt = :now',
+        ExpressionAttributeValues: { ':n': n, ':now': now },
+      }),
+    );
+  }
+
+  /**
+   * Resets the held count to 0 when a release found no held job: only while it is still what the
+   * release read and no job was held since `settledBefore` (a hold whose job is not written yet).
+   */
+  clearHeld(key: WindowKey, seen: number, settledBefore: number): Promise<boolean> {
+    return writtenIf(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name: windowName(key) },
+          UpdateExpression: 'SET held = :zero',
+          ConditionExpression: 'held = :seen AND (attribute_not_exists(heldAt) OR heldAt < :settled)',
+          ExpressionAttributeValues: { ':zero': 0, ':seen': seen, ':settled': settledBefore },
+        }),
+      ),
+    );
+  }
+
+  /** The window, strongly consistent; undefined before its first use. */
+  async read(key: WindowKey): Promise<TenantWindow | undefined> {
+    const [item] = await batchGet(this.db, this.table, 'name', [windowName(key)], true);
+    return item ? asWindow(key, item as Record<string, unknown>) : undefined;
+  }
+
+  /** Every window of the queues given, of every tenant that ever had one there. */
+  async list(lanes: { capacity: Capacity; priority: Priority }[]): Promise<TenantWindow[]> {
+    const laneItems = (await batchGet(
+      this.db,
+      this.table,
+      'name',
+      lanes.map((l) => laneName(l.capacity, l.priority)),
+      false,
+    )) as { name: string; tenants?: Set<string> }[];
+    const keys = lanes.flatMap((lane) => {
+      const item = laneItems.find((i) => i.name === laneName(lane.capacity, lane.priority));
+      return [...(item?.tenants ?? [])].map((tenant) => ({ ...lane, tenant }));
+    });
+    const items = (await batchGet(this.db, this.table, 'name', keys.map(windowName), false)) as Record<
+      string,
+      unknown
+    >[];
+    const byName = new Map(items.map((item) => [item.name as string, item]));
+    return keys.flatMap((key) => {
+      const item = byName.get(windowName(key));
+      return item ? [asWindow(key, item)] : [];
+    });
+  }
+
+  /**
+   * One conditional write adding `holders` (clearing `expired`, each still expired at `now`):
+   * at intake while nothing is held, at release taken from the held count.
+   */
+  private async take(
+    key: WindowKey,
+    holders: string[],
+    size: number,
+    until: number,
+    mode: { nothingHeld?: boolean; fromHeld?: boolean; expired?: string[]; now?: number },
+  ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
+    const expired = (mode.expired ?? []).slice(0, MAX_PER_WRITE);
+    const set = holders.map((_, i) => `holders.#h${i} = :until`);
+    const cleared = expired.map((_, i) => `holders.#x${i}`);
+    const conditions = [
+      'size(holders) <= :room',
+      ...cleared.map((path) => `${path} <= :now`),
+      ...(mode.nothingHeld ? ['(attribute_not_exists(held) OR held <= :zero)'] : []),
+      ...(mode.fromHeld ? ['held >= :n', ...holders.map((_, i) => `attribute_not_exists(holders.#h${i})`)] : []),
+    ];
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name: windowName(key) },
+          UpdateExpression: [
+            `SET ${set.join(', ')}`,
+            ...(cleared.length ? [`REMOVE ${cleared.join(', ')}`] : []),
+            ...(mode.fromHeld ? ['ADD held :minus'] : []),
+          ].join(' '),
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: {
+            ...Object.fromEntries(holders.map((id, i) => [`#h${i}`, id])),
+            ...Object.fromEntries(expired.map((id, i) => [`#x${i}`, id])),
+          },
+          ExpressionAttributeValues: {
+            ':until': until,
+            ':room': size + expired.length - holders.length,
+            ...(cleared.length ? { ':now': mode.now } : {}),
+            ...(mode.nothingHeld ? { ':zero': 0 } : {}),
+            ...(mode.fromHeld ? { ':n': holders.length, ':minus': -holders.length } : {}),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { taken: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The document client leaves the returned item in DynamoDB's own format.
+      const item = error.Item ? unmarshall(error.Item) : undefined;
+      return { taken: false, window: item?.holders ? asWindow(key, item) : undefined };
+    }
+  }
+
+  /** The window's first use: its empty map, and its tenant in its queue's list. */
+  private async create(key: WindowKey): Promise<void> {
+    await Promise.all([
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name: windowName(key) },
+          UpdateExpression: 'SET holders = if_not_exists(holders, :none)',
+          ExpressionAttributeValues: { ':none': {} },
+        }),
+      ),
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name: laneName(key.capacity, key.priority) },
+          UpdateExpression: 'ADD tenants :tenant',
+          ExpressionAttributeValues: { ':tenant': new Set([key.tenant]) },
+        }),
+      ),
+    ]);
+  }
+}
+
+/** A window's places split at `now`: how many are live, and the expired holders (a few, to clear). */
+export function split(holders: Record<string, number>, now: number): { live: number; expired: string[] } {
+  const expired = Object.keys(holders).filter((id) => holders[id]! <= now);
+  return { live: Object.keys(holders).length - expired.length, expired: expired.slice(0, MAX_PER_WRITE) };
+}
+
+function asWindow(key: WindowKey, item: Record<string, unknown>): TenantWindow {
+  return {
+    ...key,
+    holders: (item.holders ?? {}) as Record<string, number>,
+    held: Math.max(0, Number(item.held ?? 0)),
+    ...(item.heldAt !== undefined && { heldAt: Number(item.heldAt) }),
+  };
+}

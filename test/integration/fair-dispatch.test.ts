@@ -1,0 +1,127 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { describe, expect, it } from 'vitest';
+import type { JobRequestInput } from '../../src/client/index.ts';
+import type { Job } from '../../src/jobs/model/index.ts';
+import { testStack } from '../helpers/stack.ts';
+import { waitForJobs } from '../helpers/wait-for-jobs.ts';
+
+const { client, deployment, dynamodb } = testStack();
+// Generous for 2 busy cores: thousands of jobs; every wait is for a condition.
+const TIMEOUT_MS = 900_000;
+/** The test deployment's cpu slots (global-setup.ts): 3 cpu workers × 8. */
+const CPU_SLOTS = 24;
+
+const firstStart = (job: Job) => Date.parse(job.attemptLog[0]!.startedAt);
+
+/** Submits `count` jobs of `tenant` through the batch route, 1,000 a request; their ids. */
+async function flood(tenant: string, count: number, job: JobRequestInput): Promise<string[]> {
+  const ids: string[] = [];
+  for (let sent = 0; sent < count; sent += 1000) {
+    const items = await client.submitBatch(
+      Array.from({ length: Math.min(1000, count - sent) }, () => ({ ...job, tenant })),
+    );
+    expect(items.every((item) => item.status === 201)).toBe(true);
+    ids.push(...items.flatMap((item) => ('job' in item ? [item.job.id] : [])));
+  }
+  return ids;
+}
+
+/** Waits until every job has finished (each read straight from the table: thousands of jobs). */
+const finished = (ids: string[], label: string) =>
+  waitForJobs(dynamodb, deployment.jobsTable, ids, { label, timeoutMs: TIMEOUT_MS - 60_000, onProgress: () => {} });
+
+/** A runtime override of the tenant's settings, as the admin route stores it (item `tenant#<id>`). */
+async function setWeight(tenant: string, weight: number): Promise<void> {
+  await dynamodb.send(
+    new PutItemCommand({
+      TableName: deployment.coordinationTable,
+      Item: marshall({ name: `tenant#${tenant}`, settings: { weight } }),
+    }),
+  );
+}
+
+/** The most attempts running at one instant, from every attempt's recorded start and finish. */
+function mostAtOnce(jobs: Job[]): number {
+  const edges = jobs.flatMap((job) =>
+    job.attemptLog.flatMap((attempt) => [
+      { at: Date.parse(attempt.startedAt), change: 1 },
+      { at: Date.parse(attempt.finishedAt ?? attempt.startedAt), change: -1 },
+    ]),
+  );
+  edges.sort((a, b) => a.at - b.at || a.change - b.change);
+  let running = 0;
+  let most = 0;
+  for (const { change } of edges) {
+    running += change;
+    most = Math.max(most, running);
+  }
+  return most;
+}
+
+// Each test's tenants are its own (a run id), so a rerun on the same stack starts from empty windows.
+const run = Date.now().toString(36);
+
+describe('fair dispatch', () => {
+  it(
+    'gives two backlogged tenants of weights 3:1 their starts within 10 % of 3:1 over a minute',
+    async () => {
+      // Prepare: the weights, stored as runtime overrides.
+      const heavy = `heavy-${run}`;
+      const light = `light-${run}`;
+      await Promise.all([setWeight(heavy, 3), setWeight(light, 1)]);
+      const job = { type: 'sleep', payload: { ms: 300 }, capacity: 'cpu' } as const;
+      // Act: both backlogged, far beyond what a minute starts.
+      const [heavyIds, lightIds] = await Promise.all([flood(heavy, 2400, job), flood(light, 800, job)]);
+      const jobs = await finished([...heavyIds, ...lightIds], 'weighted backlogs');
+      // Assess: first attempts' starts in one minute from 10 s after the first start, while both had jobs waiting.
+      const begin = Math.min(...jobs.map(firstStart)) + 10_000;
+      const end = begin + 60_000;
+      const startsIn = (tenant: string) =>
+        jobs.filter((j) => j.tenant === tenant && firstStart(j) >= begin && firstStart(j) < end).length;
+      const stillWaiting = (tenant: string) => jobs.some((j) => j.tenant === tenant && firstStart(j) >= end);
+      expect(stillWaiting(heavy) && stillWaiting(light), 'both tenants backlogged for the whole minute').toBe(true);
+      const ratio = startsIn(heavy) / startsIn(light);
+      expect(ratio, `${startsIn(heavy)} : ${startsIn(light)} starts`).toBeGreaterThan(3 * 0.9);
+      expect(ratio, `${startsIn(heavy)} : ${startsIn(light)} starts`).toBeLessThan(3 * 1.1);
+      expect(jobs.every((j) => j.status === 'SUCCEEDED')).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'starts a quiet tenant’s job behind a 2,000-job flood before the flood has drained; a held job cancelled never runs',
+    async () => {
+      // Prepare: the flood, all on the cpu class.
+      const floodIds = await flood(`flood-${run}`, 2000, { type: 'sleep', payload: { ms: 200 }, capacity: 'cpu' });
+      // Act: one more of the flood's, held behind its window, cancelled; then the quiet tenant's job.
+      const { body: extra } = await client.submit({ type: 'noop', tenant: `flood-${run}`, capacity: 'cpu' });
+      expect(extra.status).toBe('HELD');
+      expect((await client.cancel(extra.id)).status).toBe('CANCELLED');
+      const { body: quiet } = await client.submit({ type: 'noop', tenant: `quiet-${run}`, capacity: 'cpu' });
+      expect(quiet.status).toBe('QUEUED');
+      const [quietJob] = await finished([quiet.id], 'the quiet job');
+      const floodJobs = await finished(floodIds, 'the flood');
+      // Assess: the quiet job waited behind the flood's window, not behind its backlog.
+      const floodStartedBefore = floodJobs.filter((j) => firstStart(j) < firstStart(quietJob!)).length;
+      expect(quietJob!.status).toBe('SUCCEEDED');
+      expect(floodStartedBefore, 'flood jobs started before the quiet one').toBeLessThan(floodIds.length / 10);
+      const [cancelled] = await finished([extra.id], 'the cancelled job');
+      expect(cancelled).toMatchObject({ status: 'CANCELLED', attempts: 0, attemptLog: [] });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'lets a tenant alone use every cpu slot',
+    async () => {
+      // Act: a backlog several times the slots, of jobs long enough that all slots fill at once.
+      const ids = await flood(`alone-${run}`, 6 * CPU_SLOTS, { type: 'sleep', payload: { ms: 3000 }, capacity: 'cpu' });
+      const jobs = await finished(ids, 'the lone tenant');
+      // Assess
+      expect(jobs.every((j) => j.status === 'SUCCEEDED')).toBe(true);
+      expect(mostAtOnce(jobs)).toBe(CPU_SLOTS);
+    },
+    TIMEOUT_MS,
+  );
+});
