@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ClaimDecision, claim, JOB_MISSING, startFromMessage } from '../src/jobs/attempts/index.ts';
 import { type JobMessage, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
 import type { LimitSlot, TypeLimiter } from '../src/jobs/limits/index.ts';
-import { type Job, NonRetryableError, StaleJobError } from '../src/jobs/model/index.ts';
+import { type Job, NonRetryableError, StaleJobError, tenantOf } from '../src/jobs/model/index.ts';
 import { Heartbeats } from './heartbeats.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
 import { discard, JobPayloads, type KeptResult, type PayloadFile } from './job-payloads.ts';
@@ -267,6 +267,7 @@ export class JobRunner {
     const context = {
       jobId: job.id,
       type: job.type,
+      tenant: tenantOf(job),
       attempt: attempt.lease.attempt,
       speculative: attempt.lease.speculative === true,
       workerId: attempt.lease.workerId,
