@@ -29,8 +29,9 @@ export class OpenApiContract {
 
   constructor(private readonly document: OpenApiDocument = openApiDocument()) {
     formats.default(this.ajv);
-    // The document's own fields are not schema keywords: declared so that Ajv's strict mode passes them.
-    this.ajv.addVocabulary(['openapi', 'info', 'servers', 'paths', 'components']);
+    // The document's own fields are not schema keywords, nor is OpenAPI's `example` of a schema
+    // (TenantIdSchema has one): declared so that Ajv's strict mode passes them.
+    this.ajv.addVocabulary(['openapi', 'info', 'servers', 'paths', 'components', 'example']);
     this.ajv.addSchema(document, 'openapi.json');
     this.routes = Object.keys(document.paths)
       .map((template) => ({
