@@ -387,6 +387,30 @@ describe('tailguard CLI', () => {
     expect(run.exitCode).toBe(1);
   });
 
+  it("jobs ls lists one tenant's jobs in one state, a table with their tenant", async () => {
+    const api = await fakeApi(() => ({
+      status: 200,
+      body: { items: [jobView({ status: 'RUNNING', tenant: 'acme' })], cursor: null },
+    }));
+
+    const run = await tailguard([
+      '--api',
+      api.url,
+      '--auth',
+      'none',
+      'jobs',
+      'ls',
+      '--status',
+      'RUNNING',
+      '--tenant',
+      'acme',
+    ]);
+
+    expect(api.requests.map((r) => `${r.path}?${r.query}`)).toEqual(['jobs?status=RUNNING&tenant=acme&limit=25']);
+    expect(run.out.split('\n')[0]).toMatch(/^id +type +tenant +queue +status/);
+    expect(run.out.split('\n')[1]).toContain('  acme  ');
+  });
+
   it('dlq ls pages through dead jobs up to --limit and prints them as JSON', async () => {
     const dead = (n: number) => jobView({ id: `00000000-0000-4000-8000-00000000000${n}`, status: 'DEAD' });
     const api = await fakeApi((request) => ({

@@ -5,6 +5,7 @@ import { batchCommand } from './commands/batch.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
 import { deadLetterCommands } from './commands/dead-letters.ts';
 import { devCommand } from './commands/dev.ts';
+import { jobListCommand } from './commands/job-list.ts';
 import { jobCommands } from './commands/jobs.ts';
 import { migrateIndexCommand } from './commands/migrate-index.ts';
 import { operationCommands } from './commands/operations.ts';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
     .option('--json', 'print the API’s answers as JSON');
   const cli = new CommandContext(program, io);
   jobCommands(program, cli);
+  jobListCommand(program, cli);
   batchCommand(program, cli);
   deadLetterCommands(program, cli);
   operationCommands(program, cli);

@@ -8,6 +8,7 @@ import { type JobContext, JobEffects } from './job-handler.ts';
 const context: JobContext = {
   jobId: 'j1',
   type: 'greet',
+  tenant: 'default',
   attempt: 1,
   speculative: false,
   workerId: 'w1',

@@ -29,6 +29,8 @@ export class JobEffects {
 export interface JobContext {
   jobId: string;
   type: string;
+  /** Who the job is for (`default` when it was submitted without one): quotas, shares and stats key on it. */
+  tenant: string;
   attempt: number;
   /** This attempt is a backup racing a straggling one: only the first to finish counts. */
   speculative: boolean;

@@ -10,7 +10,7 @@ import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { RateWindows, Semaphores } from '../src/jobs/store/index.ts';
 import { mockedStore, queued } from '../test/helpers/store-fixtures.ts';
-import { HandlerRegistry } from './job-handler.ts';
+import { HandlerRegistry, type JobContext, type JobHandler } from './job-handler.ts';
 import { JobRunner, MISSING_JOB_GRACE_MS } from './job-runner.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 
@@ -32,7 +32,7 @@ const message: ReceivedMessage = {
   sentAt: Date.now(),
 };
 
-function runnerFor(handler: () => Promise<unknown>, fairness?: { giveBack: () => Promise<number> }) {
+function runnerFor(handler: JobHandler, fairness?: { giveBack: () => Promise<number> }) {
   const poller = {
     delete: vi.fn(),
     handBack: vi.fn(async () => {}),
@@ -103,6 +103,20 @@ describe('JobRunner with type limits', () => {
     expect(order.filter((w) => w === 'coordination: SET holders.#holder = :until').length).toBeGreaterThan(1);
     expect(poller.delete).toHaveBeenCalledWith(message);
     expect(poller.handBack).not.toHaveBeenCalled();
+  });
+
+  it("tells the handler the job's tenant, and `default` for a job written without one", async () => {
+    // Prepare: heartbeats see the job still running.
+    db.on(UpdateCommand, { ReturnValues: 'ALL_NEW' }).resolves({ Attributes: { ...render, status: 'RUNNING' } });
+    const tenants: string[] = [];
+    const { runner } = runnerFor(async (_payload: unknown, context: JobContext) => tenants.push(context.tenant));
+    // Act
+    db.on(GetCommand).resolves({ Item: { ...render, tenant: 'acme' } });
+    await runner.process(message, new AbortController().signal);
+    db.on(GetCommand).resolves({ Item: render });
+    await runner.process(message, new AbortController().signal);
+    // Assess
+    expect(tenants).toEqual(['acme', 'default']);
   });
 
   it('gives the slot straight back when the claim does not run the job', async () => {

@@ -11,6 +11,7 @@ import {
   NonRetryableError,
   type Priority,
   StaleJobError,
+  tenantOf,
 } from '../src/jobs/model/index.ts';
 import { Heartbeats } from './heartbeats.ts';
 import { type HandlerRegistry, JobEffects } from './job-handler.ts';
@@ -51,8 +52,11 @@ export interface RunnerDeps extends SettleDeps {
   fairness?: Pick<FairDispatch, 'giveBack'>;
   /** This worker's measured speed, written on its leases; a worker on probation takes no backups. */
   speed?: { readonly speed: number | undefined; readonly onProbation: boolean };
-  /** Told when an attempt starts: the worker's report lists the jobs it runs (the detector's view). */
-  onAttemptStarted?: (job: Job) => void;
+  /**
+   * Told when an attempt starts, and how long its job waited for it: the worker's report lists the
+   * jobs it runs (the detector's view) and its tenants' waits.
+   */
+  onAttemptStarted?: (job: Job, waitMs: number) => void;
   /** Told each progress report of an attempt (see RunningAttemptDeps). */
   onProgress?: RunningAttemptDeps['onProgress'];
   /** Payloads and results kept in the payload bucket. @default none: both must fit the job's item */
@@ -69,8 +73,8 @@ type Decided = { start: Start; slot?: LimitSlot } | { skip: Exclude<ClaimDecisio
 
 /** Takes one received message through claim, the handler, and the attempt's outcome. */
 export class JobRunner {
-  /** Ids of the jobs this worker runs attempts of now. */
-  readonly runningJobIds = new Set<string>();
+  /** The jobs this worker runs attempts of now, by id. */
+  readonly runningJobs = new Map<string, Job>();
   private readonly heartbeats: Heartbeats;
 
   constructor(
@@ -116,13 +120,14 @@ export class JobRunner {
       heartbeats: this.heartbeats,
       leaseSeconds: this.options.leaseSeconds,
     });
-    this.deps.metrics.started(start.job, start.readyAt, Date.now(), start.takeover);
-    this.runningJobIds.add(hint.jobId);
-    this.deps.onAttemptStarted?.(start.job);
+    const startedAt = Date.now();
+    this.deps.metrics.started(start.job, start.readyAt, startedAt, start.takeover);
+    this.runningJobs.set(hint.jobId, start.job);
+    this.deps.onAttemptStarted?.(start.job, Math.max(0, startedAt - start.readyAt));
     try {
       return await this.run(run, shutdown);
     } finally {
-      this.runningJobIds.delete(hint.jobId);
+      this.runningJobs.delete(hint.jobId);
       await this.release(slot);
     }
   }
@@ -316,6 +321,7 @@ export class JobRunner {
     const context = {
       jobId: job.id,
       type: job.type,
+      tenant: tenantOf(job),
       attempt: attempt.lease.attempt,
       speculative: attempt.lease.speculative === true,
       workerId: attempt.lease.workerId,

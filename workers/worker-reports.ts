@@ -1,9 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Capacity } from '../src/jobs/model/index.ts';
-import { type PeerReport, runningReportDelayMs, type WorkerRegistry } from '../src/jobs/speculation/index.ts';
+import { type Capacity, tenantOf } from '../src/jobs/model/index.ts';
+import {
+  type PeerReport,
+  runningReportDelayMs,
+  type WorkerRegistry,
+  type WorkerReport,
+} from '../src/jobs/speculation/index.ts';
+import type { TenantWaits } from '../src/jobs/tenant-stats/index.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { SpeedMeter } from './speed-meter.ts';
 import type { Worker } from './worker.ts';
+
+/** Tenants whose waits a report carries, the busiest first: it stays a few kilobytes with any number of tenants. */
+const TENANTS_REPORTED = 20;
 
 /** The latest reports of the other live workers of this worker's class: what its probation is judged against. */
 export const classPeers =
@@ -22,7 +31,13 @@ export class WorkerReports {
 
   constructor(
     private readonly self: { workerId: string; capacity: Capacity; reportSeconds: number; concurrency: number },
-    private readonly parts: { registry: WorkerRegistry; speed: SpeedMeter; runner: JobRunner; worker: Worker },
+    private readonly parts: {
+      registry: WorkerRegistry;
+      speed: SpeedMeter;
+      runner: JobRunner;
+      worker: Worker;
+      tenantWaits: TenantWaits;
+    },
     private readonly logger: Logger,
   ) {}
 
@@ -41,6 +56,7 @@ export class WorkerReports {
             speed: speed.speed,
             onProbation: speed.onProbation,
             ...worker.load,
+            tenants: this.tenantLoads(),
             startedAt: this.startedAt,
             lastSeenAt: new Date().toISOString(),
           },
@@ -75,6 +91,18 @@ export class WorkerReports {
   }
 
   private runningKey(): string {
-    return [...this.parts.runner.runningJobIds].sort().join();
+    return [...this.parts.runner.runningJobs.keys()].sort().join();
+  }
+
+  /** Per tenant: its attempts running here now, and (the busiest ones') waits over the last minutes. */
+  private tenantLoads(): NonNullable<WorkerReport['tenants']> {
+    const loads: NonNullable<WorkerReport['tenants']> = {};
+    for (const job of this.parts.runner.runningJobs.values()) {
+      const tenant = tenantOf(job);
+      loads[tenant] = { running: (loads[tenant]?.running ?? 0) + 1 };
+    }
+    for (const [tenant, waits] of Object.entries(this.parts.tenantWaits.encoded(TENANTS_REPORTED)))
+      loads[tenant] = { running: loads[tenant]?.running ?? 0, waits };
+    return loads;
   }
 }

@@ -4,9 +4,10 @@ import type { Settings } from '../src/aws/environment/index.ts';
 import type { Runtime } from '../src/aws/runtime.ts';
 import { queuesOfClass } from '../src/jobs/dispatch/index.ts';
 import { JobLimiter, type TypeLimits } from '../src/jobs/limits/index.ts';
-import { JobMetricsRecorder, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
-import type { Job } from '../src/jobs/model/index.ts';
+import { JobMetricsRecorder, METRICS_NAMESPACE, TenantMetricsRecorder } from '../src/jobs/metrics/index.ts';
+import { type Job, tenantOf } from '../src/jobs/model/index.ts';
 import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculation/index.ts';
+import { TenantWaits } from '../src/jobs/tenant-stats/index.ts';
 import type { HandlerRegistry } from './job-handler.ts';
 import { JobPayloads } from './job-payloads.ts';
 import { JobRunner } from './job-runner.ts';
@@ -22,6 +23,8 @@ export interface WorkerParts {
   runner: JobRunner;
   worker: Worker;
   speed: SpeedMeter;
+  /** Its tenants' recent queue waits: its report carries them to `GET /stats`. */
+  tenantWaits: TenantWaits;
   /** Publishes the metrics and latency statistics gathered since the last flush. */
   flushTelemetry: () => Promise<void>;
 }
@@ -29,7 +32,8 @@ export interface WorkerParts {
 /**
  * Builds a worker's parts from its settings and the adapters of its environment: the poller of
  * its class's queues, the runner with its limits and measurements, and the receive loop.
- * `onAttemptStarted` is told of each attempt as it starts (the worker's report lists them).
+ * `onAttemptStarted` is told of each attempt as it starts (the worker's report lists them); its
+ * tenant's wait goes to the per-tenant metrics and to the waits the report carries.
  */
 export function wireWorker(
   settings: Settings<'worker'> & { workerId: string },
@@ -91,8 +95,13 @@ export function wireWorker(
     new Metrics(metricsOptions),
     (defaultDimensions) => new Metrics({ ...metricsOptions, defaultDimensions }),
   );
+  const tenantMetrics = new TenantMetricsRecorder(
+    (defaultDimensions) => new Metrics({ ...metricsOptions, defaultDimensions }),
+  );
+  const tenantWaits = new TenantWaits();
   const flushTelemetry = () => {
     metrics.flush();
+    tenantMetrics.flush();
     return latency.flush().catch((error: Error) => logger.warn('latency statistics flush failed', { error }));
   };
   const runner = new JobRunner(
@@ -107,7 +116,11 @@ export function wireWorker(
       fairness: runtime.fairness(),
       speed,
       onAttemptFinished,
-      onAttemptStarted,
+      onAttemptStarted: (job, waitMs) => {
+        tenantWaits.record(tenantOf(job), waitMs);
+        tenantMetrics.started(tenantOf(job), waitMs);
+        onAttemptStarted();
+      },
       onProgress: (attempt) =>
         void speed
           .observe(attempt, peers, settings.concurrency)
@@ -128,7 +141,7 @@ export function wireWorker(
     { concurrency: settings.concurrency, shutdownGraceSeconds: settings.shutdownGraceSeconds, probationPollMs: 1000 },
     speed,
   );
-  return { logger, runner, worker, speed, flushTelemetry };
+  return { logger, runner, worker, speed, tenantWaits, flushTelemetry };
 }
 
 /**

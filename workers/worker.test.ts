@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
+import type { Job } from '../src/jobs/model/index.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 import { Worker } from './worker.ts';
@@ -40,7 +41,7 @@ function fakePoller(count: number, ageMs = 60_000) {
 
 /** Runs each message for 20 ms, recording the most attempts in flight at once and how long each had waited. */
 function fakeRunner() {
-  const runner = { done: 0, running: 0, mostAtOnce: 0, waitedMs: [] as number[], runningJobIds: new Set<string>() };
+  const runner = { done: 0, running: 0, mostAtOnce: 0, waitedMs: [] as number[], runningJobs: new Map<string, Job>() };
   const process = async (message: ReceivedMessage) => {
     runner.waitedMs.push(Date.now() - message.sentAt);
     runner.running++;

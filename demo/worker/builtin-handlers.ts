@@ -19,6 +19,14 @@ export const noop: JobHandler = async () => ({ ok: true });
 /** Returns its payload as its result, whatever its size: large payloads and results end to end. */
 export const echo: JobHandler = async (payload) => payload;
 
+/** Returns what its context tells a handler of the attempt: the handler context end to end. */
+export const whoami: JobHandler = async (_payload, { jobId, type, tenant, attempt }) => ({
+  jobId,
+  type,
+  tenant,
+  attempt,
+});
+
 /** The slowness injected into each attempt as it starts (1 = none): the demo worker's `FaultInjector`. */
 export interface AttemptFaults {
   attemptSlowdown(): number;
@@ -88,6 +96,7 @@ export function builtinHandlers(faults: AttemptFaults = NO_FAULTS): HandlerRegis
   return new HandlerRegistry()
     .register('noop', recordingEffect(noop))
     .register('echo', echo)
+    .register('whoami', whoami)
     .register('sleep', recordingEffect(sleepHandler(faults)))
     .register('flaky', recordingEffect(flaky))
     .register('fail', fail)

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { environmentFor } from '../../src/aws/environment/index.ts';
 import { ALL_QUEUE_KEYS, type QueueKey } from '../../src/jobs/model/index.ts';
+import { TenantWaits } from '../../src/jobs/tenant-stats/index.ts';
 import { OpenApiContract } from '../../test/helpers/openapi-contract.ts';
 import { apiGatewayEvent } from '../http/testing/api-gateway-event.ts';
 
@@ -38,9 +39,11 @@ afterAll(() => {
 });
 
 describe('GET /stats', () => {
-  it('answers what the OpenAPI document describes, the jobs each worker runs included', async () => {
-    // Prepare: one live worker running one job; every queue empty, no dead job.
+  it('answers what the OpenAPI document describes, the jobs each worker runs and its tenants included', async () => {
+    // Prepare: one live worker running one job of acme's, which waited 40 ms; every queue empty, no dead job.
     const seen = new Date().toISOString();
+    const waits = new TenantWaits();
+    waits.record('acme', 40);
     db.on(ScanCommand).resolves({
       Items: [
         {
@@ -50,6 +53,7 @@ describe('GET /stats', () => {
           slots: 4,
           running: 1,
           jobIds: ['40bcbc1a-8f2e-4c36-9d57-2a1f0e6b7c11'],
+          tenants: { acme: { running: 1, waits: waits.encoded(20).acme } },
           startedAt: seen,
           lastSeenAt: seen,
           expiresAt: Math.ceil(Date.now() / 1000) + 60,
@@ -69,6 +73,8 @@ describe('GET /stats', () => {
     const body = JSON.parse(response.body);
     expect(body.workers[0].jobIds).toEqual(['40bcbc1a-8f2e-4c36-9d57-2a1f0e6b7c11']);
     expect(body.running).toEqual({ cpu: 1, gpu: 0 });
+    expect(body.tenants).toEqual([{ tenant: 'acme', running: 1, queued: 0, waitP99Ms: 40 }]);
+    expect(body.workers[0]).not.toHaveProperty('tenants');
     expect(
       new OpenApiContract().violation({ method: 'GET', path: '/stats', status: response.statusCode, body }),
     ).toBeUndefined();

@@ -2,7 +2,7 @@ import { runtime } from '../../src/aws/runtime.ts';
 import { collectStats } from '../../src/jobs/admin/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
-/** `GET /stats`: queue and DLQ depths, running and dead jobs per class, live workers and their speed, type limits. */
+/** `GET /stats`: queue and DLQ depths, running and dead jobs per class, live workers and their speed, tenants, type limits. */
 export const handler = httpHandler(async () =>
   json(
     200,
@@ -14,6 +14,8 @@ export const handler = httpHandler(async () =>
       limits: runtime.typeLimits(),
       semaphores: runtime.semaphores,
       checks: runtime.checkRecords(),
+      // Until the fair dispatcher's per-tenant backlogs (TenantBacklogs.list()) are there to count, none is queued.
+      queuedByTenant: async () => ({}),
     }),
   ),
 );

@@ -47,6 +47,26 @@ describe('GET /jobs', () => {
     expect(keys.slice(0, 2)).toEqual(['RETRYING#cpu#critical#0', 'RETRYING#cpu#critical#1']);
   });
 
+  it("asks the index for one tenant's jobs only, the jobs without a tenant counting as `default`'s", async () => {
+    // Prepare
+    db.on(QueryCommand).resolves({ Items: [] });
+    // Act
+    const acme = await get({ status: 'SCHEDULED', tenant: 'acme', capacity: 'cpu', priority: 'high' });
+    const byDefault = await get({ status: 'SCHEDULED', tenant: 'default', capacity: 'cpu', priority: 'high' });
+    // Assess
+    expect([acme.status, byDefault.status]).toEqual([200, 200]);
+    const inputs = db.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs[0]).toMatchObject({
+      FilterExpression: '#tenant = :tenant',
+      ExpressionAttributeNames: { '#tenant': 'tenant' },
+      ExpressionAttributeValues: { ':tenant': 'acme' },
+    });
+    expect(inputs.at(-1)).toMatchObject({
+      FilterExpression: 'attribute_not_exists(#tenant) OR #tenant = :tenant',
+      ExpressionAttributeValues: { ':tenant': 'default' },
+    });
+  });
+
   it('lists running jobs as their workers report them, read by id', async () => {
     // Prepare: one live worker reporting job j1; the index is never asked.
     db.on(ScanCommand).resolves({
@@ -73,6 +93,8 @@ describe('GET /jobs', () => {
     [{ status: 'RUNNING', cursor: 'garbage' }, 'cursor'],
     [{ status: 'RUNNING', cursor: '' }, 'cursor'],
     [{ status: 'RUNNING', colour: 'red' }, 'colour'],
+    [{ status: 'RUNNING', tenant: 'a b' }, 'tenant'],
+    [{ status: 'RUNNING', tenant: '' }, 'tenant'],
   ])('answers %j with 400 naming %s, before reading the table', async (query, field) => {
     // Act
     const { status, body } = await get(query);
@@ -108,7 +130,10 @@ describe('GET /jobs', () => {
       fc.string(),
       fc.base64String(),
     );
-    const query = fc.dictionary(fc.constantFrom('status', 'capacity', 'priority', 'limit', 'cursor', 'colour'), value);
+    const query = fc.dictionary(
+      fc.constantFrom('status', 'capacity', 'priority', 'tenant', 'limit', 'cursor', 'colour'),
+      value,
+    );
     // Act + Assess
     await fc.assert(
       fc.asyncProperty(query, async (q) => {

@@ -5,7 +5,7 @@ import { InvalidInputError } from '../../src/jobs/model/index.ts';
 import { runningJobsFromReports } from '../../src/jobs/speculation/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 
-/** `GET /jobs?status=|schedule=&capacity=&priority=&limit=&cursor=`: jobs in one state (e.g. RUNNING) or of one schedule, paginated. */
+/** `GET /jobs?status=|schedule=&tenant=&capacity=&priority=&limit=&cursor=`: jobs in one state (e.g. RUNNING) or of one schedule, of one tenant or all, paginated. */
 export const handler = httpHandler(async (event) => {
   const query = JobListQuerySchema.safeParse(event.queryStringParameters ?? {});
   if (!query.success) throw InvalidInputError.fromZod(query.error);

@@ -216,13 +216,20 @@ describe('TailguardClient', () => {
       const running = jobView({ status: 'RUNNING' });
       const { client, api } = await clientFor(() => ({ status: 200, body: { items: [running], cursor: null } }));
       // Act
-      const page = await client.listJobs({ status: 'RUNNING', capacity: 'gpu', limit: 50, cursor: 'c2' });
+      const page = await client.listJobs({
+        status: 'RUNNING',
+        capacity: 'gpu',
+        tenant: 'acme',
+        limit: 50,
+        cursor: 'c2',
+      });
       // Assess
       expect(page).toEqual({ items: [running], cursor: null });
       expect(api.requests.map((r) => [r.method, r.path])).toEqual([['GET', 'jobs']]);
       expect(Object.fromEntries(api.requests[0]!.query)).toEqual({
         status: 'RUNNING',
         capacity: 'gpu',
+        tenant: 'acme',
         limit: '50',
         cursor: 'c2',
       });

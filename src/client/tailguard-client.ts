@@ -266,9 +266,19 @@ export class TailguardClient {
     return (await this.call<CancelView>('POST', `${jobPath(id)}/cancel`)).body;
   }
 
-  /** `GET /jobs?status=`: one page of the jobs in one state (e.g. `RUNNING`), oldest change first per queue. */
+  /** `GET /jobs?status=|schedule=`: one page of the jobs in one state (e.g. `RUNNING`) or of one schedule, of one `tenant` or all. */
   async listJobs(query: JobListQuery): Promise<JobPage> {
     return (await this.call<JobPage>('GET', `jobs?${searchOf(query)}`)).body;
+  }
+
+  /** Every job the query matches, following the cursor page by page (`limit` is the page size). */
+  async *allJobs(query: JobListQuery): AsyncGenerator<JobView> {
+    let cursor = query.cursor;
+    do {
+      const page = await this.listJobs({ ...query, cursor });
+      yield* page.items;
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
   }
 
   /** `GET /dlq`: one page of dead jobs, oldest first per queue. */

@@ -12,8 +12,8 @@ describe('Python handlers on gpu workers', () => {
   const submit = async (type: string, extra: Record<string, unknown> = {}) =>
     (await client.submit({ type, capacity: 'gpu', speculation: false, ...extra })).body;
 
-  it('runs a handler and stores its result, from a process that outlives the job', async () => {
-    const first = await submit('py-echo', { payload: { text: 'hello' } });
+  it('runs a handler and stores its result, from a process that outlives the job, telling it the tenant', async () => {
+    const first = await submit('py-echo', { payload: { text: 'hello' }, tenant: 'acme' });
     const second = await submit('py-echo', { payload: { text: 'again' } });
 
     const [done1, done2] = await Promise.all([first, second].map((job) => waitUntilFinished(job.id, 60_000)));
@@ -21,9 +21,9 @@ describe('Python handlers on gpu workers', () => {
     expect(done1).toMatchObject({
       status: 'SUCCEEDED',
       attempts: 1,
-      result: { payload: { text: 'hello' }, attempt: 1 },
+      result: { payload: { text: 'hello' }, attempt: 1, tenant: 'acme' },
     });
-    expect(done2).toMatchObject({ status: 'SUCCEEDED', result: { payload: { text: 'again' } } });
+    expect(done2).toMatchObject({ status: 'SUCCEEDED', result: { payload: { text: 'again' }, tenant: 'default' } });
   });
 
   it('ends a job DEAD after one attempt when the handler raises NonRetryableError', async () => {

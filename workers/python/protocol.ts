@@ -16,6 +16,7 @@ export type WorkerMessage =
       kind: 'job';
       id: string;
       type: string;
+      tenant: string;
       payload: unknown;
       attempt: number;
       speculative: boolean;

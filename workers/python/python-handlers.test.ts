@@ -55,6 +55,7 @@ function attempt(jobId = 'job-1'): TestAttempt {
   const context: JobContext = {
     jobId,
     type: 'test',
+    tenant: 'acme',
     attempt: 2,
     speculative: true,
     workerId: 'worker-1',
@@ -86,6 +87,7 @@ describe('pythonHandlers', () => {
       payload: { text: 'hello' },
       jobId: 'job-7',
       type: 'echo',
+      tenant: 'acme',
       attempt: 2,
       speculative: true,
     });

@@ -128,7 +128,7 @@ export class PythonProcess {
   run(type: string, payload: unknown, context: JobContext): Promise<unknown> {
     if (this.gone) return Promise.reject(this.failure ?? new PythonProcessError('the Python handler process ended'));
     if (this.running) return Promise.reject(new Error('a Python handler process runs one job at a time'));
-    const { jobId, attempt, speculative, signal, payloadFile } = context;
+    const { jobId, tenant, attempt, speculative, signal, payloadFile } = context;
     return new Promise((resolve, reject) => {
       const onAbort = () => this.cancel(running, signal.reason);
       const running: RunningJob = {
@@ -142,7 +142,16 @@ export class PythonProcess {
       };
       this.running = running;
       this.holdEventLoop(true);
-      this.send({ kind: 'job', id: jobId, type, payload, attempt, speculative, ...(payloadFile && { payloadFile }) });
+      this.send({
+        kind: 'job',
+        id: jobId,
+        type,
+        tenant,
+        payload,
+        attempt,
+        speculative,
+        ...(payloadFile && { payloadFile }),
+      });
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });

@@ -6,17 +6,25 @@ import math
 import threading
 from collections.abc import Callable
 
-from .protocol import LOG_LEVELS, Channel
+from .protocol import DEFAULT_TENANT, LOG_LEVELS, Channel
 
 
 class Context:
     """The attempt a handler runs: its job, progress and logs, and whether it was cancelled."""
 
     def __init__(
-        self, job_id: str, job_type: str, attempt: int, speculative: bool, channel: Channel
+        self,
+        job_id: str,
+        job_type: str,
+        attempt: int,
+        speculative: bool,
+        channel: Channel,
+        tenant: str = DEFAULT_TENANT,
     ) -> None:
         self.job_id = job_id
         self.type = job_type
+        # Who the job is for ("default" when submitted without one): quotas, shares and stats key on it.
+        self.tenant = tenant
         self.attempt = attempt
         # A backup racing a straggling attempt: only the first to finish counts.
         self.speculative = speculative

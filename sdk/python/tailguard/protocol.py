@@ -15,6 +15,8 @@ PROTOCOL_VERSION = 1
 PROTOCOL_FD_ENV = "TAILGUARD_PROTOCOL_FD"
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+# The tenant of a job submitted without one (src/jobs/model/tenant.ts).
+DEFAULT_TENANT = "default"
 
 
 def encode(message: dict[str, Any]) -> bytes:

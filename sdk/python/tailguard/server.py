@@ -16,7 +16,15 @@ from typing import Any, BinaryIO
 
 from .context import Context
 from .errors import NonRetryableError
-from .protocol import PROTOCOL_FD_ENV, PROTOCOL_VERSION, Channel, decode, encode, error_message
+from .protocol import (
+    DEFAULT_TENANT,
+    PROTOCOL_FD_ENV,
+    PROTOCOL_VERSION,
+    Channel,
+    decode,
+    encode,
+    error_message,
+)
 from .registry import Registry, default_registry
 
 
@@ -88,7 +96,13 @@ def _run_job(
 ) -> bytes:
     """Runs one job; returns its result or error message, encoded."""
     context = Context(
-        message["id"], message["type"], message["attempt"], message["speculative"], channel
+        message["id"],
+        message["type"],
+        message["attempt"],
+        message["speculative"],
+        channel,
+        # A worker older than tenants sends none.
+        message.get("tenant", DEFAULT_TENANT),
     )
     current.start(context)
     try:

@@ -100,19 +100,33 @@ class ServeTest(unittest.TestCase):
         def embed(payload: Any, ctx: Context) -> dict[str, Any]:
             ctx.progress(0.5)
             ctx.log("half", "debug")
-            return {"size": len(payload["text"]), "job": ctx.job_id, "type": ctx.type}
+            return {"size": len(payload["text"]), "job": ctx.job_id, "type": ctx.type, "tenant": ctx.tenant}
 
         served = self.serve()
         served.receive()
-        served.send(job("j1", "embed", {"text": "abc"}))
+        served.send({**job("j1", "embed", {"text": "abc"}), "tenant": "acme"})
         self.assertEqual(served.receive(), {"kind": "progress", "id": "j1", "fraction": 0.5})
         self.assertEqual(
             served.receive(), {"kind": "log", "id": "j1", "level": "debug", "message": "half"}
         )
         self.assertEqual(
             served.receive(),
-            {"kind": "result", "id": "j1", "value": {"size": 3, "job": "j1", "type": "embed"}},
+            {
+                "kind": "result",
+                "id": "j1",
+                "value": {"size": 3, "job": "j1", "type": "embed", "tenant": "acme"},
+            },
         )
+
+    def test_tells_a_job_from_a_worker_older_than_tenants_it_is_the_default_tenant(self) -> None:
+        @self.registry.handler("whose")
+        def whose(payload: Any, ctx: Context) -> str:
+            return ctx.tenant
+
+        served = self.serve()
+        served.receive()
+        served.send(job("j1", "whose"))
+        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": "default"})
 
     def test_refuses_a_bad_progress_or_log_level_in_the_handler(self) -> None:
         @self.registry.handler("bad")

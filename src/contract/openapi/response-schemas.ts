@@ -217,6 +217,21 @@ export const StatsSchema = describes<StatsView>()(
         lastSeenAt: timestamp,
       }),
     ),
+    tenants: z
+      .array(
+        z.object({
+          tenant: z.string(),
+          running: z.int().meta({ description: 'attempts of its jobs running now, as the live workers report them' }),
+          queued: z.int().meta({ description: "its jobs waiting to start in the fair dispatcher's backlogs" }),
+          waitP99Ms: z.number().nullable().meta({
+            description:
+              "p99 of its jobs' queue wait (ready → the attempt's start) over the last 5 minutes; null when none started",
+          }),
+        }),
+      )
+      .meta({
+        description: 'the 20 tenants with the most jobs running and queued, most first (see docs/tenants.md)',
+      }),
     limits: z
       .record(
         z.string(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { queued } from '../../../test/helpers/store-fixtures.ts';
-import { InvalidInputError, type Job } from '../model/index.ts';
+import { InvalidInputError, type Job, tenantOf } from '../model/index.ts';
 import { type JobStore, statusShardKey } from '../store/index.ts';
 import { type JobListDeps, JobListQuerySchema, listJobs } from './list-jobs.ts';
 
@@ -9,14 +9,16 @@ function deploymentOf(jobs: Job[]): JobListDeps & { keys: string[] } {
   const keys: string[] = [];
   const store: Pick<JobStore, 'listByStatus' | 'getMany'> = {
     getMany: async (ids) => jobs.filter((j) => ids.includes(j.id)),
-    async listByStatus(key, limit, startKey) {
+    async listByStatus(key, limit, startKey, tenant) {
       keys.push(key);
       const all = jobs.filter((job) => statusShardKey(job) === key);
       const from = startKey ? all.findIndex((j) => j.id === startKey.id) + 1 : 0;
       const page = all.slice(from, from + limit);
       const last = page.at(-1)!;
       const nextKey = { id: last?.id, statusShard: key, updatedAt: last?.updatedAt };
-      return { jobs: page, ...(from + limit < all.length && { nextKey }) };
+      // A tenant filters what was read, as DynamoDB's FilterExpression does: the next key stays the last read.
+      const kept = page.filter((j) => tenant === undefined || tenantOf(j) === tenant);
+      return { jobs: kept, ...(from + limit < all.length && { nextKey }) };
     },
   };
   const running = async (capacity: Job['capacity']) =>
@@ -104,6 +106,47 @@ describe('listJobs', () => {
     expect(second.jobs.map((j) => j.id)).toEqual(['c']);
     expect(second.cursor).toBeNull();
     expect(deployment.keys).toEqual([]);
+  });
+
+  it("lists one tenant's jobs only, waiting, running or a schedule's, across pages; `default` takes the jobs without one", async () => {
+    // Prepare: acme's jobs among others', in every listed way.
+    const deployment = deploymentOf([
+      ...['a', 'b', 'c', 'd'].map((id, n) =>
+        job(`${id}-0000-4000-8000-00000000000${n}`, { status: 'SCHEDULED', ...(n % 2 === 0 && { tenant: 'acme' }) }),
+      ),
+      job('r1', { status: 'RUNNING', tenant: 'acme' }),
+      job('r2', { status: 'RUNNING', tenant: 'globex' }),
+      job('r3', { status: 'RUNNING' }),
+      job('n1', { schedule: 'nightly', fireTime: '2026-12-01T02:00:00.000Z', tenant: 'acme' }),
+      job('n2', { schedule: 'nightly', fireTime: '2026-12-02T02:00:00.000Z' }),
+    ]);
+    const all = async (query: Record<string, string | number>) => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listJobs(deployment, JobListQuerySchema.parse({ ...query, limit: 1, cursor }));
+        ids.push(...page.jobs.map((j) => j.id));
+        cursor = page.cursor ?? undefined;
+      } while (cursor);
+      return ids;
+    };
+    // Act
+    const scheduled = await all({ status: 'SCHEDULED', tenant: 'acme' });
+    const running = await all({ status: 'RUNNING', tenant: 'acme' });
+    const runningDefault = await all({ status: 'RUNNING', tenant: 'default' });
+    const fired = await all({ schedule: 'nightly', tenant: 'acme' });
+    // Assess
+    expect(scheduled.sort()).toEqual(['a-0000-4000-8000-000000000000', 'c-0000-4000-8000-000000000002']);
+    expect(running).toEqual(['r1']);
+    expect(runningDefault).toEqual(['r3']);
+    expect(fired).toEqual(['n1']);
+  });
+
+  it('refuses a tenant that is not an id, naming the field', () => {
+    for (const tenant of ['', 'a b', 'x'.repeat(65)]) {
+      const parsed = JobListQuerySchema.safeParse({ status: 'RUNNING', tenant });
+      expect(parsed.error?.issues[0]?.path).toEqual(['tenant']);
+    }
   });
 
   it('refuses QUEUED, naming the field: queued jobs are their queues’ messages', () => {

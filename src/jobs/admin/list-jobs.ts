@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { CAPACITIES, InvalidInputError, type Job, PRIORITIES, pageQueryFields } from '../model/index.ts';
+import {
+  CAPACITIES,
+  InvalidInputError,
+  type Job,
+  PRIORITIES,
+  pageQueryFields,
+  TenantIdSchema,
+  tenantOf,
+} from '../model/index.ts';
 import { type FireLog, ScheduleNameSchema, scheduleJobs } from '../schedules/index.ts';
 import type { RunningJobsOf } from '../speculation/index.ts';
 import { type JobStore, pageByStatus, type StatusPage } from '../store/index.ts';
@@ -11,12 +19,15 @@ import { type JobStore, pageByStatus, type StatusPage } from '../store/index.ts'
  */
 export const LISTED_STATUSES = ['SCHEDULED', 'RUNNING', 'RETRYING'] as const;
 
-/** `GET /jobs?status=|schedule=&capacity=&priority=&limit=&cursor=`, as the API reads it. */
+/** `GET /jobs?status=|schedule=&tenant=&capacity=&priority=&limit=&cursor=`, as the API reads it. */
 export const JobListQuerySchema = z
   .strictObject({
     status: z.enum(LISTED_STATUSES).optional(),
     schedule: ScheduleNameSchema.optional().meta({
       description: 'instead of status: the jobs a recurring schedule made in its latest 50 fires, newest fire first',
+    }),
+    tenant: TenantIdSchema.optional().meta({
+      description: "with status or schedule: only this tenant's jobs (`default`: those submitted without a tenant)",
     }),
     ...pageQueryFields,
   })
@@ -45,8 +56,7 @@ export function listJobs(deps: JobListDeps, query: JobListQuery, now = Date.now(
 async function pageOfSchedule(deps: JobListDeps, schedule: string, query: JobListQuery): Promise<StatusPage> {
   const offset = decodeOffset(query.cursor);
   const jobs = (await scheduleJobs(deps, schedule)).filter(
-    (job) =>
-      (!query.capacity || job.capacity === query.capacity) && (!query.priority || job.priority === query.priority),
+    (job) => (!query.capacity || job.capacity === query.capacity) && withinQuery(job, query),
   );
   return pageOf(jobs, query, offset);
 }
@@ -61,7 +71,7 @@ async function pageRunning(running: RunningJobsOf, query: JobListQuery, now: num
     await Promise.all(CAPACITIES.filter((c) => !query.capacity || c === query.capacity).map((c) => running(c, now)))
   )
     .flat()
-    .filter((job) => !query.priority || job.priority === query.priority)
+    .filter((job) => withinQuery(job, query))
     .sort((a, b) => {
       const [ca, pa] = order(a);
       const [cb, pb] = order(b);
@@ -69,6 +79,10 @@ async function pageRunning(running: RunningJobsOf, query: JobListQuery, now: num
     });
   return pageOf(jobs, query, offset);
 }
+
+/** A job of a list read whole passes the query's priority and tenant (the class picks what is read). */
+const withinQuery = (job: Job, query: JobListQuery) =>
+  (!query.priority || job.priority === query.priority) && (!query.tenant || tenantOf(job) === query.tenant);
 
 /** One page of a list read whole (running jobs, a schedule's jobs), from `offset` (its decoded cursor). */
 function pageOf(jobs: Job[], query: JobListQuery, offset: number): StatusPage {

@@ -5,6 +5,7 @@ import { ALL_QUEUE_KEYS, CAPACITIES, type Capacity, PRIORITIES, type QueueKey } 
 import type { CheckRecords, QueueCheckRecord } from '../reaper/index.ts';
 import { reportedJobIds, type WorkerRegistry, type WorkerReport } from '../speculation/index.ts';
 import { type JobStore, type Semaphores, statusShardKeys } from '../store/index.ts';
+import { type QueuedByTenant, type TenantStat, tenantStats } from '../tenant-stats/index.ts';
 
 export interface QueueDepth {
   /** Messages ready to be received. */
@@ -24,7 +25,9 @@ export interface Stats {
   /** Jobs in DEAD per capacity class (the dead-letter list). */
   dead: Record<Capacity, number>;
   /** Live workers: class, id, measured speed, probation, slots and load. */
-  workers: WorkerReport[];
+  workers: Omit<WorkerReport, 'tenants'>[];
+  /** The busiest tenants: their running and queued jobs, and their recent queue wait p99. */
+  tenants: TenantStat[];
   /** Limited job types: their limits, and the attempts holding a concurrency slot now. */
   limits: Record<string, LimitUsage>;
   /**
@@ -37,7 +40,7 @@ export interface Stats {
 
 /**
  * `GET /stats`: SQS depths of every queue and DLQ, running jobs from the workers' reports, dead
- * jobs counted in the index, live workers, per-type limits in use.
+ * jobs counted in the index, live workers, the busiest tenants, per-type limits in use.
  */
 export async function collectStats(deps: {
   sqs: SQSClient;
@@ -48,6 +51,7 @@ export async function collectStats(deps: {
   /** Made only when a type has a concurrency limit to read. */
   semaphores: () => Semaphores;
   checks: Pick<CheckRecords, 'records'>;
+  queuedByTenant: QueuedByTenant;
 }): Promise<Stats> {
   const depth = async (url: string) => {
     const { Attributes = {} } = await deps.sqs.send(
@@ -84,11 +88,12 @@ export async function collectStats(deps: {
     const counts = await Promise.all(keys.map((key) => deps.store.countByStatus(key)));
     return counts.reduce((a, b) => a + b, 0);
   };
-  const [workers, dead, limits, messageChecks] = await Promise.all([
+  const [workers, dead, limits, messageChecks, queuedByTenant] = await Promise.all([
     deps.workers.live(),
     perClass(countDead),
     limitUsage(deps.limits, deps.semaphores),
     deps.checks.records(ALL_QUEUE_KEYS),
+    deps.queuedByTenant(),
   ]);
   // Running jobs are the ones live workers report (the index leaves RUNNING out).
   const running = await perClass(async (capacity) => reportedJobIds(workers, capacity).length);
@@ -96,7 +101,9 @@ export async function collectStats(deps: {
     queues: Object.fromEntries(queueEntries) as Record<QueueKey, QueueDepth>,
     running,
     dead,
-    workers,
+    // Their tenants' loads are summed up in `tenants`; the encoded waits mean nothing to a reader.
+    workers: workers.map(({ tenants: _, ...worker }) => worker),
+    tenants: tenantStats(workers, queuedByTenant),
     limits,
     messageChecks,
     generatedAt: new Date().toISOString(),

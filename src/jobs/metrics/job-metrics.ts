@@ -14,6 +14,10 @@ export const JobMetric = {
   lost: 'AttemptsLost',
   /** Milliseconds from submission (or due time) to the start of the attempt. */
   enqueueToStart: 'EnqueueToStartMs',
+  /** Attempts started, per tenant (dimension `Tenant`: the top tenants by name, the rest as `(other)`). */
+  tenantStarts: 'TenantJobsStarted',
+  /** `EnqueueToStartMs` per tenant (dimension `Tenant`, bounded the same way). */
+  tenantEnqueueToStart: 'TenantEnqueueToStartMs',
   /** Milliseconds an attempt ran. */
   runTime: 'RunTimeMs',
   /** Backups the straggler detector launched. */

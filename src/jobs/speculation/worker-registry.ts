@@ -17,6 +17,11 @@ export interface WorkerReport {
    * of running jobs, which the status index leaves out (status-key.ts). Absent from older workers.
    */
   jobIds?: string[];
+  /**
+   * Per tenant it ran jobs of lately: its attempts running now, and its queue waits over the last
+   * minutes (an encoded histogram, for the busiest tenants only; tenant-stats/). Absent from older workers.
+   */
+  tenants?: Record<string, { running: number; waits?: string }>;
   startedAt: string;
   lastSeenAt: string;
 }

@@ -122,8 +122,9 @@ export class JobStore {
     key: string,
     limit: number,
     startKey?: Record<string, unknown>,
+    tenant?: string,
   ): Promise<{ jobs: Job[]; nextKey?: Record<string, unknown> }> {
-    return listByStatus(this.t, key, limit, startKey);
+    return listByStatus(this.t, key, limit, startKey, tenant);
   }
 
   unchangedSince(key: string, before: string, limit: number, dueBefore?: string): Promise<Job[]> {

@@ -1,5 +1,5 @@
 import { paginateQuery, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Job } from '../model/index.ts';
+import { DEFAULT_TENANT, type Job } from '../model/index.ts';
 import type { JobTables } from './job-tables.ts';
 import { STATUS_SHARD_ATTRIBUTE } from './status-key.ts';
 
@@ -9,19 +9,30 @@ import { STATUS_SHARD_ATTRIBUTE } from './status-key.ts';
  */
 export const BY_STATUS_INDEX = 'byStatusShard';
 
-/** One page of jobs under one key of the `byStatusShard` index, oldest change first. */
+/**
+ * One page of jobs under one key of the `byStatusShard` index, oldest change first. With `tenant`,
+ * only that tenant's jobs: DynamoDB filters after it reads `limit` items, so a page may hold fewer
+ * (even none) and still have a next key.
+ */
 export async function listByStatus(
   t: JobTables,
   key: string,
   limit: number,
   startKey?: Record<string, unknown>,
+  tenant?: string,
 ): Promise<{ jobs: Job[]; nextKey?: Record<string, unknown> }> {
   const { Items = [], LastEvaluatedKey } = await t.db.send(
     new QueryCommand({
       TableName: t.jobs,
       IndexName: BY_STATUS_INDEX,
       KeyConditionExpression: `${STATUS_SHARD_ATTRIBUTE} = :key`,
-      ExpressionAttributeValues: { ':key': key },
+      ExpressionAttributeValues: { ':key': key, ...(tenant !== undefined && { ':tenant': tenant }) },
+      ...(tenant !== undefined && {
+        // Jobs written before tenants existed have none, and are the default tenant's.
+        FilterExpression:
+          tenant === DEFAULT_TENANT ? 'attribute_not_exists(#tenant) OR #tenant = :tenant' : '#tenant = :tenant',
+        ExpressionAttributeNames: { '#tenant': 'tenant' },
+      }),
       Limit: limit,
       ExclusiveStartKey: startKey,
     }),

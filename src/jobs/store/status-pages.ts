@@ -7,6 +7,8 @@ import { type IndexedStatus, statusShardKeys } from './status-key.ts';
 export interface StatusPageQuery {
   capacity?: Capacity;
   priority?: Priority;
+  /** Only this tenant's jobs. */
+  tenant?: string;
   limit: number;
   /** Opaque: the `cursor` of the previous page of the same query. */
   cursor?: string;
@@ -38,7 +40,7 @@ export async function pageByStatus(
   let position: Cursor | undefined = decodeCursor(query.cursor, keys);
   const jobs: Job[] = [];
   while (position && jobs.length < query.limit) {
-    const page = await store.listByStatus(keys[position.p]!, query.limit - jobs.length, position.k);
+    const page = await store.listByStatus(keys[position.p]!, query.limit - jobs.length, position.k, query.tenant);
     jobs.push(...page.jobs);
     position = page.nextKey
       ? { p: position.p, k: IndexKeySchema.parse(page.nextKey) }
