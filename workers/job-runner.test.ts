@@ -32,7 +32,7 @@ const message: ReceivedMessage = {
   sentAt: Date.now(),
 };
 
-function runnerFor(handler: () => Promise<unknown>) {
+function runnerFor(handler: () => Promise<unknown>, queuedCounts?: { release: (job: Job) => Promise<boolean> }) {
   const poller = {
     delete: vi.fn(),
     handBack: vi.fn(async () => {}),
@@ -47,6 +47,7 @@ function runnerFor(handler: () => Promise<unknown>) {
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics: { started() {}, finished() {}, wasted() {} } as unknown as JobMetricsRecorder,
       limiter,
+      queuedCounts,
     },
     { workerId: 'w1', leaseSeconds: 6, heartbeatSeconds: 0.02 },
   );
@@ -210,5 +211,36 @@ describe('JobRunner starting a job from its message', () => {
     expect(handler).not.toHaveBeenCalled();
     expect(poller.delete).toHaveBeenCalledOnce();
     expect(writes().at(-1)).toBe('coordination: REMOVE holders.#holder');
+  });
+});
+
+describe("JobRunner and tenants' counts of waiting jobs", () => {
+  const started = (job: Job) => ({
+    ...job,
+    status: 'RUNNING',
+    attempts: 1,
+    attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'w1', startedAt: 'now' }],
+  });
+  const startMessage = {
+    ...message,
+    body: JSON.stringify({ jobId: JOB_ID, attempts: 0, type: 'render', tenant: 'acme', due: Date.now() }),
+  };
+
+  it('takes a counted job out of its count at its start, before its handler runs, and an uncounted one never', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const release = vi.fn(async () => calls.push('release') > 0);
+    db.on(UpdateCommand, { TableName: 'jobs', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })
+      .resolvesOnce({ Attributes: started({ ...render, tenant: 'acme', queuedCounted: true }) })
+      .resolves({ Attributes: started(render) });
+    const { runner } = runnerFor(async () => calls.push('handler'), { release });
+
+    // Act
+    await runner.process(startMessage, new AbortController().signal);
+    await runner.process(startMessage, new AbortController().signal);
+
+    // Assess
+    expect(calls).toEqual(['release', 'handler', 'handler']);
+    expect(release).toHaveBeenCalledWith(expect.objectContaining({ id: JOB_ID, queuedCounted: true }));
   });
 });

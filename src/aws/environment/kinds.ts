@@ -31,7 +31,8 @@ export const PROCESS_KINDS = {
   getStats: [...API, 'workerRegistry', 'coordination', 'typeLimits'],
   startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
   stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'queues', 'dispatch', 'detector'],
-  reaper: ['jobStore', 'queues', 'dispatch', 'reaper'],
+  /** A job it ends before any start leaves its tenant's count of waiting jobs (the coordination table). */
+  reaper: ['jobStore', 'queues', 'dispatch', 'coordination', 'reaper'],
   /** Reviews of message checks also keep their records in the coordination table. */
   reviewChecks: ['jobStore', 'queues', 'dispatch', 'coordination', 'reaper'],
   worker: [
