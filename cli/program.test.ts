@@ -83,6 +83,7 @@ describe('tailguard CLI', () => {
       'workers',
       'health',
       'schedules',
+      'tenants',
       'dashboard',
     ])
       expect(run.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
@@ -155,6 +156,72 @@ describe('tailguard CLI', () => {
         'POST schedules/nightly/pause',
         'POST schedules/nightly/resume',
         'DELETE schedules/nightly',
+      ]);
+    });
+  });
+
+  describe('tenants', () => {
+    const acme = { tenant: 'acme', settings: { weight: 3, concurrency: 2 }, stored: { concurrency: 2 } };
+    const stats = (tenants?: object[]) => ({ status: 200, body: { queues: [], ...(tenants && { tenants }) } });
+
+    it('lists each tenant with its settings, and its load from GET /stats when the deployment has it', async () => {
+      // Prepare
+      const withLoad = await fakeApi((request) =>
+        request.path === 'stats'
+          ? stats([{ tenant: 'quiet', running: 1, queued: 4, waitP99Ms: 120 }])
+          : { status: 200, body: { tenants: [acme] } },
+      );
+      const withoutLoad = await fakeApi((request) =>
+        request.path === 'stats' ? stats() : { status: 200, body: { tenants: [acme] } },
+      );
+
+      // Act
+      const loaded = await tailguard(['--api', withLoad.url, '--auth', 'none', 'tenants']);
+      const bare = await tailguard(['--api', withoutLoad.url, '--auth', 'none', 'tenants']);
+
+      // Assess
+      expect(loaded).toMatchObject({ exitCode: 0, err: '' });
+      expect(loaded.out.split('\n').slice(1, 3)).toEqual([
+        expect.stringMatching(/^acme\s+3\s+2\s+-\s+-\s+-\s+-\s+-$/),
+        expect.stringMatching(/^quiet\s+-\s+-\s+-\s+-\s+1\s+4\s+120 ms$/),
+      ]);
+      expect(bare.out.split('\n')[1]).toMatch(/^acme\s+3\s+2\s+-\s+-\s+-\s+-\s+-$/);
+    });
+
+    it('set sends the given settings as PUT /tenants/{tenant}; show and reset call their routes', async () => {
+      // Prepare
+      const api = await fakeApi((request) => ({
+        status: 200,
+        body: request.method === 'DELETE' ? { tenant: 'acme', settings: { weight: 1 }, deleted: true } : acme,
+      }));
+      const cli = (...args: string[]) => tailguard(['--api', api.url, '--auth', 'none', 'tenants', ...args]);
+
+      // Act
+      const set = await cli(
+        'set',
+        'acme',
+        '--weight',
+        '3',
+        '--concurrency',
+        '2',
+        '--per-second',
+        '0.5',
+        '--max-queued',
+        '100',
+      );
+      await cli('show', 'acme');
+      const reset = await cli('reset', 'acme');
+      const bad = await cli('set', 'acme', '--concurrency', '1.5');
+
+      // Assess
+      expect(set).toMatchObject({ exitCode: 0, err: '' });
+      expect(set.out).toMatch(/^concurrency\s+2$/m);
+      expect(reset.out).toBe('reset: acme\n');
+      expect(bad.exitCode).not.toBe(0);
+      expect(api.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+        ['PUT', 'tenants/acme', { weight: 3, concurrency: 2, perSecond: 0.5, maxQueued: 100 }],
+        ['GET', 'tenants/acme', undefined],
+        ['DELETE', 'tenants/acme', undefined],
       ]);
     });
   });

@@ -47,6 +47,7 @@ export class Reaper extends Construct {
     queues.grantReadDepth(this.function);
     queues.grantConsumeDeadLetters(this.function);
     scheduler.requests.grantSendMessages(this.function);
+    store.grantCoordination(this.function, 'queuedCounts');
     startEveryMinute(this, this.function, 'Starts the reaper');
 
     this.checkReviewer = tailguardFunction(this, 'CheckReviewer', {

@@ -10,6 +10,9 @@ import { Tailguard, type TailguardProps } from './tailguard.ts';
 
 const image = ContainerImage.fromRegistry('public.ecr.aws/team/worker:1');
 const LIMITS = { render: { concurrency: 2, perSecond: 0.5 } };
+/** What the 4 `/tenants` routes may do with the coordination table's `tenant#<id>` items. */
+const TENANT_ROUTE_GRANT = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'];
+const TENANTS = { defaults: { maxQueued: 1000 }, overrides: { acme: { weight: 3, concurrency: 2 } } };
 
 function synth(props: TailguardProps, context: Record<string, unknown> = {}): Template {
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'tailguard-synth-')), context });
@@ -64,7 +67,8 @@ describe('per-type limits', () => {
 
   it('grant the workers updates of the coordination table and GET /stats reads, nothing more', () => {
     const grants = Object.values(coordinationGrants(limited));
-    expect(grants).toContainEqual(['dynamodb:UpdateItem']);
+    // The workers' slots and windows, and tenants' settings (any tenant may get quotas at run time).
+    expect(grants).toContainEqual(['dynamodb:UpdateItem', 'dynamodb:GetItem']);
     // GET /stats reads limit slots and the message checks' records.
     expect(grants).toContainEqual(['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
     // The straggler detector's turns.
@@ -75,7 +79,10 @@ describe('per-type limits', () => {
     expect(grants).toContainEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(grants).toContainEqual(['dynamodb:GetItem']);
     expect(grants.filter((g) => g.join() === 'dynamodb:GetItem,dynamodb:DeleteItem')).toHaveLength(6);
-    expect(grants).toHaveLength(12);
+    // Tenants: the submit routes, cancel and the reaper keep waiting jobs' counts, the 4 /tenants routes manage settings.
+    expect(grants.filter((g) => g.join() === 'dynamodb:GetItem,dynamodb:UpdateItem')).toHaveLength(4);
+    expect(grants.filter((g) => g.join() === TENANT_ROUTE_GRANT.join())).toHaveLength(4);
+    expect(grants).toHaveLength(20);
   });
 
   it('leave the variable out, and grant nothing for them, when no type is limited', () => {
@@ -89,14 +96,18 @@ describe('per-type limits', () => {
       ),
     ];
     expect(environments.flat()).not.toContain(ENV.typeLimits);
-    // Only the straggler detector's turns, the message checks' records and the schedules' fire logs.
+    // The straggler detector's turns, the message checks' records, the schedules' fire logs, and
+    // tenants' settings and counts (any tenant may get quotas at run time): no GET /stats limit reads.
     expect(Object.values(coordinationGrants(unlimited)).sort()).toEqual([
       ['dynamodb:BatchGetItem'],
       ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
       ['dynamodb:GetItem'],
       ...Array.from({ length: 6 }, () => ['dynamodb:GetItem', 'dynamodb:DeleteItem']),
+      ...Array.from({ length: 4 }, () => TENANT_ROUTE_GRANT),
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      ...Array.from({ length: 4 }, () => ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
       ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
     ]);
   });
 
@@ -117,5 +128,34 @@ describe('per-type limits', () => {
     expect(() => synth({ local: true, jobTypes: ['noop'], typeLimits: LIMITS })).toThrow(
       'typeLimits names job types that jobTypes does not accept: render',
     );
+  });
+});
+
+describe('tenants', () => {
+  it('reach intake, the workers and the /tenants routes as one variable, and a bad one is named at synth', () => {
+    // Act
+    const template = synth({ tenants: TENANTS, workers: { cpu: { image } } });
+
+    // Assess
+    const variable = { Name: ENV.tenants, Value: JSON.stringify(TENANTS) };
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([variable]) })],
+    });
+    for (const route of [
+      '^POST /jobs:',
+      '^POST /jobs/batch',
+      '^GET /tenants:',
+      '^PUT /tenants/',
+      '^DELETE /tenants/',
+    ]) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(route),
+        Environment: { Variables: Match.objectLike({ [ENV.tenants]: JSON.stringify(TENANTS) }) },
+      });
+    }
+    expect(() => synth({ local: true, tenants: { overrides: { acme: { concurrency: 0 } } } })).toThrow(
+      /tailguard:tenants.overrides.acme.concurrency/,
+    );
+    expect(() => synth({ local: true, tenants: { overrides: { 'a b': {} } } })).toThrow(/tailguard:tenants.overrides/);
   });
 });

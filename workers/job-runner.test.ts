@@ -32,7 +32,16 @@ const message: ReceivedMessage = {
   sentAt: Date.now(),
 };
 
-function runnerFor(handler: JobHandler, fairness?: { giveBack: () => Promise<number> }) {
+function runnerFor(
+  handler: JobHandler,
+  {
+    fairness,
+    queuedCounts,
+  }: {
+    fairness?: { giveBack: () => Promise<number> };
+    queuedCounts?: { release: (job: Job) => Promise<boolean> };
+  } = {},
+) {
   const poller = {
     delete: vi.fn(),
     handBack: vi.fn(async () => {}),
@@ -48,6 +57,7 @@ function runnerFor(handler: JobHandler, fairness?: { giveBack: () => Promise<num
       metrics: { started() {}, finished() {}, wasted() {} } as unknown as JobMetricsRecorder,
       limiter,
       fairness,
+      queuedCounts,
     },
     { workerId: 'w1', leaseSeconds: 6, heartbeatSeconds: 0.02 },
   );
@@ -234,7 +244,7 @@ describe('JobRunner with fair dispatch', () => {
   it("gives the job's place in its tenant's window back once the claim has decided", async () => {
     // Prepare
     const fairness = { giveBack: vi.fn(async () => 0) };
-    const { runner } = runnerFor(async () => ({ ok: true }), fairness);
+    const { runner } = runnerFor(async () => ({ ok: true }), { fairness });
     // Act
     await runner.process(placed, new AbortController().signal);
     // Assess
@@ -244,7 +254,7 @@ describe('JobRunner with fair dispatch', () => {
   it('keeps the place while the job is not written yet, and gives none back for a message without one', async () => {
     // Prepare
     const fairness = { giveBack: vi.fn(async () => 0) };
-    const { runner } = runnerFor(async () => ({ ok: true }), fairness);
+    const { runner } = runnerFor(async () => ({ ok: true }), { fairness });
     // Act
     db.on(GetCommand).resolves({});
     await runner.process(placed, new AbortController().signal);
@@ -252,5 +262,36 @@ describe('JobRunner with fair dispatch', () => {
     await runner.process(message, new AbortController().signal);
     // Assess
     expect(fairness.giveBack).not.toHaveBeenCalled();
+  });
+});
+
+describe("JobRunner and tenants' counts of waiting jobs", () => {
+  const started = (job: Job) => ({
+    ...job,
+    status: 'RUNNING',
+    attempts: 1,
+    attemptLog: [{ attempt: 1, claimId: 'c1', workerId: 'w1', startedAt: 'now' }],
+  });
+  const startMessage = {
+    ...message,
+    body: JSON.stringify({ jobId: JOB_ID, attempts: 0, type: 'render', tenant: 'acme', due: Date.now() }),
+  };
+
+  it('takes a counted job out of its count at its start, before its handler runs, and an uncounted one never', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const release = vi.fn(async () => calls.push('release') > 0);
+    db.on(UpdateCommand, { TableName: 'jobs', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })
+      .resolvesOnce({ Attributes: started({ ...render, tenant: 'acme', queuedCounted: true }) })
+      .resolves({ Attributes: started(render) });
+    const { runner } = runnerFor(async () => calls.push('handler'), { queuedCounts: { release } });
+
+    // Act
+    await runner.process(startMessage, new AbortController().signal);
+    await runner.process(startMessage, new AbortController().signal);
+
+    // Assess
+    expect(calls).toEqual(['release', 'handler', 'handler']);
+    expect(release).toHaveBeenCalledWith(expect.objectContaining({ id: JOB_ID, queuedCounted: true }));
   });
 });

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { readSection } from '../../src/aws/environment/index.ts';
 import { runtime } from '../../src/aws/runtime.ts';
 import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
+import type { Job } from '../../src/jobs/model/index.ts';
 import { DEFAULT_REAPER_SETTINGS, type ReaperReport, reap, SqsReaperQueues } from '../../src/jobs/reaper/index.ts';
 
 const logger = new Logger({ serviceName: 'tailguard' });
@@ -17,6 +18,8 @@ const deps = {
   store: runtime.store(),
   dispatcher: runtime.dispatcher(),
   queues: new SqsReaperQueues(runtime.sqs(), runtime.topology()),
+  // A job ended before any start leaves its tenant's count of waiting jobs with its end.
+  onEndUnstarted: (job: Job) => runtime.queuedCounts().onEndUnstarted(job),
 };
 
 /**

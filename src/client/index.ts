@@ -1,6 +1,6 @@
 /** `tailguard/client`: a typed client for the Tailguard HTTP API. */
 export type { ErrorDetail } from '../contract/api-error.ts';
-export type { JobRequestInput, ScheduleRequestInput } from '../contract/requests.ts';
+export type { JobRequestInput, ScheduleRequestInput, TenantSettings } from '../contract/requests.ts';
 export type {
   BatchItemView,
   BatchView,
@@ -18,6 +18,9 @@ export type {
   SchedulePage,
   ScheduleView,
   StatsView,
+  TenantDeleted,
+  TenantPage,
+  TenantView,
   UploadRequestInput,
   UploadView,
   WorkerView,

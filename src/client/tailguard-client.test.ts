@@ -61,6 +61,43 @@ describe('TailguardClient', () => {
     expect(api.requests).toHaveLength(1 + 3);
   });
 
+  it("throws a tenant's full queue (429 TENANT_QUEUE_FULL) at once, naming the tenant, without a retry", async () => {
+    const { client, api } = await clientFor(() => ({
+      status: 429,
+      body: {
+        error: {
+          code: 'TENANT_QUEUE_FULL',
+          message: 'tenant acme has 3 jobs waiting to start',
+          details: [{ path: 'tenant', message: 'acme has 3 jobs waiting (maxQueued); retry later' }],
+        },
+      },
+    }));
+
+    await expect(
+      client.submit({ type: 'noop', tenant: 'acme' }, { idempotencyKey: 'k', retryDelayMs: 1 }),
+    ).rejects.toMatchObject({ status: 429, code: 'TENANT_QUEUE_FULL', details: [{ path: 'tenant' }] });
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it("reads, stores and drops a tenant's settings through the /tenants routes", async () => {
+    const acme = { tenant: 'acme', settings: { weight: 1, concurrency: 2 }, stored: { concurrency: 2 } };
+    const { client, api } = await clientFor((request) => ({
+      status: 200,
+      body: request.path === 'tenants' ? { tenants: [acme] } : acme,
+    }));
+
+    expect(await client.putTenant('acme', { concurrency: 2 })).toEqual(acme);
+    expect(await client.getTenant('acme')).toEqual(acme);
+    expect(await client.listTenants()).toEqual([acme]);
+    await client.deleteTenant('acme');
+    expect(api.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+      ['PUT', 'tenants/acme', { concurrency: 2 }],
+      ['GET', 'tenants/acme', undefined],
+      ['GET', 'tenants', undefined],
+      ['DELETE', 'tenants/acme', undefined],
+    ]);
+  });
+
   it('does not send a keyed submission again after an answer another try would not change (4xx)', async () => {
     const { client, api } = await clientFor(() => ({
       status: 400,

@@ -5,6 +5,7 @@ import {
   MAX_BATCH_JOBS,
   MAX_REQUEST_PAYLOAD_BYTES,
   type ScheduleRequestInput,
+  type TenantSettings,
 } from '../contract/requests.ts';
 import type {
   BatchItemView,
@@ -22,6 +23,9 @@ import type {
   SchedulePage,
   ScheduleView,
   StatsView,
+  TenantDeleted,
+  TenantPage,
+  TenantView,
   UploadRequestInput,
   UploadView,
 } from '../contract/views.ts';
@@ -343,6 +347,26 @@ export class TailguardClient {
     return (await this.call<ScheduleView>('POST', `${schedulePath(name)}/${paused ? 'pause' : 'resume'}`)).body;
   }
 
+  /** `GET /tenants`: every tenant with settings of its own (props or stored), as they apply. */
+  async listTenants(): Promise<TenantView[]> {
+    return (await this.call<TenantPage>('GET', 'tenants')).body.tenants;
+  }
+
+  /** `GET /tenants/{tenant}`: its weight and quotas as they apply (a tenant never configured has the defaults). */
+  async getTenant(tenant: string): Promise<TenantView> {
+    return (await this.call<TenantView>('GET', tenantPath(tenant))).body;
+  }
+
+  /** `PUT /tenants/{tenant}`: stores its settings, replacing those stored before; they act within a few seconds. */
+  async putTenant(tenant: string, settings: TenantSettings): Promise<TenantView> {
+    return (await this.call<TenantView>('PUT', tenantPath(tenant), { body: JSON.stringify(settings) })).body;
+  }
+
+  /** `DELETE /tenants/{tenant}`: drops its stored settings; the props' apply again. */
+  async deleteTenant(tenant: string): Promise<TenantDeleted> {
+    return (await this.call<TenantDeleted>('DELETE', tenantPath(tenant))).body;
+  }
+
   /** Sends a raw request and returns status and parsed body whatever the status: for tests of errors. */
   raw(
     method: string,
@@ -378,6 +402,7 @@ interface RequestParts {
 
 const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
 const schedulePath = (name: string) => `schedules/${encodeURIComponent(name)}`;
+const tenantPath = (tenant: string) => `tenants/${encodeURIComponent(tenant)}`;
 
 /** A query string of the fields that are set. */
 function searchOf(query: object): URLSearchParams {
@@ -416,7 +441,10 @@ const BATCH_ENVELOPE_BYTES = 11;
 
 /** What another try of an idempotent request may not meet: throttling, a server error, a lost connection. */
 function mayRetry(error: unknown): boolean {
-  if (error instanceof TailguardApiError) return error.status === 429 || error.status >= 500;
+  // A tenant's full queue does not empty in a retry's pause: its 429 goes to the caller (Retry-After).
+  if (error instanceof TailguardApiError) {
+    return (error.status === 429 && error.code !== 'TENANT_QUEUE_FULL') || error.status >= 500;
+  }
   return error instanceof TypeError; // fetch's "fetch failed": no answer came
 }
 

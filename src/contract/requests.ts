@@ -6,3 +6,5 @@
 export type { JobRequestInput } from '../jobs/intake/index.ts';
 export { MAX_BATCH_BYTES, MAX_BATCH_JOBS, MAX_REQUEST_PAYLOAD_BYTES } from '../jobs/intake/index.ts';
 export { OVERLAP_POLICIES, type ScheduleRequestInput } from '../jobs/schedules/index.ts';
+/** `PUT /tenants/{tenant}`'s body: a tenant's weight and quotas. */
+export type { TenantSettings } from '../jobs/tenants/index.ts';

@@ -29,9 +29,10 @@ export class OpenApiContract {
 
   constructor(private readonly document: OpenApiDocument = openApiDocument()) {
     formats.default(this.ajv);
-    // The document's own fields are not schema keywords: declared so that Ajv's strict mode passes them,
-    // with OpenAPI's `example` (the tenant id's schema carries one).
-    this.ajv.addVocabulary(['openapi', 'info', 'servers', 'paths', 'components', 'example']);
+    // The document's own fields are not schema keywords: declared so that Ajv's strict mode passes them.
+    this.ajv.addVocabulary(['openapi', 'info', 'servers', 'paths', 'components']);
+    // OpenAPI's schema object keeps `example` (the tenant id's); JSON Schema has only `examples`.
+    this.ajv.addKeyword('example');
     this.ajv.addSchema(document, 'openapi.json');
     this.routes = Object.keys(document.paths)
       .map((template) => ({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRequestInput } from '../../src/client/index.ts';
 import type { JobView } from '../../src/contract/job-view.ts';
+import { mostAtOnce } from '../helpers/attempt-overlap.ts';
 import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -22,25 +23,6 @@ function untilFinished(ids: readonly string[], timeoutMs: number): Promise<JobVi
     (jobs) => jobs.every((job) => job.status === 'SUCCEEDED' || job.status === 'DEAD'),
     { timeoutMs, intervalMs: 2000, what: `${ids.length} jobs to finish` },
   );
-}
-
-/** The most attempts running at one instant, from every attempt's recorded start and finish. */
-function mostAtOnce(jobs: JobView[]): number {
-  const edges = jobs.flatMap((job) =>
-    job.attemptHistory.flatMap((attempt) => [
-      { at: Date.parse(attempt.startedAt), change: 1 },
-      { at: Date.parse(attempt.finishedAt ?? attempt.startedAt), change: -1 },
-    ]),
-  );
-  // A finish and a start in the same millisecond did not overlap: the slot is given back after the finish is written.
-  edges.sort((a, b) => a.at - b.at || a.change - b.change);
-  let running = 0;
-  let most = 0;
-  for (const { change } of edges) {
-    running += change;
-    most = Math.max(most, running);
-  }
-  return most;
 }
 
 const lastFinish = (jobs: JobView[]) => Math.max(...jobs.map((job) => Date.parse(job.finishedAt!)));

@@ -31,7 +31,7 @@ export const PROCESS_KINDS = {
   getStats: [...API, 'workerRegistry', 'coordination', 'typeLimits'],
   startScheduler: ['queues', 'dispatch', 'startScheduler', 'schedules'],
   stragglerDetector: ['jobStore', 'latencyStats', 'workerRegistry', 'coordination', 'queues', 'dispatch', 'detector'],
-  /** The reaper also releases held jobs no claim released (the windows in the coordination table). */
+  /** The reaper releases held jobs no claim released (the windows), and a job it ends before any start leaves its tenant's count of waiting jobs (both in the coordination table). */
   reaper: ['jobStore', 'queues', 'dispatch', 'reaper', 'coordination', 'fairness'],
   /** Reviews of message checks also keep their records in the coordination table. */
   reviewChecks: ['jobStore', 'queues', 'dispatch', 'coordination', 'reaper'],

@@ -29,6 +29,7 @@ function ports(options: {
   const done = {
     dispatched: [] as string[],
     transitions: [] as [string, JobStatus][],
+    changes: [] as unknown[],
     deleted: [] as string[],
     returnsCounted: [] as string[],
   };
@@ -43,8 +44,9 @@ function ports(options: {
         done.returnsCounted.push(job.id);
         return true;
       },
-      transition: async (job: Job, to: JobStatus) => {
+      transition: async (job: Job, to: JobStatus, change?: unknown) => {
         done.transitions.push([job.id, to]);
+        done.changes.push(change);
         return { ...job, status: to };
       },
     },
@@ -118,6 +120,31 @@ describe('reap: dead-lettered messages', () => {
     expect(report.endedDead).toEqual([worn.id]);
     expect(done.transitions).toEqual([[worn.id, 'DEAD']]);
     expect(done.dispatched).toEqual([]);
+  });
+
+  it("takes a job it ends DEAD before any start out of its tenant's count, in the same write", async () => {
+    // Prepare
+    const worn = waitingJob(0, 'QUEUED', NOW, {
+      deadLetterReturns: DEFAULT_REAPER_SETTINGS.maxDeadLetterReturns,
+      queuedCounted: true,
+    });
+    const { deps, done } = ports({ jobs: [worn], dlq: { 'cpu-default': [encodeJobMessage(worn.id)] } });
+    const countDown = { Update: { TableName: 'coordination', Key: { name: 'count' }, UpdateExpression: 'ADD' } };
+
+    // Act
+    await reap(
+      {
+        ...deps,
+        onEndUnstarted: (job) => (job.queuedCounted ? { remove: ['queuedCounted'], alsoWrite: [countDown] } : {}),
+      },
+      DEFAULT_REAPER_SETTINGS,
+      NOW,
+    );
+
+    // Assess
+    expect(done.changes).toEqual([
+      expect.objectContaining({ remove: ['leases', 'speculation', 'queuedCounted'], alsoWrite: [countDown] }),
+    ]);
   });
 
   it('leaves a job a worker took meanwhile to that worker', async () => {

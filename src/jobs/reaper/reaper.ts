@@ -10,7 +10,7 @@ import {
   type QueueKey,
   StaleJobError,
 } from '../model/index.ts';
-import { type IndexedStatus, type JobStore, statusShardKeys } from '../store/index.ts';
+import { type IndexedStatus, type JobStore, statusShardKeys, type TransitionChange } from '../store/index.ts';
 import type { DeadLetteredMessage, ReaperQueues } from './reaper-queues.ts';
 
 /**
@@ -57,6 +57,12 @@ export interface ReaperDeps {
   store: Pick<JobStore, 'unchangedSince' | 'markRedispatched' | 'get' | 'countDeadLetterReturn' | 'transition'>;
   dispatcher: Pick<JobDispatcher, 'dispatch'>;
   queues: ReaperQueues;
+  /**
+   * What ending a job DEAD writes with it when the job is still counted among its tenant's waiting
+   * jobs (src/jobs/tenants QueuedCounts): it never started, and must leave the count with its end.
+   * @default nothing
+   */
+  onEndUnstarted?: (job: Job) => Pick<TransitionChange, 'remove' | 'alsoWrite'>;
 }
 
 export interface Redispatch {
@@ -186,7 +192,7 @@ async function settleDeadLetter(
     return true;
   }
   if ((job.deadLetterReturns ?? 0) >= settings.maxDeadLetterReturns) {
-    if (await endDead(deps.store, job, now)) report.endedDead.push(job.id);
+    if (await endDead(deps, job, now)) report.endedDead.push(job.id);
     return true;
   }
   if (await deps.store.countDeadLetterReturn(job)) {
@@ -198,11 +204,12 @@ async function settleDeadLetter(
 }
 
 /** Ends the job DEAD; false when it moved meanwhile (a worker has it, so it is not the dead-letter queue's to end). */
-async function endDead(store: ReaperDeps['store'], job: Job, now: number): Promise<boolean> {
+async function endDead(deps: ReaperDeps, job: Job, now: number): Promise<boolean> {
   const at = new Date(now).toISOString();
   const returns = (job.deadLetterReturns ?? 0) + 1;
+  const { remove = [], alsoWrite } = deps.onEndUnstarted?.(job) ?? {};
   try {
-    await store.transition(job, 'DEAD', {
+    await deps.store.transition(job, 'DEAD', {
       set: {
         finishedAt: at,
         error: {
@@ -215,7 +222,8 @@ async function endDead(store: ReaperDeps['store'], job: Job, now: number): Promi
         index,
         fields: { finishedAt: at, outcome: 'lost' as const, error: 'worker stopped heartbeating' },
       })),
-      remove: ['leases', 'speculation'],
+      remove: ['leases', 'speculation', ...remove],
+      alsoWrite,
     });
     return true;
   } catch (error) {
