@@ -526,6 +526,30 @@ describe('tailguard CLI', () => {
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET stats']);
   });
 
+  it('stats prints the busiest tenants: running, queued and wait p99', async () => {
+    // Prepare
+    const stats = {
+      queues: {},
+      running: { cpu: 0, gpu: 0 },
+      dead: { cpu: 0, gpu: 0 },
+      workers: [],
+      tenants: [
+        { tenant: 'flood', running: 6, queued: 9500, waitP99Ms: 84_000 },
+        { tenant: 'quiet-1', running: 0, queued: 0, waitP99Ms: null },
+      ],
+    };
+    const api = await fakeApi(() => ({ status: 200, body: stats }));
+    // Act
+    const run = await tailguard(['--api', api.url, '--auth', 'none', 'stats']);
+    // Assess
+    expect(run.out.split('\n').slice(-4)).toEqual([
+      'tenant   running  queued  wait p99',
+      'flood    6        9500    84000 ms',
+      'quiet-1  0        0       -',
+      '',
+    ]);
+  });
+
   it('stats prints the limited job types, with the slots held now', async () => {
     // Prepare
     const stats = {

@@ -7,7 +7,7 @@ import { table } from '../format.ts';
 export function operationCommands(program: Command, cli: CommandContext): void {
   program
     .command('stats')
-    .description('queue depths, running and dead jobs per class, live workers, limited job types')
+    .description('queue depths, running and dead jobs per class, live workers, the busiest tenants, limited job types')
     .action(() =>
       cli.run(async (client) => {
         const stats = await client.stats();
@@ -50,6 +50,7 @@ function statsLines(stats: StatsView): string[] {
   // An API from before type limits (or message checks) answers none.
   const limits = Object.entries(stats.limits ?? {});
   const checks = Object.entries(stats.messageChecks ?? {});
+  const tenants = stats.tenants ?? [];
   const limit = (value: number | undefined) => (value === undefined ? '-' : String(value));
   return [
     ...table([
@@ -66,6 +67,20 @@ function statsLines(stats: StatsView): string[] {
     `running jobs: ${perClass(stats.running)}`,
     `dead jobs:    ${perClass(stats.dead)}`,
     `live workers: ${stats.workers.length}`,
+    ...(tenants.length === 0
+      ? []
+      : [
+          '',
+          ...table([
+            ['tenant', 'running', 'queued', 'wait p99'],
+            ...tenants.map((t) => [
+              t.tenant,
+              String(t.running),
+              String(t.queued),
+              t.waitP99Ms === null ? '-' : `${t.waitP99Ms} ms`,
+            ]),
+          ]),
+        ]),
     ...(checks.length === 0
       ? []
       : [

@@ -75,6 +75,11 @@ const stats = {
     worker('local-cpu-slow', 'cpu', { speed: 0.12, onProbation: true, slots: 1 }),
     worker('local-gpu-1', 'gpu', { running: 0 }),
   ],
+  tenants: [
+    { tenant: 'flood', running: 6, queued: 9500, waitP99Ms: 84_000 },
+    { tenant: 'quiet-1', running: 1, queued: 0, waitP99Ms: 412 },
+    { tenant: 'gone-quiet', running: 0, queued: 0, waitP99Ms: null },
+  ],
   messageChecks: {
     'gpu-low': {
       waitingPastGrace: 21,
@@ -187,6 +192,19 @@ describe.skipIf(!hasChromium)(
       expect(await page.locator('#workers tr[data-worker="local-gpu-1"] [role=progressbar]').textContent()).toBe(
         '0 of 8',
       );
+    });
+
+    it('shows the busiest tenants in the order GET /stats gives: running, queued, wait p99', async () => {
+      // Assess
+      await eventually(() => page.locator('#tenants tbody tr').count()).toBe(3);
+      const rows = await page
+        .locator('#tenants tr[data-tenant]')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      expect(rows).toEqual([
+        ['flood', '6', '9500', '84.0 s'],
+        ['quiet-1', '1', '0', '412 ms'],
+        ['gone-quiet', '0', '0', '–'],
+      ]);
     });
 
     it('shows each schedule with its next fire, and the job of its latest fire with its status', async () => {

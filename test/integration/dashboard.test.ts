@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)(
       await dashboard?.close();
     });
 
-    it('renders the live queues, workers and running jobs of the stack', async () => {
+    it('renders the live queues, workers, tenants and running jobs of the stack', async () => {
       // Prepare: a job waiting out an SQS delay in cpu-critical, and one running with progress.
       const delayed = await client.submit({ type: 'noop', priority: 'critical', delaySeconds: 120 });
       const running = await client.submit({
@@ -50,12 +50,16 @@ describe.skipIf(!hasChromium)(
         payload: { ms: 40_000 },
         priority: 'high',
         speculation: false,
+        tenant: 'dash-acme',
       });
       try {
         await waitForJob(running.body.id, (j) => j.status === 'RUNNING', 'running');
         // Assess: the running job, with the progress its heartbeats carry.
         const bar = page.locator(`#running tr[data-job="${running.body.id}"] [role=progressbar]`);
         await eventually(async () => Number(await bar.getAttribute('aria-valuenow')), 45_000).toBeGreaterThan(0);
+        // The tenants panel: the running job's tenant, with its attempt.
+        const tenantRunning = page.locator('#tenants tr[data-tenant="dash-acme"] td').nth(1);
+        await eventually(async () => Number(await tenantRunning.textContent())).toBeGreaterThanOrEqual(1);
         // Every queue, cpu-critical with the delayed job in it.
         await eventually(() =>
           page

@@ -216,6 +216,27 @@ function renderWorkers(workers) {
   );
 }
 
+/** A queue wait: milliseconds under a second, else seconds to a tenth. */
+const wait = (ms) => (ms === null || ms === undefined ? '–' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+/** The busiest tenants, as GET /stats orders them. */
+function renderTenants(tenants = []) {
+  fillTable(
+    '#tenants',
+    tenants.map((t) =>
+      el(
+        'tr',
+        { 'data-tenant': t.tenant },
+        el('td', { className: 'mono' }, t.tenant),
+        el('td', { className: 'number' }, String(t.running)),
+        el('td', { className: 'number' }, String(t.queued)),
+        el('td', { className: 'number' }, wait(t.waitP99Ms)),
+      ),
+    ),
+    'no tenant has run or queued jobs lately',
+  );
+}
+
 /** Queues where reviews of message checks found jobs waiting for their message past the grace. */
 function renderMessageChecks(checks = {}) {
   const rows = Object.entries(checks)
@@ -448,6 +469,7 @@ async function refreshOverview() {
   renderQueues(stats);
   renderChart(stats);
   renderWorkers(stats.workers);
+  renderTenants(stats.tenants);
   renderMessageChecks(stats.messageChecks);
   renderLimits(stats.limits);
   renderSchedules(schedules);

@@ -1,0 +1,50 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it, vi } from 'vitest';
+import type { Job } from '../src/jobs/model/index.ts';
+import type { WorkerRegistry, WorkerReport } from '../src/jobs/speculation/index.ts';
+import { mergedWaitP99, TenantWaits } from '../src/jobs/tenant-stats/index.ts';
+import { queued } from '../test/helpers/store-fixtures.ts';
+import type { JobRunner } from './job-runner.ts';
+import type { SpeedMeter } from './speed-meter.ts';
+import type { Worker } from './worker.ts';
+import { WorkerReports } from './worker-reports.ts';
+
+describe('WorkerReports', () => {
+  it('reports its running attempts per tenant, and the waits of the tenants it started jobs of lately', async () => {
+    // Prepare: two of acme's jobs and one without a tenant running; acme and globex started jobs lately.
+    const running = new Map<string, Job>([
+      ['a1', { ...queued, id: 'a1', tenant: 'acme' }],
+      ['a2', { ...queued, id: 'a2', tenant: 'acme' }],
+      ['d1', { ...queued, id: 'd1' }],
+    ]);
+    const tenantWaits = new TenantWaits();
+    tenantWaits.record('acme', 120);
+    tenantWaits.record('globex', 30);
+    const reported: WorkerReport[] = [];
+    const registry = {
+      report: vi.fn(async (report: WorkerReport) => void reported.push(report)),
+      live: async () => [],
+    };
+    const reports = new WorkerReports(
+      { workerId: 'w1', capacity: 'cpu', reportSeconds: 10, concurrency: 4 },
+      {
+        registry: registry as unknown as WorkerRegistry,
+        speed: { review: async () => false, speed: 1, onProbation: false } as unknown as SpeedMeter,
+        runner: { runningJobs: running } as unknown as JobRunner,
+        worker: { load: { slots: 4, running: 3, jobIds: [...running.keys()] } } as unknown as Worker,
+        tenantWaits,
+      },
+      new Logger({ logLevel: 'SILENT' }),
+    );
+    // Act
+    await reports.report();
+    // Assess
+    const { tenants } = reported[0]!;
+    expect(Object.keys(tenants!).sort()).toEqual(['acme', 'default', 'globex']);
+    expect(tenants!.acme!.running).toBe(2);
+    expect(tenants!.default).toEqual({ running: 1 });
+    expect(tenants!.globex!.running).toBe(0);
+    expect(mergedWaitP99([tenants!.acme!.waits!])).toBe(120);
+    expect(mergedWaitP99([tenants!.globex!.waits!])).toBe(30);
+  });
+});
