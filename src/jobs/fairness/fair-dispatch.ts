@@ -12,11 +12,12 @@ import type { TenantWeights } from './tenant-weights.ts';
 
 /**
  * Places a tenant gets in each queue per unit of weight, unless the construct says otherwise
- * (`fairness: { windowPerWeight }`). It must cover starts per second × release latency (a start's
- * give-back to its successor's message), or a tenant alone cannot keep every worker busy: 20 keeps
- * 2 cpu workers of 4 busy locally with room; see docs/fairness.md for sizing it on AWS.
+ * (`fairness: { windowPerWeight }`). It must cover starts per second × release latency (a place's
+ * trip: its send, receive, claim and give-back), or a tenant alone cannot keep every worker busy.
+ * Measured on a busy emulator (≈ 1.5 s a request): 20 let one tenant start only ≈ 3 jobs/s and a
+ * weight-1 tenant's window ran dry between refills; see docs/fairness.md for sizing it on AWS.
  */
-export const DEFAULT_WINDOW_PER_WEIGHT = 20;
+export const DEFAULT_WINDOW_PER_WEIGHT = 50;
 
 /** How long a place outlives its message unclaimed: a message lost or a crash frees it after this. */
 export const PLACE_LEASE_MS = 5 * 60_000;
@@ -122,7 +123,9 @@ export class FairDispatch {
         heldKey(key.capacity, key.priority, key.tenant),
         free + READ_AHEAD,
       );
-      const next = jobs.filter((job) => job.status === 'HELD' && !(job.id in window!.holders)).slice(0, free);
+      // A job with a live place is another release's; one whose place expired lost its release.
+      const placed = (job: Job) => (window!.holders[job.id] ?? 0) > now;
+      const next = jobs.filter((job) => job.status === 'HELD' && !placed(job)).slice(0, free);
       if (next.length === 0) {
         // Nothing held (a cancelled job, a lost race counted twice): the count heals.
         if (jobs.length === 0) await this.deps.windows.clearHeld(key, window.held, now - HOLD_SETTLE_MS);
