@@ -15,7 +15,7 @@ const CPU_SLOTS = 24;
 const firstStart = (job: Job) => Date.parse(job.attemptLog[0]!.startedAt);
 
 /** Jobs a batch request carries: small enough for a busy emulator's intake to answer in time. */
-const BATCH = 250;
+const BATCH = 100;
 
 /** Submits `count` jobs of `tenant` through the batch route; their ids. */
 async function flood(tenant: string, count: number, job: JobRequestInput): Promise<string[]> {

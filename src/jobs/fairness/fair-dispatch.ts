@@ -19,8 +19,12 @@ import type { TenantWeights } from './tenant-weights.ts';
  */
 export const DEFAULT_WINDOW_PER_WEIGHT = 50;
 
-/** How long a place outlives its message unclaimed: a message lost or a crash frees it after this. */
-export const PLACE_LEASE_MS = 5 * 60_000;
+/**
+ * How long a place outlives its message unclaimed: a message lost, or a release that died between
+ * taking places and sending (a Lambda past its timeout), frees them after this. Longer than a
+ * message's trip to its claim on a busy queue; a place that outlives it only lets one more in.
+ */
+export const PLACE_LEASE_MS = 2 * 60_000;
 
 /** A release that finds no held job resets the count only when no hold is more recent than this. */
 const HOLD_SETTLE_MS = 10_000;
@@ -144,13 +148,15 @@ export class FairDispatch {
    * The reaper's pass over every window with held jobs, so none is stranded when no claim comes
    * (every place lost with its message): each releases. A window that counts none but held a job
    * lately is searched for held jobs unchanged for a while (a release that died after taking
-   * their places), which are counted again and released.
+   * their places), which are counted again and released. Starts no window's release past
+   * `deadline` (epoch ms): a release cut off by its process's end leaks its places until their leases end.
    */
-  async pump(): Promise<number> {
+  async pump(deadline = Number.POSITIVE_INFINITY): Promise<number> {
     const lanes = CAPACITIES.flatMap((capacity) => PRIORITIES.map((priority) => ({ capacity, priority })));
     const now = this.now();
     let released = 0;
     for (const window of await this.deps.windows.list(lanes)) {
+      if (this.now() > deadline) break;
       if (window.held <= 0 && window.heldAt !== undefined && window.heldAt > now - STRANDED_HORIZON_MS) {
         const stranded = await this.deps.store.unchangedSince(
           heldKey(window.capacity, window.priority, window.tenant),
