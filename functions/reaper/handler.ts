@@ -11,6 +11,8 @@ import type { Job } from '../../src/jobs/model/index.ts';
 import { DEFAULT_REAPER_SETTINGS, type ReaperReport, reap, SqsReaperQueues } from '../../src/jobs/reaper/index.ts';
 
 const logger = new Logger({ serviceName: 'tailguard' });
+/** Time a run keeps back from starting releases: one release's requests on a slow store. */
+const PUMP_RESERVE_MS = 20_000;
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tailguard-reaper' });
 const { graceMs, intervalMs } = readSection('reaper');
 const settings = { ...DEFAULT_REAPER_SETTINGS, graceMs };
@@ -36,10 +38,11 @@ export const handler = middy(async (_event: unknown, context: Context) => {
       return undefined;
     });
     if (report) record(report);
-    // Held jobs no claim released (every place of a tenant lost with its messages) go now.
+    // Held jobs no claim released (every place of a tenant lost with its messages) go now, while
+    // the run has time left: a release cut off at the timeout leaks its places for their lease.
     const released = await runtime
       .fairness()
-      ?.pump()
+      ?.pump(Date.now() + context.getRemainingTimeInMillis() - PUMP_RESERVE_MS)
       .catch((error: Error) => logger.error('releasing held jobs failed', { error }));
     if (released) logger.info('held jobs released by the reaper', { released });
     passes++;

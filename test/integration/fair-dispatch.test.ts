@@ -14,12 +14,15 @@ const CPU_SLOTS = 24;
 
 const firstStart = (job: Job) => Date.parse(job.attemptLog[0]!.startedAt);
 
-/** Submits `count` jobs of `tenant` through the batch route, 1,000 a request; their ids. */
+/** Jobs a batch request carries: small enough for a busy emulator's intake to answer in time. */
+const BATCH = 100;
+
+/** Submits `count` jobs of `tenant` through the batch route; their ids. */
 async function flood(tenant: string, count: number, job: JobRequestInput): Promise<string[]> {
   const ids: string[] = [];
-  for (let sent = 0; sent < count; sent += 1000) {
+  for (let sent = 0; sent < count; sent += BATCH) {
     const items = await client.submitBatch(
-      Array.from({ length: Math.min(1000, count - sent) }, () => ({ ...job, tenant })),
+      Array.from({ length: Math.min(BATCH, count - sent) }, () => ({ ...job, tenant })),
     );
     expect(items.every((item) => item.status === 201)).toBe(true);
     ids.push(...items.flatMap((item) => ('job' in item ? [item.job.id] : [])));
@@ -70,9 +73,10 @@ describe('fair dispatch', () => {
       const heavy = `heavy-${run}`;
       const light = `light-${run}`;
       await Promise.all([setWeight(heavy, 3), setWeight(light, 1)]);
-      const job = { type: 'sleep', payload: { ms: 300 }, capacity: 'cpu' } as const;
-      // Act: both backlogged, far beyond what a minute starts.
-      const [heavyIds, lightIds] = await Promise.all([flood(heavy, 2400, job), flood(light, 800, job)]);
+      // Two seconds each: the 24 cpu slots start ≤ 12 a second, so the backlogs last minutes.
+      const job = { type: 'sleep', payload: { ms: 2000 }, capacity: 'cpu' } as const;
+      // Act: both backlogged, well beyond what a minute starts.
+      const [heavyIds, lightIds] = await Promise.all([flood(heavy, 900, job), flood(light, 300, job)]);
       const jobs = await finished([...heavyIds, ...lightIds], 'weighted backlogs');
       // Assess: first attempts' starts in one minute from 10 s after the first start, while both had jobs waiting.
       const begin = Math.min(...jobs.map(firstStart)) + 10_000;
@@ -90,10 +94,23 @@ describe('fair dispatch', () => {
   );
 
   it(
+    'lets a tenant alone use every cpu slot',
+    async () => {
+      // Act: a backlog several times the slots, of jobs long enough that all slots fill at once.
+      const ids = await flood(`alone-${run}`, 6 * CPU_SLOTS, { type: 'sleep', payload: { ms: 3000 }, capacity: 'cpu' });
+      const jobs = await finished(ids, 'the lone tenant');
+      // Assess: at some instant every slot ran one of its attempts (a lease taken over on a busy
+      // emulator can add an attempt whose worker has not stopped yet: at least, not exactly).
+      expect(jobs.every((j) => j.status === 'SUCCEEDED')).toBe(true);
+      expect(mostAtOnce(jobs)).toBeGreaterThanOrEqual(CPU_SLOTS);
+    },
+    TIMEOUT_MS,
+  );
+  it(
     'starts a quiet tenant’s job behind a 2,000-job flood before the flood has drained; a held job cancelled never runs',
     async () => {
       // Prepare: the flood, all on the cpu class.
-      const floodIds = await flood(`flood-${run}`, 2000, { type: 'sleep', payload: { ms: 200 }, capacity: 'cpu' });
+      const floodIds = await flood(`flood-${run}`, 2000, { type: 'noop', capacity: 'cpu' });
       // Act: one more of the flood's, held behind its window, cancelled; then the quiet tenant's job.
       const { body: extra } = await client.submit({ type: 'noop', tenant: `flood-${run}`, capacity: 'cpu' });
       expect(extra.status).toBe('HELD');
@@ -101,26 +118,18 @@ describe('fair dispatch', () => {
       const { body: quiet } = await client.submit({ type: 'noop', tenant: `quiet-${run}`, capacity: 'cpu' });
       expect(quiet.status).toBe('QUEUED');
       const [quietJob] = await finished([quiet.id], 'the quiet job');
+      // The flood drains too, so the next test file finds an idle stack.
       const floodJobs = await finished(floodIds, 'the flood');
-      // Assess: the quiet job waited behind the flood's window, not behind its backlog.
-      const floodStartedBefore = floodJobs.filter((j) => firstStart(j) < firstStart(quietJob!)).length;
+      // Assess: the quiet job waited behind the flood's window, not behind its backlog: most of the
+      // flood that waited when it came still waited when it started.
+      const waitingAt = (at: number) => floodJobs.filter((j) => firstStart(j) > at).length;
+      const atSubmit = waitingAt(Date.parse(quietJob!.createdAt));
+      const atStart = waitingAt(firstStart(quietJob!));
       expect(quietJob!.status).toBe('SUCCEEDED');
-      expect(floodStartedBefore, 'flood jobs started before the quiet one').toBeLessThan(floodIds.length / 10);
+      expect(atSubmit, 'flood jobs waiting when the quiet job came').toBeGreaterThan(floodIds.length / 2);
+      expect(atStart, 'flood jobs still waiting when it started').toBeGreaterThan(atSubmit * 0.9);
       const [cancelled] = await finished([extra.id], 'the cancelled job');
       expect(cancelled).toMatchObject({ status: 'CANCELLED', attempts: 0, attemptLog: [] });
-    },
-    TIMEOUT_MS,
-  );
-
-  it(
-    'lets a tenant alone use every cpu slot',
-    async () => {
-      // Act: a backlog several times the slots, of jobs long enough that all slots fill at once.
-      const ids = await flood(`alone-${run}`, 6 * CPU_SLOTS, { type: 'sleep', payload: { ms: 3000 }, capacity: 'cpu' });
-      const jobs = await finished(ids, 'the lone tenant');
-      // Assess
-      expect(jobs.every((j) => j.status === 'SUCCEEDED')).toBe(true);
-      expect(mostAtOnce(jobs)).toBe(CPU_SLOTS);
     },
     TIMEOUT_MS,
   );

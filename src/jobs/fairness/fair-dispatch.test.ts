@@ -25,7 +25,7 @@ class MemoryWindows {
   }
   async release(k: WindowKey, holders: string[], _size: number, until: number) {
     const w = this.window(k);
-    if (w.held < holders.length || holders.some((id) => id in w.holders))
+    if (w.held < holders.length || holders.some((id) => (w.holders[id] ?? 0) > NOW))
       return { taken: false as const, window: structuredClone(w) };
     for (const id of holders) w.holders[id] = until;
     w.held -= holders.length;
@@ -168,6 +168,19 @@ describe('FairDispatch.giveBack', () => {
     await f.release(KEY);
     // Assess
     expect(dispatchMany.mock.calls[0]![0].map((s: { job: Job }) => s.job.id)).toEqual(['job-4']);
+  });
+
+  it('takes over the expired place of a held job whose release died before sending it', async () => {
+    // Prepare
+    const f = fair(2);
+    windows.window(KEY).holders = { 'job-3': NOW - 1 };
+    windows.window(KEY).held = 1;
+    heldJobs = [job(3, { status: 'HELD' })];
+    // Act
+    const released = await f.release(KEY);
+    // Assess
+    expect(released).toBe(1);
+    expect(windows.window(KEY).holders).toEqual({ 'job-3': NOW + PLACE_LEASE_MS });
   });
 
   it('gives the place back and counts the job held again when it moved meanwhile (a lost race)', async () => {

@@ -12,14 +12,19 @@ import type { TenantWeights } from './tenant-weights.ts';
 
 /**
  * Places a tenant gets in each queue per unit of weight, unless the construct says otherwise
- * (`fairness: { windowPerWeight }`). It must cover starts per second × release latency (a start's
- * give-back to its successor's message), or a tenant alone cannot keep every worker busy: 20 keeps
- * 2 cpu workers of 4 busy locally with room; see docs/fairness.md for sizing it on AWS.
+ * (`fairness: { windowPerWeight }`). It must cover starts per second × release latency (a place's
+ * trip: its send, receive, claim and give-back), or a tenant alone cannot keep every worker busy.
+ * Measured on a busy emulator (≈ 1.5 s a request): 20 let one tenant start only ≈ 3 jobs/s and a
+ * weight-1 tenant's window ran dry between refills; see docs/fairness.md for sizing it on AWS.
  */
-export const DEFAULT_WINDOW_PER_WEIGHT = 20;
+export const DEFAULT_WINDOW_PER_WEIGHT = 50;
 
-/** How long a place outlives its message unclaimed: a message lost or a crash frees it after this. */
-export const PLACE_LEASE_MS = 5 * 60_000;
+/**
+ * How long a place outlives its message unclaimed: a message lost, or a release that died between
+ * taking places and sending (a Lambda past its timeout), frees them after this. Longer than a
+ * message's trip to its claim on a busy queue; a place that outlives it only lets one more in.
+ */
+export const PLACE_LEASE_MS = 2 * 60_000;
 
 /** A release that finds no held job resets the count only when no hold is more recent than this. */
 const HOLD_SETTLE_MS = 10_000;
@@ -122,7 +127,9 @@ export class FairDispatch {
         heldKey(key.capacity, key.priority, key.tenant),
         free + READ_AHEAD,
       );
-      const next = jobs.filter((job) => job.status === 'HELD' && !(job.id in window!.holders)).slice(0, free);
+      // A job with a live place is another release's; one whose place expired lost its release.
+      const placed = (job: Job) => (window!.holders[job.id] ?? 0) > now;
+      const next = jobs.filter((job) => job.status === 'HELD' && !placed(job)).slice(0, free);
       if (next.length === 0) {
         // Nothing held (a cancelled job, a lost race counted twice): the count heals.
         if (jobs.length === 0) await this.deps.windows.clearHeld(key, window.held, now - HOLD_SETTLE_MS);
@@ -141,13 +148,15 @@ export class FairDispatch {
    * The reaper's pass over every window with held jobs, so none is stranded when no claim comes
    * (every place lost with its message): each releases. A window that counts none but held a job
    * lately is searched for held jobs unchanged for a while (a release that died after taking
-   * their places), which are counted again and released.
+   * their places), which are counted again and released. Starts no window's release past
+   * `deadline` (epoch ms): a release cut off by its process's end leaks its places until their leases end.
    */
-  async pump(): Promise<number> {
+  async pump(deadline = Number.POSITIVE_INFINITY): Promise<number> {
     const lanes = CAPACITIES.flatMap((capacity) => PRIORITIES.map((priority) => ({ capacity, priority })));
     const now = this.now();
     let released = 0;
     for (const window of await this.deps.windows.list(lanes)) {
+      if (this.now() > deadline) break;
       if (window.held <= 0 && window.heldAt !== undefined && window.heldAt > now - STRANDED_HORIZON_MS) {
         const stranded = await this.deps.store.unchangedSince(
           heldKey(window.capacity, window.priority, window.tenant),

@@ -103,8 +103,7 @@ describe('TenantWindows.release', () => {
     expect(taken).toEqual({ taken: true });
     expect(resolved(updates()[0]!)).toEqual({
       update: `SET holders.h1 = ${UNTIL}, holders.h2 = ${UNTIL} ADD held -2`,
-      condition:
-        'size(holders) <= 18 AND held >= 2 AND attribute_not_exists(holders.h1) AND attribute_not_exists(holders.h2)',
+      condition: `size(holders) <= 18 AND held >= 2 AND (attribute_not_exists(holders.h1) OR holders.h1 <= ${NOW}) AND (attribute_not_exists(holders.h2) OR holders.h2 <= ${NOW})`,
     });
   });
 

@@ -63,8 +63,9 @@ export class TenantWindows {
 
   /**
    * Release: places for these held jobs, taken from the held count in the same write; refused
-   * when one of them already has a place (another release took it), when the window is full, or
-   * when fewer are counted held. Answers the window DynamoDB saw when refused.
+   * when one of them already has a live place (another release took it), when the window is
+   * full, or when fewer are counted held. A job's expired place (a release that died before its
+   * send) is taken over. Answers the window DynamoDB saw when refused.
    */
   async release(
     key: WindowKey,
@@ -175,7 +176,9 @@ export class TenantWindows {
       'size(holders) <= :room',
       ...cleared.map((path) => `${path} <= :now`),
       ...(mode.nothingHeld ? ['(attribute_not_exists(held) OR held <= :zero)'] : []),
-      ...(mode.fromHeld ? ['held >= :n', ...holders.map((_, i) => `attribute_not_exists(holders.#h${i})`)] : []),
+      ...(mode.fromHeld
+        ? ['held >= :n', ...holders.map((_, i) => `(attribute_not_exists(holders.#h${i}) OR holders.#h${i} <= :now)`)]
+        : []),
     ];
     try {
       await this.db.send(
@@ -195,7 +198,7 @@ export class TenantWindows {
           ExpressionAttributeValues: {
             ':until': until,
             ':room': size + expired.length - holders.length,
-            ...(cleared.length ? { ':now': mode.now } : {}),
+            ...(cleared.length || mode.fromHeld ? { ':now': mode.now } : {}),
             ...(mode.nothingHeld ? { ':zero': 0 } : {}),
             ...(mode.fromHeld ? { ':n': holders.length, ':minus': -holders.length } : {}),
           },
