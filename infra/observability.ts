@@ -5,7 +5,7 @@ import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
-import { JobMetric, METRICS_NAMESPACE } from '../src/jobs/metrics/index.ts';
+import { JobMetric, METRICS_NAMESPACE, TENANT_DIMENSION } from '../src/jobs/metrics/index.ts';
 import { CAPACITIES, type Capacity, PRIORITIES, queueKey } from '../src/jobs/model/index.ts';
 import { oldestMessageAlarmSeconds, type TailguardConfig } from './config.ts';
 import type { IntakeApi } from './intake-api.ts';
@@ -48,6 +48,7 @@ export class Observability extends Construct {
 
     f.addLargeHeader(`${config.prefix}: jobs`);
     for (const capacity of CAPACITIES) this.jobMetrics(capacity);
+    this.tenantMetrics();
 
     f.addLargeHeader('Queues (depth, age of oldest message, DLQ)');
     const maxAge = oldestMessageAlarmSeconds(config);
@@ -189,6 +190,28 @@ export class Observability extends Construct {
           ],
         },
         { title: 'Straggler detected after (ms, p50)', metrics: perPriority(JobMetric.stragglerDetectedAfter, 'p50') },
+      ],
+    });
+  }
+
+  /**
+   * The busiest tenants' queue wait and starts. One SEARCH per graph finds whichever tenants the
+   * workers named (the top 10 of each interval, the rest as `(other)`: docs/tenants.md), so the
+   * dashboard needs no resource per tenant and shows a tenant as soon as it is busy.
+   */
+  private tenantMetrics(): void {
+    const perTenant = (metricName: string, statistic: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},${TENANT_DIMENSION},service} MetricName="${metricName}"', '${statistic}', 60)`,
+        label: '',
+        period: Duration.minutes(1),
+      });
+    this.facade.monitorCustom({
+      humanReadableName: 'Tenants (the busiest by name, the rest as (other))',
+      alarmFriendlyName: 'tenants',
+      metricGroups: [
+        { title: 'Enqueue → start p99 per tenant (ms)', metrics: [perTenant(JobMetric.tenantEnqueueToStart, 'p99')] },
+        { title: 'Starts per tenant (jobs/min)', metrics: [perTenant(JobMetric.tenantStarts, 'Sum')] },
       ],
     });
   }

@@ -188,7 +188,7 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
 
   it('accepts at intake exactly the job types the workers register', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,echo,sleep,flaky,fail,poison' }) },
+      Environment: { Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,echo,whoami,sleep,flaky,fail,poison' }) },
     });
   });
 
@@ -279,6 +279,18 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     expect(named(/jobs-without-message/).map((a) => a.Threshold)).toEqual([1]);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it("graphs the busiest tenants' wait and starts with one SEARCH each, no resource or alarm per tenant", () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    // The body is JSON inside JSON: quotes come escaped.
+    const search = (metric: string, statistic: string) =>
+      new RegExp(`SEARCH\\('\\{Tailguard,Tenant,service\\} MetricName=\\\\+"${metric}\\\\+"', '${statistic}', 60\\)`);
+    expect(search('TenantEnqueueToStartMs', 'p99').test(body)).toBe(true);
+    expect(search('TenantJobsStarted', 'Sum').test(body)).toBe(true);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.filter((a) => JSON.stringify(a).includes('Tenant'))).toEqual([]);
   });
 
   it('passes cfn-lint without errors', () => {

@@ -2,6 +2,9 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { OTHER_TENANTS, topTenants } from '../tenant-stats/index.ts';
 import { JobMetric } from './job-metrics.ts';
 
+/** The one dimension of the per-tenant metrics (with Powertools' `service`). */
+export const TENANT_DIMENSION = 'Tenant';
+
 /** Tenants named in each worker's emission interval; the rest are summed up as `(other)`. */
 export const TENANT_METRICS_TOP = 10;
 
@@ -16,7 +19,7 @@ export class TenantMetricsRecorder {
   private waits = new Map<string, number[]>();
 
   constructor(
-    private readonly metricsFor: (dimensions: { Tenant: string }) => Metrics,
+    private readonly metricsFor: (dimensions: Record<typeof TENANT_DIMENSION, string>) => Metrics,
     private readonly top = TENANT_METRICS_TOP,
   ) {}
 
@@ -34,8 +37,8 @@ export class TenantMetricsRecorder {
       bounded.set(name, [...(bounded.get(name) ?? []), ...waits]);
     }
     this.waits = new Map();
-    for (const [Tenant, waits] of bounded) {
-      const metrics = this.metricsFor({ Tenant });
+    for (const [tenant, waits] of bounded) {
+      const metrics = this.metricsFor({ [TENANT_DIMENSION]: tenant });
       metrics.addMetric(JobMetric.tenantStarts, MetricUnit.Count, waits.length);
       for (const wait of waits) metrics.addMetric(JobMetric.tenantEnqueueToStart, MetricUnit.Milliseconds, wait);
       metrics.publishStoredMetrics();
