@@ -12,8 +12,8 @@ import { cfnLintErrors } from './cfn-lint.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
 import { MANIFEST_DESCRIPTION, Tailguard, type TailguardProps } from './tailguard.ts';
 
-/** 17 routes' functions, one for methods a path does not take, the start scheduler, the fire function, the detector, the reaper and its check reviewer. */
-const FUNCTIONS = 24;
+/** 21 routes' functions, one for methods a path does not take, the start scheduler, the fire function, the detector, the reaper and its check reviewer. */
+const FUNCTIONS = 28;
 
 let rest: ReturnType<typeof testApp>;
 let template: Template;
@@ -98,8 +98,8 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     });
     template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    // 18 routes, and ANY on each of their 15 paths (405).
-    template.resourceCountIs('AWS::ApiGateway::Method', 33);
+    // 22 routes, and ANY on each of their 17 paths (405).
+    template.resourceCountIs('AWS::ApiGateway::Method', 39);
     for (const path of [
       'jobs',
       '{id}',
@@ -115,13 +115,15 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
       'pause',
       'resume',
       'uploads',
+      'tenants',
+      '{tenant}',
     ]) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
     }
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 33);
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 39);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       StageName: 'v1',
@@ -319,6 +321,10 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
     'DELETE /schedules/{name}',
     'POST /schedules/{name}/pause',
     'POST /schedules/{name}/resume',
+    'GET /tenants',
+    'GET /tenants/{tenant}',
+    'PUT /tenants/{tenant}',
+    'DELETE /tenants/{tenant}',
   ];
   /** Each path's other methods, answered 405 by one function. */
   const ANY_ROUTES = [...new Set(ROUTES.map((route) => route.split(' ')[1]))].map((path) => `ANY ${path}`);

@@ -162,15 +162,14 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest, origin?: 
  * The job's tenant's cap on waiting jobs when it has one; a tenant at its cap is refused here,
  * before anything is sent or written. Only a tenant with a cap pays this read (and the count).
  */
-export async function queuedCapOf(
+async function queuedCapOf(
   deps: Pick<SubmitDeps, 'queuedCap'>,
   job: Job,
-  waiting?: number,
 ): Promise<{ cap: number; tenant: string } | undefined> {
   const tenant = tenantOf(job);
   const cap = await deps.queuedCap?.capOf(tenant);
   if (cap === undefined) return undefined;
-  if ((waiting ?? (await deps.queuedCap!.waiting(tenant))) >= cap) throw queueFull(deps, tenant, cap);
+  if ((await deps.queuedCap!.waiting(tenant)) >= cap) throw queueFull(deps, tenant, cap);
   return { cap, tenant };
 }
 
