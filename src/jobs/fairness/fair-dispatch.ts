@@ -178,30 +178,29 @@ export class FairDispatch {
 
   /**
    * Sends released jobs (they hold their places) and moves them HELD → QUEUED. A job whose message
-   * could not be sent gives its place back and is counted held again; one that moved meanwhile (a
-   * cancel, or a worker that got a duplicate message) loses the race: its place goes back, its count
-   * too, and the duplicate message is dropped by the claim.
+   * could not be sent gives its place back and is counted held again. One that moved meanwhile is
+   * no longer held: a worker claimed it from this very message first (HELD → RUNNING, and gave the
+   * place back itself), or it was cancelled; its place goes back (once more is harmless) and a
+   * message it no longer needs is dropped by the claim.
    */
   private async send(key: WindowKey, jobs: Job[]): Promise<number> {
     const now = this.now();
     const unsent = await this.deps.dispatcher.dispatchMany(jobs.map((job) => ({ job, notBefore: now, place: true })));
-    const moved = await Promise.all(
+    await Promise.all(
       jobs.map(async (job) => {
         if (!unsent.has(job.id)) {
           try {
             await this.deps.store.transition(job, 'QUEUED');
-            return true;
+            return;
           } catch (error) {
             if (!(error instanceof StaleJobError)) throw error;
           }
         }
         await this.deps.windows.giveBack(key, job.id);
-        return false;
       }),
     );
-    const lost = moved.filter((ok) => !ok).length;
-    if (lost > 0) await this.deps.windows.addHeld(key, lost, now);
-    return jobs.length - lost;
+    if (unsent.size > 0) await this.deps.windows.addHeld(key, unsent.size, now);
+    return jobs.length - unsent.size;
   }
 }
 
