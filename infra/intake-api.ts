@@ -275,6 +275,8 @@ export class IntakeApi extends Construct {
     store.grantCoordination(
       stats,
       'readCheckRecords',
+      // Each tenant's waiting jobs are read from the fair dispatcher's windows.
+      'readWindows',
       ...(Object.keys(props.typeLimits ?? {}).length > 0 ? (['readLimits'] as const) : []),
     );
     queues.grantReadDepth(stats);

@@ -150,6 +150,7 @@ export class JobStoreTables extends Construct {
       | 'queuedCounts'
       | 'manageTenants'
       | 'windows'
+      | 'readWindows'
     )[]
   ): void {
     const actions = new Set([
@@ -169,6 +170,7 @@ export class JobStoreTables extends Construct {
         : []),
       // Tenants' windows and weights (src/jobs/fairness): taken and given back, read, listed per queue.
       ...(access.includes('windows') ? ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'] : []),
+      ...(access.includes('readWindows') ? ['dynamodb:BatchGetItem'] : []),
     ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...actions], resources: [this.coordination.tableArn] }),

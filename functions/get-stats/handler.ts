@@ -14,8 +14,7 @@ export const handler = httpHandler(async () =>
       limits: runtime.typeLimits(),
       semaphores: runtime.semaphores,
       checks: runtime.checkRecords(),
-      // Until the fair dispatcher's per-tenant backlogs (TenantBacklogs.list()) are there to count, none is queued.
-      queuedByTenant: async () => ({}),
+      queuedByTenant: () => runtime.tenantBacklogs().queuedByTenant(),
     }),
   ),
 );

@@ -18,4 +18,20 @@ describe('TenantBacklogs', () => {
     // Assess: b's lease has ended.
     expect(backlogs).toEqual([{ tenant: 'acme', capacity: 'cpu', priority: 'default', queued: 8, held: 7 }]);
   });
+
+  it('adds a tenant’s waiting jobs over its queues', async () => {
+    // Prepare
+    const windows = {
+      list: async () =>
+        [
+          { capacity: 'cpu', priority: 'default', tenant: 'acme', holders: { a: NOW + 1 }, held: 2 },
+          { capacity: 'gpu', priority: 'high', tenant: 'acme', holders: {}, held: 4 },
+          { capacity: 'cpu', priority: 'low', tenant: 'beta', holders: { b: NOW + 1 }, held: 0 },
+        ] as const,
+    };
+    // Act
+    const queued = await new TenantBacklogs(windows as unknown as TenantWindows, () => NOW).queuedByTenant();
+    // Assess
+    expect(queued).toEqual({ acme: 7, beta: 1 });
+  });
 });

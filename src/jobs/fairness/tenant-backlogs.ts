@@ -36,4 +36,11 @@ export class TenantBacklogs {
       }))
       .filter((backlog) => backlog.queued > 0);
   }
+
+  /** Each tenant's waiting jobs over every queue (`GET /stats`'s `tenants`). */
+  async queuedByTenant(): Promise<Record<string, number>> {
+    const queued: Record<string, number> = {};
+    for (const backlog of await this.list()) queued[backlog.tenant] = (queued[backlog.tenant] ?? 0) + backlog.queued;
+    return queued;
+  }
 }
