@@ -71,7 +71,7 @@ export interface TailguardProps {
    * windowPerWeight` jobs sent at most; its others wait held and are released as its jobs start.
    * Size it to at least starts per second × release latency (≈ 0.1-0.3 s). `false`: every job is
    * sent at once, in arrival order.
-   * @default { windowPerWeight: 50 }
+   * @default { windowPerWeight: 16 }
    */
   readonly fairness?: { readonly windowPerWeight?: number } | false;
   /**

@@ -67,8 +67,8 @@ describe('per-type limits', () => {
 
   it('grant the workers updates of the coordination table and GET /stats reads, nothing more', () => {
     const grants = Object.values(coordinationGrants(limited));
-    // The workers' slots and windows, and tenants' settings (any tenant may get quotas at run time).
-    expect(grants).toContainEqual(['dynamodb:UpdateItem', 'dynamodb:GetItem']);
+    // The workers' slots, tenants' settings (any tenant may get quotas at run time) and windows (read back in batches).
+    expect(grants).toContainEqual(['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem']);
     // GET /stats reads limit slots and the message checks' records.
     expect(grants).toContainEqual(['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
     // The straggler detector's turns.
@@ -97,7 +97,7 @@ describe('per-type limits', () => {
     ];
     expect(environments.flat()).not.toContain(ENV.typeLimits);
     // The straggler detector's turns, the message checks' records, the schedules' fire logs, and
-    // tenants' settings and counts (any tenant may get quotas at run time): no GET /stats limit reads.
+    // tenants' settings, counts and windows (any tenant may get quotas at run time): no GET /stats limit reads.
     expect(Object.values(coordinationGrants(unlimited)).sort()).toEqual([
       ['dynamodb:BatchGetItem'],
       ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
@@ -107,7 +107,7 @@ describe('per-type limits', () => {
       ...Array.from({ length: 4 }, () => TENANT_ROUTE_GRANT),
       ...Array.from({ length: 4 }, () => ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
       ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
     ]);
   });
 

@@ -14,10 +14,11 @@ import type { TenantWeights } from './tenant-weights.ts';
  * Places a tenant gets in each queue per unit of weight, unless the construct says otherwise
  * (`fairness: { windowPerWeight }`). It must cover starts per second × release latency (a place's
  * trip: its send, receive, claim and give-back), or a tenant alone cannot keep every worker busy.
- * Measured on a busy emulator (≈ 1.5 s a request): 20 let one tenant start only ≈ 3 jobs/s and a
- * weight-1 tenant's window ran dry between refills; see docs/fairness.md for sizing it on AWS.
+ * A quiet tenant waits behind the backlogged tenants' windows, so larger costs it latency: 16
+ * covers ≈ 50 starts/s at a 0.3 s release (the local stack) and keeps shares even over a minute
+ * (BENCHMARKS.md, bench:fairness); see docs/fairness.md for sizing it on AWS.
  */
-export const DEFAULT_WINDOW_PER_WEIGHT = 50;
+export const DEFAULT_WINDOW_PER_WEIGHT = 16;
 
 /**
  * How long a place outlives its message unclaimed: a message lost, or a release that died between
