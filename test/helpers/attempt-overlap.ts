@@ -1,13 +1,15 @@
-import type { JobView } from '../../src/contract/job-view.ts';
+/** An attempt's recorded run, as the job view (`attemptHistory`) and the stored job (`attemptLog`) have it. */
+interface AttemptRun {
+  startedAt: string;
+  finishedAt?: string | null;
+}
 
 /** The most attempts running at one instant, from every attempt's recorded start and finish. */
-export function mostAtOnce(jobs: JobView[]): number {
-  const edges = jobs.flatMap((job) =>
-    job.attemptHistory.flatMap((attempt) => [
-      { at: Date.parse(attempt.startedAt), change: 1 },
-      { at: Date.parse(attempt.finishedAt ?? attempt.startedAt), change: -1 },
-    ]),
-  );
+export function mostAtOnce(attempts: AttemptRun[]): number {
+  const edges = attempts.flatMap((attempt) => [
+    { at: Date.parse(attempt.startedAt), change: 1 },
+    { at: Date.parse(attempt.finishedAt ?? attempt.startedAt), change: -1 },
+  ]);
   // A finish and a start in the same millisecond did not overlap: the slot is given back after the finish is written.
   edges.sort((a, b) => a.at - b.at || a.change - b.change);
   let running = 0;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobRequestInput } from '../../src/client/index.ts';
 import { DEFAULT_WINDOW_PER_WEIGHT } from '../../src/jobs/fairness/index.ts';
 import type { Job } from '../../src/jobs/model/index.ts';
+import { mostAtOnce } from '../helpers/attempt-overlap.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitForJobs } from '../helpers/wait-for-jobs.ts';
 
@@ -43,24 +44,6 @@ async function setWeight(tenant: string, weight: number): Promise<void> {
       Item: marshall({ name: `tenant#${tenant}`, settings: { weight } }),
     }),
   );
-}
-
-/** The most attempts running at one instant, from every attempt's recorded start and finish. */
-function mostAtOnce(jobs: Job[]): number {
-  const edges = jobs.flatMap((job) =>
-    job.attemptLog.flatMap((attempt) => [
-      { at: Date.parse(attempt.startedAt), change: 1 },
-      { at: Date.parse(attempt.finishedAt ?? attempt.startedAt), change: -1 },
-    ]),
-  );
-  edges.sort((a, b) => a.at - b.at || a.change - b.change);
-  let running = 0;
-  let most = 0;
-  for (const { change } of edges) {
-    running += change;
-    most = Math.max(most, running);
-  }
-  return most;
 }
 
 // Each test's tenants are its own (a run id), so a rerun on the same stack starts from empty windows.
@@ -103,7 +86,7 @@ describe('fair dispatch', () => {
       // Assess: at some instant every slot ran one of its attempts (a lease taken over on a busy
       // emulator can add an attempt whose worker has not stopped yet: at least, not exactly).
       expect(jobs.every((j) => j.status === 'SUCCEEDED')).toBe(true);
-      expect(mostAtOnce(jobs)).toBeGreaterThanOrEqual(CPU_SLOTS);
+      expect(mostAtOnce(jobs.flatMap((job) => job.attemptLog))).toBeGreaterThanOrEqual(CPU_SLOTS);
     },
     TIMEOUT_MS,
   );

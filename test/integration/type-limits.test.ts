@@ -47,7 +47,7 @@ describe('per-type limits', () => {
       expect(stats.limits['limited-sleep']!.running).toBeLessThanOrEqual(2);
       expect(stats.limits['rated-noop']).toEqual({ perSecond: 1 });
       for (const job of [...limitedJobs, ...otherJobs]) expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
-      expect(mostAtOnce(limitedJobs)).toBe(2);
+      expect(mostAtOnce(limitedJobs.flatMap((job) => job.attemptHistory))).toBe(2);
       // The unlimited jobs went past the waiting ones instead of queueing behind the limit.
       expect(lastFinish(otherJobs)).toBeLessThan(lastFinish(limitedJobs));
     },
