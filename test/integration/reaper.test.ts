@@ -120,8 +120,14 @@ describe('reaper: no job waits for a message that is gone', () => {
   it('runs every job of a 1,000-job backlog purged at once exactly once, and GET /stats shows them while they wait', async () => {
     // Prepare
     const before = await lostOn('gpu-low');
+    // A hundred tenants of ten jobs each, all under their windows (src/jobs/fairness): every job's message is sent, and purged.
     const submitted = await client.submitBatch(
-      Array.from({ length: 1000 }, () => ({ type: 'noop', capacity: 'gpu' as const, priority: 'low' as const })),
+      Array.from({ length: 1000 }, (_, i) => ({
+        type: 'noop',
+        capacity: 'gpu' as const,
+        priority: 'low' as const,
+        tenant: `purged-${i % 100}`,
+      })),
     );
     // Act
     await sqs.send(new PurgeQueueCommand({ QueueUrl: deployment.queues['gpu-low']!.url }));
