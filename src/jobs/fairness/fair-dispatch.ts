@@ -27,9 +27,6 @@ export const DEFAULT_WINDOW_PER_WEIGHT = 16;
  */
 export const PLACE_LEASE_MS = 2 * 60_000;
 
-/** A release that finds no held job resets the count only when no hold is more recent than this. */
-const HOLD_SETTLE_MS = 10_000;
-
 /** A held job unchanged this long while its window counts none is stranded: the reaper counts it again. */
 const STRANDED_AFTER_MS = 60_000;
 
@@ -131,11 +128,9 @@ export class FairDispatch {
       // A job with a live place is another release's; one whose place expired lost its release.
       const placed = (job: Job) => (window!.holders[job.id] ?? 0) > now;
       const next = jobs.filter((job) => job.status === 'HELD' && !placed(job)).slice(0, free);
-      if (next.length === 0) {
-        // Nothing held (a cancelled job, a lost race counted twice): the count heals.
-        if (jobs.length === 0) await this.deps.windows.clearHeld(key, window.held, now - HOLD_SETTLE_MS);
-        return released;
-      }
+      // Nothing to release. A count left high (a cancelled held job) is not reset from this read: the
+      // index can answer empty while jobs are held, and a reset then stranded a tenant's backlog.
+      if (next.length === 0) return released;
       const ids = next.map((job) => job.id);
       const size = await this.windowSize(key.tenant);
       const taken = await this.deps.windows.release(key, ids, size, now + PLACE_LEASE_MS, expired, now);

@@ -15,7 +15,7 @@ export interface TenantBacklog {
 /**
  * Each tenant's waiting jobs per queue, from the windows alone (one read per queue and per hundred
  * windows, whatever the backlogs): for `GET /stats`. Places count until their first claim, so a
- * just-claimed job may count for a moment; held counts may run high until a release heals them.
+ * just-claimed job may count for a moment; held counts may run high (a cancelled held job stays counted).
  */
 export class TenantBacklogs {
   constructor(

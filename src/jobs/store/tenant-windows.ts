@@ -3,7 +3,6 @@ import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Capacity, Priority } from '../model/index.ts';
 import { batchGet } from './batch-get.ts';
-import { writtenIf } from './conditional-write.ts';
 
 /** One tenant's window in one queue (a lane): whose places it is, and in which queue. */
 export interface WindowKey {
@@ -17,7 +16,7 @@ export interface TenantWindow extends WindowKey {
   holders: Record<string, number>;
   /** Jobs of the tenant held in this queue; may run high for a while (a cancelled held job), never for good. */
   held: number;
-  /** Epoch ms `held` last grew: a release that finds nothing held resets it only once the holds have settled. */
+  /** Epoch ms `held` last grew: the reaper searches a recently held window for stranded jobs. */
   heldAt?: number;
 }
 
@@ -107,24 +106,6 @@ export class TenantWindows {
         UpdateExpression: 'ADD held :n SET heldAt = :now',
         ExpressionAttributeValues: { ':n': n, ':now': now },
       }),
-    );
-  }
-
-  /**
-   * Resets the held count to 0 when a release found no held job: only while it is still what the
-   * release read and no job was held since `settledBefore` (a hold whose job is not written yet).
-   */
-  clearHeld(key: WindowKey, seen: number, settledBefore: number): Promise<boolean> {
-    return writtenIf(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { name: windowName(key) },
-          UpdateExpression: 'SET held = :zero',
-          ConditionExpression: 'held = :seen AND (attribute_not_exists(heldAt) OR heldAt < :settled)',
-          ExpressionAttributeValues: { ':zero': 0, ':seen': seen, ':settled': settledBefore },
-        }),
-      ),
     );
   }
 
