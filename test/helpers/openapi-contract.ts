@@ -31,6 +31,8 @@ export class OpenApiContract {
     formats.default(this.ajv);
     // The document's own fields are not schema keywords: declared so that Ajv's strict mode passes them.
     this.ajv.addVocabulary(['openapi', 'info', 'servers', 'paths', 'components']);
+    // OpenAPI's schema object keeps `example` (the tenant id's); JSON Schema has only `examples`.
+    this.ajv.addKeyword('example');
     this.ajv.addSchema(document, 'openapi.json');
     this.routes = Object.keys(document.paths)
       .map((template) => ({

@@ -14,7 +14,8 @@ export const ScheduleNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,48}$/, 'must be 1-48 characters of A-Z a-z 0-9 . _ -');
 
-const { type, tenant, payload, priority, capacity, maxAttempts, backoff, timeoutSeconds, speculation } = JobRequestSchema.shape;
+const { type, tenant, payload, priority, capacity, maxAttempts, backoff, timeoutSeconds, speculation } =
+  JobRequestSchema.shape;
 
 /**
  * The job each fire submits: a `POST /jobs` body without what a fire decides itself (the
