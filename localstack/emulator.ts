@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../src/package-root.ts';
 
@@ -53,6 +53,11 @@ export async function ensureEmulator(options: { endpoint?: string; log?: Log } =
   const logFile = `${logDir}/ministack.log`;
   log(`Starting MiniStack on port ${port || '80'} (log: ${logFile})`);
   const out = openSync(logFile, 'a');
+  // MiniStack unpacks every Lambda runtime it starts into the temp dir and never removes it (about
+  // 6 MB each, thousands in a test run): a dir of its own, emptied at start and stop, bounds that.
+  const scratchDir = `${logDir}/ministack-tmp-${port || '80'}`;
+  rmSync(scratchDir, { recursive: true, force: true });
+  mkdirSync(scratchDir, { recursive: true });
   const child = spawn(python, [`${root}localstack/ministack_child.py`], {
     // Its own process group: the Lambda runtimes MiniStack starts join it, so stop() ends them too.
     detached: true,
@@ -61,6 +66,7 @@ export async function ensureEmulator(options: { endpoint?: string; log?: Log } =
       GATEWAY_PORT: port || '80',
       LOG_LEVEL: 'WARNING',
       TAILGUARD_PARENT_PID: String(process.pid),
+      TMPDIR: scratchDir,
     },
     stdio: ['ignore', out, out],
   });
@@ -76,7 +82,7 @@ export async function ensureEmulator(options: { endpoint?: string; log?: Log } =
     }
   }
   log(`MiniStack is up at ${endpoint}`);
-  return handle(endpoint, 'ministack', child);
+  return handle(endpoint, 'ministack', { child, scratchDir });
 }
 
 async function detect(endpoint: string): Promise<EmulatorKind | undefined> {
@@ -98,11 +104,17 @@ async function detect(endpoint: string): Promise<EmulatorKind | undefined> {
   }
 }
 
-function handle(endpoint: string, kind: EmulatorKind, child: ChildProcess | undefined): Emulator {
+/** The MiniStack process this process started, and the temp dir it gave it. */
+interface StartedHere {
+  child: ChildProcess;
+  scratchDir: string;
+}
+
+function handle(endpoint: string, kind: EmulatorKind, started: StartedHere | undefined): Emulator {
   return {
     endpoint,
     kind,
-    startedHere: child !== undefined,
+    startedHere: started !== undefined,
     async reset() {
       if (kind !== 'ministack')
         throw new EmulatorSetupError(`cannot reset a ${kind} emulator; restart it for a clean state`);
@@ -110,7 +122,8 @@ function handle(endpoint: string, kind: EmulatorKind, child: ChildProcess | unde
       if (!response.ok) throw new EmulatorSetupError(`MiniStack reset failed: HTTP ${response.status}`);
     },
     async stop() {
-      if (!child) return;
+      if (!started) return;
+      const { child, scratchDir } = started;
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
@@ -118,6 +131,7 @@ function handle(endpoint: string, kind: EmulatorKind, child: ChildProcess | unde
       }
       // A Lambda still looping (the detector runs for 80 s) would outlive MiniStack, calling a dead endpoint.
       killGroup(child.pid);
+      rmSync(scratchDir, { recursive: true, force: true });
     },
   };
 }

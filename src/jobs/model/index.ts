@@ -42,4 +42,4 @@ export type {
 export type { JobStatus } from './lifecycle.ts';
 export { assertTransition, CLAIMABLE_STATUSES, isTerminal, JOB_STATUSES } from './lifecycle.ts';
 export { pageQueryFields } from './page-query.ts';
-export { DEFAULT_TENANT, TENANT_ID_PATTERN, TenantIdSchema, tenantOf } from './tenant.ts';
+export { DEFAULT_TENANT, TenantIdSchema, tenantOf } from './tenant.ts';

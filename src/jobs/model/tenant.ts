@@ -6,7 +6,7 @@ import type { Job } from './job.ts';
  * stats key on it, so it is short and safe in a DynamoDB key, an SQS `MessageGroupId` and a
  * CloudWatch dimension (SQS allows up to 128 of A-Z a-z 0-9 and punctuation; we take a subset).
  */
-export const TENANT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const TENANT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The tenant of a job submitted without one, and of every job written before tenants existed. */
 export const DEFAULT_TENANT = 'default';
