@@ -28,14 +28,19 @@ export function cdfPoints(
   });
 }
 
+/** What every chart here shares: the spec's version, a title, the size, and its data points. */
+const frame = (title: string, points: object[]) => ({
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title,
+  width: 640,
+  height: 360,
+  data: { values: points },
+});
+
 /** A latency CDF chart: one line per series, log-scaled latency axis. */
 export function latencyCdfSpec(title: string, points: ReturnType<typeof cdfPoints>): TopLevelSpec {
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 640,
-    height: 360,
-    data: { values: points },
+    ...frame(title, points),
     mark: { type: 'line', interpolate: 'step-after' },
     encoding: {
       x: { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
@@ -52,11 +57,7 @@ export function scatterOverTimeSpec(
   axes: { x: string; y: string },
 ): TopLevelSpec {
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 640,
-    height: 360,
-    data: { values: points },
+    ...frame(title, points),
     mark: { type: 'point', filled: true, size: 12, opacity: 0.6 },
     encoding: {
       x: { field: 'seconds', type: 'quantitative', title: axes.x },

@@ -1,23 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { emfPrinted } from '../../../test/helpers/emf-printed.ts';
 import { JobMetricsRecorder } from './job-metrics-recorder.ts';
-
-/** The EMF documents printed while `act` runs. */
-function emfPrinted(act: () => void): Record<string, unknown>[] {
-  const printed: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    printed.push(String(chunk));
-    return true;
-  });
-  try {
-    act();
-  } finally {
-    write.mockRestore();
-  }
-  return printed
-    .flatMap((text) => text.split('\n').filter((line) => line.includes('"_aws"')))
-    .map((line) => JSON.parse(line));
-}
 
 const options = { namespace: 'Test', serviceName: 'test' };
 
