@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../src/package-root.ts';
 
@@ -55,7 +57,9 @@ export async function ensureEmulator(options: { endpoint?: string; log?: Log } =
   const out = openSync(logFile, 'a');
   // MiniStack unpacks every Lambda runtime it starts into the temp dir and never removes it (about
   // 6 MB each, thousands in a test run): a dir of its own, emptied at start and stop, bounds that.
-  const scratchDir = `${logDir}/ministack-tmp-${port || '80'}`;
+  // Not inside the project: Node would read its package.json ("type": "module") for MiniStack's
+  // CommonJS runtime script, and every function would fail to start.
+  const scratchDir = join(tmpdir(), `tailguard-ministack-${port || '80'}`);
   rmSync(scratchDir, { recursive: true, force: true });
   mkdirSync(scratchDir, { recursive: true });
   const child = spawn(python, [`${root}localstack/ministack_child.py`], {
