@@ -26,15 +26,22 @@ const message = {
   sentAt: NOW,
 };
 
-function attemptOf(job: Job = running, onProgress?: RunningAttemptDeps['onProgress']) {
+const slot = { names: ['render'], holder: 'h1' };
+
+function attemptOf(
+  job: Job = running,
+  onProgress?: RunningAttemptDeps['onProgress'],
+  limiter?: RunningAttemptDeps['limiter'],
+) {
   const poller = { setVisibility: vi.fn(async () => {}) };
   const heartbeats = new Heartbeats(60_000);
   const run = new RunningAttempt(
     job,
     { claimId: 'c1', index: 0, lease: lease('w1', NOW + 30_000) },
     message,
-    undefined,
+    limiter ? slot : undefined,
     {
+      limiter,
       store,
       poller: poller as unknown as QueuePoller,
       heartbeats,
@@ -81,6 +88,20 @@ describe('RunningAttempt.beat', () => {
     await run.beat();
     // Assess
     expect(run.signal.reason).toBeInstanceOf(LeaseLostError);
+  });
+
+  it("renews the lease and the limit slot when the message's visibility cannot be changed", async () => {
+    // Prepare: the message was received again after a late beat, so its receipt handle is gone for good.
+    db.on(UpdateCommand).resolves({ Attributes: running });
+    const limiter = { renew: vi.fn(async () => true) };
+    const { run, poller } = attemptOf(running, undefined, limiter as unknown as RunningAttemptDeps['limiter']);
+    poller.setVisibility.mockRejectedValue(new Error('The input receipt handle is invalid.'));
+    // Act
+    await run.beat();
+    // Assess
+    expect(readable(onlyUpdate()).set).toMatchObject({ 'leases.c1.expiresAt': NOW + 30_000 });
+    expect(limiter.renew).toHaveBeenCalledWith(slot);
+    expect(run.signal.aborted).toBe(false);
   });
 
   it('outlives a heartbeat that failed for another reason: the lease lasts several intervals', async () => {

@@ -98,29 +98,32 @@ export class RunningAttempt {
     this.deps.onProgress?.({ type, capacity, startedAt: this.startedAtEpoch, report: this.progress });
   }
 
-  /** Renews the lease and the message's visibility; ends the attempt when it was cancelled or lost its lease. */
+  /**
+   * Renews the lease, the message's visibility and the limit slot, each on its own: one failing
+   * (a message received again after a late beat has a new receipt handle, and ours is invalid for
+   * good) must not stop the others, or the slot expires and the limit lets one more run. Ends the
+   * attempt when it was cancelled or lost its lease.
+   */
   async beat(): Promise<void> {
     const { store, poller, limiter, leaseSeconds } = this.deps;
-    try {
-      this.attempt.lease.expiresAt = Date.now() + leaseSeconds * 1000;
-      const current = await store.heartbeat(
-        this.job,
-        this.attempt.claimId,
-        this.attempt.lease.expiresAt,
-        this.progress,
-      );
-      await poller.setVisibility(this.message, leaseSeconds);
-      if (current.cancelRequested) this.abort.abort(new JobCancelledError(this.job.id));
-      // A lost slot (not renewed for a whole lease) lets the type run over its limit for the rest of this attempt.
-      if (this.slot && !(await limiter?.renew(this.slot)))
-        this.logger.warn('limit slot lost', { limits: this.slot.names });
-    } catch (error) {
-      if (error instanceof StaleJobError) {
-        this.abort.abort(new LeaseLostError(this.job.id));
-        return;
-      }
+    this.attempt.lease.expiresAt = Date.now() + leaseSeconds * 1000;
+    const [lease, visibility, slot] = await Promise.allSettled([
+      store.heartbeat(this.job, this.attempt.claimId, this.attempt.lease.expiresAt, this.progress),
+      poller.setVisibility(this.message, leaseSeconds),
+      this.slot && limiter ? limiter.renew(this.slot) : Promise.resolve(true),
+    ]);
+    if (lease.status === 'fulfilled' && lease.value.cancelRequested)
+      this.abort.abort(new JobCancelledError(this.job.id));
+    if (lease.status === 'rejected') {
+      if (lease.reason instanceof StaleJobError) this.abort.abort(new LeaseLostError(this.job.id));
       // A missed heartbeat is survivable: the lease outlives several intervals.
-      this.logger.warn('heartbeat failed', { error: error as Error });
+      else this.logger.warn('heartbeat failed', { error: lease.reason as Error });
     }
+    // The job's lease keeps a second receiver of its message from running it.
+    if (visibility.status === 'rejected')
+      this.logger.warn('message visibility not extended', { error: visibility.reason as Error });
+    // A lost slot (not renewed for a whole lease) lets the limit run one over for the rest of this attempt.
+    if (slot.status === 'rejected') this.logger.warn('limit slot renewal failed', { error: slot.reason as Error });
+    else if (!slot.value) this.logger.warn('limit slot lost', { limits: this.slot!.names });
   }
 }
