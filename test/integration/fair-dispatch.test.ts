@@ -57,8 +57,10 @@ describe('fair dispatch', () => {
       const heavy = `heavy-${run}`;
       const light = `light-${run}`;
       await Promise.all([setWeight(heavy, 3), setWeight(light, 1)]);
-      // Two seconds each: the 24 cpu slots start ≤ 12 a second, so the backlogs last minutes.
-      const job = { type: 'sleep', payload: { ms: 2000 }, capacity: 'cpu' } as const;
+      // Three seconds each: the 24 cpu slots start ≤ 8 a second, so the backlogs last minutes and the
+      // slots, not a busy emulator's requests per second, are what the tenants share (at 2 s, two
+      // busy cores started a third of what the slots could, and the shares drifted with the releases).
+      const job = { type: 'sleep', payload: { ms: 3000 }, capacity: 'cpu' } as const;
       // Act: both backlogged, well beyond what a minute starts.
       const [heavyIds, lightIds] = await Promise.all([flood(heavy, 900, job), flood(light, 300, job)]);
       const jobs = await finished([...heavyIds, ...lightIds], 'weighted backlogs');
