@@ -186,7 +186,7 @@ backlog builds) while \`quiet-1\` and \`quiet-2\` send one job a second each unt
 **Flood**: the local bench's experiment — one tenant's ${opts.flood.toLocaleString('en')} jobs in over ${opts.floodSpreadS} s beside the same quiet tenants.
 Wait = submit → start. Each cell: mean over seeds 1–${opts.seeds} [its 95 % bootstrap interval across seeds]; min and max per seed in the JSON.
 
-- **fifo** — no fairness: one queue, arrival order (what \`main\` does today; MiniStack does not reorder either).
+- **fifo** — no fairness: one queue, arrival order (Tailguard with \`fairness: false\`; MiniStack does not reorder either).
 - **sqs-fair** — a model of SQS fair queues (MessageGroupId = tenant), from AWS's description: a
   tenant is noisy once it holds > 10 % of the in-flight messages and ≥ 30 of its own, or > 10 % of
   the recent processing time (assumed: the last ${opts.sqsRecentS} s), and stays noisy until its backlog is gone;
