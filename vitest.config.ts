@@ -50,9 +50,9 @@ export default defineConfig({
           name: 'infra',
           include: ['infra/**/*.test.ts'],
           // Synthesis bundles every Lambda with esbuild: seconds alone, far more on 2 busy cores
-          // while the integration project deploys beside it.
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          // while the integration project deploys beside it (over 120 s seen with other work on them).
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
       {
