@@ -39,7 +39,8 @@ export class Reaper extends Construct {
         reaper,
       }),
     });
-    store.grantJobs(this.function, 'read', 'write', 'listByStatus');
+    // readMany: a stalled workflow's steps and their jobs.
+    store.grantJobs(this.function, 'read', 'readMany', 'write', 'listByStatus');
     queues.grantSend(this.function);
     queues.grantReadDepth(this.function);
     queues.grantConsumeDeadLetters(this.function);

@@ -114,6 +114,7 @@ export function wireWorker(
           .observe(attempt, peers, settings.concurrency)
           .catch((error: Error) => logger.warn('reading the attempts’ pace failed', { error })),
       payloads: jobPayloads(runtime),
+      workflows: runtime.workflows(),
     },
     {
       workerId,

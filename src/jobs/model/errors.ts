@@ -144,6 +144,23 @@ export class ScheduleExistsError extends TailguardError {
   }
 }
 
+export class WorkflowNotFoundError extends TailguardError {
+  readonly code = 'WORKFLOW_NOT_FOUND';
+
+  constructor(readonly workflowId: string) {
+    super(`no workflow ${workflowId}`);
+  }
+}
+
+/** The workflow has ended (SUCCEEDED, FAILED or CANCELLED), so it cannot be cancelled. */
+export class WorkflowFinishedError extends TailguardError {
+  readonly code = 'WORKFLOW_FINISHED';
+
+  constructor(workflowId: string, status: string) {
+    super(`workflow ${workflowId} is ${status} and cannot be cancelled`);
+  }
+}
+
 /** A status change the lifecycle does not allow (model/lifecycle.ts). */
 export class IllegalTransitionError extends TailguardError {
   readonly code = 'ILLEGAL_TRANSITION';
@@ -169,4 +186,6 @@ export type TailguardErrorCode =
   | StaleJobError['code']
   | IllegalTransitionError['code']
   | ScheduleNotFoundError['code']
-  | ScheduleExistsError['code'];
+  | ScheduleExistsError['code']
+  | WorkflowNotFoundError['code']
+  | WorkflowFinishedError['code'];

@@ -26,6 +26,8 @@ export {
   ScheduleNotFoundError,
   StaleJobError,
   TailguardError,
+  WorkflowFinishedError,
+  WorkflowNotFoundError,
 } from './errors.ts';
 export type {
   AttemptOutcome,
@@ -37,6 +39,7 @@ export type {
   ProgressReport,
   Speculation,
   StoredObject,
+  WorkflowLink,
 } from './job.ts';
 export type { JobStatus } from './lifecycle.ts';
 export { assertTransition, CLAIMABLE_STATUSES, isTerminal, JOB_STATUSES } from './lifecycle.ts';
