@@ -19,6 +19,12 @@ export const noop: JobHandler = async () => ({ ok: true });
 /** Returns its payload as its result, whatever its size: large payloads and results end to end. */
 export const echo: JobHandler = async (payload) => payload;
 
+/** A workflow step that returns its payload and its parents' outcomes by step name (docs/workflows.md). */
+export const collect: JobHandler = async (payload, { parents }) => ({
+  payload: payload ?? null,
+  parents: parents ?? {},
+});
+
 /** The slowness injected into each attempt as it starts (1 = none): the demo worker's `FaultInjector`. */
 export interface AttemptFaults {
   attemptSlowdown(): number;
@@ -88,6 +94,7 @@ export function builtinHandlers(faults: AttemptFaults = NO_FAULTS): HandlerRegis
   return new HandlerRegistry()
     .register('noop', recordingEffect(noop))
     .register('echo', echo)
+    .register('collect', collect)
     .register('sleep', recordingEffect(sleepHandler(faults)))
     .register('flaky', recordingEffect(flaky))
     .register('fail', fail)

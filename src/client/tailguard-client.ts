@@ -5,6 +5,7 @@ import {
   MAX_BATCH_JOBS,
   MAX_REQUEST_PAYLOAD_BYTES,
   type ScheduleRequestInput,
+  type WorkflowRequestInput,
 } from '../contract/requests.ts';
 import type {
   BatchItemView,
@@ -24,6 +25,8 @@ import type {
   StatsView,
   UploadRequestInput,
   UploadView,
+  WorkflowCreated,
+  WorkflowView,
 } from '../contract/views.ts';
 import { isTerminal } from '../jobs/model/index.ts';
 import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
@@ -333,6 +336,21 @@ export class TailguardClient {
     return (await this.call<ScheduleView>('POST', `${schedulePath(name)}/${paused ? 'pause' : 'resume'}`)).body;
   }
 
+  /** `POST /workflows`: the new workflow's id (docs/workflows.md). */
+  async submitWorkflow(request: WorkflowRequestInput): Promise<WorkflowCreated> {
+    return (await this.call<WorkflowCreated>('POST', 'workflows', { body: JSON.stringify(request) })).body;
+  }
+
+  /** `GET /workflows/{id}`: the workflow's status and each step's. */
+  async getWorkflow(id: string, options: { signal?: AbortSignal } = {}): Promise<WorkflowView> {
+    return (await this.call<WorkflowView>('GET', workflowPath(id), options)).body;
+  }
+
+  /** `POST /workflows/{id}/cancel`: the workflow, CANCELLED, or still stopping its running steps. */
+  async cancelWorkflow(id: string): Promise<WorkflowView> {
+    return (await this.call<WorkflowView>('POST', `${workflowPath(id)}/cancel`)).body;
+  }
+
   /** Sends a raw request and returns status and parsed body whatever the status: for tests of errors. */
   raw(
     method: string,
@@ -368,6 +386,7 @@ interface RequestParts {
 
 const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
 const schedulePath = (name: string) => `schedules/${encodeURIComponent(name)}`;
+const workflowPath = (id: string) => `workflows/${encodeURIComponent(id)}`;
 
 /** A query string of the fields that are set. */
 function searchOf(query: object): URLSearchParams {

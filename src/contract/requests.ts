@@ -6,3 +6,4 @@
 export type { JobRequestInput } from '../jobs/intake/index.ts';
 export { MAX_BATCH_BYTES, MAX_BATCH_JOBS, MAX_REQUEST_PAYLOAD_BYTES } from '../jobs/intake/index.ts';
 export { OVERLAP_POLICIES, type ScheduleRequestInput } from '../jobs/schedules/index.ts';
+export type { WorkflowRequestInput } from '../jobs/workflows/index.ts';
