@@ -9,6 +9,7 @@ import { jobCommands } from './commands/jobs.ts';
 import { migrateIndexCommand } from './commands/migrate-index.ts';
 import { operationCommands } from './commands/operations.ts';
 import { scheduleCommands } from './commands/schedules.ts';
+import { workflowCommands } from './commands/workflows.ts';
 import { AUTH_MODES, LOCAL_STATE_FILE } from './connection.ts';
 
 /** The `tailguard` CLI: global options, then each command group adds its commands. */
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   deadLetterCommands(program, cli);
   operationCommands(program, cli);
   scheduleCommands(program, cli);
+  workflowCommands(program, cli);
   dashboardCommand(program, cli);
   devCommand(program, io);
   migrateIndexCommand(program, io);

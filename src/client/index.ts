@@ -1,6 +1,6 @@
 /** `tailguard/client`: a typed client for the Tailguard HTTP API. */
 export type { ErrorDetail } from '../contract/api-error.ts';
-export type { JobRequestInput, ScheduleRequestInput } from '../contract/requests.ts';
+export type { JobRequestInput, ScheduleRequestInput, WorkflowRequestInput } from '../contract/requests.ts';
 export type {
   BatchItemView,
   BatchView,
@@ -21,6 +21,8 @@ export type {
   UploadRequestInput,
   UploadView,
   WorkerView,
+  WorkflowCreated,
+  WorkflowView,
 } from '../contract/views.ts';
 export type { Capacity, JobStatus, Priority } from '../jobs/model/index.ts';
 export { type ClientAuth, type CreateClientOptions, createClient } from './create-client.ts';
