@@ -1,9 +1,10 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowView } from '../../src/contract/views.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const { client, countJobs, waitForJob } = testStack();
+const { client, countJobs, waitForJob, dynamodb, deployment } = testStack();
 
 /** Polls `GET /workflows/{id}` until the workflow has ended. */
 const waitUntilEnded = (id: string, timeoutMs = 60_000) =>
@@ -100,6 +101,39 @@ describe('workflows', () => {
       ['next', 'CANCELLED'],
     ]);
     expect((await client.raw('POST', `workflows/${id}/cancel`)).status).toBe(409);
+  });
+
+  it('is moved on by the reaper when its step ended and nobody advanced it (a worker killed after the write)', async () => {
+    // Prepare: a root that runs until its job is ended behind its worker's back, as if the worker had
+    // written SUCCEEDED and died before advancing the workflow.
+    const { id } = await client.submitWorkflow({
+      steps: [
+        { name: 'root', type: 'sleep', payload: { ms: 600_000 }, speculation: false },
+        { name: 'next', type: 'noop', dependsOn: ['root'] },
+      ],
+    });
+    const running = await waitFor(
+      () => client.getWorkflow(id),
+      (workflow) => stepOf(workflow, 'root').status === 'RUNNING',
+      { timeoutMs: 60_000, what: 'the root to run' },
+    );
+    // Act
+    await dynamodb.send(
+      new UpdateItemCommand({
+        TableName: deployment.jobsTable,
+        Key: { id: { S: stepOf(running, 'root').jobId } },
+        UpdateExpression: 'SET #status = :done, #version = #version + :one REMOVE leases',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: { ':done': { S: 'SUCCEEDED' }, ':one': { N: '1' } },
+      }),
+    );
+    // Assess: within the reaper's grace (5 s here) and a pass, the dependent ran and the workflow ended.
+    const workflow = await waitUntilEnded(id);
+    expect(workflow.status).toBe('SUCCEEDED');
+    expect(workflow.steps.map((step) => [step.name, step.status])).toEqual([
+      ['root', 'SUCCEEDED'],
+      ['next', 'SUCCEEDED'],
+    ]);
   });
 
   it.each([
