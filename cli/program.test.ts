@@ -84,9 +84,82 @@ describe('tailguard CLI', () => {
       'health',
       'schedules',
       'tenants',
+      'workflow',
       'dashboard',
     ])
       expect(run.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  describe('workflow', () => {
+    const WORKFLOW_ID = '9a1c3a9e-8d2b-4c6a-9e1f-2b3c4d5e6f70';
+    const workflow = (status: string, steps: [string, string][]) => ({
+      id: WORKFLOW_ID,
+      status,
+      tenant: 'default',
+      cancelRequested: false,
+      createdAt: '2026-12-06T10:00:00.000Z',
+      finishedAt: status === 'RUNNING' ? null : '2026-12-06T10:00:05.000Z',
+      steps: steps.map(([name, stepStatus], i) => ({
+        name,
+        type: 'noop',
+        status: stepStatus,
+        jobId: JOB_ID,
+        attempts: stepStatus === 'PENDING' ? 0 : 1,
+        result: null,
+        error: null,
+        dependsOn: i === 0 ? [] : ['a'],
+        onParentFailure: 'fail',
+      })),
+    });
+
+    it('get shows each step; cancel calls its route', async () => {
+      // Prepare
+      const api = await fakeApi((request) => ({
+        status: request.method === 'POST' ? 202 : 200,
+        body: workflow('RUNNING', [
+          ['a', 'RUNNING'],
+          ['b', 'PENDING'],
+        ]),
+      }));
+      const cli = (...args: string[]) => tailguard(['--api', api.url, '--auth', 'none', 'workflow', ...args]);
+      // Act
+      const get = await cli('get', WORKFLOW_ID);
+      const cancel = await cli('cancel', WORKFLOW_ID);
+      // Assess
+      expect(get.out).toMatch(new RegExp(`^b\\s+noop\\s+PENDING\\s+0\\s+a\\s+${JOB_ID}$`, 'm'));
+      expect(cancel.out).toBe(`stopping its running steps: ${WORKFLOW_ID}\n`);
+      expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        `GET workflows/${WORKFLOW_ID}`,
+        `POST workflows/${WORKFLOW_ID}/cancel`,
+      ]);
+    });
+
+    it('watch prints each step as it moves, and exits 1 unless the workflow SUCCEEDED', async () => {
+      // Prepare
+      const api = await fakeApi(
+        inTurn(
+          {
+            status: 200,
+            body: workflow('RUNNING', [
+              ['a', 'RUNNING'],
+              ['b', 'PENDING'],
+            ]),
+          },
+          {
+            status: 200,
+            body: workflow('FAILED', [
+              ['a', 'DEAD'],
+              ['b', 'SKIPPED'],
+            ]),
+          },
+        ),
+      );
+      // Act
+      const run = await tailguard(['--api', api.url, '--auth', 'none', 'workflow', 'watch', WORKFLOW_ID]);
+      // Assess
+      expect(run.out).toBe(`a  RUNNING\nb  PENDING\na  DEAD\nb  SKIPPED\nworkflow ${WORKFLOW_ID} FAILED\n`);
+      expect(run.exitCode).toBe(1);
+    });
   });
 
   describe('schedules', () => {

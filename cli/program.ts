@@ -11,6 +11,7 @@ import { migrateIndexCommand } from './commands/migrate-index.ts';
 import { operationCommands } from './commands/operations.ts';
 import { scheduleCommands } from './commands/schedules.ts';
 import { tenantCommands } from './commands/tenants.ts';
+import { workflowCommands } from './commands/workflows.ts';
 import { AUTH_MODES, LOCAL_STATE_FILE } from './connection.ts';
 
 /** The `tailguard` CLI: global options, then each command group adds its commands. */
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   operationCommands(program, cli);
   scheduleCommands(program, cli);
   tenantCommands(program, cli);
+  workflowCommands(program, cli);
   dashboardCommand(program, cli);
   devCommand(program, io);
   migrateIndexCommand(program, io);

@@ -221,6 +221,35 @@ export class IntakeApi extends Construct {
     );
     nag.scheduleGroupWildcard(cancel);
 
+    // Workflows (docs/workflows.md): items in the jobs table; roots submitted as POST /jobs submits.
+    const createWorkflow = route(
+      'POST',
+      '/workflows',
+      'create-workflow',
+      'POST /workflows: validates a DAG of steps, records it, submits its roots',
+      intakeEnvironment,
+    );
+    canEnqueue(createWorkflow);
+    store.grantJobs(createWorkflow, 'writeMany');
+    payloads.grant(createWorkflow, 'storePayloads');
+    store.grantJobs(
+      route('GET', '/workflows/{id}', 'get-workflow', 'GET /workflows/{id}: reads a workflow and its steps'),
+      'read',
+      'readMany',
+    );
+    const cancelWorkflow = route(
+      'POST',
+      '/workflows/{id}/cancel',
+      'cancel-workflow',
+      "POST /workflows/{id}/cancel: cancels a workflow's steps",
+      processEnvironment(this, 'cancelJob', { ...core, schedules: { groupName: scheduler.groupName } }),
+    );
+    store.grantJobs(cancelWorkflow, 'read', 'readMany', 'write');
+    cancelWorkflow.addToRolePolicy(
+      new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduler.scheduleArns()] }),
+    );
+    nag.scheduleGroupWildcard(cancelWorkflow);
+
     store.grantJobs(route('GET', '/dlq', 'list-dead-jobs', 'GET /dlq: lists dead jobs'), 'listByStatus');
     canEnqueue(route('POST', '/dlq/{id}/requeue', 'requeue-dead-job', 'POST /dlq/{id}/requeue: re-runs a dead job'));
     const redrive = route(

@@ -42,7 +42,8 @@ export class Reaper extends Construct {
     });
     // Each pass releases held jobs no claim released (src/jobs/fairness).
     if (config.fairnessWindowPerWeight > 0) store.grantCoordination(this.function, 'windows');
-    store.grantJobs(this.function, 'read', 'write', 'listByStatus');
+    // readMany: a stalled workflow's steps and their jobs.
+    store.grantJobs(this.function, 'read', 'readMany', 'write', 'listByStatus');
     queues.grantSend(this.function);
     queues.grantReadDepth(this.function);
     queues.grantConsumeDeadLetters(this.function);

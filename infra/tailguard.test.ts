@@ -12,8 +12,8 @@ import { cfnLintErrors } from './cfn-lint.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
 import { MANIFEST_DESCRIPTION, Tailguard, type TailguardProps } from './tailguard.ts';
 
-/** 21 routes' functions, one for methods a path does not take, the start scheduler, the fire function, the detector, the reaper and its check reviewer. */
-const FUNCTIONS = 28;
+/** 24 routes' functions, one for methods a path does not take, the start scheduler, the fire function, the detector, the reaper and its check reviewer. */
+const FUNCTIONS = 31;
 
 let rest: ReturnType<typeof testApp>;
 let template: Template;
@@ -98,8 +98,8 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
     });
     template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    // 22 routes, and ANY on each of their 17 paths (405).
-    template.resourceCountIs('AWS::ApiGateway::Method', 39);
+    // 25 routes, and ANY on each of their 20 paths (405).
+    template.resourceCountIs('AWS::ApiGateway::Method', 45);
     for (const path of [
       'jobs',
       '{id}',
@@ -117,13 +117,14 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
       'uploads',
       'tenants',
       '{tenant}',
+      'workflows',
     ]) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: path });
     }
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 39);
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 45);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       StageName: 'v1',
@@ -190,7 +191,9 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
 
   it('accepts at intake exactly the job types the workers register', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,echo,whoami,sleep,flaky,fail,poison' }) },
+      Environment: {
+        Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,echo,whoami,collect,sleep,flaky,fail,poison' }),
+      },
     });
   });
 
@@ -309,6 +312,9 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
     'GET /jobs',
     'GET /jobs/{id}',
     'POST /jobs/{id}/cancel',
+    'POST /workflows',
+    'GET /workflows/{id}',
+    'POST /workflows/{id}/cancel',
     'GET /dlq',
     'POST /dlq/{id}/requeue',
     'POST /dlq/redrive',

@@ -233,7 +233,8 @@ export class WorkerServices extends Construct {
 
   /** A worker reads and writes jobs, consumes its own class's queues, and enqueues retries. */
   private grantWork(capacity: Capacity, task: TaskDefinition, core: SharedResources): void {
-    core.store.grantJobs(task.taskRole, 'read', 'write');
+    // readMany: a workflow step's parents, read at claim.
+    core.store.grantJobs(task.taskRole, 'read', 'readMany', 'write');
     core.payloads.grant(task.taskRole, 'readPayloads', 'storeResults');
     core.store.grantStats(task.taskRole, 'add');
     core.store.grantWorkers(task.taskRole, 'report', 'list');

@@ -7,5 +7,11 @@
 export { NonRetryableError } from '../src/jobs/model/index.ts';
 export { type CreateWorkerOptions, createWorker, type TailguardWorker, type WorkerSettings } from './create-worker.ts';
 export { defineHandler, type HandlerDefinition } from './define-handler.ts';
-export { HandlerRegistry, type JobContext, JobEffects, type JobHandler } from './job-handler.ts';
+export {
+  HandlerRegistry,
+  type JobContext,
+  JobEffects,
+  type JobHandler,
+  type ParentOutcome,
+} from './job-handler.ts';
 export { type PythonHandlerOptions, type PythonHandlers, pythonHandlers } from './python/python-handlers.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { NonRetryableError } from '../src/jobs/model/index.ts';
+import { type JobStatus, NonRetryableError } from '../src/jobs/model/index.ts';
 import type { TransactWriteItem } from '../src/jobs/store/index.ts';
 import type { PayloadFile } from './job-payloads.ts';
 
@@ -47,6 +47,15 @@ export interface JobContext {
    * the payload bucket, downloaded to this file instead of passed as the `payload` argument.
    */
   payloadFile?: PayloadFile;
+  /** A workflow step's parents by step name, each as its job ended (docs/workflows.md). */
+  parents?: Record<string, ParentOutcome>;
+}
+
+/** How a workflow step's parent ended: its status, and its result or its error. */
+export interface ParentOutcome {
+  status: JobStatus;
+  result?: unknown;
+  error?: string;
 }
 
 /**

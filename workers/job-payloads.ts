@@ -40,6 +40,13 @@ export class JobPayloads {
     return job.payloadObject.format === 'json' ? JSON.parse(bytes.toString('utf8')) : bytes;
   }
 
+  /** A finished job's result as its handler returned it: inline JSON, or the stored object (JSON parsed, bytes as a Buffer). */
+  async result(job: Job, signal?: AbortSignal): Promise<unknown> {
+    if (!job.resultObject) return job.result === undefined ? undefined : JSON.parse(job.result);
+    const bytes = await this.bucket().read(job.resultObject.key, signal);
+    return job.resultObject.format === 'json' ? JSON.parse(bytes.toString('utf8')) : bytes;
+  }
+
   /** A stored payload streamed to a scratch file (none for an inline payload); remove it with `discard`. */
   async file(job: Job, signal?: AbortSignal): Promise<PayloadFile | undefined> {
     if (!job.payloadObject) return undefined;

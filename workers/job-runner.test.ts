@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobDispatcher } from '../src/jobs/dispatch/index.ts';
@@ -293,5 +293,34 @@ describe("JobRunner and tenants' counts of waiting jobs", () => {
     // Assess
     expect(calls).toEqual(['release', 'handler', 'handler']);
     expect(release).toHaveBeenCalledWith(expect.objectContaining({ id: JOB_ID, queuedCounted: true }));
+  });
+});
+
+describe('JobRunner with a workflow step', () => {
+  it("hands the handler its parents' outcomes by step name, read at claim", async () => {
+    // Prepare
+    const parentIds = ['00000000-0000-8000-8000-00000000000a', '00000000-0000-8000-8000-00000000000b'];
+    const step: Job = {
+      ...render,
+      workflow: { id: 'w1', step: 'join', parents: { a: parentIds[0]!, b: parentIds[1]! } },
+    };
+    db.on(GetCommand).resolves({ Item: step });
+    db.on(BatchGetCommand).resolves({
+      Responses: {
+        jobs: [
+          { ...queued, id: parentIds[0], status: 'SUCCEEDED', result: '{"n":1}' },
+          { ...queued, id: parentIds[1], status: 'DEAD', error: { name: 'Error', message: 'boom', retryable: false } },
+        ],
+      },
+    });
+    let seen: unknown;
+    const { runner } = runnerFor(async (_payload: unknown, context: { parents?: unknown }) => {
+      seen = context.parents;
+      return 'ok';
+    });
+    // Act
+    await runner.process(message, new AbortController().signal);
+    // Assess
+    expect(seen).toEqual({ a: { status: 'SUCCEEDED', result: { n: 1 } }, b: { status: 'DEAD', error: 'boom' } });
   });
 });

@@ -14,7 +14,7 @@ import {
   tenantOf,
 } from '../src/jobs/model/index.ts';
 import { Heartbeats } from './heartbeats.ts';
-import { type HandlerRegistry, JobEffects } from './job-handler.ts';
+import { type HandlerRegistry, JobEffects, type ParentOutcome } from './job-handler.ts';
 import { discard, JobPayloads, type KeptResult, type PayloadFile } from './job-payloads.ts';
 import { applyMessageAction, DELETE, type MessageAction } from './message-action.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
@@ -303,11 +303,34 @@ export class JobRunner {
     const payloadFile = registry.readsPayloadFile(job.type) ? await payloads.file(job, run.signal) : undefined;
     try {
       const payload = payloadFile ? undefined : await payloads.value(job, run.signal);
-      const result = await this.callHandler(run, effects, payload, payloadFile);
+      const parents = await this.parents(job, run.signal);
+      const result = await this.callHandler(run, effects, payload, payloadFile, parents);
       return await payloads.keep(job, run.attempt.claimId, result);
     } finally {
       await discard(payloadFile);
     }
+  }
+
+  /**
+   * A workflow step's parents as they ended, read at claim (not copied into the job: results of
+   * any size, kept in the payload bucket too, reach the handler the same way).
+   */
+  private async parents(job: Job, signal: AbortSignal): Promise<Record<string, ParentOutcome> | undefined> {
+    const byName = job.workflow?.parents;
+    if (!byName) return undefined;
+    const { payloads = ITEM_ONLY } = this.deps;
+    const jobs = new Map(
+      (await this.deps.store.getMany(Object.values(byName), { consistent: true })).map((parent) => [parent.id, parent]),
+    );
+    const outcomes = await Promise.all(
+      Object.entries(byName).map(async ([name, id]): Promise<[string, ParentOutcome]> => {
+        const parent = jobs.get(id);
+        if (!parent) return [name, { status: 'CANCELLED', error: 'the step never ran' }];
+        if (parent.status !== 'SUCCEEDED') return [name, { status: parent.status, error: parent.error?.message }];
+        return [name, { status: parent.status, result: await payloads.result(parent, signal) }];
+      }),
+    );
+    return Object.fromEntries(outcomes);
   }
 
   private async callHandler(
@@ -315,6 +338,7 @@ export class JobRunner {
     effects: JobEffects,
     payload: unknown,
     payloadFile: PayloadFile | undefined,
+    parents: Record<string, ParentOutcome> | undefined,
   ): Promise<unknown> {
     const { job, attempt, signal, logger } = run;
     const handler = this.deps.registry.get(job.type)!;
@@ -330,6 +354,7 @@ export class JobRunner {
       effects,
       reportProgress: (fraction: number) => run.reportProgress(fraction),
       ...(payloadFile && { payloadFile }),
+      ...(parents && { parents }),
     };
     // A handler that ignores its signal must not hold the attempt past an abort.
     const aborted = new Promise<never>((_, reject) => {

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobDispatcher } from '../src/jobs/dispatch/index.ts';
 import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import { JobCancelledError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/model/index.ts';
+import type { WorkflowStore } from '../src/jobs/workflows/index.ts';
 import { conditionFailed, lease, mockedStoreAtNow, NOW, runningOn } from '../test/helpers/store-fixtures.ts';
 import { Heartbeats } from './heartbeats.ts';
 import { JobEffects } from './job-handler.ts';
@@ -18,7 +19,7 @@ const ran = { durationMs: 120, projectedMs: 150 };
 const succeeded = { ok: true as const, result: 'done', effects: new JobEffects() };
 const failed = (error: unknown) => ({ ok: false as const, error });
 
-function settling() {
+function settling(job = running) {
   const deps = {
     store,
     dispatcher: { dispatch: vi.fn(async () => {}) } as unknown as JobDispatcher,
@@ -26,7 +27,7 @@ function settling() {
     onAttemptFinished: vi.fn(),
   };
   const run = new RunningAttempt(
-    running,
+    job,
     { claimId: 'c1', index: 0, lease: lease('w1', NOW + 30_000) },
     { queue: 'cpu-default', queueUrl: 'q', body: '{}', receiptHandle: 'r1', receiveCount: 1, sentAt: NOW },
     undefined,
@@ -133,5 +134,44 @@ describe('settle', () => {
     const [close] = db.commandCalls(UpdateCommand);
     expect(close?.args[0].input.ConditionExpression).toContain('attribute_not_exists');
     expect(deps.metrics.finished).not.toHaveBeenCalled();
+  });
+
+  describe('a workflow step', () => {
+    const step = { ...running, workflow: { id: 'w1', step: 'b' } };
+    /** Workflow items that record the step's end and know no children (the advance stops there). */
+    const workflowItems = (setStepStatus = vi.fn(async () => true)) => ({
+      setStepStatus,
+      getStep: vi.fn(async () => undefined),
+    });
+
+    it("advances its workflow right after the job's end is written", async () => {
+      // Prepare
+      const { deps, run } = settling(step);
+      const workflows = workflowItems();
+      // Act
+      await settle({ ...deps, workflows: workflows as unknown as WorkflowStore }, run, succeeded, ran);
+      // Assess
+      expect(workflows.setStepStatus).toHaveBeenCalledWith('w1', 'b', 'SUCCEEDED', expect.any(String));
+    });
+
+    it('leaves its workflow to the reaper when the advance fails: the job stays settled', async () => {
+      // Prepare
+      const { deps, run } = settling(step);
+      const workflows = workflowItems(vi.fn(async () => Promise.reject(new Error('throttled'))));
+      // Act
+      const action = await settle({ ...deps, workflows: workflows as unknown as WorkflowStore }, run, succeeded, ran);
+      // Assess
+      expect(action).toEqual({ kind: 'delete' });
+    });
+
+    it('does not advance on a retry: the job has not ended', async () => {
+      // Prepare
+      const { deps, run } = settling(step);
+      const workflows = workflowItems();
+      // Act
+      await settle({ ...deps, workflows: workflows as unknown as WorkflowStore }, run, failed(new Error('x')), ran);
+      // Assess
+      expect(workflows.setStepStatus).not.toHaveBeenCalled();
+    });
   });
 });

@@ -12,6 +12,7 @@ import {
   WorkerShutdownError,
 } from '../src/jobs/model/index.ts';
 import type { JobStore } from '../src/jobs/store/index.ts';
+import { type AdvanceDeps, advanceStep, stepEndOf } from '../src/jobs/workflows/index.ts';
 import type { JobEffects } from './job-handler.ts';
 import { DELETE, LEAVE, type MessageAction } from './message-action.ts';
 import type { RunningAttempt, RunTime } from './running-attempt.ts';
@@ -27,6 +28,8 @@ export interface SettleDeps {
    * its progress pointed to (feeds the latency statistics and the worker's speed).
    */
   onAttemptFinished?: (job: Job, runTimeMs: number, outcome: FinishedOutcome) => void;
+  /** Workflow items: a step's job that ends advances its workflow at once (none: the reaper does, later). */
+  workflows?: AdvanceDeps['workflows'];
 }
 
 /** What the handler came to: its result, or what it threw (or what ended it). */
@@ -62,8 +65,23 @@ export async function settle(
   if (settled.job) {
     deps.metrics.finished(settled.job, ran.durationMs, run.attempt.lease.speculative === true);
     deps.onAttemptFinished?.(settled.job, ran.durationMs, settled.job.status === 'SUCCEEDED' ? 'succeeded' : 'failed');
+    await advanceWorkflow(deps, run, settled.job);
   }
   return settled.message;
+}
+
+/**
+ * Right after a workflow step's job ended: its dependents start now, not at the reaper's next
+ * pass. A failure here is only logged: the job's end is written, and the reaper's pass over
+ * stalled workflows advances it from there (docs/workflows.md, "Never stuck").
+ */
+async function advanceWorkflow(deps: SettleDeps, run: RunningAttempt, job: Job): Promise<void> {
+  const end = stepEndOf(job.status);
+  if (!job.workflow || !end || !deps.workflows) return;
+  const advance = { workflows: deps.workflows, store: deps.store, dispatcher: deps.dispatcher };
+  await advanceStep(advance, job.workflow, end).catch((error: Error) =>
+    run.logger.warn('advancing the workflow failed; the reaper will', { workflowId: job.workflow?.id, error }),
+  );
 }
 
 /**

@@ -127,6 +127,7 @@ export function wireWorker(
           .catch((error: Error) => logger.warn('reading the attempts’ pace failed', { error })),
       payloads: jobPayloads(runtime),
       queuedCounts: runtime.queuedCounts(),
+      workflows: runtime.workflows(),
     },
     {
       workerId,

@@ -27,6 +27,12 @@ export const whoami: JobHandler = async (_payload, { jobId, type, tenant, attemp
   attempt,
 });
 
+/** A workflow step that returns its payload and its parents' outcomes by step name (docs/workflows.md). */
+export const collect: JobHandler = async (payload, { parents }) => ({
+  payload: payload ?? null,
+  parents: parents ?? {},
+});
+
 /** The slowness injected into each attempt as it starts (1 = none): the demo worker's `FaultInjector`. */
 export interface AttemptFaults {
   attemptSlowdown(): number;
@@ -97,6 +103,7 @@ export function builtinHandlers(faults: AttemptFaults = NO_FAULTS): HandlerRegis
     .register('noop', recordingEffect(noop))
     .register('echo', echo)
     .register('whoami', whoami)
+    .register('collect', collect)
     .register('sleep', recordingEffect(sleepHandler(faults)))
     .register('flaky', recordingEffect(flaky))
     .register('fail', fail)

@@ -9,6 +9,7 @@ import { runtime } from '../../src/aws/runtime.ts';
 import { JobMetric, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
 import type { Job } from '../../src/jobs/model/index.ts';
 import { DEFAULT_REAPER_SETTINGS, type ReaperReport, reap, SqsReaperQueues } from '../../src/jobs/reaper/index.ts';
+import { advanceStalled } from '../../src/jobs/workflows/index.ts';
 
 const logger = new Logger({ serviceName: 'tailguard' });
 /** Time a run keeps back from starting releases: one release's requests on a slow store. */
@@ -22,6 +23,12 @@ const deps = {
   queues: new SqsReaperQueues(runtime.sqs(), runtime.topology()),
   // A job ended before any start leaves its tenant's count of waiting jobs with its end.
   onEndUnstarted: (job: Job) => runtime.queuedCounts().onEndUnstarted(job),
+  advanceStalledWorkflows: (before: string, limit: number) =>
+    advanceStalled(
+      { workflows: runtime.workflows(), store: runtime.store(), dispatcher: runtime.dispatcher() },
+      before,
+      limit,
+    ),
 };
 
 /**
@@ -62,6 +69,13 @@ function record(report: ReaperReport): void {
   if (report.deadLettersReturned > 0)
     logger.warn('dead-lettered messages of unfinished jobs sent back to their queues', {
       count: report.deadLettersReturned,
+    });
+  if (report.workflowsAdvanced.length > 0)
+    logger.warn('stalled workflows advanced by the reaper', { workflows: report.workflowsAdvanced });
+  for (const { workflowId, error } of report.workflowsFailed)
+    logger.error('advancing a stalled workflow failed; the next pass tries again', {
+      workflowId,
+      error: error as Error,
     });
   if (report.endedDead.length > 0)
     logger.error('jobs ended DEAD: their messages kept reaching a dead-letter queue', { jobs: report.endedDead });

@@ -8,6 +8,7 @@ import { FireLog, ScheduleRegistry } from '../jobs/schedules/index.ts';
 import { LatencyStatsStore, WorkerRegistry } from '../jobs/speculation/index.ts';
 import { JobStore, RateWindows, Semaphores, TenantWindows, Turns } from '../jobs/store/index.ts';
 import { QueuedCounts, TenantOverrides, TenantSettingsReader } from '../jobs/tenants/index.ts';
+import { WorkflowStore } from '../jobs/workflows/index.ts';
 import { createDocumentClient, createS3Client, createSqsClient } from './clients.ts';
 import { type Environment, readSection } from './environment/index.ts';
 
@@ -30,6 +31,8 @@ export function runtimeFor(env: Environment) {
   const store = lazy(() => new JobStore(documentClient(), readSection('jobStore', env)));
   return {
     store,
+    /** Workflow items live in the jobs table (docs/workflows.md). */
+    workflows: lazy(() => new WorkflowStore(documentClient(), readSection('jobStore', env).jobs)),
     stats: lazy(() => new LatencyStatsStore(documentClient(), readSection('latencyStats', env).table)),
     workers: lazy(() => new WorkerRegistry(documentClient(), readSection('workerRegistry', env).table)),
     turns: lazy(() => new Turns(documentClient(), coordinationTable())),

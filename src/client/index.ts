@@ -1,6 +1,11 @@
 /** `tailguard/client`: a typed client for the Tailguard HTTP API. */
 export type { ErrorDetail } from '../contract/api-error.ts';
-export type { JobRequestInput, ScheduleRequestInput, TenantSettings } from '../contract/requests.ts';
+export type {
+  JobRequestInput,
+  ScheduleRequestInput,
+  TenantSettings,
+  WorkflowRequestInput,
+} from '../contract/requests.ts';
 export type {
   BatchItemView,
   BatchView,
@@ -24,6 +29,8 @@ export type {
   UploadRequestInput,
   UploadView,
   WorkerView,
+  WorkflowCreated,
+  WorkflowView,
 } from '../contract/views.ts';
 export type { Capacity, JobStatus, Priority } from '../jobs/model/index.ts';
 export { type ClientAuth, type CreateClientOptions, createClient } from './create-client.ts';

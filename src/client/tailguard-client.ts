@@ -6,6 +6,7 @@ import {
   MAX_REQUEST_PAYLOAD_BYTES,
   type ScheduleRequestInput,
   type TenantSettings,
+  type WorkflowRequestInput,
 } from '../contract/requests.ts';
 import type {
   BatchItemView,
@@ -28,6 +29,8 @@ import type {
   TenantView,
   UploadRequestInput,
   UploadView,
+  WorkflowCreated,
+  WorkflowView,
 } from '../contract/views.ts';
 import { isTerminal } from '../jobs/model/index.ts';
 import { TailguardApiError, TailguardTimeoutError } from './errors.ts';
@@ -367,6 +370,21 @@ export class TailguardClient {
     return (await this.call<TenantDeleted>('DELETE', tenantPath(tenant))).body;
   }
 
+  /** `POST /workflows`: the new workflow's id (docs/workflows.md). */
+  async submitWorkflow(request: WorkflowRequestInput): Promise<WorkflowCreated> {
+    return (await this.call<WorkflowCreated>('POST', 'workflows', { body: JSON.stringify(request) })).body;
+  }
+
+  /** `GET /workflows/{id}`: the workflow's status and each step's. */
+  async getWorkflow(id: string, options: { signal?: AbortSignal } = {}): Promise<WorkflowView> {
+    return (await this.call<WorkflowView>('GET', workflowPath(id), options)).body;
+  }
+
+  /** `POST /workflows/{id}/cancel`: the workflow, CANCELLED, or still stopping its running steps. */
+  async cancelWorkflow(id: string): Promise<WorkflowView> {
+    return (await this.call<WorkflowView>('POST', `${workflowPath(id)}/cancel`)).body;
+  }
+
   /** Sends a raw request and returns status and parsed body whatever the status: for tests of errors. */
   raw(
     method: string,
@@ -403,6 +421,7 @@ interface RequestParts {
 const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
 const schedulePath = (name: string) => `schedules/${encodeURIComponent(name)}`;
 const tenantPath = (tenant: string) => `tenants/${encodeURIComponent(tenant)}`;
+const workflowPath = (id: string) => `workflows/${encodeURIComponent(id)}`;
 
 /** A query string of the fields that are set. */
 function searchOf(query: object): URLSearchParams {

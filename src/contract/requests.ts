@@ -8,3 +8,4 @@ export { MAX_BATCH_BYTES, MAX_BATCH_JOBS, MAX_REQUEST_PAYLOAD_BYTES } from '../j
 export { OVERLAP_POLICIES, type ScheduleRequestInput } from '../jobs/schedules/index.ts';
 /** `PUT /tenants/{tenant}`'s body: a tenant's weight and quotas. */
 export type { TenantSettings } from '../jobs/tenants/index.ts';
+export type { WorkflowRequestInput } from '../jobs/workflows/index.ts';

@@ -5,13 +5,19 @@ import type { ScheduleView } from '../jobs/schedules/index.ts';
 import type { TenantView } from '../jobs/tenants/index.ts';
 import type { ErrorBody } from './api-error.ts';
 import type { JobView } from './job-view.ts';
+import type { WorkflowView } from './workflow-view.ts';
 
 /**
  * What the API answers, typed from the code that produces it (the view functions, the domain's
  * results and schemas) so client and server cannot drift apart.
  */
 
-export type { JobView };
+export type { JobView, WorkflowView };
+
+/** `POST /workflows`: the new workflow's id. */
+export interface WorkflowCreated {
+  id: string;
+}
 
 /** `POST /jobs/{id}/cancel`: `cancelRequested` while a running attempt is still being stopped (202). */
 export type CancelView = JobView & { cancelRequested: boolean };

@@ -10,6 +10,7 @@ import {
 import { TenantIdSchema } from '../../jobs/model/index.ts';
 import { ScheduleNameSchema, ScheduleRequestSchema } from '../../jobs/schedules/index.ts';
 import { TenantSettingsSchema } from '../../jobs/tenants/index.ts';
+import { WorkflowRequestSchema } from '../../jobs/workflows/index.ts';
 import { JobIdSchema } from '../job-id.ts';
 import {
   type JsonSchema,
@@ -36,6 +37,8 @@ import {
   TenantPageSchema,
   TenantViewSchema,
   UploadSchema,
+  WorkflowCreatedSchema,
+  WorkflowViewSchema,
 } from './response-schemas.ts';
 
 /** Where `npm run openapi` writes the document, from the repository root. */
@@ -94,6 +97,10 @@ const scheduleName: Parameter = {
   schema: jsonSchema(ScheduleNameSchema, 'input'),
 };
 const scheduleNotFound = error('SCHEDULE_NOT_FOUND');
+/** Workflows get random UUIDs too. */
+const workflowId = jobId;
+const invalidWorkflowId = error('VALIDATION_FAILED: the id is not a UUID');
+const workflowNotFound = error('WORKFLOW_NOT_FOUND');
 const invalidName = error('VALIDATION_FAILED: not a schedule name');
 const tenant: Parameter = { name: 'tenant', in: 'path', required: true, schema: jsonSchema(TenantIdSchema, 'input') };
 const invalidTenant = error('VALIDATION_FAILED: not a tenant id (`details` names `tenant`)');
@@ -133,6 +140,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
       UploadRequest: UploadRequestSchema,
       ScheduleRequest: ScheduleRequestSchema,
       TenantSettings: TenantSettingsSchema,
+      WorkflowRequest: WorkflowRequestSchema,
     },
     'input',
   );
@@ -236,6 +244,48 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
             '400': invalidId,
             '404': notFound,
             '409': error('JOB_FINISHED'),
+          },
+        }),
+      },
+      '/workflows': {
+        post: operation({
+          operationId: 'createWorkflow',
+          summary: 'Submit a workflow: named steps (jobs) and the steps each depends on (docs/workflows.md)',
+          requestBody: body('WorkflowRequest'),
+          responses: {
+            '201': answer('the new workflow; its roots are queued', 'WorkflowCreated'),
+            '400': error(
+              'VALIDATION_FAILED naming the step: an unknown or duplicate name, a cycle (named), too many steps, ' +
+                'a type outside the allow-list; or INVALID_JSON. Nothing is written',
+            ),
+            '413': error('PAYLOAD_TOO_LARGE: a step payload over 256 KiB, or the body'),
+            '503': error('ENQUEUE_FAILED: a root could not be queued; the reaper starts it later'),
+          },
+        }),
+      },
+      '/workflows/{id}': {
+        get: operation({
+          operationId: 'getWorkflow',
+          summary: "Read a workflow: its status and each step's status, job id, attempts and result",
+          parameters: [workflowId],
+          responses: {
+            '200': answer('the workflow', 'WorkflowView'),
+            '400': invalidWorkflowId,
+            '404': workflowNotFound,
+          },
+        }),
+      },
+      '/workflows/{id}/cancel': {
+        post: operation({
+          operationId: 'cancelWorkflow',
+          summary: 'Cancel a workflow: its waiting steps at once, its running ones through their workers',
+          parameters: [workflowId],
+          responses: {
+            '200': answer('cancelled: every step has ended', 'WorkflowView'),
+            '202': answer('running steps are being stopped', 'WorkflowView'),
+            '400': invalidWorkflowId,
+            '404': workflowNotFound,
+            '409': error('WORKFLOW_FINISHED'),
           },
         }),
       },
@@ -381,6 +431,8 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
             Stats: StatsSchema,
             Health: HealthSchema,
             Upload: UploadSchema,
+            WorkflowCreated: WorkflowCreatedSchema,
+            WorkflowView: WorkflowViewSchema,
             Error: ErrorBodySchema,
             GatewayError: GatewayErrorSchema,
           },

@@ -9,6 +9,7 @@ import {
 } from '../../jobs/model/index.ts';
 import { JobTemplateSchema, OVERLAP_POLICIES } from '../../jobs/schedules/index.ts';
 import { TenantSettingsSchema } from '../../jobs/tenants/index.ts';
+import { PARENT_FAILURE_RULES, WORKFLOW_STATUSES } from '../../jobs/workflows/index.ts';
 import type { ErrorBody } from '../api-error.ts';
 import type { JobView } from '../job-view.ts';
 import type {
@@ -25,7 +26,10 @@ import type {
   TenantPage,
   TenantView,
   UploadView,
+  WorkflowCreated,
+  WorkflowView,
 } from '../views.ts';
+import { STEP_VIEW_STATUSES } from '../workflow-view.ts';
 
 /**
  * The API's answers as zod schemas, for the OpenAPI document only: the handlers build their
@@ -326,4 +330,34 @@ export const TenantPageSchema = describes<TenantPage>()(z.object({ tenants: z.ar
 
 export const TenantDeletedSchema = describes<TenantDeleted>()(
   TenantViewObject.extend({ deleted: z.boolean().meta({ description: 'whether it had stored settings' }) }),
+);
+
+export const WorkflowCreatedSchema = describes<WorkflowCreated>()(z.object({ id: z.uuid() }));
+
+export const WorkflowViewSchema = describes<WorkflowView>()(
+  z.object({
+    id: z.uuid(),
+    status: z.enum(WORKFLOW_STATUSES),
+    tenant: z.string(),
+    cancelRequested: z.boolean(),
+    createdAt: timestamp,
+    finishedAt: timestamp.nullable(),
+    steps: z.array(
+      z.object({
+        name: z.string(),
+        type: z.string(),
+        status: z
+          .enum(STEP_VIEW_STATUSES)
+          .meta({ description: 'PENDING, SKIPPED (a parent failed) or CANCELLED before a job; then its job status' }),
+        jobId: z.uuid().meta({ description: "the step's job (GET /jobs/{id}), known before the job exists" }),
+        attempts: z.int(),
+        result: z
+          .unknown()
+          .meta({ description: "its job's result; null until it succeeded, or when kept in the payload bucket" }),
+        error: z.string().nullable(),
+        dependsOn: z.array(z.string()),
+        onParentFailure: z.enum(PARENT_FAILURE_RULES),
+      }),
+    ),
+  }),
 );

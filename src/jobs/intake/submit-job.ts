@@ -55,8 +55,11 @@ export interface NewJob {
   idempotency?: IdempotencyRecord;
 }
 
-/** What made a job when a caller did not: the recurring schedule and the fire time it was made for. */
-export type JobOrigin = Required<Pick<Job, 'schedule' | 'fireTime'>>;
+/**
+ * What made a job when a caller did not: the recurring schedule and the fire time it was made
+ * for, or the workflow whose step it is.
+ */
+export type JobOrigin = Required<Pick<Job, 'schedule' | 'fireTime'>> | Required<Pick<Job, 'workflow'>>;
 
 /**
  * The job a request describes, not yet written, with its payload as kept: inline, or an object of

@@ -163,6 +163,23 @@ export class TenantQueueFullError extends TailguardError {
   }
 }
 
+export class WorkflowNotFoundError extends TailguardError {
+  readonly code = 'WORKFLOW_NOT_FOUND';
+
+  constructor(readonly workflowId: string) {
+    super(`no workflow ${workflowId}`);
+  }
+}
+
+/** The workflow has ended (SUCCEEDED, FAILED or CANCELLED), so it cannot be cancelled. */
+export class WorkflowFinishedError extends TailguardError {
+  readonly code = 'WORKFLOW_FINISHED';
+
+  constructor(workflowId: string, status: string) {
+    super(`workflow ${workflowId} is ${status} and cannot be cancelled`);
+  }
+}
+
 /** A status change the lifecycle does not allow (model/lifecycle.ts). */
 export class IllegalTransitionError extends TailguardError {
   readonly code = 'ILLEGAL_TRANSITION';
@@ -189,4 +206,6 @@ export type TailguardErrorCode =
   | IllegalTransitionError['code']
   | ScheduleNotFoundError['code']
   | ScheduleExistsError['code']
-  | TenantQueueFullError['code'];
+  | TenantQueueFullError['code']
+  | WorkflowNotFoundError['code']
+  | WorkflowFinishedError['code'];

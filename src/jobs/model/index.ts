@@ -27,6 +27,8 @@ export {
   StaleJobError,
   TailguardError,
   TenantQueueFullError,
+  WorkflowFinishedError,
+  WorkflowNotFoundError,
 } from './errors.ts';
 export type {
   AttemptOutcome,
@@ -38,6 +40,7 @@ export type {
   ProgressReport,
   Speculation,
   StoredObject,
+  WorkflowLink,
 } from './job.ts';
 export type { JobStatus } from './lifecycle.ts';
 export { assertTransition, CLAIMABLE_STATUSES, isTerminal, JOB_STATUSES } from './lifecycle.ts';

@@ -103,6 +103,16 @@ export interface Job {
   redispatches?: number;
   /** Times a message of the job reached its queue's SQS dead-letter queue while the job was not finished. */
   deadLetterReturns?: number;
+  /** The workflow step the job is (src/jobs/workflows): its end advances that workflow. */
+  workflow?: WorkflowLink;
+}
+
+/** A workflow step's job: which workflow, which step, and its parents' jobs by step name. */
+export interface WorkflowLink {
+  id: string;
+  step: string;
+  /** Parents' job ids by step name: the handler reads their results at claim. */
+  parents?: Record<string, string>;
 }
 
 /** What a handler last said of its progress, and when. */

@@ -161,3 +161,22 @@ describe('reap: dead-lettered messages', () => {
     expect(done.deleted).toEqual([encodeJobMessage(worn.id)]);
   });
 });
+
+describe('reap: workflows', () => {
+  it('advances the workflows unchanged for the grace period, after the jobs, and reports each', async () => {
+    // Prepare
+    const { deps } = ports({});
+    const asked: [string, number][] = [];
+    const failure = new Error('throttled');
+    deps.advanceStalledWorkflows = async (before, limit) => {
+      asked.push([before, limit]);
+      return { advanced: ['w1'], failed: [{ workflowId: 'w2', error: failure }] };
+    };
+    // Act
+    const report = await reap(deps, DEFAULT_REAPER_SETTINGS, NOW);
+    // Assess
+    expect(asked).toEqual([[new Date(NOW - GRACE).toISOString(), DEFAULT_REAPER_SETTINGS.maxPerQueue]]);
+    expect(report.workflowsAdvanced).toEqual(['w1']);
+    expect(report.workflowsFailed).toEqual([{ workflowId: 'w2', error: failure }]);
+  });
+});

@@ -29,6 +29,9 @@ import type { DeadLetteredMessage, ReaperQueues } from './reaper-queues.ts';
  *   unfinished job's is sent again, until `maxDeadLetterReturns`, after which the job ends DEAD
  *   with the reason, in `GET /dlq`. A message SQS dead-letters is never the silent end of a job.
  *
+ * Then workflows: any open one unchanged for the grace period is advanced from its jobs' states,
+ * so one whose steps are all terminal ends within a pass (docs/workflows.md).
+ *
  * A duplicate message is harmless everywhere: the claim drops a message whose job moved on.
  */
 
@@ -63,6 +66,14 @@ export interface ReaperDeps {
    * @default nothing
    */
   onEndUnstarted?: (job: Job) => Pick<TransitionChange, 'remove' | 'alsoWrite'>;
+  /**
+   * Advances the open workflows unchanged since `before` (ISO), up to `limit` a shard: the workflows'
+   * `advanceStalled` (docs/workflows.md), handed in so the reaper does not depend on them. None: not checked.
+   */
+  advanceStalledWorkflows?: (
+    before: string,
+    limit: number,
+  ) => Promise<{ advanced: string[]; failed: { workflowId: string; error: unknown }[] }>;
 }
 
 export interface Redispatch {
@@ -85,6 +96,10 @@ export interface ReaperReport {
   deadLettersSpent: number;
   /** The longest any stuck job had waited past its due time (0 when none was stuck). */
   oldestStuckMs: number;
+  /** Open workflows that had not moved for the grace period, advanced from their jobs' states. */
+  workflowsAdvanced: string[];
+  /** Stalled workflows whose advance failed this pass (the next pass tries again). */
+  workflowsFailed: { workflowId: string; error: unknown }[];
 }
 
 /** Statuses whose jobs wait for a message due at their `runAt`, which a purge or an expiry can take. */
@@ -99,10 +114,19 @@ export async function reap(deps: ReaperDeps, settings: ReaperSettings, now = Dat
     endedDead: [],
     deadLettersSpent: 0,
     oldestStuckMs: 0,
+    workflowsAdvanced: [],
+    workflowsFailed: [],
   };
   for (const key of ALL_QUEUE_KEYS) {
     await redispatchStuck(deps, settings, key, now, report);
     await sweepDeadLetters(deps, settings, key, now, report);
+  }
+  // After the jobs: a job this pass ended DEAD advances its workflow in the same pass.
+  if (deps.advanceStalledWorkflows) {
+    const before = new Date(now - settings.graceMs).toISOString();
+    const { advanced, failed } = await deps.advanceStalledWorkflows(before, settings.maxPerQueue);
+    report.workflowsAdvanced = advanced;
+    report.workflowsFailed = failed;
   }
   return report;
 }

@@ -1,3 +1,4 @@
+export { batchGet } from './batch-get.ts';
 export { conditionFailedAt, writtenIf } from './conditional-write.ts';
 export type { CreateManyOutcome } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
@@ -16,6 +17,7 @@ export {
   jobItem,
   STATUS_SHARD_ATTRIBUTE,
   STATUS_SHARDS,
+  shardOf,
   statusShardKey,
   statusShardKeys,
 } from './status-key.ts';

@@ -21,7 +21,8 @@ export async function backfillStatusIndex(
     {
       TableName: jobsTable,
       ProjectionExpression: 'id, #status, capacity, priority',
-      FilterExpression: `#status IN (${Object.keys(statuses).join(', ')}) AND attribute_not_exists(#key)`,
+      // A workflow's items (docs/workflows.md) share the table and some status names; they are not jobs.
+      FilterExpression: `#status IN (${Object.keys(statuses).join(', ')}) AND attribute_not_exists(#key) AND attribute_not_exists(workflowId)`,
       ExpressionAttributeNames: { '#status': 'status', '#key': STATUS_SHARD_ATTRIBUTE },
       ExpressionAttributeValues: statuses,
     },

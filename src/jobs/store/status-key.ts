@@ -51,7 +51,7 @@ export function jobItem(job: Job): Job & { [STATUS_SHARD_ATTRIBUTE]?: string } {
 }
 
 /** FNV-1a of the id: stable across processes and spread evenly over random UUIDs. */
-function shardOf(id: string): number {
+export function shardOf(id: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % STATUS_SHARDS;

@@ -1,0 +1,21 @@
+import { runtime } from '../../src/aws/runtime.ts';
+import { JobIdSchema } from '../../src/contract/job-id.ts';
+import { toWorkflowView, type WorkflowView } from '../../src/contract/workflow-view.ts';
+import { InvalidInputError, WorkflowNotFoundError } from '../../src/jobs/model/index.ts';
+import type { HttpEvent } from './http-handler.ts';
+
+/** The `{id}` path parameter of `/workflows/{id}` (workflows get random UUIDs, as jobs do), or a 400 naming it. */
+export function workflowIdParameter(event: HttpEvent): string {
+  const id = JobIdSchema.safeParse(event.pathParameters?.id);
+  if (!id.success) throw InvalidInputError.fromZod(id.error, 'id');
+  return id.data;
+}
+
+/** The workflow as `GET /workflows/{id}` shows it, read now (eventually consistent: a view, not a decision). */
+export async function readWorkflowView(id: string): Promise<WorkflowView> {
+  const workflows = runtime.workflows();
+  const workflow = await workflows.getWorkflow(id);
+  if (!workflow) throw new WorkflowNotFoundError(id);
+  const steps = await workflows.getSteps(id, workflow.stepNames);
+  return toWorkflowView(workflow, steps, await runtime.store().getMany(steps.map((step) => step.jobId)));
+}

@@ -1,0 +1,373 @@
+import { describe, expect, it } from 'vitest';
+import type { Job, JobStatus } from '../model/index.ts';
+import type { JobStore } from '../store/index.ts';
+import { advanceAll, advanceStalled, advanceStep } from './advance.ts';
+import { cancelWorkflow } from './cancel-workflow.ts';
+import { createWorkflow } from './create-workflow.ts';
+import { type StepItem, stepItemId, stepJobId, type WorkflowItem, workflowItemId } from './workflow.ts';
+import { type StepStatus, stepStatusesBefore, type WorkflowStatus } from './workflow-lifecycle.ts';
+import { parseWorkflowRequest, type WorkflowRequestInput } from './workflow-request.ts';
+import type { StartOutcome, WorkflowStore } from './workflow-store.ts';
+
+/**
+ * The workflow items and jobs in memory, each method one atomic step behind an await, as DynamoDB
+ * serializes writes of one item: concurrent advances interleave between them, as they would.
+ */
+class Table {
+  readonly items = new Map<string, WorkflowItem | StepItem>();
+  readonly jobs = new Map<string, Job>();
+  /** Job ids in the order their messages were sent (a spare message shows twice). */
+  readonly sent: string[] = [];
+  readonly started: string[] = [];
+
+  private step(workflowId: string, name: string) {
+    return this.items.get(stepItemId(workflowId, name)) as StepItem;
+  }
+  private workflow(workflowId: string) {
+    return this.items.get(workflowItemId(workflowId)) as WorkflowItem;
+  }
+  private async tick() {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  readonly workflows = {
+    putSteps: async (steps: StepItem[]) => {
+      for (const step of steps) this.items.set(step.id, structuredClone(step));
+    },
+    putWorkflow: async (workflow: WorkflowItem) => {
+      this.items.set(workflow.id, structuredClone(workflow));
+    },
+    getWorkflow: async (id: string) => {
+      await this.tick();
+      return structuredClone(this.workflow(id));
+    },
+    getStep: async (id: string, name: string) => {
+      await this.tick();
+      return structuredClone(this.step(id, name));
+    },
+    getSteps: async (id: string, names: string[]) => {
+      await this.tick();
+      return names.map((name) => structuredClone(this.step(id, name)));
+    },
+    setStepStatus: async (id: string, name: string, to: StepStatus) => {
+      await this.tick();
+      const step = this.step(id, name);
+      if (!stepStatusesBefore(to).includes(step.status)) return false;
+      step.status = to;
+      return true;
+    },
+    markDone: async (id: string, name: string) => {
+      await this.tick();
+      const workflow = this.workflow(id);
+      workflow.doneSteps = new Set([...(workflow.doneSteps ?? []), name]);
+      return structuredClone(workflow);
+    },
+    tellChild: async (id: string, child: string, parent: string, succeeded: boolean) => {
+      await this.tick();
+      const step = this.step(id, child);
+      step.finishedParents = new Set([...(step.finishedParents ?? []), parent]);
+      if (!succeeded) step.failedParents = new Set([...(step.failedParents ?? []), parent]);
+      return structuredClone(step);
+    },
+    startStep: async (job: Job, id: string, name: string): Promise<StartOutcome> => {
+      await this.tick();
+      const workflow = this.workflow(id);
+      if (this.jobs.has(job.id)) return 'jobExists';
+      if (this.step(id, name).status !== 'PENDING') return 'stepMoved';
+      if (workflow.status !== 'RUNNING' || workflow.cancelRequested) return 'workflowClosed';
+      this.jobs.set(job.id, structuredClone(job));
+      this.step(id, name).status = 'STARTED';
+      this.started.push(name);
+      return 'started';
+    },
+    finish: async (id: string, status: WorkflowStatus) => {
+      await this.tick();
+      const workflow = this.workflow(id);
+      if (workflow.status !== 'RUNNING') return false;
+      workflow.status = status;
+      return true;
+    },
+    requestCancel: async (id: string) => {
+      await this.tick();
+      const workflow = this.workflow(id);
+      if (workflow.status !== 'RUNNING') return false;
+      workflow.cancelRequested = true;
+      return true;
+    },
+    touch: async () => {},
+    stalled: async () =>
+      [...this.items.values()].filter((item): item is WorkflowItem => 'stepNames' in item && item.status === 'RUNNING'),
+  };
+
+  /** The jobs table as the intake, the advance and the cancel use it. */
+  readonly store = {
+    get: async (id: string) => structuredClone(this.jobs.get(id)),
+    getMany: async (ids: string[]) => ids.flatMap((id) => structuredClone(this.jobs.get(id)) ?? []),
+    create: async (job: Job) => {
+      this.jobs.set(job.id, structuredClone(job));
+      if (job.workflow) this.started.push(job.workflow.step);
+      return { created: true as const };
+    },
+    idempotencyRecord: async () => undefined,
+    transition: async (job: Job, to: JobStatus) => {
+      this.jobs.get(job.id)!.status = to;
+      return { ...job, status: to };
+    },
+    requestCancel: async (job: Job) => {
+      this.jobs.get(job.id)!.cancelRequested = true;
+      return { ...job, cancelRequested: true };
+    },
+  };
+
+  readonly dispatcher = {
+    dispatch: async (job: { id: string }) => {
+      this.sent.push(job.id);
+    },
+  };
+
+  readonly deps = {
+    workflows: this.workflows as unknown as WorkflowStore,
+    store: this.store as unknown as JobStore,
+    dispatcher: this.dispatcher,
+  };
+
+  async create(request: WorkflowRequestInput): Promise<string> {
+    const workflow = await createWorkflow(
+      { workflows: this.deps.workflows, intake: { store: this.deps.store, dispatcher: this.dispatcher as never } },
+      parseWorkflowRequest(request),
+    );
+    return workflow.workflowId;
+  }
+
+  /** A step's job ends (as a worker's settle writes it), without advancing its workflow. */
+  end(workflowId: string, name: string, status: JobStatus, result?: unknown): Job {
+    const job = this.jobs.get(stepJobId(workflowId, name));
+    if (!job) throw new Error(`step ${name} has no job`);
+    job.status = status;
+    if (result !== undefined) job.result = JSON.stringify(result);
+    return job;
+  }
+
+  /** A step's job ends and the worker advances its workflow, as its settle does. */
+  async finish(workflowId: string, name: string, status: 'SUCCEEDED' | 'DEAD' | 'CANCELLED' = 'SUCCEEDED') {
+    const job = this.end(workflowId, name, status);
+    await advanceStep(this.deps, job.workflow!, status);
+  }
+
+  stepStatuses(workflowId: string): Record<string, StepStatus> {
+    const workflow = this.workflow(workflowId);
+    return Object.fromEntries(workflow.stepNames.map((name) => [name, this.step(workflowId, name).status]));
+  }
+
+  status(workflowId: string): WorkflowStatus {
+    return this.workflow(workflowId).status;
+  }
+}
+
+const diamond: WorkflowRequestInput = {
+  tenant: 'acme',
+  steps: [
+    { name: 'a', type: 'noop' },
+    { name: 'b', type: 'noop', dependsOn: ['a'] },
+    { name: 'c', type: 'noop', dependsOn: ['a'] },
+    { name: 'd', type: 'noop', dependsOn: ['b', 'c'] },
+  ],
+};
+
+describe('advancing a workflow', () => {
+  it('starts the roots through the intake, each dependent once its parents are done, and ends SUCCEEDED', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create(diamond);
+    expect(table.stepStatuses(id)).toEqual({ a: 'STARTED', b: 'PENDING', c: 'PENDING', d: 'PENDING' });
+    // Act
+    await table.finish(id, 'a');
+    await table.finish(id, 'b');
+    const beforeC = table.stepStatuses(id).d;
+    await table.finish(id, 'c');
+    const afterC = table.stepStatuses(id).d;
+    await table.finish(id, 'd');
+    // Assess
+    expect([beforeC, afterC]).toEqual(['PENDING', 'STARTED']);
+    expect(table.started).toEqual(['a', 'b', 'c', 'd']);
+    const d = table.jobs.get(stepJobId(id, 'd'))!;
+    expect(d).toMatchObject({
+      tenant: 'acme',
+      status: 'SUCCEEDED',
+      workflow: { id, step: 'd', parents: { b: stepJobId(id, 'b'), c: stepJobId(id, 'c') } },
+    });
+    expect(table.status(id)).toBe('SUCCEEDED');
+  });
+
+  it('creates a join once when its 20 parents finish at the same instant', async () => {
+    // Prepare
+    const table = new Table();
+    const parents = Array.from({ length: 20 }, (_, i) => ({ name: `p${i}`, type: 'noop' }));
+    const id = await table.create({
+      steps: [...parents, { name: 'join', type: 'noop', dependsOn: parents.map((p) => p.name) }],
+    });
+    // Act
+    await Promise.all(parents.map((p) => table.finish(id, p.name)));
+    // Assess
+    expect(table.started.filter((name) => name === 'join')).toHaveLength(1);
+    expect(table.sent.filter((jobId) => jobId === stepJobId(id, 'join'))).toHaveLength(1);
+    expect(table.stepStatuses(id).join).toBe('STARTED');
+  });
+
+  it('changes nothing when the same end is advanced again (a replayed settle, the reaper)', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create(diamond);
+    await table.finish(id, 'a');
+    await table.finish(id, 'b');
+    // Act
+    await Promise.all([table.finish(id, 'b'), table.finish(id, 'b'), advanceAll(table.deps, id)]);
+    // Assess: d still waits for c, and b and c started once each.
+    expect(table.stepStatuses(id)).toEqual({ a: 'SUCCEEDED', b: 'SUCCEEDED', c: 'STARTED', d: 'PENDING' });
+    expect(table.started).toEqual(['a', 'b', 'c']);
+  });
+
+  it("skips a failed step's dependents, runs the branches beside it, and ends FAILED", async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({
+      steps: [
+        { name: 'a', type: 'noop' },
+        { name: 'b', type: 'noop', dependsOn: ['a'] },
+        { name: 'c', type: 'noop', dependsOn: ['b'] },
+        { name: 'aside', type: 'noop' },
+      ],
+    });
+    // Act
+    await table.finish(id, 'a', 'DEAD');
+    const whileAsideRuns = table.status(id);
+    await table.finish(id, 'aside');
+    // Assess
+    expect(table.stepStatuses(id)).toEqual({ a: 'DEAD', b: 'SKIPPED', c: 'SKIPPED', aside: 'SUCCEEDED' });
+    expect(table.jobs.has(stepJobId(id, 'b'))).toBe(false);
+    expect(table.jobs.has(stepJobId(id, 'c'))).toBe(false);
+    expect([whileAsideRuns, table.status(id)]).toEqual(['RUNNING', 'FAILED']);
+  });
+
+  it('runs a continue step after a failed parent, and ends SUCCEEDED when it does', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({
+      steps: [
+        { name: 'a', type: 'noop' },
+        { name: 'b', type: 'noop' },
+        { name: 'join', type: 'noop', dependsOn: ['a', 'b'], onParentFailure: 'continue' },
+      ],
+    });
+    // Act
+    await table.finish(id, 'a', 'DEAD');
+    await table.finish(id, 'b');
+    await table.finish(id, 'join');
+    // Assess
+    expect(table.stepStatuses(id)).toEqual({ a: 'DEAD', b: 'SUCCEEDED', join: 'SUCCEEDED' });
+    expect(table.status(id)).toBe('SUCCEEDED');
+  });
+
+  it('records the end of a root whose job ended before its step was marked STARTED', async () => {
+    // Prepare: the root's job exists, its step still PENDING (as between the intake's write and the step's).
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
+    (table.items.get(stepItemId(id, 'a')) as StepItem).status = 'PENDING';
+    // Act
+    await table.finish(id, 'a');
+    // Assess
+    expect(table.stepStatuses(id)).toEqual({ a: 'SUCCEEDED' });
+    expect(table.status(id)).toBe('SUCCEEDED');
+  });
+});
+
+describe('the backstop (advanceAll, the reaper pass)', () => {
+  it('moves a workflow whose worker died after its job ended, before advancing', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create(diamond);
+    table.end(id, 'a', 'SUCCEEDED');
+    // Act
+    const { advanced } = await advanceStalled(table.deps, new Date().toISOString(), 100);
+    // Assess
+    expect(advanced).toEqual([id]);
+    expect(table.stepStatuses(id)).toEqual({ a: 'SUCCEEDED', b: 'STARTED', c: 'STARTED', d: 'PENDING' });
+  });
+
+  it('starts a step whose last parent was told (a full set) by a process that died before the start', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({
+      steps: [
+        { name: 'a', type: 'noop' },
+        { name: 'b', type: 'noop', dependsOn: ['a'] },
+      ],
+    });
+    table.end(id, 'a', 'SUCCEEDED');
+    await table.workflows.setStepStatus(id, 'a', 'SUCCEEDED');
+    await table.workflows.tellChild(id, 'b', 'a', true);
+    // Act
+    await advanceAll(table.deps, id);
+    await advanceAll(table.deps, id);
+    // Assess
+    expect(table.started).toEqual(['a', 'b']);
+  });
+
+  it('ends a workflow whose steps are all terminal but that never recorded its last step done', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
+    table.end(id, 'a', 'SUCCEEDED');
+    await table.workflows.setStepStatus(id, 'a', 'SUCCEEDED');
+    // Act
+    await advanceAll(table.deps, id);
+    // Assess
+    expect(table.status(id)).toBe('SUCCEEDED');
+  });
+
+  it('starts a root that POST /workflows never submitted (it died after the workflow item)', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
+    table.jobs.clear();
+    (table.items.get(stepItemId(id, 'a')) as StepItem).status = 'PENDING';
+    // Act
+    await advanceAll(table.deps, id);
+    // Assess
+    expect(table.stepStatuses(id)).toEqual({ a: 'STARTED' });
+    expect(table.jobs.has(stepJobId(id, 'a'))).toBe(true);
+  });
+});
+
+describe('cancelling a workflow', () => {
+  it('cancels its waiting jobs at once, asks running ones to stop, and cancels pending steps', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({
+      steps: [
+        { name: 'queued', type: 'noop' },
+        { name: 'running', type: 'sleep' },
+        { name: 'next', type: 'noop', dependsOn: ['running'] },
+      ],
+    });
+    table.jobs.get(stepJobId(id, 'running'))!.status = 'RUNNING';
+    // Act
+    await cancelWorkflow({ ...table.deps, onJobCancelled: async () => {} }, id);
+    const whileRunning = table.status(id);
+    await table.finish(id, 'running', 'CANCELLED');
+    // Assess
+    expect(table.jobs.get(stepJobId(id, 'running'))!.cancelRequested).toBe(true);
+    expect(table.stepStatuses(id)).toEqual({ queued: 'CANCELLED', running: 'CANCELLED', next: 'CANCELLED' });
+    expect(table.jobs.has(stepJobId(id, 'next'))).toBe(false);
+    expect([whileRunning, table.status(id)]).toEqual(['RUNNING', 'CANCELLED']);
+  });
+
+  it('refuses a workflow that has ended', async () => {
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
+    await table.finish(id, 'a');
+    await expect(cancelWorkflow({ ...table.deps, onJobCancelled: async () => {} }, id)).rejects.toThrow(
+      'is SUCCEEDED and cannot be cancelled',
+    );
+  });
+});

@@ -1,0 +1,145 @@
+import type { JobDispatcher } from '../dispatch/index.ts';
+import { newJob } from '../intake/index.ts';
+import type { WorkflowLink } from '../model/index.ts';
+import type { JobStore } from '../store/index.ts';
+import { parentsDone, type StepItem, stepJobId, type WorkflowItem } from './workflow.ts';
+import { isStepTerminal, isWorkflowTerminal, type StepEnd, stepEndOf, workflowEnd } from './workflow-lifecycle.ts';
+import type { WorkflowStore } from './workflow-store.ts';
+
+/**
+ * Moving a workflow on (docs/workflows.md, "Who advances a workflow"). Every write here is
+ * conditional or idempotent (a set ADD), so any of these functions may run twice, at once, or
+ * half-way and again: that is what lets the reaper's `advanceAll` repair whatever a crash left.
+ */
+export interface AdvanceDeps {
+  workflows: WorkflowStore;
+  store: Pick<JobStore, 'getMany'>;
+  dispatcher: Pick<JobDispatcher, 'dispatch'>;
+  now?: () => Date;
+}
+
+const nowOf = (deps: AdvanceDeps) => (deps.now ?? (() => new Date()))();
+
+/** A step's job ended: record it on the step and pass it on (its dependents, then the workflow). */
+export async function advanceStep(deps: AdvanceDeps, link: Pick<WorkflowLink, 'id' | 'step'>, end: StepEnd) {
+  await deps.workflows.setStepStatus(link.id, link.step, end, nowOf(deps).toISOString());
+  // Whether or not this call recorded it: a repeat must redo what a crash after the record left undone.
+  await passOn(deps, link.id, link.step);
+}
+
+/**
+ * Passes a terminal step's end on, as recorded on its item: each child is told (a set ADD); a
+ * child that may not run without it is skipped, a child whose parents are now all done starts;
+ * then the step counts as done, and the workflow ends with its last step.
+ */
+async function passOn(deps: AdvanceDeps, workflowId: string, name: string): Promise<void> {
+  const step = await deps.workflows.getStep(workflowId, name);
+  if (!step || !isStepTerminal(step.status)) return;
+  const at = nowOf(deps).toISOString();
+  for (const childName of step.children) {
+    const child = await deps.workflows.tellChild(workflowId, childName, name, step.status === 'SUCCEEDED', at);
+    await moveIfReady(deps, child, false);
+  }
+  const workflow = await deps.workflows.markDone(workflowId, name, at);
+  if ((workflow.doneSteps?.size ?? 0) >= workflow.stepNames.length) await finish(deps, workflow);
+}
+
+/**
+ * A PENDING step whose parents allow a move: skipped after a failed parent (rule `fail`),
+ * cancelled in a cancelled workflow, started once every parent is done.
+ */
+async function moveIfReady(deps: AdvanceDeps, step: StepItem, cancelled: boolean): Promise<void> {
+  if (step.status !== 'PENDING') return;
+  const skip = step.onParentFailure === 'fail' && (step.failedParents?.size ?? 0) > 0;
+  if (cancelled || skip) {
+    const to = cancelled ? 'CANCELLED' : 'SKIPPED';
+    if (await deps.workflows.setStepStatus(step.workflowId, step.name, to, nowOf(deps).toISOString()))
+      await passOn(deps, step.workflowId, step.name);
+  } else if (parentsDone(step)) {
+    await start(deps, step);
+  }
+}
+
+/**
+ * Creates a step's job: the message first (as the intake does: a job never exists without one),
+ * then the job and the step's move in one transaction that holds once for all (derived job id).
+ */
+async function start(deps: AdvanceDeps, step: StepItem): Promise<void> {
+  const { workflowId, name } = step;
+  const now = nowOf(deps);
+  const parents = Object.fromEntries(step.dependsOn.map((parent) => [parent, stepJobId(workflowId, parent)]));
+  const { job, notBefore } = newJob(
+    step.request,
+    now,
+    step.jobId,
+    { inline: step.payloadText },
+    { workflow: { id: workflowId, step: name, ...(step.dependsOn.length > 0 && { parents }) } },
+  );
+  await deps.dispatcher.dispatch(job, notBefore);
+  const outcome = await deps.workflows.startStep(job, workflowId, name, now.toISOString());
+  // The job was written before (a crash between it and the step's move, or a root's intake): move the step.
+  if (outcome === 'jobExists') await deps.workflows.setStepStatus(workflowId, name, 'STARTED', now.toISOString());
+  // Cancelled meanwhile: the step never runs (the spare message finds no job and is dropped).
+  if (outcome === 'workflowClosed') await moveIfReady(deps, step, true);
+}
+
+/** Ends a workflow whose steps are all terminal, as the sinks (or a cancel) say; once. */
+async function finish(deps: AdvanceDeps, workflow: WorkflowItem): Promise<void> {
+  const steps = await deps.workflows.getSteps(workflow.workflowId, workflow.stepNames, { consistent: true });
+  const end = workflowEnd(steps, workflow.cancelRequested === true);
+  await deps.workflows.finish(workflow.workflowId, end, nowOf(deps).toISOString());
+}
+
+/**
+ * The backstop (run by the reaper on workflows that stopped moving, and after a cancel): reads
+ * every step and its job, and redoes whatever is due — a finished job's end recorded and passed
+ * on, a terminal step's end passed on again, a PENDING step started, skipped or cancelled.
+ */
+export async function advanceAll(deps: AdvanceDeps, workflowId: string): Promise<void> {
+  const workflow = await deps.workflows.getWorkflow(workflowId);
+  if (!workflow || isWorkflowTerminal(workflow.status)) return;
+  const steps = await deps.workflows.getSteps(workflowId, workflow.stepNames, { consistent: true });
+  const open = steps.filter((step) => !isStepTerminal(step.status));
+  const jobs = new Map(
+    (
+      await deps.store.getMany(
+        open.map((step) => step.jobId),
+        { consistent: true },
+      )
+    ).map((job) => [job.id, job]),
+  );
+  const cancelled = workflow.cancelRequested === true;
+  for (const step of steps) {
+    const job = jobs.get(step.jobId);
+    const end = job && stepEndOf(job.status);
+    if (end && !isStepTerminal(step.status)) await advanceStep(deps, { id: workflowId, step: step.name }, end);
+    else if (isStepTerminal(step.status)) await passOn(deps, workflowId, step.name);
+    else if (job && step.status === 'PENDING')
+      await deps.workflows.setStepStatus(workflowId, step.name, 'STARTED', nowOf(deps).toISOString());
+    else if (!job) await moveIfReady(deps, step, cancelled);
+  }
+  await deps.workflows.touch(workflowId, nowOf(deps).toISOString());
+}
+
+/**
+ * The reaper's pass over workflows: each open one unchanged since `before` (ISO) is advanced from
+ * its jobs' states (advanceAll). Up to `limit` a shard of the index, oldest first; one that fails
+ * is left for the next pass and does not stop the others.
+ */
+export async function advanceStalled(
+  deps: AdvanceDeps,
+  before: string,
+  limit: number,
+): Promise<{ advanced: string[]; failed: { workflowId: string; error: unknown }[] }> {
+  const advanced: string[] = [];
+  const failed: { workflowId: string; error: unknown }[] = [];
+  for (const { workflowId } of await deps.workflows.stalled(before, limit)) {
+    try {
+      await advanceAll(deps, workflowId);
+      advanced.push(workflowId);
+    } catch (error) {
+      failed.push({ workflowId, error });
+    }
+  }
+  return { advanced, failed };
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { inWaves } from '../../aws/batches.ts';
+import { MAX_BATCH_PAYLOAD_BYTES, type SubmitDeps, submitJob } from '../intake/index.ts';
+import { PayloadTooLargeError } from '../model/index.ts';
+import { type StepItem, stepItemId, stepJobId, type WorkflowItem, workflowItemId } from './workflow.ts';
+import type { StepRequest, WorkflowRequest } from './workflow-request.ts';
+import type { WorkflowStore } from './workflow-store.ts';
+
+export interface CreateWorkflowDeps {
+  workflows: WorkflowStore;
+  /** What `POST /jobs` submits with: the roots' jobs go through it. */
+  intake: SubmitDeps;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+/** Roots submitted at once: each is a send and a write or two. */
+const PARALLEL_ROOTS = 8;
+
+/**
+ * Creates a checked workflow (parseWorkflowRequest): its steps, then its own item (a request that
+ * dies between leaves steps nothing reads, never a workflow missing steps), then the roots' jobs,
+ * each through the intake as `POST /jobs` makes one, under its derived id. A root whose submit
+ * failed is started by the reaper's pass over stalled workflows.
+ */
+export async function createWorkflow(deps: CreateWorkflowDeps, request: WorkflowRequest): Promise<WorkflowItem> {
+  const workflowId = (deps.newId ?? randomUUID)();
+  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const children = new Map(request.steps.map((step) => [step.name, [] as string[]]));
+  for (const step of request.steps) for (const parent of step.dependsOn) children.get(parent)!.push(step.name);
+  const steps = request.steps.map((step, i) =>
+    stepItem(workflowId, request.tenant, step, children.get(step.name)!, `steps.${i}.payload`, at),
+  );
+  await deps.workflows.putSteps(steps);
+  const workflow: WorkflowItem = {
+    id: workflowItemId(workflowId),
+    workflowId,
+    status: 'RUNNING',
+    tenant: request.tenant,
+    stepNames: steps.map((step) => step.name),
+    createdAt: at,
+    updatedAt: at,
+  };
+  await deps.workflows.putWorkflow(workflow);
+  const roots = request.steps.flatMap((step, i) => (step.dependsOn.length === 0 ? [steps[i]!] : []));
+  await inWaves(
+    roots.map((root) => async () => {
+      const payload = root.payloadText === undefined ? undefined : JSON.parse(root.payloadText);
+      await submitJob(
+        { ...deps.intake, newId: () => root.jobId },
+        { ...root.request, payload },
+        {
+          workflow: { id: workflowId, step: root.name },
+        },
+      );
+      // Its job may have ended already: then its end was recorded from PENDING and this write is refused.
+      await deps.workflows.setStepStatus(workflowId, root.name, 'STARTED', at);
+    }),
+    PARALLEL_ROOTS,
+  );
+  return workflow;
+}
+
+/** A step's item: its job's request as `POST /jobs` would take it, the workflow's tenant, its edges. */
+function stepItem(
+  workflowId: string,
+  tenant: string,
+  step: StepRequest,
+  children: string[],
+  payloadPath: string,
+  at: string,
+): StepItem {
+  const { name, dependsOn, onParentFailure, payload, ...job } = step;
+  const payloadText = payload === undefined ? undefined : JSON.stringify(payload);
+  // Kept in the step's item until its job is written, then in the job's: the batch's inline rule.
+  if (payloadText !== undefined && Buffer.byteLength(payloadText) > MAX_BATCH_PAYLOAD_BYTES) {
+    throw new PayloadTooLargeError(Buffer.byteLength(payloadText), MAX_BATCH_PAYLOAD_BYTES, payloadPath);
+  }
+  return {
+    id: stepItemId(workflowId, name),
+    workflowId,
+    name,
+    jobId: stepJobId(workflowId, name),
+    request: { ...job, tenant },
+    ...(payloadText !== undefined && { payloadText }),
+    dependsOn,
+    children,
+    onParentFailure,
+    status: 'PENDING',
+    createdAt: at,
+    updatedAt: at,
+  };
+}

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type { JobRequest } from '../intake/index.ts';
+import type { ParentFailureRule, StepStatus, WorkflowStatus } from './workflow-lifecycle.ts';
+
+/**
+ * A workflow's items in the jobs table (docs/workflows.md, "The records"): ids that no job can
+ * have (jobs have UUIDs), so the items sit beside the jobs they make.
+ */
+export const workflowItemId = (workflowId: string): string => `wf#${workflowId}`;
+export const stepItemId = (workflowId: string, step: string): string => `wf#${workflowId}#${step}`;
+
+/**
+ * The job id of a step, the same for every process that computes it: whoever creates the step's
+ * job, however often, writes this id under `attribute_not_exists(id)`, so the job exists once.
+ * A version-8 UUID (RFC 9562: custom bits) from SHA-256 of the workflow id and the step name.
+ */
+export function stepJobId(workflowId: string, step: string): string {
+  const hex = createHash('sha256').update(`${workflowId}\0${step}`).digest('hex').slice(0, 32).split('');
+  hex[12] = '8';
+  hex[16] = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** The workflow's own item. */
+export interface WorkflowItem {
+  id: string;
+  workflowId: string;
+  status: WorkflowStatus;
+  tenant: string;
+  /** Every step's name, in request order. */
+  stepNames: string[];
+  /** Names of the steps that are terminal and whose end was passed on (a set: reporting twice counts once). */
+  doneSteps?: Set<string>;
+  cancelRequested?: boolean;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+/** One step's item: what its job will be, its place in the graph, and how far its parents are. */
+export interface StepItem {
+  id: string;
+  workflowId: string;
+  name: string;
+  /** The job's id (stepJobId), known before the job exists. */
+  jobId: string;
+  /** The job's request, defaults applied, its payload kept aside as JSON text. */
+  request: Omit<JobRequest, 'payload'>;
+  payloadText?: string;
+  dependsOn: string[];
+  children: string[];
+  onParentFailure: ParentFailureRule;
+  status: StepStatus;
+  /** Parents that are terminal (whatever their end), by name. */
+  finishedParents?: Set<string>;
+  /** Parents that ended other than SUCCEEDED. */
+  failedParents?: Set<string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** True once every parent of the step is terminal (a root has none to wait for). */
+export const parentsDone = (step: Pick<StepItem, 'dependsOn' | 'finishedParents'>): boolean =>
+  step.dependsOn.every((parent) => step.finishedParents?.has(parent));
