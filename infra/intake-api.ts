@@ -162,17 +162,21 @@ export class IntakeApi extends Construct {
       'POST /jobs/batch: up to 1,000 jobs in few writes',
       intakeEnvironment,
     );
-    for (const fn of [submit, submitBatch]) {
+    /** Lets a function submit as the intake does: through its tenant's window and `maxQueued`. */
+    const canSubmit = (fn: LambdaFunction) => {
       canEnqueue(fn);
       // The tenants' windows, and the held jobs a release reads back.
       if (props.fairness.windowPerWeight > 0) {
         store.grantCoordination(fn, 'windows');
         store.grantJobs(fn, 'listByStatus');
       }
-      store.grantIdempotencyKeys(fn);
-      payloads.grant(fn, 'storePayloads', 'readPayloads');
       // Any tenant may be given a cap at run time: its settings are read, its count kept.
       store.grantCoordination(fn, 'tenantSettings', 'queuedCounts');
+    };
+    for (const fn of [submit, submitBatch]) {
+      canSubmit(fn);
+      store.grantIdempotencyKeys(fn);
+      payloads.grant(fn, 'storePayloads', 'readPayloads');
     }
     store.grantJobs(submitBatch, 'writeMany');
     payloads.grant(
@@ -229,7 +233,7 @@ export class IntakeApi extends Construct {
       'POST /workflows: validates a DAG of steps, records it, submits its roots',
       intakeEnvironment,
     );
-    canEnqueue(createWorkflow);
+    canSubmit(createWorkflow);
     store.grantJobs(createWorkflow, 'writeMany');
     payloads.grant(createWorkflow, 'storePayloads');
     store.grantJobs(
@@ -245,6 +249,7 @@ export class IntakeApi extends Construct {
       processEnvironment(this, 'cancelJob', { ...core, schedules: { groupName: scheduler.groupName } }),
     );
     store.grantJobs(cancelWorkflow, 'read', 'readMany', 'write');
+    store.grantCoordination(cancelWorkflow, 'queuedCounts');
     cancelWorkflow.addToRolePolicy(
       new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [scheduler.scheduleArns()] }),
     );

@@ -56,7 +56,8 @@ function runnerFor(
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics: { started() {}, finished() {}, wasted() {} } as unknown as JobMetricsRecorder,
       limiter,
-      fairness,
+      // A claim only gives places back: a workflow's dependent (admit, afterHold) is not started here.
+      fairness: fairness && { admit: vi.fn(), afterHold: vi.fn(), ...fairness },
       queuedCounts,
     },
     { workerId: 'w1', leaseSeconds: 6, heartbeatSeconds: 0.02 },

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ClaimDecision, claim, JOB_MISSING, startFromMessage } from '../src/jobs/attempts/index.ts';
 import { type JobMessage, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
-import type { FairDispatch } from '../src/jobs/fairness/index.ts';
 import type { JobLimiter, LimitSlot } from '../src/jobs/limits/index.ts';
 import {
   type Capacity,
@@ -48,8 +47,6 @@ export interface RunnerDeps extends SettleDeps {
   logger: Logger;
   /** Keeps per-type concurrency and rate limits; none given, no type is limited. */
   limiter?: JobLimiter;
-  /** Per-tenant windows: a message holding a place gives it back at the job's first claim. */
-  fairness?: Pick<FairDispatch, 'giveBack'>;
   /** This worker's measured speed, written on its leases; a worker on probation takes no backups. */
   speed?: { readonly speed: number | undefined; readonly onProbation: boolean };
   /**

@@ -30,6 +30,11 @@ export interface SettleDeps {
   onAttemptFinished?: (job: Job, runTimeMs: number, outcome: FinishedOutcome) => void;
   /** Workflow items: a step's job that ends advances its workflow at once (none: the reaper does, later). */
   workflows?: AdvanceDeps['workflows'];
+  /**
+   * Per-tenant windows: a message holding a place gives it back at the job's first claim, and a
+   * workflow's dependent takes one or is held (AdvanceDeps).
+   */
+  fairness?: AdvanceDeps['fairness'];
 }
 
 /** What the handler came to: its result, or what it threw (or what ended it). */
@@ -78,7 +83,12 @@ export async function settle(
 async function advanceWorkflow(deps: SettleDeps, run: RunningAttempt, job: Job): Promise<void> {
   const end = stepEndOf(job.status);
   if (!job.workflow || !end || !deps.workflows) return;
-  const advance = { workflows: deps.workflows, store: deps.store, dispatcher: deps.dispatcher };
+  const advance = {
+    workflows: deps.workflows,
+    store: deps.store,
+    dispatcher: deps.dispatcher,
+    fairness: deps.fairness,
+  };
   await advanceStep(advance, job.workflow, end).catch((error: Error) =>
     run.logger.warn('advancing the workflow failed; the reaper will', { workflowId: job.workflow?.id, error }),
   );

@@ -22,6 +22,8 @@ export const handler = httpHandler(async (event) => {
       onJobCancelled: async (job) => {
         await deleteStartSchedule(runtime.scheduler(), scheduleGroup, job);
       },
+      // A root that never started leaves its tenant's count of waiting jobs with its cancel.
+      onEndUnstarted: (job) => runtime.queuedCounts().onEndUnstarted(job),
     },
     id,
   );

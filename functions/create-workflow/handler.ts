@@ -14,8 +14,10 @@ export const handler = httpHandler(async (event) => {
       intake: {
         store: runtime.store(),
         dispatcher: runtime.dispatcher(),
+        fairness: runtime.fairness(),
         payloads: runtime.payloads(),
         payloadLimits: runtime.payloadLimits(),
+        queuedCap: runtime.queuedCounts(),
       },
     },
     request,

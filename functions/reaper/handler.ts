@@ -25,7 +25,12 @@ const deps = {
   onEndUnstarted: (job: Job) => runtime.queuedCounts().onEndUnstarted(job),
   advanceStalledWorkflows: (before: string, limit: number) =>
     advanceStalled(
-      { workflows: runtime.workflows(), store: runtime.store(), dispatcher: runtime.dispatcher() },
+      {
+        workflows: runtime.workflows(),
+        store: runtime.store(),
+        dispatcher: runtime.dispatcher(),
+        fairness: runtime.fairness(),
+      },
       before,
       limit,
     ),

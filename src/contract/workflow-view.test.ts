@@ -52,4 +52,13 @@ describe('the workflow view', () => {
       ['d', 'QUEUED', 0, null],
     ]);
   });
+
+  it("shows a step whose job its tenant's window holds back as HELD", () => {
+    // Prepare
+    const held = { ...queued, id: 'j-a', status: 'HELD' as const };
+    // Act
+    const view = toWorkflowView(workflow, [step('a', 'STARTED', 'j-a')], [held]);
+    // Assess
+    expect(view.steps.map((s) => s.status)).toEqual(['HELD']);
+  });
 });

@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import type { Job, JobStatus } from '../model/index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import type { FairDispatch } from '../fairness/index.ts';
+import type { QueuedCap } from '../intake/index.ts';
+import { type Job, type JobStatus, TenantQueueFullError } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
 import { advanceAll, advanceStalled, advanceStep } from './advance.ts';
 import { cancelWorkflow } from './cancel-workflow.ts';
-import { createWorkflow } from './create-workflow.ts';
+import { type CreateWorkflowDeps, createWorkflow } from './create-workflow.ts';
 import { type StepItem, stepItemId, stepJobId, type WorkflowItem, workflowItemId } from './workflow.ts';
 import { type StepStatus, stepStatusesBefore, type WorkflowStatus } from './workflow-lifecycle.ts';
 import { parseWorkflowRequest, type WorkflowRequestInput } from './workflow-request.ts';
@@ -18,7 +20,17 @@ class Table {
   readonly jobs = new Map<string, Job>();
   /** Job ids in the order their messages were sent (a spare message shows twice). */
   readonly sent: string[] = [];
+  /** Job ids sent holding a place in their tenant's window. */
+  readonly placed: string[] = [];
   readonly started: string[] = [];
+
+  /** `fairness` and `queuedCap`: the tenants' windows and caps, as the intake and the advance take them. */
+  constructor(
+    private readonly tenants: {
+      fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'giveBack'>;
+      queuedCap?: QueuedCap;
+    } = {},
+  ) {}
 
   private step(workflowId: string, name: string) {
     return this.items.get(stepItemId(workflowId, name)) as StepItem;
@@ -120,20 +132,25 @@ class Table {
   };
 
   readonly dispatcher = {
-    dispatch: async (job: { id: string }) => {
+    dispatch: async (job: { id: string }, _notBefore: number, { place }: { place?: boolean } = {}) => {
       this.sent.push(job.id);
+      if (place) this.placed.push(job.id);
     },
   };
 
-  readonly deps = {
-    workflows: this.workflows as unknown as WorkflowStore,
-    store: this.store as unknown as JobStore,
-    dispatcher: this.dispatcher,
-  };
+  get deps() {
+    return {
+      workflows: this.workflows as unknown as WorkflowStore,
+      store: this.store as unknown as JobStore,
+      dispatcher: this.dispatcher,
+      fairness: this.tenants.fairness,
+    };
+  }
 
   async create(request: WorkflowRequestInput): Promise<string> {
+    const intake = { store: this.deps.store, dispatcher: this.dispatcher as never, ...this.tenants };
     const workflow = await createWorkflow(
-      { workflows: this.deps.workflows, intake: { store: this.deps.store, dispatcher: this.dispatcher as never } },
+      { workflows: this.deps.workflows, intake: intake as CreateWorkflowDeps['intake'] },
       parseWorkflowRequest(request),
     );
     return workflow.workflowId;
@@ -362,6 +379,17 @@ describe('cancelling a workflow', () => {
     expect([whileRunning, table.status(id)]).toEqual(['RUNNING', 'CANCELLED']);
   });
 
+  it("takes a cancelled root that never started out of its tenant's count of waiting jobs", async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
+    const onEndUnstarted = vi.fn(() => ({}));
+    // Act
+    await cancelWorkflow({ ...table.deps, onJobCancelled: async () => {}, onEndUnstarted }, id);
+    // Assess
+    expect(onEndUnstarted).toHaveBeenCalledWith(expect.objectContaining({ id: stepJobId(id, 'a'), status: 'QUEUED' }));
+  });
+
   it('refuses a workflow that has ended', async () => {
     const table = new Table();
     const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
@@ -369,5 +397,96 @@ describe('cancelling a workflow', () => {
     await expect(cancelWorkflow({ ...table.deps, onJobCancelled: async () => {} }, id)).rejects.toThrow(
       'is SUCCEEDED and cannot be cancelled',
     );
+  });
+});
+
+describe("a workflow's tenant", () => {
+  /** Windows with `free` places in all (none given back): the jobs past them are to be written HELD. */
+  const windows = (free: number, onAdmit = () => {}) => {
+    let left = free;
+    return {
+      admit: vi.fn(async (jobs: Job[]) => {
+        onAdmit();
+        const ids = jobs.slice(0, left).map((job) => job.id);
+        left -= ids.length;
+        return new Set(ids);
+      }),
+      afterHold: vi.fn(async () => {}),
+      giveBack: vi.fn(async () => 0),
+    };
+  };
+  /** A cap of `cap` waiting jobs, `waiting` of them counted at each read in turn (the last one after). */
+  const capped = (cap: number, ...waiting: number[]): QueuedCap => ({
+    capOf: async () => cap,
+    waiting: async () => (waiting.length > 1 ? waiting.shift()! : waiting[0]!),
+    count: () => ({}),
+    retryAfterSeconds: 5,
+  });
+
+  it("writes a step HELD without a message when its tenant's window is full, and sends one with its place", async () => {
+    // Prepare
+    const fairness = windows(1);
+    const table = new Table({ fairness });
+    const id = await table.create(diamond);
+    // Act
+    await table.finish(id, 'a');
+    // Assess: a took the one place; b and c are held (their release sends them), yet their steps started.
+    expect(table.placed).toEqual([stepJobId(id, 'a')]);
+    expect(table.sent).toEqual([stepJobId(id, 'a')]);
+    expect([table.jobs.get(stepJobId(id, 'b'))!.status, table.jobs.get(stepJobId(id, 'c'))!.status]).toEqual([
+      'HELD',
+      'HELD',
+    ]);
+    expect(table.stepStatuses(id)).toEqual({ a: 'SUCCEEDED', b: 'STARTED', c: 'STARTED', d: 'PENDING' });
+    expect(fairness.afterHold).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives back the place a step took when its workflow was cancelled before its job was written', async () => {
+    // Prepare
+    let cancelling: WorkflowItem | undefined;
+    // The cancel comes between the step's place and its job's write.
+    const fairness = windows(10, () => {
+      if (cancelling) cancelling.cancelRequested = true;
+    });
+    const table = new Table({ fairness });
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
+    (table.items.get(stepItemId(id, 'a')) as StepItem).status = 'PENDING';
+    table.jobs.clear();
+    cancelling = table.items.get(workflowItemId(id)) as WorkflowItem;
+    // Act
+    await advanceAll(table.deps, id);
+    // Assess
+    expect(table.jobs.has(stepJobId(id, 'a'))).toBe(false);
+    expect(fairness.giveBack).toHaveBeenCalledWith(
+      { capacity: 'cpu', priority: 'default', tenant: 'default' },
+      stepJobId(id, 'a'),
+    );
+  });
+
+  it("refuses a workflow whose roots would pass its tenant's maxQueued, writing nothing", async () => {
+    // Prepare
+    const table = new Table({ queuedCap: capped(3, 2) });
+    // Act
+    const created = table.create({
+      steps: [
+        { name: 'a', type: 'noop' },
+        { name: 'b', type: 'noop' },
+      ],
+    });
+    // Assess
+    await expect(created).rejects.toBeInstanceOf(TenantQueueFullError);
+    expect(table.items.size + table.jobs.size).toBe(0);
+  });
+
+  it('leaves a root that other submits crowded out PENDING, and the backstop starts it', async () => {
+    // Prepare: room at the workflow's check, none at its root's submit.
+    const table = new Table({ queuedCap: capped(3, 2, 3) });
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
+    const before = table.stepStatuses(id);
+    // Act
+    await advanceAll(table.deps, id);
+    // Assess
+    expect(before).toEqual({ a: 'PENDING' });
+    expect(table.stepStatuses(id)).toEqual({ a: 'STARTED' });
   });
 });

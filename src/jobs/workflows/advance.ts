@@ -1,6 +1,7 @@
 import type { JobDispatcher } from '../dispatch/index.ts';
+import { type FairDispatch, windowOf } from '../fairness/index.ts';
 import { newJob } from '../intake/index.ts';
-import type { WorkflowLink } from '../model/index.ts';
+import type { Job, WorkflowLink } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
 import { parentsDone, type StepItem, stepJobId, type WorkflowItem } from './workflow.ts';
 import { isStepTerminal, isWorkflowTerminal, type StepEnd, stepEndOf, workflowEnd } from './workflow-lifecycle.ts';
@@ -15,6 +16,8 @@ export interface AdvanceDeps {
   workflows: WorkflowStore;
   store: Pick<JobStore, 'getMany'>;
   dispatcher: Pick<JobDispatcher, 'dispatch'>;
+  /** Per-tenant windows: a dependent due now takes a place or is written HELD, as the intake's jobs. Without it, each is sent. */
+  fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'giveBack'>;
   now?: () => Date;
 }
 
@@ -63,6 +66,9 @@ async function moveIfReady(deps: AdvanceDeps, step: StepItem, cancelled: boolean
 /**
  * Creates a step's job: the message first (as the intake does: a job never exists without one),
  * then the job and the step's move in one transaction that holds once for all (derived job id).
+ * Its tenant's window applies as at the intake: a job due now without a free place is written
+ * HELD, with no message, and a release sends it. Its tenant's `maxQueued` does not: the workflow
+ * was admitted whole (docs/workflows.md, "Tenants").
  */
 async function start(deps: AdvanceDeps, step: StepItem): Promise<void> {
   const { workflowId, name } = step;
@@ -75,12 +81,29 @@ async function start(deps: AdvanceDeps, step: StepItem): Promise<void> {
     { inline: step.payloadText },
     { workflow: { id: workflowId, step: name, ...(step.dependsOn.length > 0 && { parents }) } },
   );
-  await deps.dispatcher.dispatch(job, notBefore);
-  const outcome = await deps.workflows.startStep(job, workflowId, name, now.toISOString());
+  const fairness = notBefore <= now.getTime() ? deps.fairness : undefined;
+  const place = fairness !== undefined && (await fairness.admit([job])).has(job.id);
+  const written: Job = fairness && !place ? { ...job, status: 'HELD' } : job;
+  if (written.status !== 'HELD') await send(deps, job, notBefore, place);
+  const outcome = await deps.workflows.startStep(written, workflowId, name, now.toISOString());
+  if (outcome === 'started' && written.status === 'HELD') await fairness?.afterHold([written]).catch(() => undefined);
+  // No job was written for the place (the step or its workflow moved): it goes back now, not at its lease's end.
+  if (place && (outcome === 'stepMoved' || outcome === 'workflowClosed'))
+    await fairness.giveBack(windowOf(job), job.id).catch(() => undefined);
   // The job was written before (a crash between it and the step's move, or a root's intake): move the step.
   if (outcome === 'jobExists') await deps.workflows.setStepStatus(workflowId, name, 'STARTED', now.toISOString());
   // Cancelled meanwhile: the step never runs (the spare message finds no job and is dropped).
   if (outcome === 'workflowClosed') await moveIfReady(deps, step, true);
+}
+
+/** Sends a step's job; a place it took goes back when the send fails, as at the intake. */
+async function send(deps: AdvanceDeps, job: Job, notBefore: number, place: boolean): Promise<void> {
+  try {
+    await deps.dispatcher.dispatch(job, notBefore, { place });
+  } catch (error) {
+    if (place) await deps.fairness?.giveBack(windowOf(job), job.id).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Ends a workflow whose steps are all terminal, as the sinks (or a cancel) say; once. */

@@ -14,6 +14,8 @@ export interface CancelWorkflowDeps extends AdvanceDeps {
   store: JobStore;
   /** Told of each waiting job cancelled at once (the cancel route removes its far-off start). */
   onJobCancelled: (job: Job) => Promise<void>;
+  /** What cancelling a job that never started writes with it: its tenant's count of waiting jobs (cancelJob). */
+  onEndUnstarted?: Parameters<typeof cancelJob>[3];
 }
 
 /**
@@ -43,7 +45,7 @@ export async function cancelWorkflow(deps: CancelWorkflowDeps, workflowId: strin
 /** Cancels a step's job if it has one still unfinished: true when it ended now (it was waiting). */
 async function cancelStepJob(deps: CancelWorkflowDeps, jobId: string): Promise<boolean> {
   try {
-    const { immediate } = await cancelJob(deps.store, jobId, deps.onJobCancelled);
+    const { immediate } = await cancelJob(deps.store, jobId, deps.onJobCancelled, deps.onEndUnstarted);
     return immediate;
   } catch (error) {
     if (error instanceof JobFinishedError || error instanceof JobNotFoundError) return false;

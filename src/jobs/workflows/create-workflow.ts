@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inWaves } from '../../aws/batches.ts';
 import { MAX_BATCH_PAYLOAD_BYTES, type SubmitDeps, submitJob } from '../intake/index.ts';
-import { PayloadTooLargeError } from '../model/index.ts';
+import { PayloadTooLargeError, TenantQueueFullError } from '../model/index.ts';
 import { type StepItem, stepItemId, stepJobId, type WorkflowItem, workflowItemId } from './workflow.ts';
 import type { StepRequest, WorkflowRequest } from './workflow-request.ts';
 import type { WorkflowStore } from './workflow-store.ts';
@@ -21,7 +21,8 @@ const PARALLEL_ROOTS = 8;
  * Creates a checked workflow (parseWorkflowRequest): its steps, then its own item (a request that
  * dies between leaves steps nothing reads, never a workflow missing steps), then the roots' jobs,
  * each through the intake as `POST /jobs` makes one, under its derived id. A root whose submit
- * failed is started by the reaper's pass over stalled workflows.
+ * failed is started by the reaper's pass over stalled workflows. A tenant whose `maxQueued` its
+ * roots would pass is refused first, with nothing written (TenantQueueFullError, 429).
  */
 export async function createWorkflow(deps: CreateWorkflowDeps, request: WorkflowRequest): Promise<WorkflowItem> {
   const workflowId = (deps.newId ?? randomUUID)();
@@ -31,6 +32,8 @@ export async function createWorkflow(deps: CreateWorkflowDeps, request: Workflow
   const steps = request.steps.map((step, i) =>
     stepItem(workflowId, request.tenant, step, children.get(step.name)!, `steps.${i}.payload`, at),
   );
+  const roots = request.steps.flatMap((step, i) => (step.dependsOn.length === 0 ? [steps[i]!] : []));
+  await checkQueuedCap(deps.intake, request.tenant, roots.length);
   await deps.workflows.putSteps(steps);
   const workflow: WorkflowItem = {
     id: workflowItemId(workflowId),
@@ -42,23 +45,40 @@ export async function createWorkflow(deps: CreateWorkflowDeps, request: Workflow
     updatedAt: at,
   };
   await deps.workflows.putWorkflow(workflow);
-  const roots = request.steps.flatMap((step, i) => (step.dependsOn.length === 0 ? [steps[i]!] : []));
   await inWaves(
     roots.map((root) => async () => {
       const payload = root.payloadText === undefined ? undefined : JSON.parse(root.payloadText);
-      await submitJob(
-        { ...deps.intake, newId: () => root.jobId },
-        { ...root.request, payload },
-        {
-          workflow: { id: workflowId, step: root.name },
-        },
-      );
+      try {
+        await submitJob(
+          { ...deps.intake, newId: () => root.jobId },
+          { ...root.request, payload },
+          {
+            workflow: { id: workflowId, step: root.name },
+          },
+        );
+      } catch (error) {
+        // Other submits reached the cap since the check: the workflow is written, so a 429 would
+        // only invite a second one. The root stays PENDING and the reaper's pass starts it.
+        if (error instanceof TenantQueueFullError) return;
+        throw error;
+      }
       // Its job may have ended already: then its end was recorded from PENDING and this write is refused.
       await deps.workflows.setStepStatus(workflowId, root.name, 'STARTED', at);
     }),
     PARALLEL_ROOTS,
   );
   return workflow;
+}
+
+/**
+ * Refuses a workflow whose roots would take its tenant past `maxQueued`, before anything is
+ * written. Only roots count: dependents start as admitted work (docs/workflows.md, "Tenants").
+ */
+async function checkQueuedCap(intake: SubmitDeps, tenant: string, roots: number): Promise<void> {
+  const cap = await intake.queuedCap?.capOf(tenant);
+  if (cap === undefined) return;
+  if ((await intake.queuedCap!.waiting(tenant)) + roots > cap)
+    throw new TenantQueueFullError(tenant, cap, intake.queuedCap!.retryAfterSeconds);
 }
 
 /** A step's item: its job's request as `POST /jobs` would take it, the workflow's tenant, its edges. */
