@@ -259,6 +259,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
                 'a type outside the allow-list; or INVALID_JSON. Nothing is written',
             ),
             '413': error('PAYLOAD_TOO_LARGE: a step payload over 256 KiB, or the body'),
+            '429': queueFull("the workflow's roots would take its tenant past its `maxQueued` jobs waiting to start"),
             '503': error('ENQUEUE_FAILED: a root could not be queued; the reaper starts it later'),
           },
         }),
