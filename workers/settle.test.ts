@@ -3,6 +3,7 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobDispatcher } from '../src/jobs/dispatch/index.ts';
+import { JobRequestSchema } from '../src/jobs/intake/index.ts';
 import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import { JobCancelledError, LeaseLostError, NonRetryableError, WorkerShutdownError } from '../src/jobs/model/index.ts';
 import type { WorkflowStore } from '../src/jobs/workflows/index.ts';
@@ -162,6 +163,45 @@ describe('settle', () => {
       const action = await settle({ ...deps, workflows: workflows as unknown as WorkflowStore }, run, succeeded, ran);
       // Assess
       expect(action).toEqual({ kind: 'delete' });
+    });
+
+    it("starts a dependent through its tenant's window: held, without a message, when the window is full", async () => {
+      // Prepare: b's only child c has all its parents done once b is told.
+      const { deps, run } = settling(step);
+      const child = {
+        workflowId: 'w1',
+        name: 'c',
+        jobId: '00000000-0000-8000-8000-00000000000c',
+        request: JobRequestSchema.parse({ type: 'noop', tenant: 'acme' }),
+        dependsOn: ['b'],
+        finishedParents: new Set(['b']),
+        children: [],
+        onParentFailure: 'fail',
+        status: 'PENDING',
+      };
+      const workflows = {
+        ...workflowItems(),
+        getStep: vi.fn(async () => ({ status: 'SUCCEEDED', children: ['c'] })),
+        tellChild: vi.fn(async () => child),
+        startStep: vi.fn(async () => 'started'),
+        markDone: vi.fn(async () => ({ doneSteps: new Set(['b']), stepNames: ['b', 'c'] })),
+      };
+      const fairness = {
+        admit: vi.fn(async () => new Set<string>()),
+        afterHold: vi.fn(async () => {}),
+        giveBack: vi.fn(),
+      };
+      // Act
+      await settle({ ...deps, workflows: workflows as unknown as WorkflowStore, fairness }, run, succeeded, ran);
+      // Assess
+      expect(workflows.startStep).toHaveBeenCalledWith(
+        expect.objectContaining({ id: child.jobId, tenant: 'acme', status: 'HELD' }),
+        'w1',
+        'c',
+        expect.any(String),
+      );
+      expect(deps.dispatcher.dispatch).not.toHaveBeenCalled();
+      expect(fairness.afterHold).toHaveBeenCalledWith([expect.objectContaining({ id: child.jobId })]);
     });
 
     it('does not advance on a retry: the job has not ended', async () => {
