@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowView } from '../../src/contract/views.ts';
+import { scanAll } from '../helpers/job-table.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -165,6 +167,41 @@ describe('workflows', () => {
     expect(JSON.stringify(response.body)).toMatch(message);
     expect(await countJobs()).toBe(before);
   });
+
+  it("keeps its tenant's maxQueued: roots past it are a 429 with nothing written, and leave the count at their start", async () => {
+    // Prepare: a tenant of this run may have 2 jobs waiting; a delayed job waits.
+    const tenant = `wf-capped-${randomUUID().slice(0, 8)}`;
+    await client.putTenant(tenant, { maxQueued: 2 });
+    const waiting = await client.submit({ type: 'noop', tenant, delaySeconds: 600 });
+    const twoRoots = {
+      tenant,
+      steps: [
+        { name: 'a', type: 'noop' },
+        { name: 'b', type: 'noop' },
+        { name: 'join', type: 'collect', dependsOn: ['a', 'b'] },
+      ],
+    };
+    const workflowsOf = async () =>
+      (await scanAll<{ tenant?: string; stepNames?: string[] }>(dynamodb, deployment.jobsTable)).filter(
+        (item) => item.tenant === tenant && item.stepNames !== undefined,
+      );
+
+    // Act
+    const refused = await client.raw('POST', 'workflows', JSON.stringify(twoRoots));
+    const writtenWhenRefused = await workflowsOf();
+    await client.cancel(waiting.body.id);
+    const { id } = await client.submitWorkflow(twoRoots);
+    const workflow = await waitUntilEnded(id);
+    // Its roots left the count at their start: the tenant has its 2 places again.
+    const after = await Promise.all([1, 2].map(() => client.submit({ type: 'noop', tenant, delaySeconds: 600 })));
+
+    // Assess
+    expect(refused).toMatchObject({ status: 429, body: { error: { code: 'TENANT_QUEUE_FULL' } } });
+    expect(writtenWhenRefused).toEqual([]);
+    expect(workflow.status).toBe('SUCCEEDED');
+    expect(after.map((response) => response.status)).toEqual([201, 201]);
+    await Promise.all(after.map((response) => client.cancel(response.body.id)));
+  }, 120_000);
 
   it('answers 404 for a workflow that does not exist', async () => {
     expect((await client.raw('GET', 'workflows/4f1c3a9e-8d2b-4c6a-9e1f-2b3c4d5e6f70')).status).toBe(404);
