@@ -79,10 +79,10 @@ describe('per-type limits', () => {
     expect(grants).toContainEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(grants).toContainEqual(['dynamodb:GetItem']);
     expect(grants.filter((g) => g.join() === 'dynamodb:GetItem,dynamodb:DeleteItem')).toHaveLength(6);
-    // Tenants: the submit routes, cancel and the reaper keep waiting jobs' counts, the 4 /tenants routes manage settings.
-    expect(grants.filter((g) => g.join() === 'dynamodb:GetItem,dynamodb:UpdateItem')).toHaveLength(4);
+    // Tenants: the submit routes, POST /workflows, both cancels and the reaper keep waiting jobs' counts, the 4 /tenants routes manage settings.
+    expect(grants.filter((g) => g.join() === 'dynamodb:GetItem,dynamodb:UpdateItem')).toHaveLength(6);
     expect(grants.filter((g) => g.join() === TENANT_ROUTE_GRANT.join())).toHaveLength(4);
-    expect(grants).toHaveLength(20);
+    expect(grants).toHaveLength(22);
   });
 
   it('leave the variable out, and grant nothing for them, when no type is limited', () => {
@@ -105,7 +105,7 @@ describe('per-type limits', () => {
       ...Array.from({ length: 6 }, () => ['dynamodb:GetItem', 'dynamodb:DeleteItem']),
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
       ...Array.from({ length: 4 }, () => TENANT_ROUTE_GRANT),
-      ...Array.from({ length: 4 }, () => ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+      ...Array.from({ length: 6 }, () => ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
       ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
       ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
     ]);
