@@ -34,10 +34,18 @@ class MemoryWindows {
     w.next = next.slice(n);
     return { taken: true as const };
   }
+  /** Epoch ms each window's right to fill its list runs to. */
+  readonly refillBy = new Map<string, number>();
+  async claimRefill(k: WindowKey, until: number, now: number) {
+    if ((this.refillBy.get(this.name(k)) ?? 0) > now) return false;
+    this.refillBy.set(this.name(k), until);
+    return true;
+  }
   async refill(k: WindowKey, next: string[]) {
     const w = this.window(k);
     if (w.next.length > 0) return { taken: false as const, window: structuredClone(w) };
     w.next = [...next];
+    this.refillBy.delete(this.name(k));
     return { taken: true as const };
   }
   async giveBack(k: WindowKey, holder: string) {
@@ -233,6 +241,32 @@ describe('FairDispatch.giveBack', () => {
     expect(listByStatus).toHaveBeenCalledTimes(1);
     expect(dispatchMany.mock.calls.map(([sends]) => sends[0].job.id)).toEqual(['job-3', 'job-4', 'job-5']);
     expect(windows.window(KEY)).toMatchObject({ held: 1, next: ['job-6'] });
+  });
+
+  it('leaves an empty list to the release filling it: one index read at a time', async () => {
+    // Prepare: another release is reading the index for this window.
+    const f = fair(2);
+    windows.window(KEY).held = 2;
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    windows.refillBy.set(windows.name(KEY), NOW + 1);
+    // Act
+    const released = await f.release(KEY);
+    // Assess
+    expect(released).toBe(0);
+    expect(listByStatus).not.toHaveBeenCalled();
+  });
+
+  it('fills an empty list again once the release that claimed it is past its lease, and gives the right back', async () => {
+    // Prepare: a release that claimed the fill died.
+    const f = fair(2);
+    windows.window(KEY).held = 2;
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    windows.refillBy.set(windows.name(KEY), NOW);
+    // Act
+    const released = await f.release(KEY);
+    // Assess
+    expect(released).toBe(2);
+    expect(windows.refillBy.has(windows.name(KEY))).toBe(false);
   });
 
   it('uses the list another release filled first', async () => {

@@ -37,6 +37,12 @@ const STRANDED_HORIZON_MS = 3_600_000;
 /** Attempts of one release at taking places against other releases of the same window. */
 const RELEASE_ROUNDS = 5;
 
+/**
+ * How long one release alone may fill a window's list of next held jobs: its index read and one
+ * write. A release that dies meanwhile only delays the next fill this long.
+ */
+const REFILL_LEASE_MS = 10_000;
+
 /** Held jobs read beyond the list's length: some may be another release's, in flight. */
 const READ_AHEAD = 10;
 
@@ -125,12 +131,15 @@ export class FairDispatch {
       const free = Math.min(size - live, window.held);
       if (free <= 0) return released;
       if (window.next.length === 0) {
+        // One release fills the list and then every free place; the others leave it to that one.
+        if (!(await this.deps.windows.claimRefill(key, now + REFILL_LEASE_MS, now))) return released;
         const next = await this.oldestHeld(key, window, now);
+        const filled = await this.deps.windows.refill(key, next);
         // Nothing to release. A count left high (a cancelled held job) is not reset from this read: the
         // index can answer empty while jobs are held, and a reset then stranded a tenant's backlog.
         if (next.length === 0) return released;
-        const filled = await this.deps.windows.refill(key, next);
-        window = filled.taken ? { ...window, next } : filled.window;
+        // Read again: places freed while this release read the index are for these jobs too.
+        window = filled.taken ? undefined : filled.window;
         continue;
       }
       const n = Math.min(free, window.next.length);

@@ -131,8 +131,29 @@ describe('TenantWindows.refill', () => {
     // Assess
     expect(taken).toEqual({ taken: true });
     expect(resolved(updates()[0]!)).toEqual({
-      update: 'SET next = ["h1","h2"]',
+      update: 'SET next = ["h1","h2"] REMOVE refillBy',
       condition: 'attribute_exists(holders) AND (attribute_not_exists(next) OR size(next) = 0)',
+    });
+  });
+
+  it('gives the right to fill back when the index had none', async () => {
+    // Act
+    await windows.refill(KEY, []);
+    // Assess
+    expect(resolved(updates()[0]!).update).toBe('REMOVE refillBy');
+  });
+
+  it('grants the right to fill the list to one release until its lease ends', async () => {
+    // Prepare
+    db.on(UpdateCommand).resolvesOnce({}).rejectsOnce(refusedWith({ holders: {}, held: 3, refillBy: UNTIL }));
+    // Act
+    const first = await windows.claimRefill(KEY, UNTIL, NOW);
+    const second = await windows.claimRefill(KEY, UNTIL, NOW);
+    // Assess
+    expect([first, second]).toEqual([true, false]);
+    expect(resolved(updates()[0]!)).toEqual({
+      update: `SET refillBy = ${UNTIL}`,
+      condition: `attribute_exists(holders) AND (attribute_not_exists(refillBy) OR refillBy <= ${NOW})`,
     });
   });
 

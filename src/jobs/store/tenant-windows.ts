@@ -93,15 +93,29 @@ export class TenantWindows {
   }
 
   /**
-   * Sets the list of next held jobs (read from the HELD index) while it is empty; refused when
-   * another release filled it first. Answers the window DynamoDB saw when refused.
+   * The right to fill the window's empty list, for one release at a time until `until`: each fill
+   * reads the HELD index, which on the emulator costs in proportion to the tenant's held jobs, and
+   * every claim that finds the list empty would otherwise read it at once. False while another holds it.
+   */
+  async claimRefill(key: WindowKey, until: number, now = Date.now()): Promise<boolean> {
+    const claimed = await this.conditionally(key, {
+      UpdateExpression: 'SET refillBy = :until',
+      ConditionExpression: 'attribute_exists(holders) AND (attribute_not_exists(refillBy) OR refillBy <= :now)',
+      ExpressionAttributeValues: { ':until': until, ':now': now },
+    });
+    return claimed.taken;
+  }
+
+  /**
+   * Sets the list of next held jobs (read from the HELD index; none when it found none) while it
+   * is empty, and gives the right to fill it back; refused when another release filled it first.
    */
   async refill(key: WindowKey, next: string[]): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
     return this.conditionally(key, {
-      UpdateExpression: 'SET #next = :next',
+      UpdateExpression: next.length ? 'SET #next = :next REMOVE refillBy' : 'REMOVE refillBy',
       ConditionExpression: 'attribute_exists(holders) AND (attribute_not_exists(#next) OR size(#next) = :zero)',
       ExpressionAttributeNames: { '#next': 'next' },
-      ExpressionAttributeValues: { ':next': next.slice(0, MAX_NEXT), ':zero': 0 },
+      ExpressionAttributeValues: { ...(next.length && { ':next': next.slice(0, MAX_NEXT) }), ':zero': 0 },
     });
   }
 
