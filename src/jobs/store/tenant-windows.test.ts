@@ -145,7 +145,9 @@ describe('TenantWindows.refill', () => {
 
   it('grants the right to fill the list to one release until its lease ends', async () => {
     // Prepare
-    db.on(UpdateCommand).resolvesOnce({}).rejectsOnce(refusedWith({ holders: {}, held: 3, refillBy: UNTIL }));
+    db.on(UpdateCommand)
+      .resolvesOnce({})
+      .rejectsOnce(refusedWith({ holders: {}, held: 3, refillBy: UNTIL }));
     // Act
     const first = await windows.claimRefill(KEY, UNTIL, NOW);
     const second = await windows.claimRefill(KEY, UNTIL, NOW);
