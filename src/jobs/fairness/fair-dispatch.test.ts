@@ -37,9 +37,11 @@ class MemoryWindows {
   /** Epoch ms each window's right to fill its list runs to. */
   readonly refillBy = new Map<string, number>();
   async claimRefill(k: WindowKey, until: number, now: number) {
-    if ((this.refillBy.get(this.name(k)) ?? 0) > now) return false;
+    const w = this.window(k);
+    if (w.next.length > 0 || (this.refillBy.get(this.name(k)) ?? 0) > now)
+      return { taken: false as const, window: structuredClone(w) };
     this.refillBy.set(this.name(k), until);
-    return true;
+    return { taken: true as const };
   }
   async refill(k: WindowKey, next: string[]) {
     const w = this.window(k);
@@ -266,6 +268,21 @@ describe('FairDispatch.giveBack', () => {
     const released = await f.release(KEY);
     // Assess
     expect(released).toBe(2);
+    expect(windows.refillBy.has(windows.name(KEY))).toBe(false);
+  });
+
+  it('takes from the list another release filled since this one saw it empty, without claiming the fill', async () => {
+    // Prepare: this release saw the window before another filled its list with job-4; one place.
+    const f = fair(1);
+    windows.window(KEY).held = 2;
+    const seen = structuredClone(windows.window(KEY));
+    windows.window(KEY).next = ['job-4'];
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    // Act
+    const released = await f.release(KEY, seen);
+    // Assess
+    expect(released).toBe(1);
+    expect(listByStatus).not.toHaveBeenCalled();
     expect(windows.refillBy.has(windows.name(KEY))).toBe(false);
   });
 

@@ -131,8 +131,14 @@ export class FairDispatch {
       const free = Math.min(size - live, window.held);
       if (free <= 0) return released;
       if (window.next.length === 0) {
-        // One release fills the list and then every free place; the others leave it to that one.
-        if (!(await this.deps.windows.claimRefill(key, now + REFILL_LEASE_MS, now))) return released;
+        // One release fills the list and then every free place; the others leave it to that one,
+        // or take from the list it filled meanwhile.
+        const claimed = await this.deps.windows.claimRefill(key, now + REFILL_LEASE_MS, now);
+        if (!claimed.taken) {
+          if (!claimed.window?.next.length) return released;
+          window = claimed.window;
+          continue;
+        }
         const next = await this.oldestHeld(key, window, now);
         const filled = await this.deps.windows.refill(key, next);
         // Nothing to release. A count left high (a cancelled held job) is not reset from this read: the

@@ -143,7 +143,7 @@ describe('TenantWindows.refill', () => {
     expect(resolved(updates()[0]!).update).toBe('REMOVE refillBy');
   });
 
-  it('grants the right to fill the list to one release until its lease ends', async () => {
+  it('grants the right to fill an empty list to one release until its lease ends', async () => {
     // Prepare
     db.on(UpdateCommand)
       .resolvesOnce({})
@@ -152,10 +152,13 @@ describe('TenantWindows.refill', () => {
     const first = await windows.claimRefill(KEY, UNTIL, NOW);
     const second = await windows.claimRefill(KEY, UNTIL, NOW);
     // Assess
-    expect([first, second]).toEqual([true, false]);
+    expect([first, second]).toEqual([
+      { taken: true },
+      { taken: false, window: { ...KEY, holders: {}, held: 3, next: [] } },
+    ]);
     expect(resolved(updates()[0]!)).toEqual({
       update: `SET refillBy = ${UNTIL}`,
-      condition: `attribute_exists(holders) AND (attribute_not_exists(refillBy) OR refillBy <= ${NOW})`,
+      condition: `attribute_exists(holders) AND (attribute_not_exists(next) OR size(next) = 0) AND (attribute_not_exists(refillBy) OR refillBy <= ${NOW})`,
     });
   });
 

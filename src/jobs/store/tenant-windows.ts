@@ -95,15 +95,21 @@ export class TenantWindows {
   /**
    * The right to fill the window's empty list, for one release at a time until `until`: each fill
    * reads the HELD index, which on the emulator costs in proportion to the tenant's held jobs, and
-   * every claim that finds the list empty would otherwise read it at once. False while another holds it.
+   * every claim that finds the list empty would otherwise read it at once. Refused while another
+   * release holds it, or once the list is filled again: answers the window DynamoDB saw then.
    */
-  async claimRefill(key: WindowKey, until: number, now = Date.now()): Promise<boolean> {
-    const claimed = await this.conditionally(key, {
+  async claimRefill(
+    key: WindowKey,
+    until: number,
+    now = Date.now(),
+  ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
+    return this.conditionally(key, {
       UpdateExpression: 'SET refillBy = :until',
-      ConditionExpression: 'attribute_exists(holders) AND (attribute_not_exists(refillBy) OR refillBy <= :now)',
-      ExpressionAttributeValues: { ':until': until, ':now': now },
+      ConditionExpression:
+        'attribute_exists(holders) AND (attribute_not_exists(#next) OR size(#next) = :zero) AND (attribute_not_exists(refillBy) OR refillBy <= :now)',
+      ExpressionAttributeNames: { '#next': 'next' },
+      ExpressionAttributeValues: { ':until': until, ':now': now, ':zero': 0 },
     });
-    return claimed.taken;
   }
 
   /**
