@@ -326,6 +326,11 @@ ${markdownTable(
   rows,
 )}
 ${after ? '' : '\n**After (fair dispatch): to be filled** — run `npm run bench:fairness` once fair dispatch (#24, part 2) is merged; it writes `bench/results/fairness.json` and this row.\n'}
+${
+  before && after
+    ? `What fair dispatch costs the flood: alone, it ran at ${after.floodAlone.jobsPerSecond} jobs/s with fair dispatch and ${before.floodAlone.jobsPerSecond} without (${(after.floodAlone.jobsPerSecond / before.floodAlone.jobsPerSecond).toFixed(2)}×; two runs on the same machine, not one, so noise is in it): its held path's extra writes and index reads share the emulator's two cores (docs/fairness.md, "What it costs").\n`
+    : ''
+}
 ${pictures.join('\n')}
 
 Raw figures (per-tenant p50/p99/max, counts, phase lengths): ${runs.map(([, r]) => `\`bench/results/${r.out}.json\``).join(', ')}.`;

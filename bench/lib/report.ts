@@ -29,10 +29,18 @@ export function markdownTable(header: string[], rows: (string | number)[][]): st
 
 /** The machine a local run measured on. */
 export function machineInfo(emulator: string) {
-  return { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, emulator };
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    cpus: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    emulator,
+  };
 }
 
-/** Today and the machine, for the line under a section's command. */
-export function describeMachine(m: ReturnType<typeof machineInfo>): string {
-  return `${new Date().toISOString().slice(0, 10)}; ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.emulator} emulator`;
+/** The run's day (today for results that predate the field) and the machine, for the line under a section's command. */
+export function describeMachine(
+  m: Partial<Pick<ReturnType<typeof machineInfo>, 'date'>> & Omit<ReturnType<typeof machineInfo>, 'date'>,
+): string {
+  return `${m.date ?? new Date().toISOString().slice(0, 10)}; ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.emulator} emulator`;
 }

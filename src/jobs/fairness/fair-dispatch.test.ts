@@ -12,7 +12,7 @@ class MemoryWindows {
   readonly name = (k: WindowKey) => `${k.capacity}#${k.priority}#${k.tenant}`;
   window(k: WindowKey): TenantWindow {
     const name = this.name(k);
-    if (!this.items.has(name)) this.items.set(name, { ...k, holders: {}, held: 0 });
+    if (!this.items.has(name)) this.items.set(name, { ...k, holders: {}, held: 0, next: [] });
     return this.items.get(name)!;
   }
   async admit(k: WindowKey, holders: string[], size: number, until: number, now: number) {
@@ -23,12 +23,31 @@ class MemoryWindows {
     for (const id of holders.slice(0, fits)) w.holders[id] = until;
     return fits;
   }
-  async release(k: WindowKey, holders: string[], _size: number, until: number) {
+  async release(k: WindowKey, next: string[], n: number, _size: number, until: number) {
     const w = this.window(k);
-    if (w.held < holders.length || holders.some((id) => (w.holders[id] ?? 0) > NOW))
+    const holders = next.slice(0, n);
+    const listChanged = w.next.length !== next.length || w.next[0] !== next[0];
+    if (listChanged || w.held < n || holders.some((id) => (w.holders[id] ?? 0) > NOW))
       return { taken: false as const, window: structuredClone(w) };
     for (const id of holders) w.holders[id] = until;
-    w.held -= holders.length;
+    w.held -= n;
+    w.next = next.slice(n);
+    return { taken: true as const };
+  }
+  /** Epoch ms each window's right to fill its list runs to. */
+  readonly refillBy = new Map<string, number>();
+  async claimRefill(k: WindowKey, until: number, now: number) {
+    const w = this.window(k);
+    if (w.next.length > 0 || (this.refillBy.get(this.name(k)) ?? 0) > now)
+      return { taken: false as const, window: structuredClone(w) };
+    this.refillBy.set(this.name(k), until);
+    return { taken: true as const };
+  }
+  async refill(k: WindowKey, next: string[]) {
+    const w = this.window(k);
+    if (w.next.length > 0) return { taken: false as const, window: structuredClone(w) };
+    w.next = [...next];
+    this.refillBy.delete(this.name(k));
     return { taken: true as const };
   }
   async giveBack(k: WindowKey, holder: string) {
@@ -51,6 +70,9 @@ class MemoryWindows {
 
 let windows: MemoryWindows;
 let heldJobs: Job[];
+/** Every job's row as a consistent read sees it (held jobs and those that moved on). */
+let rows: Map<string, Job>;
+const listByStatus = vi.fn();
 const transition = vi.fn();
 const dispatchMany = vi.fn();
 const unchangedSince = vi.fn();
@@ -67,9 +89,8 @@ function fair(windowPerWeight = 2) {
   return new FairDispatch({
     windows: windows as unknown as TenantWindows,
     store: {
-      listByStatus: async (key: string, limit: number) => ({
-        jobs: key === 'HELD#cpu#default#acme' ? heldJobs.slice(0, limit) : [],
-      }),
+      listByStatus,
+      getMany: async (ids: string[]) => ids.flatMap((id) => rows.get(id) ?? heldJobs.filter((h) => h.id === id)),
       unchangedSince,
       transition,
     },
@@ -83,8 +104,13 @@ function fair(windowPerWeight = 2) {
 beforeEach(() => {
   windows = new MemoryWindows();
   heldJobs = [];
+  rows = new Map();
+  listByStatus.mockReset().mockImplementation(async (key: string, limit: number) => ({
+    jobs: key === 'HELD#cpu#default#acme' ? heldJobs.slice(0, limit) : [],
+  }));
   transition.mockReset().mockImplementation(async (j: Job, to: string) => {
     heldJobs = heldJobs.filter((h) => h.id !== j.id);
+    rows.set(j.id, { ...j, status: to as Job['status'] });
     return { ...j, status: to };
   });
   dispatchMany.mockReset().mockResolvedValue(new Set());
@@ -202,6 +228,92 @@ describe('FairDispatch.giveBack', () => {
     expect(released).toBe(0);
     expect(transition).not.toHaveBeenCalled();
     expect(windows.window(KEY)).toMatchObject({ holders: {}, held: 1 });
+  });
+
+  it('reads the HELD index once for many releases: the window keeps the next held jobs in a list', async () => {
+    // Prepare: a full window of 2 and four held jobs.
+    const f = fair(2);
+    await f.admit([job(1), job(2), job(3), job(4), job(5), job(6)]);
+    heldJobs = [3, 4, 5, 6].map((n) => job(n, { status: 'HELD' }));
+    // Act
+    await f.giveBack(KEY, 'job-1');
+    await f.giveBack(KEY, 'job-2');
+    await f.giveBack(KEY, 'job-3');
+    // Assess
+    expect(listByStatus).toHaveBeenCalledTimes(1);
+    expect(dispatchMany.mock.calls.map(([sends]) => sends[0].job.id)).toEqual(['job-3', 'job-4', 'job-5']);
+    expect(windows.window(KEY)).toMatchObject({ held: 1, next: ['job-6'] });
+  });
+
+  it('leaves an empty list to the release filling it: one index read at a time', async () => {
+    // Prepare: another release is reading the index for this window.
+    const f = fair(2);
+    windows.window(KEY).held = 2;
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    windows.refillBy.set(windows.name(KEY), NOW + 1);
+    // Act
+    const released = await f.release(KEY);
+    // Assess
+    expect(released).toBe(0);
+    expect(listByStatus).not.toHaveBeenCalled();
+  });
+
+  it('fills an empty list again once the release that claimed it is past its lease, and gives the right back', async () => {
+    // Prepare: a release that claimed the fill died.
+    const f = fair(2);
+    windows.window(KEY).held = 2;
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    windows.refillBy.set(windows.name(KEY), NOW);
+    // Act
+    const released = await f.release(KEY);
+    // Assess
+    expect(released).toBe(2);
+    expect(windows.refillBy.has(windows.name(KEY))).toBe(false);
+  });
+
+  it('takes from the list another release filled since this one saw it empty, without claiming the fill', async () => {
+    // Prepare: this release saw the window before another filled its list with job-4; one place.
+    const f = fair(1);
+    windows.window(KEY).held = 2;
+    const seen = structuredClone(windows.window(KEY));
+    windows.window(KEY).next = ['job-4'];
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    // Act
+    const released = await f.release(KEY, seen);
+    // Assess
+    expect(released).toBe(1);
+    expect(listByStatus).not.toHaveBeenCalled();
+    expect(windows.refillBy.has(windows.name(KEY))).toBe(false);
+  });
+
+  it('uses the list another release filled first', async () => {
+    // Prepare: between this release's index read and its write, another release listed job-4.
+    const f = fair(2);
+    windows.window(KEY).held = 2;
+    heldJobs = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    listByStatus.mockImplementationOnce(async () => {
+      windows.window(KEY).next = ['job-4'];
+      return { jobs: heldJobs };
+    });
+    // Act
+    await f.release(KEY);
+    // Assess
+    expect(dispatchMany.mock.calls[0]![0].map((s: { job: Job }) => s.job.id)).toEqual(['job-4']);
+  });
+
+  it('gives back the places of listed jobs no longer held, counting again only those another release counted', async () => {
+    // Prepare: job-3 cancelled while held, job-4 released already (the index answered late), job-5 never written.
+    const f = fair(3);
+    windows.window(KEY).held = 3;
+    windows.window(KEY).next = ['job-3', 'job-4', 'job-5'];
+    rows.set('job-3', job(3, { status: 'CANCELLED' }));
+    rows.set('job-4', job(4, { status: 'QUEUED' }));
+    // Act
+    const released = await f.release(KEY);
+    // Assess
+    expect(released).toBe(0);
+    expect(dispatchMany).not.toHaveBeenCalled();
+    expect(windows.window(KEY)).toMatchObject({ holders: {}, held: 1, next: [] });
   });
 
   it('keeps a held count that finds no held job: the index may answer empty while jobs are held', async () => {

@@ -3,6 +3,7 @@ import { CAPACITIES, type Job, PRIORITIES, StaleJobError, tenantOf } from '../mo
 import {
   heldKey,
   type JobStore,
+  MAX_NEXT,
   splitPlaces,
   type TenantWindow,
   type TenantWindows,
@@ -36,12 +37,18 @@ const STRANDED_HORIZON_MS = 3_600_000;
 /** Attempts of one release at taking places against other releases of the same window. */
 const RELEASE_ROUNDS = 5;
 
-/** Held jobs read beyond the free places: some may be another release's, in flight. */
+/**
+ * How long one release alone may fill a window's list of next held jobs: its index read and one
+ * write. A release that dies meanwhile only delays the next fill this long.
+ */
+const REFILL_LEASE_MS = 10_000;
+
+/** Held jobs read beyond the list's length: some may be another release's, in flight. */
 const READ_AHEAD = 10;
 
 export interface FairDispatchDeps {
   windows: TenantWindows;
-  store: Pick<JobStore, 'listByStatus' | 'unchangedSince' | 'transition'>;
+  store: Pick<JobStore, 'listByStatus' | 'getMany' | 'unchangedSince' | 'transition'>;
   dispatcher: Pick<JobDispatcher, 'dispatchMany'>;
   weights: TenantWeights;
   /** Places per unit of weight in each queue. */
@@ -106,10 +113,11 @@ export class FairDispatch {
   }
 
   /**
-   * Sends the tenant's oldest held jobs while its window has free places: reads them from the
-   * HELD index, takes their places from the held count in one conditional write (refused when
-   * another release took one of them: read again), sends them, and moves each HELD → QUEUED.
-   * Returns how many it released.
+   * Sends the tenant's oldest held jobs while its window has free places: takes their places from
+   * the held count and off the head of the window's list of next held jobs in one conditional write
+   * (refused when another release took that head: try again with the window it saw), sends them,
+   * and moves each HELD → QUEUED. An empty list is filled from the HELD index first, so one index
+   * read serves many releases. Returns how many it released.
    */
   async release(key: WindowKey, seen?: TenantWindow): Promise<number> {
     let released = 0;
@@ -119,23 +127,32 @@ export class FairDispatch {
       if (!window || window.held <= 0) return released;
       const now = this.now();
       const { live, expired } = splitPlaces(window.holders, now);
-      const free = Math.min((await this.windowSize(key.tenant)) - live, window.held);
-      if (free <= 0) return released;
-      const { jobs } = await this.deps.store.listByStatus(
-        heldKey(key.capacity, key.priority, key.tenant),
-        free + READ_AHEAD,
-      );
-      // A job with a live place is another release's; one whose place expired lost its release.
-      const placed = (job: Job) => (window!.holders[job.id] ?? 0) > now;
-      const next = jobs.filter((job) => job.status === 'HELD' && !placed(job)).slice(0, free);
-      // Nothing to release. A count left high (a cancelled held job) is not reset from this read: the
-      // index can answer empty while jobs are held, and a reset then stranded a tenant's backlog.
-      if (next.length === 0) return released;
-      const ids = next.map((job) => job.id);
       const size = await this.windowSize(key.tenant);
-      const taken = await this.deps.windows.release(key, ids, size, now + PLACE_LEASE_MS, expired, now);
+      const free = Math.min(size - live, window.held);
+      if (free <= 0) return released;
+      if (window.next.length === 0) {
+        // One release fills the list and then every free place; the others leave it to that one,
+        // or take from the list it filled meanwhile.
+        const claimed = await this.deps.windows.claimRefill(key, now + REFILL_LEASE_MS, now);
+        if (!claimed.taken) {
+          if (!claimed.window?.next.length) return released;
+          window = claimed.window;
+          continue;
+        }
+        const next = await this.oldestHeld(key, window, now);
+        const filled = await this.deps.windows.refill(key, next);
+        // Nothing to release. A count left high (a cancelled held job) is not reset from this read: the
+        // index can answer empty while jobs are held, and a reset then stranded a tenant's backlog.
+        if (next.length === 0) return released;
+        // Read again: places freed while this release read the index are for these jobs too.
+        window = filled.taken ? undefined : filled.window;
+        continue;
+      }
+      const n = Math.min(free, window.next.length);
+      const ids = window.next.slice(0, n);
+      const taken = await this.deps.windows.release(key, window.next, n, size, now + PLACE_LEASE_MS, expired, now);
       window = taken.taken ? undefined : taken.window;
-      if (taken.taken) released += await this.send(key, next);
+      if (taken.taken) released += await this.send(key, ids);
     }
     return released;
   }
@@ -173,17 +190,41 @@ export class FairDispatch {
   }
 
   /**
-   * Sends released jobs (they hold their places) and moves them HELD → QUEUED. A job whose message
-   * could not be sent gives its place back and is counted held again. One that moved meanwhile is
-   * no longer held: a worker claimed it from this very message first (HELD → RUNNING, and gave the
-   * place back itself), or it was cancelled; its place goes back (once more is harmless) and a
-   * message it no longer needs is dropped by the claim.
+   * The tenant's oldest held jobs from the HELD index, for the window's list: those without a live
+   * place (a live one is another release's, not yet QUEUED), as many as are counted, up to the list's length.
    */
-  private async send(key: WindowKey, jobs: Job[]): Promise<number> {
+  private async oldestHeld(key: WindowKey, window: TenantWindow, now: number): Promise<string[]> {
+    const wanted = Math.min(window.held, MAX_NEXT);
+    const { jobs } = await this.deps.store.listByStatus(
+      heldKey(key.capacity, key.priority, key.tenant),
+      wanted + READ_AHEAD,
+    );
+    return jobs
+      .filter((job) => job.status === 'HELD' && !((window.holders[job.id] ?? 0) > now))
+      .slice(0, wanted)
+      .map((job) => job.id);
+  }
+
+  /**
+   * Sends released jobs (they hold their places) and moves them HELD → QUEUED. A job whose message
+   * could not be sent gives its place back and is counted held again. One that is no longer held
+   * gives its place back (once more is harmless; a message it no longer needs is dropped by the
+   * claim): cancelled (its count, left high by the cancel, is now right), gone (an intake that
+   * failed after counting it), or released already — a worker claimed it from an earlier release's
+   * message (HELD → RUNNING), or the index answered late — so that release counted it: counted again.
+   */
+  private async send(key: WindowKey, ids: string[]): Promise<number> {
     const now = this.now();
-    const unsent = await this.deps.dispatcher.dispatchMany(jobs.map((job) => ({ job, notBefore: now, place: true })));
-    await Promise.all(
-      jobs.map(async (job) => {
+    const found = await this.deps.store.getMany(ids, { consistent: true });
+    const jobs = found.filter((job) => job.status === 'HELD');
+    const released = found.filter((job) => job.status !== 'HELD' && job.status !== 'CANCELLED').length;
+    const unsent = jobs.length
+      ? await this.deps.dispatcher.dispatchMany(jobs.map((job) => ({ job, notBefore: now, place: true })))
+      : new Set<string>();
+    const stale = ids.filter((id) => !jobs.some((job) => job.id === id));
+    await Promise.all([
+      ...stale.map((id) => this.deps.windows.giveBack(key, id)),
+      ...jobs.map(async (job) => {
         if (!unsent.has(job.id)) {
           try {
             await this.deps.store.transition(job, 'QUEUED');
@@ -194,8 +235,8 @@ export class FairDispatch {
         }
         await this.deps.windows.giveBack(key, job.id);
       }),
-    );
-    if (unsent.size > 0) await this.deps.windows.addHeld(key, unsent.size, now);
+    ]);
+    if (unsent.size + released > 0) await this.deps.windows.addHeld(key, unsent.size + released, now);
     return jobs.length - unsent.size;
   }
 }

@@ -22,6 +22,6 @@ export {
   statusShardKeys,
 } from './status-key.ts';
 export { pageByStatus, type StatusPage, type StatusPageQuery } from './status-pages.ts';
-export { split as splitPlaces, type TenantWindow, TenantWindows, type WindowKey } from './tenant-windows.ts';
+export { MAX_NEXT, split as splitPlaces, type TenantWindow, TenantWindows, type WindowKey } from './tenant-windows.ts';
 export type { TransitionChange } from './transitions.ts';
 export { Turns } from './turns.ts';

@@ -41,7 +41,6 @@ export class JobStore {
     return Item as Job | undefined;
   }
 
-  /** Jobs by id, in no particular order; ids without a job are left out. Eventually consistent: for views, not decisions. */
   /** Jobs by id, in no order; missing ones left out. `consistent`: strongly consistent reads (twice the read units). */
   async getMany(ids: string[], { consistent = false } = {}): Promise<Job[]> {
     return (await batchGet(this.t.db, this.t.jobs, 'id', ids, consistent)) as Job[];

@@ -96,24 +96,79 @@ describe('TenantWindows.admit', () => {
 });
 
 describe('TenantWindows.release', () => {
-  it('takes places for held jobs from the held count, only if no other release took one of them', async () => {
+  it('takes places for the head of the list of next held jobs, off the list and the held count, only if the list is as seen', async () => {
     // Act
-    const taken = await windows.release(KEY, ['h1', 'h2'], 20, UNTIL, [], NOW);
+    const taken = await windows.release(KEY, ['h1', 'h2', 'h3'], 2, 20, UNTIL, [], NOW);
     // Assess
     expect(taken).toEqual({ taken: true });
     expect(resolved(updates()[0]!)).toEqual({
-      update: `SET holders.h1 = ${UNTIL}, holders.h2 = ${UNTIL} ADD held -2`,
-      condition: `size(holders) <= 18 AND held >= 2 AND (attribute_not_exists(holders.h1) OR holders.h1 <= ${NOW}) AND (attribute_not_exists(holders.h2) OR holders.h2 <= ${NOW})`,
+      update: `SET holders.h1 = ${UNTIL}, holders.h2 = ${UNTIL}, next = ["h3"] ADD held -2`,
+      condition: `size(holders) <= 18 AND held >= 2 AND size(next) = 3 AND next[0] = "h1" AND (attribute_not_exists(holders.h1) OR holders.h1 <= ${NOW}) AND (attribute_not_exists(holders.h2) OR holders.h2 <= ${NOW})`,
     });
+  });
+
+  it('removes a list it empties, and overwrites a held job’s own expired place instead of clearing it', async () => {
+    // Act: h1's place expired (its release died before sending it); x's too.
+    await windows.release(KEY, ['h1'], 1, 20, UNTIL, ['x', 'h1'], NOW);
+    // Assess
+    expect(resolved(updates()[0]!).update).toBe(`SET holders.h1 = ${UNTIL} REMOVE holders.x, next ADD held -1`);
   });
 
   it('answers the window DynamoDB saw when refused', async () => {
     // Prepare
-    db.on(UpdateCommand).rejects(refusedWith({ holders: { h1: UNTIL }, held: 4 }));
+    db.on(UpdateCommand).rejects(refusedWith({ holders: { h1: UNTIL }, held: 4, next: ['h2'] }));
     // Act
-    const taken = await windows.release(KEY, ['h1'], 20, UNTIL, [], NOW);
+    const taken = await windows.release(KEY, ['h1'], 1, 20, UNTIL, [], NOW);
     // Assess
-    expect(taken).toEqual({ taken: false, window: { ...KEY, holders: { h1: UNTIL }, held: 4 } });
+    expect(taken).toEqual({ taken: false, window: { ...KEY, holders: { h1: UNTIL }, held: 4, next: ['h2'] } });
+  });
+});
+
+describe('TenantWindows.refill', () => {
+  it('sets the list of next held jobs only while it is empty', async () => {
+    // Act
+    const taken = await windows.refill(KEY, ['h1', 'h2']);
+    // Assess
+    expect(taken).toEqual({ taken: true });
+    expect(resolved(updates()[0]!)).toEqual({
+      update: 'SET next = ["h1","h2"] REMOVE refillBy',
+      condition: 'attribute_exists(holders) AND (attribute_not_exists(next) OR size(next) = 0)',
+    });
+  });
+
+  it('gives the right to fill back when the index had none', async () => {
+    // Act
+    await windows.refill(KEY, []);
+    // Assess
+    expect(resolved(updates()[0]!).update).toBe('REMOVE refillBy');
+  });
+
+  it('grants the right to fill an empty list to one release until its lease ends', async () => {
+    // Prepare
+    db.on(UpdateCommand)
+      .resolvesOnce({})
+      .rejectsOnce(refusedWith({ holders: {}, held: 3, refillBy: UNTIL }));
+    // Act
+    const first = await windows.claimRefill(KEY, UNTIL, NOW);
+    const second = await windows.claimRefill(KEY, UNTIL, NOW);
+    // Assess
+    expect([first, second]).toEqual([
+      { taken: true },
+      { taken: false, window: { ...KEY, holders: {}, held: 3, next: [] } },
+    ]);
+    expect(resolved(updates()[0]!)).toEqual({
+      update: `SET refillBy = ${UNTIL}`,
+      condition: `attribute_exists(holders) AND (attribute_not_exists(next) OR size(next) = 0) AND (attribute_not_exists(refillBy) OR refillBy <= ${NOW})`,
+    });
+  });
+
+  it('answers the list another release filled first', async () => {
+    // Prepare
+    db.on(UpdateCommand).rejects(refusedWith({ holders: {}, held: 3, next: ['h9'] }));
+    // Act
+    const taken = await windows.refill(KEY, ['h1']);
+    // Assess
+    expect(taken).toEqual({ taken: false, window: { ...KEY, holders: {}, held: 3, next: ['h9'] } });
   });
 });
 
@@ -124,7 +179,7 @@ describe('TenantWindows counts', () => {
     // Act
     const window = await windows.giveBack(KEY, 'a');
     // Assess
-    expect(window).toEqual({ ...KEY, holders: { b: UNTIL }, held: 2, heldAt: NOW });
+    expect(window).toEqual({ ...KEY, holders: { b: UNTIL }, held: 2, next: [], heldAt: NOW });
     expect(updates()[0]).toMatchObject({ ReturnValues: 'ALL_NEW' });
     expect(resolved(updates()[0]!)).toEqual({ update: 'REMOVE holders.a', condition: 'attribute_exists(holders)' });
   });
@@ -147,7 +202,7 @@ describe('TenantWindows counts', () => {
       { capacity: 'gpu', priority: 'low' },
     ]);
     // Assess: zeta has no window item (yet): left out.
-    expect(listed).toEqual([{ ...KEY, holders: { a: UNTIL }, held: 7 }]);
+    expect(listed).toEqual([{ ...KEY, holders: { a: UNTIL }, held: 7, next: [] }]);
     expect(db.commandCalls(BatchGetCommand)[1]!.args[0].input.RequestItems!.coordination!.Keys).toEqual([
       { name: NAME },
       { name: 'window#cpu#default#zeta' },

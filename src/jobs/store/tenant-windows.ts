@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Capacity, Priority } from '../model/index.ts';
 import { batchGet } from './batch-get.ts';
@@ -16,12 +16,24 @@ export interface TenantWindow extends WindowKey {
   holders: Record<string, number>;
   /** Jobs of the tenant held in this queue; may run high for a while (a cancelled held job), never for good. */
   held: number;
+  /**
+   * The oldest held jobs' ids, oldest first, as a release last read them from the HELD index: the
+   * next releases take from its head without reading the index (empty: read it again).
+   */
+  next: string[];
   /** Epoch ms `held` last grew: the reaper searches a recently held window for stranded jobs. */
   heldAt?: number;
 }
 
 /** Places set or cleared by one write at most: keeps the expression well inside DynamoDB's limits. */
 const MAX_PER_WRITE = 50;
+
+/**
+ * Ids in a window's list of next held jobs: one index read serves this many releases (on the
+ * emulator a read of a flooded tenant's partition costs as much as thousands of items). Kept short
+ * because every write of the window carries it: 32 ids keep the item under 2 KB (2 write units).
+ */
+export const MAX_NEXT = 32;
 
 const windowName = (k: WindowKey) => `window#${k.capacity}#${k.priority}#${k.tenant}`;
 const laneName = (capacity: Capacity, priority: Priority) => `lane#${capacity}#${priority}`;
@@ -61,20 +73,56 @@ export class TenantWindows {
   }
 
   /**
-   * Release: places for these held jobs, taken from the held count in the same write; refused
-   * when one of them already has a live place (another release took it), when the window is
-   * full, or when fewer are counted held. A job's expired place (a release that died before its
-   * send) is taken over. Answers the window DynamoDB saw when refused.
+   * Release: places for the first `n` jobs of `next` (the window's list as last seen), taken from
+   * the held count and off the list in the same write; refused when the list changed (another
+   * release took its head), when one of them already has a live place, when the window is full,
+   * or when fewer are counted held. A job's expired place (a release that died before its send)
+   * is taken over. Answers the window DynamoDB saw when refused.
    */
   async release(
     key: WindowKey,
-    holders: string[],
+    next: string[],
+    n: number,
     size: number,
     until: number,
     expired: string[],
     now = Date.now(),
   ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
-    return this.take(key, holders.slice(0, MAX_PER_WRITE), size, until, { fromHeld: true, expired, now });
+    const holders = next.slice(0, Math.min(n, MAX_PER_WRITE));
+    return this.take(key, holders, size, until, { fromHeld: { next }, expired, now });
+  }
+
+  /**
+   * The right to fill the window's empty list, for one release at a time until `until`: each fill
+   * reads the HELD index, which on the emulator costs in proportion to the tenant's held jobs, and
+   * every claim that finds the list empty would otherwise read it at once. Refused while another
+   * release holds it, or once the list is filled again: answers the window DynamoDB saw then.
+   */
+  async claimRefill(
+    key: WindowKey,
+    until: number,
+    now = Date.now(),
+  ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
+    return this.conditionally(key, {
+      UpdateExpression: 'SET refillBy = :until',
+      ConditionExpression:
+        'attribute_exists(holders) AND (attribute_not_exists(#next) OR size(#next) = :zero) AND (attribute_not_exists(refillBy) OR refillBy <= :now)',
+      ExpressionAttributeNames: { '#next': 'next' },
+      ExpressionAttributeValues: { ':until': until, ':now': now, ':zero': 0 },
+    });
+  }
+
+  /**
+   * Sets the list of next held jobs (read from the HELD index; none when it found none) while it
+   * is empty, and gives the right to fill it back; refused when another release filled it first.
+   */
+  async refill(key: WindowKey, next: string[]): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
+    return this.conditionally(key, {
+      UpdateExpression: next.length ? 'SET #next = :next REMOVE refillBy' : 'REMOVE refillBy',
+      ConditionExpression: 'attribute_exists(holders) AND (attribute_not_exists(#next) OR size(#next) = :zero)',
+      ExpressionAttributeNames: { '#next': 'next' },
+      ExpressionAttributeValues: { ...(next.length && { ':next': next.slice(0, MAX_NEXT) }), ':zero': 0 },
+    });
   }
 
   /** Gives `holder`'s place back; the window as it is after (undefined when it has no item). */
@@ -141,48 +189,78 @@ export class TenantWindows {
 
   /**
    * One conditional write adding `holders` (clearing `expired`, each still expired at `now`):
-   * at intake while nothing is held, at release taken from the held count.
+   * at intake while nothing is held, at release taken from the held count and off the head of
+   * the list of next held jobs (`fromHeld.next`, as last seen).
    */
   private async take(
     key: WindowKey,
     holders: string[],
     size: number,
     until: number,
-    mode: { nothingHeld?: boolean; fromHeld?: boolean; expired?: string[]; now?: number },
+    mode: { nothingHeld?: boolean; fromHeld?: { next: string[] }; expired?: string[]; now?: number },
   ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
-    const expired = (mode.expired ?? []).slice(0, MAX_PER_WRITE);
+    // A held job's own expired place is overwritten, not cleared: one write may not touch a path twice.
+    const expired = (mode.expired ?? []).filter((id) => !holders.includes(id)).slice(0, MAX_PER_WRITE);
     const set = holders.map((_, i) => `holders.#h${i} = :until`);
     const cleared = expired.map((_, i) => `holders.#x${i}`);
+    const rest = mode.fromHeld?.next.slice(holders.length) ?? [];
     const conditions = [
       'size(holders) <= :room',
       ...cleared.map((path) => `${path} <= :now`),
       ...(mode.nothingHeld ? ['(attribute_not_exists(held) OR held <= :zero)'] : []),
       ...(mode.fromHeld
-        ? ['held >= :n', ...holders.map((_, i) => `(attribute_not_exists(holders.#h${i}) OR holders.#h${i} <= :now)`)]
+        ? [
+            'held >= :n',
+            // The list is only ever cut from its head or set while empty: its length and head name it.
+            'size(#next) = :listed AND #next[0] = :head',
+            ...holders.map((_, i) => `(attribute_not_exists(holders.#h${i}) OR holders.#h${i} <= :now)`),
+          ]
         : []),
     ];
+    // The list's rest stays; an emptied list goes, so that a refill's `size = 0` or absent condition holds.
+    const removed = [...cleared, ...(mode.fromHeld && !rest.length ? ['#next'] : [])];
+    return this.conditionally(key, {
+      UpdateExpression: [
+        `SET ${[...set, ...(rest.length ? ['#next = :rest'] : [])].join(', ')}`,
+        ...(removed.length ? [`REMOVE ${removed.join(', ')}`] : []),
+        ...(mode.fromHeld ? ['ADD held :minus'] : []),
+      ].join(' '),
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: {
+        ...Object.fromEntries(holders.map((id, i) => [`#h${i}`, id])),
+        ...Object.fromEntries(expired.map((id, i) => [`#x${i}`, id])),
+        ...(mode.fromHeld && { '#next': 'next' }),
+      },
+      ExpressionAttributeValues: {
+        ':until': until,
+        ':room': size + expired.length - holders.length,
+        ...(cleared.length || mode.fromHeld ? { ':now': mode.now } : {}),
+        ...(mode.nothingHeld ? { ':zero': 0 } : {}),
+        ...(mode.fromHeld && {
+          ':n': holders.length,
+          ':minus': -holders.length,
+          ':listed': mode.fromHeld.next.length,
+          ':head': mode.fromHeld.next[0],
+          ...(rest.length && { ':rest': rest }),
+        }),
+      },
+    });
+  }
+
+  /** A conditional update of the window; refused, it answers the window DynamoDB saw. */
+  private async conditionally(
+    key: WindowKey,
+    update: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { name: windowName(key) },
-          UpdateExpression: [
-            `SET ${set.join(', ')}`,
-            ...(cleared.length ? [`REMOVE ${cleared.join(', ')}`] : []),
-            ...(mode.fromHeld ? ['ADD held :minus'] : []),
-          ].join(' '),
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: {
-            ...Object.fromEntries(holders.map((id, i) => [`#h${i}`, id])),
-            ...Object.fromEntries(expired.map((id, i) => [`#x${i}`, id])),
-          },
-          ExpressionAttributeValues: {
-            ':until': until,
-            ':room': size + expired.length - holders.length,
-            ...(cleared.length || mode.fromHeld ? { ':now': mode.now } : {}),
-            ...(mode.nothingHeld ? { ':zero': 0 } : {}),
-            ...(mode.fromHeld ? { ':n': holders.length, ':minus': -holders.length } : {}),
-          },
+          ...update,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -229,6 +307,7 @@ function asWindow(key: WindowKey, item: Record<string, unknown>): TenantWindow {
     ...key,
     holders: (item.holders ?? {}) as Record<string, number>,
     held: Math.max(0, Number(item.held ?? 0)),
+    next: (item.next ?? []) as string[],
     ...(item.heldAt !== undefined && { heldAt: Number(item.heldAt) }),
   };
 }
