@@ -113,6 +113,8 @@ export interface WorkflowLink {
   step: string;
   /** Parents' job ids by step name: the handler reads their results at claim. */
   parents?: Record<string, string>;
+  /** On a spawn's join: the step that spawned its children and how many (their job ids are derived from it). */
+  children?: { parent: string; count: number };
 }
 
 /** What a handler last said of its progress, and when. */

@@ -6,7 +6,16 @@ import type { JobStore } from '../store/index.ts';
 import { advanceAll, advanceStalled, advanceStep } from './advance.ts';
 import { cancelWorkflow } from './cancel-workflow.ts';
 import { type CreateWorkflowDeps, createWorkflow } from './create-workflow.ts';
-import { type StepItem, stepItemId, stepJobId, type WorkflowItem, workflowItemId } from './workflow.ts';
+import { type SpawnRequestInput, spawnWrites } from './spawn.ts';
+import {
+  type SpawnRecord,
+  type StepItem,
+  spawnPageId,
+  stepItemId,
+  stepJobId,
+  type WorkflowItem,
+  workflowItemId,
+} from './workflow.ts';
 import { type StepStatus, stepStatusesBefore, type WorkflowStatus } from './workflow-lifecycle.ts';
 import { parseWorkflowRequest, type WorkflowRequestInput } from './workflow-request.ts';
 import type { StartOutcome, WorkflowStore } from './workflow-store.ts';
@@ -23,6 +32,10 @@ class Table {
   /** Job ids sent holding a place in their tenant's window. */
   readonly placed: string[] = [];
   readonly started: string[] = [];
+  /** Spawn pages' children (JSON text) by item id. */
+  readonly pages = new Map<string, string>();
+  /** Step items a spawn's expansion asked to write (those that existed included). */
+  stepWrites = 0;
 
   /** `fairness` and `queuedCap`: the tenants' windows and caps, as the intake and the advance take them. */
   constructor(
@@ -59,7 +72,23 @@ class Table {
     },
     getSteps: async (id: string, names: string[]) => {
       await this.tick();
-      return names.map((name) => structuredClone(this.step(id, name)));
+      return names.flatMap((name) => structuredClone(this.step(id, name)) ?? []);
+    },
+    putStepsOnce: async (steps: StepItem[]) => {
+      await this.tick();
+      const created = steps.filter((step) => !this.items.has(step.id));
+      for (const step of created) this.items.set(step.id, structuredClone(step));
+      this.stepWrites += steps.length;
+      return created;
+    },
+    getSpawnPage: async (id: string, parent: string, page: number) => {
+      await this.tick();
+      return this.pages.get(spawnPageId(id, parent, page));
+    },
+    markPageSpawned: async (id: string, parent: string, page: number) => {
+      await this.tick();
+      const step = this.step(id, parent);
+      step.spawnedPages = new Set([...(step.spawnedPages ?? []), page]);
     },
     setStepStatus: async (id: string, name: string, to: StepStatus) => {
       await this.tick();
@@ -169,6 +198,25 @@ class Table {
   async finish(workflowId: string, name: string, status: 'SUCCEEDED' | 'DEAD' | 'CANCELLED' = 'SUCCEEDED') {
     const job = this.end(workflowId, name, status);
     await advanceStep(this.deps, job.workflow!, status);
+  }
+
+  /**
+   * Step `name`'s job succeeds having spawned `request`: the writes its success transaction
+   * commits (spawnWrites) applied here, then the worker's advance.
+   */
+  async spawn(workflowId: string, name: string, request: SpawnRequestInput, { advance = true } = {}) {
+    for (const write of spawnWrites('jobs', { id: workflowId, step: name }, 'acme', request, 'now')) {
+      if (write.Put) this.pages.set(write.Put.Item!.id as string, write.Put.Item!.children as string);
+      const values = write.Update?.ExpressionAttributeValues ?? {};
+      if (values[':spawn']) this.step(workflowId, name).spawn = values[':spawn'] as SpawnRecord;
+      if (values[':join']) this.workflow(workflowId).stepNames.push(...(values[':join'] as string[]));
+    }
+    const job = this.end(workflowId, name, 'SUCCEEDED');
+    if (advance) await advanceStep(this.deps, job.workflow!, 'SUCCEEDED');
+  }
+
+  stepStatus(workflowId: string, name: string): StepStatus | undefined {
+    return this.step(workflowId, name)?.status;
   }
 
   stepStatuses(workflowId: string): Record<string, StepStatus> {
@@ -488,5 +536,188 @@ describe("a workflow's tenant", () => {
     // Assess
     expect(before).toEqual({ a: 'PENDING' });
     expect(table.stepStatuses(id)).toEqual({ a: 'STARTED' });
+  });
+});
+
+describe('a dynamic fan-out (spawn)', () => {
+  const squares = (n: number, join: Partial<SpawnRequestInput['join']> = {}): SpawnRequestInput => ({
+    children: Array.from({ length: n }, (_, x) => ({ type: 'square', payload: { x } })),
+    join: { type: 'sum', ...join },
+  });
+
+  it('starts every child once the spawning step succeeds, and the join once they are all done', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ tenant: 'acme', steps: [{ name: 'split', type: 'split' }] });
+    // Act
+    await table.spawn(id, 'split', squares(3));
+    const whileChildrenRun = [table.stepStatus(id, 'split.join'), table.status(id)];
+    await table.finish(id, 'split.0');
+    await table.finish(id, 'split.1');
+    const beforeLast = table.stepStatus(id, 'split.join');
+    await table.finish(id, 'split.2');
+    const afterLast = table.stepStatus(id, 'split.join');
+    await table.finish(id, 'split.join');
+    // Assess
+    expect(whileChildrenRun).toEqual(['PENDING', 'RUNNING']);
+    expect([beforeLast, afterLast]).toEqual(['PENDING', 'STARTED']);
+    expect(table.started).toEqual(['split', 'split.0', 'split.1', 'split.2', 'split.join']);
+    expect(table.jobs.get(stepJobId(id, 'split.1'))).toMatchObject({
+      type: 'square',
+      tenant: 'acme',
+      payload: JSON.stringify({ x: 1 }),
+    });
+    expect(table.jobs.get(stepJobId(id, 'split.join'))!.workflow).toEqual({
+      id,
+      step: 'split.join',
+      children: { parent: 'split', count: 3 },
+    });
+    expect(table.status(id)).toBe('SUCCEEDED');
+  });
+
+  it('creates the join once when two children finish at the same instant', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(2));
+    // Act
+    await Promise.all([table.finish(id, 'split.0'), table.finish(id, 'split.1')]);
+    // Assess
+    expect(table.started.filter((name) => name === 'split.join')).toHaveLength(1);
+    expect(table.sent.filter((jobId) => jobId === stepJobId(id, 'split.join'))).toHaveLength(1);
+  });
+
+  it('skips the join after a failed child and ends FAILED (the default)', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(2));
+    // Act
+    await table.finish(id, 'split.0', 'DEAD');
+    // Assess
+    expect(table.stepStatus(id, 'split.join')).toBe('SKIPPED');
+    expect(table.jobs.has(stepJobId(id, 'split.join'))).toBe(false);
+    expect(table.status(id)).toBe('FAILED');
+  });
+
+  it("runs the join after a failed child with onParentFailure 'continue', and ends as the join does", async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(2, { onParentFailure: 'continue' }));
+    // Act
+    await table.finish(id, 'split.0', 'DEAD');
+    const afterFailure = table.stepStatus(id, 'split.join');
+    await table.finish(id, 'split.1');
+    await table.finish(id, 'split.join');
+    // Assess
+    expect(afterFailure).toBe('PENDING');
+    expect(table.started).toContain('split.join');
+    expect(table.status(id)).toBe('SUCCEEDED');
+  });
+
+  it('writes the children of payloads too large for one page in several pages, each child once', async () => {
+    // Prepare: 200 KB payloads, one child a page.
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    const big = 'x'.repeat(200_000);
+    // Act
+    await table.spawn(id, 'split', {
+      children: [0, 1, 2].map((x) => ({ type: 'echo', payload: { x, big } })),
+      join: { type: 'sum' },
+    });
+    // Assess
+    expect(table.pages.size).toBe(3);
+    expect(table.started).toEqual(['split', 'split.0', 'split.1', 'split.2']);
+    expect(JSON.parse(table.jobs.get(stepJobId(id, 'split.2'))!.payload!)).toEqual({ x: 2, big });
+  });
+
+  it('writes and starts each child once when its pages are expanded twice at once (a replayed advance, the backstop)', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(5), { advance: false });
+    // Act
+    await Promise.all([
+      advanceStep(table.deps, { id, step: 'split' }, 'SUCCEEDED'),
+      advanceStep(table.deps, { id, step: 'split' }, 'SUCCEEDED'),
+      advanceAll(table.deps, id),
+    ]);
+    // Assess
+    const children = table.started.filter((name) => name.startsWith('split.'));
+    expect(children.sort()).toEqual(['split.0', 'split.1', 'split.2', 'split.3', 'split.4']);
+  });
+
+  it('skips the pages recorded spawned when the spawning step is passed on again', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(5));
+    const written = table.stepWrites;
+    // Act
+    await advanceStep(table.deps, { id, step: 'split' }, 'SUCCEEDED');
+    // Assess
+    expect(table.stepWrites).toBe(written);
+    expect(table.started.filter((name) => name === 'split.0')).toHaveLength(1);
+  });
+
+  it('starts the children an advance wrote but died before starting, from the backstop', async () => {
+    // Prepare: the spawn expanded, then split.0 put back as a crash after its write would leave it.
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(3));
+    table.started.length = 0;
+    (table.items.get(stepItemId(id, 'split.0')) as StepItem).status = 'PENDING';
+    table.jobs.delete(stepJobId(id, 'split.0'));
+    (table.items.get(stepItemId(id, 'split')) as StepItem).spawnedPages = undefined;
+    // Act
+    const { advanced } = await advanceStalled(table.deps, new Date().toISOString(), 100);
+    // Assess
+    expect(advanced).toEqual([id]);
+    expect(table.started).toEqual(['split.0']);
+    expect(table.stepStatus(id, 'split.0')).toBe('STARTED');
+  });
+
+  it('expands a spawn whose job succeeded but was never advanced (its worker died), from the backstop', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(2), { advance: false });
+    // Act
+    await advanceAll(table.deps, id);
+    // Assess
+    expect(table.started).toEqual(['split', 'split.0', 'split.1']);
+    expect(table.stepStatuses(id)).toEqual({ split: 'SUCCEEDED', 'split.join': 'PENDING' });
+  });
+
+  it('ends a workflow whose last child ended without advancing, from the backstop', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(2));
+    await table.finish(id, 'split.0');
+    table.end(id, 'split.1', 'SUCCEEDED');
+    // Act
+    await advanceAll(table.deps, id);
+    await table.finish(id, 'split.join');
+    // Assess
+    expect(table.stepStatus(id, 'split.1')).toBe('SUCCEEDED');
+    expect(table.status(id)).toBe('SUCCEEDED');
+  });
+
+  it('cancels the spawned children with their workflow', async () => {
+    // Prepare
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(2));
+    table.jobs.get(stepJobId(id, 'split.1'))!.status = 'RUNNING';
+    // Act
+    await cancelWorkflow({ ...table.deps, onJobCancelled: async () => {} }, id);
+    await table.finish(id, 'split.1', 'CANCELLED');
+    // Assess
+    expect(table.stepStatus(id, 'split.0')).toBe('CANCELLED');
+    expect(table.jobs.get(stepJobId(id, 'split.1'))!.cancelRequested).toBe(true);
+    expect(table.stepStatus(id, 'split.join')).toBe('SKIPPED');
+    expect(table.status(id)).toBe('CANCELLED');
   });
 });

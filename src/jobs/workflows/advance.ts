@@ -1,9 +1,12 @@
+import { inWaves } from '../../aws/batches.ts';
 import type { JobDispatcher } from '../dispatch/index.ts';
 import { type FairDispatch, windowOf } from '../fairness/index.ts';
 import { newJob } from '../intake/index.ts';
 import type { Job, WorkflowLink } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
-import { parentsDone, type StepItem, stepJobId, type WorkflowItem } from './workflow.ts';
+import { childrenOfPage } from './spawn.ts';
+import { newStepItem } from './step-item.ts';
+import { childStepName, joinStepName, parentsDone, type StepItem, stepJobId, type WorkflowItem } from './workflow.ts';
 import { isStepTerminal, isWorkflowTerminal, type StepEnd, stepEndOf, workflowEnd } from './workflow-lifecycle.ts';
 import type { WorkflowStore } from './workflow-store.ts';
 
@@ -20,6 +23,9 @@ export interface AdvanceDeps {
   fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'giveBack'>;
   now?: () => Date;
 }
+
+/** A spawn's children started at once: each is a send and a transaction. */
+const PARALLEL_STARTS = 16;
 
 const nowOf = (deps: AdvanceDeps) => (deps.now ?? (() => new Date()))();
 
@@ -38,13 +44,71 @@ export async function advanceStep(deps: AdvanceDeps, link: Pick<WorkflowLink, 'i
 async function passOn(deps: AdvanceDeps, workflowId: string, name: string): Promise<void> {
   const step = await deps.workflows.getStep(workflowId, name);
   if (!step || !isStepTerminal(step.status)) return;
+  if (step.spawn && step.status === 'SUCCEEDED') await spawnChildren(deps, step);
   const at = nowOf(deps).toISOString();
+  // A spawned child is known to its join by its index (the join's set of 10,000 names stays short).
+  const told = step.spawnIndex === undefined ? name : String(step.spawnIndex);
   for (const childName of step.children) {
-    const child = await deps.workflows.tellChild(workflowId, childName, name, step.status === 'SUCCEEDED', at);
+    const child = await deps.workflows.tellChild(workflowId, childName, told, step.status === 'SUCCEEDED', at);
     await moveIfReady(deps, child, false);
   }
+  // A spawned child counts on the workflow through its join: 10,000 names stay off its item.
+  if (step.spawnIndex !== undefined) return;
   const workflow = await deps.workflows.markDone(workflowId, name, at);
   if ((workflow.doneSteps?.size ?? 0) >= workflow.stepNames.length) await finish(deps, workflow);
+}
+
+/**
+ * Creates the steps a spawning step's success recorded (docs/workflows.md, "Dynamic fan-out"):
+ * the join first (the children tell it), then each page's children, written once and started by
+ * whoever wrote them; a page done is recorded on the spawning step and skipped by a later call.
+ * A call that died midway leaves a page unrecorded: the next (the backstop) writes the children
+ * still missing and starts those; the ones written before and left PENDING it starts itself.
+ */
+async function spawnChildren(deps: AdvanceDeps, step: StepItem): Promise<void> {
+  const { workflowId, name, spawn } = step;
+  if (!spawn || (step.spawnedPages?.size ?? 0) >= spawn.pages) return;
+  const at = nowOf(deps).toISOString();
+  const tenant = step.request.tenant;
+  const { payloadText, ...join } = spawn.join;
+  const joinItem: StepItem = {
+    ...newStepItem(
+      workflowId,
+      tenant,
+      joinStepName(name),
+      join.request,
+      { dependsOn: [], children: [], onParentFailure: join.onParentFailure, childCount: spawn.count, spawnedBy: name },
+      'join.payload',
+      at,
+    ),
+    ...(payloadText !== undefined && { payloadText }),
+  };
+  await deps.workflows.putStepsOnce([joinItem]);
+  let index = 0;
+  for (let page = 0; page < spawn.pages; page++) {
+    const text = await deps.workflows.getSpawnPage(workflowId, name, page);
+    const definitions = text === undefined ? [] : childrenOfPage(text);
+    const first = index;
+    index += definitions.length;
+    if (step.spawnedPages?.has(page)) continue;
+    const children = definitions.map((job, i) =>
+      newStepItem(
+        workflowId,
+        tenant,
+        childStepName(name, first + i),
+        job,
+        { dependsOn: [], children: [joinItem.name], onParentFailure: 'fail', spawnIndex: first + i, spawnedBy: name },
+        `children.${first + i}.payload`,
+        at,
+      ),
+    );
+    const created = await deps.workflows.putStepsOnce(children);
+    await inWaves(
+      created.map((child) => () => moveIfReady(deps, child, false)),
+      PARALLEL_STARTS,
+    );
+    await deps.workflows.markPageSpawned(workflowId, name, page, at);
+  }
 }
 
 /**
@@ -79,7 +143,14 @@ async function start(deps: AdvanceDeps, step: StepItem): Promise<void> {
     now,
     step.jobId,
     { inline: step.payloadText },
-    { workflow: { id: workflowId, step: name, ...(step.dependsOn.length > 0 && { parents }) } },
+    {
+      workflow: {
+        id: workflowId,
+        step: name,
+        ...(step.dependsOn.length > 0 && { parents }),
+        ...(step.childCount !== undefined && { children: { parent: step.spawnedBy!, count: step.childCount } }),
+      },
+    },
   );
   const fairness = notBefore <= now.getTime() ? deps.fairness : undefined;
   const place = fairness !== undefined && (await fairness.admit([job])).has(job.id);
@@ -122,6 +193,15 @@ export async function advanceAll(deps: AdvanceDeps, workflowId: string): Promise
   const workflow = await deps.workflows.getWorkflow(workflowId);
   if (!workflow || isWorkflowTerminal(workflow.status)) return;
   const steps = await deps.workflows.getSteps(workflowId, workflow.stepNames, { consistent: true });
+  const cancelled = workflow.cancelRequested === true;
+  await reconcile(deps, workflowId, steps, cancelled);
+  // Spawned children after their spawning steps, whose pass on wrote any that were missing.
+  await reconcile(deps, workflowId, await spawnedSteps(deps.workflows, steps), cancelled);
+  await deps.workflows.touch(workflowId, nowOf(deps).toISOString());
+}
+
+/** Moves each step as its job says, or redoes what its end or its parents left undone. */
+async function reconcile(deps: AdvanceDeps, workflowId: string, steps: StepItem[], cancelled: boolean) {
   const open = steps.filter((step) => !isStepTerminal(step.status));
   const jobs = new Map(
     (
@@ -131,7 +211,6 @@ export async function advanceAll(deps: AdvanceDeps, workflowId: string): Promise
       )
     ).map((job) => [job.id, job]),
   );
-  const cancelled = workflow.cancelRequested === true;
   for (const step of steps) {
     const job = jobs.get(step.jobId);
     const end = job && stepEndOf(job.status);
@@ -141,7 +220,26 @@ export async function advanceAll(deps: AdvanceDeps, workflowId: string): Promise
       await deps.workflows.setStepStatus(workflowId, step.name, 'STARTED', nowOf(deps).toISOString());
     else if (!job) await moveIfReady(deps, step, cancelled);
   }
-  await deps.workflows.touch(workflowId, nowOf(deps).toISOString());
+}
+
+/** The children spawned by any of `steps` that exist, in order (the joins are among the workflow's steps). */
+export async function spawnedSteps(
+  workflows: Pick<WorkflowStore, 'getSteps'>,
+  steps: readonly StepItem[],
+  options: { consistent?: boolean } = { consistent: true },
+): Promise<StepItem[]> {
+  const spawned = await Promise.all(
+    steps.map((step) =>
+      step.spawn
+        ? workflows.getSteps(
+            step.workflowId,
+            Array.from({ length: step.spawn.count }, (_, i) => childStepName(step.name, i)),
+            options,
+          )
+        : [],
+    ),
+  );
+  return spawned.flat();
 }
 
 /**

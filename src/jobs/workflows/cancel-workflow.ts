@@ -7,7 +7,7 @@ import {
   WorkflowNotFoundError,
 } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
-import { type AdvanceDeps, advanceAll, advanceStep } from './advance.ts';
+import { type AdvanceDeps, advanceAll, advanceStep, spawnedSteps } from './advance.ts';
 import { isStepTerminal, isWorkflowTerminal } from './workflow-lifecycle.ts';
 
 export interface CancelWorkflowDeps extends AdvanceDeps {
@@ -32,7 +32,8 @@ export async function cancelWorkflow(deps: CancelWorkflowDeps, workflowId: strin
     const now = await deps.workflows.getWorkflow(workflowId);
     throw new WorkflowFinishedError(workflowId, now?.status ?? 'gone');
   }
-  const steps = await deps.workflows.getSteps(workflowId, workflow.stepNames, { consistent: true });
+  const named = await deps.workflows.getSteps(workflowId, workflow.stepNames, { consistent: true });
+  const steps = [...named, ...(await spawnedSteps(deps.workflows, named))];
   for (const step of steps.filter((step) => !isStepTerminal(step.status))) {
     // A PENDING step may have its job already (a root whose step was not yet marked STARTED).
     const stopped = await cancelStepJob(deps, step.jobId);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { inWaves } from '../../aws/batches.ts';
-import { MAX_BATCH_PAYLOAD_BYTES, type SubmitDeps, submitJob } from '../intake/index.ts';
-import { PayloadTooLargeError, TenantQueueFullError } from '../model/index.ts';
-import { type StepItem, stepItemId, stepJobId, type WorkflowItem, workflowItemId } from './workflow.ts';
-import type { StepRequest, WorkflowRequest } from './workflow-request.ts';
+import { type SubmitDeps, submitJob } from '../intake/index.ts';
+import { TenantQueueFullError } from '../model/index.ts';
+import { newStepItem } from './step-item.ts';
+import { type WorkflowItem, workflowItemId } from './workflow.ts';
+import type { WorkflowRequest } from './workflow-request.ts';
 import type { WorkflowStore } from './workflow-store.ts';
 
 export interface CreateWorkflowDeps {
@@ -29,8 +30,16 @@ export async function createWorkflow(deps: CreateWorkflowDeps, request: Workflow
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const children = new Map(request.steps.map((step) => [step.name, [] as string[]]));
   for (const step of request.steps) for (const parent of step.dependsOn) children.get(parent)!.push(step.name);
-  const steps = request.steps.map((step, i) =>
-    stepItem(workflowId, request.tenant, step, children.get(step.name)!, `steps.${i}.payload`, at),
+  const steps = request.steps.map(({ name, dependsOn, onParentFailure, ...job }, i) =>
+    newStepItem(
+      workflowId,
+      request.tenant,
+      name,
+      job,
+      { dependsOn, children: children.get(name)!, onParentFailure },
+      `steps.${i}.payload`,
+      at,
+    ),
   );
   const roots = request.steps.flatMap((step, i) => (step.dependsOn.length === 0 ? [steps[i]!] : []));
   await checkQueuedCap(deps.intake, request.tenant, roots.length);
@@ -79,35 +88,4 @@ async function checkQueuedCap(intake: SubmitDeps, tenant: string, roots: number)
   if (cap === undefined) return;
   if ((await intake.queuedCap!.waiting(tenant)) + roots > cap)
     throw new TenantQueueFullError(tenant, cap, intake.queuedCap!.retryAfterSeconds);
-}
-
-/** A step's item: its job's request as `POST /jobs` would take it, the workflow's tenant, its edges. */
-function stepItem(
-  workflowId: string,
-  tenant: string,
-  step: StepRequest,
-  children: string[],
-  payloadPath: string,
-  at: string,
-): StepItem {
-  const { name, dependsOn, onParentFailure, payload, ...job } = step;
-  const payloadText = payload === undefined ? undefined : JSON.stringify(payload);
-  // Kept in the step's item until its job is written, then in the job's: the batch's inline rule.
-  if (payloadText !== undefined && Buffer.byteLength(payloadText) > MAX_BATCH_PAYLOAD_BYTES) {
-    throw new PayloadTooLargeError(Buffer.byteLength(payloadText), MAX_BATCH_PAYLOAD_BYTES, payloadPath);
-  }
-  return {
-    id: stepItemId(workflowId, name),
-    workflowId,
-    name,
-    jobId: stepJobId(workflowId, name),
-    request: { ...job, tenant },
-    ...(payloadText !== undefined && { payloadText }),
-    dependsOn,
-    children,
-    onParentFailure,
-    status: 'PENDING',
-    createdAt: at,
-    updatedAt: at,
-  };
 }

@@ -1,7 +1,13 @@
-export { type AdvanceDeps, advanceAll, advanceStalled, advanceStep } from './advance.ts';
+export { type AdvanceDeps, advanceAll, advanceStalled, advanceStep, spawnedSteps } from './advance.ts';
 export { type CancelWorkflowDeps, cancelWorkflow } from './cancel-workflow.ts';
 export { type CreateWorkflowDeps, createWorkflow } from './create-workflow.ts';
-export { type StepItem, stepJobId, type WorkflowItem } from './workflow.ts';
+export {
+  MAX_SPAWN_CHILDREN,
+  type SpawnRequest,
+  type SpawnRequestInput,
+  SpawnRequestSchema,
+} from './spawn.ts';
+export { childStepName, type StepItem, stepJobId, type WorkflowItem } from './workflow.ts';
 export {
   isStepTerminal,
   PARENT_FAILURE_RULES,

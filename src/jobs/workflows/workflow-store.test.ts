@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cancelled, conditionFailed, queued } from '../../../test/helpers/store-fixtures.ts';
+import type { StepItem } from './workflow.ts';
 import { WorkflowStore } from './workflow-store.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
@@ -15,6 +16,31 @@ beforeEach(() => {
 });
 
 describe('WorkflowStore', () => {
+  it('writes only the steps that do not exist yet, and returns those it wrote', async () => {
+    // Prepare
+    db.on(PutCommand, { Item: { id: 'wf#w1#s.0' } }).rejects(conditionFailed());
+    const steps = ['s.0', 's.1'].map((name) => ({ id: `wf#w1#${name}`, name }) as StepItem);
+    // Act
+    const created = await workflows.putStepsOnce(steps);
+    // Assess
+    expect(created.map((step) => step.name)).toEqual(['s.1']);
+    expect(db.commandCalls(PutCommand).map((call) => call.args[0].input.ConditionExpression)).toEqual([
+      'attribute_not_exists(id)',
+      'attribute_not_exists(id)',
+    ]);
+  });
+
+  it('records a spawn page done with a set ADD on the spawning step', async () => {
+    // Act
+    await workflows.markPageSpawned('w1', 'split', 2, NOW);
+    // Assess
+    expect(db.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      Key: { id: 'wf#w1#split' },
+      UpdateExpression: 'ADD spawnedPages :page SET updatedAt = :now',
+      ExpressionAttributeValues: { ':page': new Set([2]) },
+    });
+  });
+
   it("tells a child of a parent's end with set ADDs, which count a repeat once, and returns the child", async () => {
     // Prepare
     db.on(UpdateCommand).resolves({ Attributes: { name: 'd', finishedParents: new Set(['b', 'c']) } });

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { chunks, inWaves } from '../../aws/batches.ts';
 import { retryLeftovers } from '../../aws/retries.ts';
-import type { Job } from '../model/index.ts';
+import type { Job, WorkflowLink } from '../model/index.ts';
 import {
   BY_STATUS_INDEX,
   batchGet,
@@ -18,9 +18,11 @@ import {
   STATUS_SHARD_ATTRIBUTE,
   STATUS_SHARDS,
   shardOf,
+  type TransactWriteItem,
   writtenIf,
 } from '../store/index.ts';
-import { type StepItem, stepItemId, type WorkflowItem, workflowItemId } from './workflow.ts';
+import { spawnWrites } from './spawn.ts';
+import { type StepItem, spawnPageId, stepItemId, type WorkflowItem, workflowItemId } from './workflow.ts';
 import { type StepStatus, stepStatusesBefore, type WorkflowStatus } from './workflow-lifecycle.ts';
 
 /** Every index key of open workflows: their item is in `byStatusShard` only while RUNNING. */
@@ -61,6 +63,57 @@ export class WorkflowStore {
       if (left.length > 0) throw (error as Error | undefined) ?? new Error('DynamoDB left step writes unprocessed');
     });
     await inWaves(calls, PARALLEL_CALLS);
+  }
+
+  /**
+   * Writes the steps that do not exist yet, one conditional put each (a spawn's pages may be
+   * expanded twice, and a step already moved must not be reset): the steps this call created.
+   */
+  async putStepsOnce(steps: StepItem[]): Promise<StepItem[]> {
+    const created: StepItem[] = [];
+    const calls = steps.map((step) => async () => {
+      const put = this.db.send(
+        new PutCommand({ TableName: this.jobs, Item: step, ConditionExpression: 'attribute_not_exists(id)' }),
+      );
+      if (await writtenIf(put)) created.push(step);
+    });
+    await inWaves(calls, PARALLEL_CALLS);
+    return created;
+  }
+
+  /** A spawn's page of children's definitions (JSON text, spawn.ts); undefined when the spawn wrote none. */
+  async getSpawnPage(workflowId: string, parent: string, page: number): Promise<string | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.jobs,
+        Key: { id: spawnPageId(workflowId, parent, page) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.children as string | undefined;
+  }
+
+  /** Records that a spawn's page has its steps written and started: a later expansion skips it. */
+  async markPageSpawned(workflowId: string, parent: string, page: number, now: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.jobs,
+        Key: { id: stepItemId(workflowId, parent) },
+        UpdateExpression: 'ADD spawnedPages :page SET updatedAt = :now',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':page': new Set([page]), ':now': now },
+      }),
+    );
+  }
+
+  /** The writes that record a handler's spawn with its job's success (spawn.ts, spawnWrites). */
+  spawnWrites(
+    link: Pick<WorkflowLink, 'id' | 'step'>,
+    tenant: string,
+    spawn: unknown,
+    now: string,
+  ): TransactWriteItem[] {
+    return spawnWrites(this.jobs, link, tenant, spawn, now);
   }
 
   /** Writes a new workflow, open: in the index the reaper lists stalled workflows from. */

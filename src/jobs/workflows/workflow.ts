@@ -9,6 +9,13 @@ import type { ParentFailureRule, StepStatus, WorkflowStatus } from './workflow-l
 export const workflowItemId = (workflowId: string): string => `wf#${workflowId}`;
 export const stepItemId = (workflowId: string, step: string): string => `wf#${workflowId}#${step}`;
 
+/** The steps a spawn makes (docs/workflows.md, "Dynamic fan-out"): child `i`, and the join after them all. */
+export const childStepName = (parent: string, index: number): string => `${parent}.${index}`;
+export const joinStepName = (parent: string): string => `${parent}.join`;
+/** One page of a spawn's children's definitions, an item beside the steps. */
+export const spawnPageId = (workflowId: string, parent: string, page: number): string =>
+  stepItemId(workflowId, `${parent}.spawn#${page}`);
+
 /**
  * The job id of a step, the same for every process that computes it: whoever creates the step's
  * job, however often, writes this id under `attribute_not_exists(id)`, so the job exists once.
@@ -56,10 +63,32 @@ export interface StepItem {
   finishedParents?: Set<string>;
   /** Parents that ended other than SUCCEEDED. */
   failedParents?: Set<string>;
+  /** On a step whose job spawned children: how many, and in how many pages (SpawnRecord). */
+  spawn?: SpawnRecord;
+  /** Pages of the spawn whose children's items all exist and were started (each written once). */
+  spawnedPages?: Set<number>;
+  /** On a spawned child: its index, the name its join counts it by (children tell their join, not the workflow). */
+  spawnIndex?: number;
+  /** On a join: how many children it waits for (they are not listed in `dependsOn`: up to 10,000). */
+  childCount?: number;
+  /** On a spawned child or join: the step whose job spawned it. */
+  spawnedBy?: string;
   createdAt: string;
   updatedAt: string;
 }
 
+/**
+ * What a spawning job's success wrote on its step: the children's definitions are in `pages`
+ * items (spawnPageId), the join's here.
+ */
+export interface SpawnRecord {
+  count: number;
+  pages: number;
+  join: Pick<StepItem, 'request' | 'payloadText' | 'onParentFailure'>;
+}
+
 /** True once every parent of the step is terminal (a root has none to wait for). */
-export const parentsDone = (step: Pick<StepItem, 'dependsOn' | 'finishedParents'>): boolean =>
-  step.dependsOn.every((parent) => step.finishedParents?.has(parent));
+export const parentsDone = (step: Pick<StepItem, 'dependsOn' | 'finishedParents' | 'childCount'>): boolean =>
+  step.childCount === undefined
+    ? step.dependsOn.every((parent) => step.finishedParents?.has(parent))
+    : (step.finishedParents?.size ?? 0) >= step.childCount;
