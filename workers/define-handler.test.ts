@@ -16,6 +16,7 @@ const context: JobContext = {
   signal: new AbortController().signal,
   logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
   effects: new JobEffects(),
+  spawn: () => undefined,
 };
 
 const greet = defineHandler({

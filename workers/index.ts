@@ -8,6 +8,7 @@ export { NonRetryableError } from '../src/jobs/model/index.ts';
 export { type CreateWorkerOptions, createWorker, type TailguardWorker, type WorkerSettings } from './create-worker.ts';
 export { defineHandler, type HandlerDefinition } from './define-handler.ts';
 export {
+  type ChildOutcome,
   HandlerRegistry,
   type JobContext,
   JobEffects,

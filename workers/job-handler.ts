@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type JobStatus, NonRetryableError } from '../src/jobs/model/index.ts';
 import type { TransactWriteItem } from '../src/jobs/store/index.ts';
+import type { SpawnRequestInput } from '../src/jobs/workflows/index.ts';
 import type { PayloadFile } from './job-payloads.ts';
 
 /** DynamoDB's transaction limit, less the job's own update. */
@@ -49,6 +50,20 @@ export interface JobContext {
   payloadFile?: PayloadFile;
   /** A workflow step's parents by step name, each as its job ended (docs/workflows.md). */
   parents?: Record<string, ParentOutcome>;
+  /**
+   * Spawns children and their join as steps of this step's workflow (docs/workflows.md, "Dynamic
+   * fan-out"), committed with this attempt's success: the handler returns, and its slot is free
+   * while the children run. Throws NonRetryableError outside a workflow, on a second call, or for
+   * a spawn that cannot be written.
+   */
+  spawn: (request: SpawnRequestInput) => void;
+  /** Only on a spawn's join: its children as they ended, in order, read a page at a time. */
+  children?: () => AsyncIterable<ChildOutcome>;
+}
+
+/** How a spawned child ended, with its index among its spawn's children. */
+export interface ChildOutcome extends ParentOutcome {
+  index: number;
 }
 
 /** How a workflow step's parent ended: its status, and its result or its error. */

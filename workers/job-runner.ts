@@ -19,6 +19,7 @@ import { applyMessageAction, DELETE, type MessageAction } from './message-action
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
 import { RunningAttempt, type RunningAttemptDeps } from './running-attempt.ts';
 import { type HandlerOutcome, type SettleDeps, settle } from './settle.ts';
+import { childrenOf, parentsOf, spawnerOf, type WorkflowContextDeps } from './workflow-context.ts';
 
 /** Payloads and results where no bucket is configured: both kept in the job's item. */
 const ITEM_ONLY = new JobPayloads(undefined);
@@ -300,7 +301,7 @@ export class JobRunner {
     const payloadFile = registry.readsPayloadFile(job.type) ? await payloads.file(job, run.signal) : undefined;
     try {
       const payload = payloadFile ? undefined : await payloads.value(job, run.signal);
-      const parents = await this.parents(job, run.signal);
+      const parents = await parentsOf(this.workflowDeps, job, run.signal);
       const result = await this.callHandler(run, effects, payload, payloadFile, parents);
       return await payloads.keep(job, run.attempt.claimId, result);
     } finally {
@@ -308,26 +309,9 @@ export class JobRunner {
     }
   }
 
-  /**
-   * A workflow step's parents as they ended, read at claim (not copied into the job: results of
-   * any size, kept in the payload bucket too, reach the handler the same way).
-   */
-  private async parents(job: Job, signal: AbortSignal): Promise<Record<string, ParentOutcome> | undefined> {
-    const byName = job.workflow?.parents;
-    if (!byName) return undefined;
-    const { payloads = ITEM_ONLY } = this.deps;
-    const jobs = new Map(
-      (await this.deps.store.getMany(Object.values(byName), { consistent: true })).map((parent) => [parent.id, parent]),
-    );
-    const outcomes = await Promise.all(
-      Object.entries(byName).map(async ([name, id]): Promise<[string, ParentOutcome]> => {
-        const parent = jobs.get(id);
-        if (!parent) return [name, { status: 'CANCELLED', error: 'the step never ran' }];
-        if (parent.status !== 'SUCCEEDED') return [name, { status: parent.status, error: parent.error?.message }];
-        return [name, { status: parent.status, result: await payloads.result(parent, signal) }];
-      }),
-    );
-    return Object.fromEntries(outcomes);
+  private get workflowDeps(): WorkflowContextDeps {
+    const { store, payloads = ITEM_ONLY, workflows } = this.deps;
+    return { store, payloads, workflows };
   }
 
   private async callHandler(
@@ -339,6 +323,7 @@ export class JobRunner {
   ): Promise<unknown> {
     const { job, attempt, signal, logger } = run;
     const handler = this.deps.registry.get(job.type)!;
+    const children = childrenOf(this.workflowDeps, job, signal);
     const context = {
       jobId: job.id,
       type: job.type,
@@ -352,6 +337,8 @@ export class JobRunner {
       reportProgress: (fraction: number) => run.reportProgress(fraction),
       ...(payloadFile && { payloadFile }),
       ...(parents && { parents }),
+      spawn: spawnerOf(this.workflowDeps, job, effects),
+      ...(children && { children }),
     };
     // A handler that ignores its signal must not hold the attempt past an abort.
     const aborted = new Promise<never>((_, reject) => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { MAX_SPAWN_CHILDREN } from '../../src/jobs/workflows/index.ts';
 import { HandlerRegistry, type JobHandler, NonRetryableError } from '../../workers/index.ts';
 
 /** Parses a payload or fails the job for good: a payload that is wrong now stays wrong. */
@@ -32,6 +33,37 @@ export const collect: JobHandler = async (payload, { parents }) => ({
   payload: payload ?? null,
   parents: parents ?? {},
 });
+
+const SplitPayload = z.object({ n: z.number().int().min(1).max(MAX_SPAWN_CHILDREN) });
+const SquarePayload = z.object({ x: z.number() });
+const SquareResult = z.object({ x2: z.number() });
+
+/** Spawns `{n}` `square` children, `{x: i}` for i in 0..n-1, and a `sum` join: a fan-out and its join end to end. */
+export const split: JobHandler = async (payload, { spawn }) => {
+  const { n } = payloadOf(SplitPayload, payload);
+  spawn({
+    children: Array.from({ length: n }, (_, x) => ({ type: 'square', payload: { x } })),
+    join: { type: 'sum' },
+  });
+  return { spawned: n };
+};
+
+/** Returns `{x2: x*x}`: a spawned child. */
+export const square: JobHandler = async (payload) => {
+  const { x } = payloadOf(SquarePayload, payload);
+  return { x2: x * x };
+};
+
+/** A spawn's join: `{total}`, the sum of its children's `x2`; a child that did not succeed fails it for good. */
+export const sum: JobHandler = async (_payload, { children }) => {
+  if (!children) throw new NonRetryableError('sum is the join of a spawn (see split)');
+  let total = 0;
+  for await (const child of children()) {
+    if (child.status !== 'SUCCEEDED') throw new NonRetryableError(`child ${child.index} is ${child.status}`);
+    total += SquareResult.parse(child.result).x2;
+  }
+  return { total };
+};
 
 /** The slowness injected into each attempt as it starts (1 = none): the demo worker's `FaultInjector`. */
 export interface AttemptFaults {
@@ -104,6 +136,9 @@ export function builtinHandlers(faults: AttemptFaults = NO_FAULTS): HandlerRegis
     .register('echo', echo)
     .register('whoami', whoami)
     .register('collect', collect)
+    .register('split', split)
+    .register('square', square)
+    .register('sum', sum)
     .register('sleep', recordingEffect(sleepHandler(faults)))
     .register('flaky', recordingEffect(flaky))
     .register('fail', fail)

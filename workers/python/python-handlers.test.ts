@@ -66,6 +66,7 @@ function attempt(jobId = 'job-1'): TestAttempt {
     signal: abort.signal,
     logger: silentLogger(),
     effects: new JobEffects(),
+    spawn: () => undefined,
   };
   return { context, abort, progress, started };
 }
