@@ -61,4 +61,18 @@ describe('the workflow view', () => {
     // Assess
     expect(view.steps.map((s) => s.status)).toEqual(['HELD']);
   });
+
+  it('names the step that spawned a child or a join, and none for a step of the request', () => {
+    // Act
+    const view = toWorkflowView(
+      workflow,
+      [step('a', 'SUCCEEDED', 'j-a'), { ...step('a.0', 'PENDING', 'j-a0'), spawnedBy: 'a' }],
+      [],
+    );
+    // Assess
+    expect(view.steps.map((s) => [s.name, s.spawnedBy])).toEqual([
+      ['a', null],
+      ['a.0', 'a'],
+    ]);
+  });
 });

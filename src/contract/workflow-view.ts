@@ -7,7 +7,8 @@ export type StepViewStatus = (typeof STEP_VIEW_STATUSES)[number];
 
 /**
  * A workflow as the API shows it (`GET /workflows/{id}`): its status and each step's, with the
- * step's job id (known before the job exists), attempts, and inline result or error.
+ * step's job id (known before the job exists), attempts, and inline result or error. Steps come
+ * in the order given: the caller lists a spawn's children after the step that spawned them.
  */
 export function toWorkflowView(workflow: WorkflowItem, steps: StepItem[], jobs: Job[]) {
   const byId = new Map(jobs.map((job) => [job.id, job]));
@@ -30,6 +31,7 @@ export function toWorkflowView(workflow: WorkflowItem, steps: StepItem[], jobs: 
         error: job?.error?.message ?? null,
         dependsOn: step.dependsOn,
         onParentFailure: step.onParentFailure,
+        spawnedBy: step.spawnedBy ?? null,
       };
     }),
   };

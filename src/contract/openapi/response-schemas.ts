@@ -357,6 +357,12 @@ export const WorkflowViewSchema = describes<WorkflowView>()(
         error: z.string().nullable(),
         dependsOn: z.array(z.string()),
         onParentFailure: z.enum(PARENT_FAILURE_RULES),
+        spawnedBy: z
+          .string()
+          .nullable()
+          .describe(
+            'A spawned child\'s or join\'s spawning step (docs/workflows.md, "Dynamic fan-out"); null for a declared step',
+          ),
       }),
     ),
   }),
