@@ -34,15 +34,22 @@ export const collect: JobHandler = async (payload, { parents }) => ({
   parents: parents ?? {},
 });
 
-const SplitPayload = z.object({ n: z.number().int().min(1).max(MAX_SPAWN_CHILDREN) });
+const SplitPayload = z.object({
+  n: z.number().int().min(1).max(MAX_SPAWN_CHILDREN),
+  /** The children's type: `square` unless a test wants them to fail (`poison`). */
+  childType: z.string().default('square'),
+});
 const SquarePayload = z.object({ x: z.number() });
 const SquareResult = z.object({ x2: z.number() });
 
-/** Spawns `{n}` `square` children, `{x: i}` for i in 0..n-1, and a `sum` join: a fan-out and its join end to end. */
+/**
+ * Spawns `{n}` `square` children (or `childType`), `{x: i}` for i in 0..n-1, and a `sum` join:
+ * a fan-out and its join end to end.
+ */
 export const split: JobHandler = async (payload, { spawn }) => {
-  const { n } = payloadOf(SplitPayload, payload);
+  const { n, childType } = payloadOf(SplitPayload, payload);
   spawn({
-    children: Array.from({ length: n }, (_, x) => ({ type: 'square', payload: { x } })),
+    children: Array.from({ length: n }, (_, x) => ({ type: childType, payload: { x } })),
     join: { type: 'sum' },
   });
   return { spawned: n };
