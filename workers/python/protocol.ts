@@ -34,6 +34,8 @@ const ChildMessageSchema = z.discriminatedUnion('kind', [
     level: z.enum(['debug', 'info', 'warning', 'error']),
     message: z.string(),
   }),
+  /** The handler's spawn (docs/workflows.md, "Dynamic fan-out"): committed with the job's success, as `context.spawn`. */
+  z.object({ kind: z.literal('spawn'), id: z.string(), request: z.unknown() }),
   z.object({
     kind: z.literal('result'),
     id: z.string(),

@@ -109,6 +109,40 @@ describe('pythonHandlers', () => {
     await rm(folder, { recursive: true });
   });
 
+  it("passes the handler's spawn to context.spawn, before its result", async () => {
+    // Prepare
+    const { run } = await start();
+    const job = attempt();
+    const spawned: unknown[] = [];
+    job.context.spawn = (request) => void spawned.push(request);
+    // Act
+    const result = await run('split', job, { n: 2 });
+    // Assess
+    expect(result).toEqual({ spawned: 2 });
+    expect(spawned).toEqual([
+      {
+        children: [
+          { type: 'square', payload: { x: 0 } },
+          { type: 'square', payload: { x: 1 } },
+        ],
+        join: { type: 'sum' },
+      },
+    ]);
+  });
+
+  it('fails a job whose spawn the worker refused, whatever the handler answered', async () => {
+    // Prepare
+    const { run } = await start();
+    const job = attempt();
+    job.context.spawn = () => {
+      throw new NonRetryableError('a job spawns once');
+    };
+    // Act
+    const outcome = run('split', job, { n: 1 });
+    // Assess
+    await expect(outcome).rejects.toThrow('a job spawns once');
+  });
+
   it('passes progress to reportProgress', async () => {
     const { run } = await start();
     const job = attempt();

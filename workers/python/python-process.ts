@@ -45,6 +45,8 @@ interface RunningJob {
   settle: (outcome: Outcome) => void;
   /** Why the job was cancelled, once it was: the job fails with it, whatever the handler answers. */
   cancelledBy?: unknown;
+  /** Why the handler's spawn was refused: the job fails with it, whatever the handler answers. */
+  spawnRefused?: unknown;
   killTimer?: NodeJS.Timeout;
 }
 
@@ -193,11 +195,23 @@ export class PythonProcess {
       case 'log':
         running?.context.logger[LOG_METHODS[message.level]](message.message);
         break;
+      case 'spawn':
+        if (running) this.spawnFor(running, message.request);
+        break;
       default:
         if (!running) this.kill(`answered job ${message.id}, which it was not running`);
         else if (message.kind === 'result' && message.file !== undefined) void this.settleWithFile(message.file);
         else if (message.kind === 'result') this.settle({ ok: true, value: message.value });
         else this.settle({ ok: false, error: errorOf(message) });
+    }
+  }
+
+  /** The handler's spawn joins the attempt's effects; one refused fails the job when it answers. */
+  private spawnFor(running: RunningJob, request: unknown): void {
+    try {
+      running.context.spawn(request as Parameters<JobContext['spawn']>[0]);
+    } catch (error) {
+      running.spawnRefused ??= error;
     }
   }
 
@@ -230,7 +244,10 @@ export class PythonProcess {
     this.running = undefined;
     this.holdEventLoop(false);
     clearTimeout(running.killTimer);
-    running.settle(running.cancelledBy === undefined ? outcome : { ok: false, error: running.cancelledBy });
+    if (running.cancelledBy !== undefined) running.settle({ ok: false, error: running.cancelledBy });
+    else if (running.spawnRefused !== undefined && outcome.ok)
+      running.settle({ ok: false, error: running.spawnRefused });
+    else running.settle(outcome);
   }
 
   /**

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from .protocol import DEFAULT_TENANT, LOG_LEVELS, Channel
 
@@ -54,6 +55,16 @@ class Context:
         if level not in LOG_LEVELS:
             raise ValueError(f"level must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
         self._send({"kind": "log", "id": self.job_id, "level": level, "message": str(message)})
+
+    def spawn(self, children: list[dict[str, Any]], join: dict[str, Any]) -> None:
+        """Spawns children and their join as steps of this step's workflow (docs/workflows.md).
+
+        Each child and the join are job fields (``type``, ``payload``, ...); the join may say
+        ``onParentFailure: "continue"``. The spawn is committed with this job's success: return
+        after it, and the children run while no worker slot waits for them. A spawn the worker
+        refuses (outside a workflow, twice, too large) fails the job for good.
+        """
+        self._send({"kind": "spawn", "id": self.job_id, "request": {"children": children, "join": join}})
 
     def _send(self, message: dict[str, object]) -> None:
         # A thread the handler left running must not report on a later job's behalf.

@@ -118,6 +118,28 @@ class ServeTest(unittest.TestCase):
             },
         )
 
+    def test_sends_a_spawn_before_its_jobs_result(self) -> None:
+        @self.registry.handler("split")
+        def split(payload: Any, ctx: Context) -> int:
+            ctx.spawn([{"type": "square", "payload": {"x": 0}}], {"type": "sum", "onParentFailure": "continue"})
+            return 1
+
+        served = self.serve()
+        served.receive()
+        served.send(job("j1", "split"))
+        self.assertEqual(
+            served.receive(),
+            {
+                "kind": "spawn",
+                "id": "j1",
+                "request": {
+                    "children": [{"type": "square", "payload": {"x": 0}}],
+                    "join": {"type": "sum", "onParentFailure": "continue"},
+                },
+            },
+        )
+        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": 1})
+
     def test_tells_a_job_from_a_worker_older_than_tenants_it_is_the_default_tenant(self) -> None:
         @self.registry.handler("whose")
         def whose(payload: Any, ctx: Context) -> str:
