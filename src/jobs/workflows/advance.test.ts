@@ -705,6 +705,22 @@ describe('a dynamic fan-out (spawn)', () => {
     expect(table.status(id)).toBe('SUCCEEDED');
   });
 
+  it("passes on again only the children its join had not counted (the backstop's pass over a long fan-out)", async () => {
+    // Prepare: split.0 counted by the join, split.1 ended without its advance.
+    const table = new Table();
+    const id = await table.create({ steps: [{ name: 'split', type: 'split' }] });
+    await table.spawn(id, 'split', squares(3));
+    await table.finish(id, 'split.0');
+    table.end(id, 'split.1', 'SUCCEEDED');
+    const getStep = vi.spyOn(table.workflows, 'getStep');
+    // Act
+    await advanceAll(table.deps, id);
+    // Assess
+    const passedOn = getStep.mock.calls.map(([, name]) => name).filter((name) => name.startsWith('split.'));
+    expect(passedOn).toEqual(['split.1']);
+    expect(table.stepStatus(id, 'split.1')).toBe('SUCCEEDED');
+  });
+
   it('cancels the spawned children with their workflow', async () => {
     // Prepare
     const table = new Table();

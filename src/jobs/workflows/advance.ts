@@ -195,8 +195,14 @@ export async function advanceAll(deps: AdvanceDeps, workflowId: string): Promise
   const steps = await deps.workflows.getSteps(workflowId, workflow.stepNames, { consistent: true });
   const cancelled = workflow.cancelRequested === true;
   await reconcile(deps, workflowId, steps, cancelled);
-  // Spawned children after their spawning steps, whose pass on wrote any that were missing.
-  await reconcile(deps, workflowId, await spawnedSteps(deps.workflows, steps), cancelled);
+  // Spawned children after their spawning steps, whose pass on wrote any that were missing. A
+  // child its join had counted when read is passed on already (sets only grow): of a long
+  // fan-out, each pass reads the children but writes only for those still moving.
+  const counted = new Map(steps.map((step) => [step.name, step.finishedParents]));
+  const children = (await spawnedSteps(deps.workflows, steps)).filter(
+    (child) => !(isStepTerminal(child.status) && counted.get(child.children[0]!)?.has(String(child.spawnIndex))),
+  );
+  await reconcile(deps, workflowId, children, cancelled);
   await deps.workflows.touch(workflowId, nowOf(deps).toISOString());
 }
 
