@@ -15,6 +15,11 @@ export const SPAWN_PAGE_BYTES = 350_000;
  * caps at 4 MB (the job's own update and result included).
  */
 export const MAX_SPAWN_BYTES = 3_000_000;
+/**
+ * The join's payload rides in the spawning step's item (its record), beside that step's own
+ * payload (≤ 256 KiB): together under the 400 KB item.
+ */
+export const MAX_JOIN_PAYLOAD_BYTES = 64 * 1024;
 
 /** A spawned step's job: the fields of a workflow step's, without the graph's. */
 const SpawnedJobSchema = StepRequestSchema.omit({ name: true, dependsOn: true, onParentFailure: true });
@@ -50,7 +55,7 @@ export function spawnWrites(
   if (!parsed.success) throw new NonRetryableError(`invalid spawn: ${z.prettifyError(parsed.error)}`);
   const { children, join } = parsed.data;
   const { onParentFailure, payload, ...joinJob } = join;
-  const payloadText = inline(() => payloadTextOf(payload, 'join.payload'));
+  const payloadText = inline(() => payloadTextOf(payload, 'join.payload', MAX_JOIN_PAYLOAD_BYTES));
   const pages = inline(() => pagesOf(children));
   const spawn: SpawnRecord = {
     count: children.length,

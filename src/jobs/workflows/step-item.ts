@@ -36,11 +36,14 @@ export function newStepItem(
   };
 }
 
-/** A step's payload as its item keeps it (JSON text), within the batch's inline rule; `path` names it in the error. */
-export function payloadTextOf(payload: unknown, path: string): string | undefined {
+/**
+ * A step's payload as its item keeps it (JSON text), within `limit` (the batch's inline rule
+ * unless said); `path` names it in the error.
+ */
+export function payloadTextOf(payload: unknown, path: string, limit = MAX_BATCH_PAYLOAD_BYTES): string | undefined {
   const text = payload === undefined ? undefined : JSON.stringify(payload);
-  if (text !== undefined && Buffer.byteLength(text) > MAX_BATCH_PAYLOAD_BYTES) {
-    throw new PayloadTooLargeError(Buffer.byteLength(text), MAX_BATCH_PAYLOAD_BYTES, path);
+  if (text !== undefined && Buffer.byteLength(text) > limit) {
+    throw new PayloadTooLargeError(Buffer.byteLength(text), limit, path);
   }
   return text;
 }
