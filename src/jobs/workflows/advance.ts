@@ -63,7 +63,7 @@ async function passOn(deps: AdvanceDeps, workflowId: string, name: string): Prom
  * the join first (the children tell it), then each page's children, written once and started by
  * whoever wrote them; a page done is recorded on the spawning step and skipped by a later call.
  * A call that died midway leaves a page unrecorded: the next (the backstop) writes the children
- * still missing and starts those; the ones written before and left PENDING it starts itself.
+ * still missing and starts those; advanceAll starts the ones written and left PENDING.
  */
 async function spawnChildren(deps: AdvanceDeps, step: StepItem): Promise<void> {
   const { workflowId, name, spawn } = step;
@@ -87,7 +87,9 @@ async function spawnChildren(deps: AdvanceDeps, step: StepItem): Promise<void> {
   let index = 0;
   for (let page = 0; page < spawn.pages; page++) {
     const text = await deps.workflows.getSpawnPage(workflowId, name, page);
-    const definitions = text === undefined ? [] : childrenOfPage(text);
+    // Written in the transaction that wrote the record: never missing unless the table was changed by hand.
+    if (text === undefined) throw new Error(`page ${page} of the spawn of step ${name} is missing`);
+    const definitions = childrenOfPage(text);
     const first = index;
     index += definitions.length;
     if (step.spawnedPages?.has(page)) continue;
