@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChildOutcome } from '../job-handler.ts';
 
 /**
  * The JSON-lines protocol between the worker and its Python handler processes (docs/python-handlers.md).
@@ -23,7 +24,12 @@ export type WorkerMessage =
       /** A payload kept in the payload bucket, downloaded here: JSON to parse, or bytes to hand over as a file. */
       payloadFile?: { path: string; format: 'json' | 'bytes' };
     }
-  | { kind: 'cancel'; id: string };
+  | { kind: 'cancel'; id: string }
+  /**
+   * A page of a join's children, answering its `children`: `done` once none is left; `error`
+   * when the job is not a join or the read failed.
+   */
+  | { kind: 'children'; id: string; children: ChildOutcome[]; done: boolean; error?: string };
 
 const ChildMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ready'), protocol: z.number(), types: z.array(z.string().min(1)) }),
@@ -36,6 +42,8 @@ const ChildMessageSchema = z.discriminatedUnion('kind', [
   }),
   /** The handler's spawn (docs/workflows.md, "Dynamic fan-out"): committed with the job's success, as `context.spawn`. */
   z.object({ kind: z.literal('spawn'), id: z.string(), request: z.unknown() }),
+  /** A join's handler asks for the next page of its children (`ctx.children()`). */
+  z.object({ kind: z.literal('children'), id: z.string() }),
   z.object({
     kind: z.literal('result'),
     id: z.string(),

@@ -143,6 +143,30 @@ describe('pythonHandlers', () => {
     await expect(outcome).rejects.toThrow('a job spawns once');
   });
 
+  it("hands a join's children over a page at a time as the handler reads them", async () => {
+    // Prepare: 250 children, x² each.
+    const { run } = await start();
+    const job = attempt();
+    let pulled = 0;
+    job.context.children = async function* () {
+      for (let index = 0; index < 250; index++) {
+        pulled++;
+        yield { index, status: 'SUCCEEDED' as const, result: { x2: index * index } };
+      }
+    };
+    // Act
+    const result = await run('sum', job);
+    // Assess
+    expect(result).toEqual({ total: 5_177_125 });
+    expect(pulled).toBe(250);
+  });
+
+  it('fails a job that reads its children but is no join, for good', async () => {
+    const { run } = await start();
+    await expect(run('sum', attempt())).rejects.toThrow('only the join of a spawn has children');
+    await expect(run('sum', attempt())).rejects.toSatisfy((error) => !isRetryable(error));
+  });
+
   it('passes progress to reportProgress', async () => {
     const { run } = await start();
     const job = attempt();

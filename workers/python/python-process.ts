@@ -4,7 +4,8 @@ import { Socket } from 'node:net';
 import { delimiter } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../src/package-root.ts';
-import type { JobContext } from '../job-handler.ts';
+import type { ChildOutcome, JobContext } from '../job-handler.ts';
+import { CHILDREN_PAGE } from '../workflow-context.ts';
 import { errorOf, PythonProcessError } from './errors.ts';
 import {
   type ChildMessage,
@@ -47,6 +48,8 @@ interface RunningJob {
   cancelledBy?: unknown;
   /** Why the handler's spawn was refused: the job fails with it, whatever the handler answers. */
   spawnRefused?: unknown;
+  /** A join's children, as far as its handler has asked for them. */
+  children?: AsyncIterator<ChildOutcome>;
   killTimer?: NodeJS.Timeout;
 }
 
@@ -198,6 +201,9 @@ export class PythonProcess {
       case 'spawn':
         if (running) this.spawnFor(running, message.request);
         break;
+      case 'children':
+        if (running) void this.sendChildren(running);
+        break;
       default:
         if (!running) this.kill(`answered job ${message.id}, which it was not running`);
         else if (message.kind === 'result' && message.file !== undefined) void this.settleWithFile(message.file);
@@ -212,6 +218,25 @@ export class PythonProcess {
       running.context.spawn(request as Parameters<JobContext['spawn']>[0]);
     } catch (error) {
       running.spawnRefused ??= error;
+    }
+  }
+
+  /** The next page of a join's children, as the handler asked (its requests come one at a time). */
+  private async sendChildren(running: RunningJob): Promise<void> {
+    const { id } = running;
+    try {
+      const all = running.context.children;
+      if (!all) throw new Error('only the join of a spawn has children');
+      running.children ??= all()[Symbol.asyncIterator]();
+      const children: ChildOutcome[] = [];
+      while (children.length < CHILDREN_PAGE) {
+        const next = await running.children.next();
+        if (next.done) return this.send({ kind: 'children', id, children, done: true });
+        children.push(next.value);
+      }
+      this.send({ kind: 'children', id, children, done: false });
+    } catch (error) {
+      this.send({ kind: 'children', id, children: [], done: true, error: String((error as Error).message ?? error) });
     }
   }
 

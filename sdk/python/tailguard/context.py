@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from .errors import NonRetryableError
 
 from .protocol import DEFAULT_TENANT, LOG_LEVELS, Channel
 
@@ -34,6 +37,8 @@ class Context:
         self._cancelled = False
         self._finished = False
         self._on_cancel: list[Callable[[], None]] = []
+        # Pages of a join's children as the worker answers them (None: the job was cancelled).
+        self._children_pages: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
 
     @property
     def cancelled(self) -> bool:
@@ -66,12 +71,35 @@ class Context:
         """
         self._send({"kind": "spawn", "id": self.job_id, "request": {"children": children, "join": join}})
 
+    def children(self) -> Iterator[dict[str, Any]]:
+        """A join's children as they ended, in order: ``{"index", "status", "result" | "error"}``.
+
+        Read from the worker a page of 100 at a time as the loop goes on: 10,000 results fit
+        neither one message nor, necessarily, memory. Raises NonRetryableError for a job that is
+        not a spawn's join.
+        """
+        while True:
+            self._send({"kind": "children", "id": self.job_id})
+            page = self._children_pages.get()
+            if page is None:
+                raise RuntimeError("the job was cancelled")
+            if "error" in page:
+                raise NonRetryableError(page["error"])
+            yield from page["children"]
+            if page["done"]:
+                return
+
     def _send(self, message: dict[str, object]) -> None:
         # A thread the handler left running must not report on a later job's behalf.
         if not self._finished:
             self._channel.send(message)
 
+    def _deliver_children(self, page: dict[str, Any]) -> None:
+        self._children_pages.put(page)
+
     def _cancel(self) -> None:
+        # A handler waiting for a page of its children stops waiting.
+        self._children_pages.put(None)
         with self._lock:
             self._cancelled = True
             callbacks, self._on_cancel = self._on_cancel, []

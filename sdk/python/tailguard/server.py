@@ -81,6 +81,8 @@ def _read(
                 jobs.put(message)
             elif message["kind"] == "cancel":
                 current.cancel(message["id"])
+            elif message["kind"] == "children":
+                current.deliver_children(message)
     finally:
         # End of input (the worker closed it or is gone), or input that is not the protocol: the
         # jobs received so far finish, then the process ends. The worker kills one that lingers.
@@ -160,6 +162,12 @@ class _CurrentJob:
     def finish(self) -> None:
         with self._lock:
             self._context = None
+
+    def deliver_children(self, page: dict[str, Any]) -> None:
+        with self._lock:
+            context = self._context
+        if context is not None and context.job_id == page["id"]:
+            context._deliver_children(page)
 
     def cancel(self, job_id: str) -> None:
         with self._lock:

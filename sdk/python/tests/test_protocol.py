@@ -140,6 +140,35 @@ class ServeTest(unittest.TestCase):
         )
         self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": 1})
 
+    def test_reads_a_joins_children_a_page_at_a_time_as_it_asks(self) -> None:
+        @self.registry.handler("sum")
+        def total(payload: Any, ctx: Context) -> int:
+            return sum(child["result"]["x2"] for child in ctx.children())
+
+        served = self.serve()
+        served.receive()
+        served.send(job("j1", "sum"))
+        self.assertEqual(served.receive(), {"kind": "children", "id": "j1"})
+        first = [{"index": i, "status": "SUCCEEDED", "result": {"x2": i * i}} for i in range(2)]
+        served.send({"kind": "children", "id": "j1", "children": first, "done": False})
+        self.assertEqual(served.receive(), {"kind": "children", "id": "j1"})
+        last = [{"index": 2, "status": "SUCCEEDED", "result": {"x2": 4}}]
+        served.send({"kind": "children", "id": "j1", "children": last, "done": True})
+        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": 5})
+
+    def test_fails_a_job_that_reads_children_but_is_no_join_for_good(self) -> None:
+        @self.registry.handler("sum")
+        def total(payload: Any, ctx: Context) -> int:
+            return len(list(ctx.children()))
+
+        served = self.serve()
+        served.receive()
+        served.send(job("j1", "sum"))
+        served.receive()
+        served.send({"kind": "children", "id": "j1", "children": [], "done": True, "error": "no join"})
+        answer = served.receive()
+        self.assertEqual((answer["kind"], answer["message"], answer["retryable"]), ("error", "no join", False))
+
     def test_tells_a_job_from_a_worker_older_than_tenants_it_is_the_default_tenant(self) -> None:
         @self.registry.handler("whose")
         def whose(payload: Any, ctx: Context) -> str:
