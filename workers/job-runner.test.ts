@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobDispatcher } from '../src/jobs/dispatch/index.ts';
@@ -9,6 +15,7 @@ import { JobLimiter } from '../src/jobs/limits/index.ts';
 import type { JobMetricsRecorder } from '../src/jobs/metrics/index.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { RateWindows, Semaphores } from '../src/jobs/store/index.ts';
+import { WorkflowStore } from '../src/jobs/workflows/index.ts';
 import { mockedStore, queued } from '../test/helpers/store-fixtures.ts';
 import { HandlerRegistry, type JobContext, type JobHandler } from './job-handler.ts';
 import { JobRunner, MISSING_JOB_GRACE_MS } from './job-runner.ts';
@@ -37,9 +44,11 @@ function runnerFor(
   {
     fairness,
     queuedCounts,
+    workflows,
   }: {
     fairness?: { giveBack: () => Promise<number> };
     queuedCounts?: { release: (job: Job) => Promise<boolean> };
+    workflows?: WorkflowStore;
   } = {},
 ) {
   const poller = {
@@ -59,6 +68,7 @@ function runnerFor(
       // A claim only gives places back: a workflow's dependent (admit, afterHold) is not started here.
       fairness: fairness && { admit: vi.fn(), afterHold: vi.fn(), ...fairness },
       queuedCounts,
+      workflows,
     },
     { workerId: 'w1', leaseSeconds: 6, heartbeatSeconds: 0.02 },
   );
@@ -323,5 +333,29 @@ describe('JobRunner with a workflow step', () => {
     await runner.process(message, new AbortController().signal);
     // Assess
     expect(seen).toEqual({ a: { status: 'SUCCEEDED', result: { n: 1 } }, b: { status: 'DEAD', error: 'boom' } });
+  });
+
+  it("commits a handler's spawn in the transaction that writes its job SUCCEEDED", async () => {
+    // Prepare
+    const step: Job = { ...render, workflow: { id: 'w1', step: 'split' } };
+    db.on(GetCommand).resolves({ Item: step });
+    const { runner } = runnerFor(
+      async (_payload: unknown, { spawn }: JobContext) => {
+        spawn({ children: [{ type: 'square', payload: { x: 0 } }], join: { type: 'sum' } });
+        return { spawned: 1 };
+      },
+      { workflows: new WorkflowStore(client, 'jobs') },
+    );
+    // Act
+    await runner.process(message, new AbortController().signal);
+    // Assess
+    const [transaction] = db.commandCalls(TransactWriteCommand).map(({ args: [{ input }] }) => input.TransactItems!);
+    expect(transaction!.map((item) => item.Update?.Key?.id ?? item.Put?.Item?.id)).toEqual([
+      JOB_ID,
+      'wf#w1#split',
+      'wf#w1',
+      'wf#w1#split.spawn#0',
+    ]);
+    expect(Object.values(transaction![0]!.Update!.ExpressionAttributeValues!)).toContain('SUCCEEDED');
   });
 });
