@@ -55,6 +55,7 @@ const opts = new Command()
     `results file name (bench/results/<name>.json); ${BEFORE} keeps the run without fair dispatch, fairness-<n> a repeat`,
     'fairness',
   )
+  .option('--note <text>', 'what else ran on the machine, or anything a reader of this run must know')
   .option('--report-only', 'rewrite the BENCHMARKS.md section from the results files, without running')
   .parse()
   .opts<{
@@ -68,6 +69,7 @@ const opts = new Command()
     workerConcurrency: number;
     batchConcurrency: number;
     out: string;
+    note?: string;
     reportOnly?: boolean;
   }>();
 
@@ -123,6 +125,7 @@ async function measure(): Promise<void> {
     const results = {
       command: `npm run bench:fairness -- --flood ${opts.flood} --flood-batch ${opts.floodBatch} --solo-seconds ${opts.soloSeconds} --interval-ms ${opts.intervalMs} --job-ms ${opts.jobMs} --submit-concurrency ${opts.submitConcurrency} --workers ${opts.workers} --worker-concurrency ${opts.workerConcurrency} --batch-concurrency ${opts.batchConcurrency} --out ${opts.out}`,
       out: opts.out,
+      ...(opts.note && { note: opts.note }),
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
       machine: machineInfo(stack.emulator.kind),
       workload: {
@@ -251,6 +254,7 @@ async function runFlood(deployment: LocalDeployment, withQuiet: boolean) {
 type Results = {
   command: string;
   out: string;
+  note?: string;
   commit: string;
   machine: ReturnType<typeof machineInfo>;
   workload: {
@@ -300,7 +304,8 @@ function report(): string {
     `≥ ${r.checks.floodJobsPerSecondBound}: ${yes(r.checks.floodThroughputKept)}`,
   ]);
   const commands = runs.map(
-    ([name, r]) => `- ${name}: \`${r.command}\` at ${r.commit} (${describeMachine(r.machine)})`,
+    ([name, r]) =>
+      `- ${name}: \`${r.command}\` at ${r.commit} (${describeMachine(r.machine)})${r.note ? `. ${r.note}` : ''}`,
   );
   const pictures = runs.map(
     ([name, r]) => `![Each tenant's wait during the flood, ${name}](bench/results/${r.out}-wait-over-time.png)`,
