@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 /**
@@ -52,9 +52,10 @@ const opts = new Command()
   .addOption(sharedOptions.batchConcurrency())
   .option(
     '--out <name>',
-    `results file name (bench/results/<name>.json); ${BEFORE} keeps the run without fair dispatch`,
+    `results file name (bench/results/<name>.json); ${BEFORE} keeps the run without fair dispatch, fairness-<n> a repeat`,
     'fairness',
   )
+  .option('--note <text>', 'what else ran on the machine, or anything a reader of this run must know')
   .option('--report-only', 'rewrite the BENCHMARKS.md section from the results files, without running')
   .parse()
   .opts<{
@@ -68,6 +69,7 @@ const opts = new Command()
     workerConcurrency: number;
     batchConcurrency: number;
     out: string;
+    note?: string;
     reportOnly?: boolean;
   }>();
 
@@ -123,6 +125,7 @@ async function measure(): Promise<void> {
     const results = {
       command: `npm run bench:fairness -- --flood ${opts.flood} --flood-batch ${opts.floodBatch} --solo-seconds ${opts.soloSeconds} --interval-ms ${opts.intervalMs} --job-ms ${opts.jobMs} --submit-concurrency ${opts.submitConcurrency} --workers ${opts.workers} --worker-concurrency ${opts.workerConcurrency} --batch-concurrency ${opts.batchConcurrency} --out ${opts.out}`,
       out: opts.out,
+      ...(opts.note && { note: opts.note }),
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
       machine: machineInfo(stack.emulator.kind),
       workload: {
@@ -251,6 +254,7 @@ async function runFlood(deployment: LocalDeployment, withQuiet: boolean) {
 type Results = {
   command: string;
   out: string;
+  note?: string;
   commit: string;
   machine: ReturnType<typeof machineInfo>;
   workload: {
@@ -279,9 +283,13 @@ function readResults(name: string): Results | undefined {
 function report(): string {
   const before = readResults(BEFORE);
   const after = readResults('fairness');
+  const repeats = readdirSync(resultsDir)
+    .flatMap((file) => /^fairness-(\d+)\.json$/.exec(file)?.[1] ?? [])
+    .sort((a, b) => Number(a) - Number(b));
   const runs: [string, Results][] = [];
   if (before) runs.push(['before (no fair dispatch)', before]);
   if (after) runs.push(['after (fair dispatch)', after]);
+  for (const n of repeats) runs.push([`after, run ${n}`, readResults(`fairness-${n}`)!]);
   const w = runs[0]?.[1];
   if (!w) throw new Error(`no results to report: run the bench first (bench/results/${BEFORE}.json, fairness.json)`);
   const yes = (ok: boolean) => (ok ? '**yes**' : 'no');
@@ -296,7 +304,8 @@ function report(): string {
     `≥ ${r.checks.floodJobsPerSecondBound}: ${yes(r.checks.floodThroughputKept)}`,
   ]);
   const commands = runs.map(
-    ([name, r]) => `- ${name}: \`${r.command}\` at ${r.commit} (${describeMachine(r.machine)})`,
+    ([name, r]) =>
+      `- ${name}: \`${r.command}\` at ${r.commit} (${describeMachine(r.machine)})${r.note ? `. ${r.note}` : ''}`,
   );
   const pictures = runs.map(
     ([name, r]) => `![Each tenant's wait during the flood, ${name}](bench/results/${r.out}-wait-over-time.png)`,
@@ -325,7 +334,7 @@ ${markdownTable(
   ],
   rows,
 )}
-${after ? '' : '\n**After (fair dispatch): to be filled** — run `npm run bench:fairness` once fair dispatch (#24, part 2) is merged; it writes `bench/results/fairness.json` and this row.\n'}
+
 ${
   before && after
     ? `What fair dispatch costs the flood: alone, it ran at ${after.floodAlone.jobsPerSecond} jobs/s with fair dispatch and ${before.floodAlone.jobsPerSecond} without (${(after.floodAlone.jobsPerSecond / before.floodAlone.jobsPerSecond).toFixed(2)}×; two runs on the same machine, not one, so noise is in it): its held path's extra writes and index reads share the emulator's two cores (docs/fairness.md, "What it costs").\n`

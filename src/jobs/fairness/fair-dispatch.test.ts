@@ -32,7 +32,7 @@ class MemoryWindows {
     for (const id of holders) w.holders[id] = until;
     w.held -= n;
     w.next = next.slice(n);
-    return { taken: true as const };
+    return { taken: true as const, ids: holders };
   }
   /** Epoch ms each window's right to fill its list runs to. */
   readonly refillBy = new Map<string, number>();

@@ -149,10 +149,9 @@ export class FairDispatch {
         continue;
       }
       const n = Math.min(free, window.next.length);
-      const ids = window.next.slice(0, n);
       const taken = await this.deps.windows.release(key, window.next, n, size, now + PLACE_LEASE_MS, expired, now);
       window = taken.taken ? undefined : taken.window;
-      if (taken.taken) released += await this.send(key, ids);
+      if (taken.taken) released += await this.send(key, taken.ids);
     }
     return released;
   }

@@ -100,7 +100,7 @@ describe('TenantWindows.release', () => {
     // Act
     const taken = await windows.release(KEY, ['h1', 'h2', 'h3'], 2, 20, UNTIL, [], NOW);
     // Assess
-    expect(taken).toEqual({ taken: true });
+    expect(taken).toEqual({ taken: true, ids: ['h1', 'h2'] });
     expect(resolved(updates()[0]!)).toEqual({
       update: `SET holders.h1 = ${UNTIL}, holders.h2 = ${UNTIL}, next = ["h3"] ADD held -2`,
       condition: `size(holders) <= 18 AND held >= 2 AND size(next) = 3 AND next[0] = "h1" AND (attribute_not_exists(holders.h1) OR holders.h1 <= ${NOW}) AND (attribute_not_exists(holders.h2) OR holders.h2 <= ${NOW})`,

@@ -77,7 +77,7 @@ export class TenantWindows {
    * the held count and off the list in the same write; refused when the list changed (another
    * release took its head), when one of them already has a live place, when the window is full,
    * or when fewer are counted held. A job's expired place (a release that died before its send)
-   * is taken over. Answers the window DynamoDB saw when refused.
+   * is taken over. Answers the ids it took (at most one write's worth), or the window DynamoDB saw when refused.
    */
   async release(
     key: WindowKey,
@@ -87,9 +87,10 @@ export class TenantWindows {
     until: number,
     expired: string[],
     now = Date.now(),
-  ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
+  ): Promise<{ taken: true; ids: string[] } | { taken: false; window?: TenantWindow }> {
     const holders = next.slice(0, Math.min(n, MAX_PER_WRITE));
-    return this.take(key, holders, size, until, { fromHeld: { next }, expired, now });
+    const taken = await this.take(key, holders, size, until, { fromHeld: { next }, expired, now });
+    return taken.taken ? { taken: true, ids: holders } : taken;
   }
 
   /**
