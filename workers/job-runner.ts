@@ -135,6 +135,11 @@ export class JobRunner {
     }
   }
 
+  /** This worker's attempts running now besides `run`, as the speed meter reads them. */
+  private observedBesides(run: RunningAttempt): ObservedAttempt[] {
+    return [...this.runningAttempts].flatMap((other) => (other === run ? [] : [other.observed]));
+  }
+
   /**
    * A message holding a place in its tenant's window gives it back once the claim has decided: the
    * job runs, its message is dropped, or it is deferred (a type over its limits: holding the place
@@ -142,11 +147,6 @@ export class JobRunner {
    * keeps it. In the background: the release of the tenant's next held job must not delay this
    * one; a place not given back frees when its lease ends.
    */
-  /** This worker's attempts running now besides `run`, as the speed meter reads them. */
-  private observedBesides(run: RunningAttempt): ObservedAttempt[] {
-    return [...this.runningAttempts].flatMap((other) => (other === run ? [] : [other.observed]));
-  }
-
   private givePlaceBack(hint: JobMessage, message: ReceivedMessage, decided: Decided): void {
     const { fairness, logger } = this.deps;
     if (!hint.place || !fairness) return;
