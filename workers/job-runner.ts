@@ -72,9 +72,8 @@ type Decided = { start: Start; slot?: LimitSlot } | { skip: Exclude<ClaimDecisio
 
 /** Takes one received message through claim, the handler, and the attempt's outcome. */
 export class JobRunner {
-  /** The jobs this worker runs attempts of now, by id. */
-  readonly runningJobs = new Map<string, Job>();
-  private readonly runningAttempts = new Set<RunningAttempt>();
+  /** The attempts this worker runs now (a set: two deliveries of one job may meet here). */
+  private readonly attempts = new Set<RunningAttempt>();
   private readonly heartbeats: Heartbeats;
 
   constructor(
@@ -123,21 +122,24 @@ export class JobRunner {
     });
     const startedAt = Date.now();
     this.deps.metrics.started(start.job, start.readyAt, startedAt, start.takeover);
-    this.runningJobs.set(hint.jobId, start.job);
-    this.runningAttempts.add(run);
+    this.attempts.add(run);
     this.deps.onAttemptStarted?.(start.job, Math.max(0, startedAt - start.readyAt));
     try {
       return await this.run(run, shutdown);
     } finally {
-      this.runningJobs.delete(hint.jobId);
-      this.runningAttempts.delete(run);
+      this.attempts.delete(run);
       await this.release(slot);
     }
   }
 
   /** This worker's attempts running now besides `run`, as the speed meter reads them. */
   private observedBesides(run: RunningAttempt): ObservedAttempt[] {
-    return [...this.runningAttempts].flatMap((other) => (other === run ? [] : [other.observed]));
+    return [...this.attempts].flatMap((other) => (other === run ? [] : [other.observed]));
+  }
+
+  /** The jobs this worker runs attempts of now, by id. */
+  runningJobs(): Map<string, Job> {
+    return new Map([...this.attempts].map(({ job }) => [job.id, job]));
   }
 
   /**

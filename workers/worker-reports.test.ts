@@ -30,7 +30,7 @@ describe('WorkerReports', () => {
       {
         registry: registry as unknown as WorkerRegistry,
         speed: { review: async () => false, speed: 1, onProbation: false } as unknown as SpeedMeter,
-        runner: { runningJobs: running } as unknown as JobRunner,
+        runner: { runningJobs: () => running } as unknown as JobRunner,
         worker: { load: { slots: 4, running: 3, jobIds: [...running.keys()] } } as unknown as Worker,
         tenantWaits,
       },

@@ -91,13 +91,13 @@ export class WorkerReports {
   }
 
   private runningKey(): string {
-    return [...this.parts.runner.runningJobs.keys()].sort().join();
+    return [...this.parts.runner.runningJobs().keys()].sort().join();
   }
 
   /** Per tenant: its attempts running here now, and (the busiest ones') waits over the last minutes. */
   private tenantLoads(): NonNullable<WorkerReport['tenants']> {
     const loads: NonNullable<WorkerReport['tenants']> = {};
-    for (const job of this.parts.runner.runningJobs.values()) {
+    for (const job of this.parts.runner.runningJobs().values()) {
       const tenant = tenantOf(job);
       loads[tenant] = { running: (loads[tenant]?.running ?? 0) + 1 };
     }

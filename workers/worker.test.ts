@@ -41,7 +41,13 @@ function fakePoller(count: number, ageMs = 60_000) {
 
 /** Runs each message for 20 ms, recording the most attempts in flight at once and how long each had waited. */
 function fakeRunner() {
-  const runner = { done: 0, running: 0, mostAtOnce: 0, waitedMs: [] as number[], runningJobs: new Map<string, Job>() };
+  const runner = {
+    done: 0,
+    running: 0,
+    mostAtOnce: 0,
+    waitedMs: [] as number[],
+    runningJobs: () => new Map<string, Job>(),
+  };
   const process = async (message: ReceivedMessage) => {
     runner.waitedMs.push(Date.now() - message.sentAt);
     runner.running++;

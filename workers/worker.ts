@@ -60,7 +60,7 @@ export class Worker {
 
   /** Attempts it takes at once now (one on probation), how many are running, and the jobs they run. */
   get load(): { slots: number; running: number; jobIds: string[] } {
-    return { slots: this.slots, running: this.inFlight.size, jobIds: [...this.runner.runningJobs.keys()] };
+    return { slots: this.slots, running: this.inFlight.size, jobIds: [...this.runner.runningJobs().keys()] };
   }
 
   private get slots(): number {
