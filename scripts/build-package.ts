@@ -67,7 +67,11 @@ await build({
 });
 
 step('copying the dashboard page');
-cpSync(`${root}cli/dashboard/static`, `${dist}dashboard`, { recursive: true });
+// Without the unit tests that sit beside the page's modules.
+cpSync(`${root}cli/dashboard/static`, `${dist}dashboard`, {
+  recursive: true,
+  filter: (path) => !path.endsWith('.test.ts'),
+});
 
 step('writing declarations');
 execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });

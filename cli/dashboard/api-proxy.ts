@@ -2,7 +2,7 @@ import type { TailguardClient } from '../../src/client/index.ts';
 
 /**
  * The API calls the dashboard page may make through the operator's signed client: the read routes,
- * and the three operator actions it has buttons for. Anything else is refused, so the local port
+ * and the operator actions it has buttons for. Anything else is refused, so the local port
  * never becomes a general-purpose signing proxy (no submits, nothing the page does not need).
  */
 const FORWARDED: readonly { method: 'GET' | 'POST'; path: RegExp }[] = [
@@ -12,7 +12,9 @@ const FORWARDED: readonly { method: 'GET' | 'POST'; path: RegExp }[] = [
   { method: 'GET', path: /^jobs\/[\w-]+$/ },
   { method: 'GET', path: /^dlq$/ },
   { method: 'GET', path: /^schedules$/ },
+  { method: 'GET', path: /^workflows\/[\w-]+$/ },
   { method: 'POST', path: /^jobs\/[\w-]+\/cancel$/ },
+  { method: 'POST', path: /^workflows\/[\w-]+\/cancel$/ },
   { method: 'POST', path: /^dlq\/[\w-]+\/requeue$/ },
   { method: 'POST', path: /^dlq\/redrive$/ },
 ];

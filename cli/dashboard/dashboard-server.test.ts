@@ -102,11 +102,17 @@ describe('dashboard server', () => {
     const { dashboard } = await start();
     // Act
     const statuses = await Promise.all(
-      ['', 'app.js', 'style.css', 'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css', 'package.json'].map(
-        async (path) => (await fetch(`${dashboard.url}${path}`)).status,
-      ),
+      [
+        '',
+        'app.js',
+        'critical-path.js',
+        'style.css',
+        'vendor/uPlot.iife.min.js',
+        'vendor/uPlot.min.css',
+        'package.json',
+      ].map(async (path) => (await fetch(`${dashboard.url}${path}`)).status),
     );
     // Assess
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 404]);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 404]);
   });
 });

@@ -25,6 +25,7 @@ const resolveModule = createRequire(import.meta.url).resolve;
 const ASSETS: Record<string, { file: () => string; type: string }> = {
   '/': { file: () => `${STATIC_DIR}index.html`, type: 'text/html; charset=utf-8' },
   '/app.js': { file: () => `${STATIC_DIR}app.js`, type: 'text/javascript; charset=utf-8' },
+  '/critical-path.js': { file: () => `${STATIC_DIR}critical-path.js`, type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: () => `${STATIC_DIR}style.css`, type: 'text/css; charset=utf-8' },
   '/vendor/uPlot.iife.min.js': {
     file: () => resolveModule('uplot/dist/uPlot.iife.min.js'),

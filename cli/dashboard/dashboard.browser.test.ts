@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TailguardClient } from '../../src/client/index.ts';
 import { type FakeApi, jobView, startFakeApi } from '../../src/client/testing/fake-api.ts';
+import type { WorkflowView } from '../../src/contract/views.ts';
 import type { AttemptRecord, Job } from '../../src/jobs/model/index.ts';
 import { CHROMIUM_PATH, hasChromium, launchChromium, watchedPage } from '../../test/helpers/chromium.ts';
 import { type Dashboard, startDashboard } from './dashboard-server.ts';
@@ -115,6 +116,69 @@ const schedules = {
   ],
 };
 
+const WORKFLOW_ID = '44444444-4444-4444-8444-444444444444';
+/** Step job ids: any UUID the page can link. */
+const stepJobId = (i: number) => `55555555-5555-4555-8555-${String(i).padStart(12, '0')}`;
+
+/** A step as GET /workflows/{id} shows it, run from `from` to `to` seconds ago (`to` null: running). */
+function step(
+  name: string,
+  status: WorkflowView['steps'][number]['status'],
+  times: [from: number, to: number | null] | null,
+  fields: Partial<WorkflowView['steps'][number]> = {},
+): WorkflowView['steps'][number] {
+  return {
+    name,
+    type: 'noop',
+    status,
+    jobId: stepJobId(name.length * 1000 + name.charCodeAt(name.length - 1)),
+    attempts: times ? 1 : 0,
+    startedAt: times ? ago(times[0]) : null,
+    finishedAt: times?.[1] ? ago(times[1]) : null,
+    result: null,
+    error: null,
+    dependsOn: [],
+    onParentFailure: 'fail',
+    spawnedBy: null,
+    ...fields,
+  };
+}
+
+/**
+ * a → (b, split) → report, split spawning 120 `square` children and their join: split.7 ran 20 s,
+ * the others 1 s or running for 5 s, so the critical path is a → split → split.7.
+ */
+const runningWorkflow: WorkflowView = {
+  id: WORKFLOW_ID,
+  status: 'RUNNING',
+  tenant: 'acme',
+  cancelRequested: false,
+  createdAt: ago(61),
+  finishedAt: null,
+  steps: [
+    step('a', 'SUCCEEDED', [60, 58]),
+    step('b', 'SUCCEEDED', [58, 55], { dependsOn: ['a'] }),
+    step('split', 'SUCCEEDED', [58, 57], { type: 'split', dependsOn: ['a'] }),
+    ...Array.from({ length: 120 }, (_, i) =>
+      step(`split.${i}`, i >= 110 ? 'RUNNING' : 'SUCCEEDED', i === 7 ? [57, 37] : i >= 110 ? [5, null] : [57, 56], {
+        type: 'square',
+        spawnedBy: 'split',
+        jobId: stepJobId(i),
+      }),
+    ),
+    step('report', 'PENDING', null, { dependsOn: ['b', 'split'] }),
+    step('split.join', 'PENDING', null, { type: 'sum', spawnedBy: 'split' }),
+  ],
+};
+/** What GET /workflows/{id} answers now: the test moves it on. */
+let workflowNow = runningWorkflow;
+/** The job of step a, which links back to its workflow. */
+const stepJob = jobView({
+  id: runningWorkflow.steps[0]!.jobId,
+  status: 'SUCCEEDED',
+  workflow: { id: WORKFLOW_ID, step: 'a' },
+});
+
 /** The API as the test stack would answer, from fixed data; a requeue answers the job QUEUED. */
 function stackApi(request: { method: string; path: string; query: URLSearchParams }) {
   const { method, path, query } = request;
@@ -126,6 +190,11 @@ function stackApi(request: { method: string; path: string; query: URLSearchParam
   if (method === 'GET' && path === 'schedules') return { status: 200, body: schedules };
   if (method === 'GET' && path === 'dlq') return { status: 200, body: { items: [jobView(deadJob)], cursor: null } };
   if (method === 'GET' && path === `jobs/${RACING_ID}`) return { status: 200, body: jobView(racingJob) };
+  if (method === 'GET' && path === `jobs/${stepJob.id}`) return { status: 200, body: stepJob };
+  if (method === 'GET' && path === `workflows/${WORKFLOW_ID}`) return { status: 200, body: workflowNow };
+  if (method === 'POST' && path === `workflows/${WORKFLOW_ID}/cancel`) {
+    return { status: 202, body: { ...workflowNow, cancelRequested: true } };
+  }
   if (method === 'POST' && path === `dlq/${DEAD_ID}/requeue`) {
     return { status: 200, body: jobView({ ...deadJob, status: 'QUEUED', attempts: 0 }) };
   }
@@ -269,6 +338,97 @@ describe.skipIf(!hasChromium)(
       ]);
       expect(await page.locator('#overview').isHidden()).toBe(true);
       expect(await page.locator('#job-actions button').allTextContents()).toEqual(['Cancel']);
+    });
+
+    it("opens a workflow by id: its steps, and the critical path through the spawn's slowest child highlighted", async () => {
+      // Prepare
+      await page.goto(dashboard.url);
+      // Act
+      await page.locator('#open-workflow input').fill(WORKFLOW_ID);
+      await page.locator('#open-workflow button').click();
+      // Assess
+      await eventually(() => page.locator('#steps tbody tr').count()).toBe(5);
+      expect(await page.locator('#workflow-title').textContent()).toBe(`${WORKFLOW_ID} RUNNING`);
+      expect(await page.locator('#steps tr[data-step="b"] td').allTextContents()).toEqual([
+        'b',
+        'noop',
+        'SUCCEEDED',
+        '1',
+        '3.0 s',
+        'a',
+        stepJobId(1098).slice(0, 8),
+      ]);
+      expect(await page.locator('#steps tr[data-step="split"] td').first().textContent()).toBe('split spawned 120');
+      expect(await page.locator('#steps tr[data-step="split.join"] td').nth(5).textContent()).toBe(
+        '120 children of split',
+      );
+      expect(await page.locator('#steps tr[data-step="report"] td').last().textContent()).toBe('none yet');
+      expect(await page.locator('#critical-path').textContent()).toMatch(
+        /^Critical path, 23\.\d s: a → split → split\.7 /,
+      );
+      expect(await page.locator('tr.critical').evaluateAll((rows) => rows.map((row) => row.dataset.step))).toEqual([
+        'a',
+        'split',
+        'split.7',
+      ]);
+    });
+
+    it("summarises a spawn's children by status, one page at a time, each status a filter", async () => {
+      // Prepare
+      const spawn = page.locator('#spawns section[data-spawn="split"]');
+      await spawn.waitFor();
+      // Assess
+      expect(await spawn.locator('button[data-status]').allTextContents()).toEqual([
+        'all 120',
+        'RUNNING 10',
+        'SUCCEEDED 110',
+      ]);
+      expect(await spawn.locator('tbody tr').count()).toBe(50);
+      expect(await spawn.locator('.pager').textContent()).toBe('←1–50 of 120→');
+      // Act: the next page, then the running ones only.
+      await spawn.locator('button[data-page="→"]').click();
+      // Assess
+      await eventually(() => spawn.locator('.pager span').textContent()).toBe('51–100 of 120');
+      // Act
+      await spawn.locator('button[data-status="RUNNING"]').click();
+      // Assess
+      await eventually(() => spawn.locator('.pager span').textContent()).toBe('1–10 of 10');
+      expect(await spawn.locator('tbody tr').first().getAttribute('data-step')).toBe('split.110');
+      // The pick outlives the 2-s redraws.
+      await page.waitForTimeout(2500);
+      expect(await spawn.locator('.pager span').textContent()).toBe('1–10 of 10');
+    });
+
+    it('follows the workflow live, and cancels it with its button', async () => {
+      // Act
+      await page.locator(`#workflow-actions button[data-cancel="${WORKFLOW_ID}"]`).click();
+      // Assess
+      await eventually(() => page.locator('#notice').textContent()).toBe('cancel: stopping its running steps');
+      expect(api.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toContain(
+        `workflows/${WORKFLOW_ID}/cancel`,
+      );
+      // Act: its steps end on the API side.
+      workflowNow = {
+        ...runningWorkflow,
+        status: 'CANCELLED',
+        finishedAt: ago(0),
+        steps: runningWorkflow.steps.map((s) => (s.status === 'SUCCEEDED' ? s : { ...s, status: 'CANCELLED' })),
+      };
+      // Assess
+      await eventually(() => page.locator('#workflow-title').textContent()).toBe(`${WORKFLOW_ID} CANCELLED`);
+      expect(await page.locator('#workflow-actions button').count()).toBe(0);
+      expect(await page.locator('#steps tr[data-step="report"] td').nth(2).textContent()).toBe('CANCELLED');
+    });
+
+    it("links a step's job page to its workflow", async () => {
+      // Act
+      await page.goto(`${dashboard.url}#/jobs/${stepJob.id}`);
+      const link = page.locator(`#job-fields a[href="#/workflows/${WORKFLOW_ID}"]`);
+      await eventually(() => link.textContent()).toBe(`${WORKFLOW_ID.slice(0, 8)} step a`);
+      await link.click();
+      // Assess
+      await eventually(() => page.locator('#workflow').isVisible()).toBe(true);
+      expect(await page.locator('#job').isHidden()).toBe(true);
     });
 
     it('ran without script errors or refused resources', () => {

@@ -14,3 +14,14 @@ describe('toJobView progress', () => {
     expect(jobView({ status: 'RUNNING', leases: { only: lease() } }).progress).toBeNull();
   });
 });
+
+describe('toJobView workflow', () => {
+  it("names a step's workflow and step, and none for a job of POST /jobs", () => {
+    // Prepare
+    const workflow = { id: '9a1c3a9e-8d2b-4c6a-9e1f-2b3c4d5e6f70', step: 'b', parents: { a: 'j-a' } };
+    // Act
+    const views = [jobView({ workflow }), jobView()];
+    // Assess
+    expect(views.map((view) => view.workflow)).toEqual([{ id: workflow.id, step: 'b' }, null]);
+  });
+});

@@ -26,6 +26,7 @@ export function toJobView(job: Job, now = Date.now(), links: JobLinks = {}) {
     runAt: job.runAt ?? null,
     schedule: job.schedule ?? null,
     fireTime: job.fireTime ?? null,
+    workflow: job.workflow ? { id: job.workflow.id, step: job.workflow.step } : null,
     createdAt: job.createdAt,
     startedAt: job.startedAt ?? null,
     finishedAt: job.finishedAt ?? null,

@@ -28,9 +28,17 @@ const step = (name: string, status: StepItem['status'], jobId: string): StepItem
 });
 
 describe('the workflow view', () => {
-  it("shows a started step as its job's status, with its attempts and result, and the others as recorded", () => {
+  it("shows a started step as its job's status, attempts, run times and result, and the others as recorded", () => {
     // Prepare
-    const job = { ...queued, id: 'j-a', status: 'SUCCEEDED' as const, attempts: 2, result: '{"n":1}' };
+    const job = {
+      ...queued,
+      id: 'j-a',
+      status: 'SUCCEEDED' as const,
+      attempts: 2,
+      result: '{"n":1}',
+      startedAt: '2030-01-01T00:00:01.000Z',
+      finishedAt: '2030-01-01T00:00:04.000Z',
+    };
     // Act
     const view = toWorkflowView(
       workflow,
@@ -44,12 +52,12 @@ describe('the workflow view', () => {
     );
     // Assess
     expect(view).toMatchObject({ id: 'w1', status: 'RUNNING', tenant: 'acme', finishedAt: null });
-    expect(view.steps.map((s) => [s.name, s.status, s.attempts, s.result])).toEqual([
-      ['a', 'SUCCEEDED', 2, { n: 1 }],
-      ['b', 'PENDING', 0, null],
-      ['c', 'SKIPPED', 0, null],
+    expect(view.steps.map((s) => [s.name, s.status, s.attempts, s.result, s.startedAt, s.finishedAt])).toEqual([
+      ['a', 'SUCCEEDED', 2, { n: 1 }, job.startedAt, job.finishedAt],
+      ['b', 'PENDING', 0, null, null, null],
+      ['c', 'SKIPPED', 0, null, null, null],
       // Its job not readable yet (an eventually consistent read): it waits in its queue.
-      ['d', 'QUEUED', 0, null],
+      ['d', 'QUEUED', 0, null, null, null],
     ]);
   });
 

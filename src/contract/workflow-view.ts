@@ -7,8 +7,9 @@ export type StepViewStatus = (typeof STEP_VIEW_STATUSES)[number];
 
 /**
  * A workflow as the API shows it (`GET /workflows/{id}`): its status and each step's, with the
- * step's job id (known before the job exists), attempts, and inline result or error. Steps come
- * in the order given: the caller lists a spawn's children after the step that spawned them.
+ * step's job id (known before the job exists), attempts, its job's first start and end (run
+ * times, the dashboard's critical path), and inline result or error. Steps come in the order
+ * given: the caller lists a spawn's children after the step that spawned them.
  */
 export function toWorkflowView(workflow: WorkflowItem, steps: StepItem[], jobs: Job[]) {
   const byId = new Map(jobs.map((job) => [job.id, job]));
@@ -27,6 +28,8 @@ export function toWorkflowView(workflow: WorkflowItem, steps: StepItem[], jobs: 
         status: stepStatus(step, job),
         jobId: step.jobId,
         attempts: job?.attempts ?? 0,
+        startedAt: job?.startedAt ?? null,
+        finishedAt: job?.finishedAt ?? null,
         result: job?.result === undefined ? null : (JSON.parse(job.result) as unknown),
         error: job?.error?.message ?? null,
         dependsOn: step.dependsOn,

@@ -114,6 +114,33 @@ describe.skipIf(!hasChromium)(
       await eventually(() => page.locator('#timeline [data-attempt]').count()).toBe(2);
     });
 
+    it("shows a finished workflow's steps, the critical path through its slow branch highlighted", async () => {
+      // Prepare: b sleeps, c does not; d waits for both.
+      const { id } = await client.submitWorkflow({
+        steps: [
+          { name: 'a', type: 'noop' },
+          { name: 'b', type: 'sleep', payload: { ms: 1500 }, dependsOn: ['a'] },
+          { name: 'c', type: 'noop', dependsOn: ['a'] },
+          { name: 'd', type: 'noop', dependsOn: ['b', 'c'] },
+        ],
+      });
+      await waitFor(
+        () => client.getWorkflow(id),
+        (workflow) => workflow.status !== 'RUNNING',
+        { timeoutMs: 60_000, what: `workflow ${id} to end` },
+      );
+      // Act
+      await page.goto(`${dashboard!.url}#/workflows/${id}`);
+      // Assess
+      await eventually(() => page.locator('#workflow-title').textContent()).toBe(`${id} SUCCEEDED`);
+      expect(await page.locator('tr.critical').evaluateAll((rows) => rows.map((row) => row.dataset.step))).toEqual([
+        'a',
+        'b',
+        'd',
+      ]);
+      expect(await page.locator('#critical-path').textContent()).toContain('a → b → d');
+    });
+
     it('ran in the browser without script errors or failed requests', () => {
       expect(problems).toEqual([]);
     });

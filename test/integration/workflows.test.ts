@@ -50,6 +50,9 @@ describe('workflows', () => {
     expect(dStarted).toBeGreaterThanOrEqual(Date.parse(b!.finishedAt!));
     expect(dStarted).toBeGreaterThanOrEqual(Date.parse(c!.finishedAt!));
     expect(d!.tenant).toBe('default');
+    // The view's run times are its jobs' (the dashboard's critical path reads them), and a job names its step.
+    expect(stepOf(workflow, 'd')).toMatchObject({ startedAt: d!.startedAt, finishedAt: d!.finishedAt });
+    expect(d!.workflow).toEqual({ id, step: 'd' });
   });
 
   it('fails a workflow whose step fails, and skips its dependents: they never run', async () => {

@@ -1,9 +1,12 @@
 /**
  * The Tailguard dashboard. Every 2 s it reads the API through the local server's `/api/` (which
  * signs each call with the operator's credentials) and redraws the view the URL names: `#/` the
- * overview, `#/jobs/<id>` one job. No framework: views are rebuilt from the latest answers with
- * `el`, which only ever sets text, so nothing a job carries (type, error, result) is read as HTML.
+ * overview, `#/jobs/<id>` one job, `#/workflows/<id>` one workflow. No framework: views are rebuilt
+ * from the latest answers with `el`, which only ever sets text, so nothing a job carries (type,
+ * error, result) is read as HTML.
  */
+
+import { criticalPath, isJoin, runTime } from './critical-path.js';
 
 const POLL_MS = 2000;
 const CLASSES = ['cpu', 'gpu'];
@@ -15,6 +18,8 @@ const CHART_POINTS = 300;
 /** Finished races kept on the overview. */
 const FINISHED_RACES = 20;
 const TERMINAL = new Set(['SUCCEEDED', 'DEAD', 'CANCELLED']);
+/** Spawned children shown at once, per spawning step. */
+const CHILDREN_PAGE = 50;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -61,6 +66,7 @@ function bar(fraction, label = `${Math.round(fraction * 100)} %`) {
 }
 
 const jobLink = (id) => el('a', { href: `#/jobs/${id}`, className: 'mono' }, id.slice(0, 8));
+const workflowLink = (id, text) => el('a', { href: `#/workflows/${id}`, className: 'mono' }, text);
 const queueOf = (job) => `${job.capacity}-${job.priority}`;
 /** A wall-clock time from an ISO string or epoch ms. */
 const time = (at) => (at ? new Date(at).toLocaleTimeString() : '–');
@@ -541,6 +547,10 @@ async function refreshJob(id) {
     ['attempts', `${job.attempts} of ${job.maxAttempts}`],
     ['progress', job.progress === null ? null : bar(job.progress)],
     ['created', time(job.createdAt)],
+    [
+      'workflow',
+      job.workflow && workflowLink(job.workflow.id, `${job.workflow.id.slice(0, 8)} step ${job.workflow.step}`),
+    ],
     ['runs at', job.runAt && time(job.runAt)],
     ['started', job.startedAt && time(job.startedAt)],
     ['finished', job.finishedAt && time(job.finishedAt)],
@@ -573,19 +583,214 @@ async function refreshJob(id) {
   );
 }
 
+// ---- one workflow ------------------------------------------------------------------------------
+
+/** Under a second in ms, under two minutes in seconds to a tenth, then as `duration`. */
+const runTimeText = (ms) => (ms < 120_000 ? wait(ms) : duration(ms));
+
+const isChild = (step) => step.spawnedBy !== null && !isJoin(step);
+/** A step has a job once it left PENDING, unless it was skipped (a step cancelled before its start has none either). */
+const hasJob = (step) => step.status !== 'PENDING' && step.status !== 'SKIPPED';
+const headRow = (...names) =>
+  el(
+    'thead',
+    {},
+    el(
+      'tr',
+      {},
+      names.map((name) => el('th', {}, name)),
+    ),
+  );
+
+/** One step's row; a child's has no `dependsOn` cell. */
+function stepRow(step, now, onPath, dependsOn) {
+  return el(
+    'tr',
+    { 'data-step': step.name, className: onPath ? 'critical' : undefined },
+    el('td', { className: 'mono' }, step.name),
+    el('td', {}, step.type),
+    el('td', {}, el('span', { className: `badge ${step.status}` }, step.status)),
+    el('td', { className: 'number' }, String(step.attempts)),
+    el('td', { className: 'number' }, step.startedAt ? runTimeText(runTime(step, now)) : '–'),
+    dependsOn === undefined ? undefined : el('td', { className: 'mono' }, dependsOn),
+    el('td', {}, hasJob(step) ? jobLink(step.jobId) : el('span', { className: 'muted' }, 'none yet')),
+  );
+}
+
+/**
+ * The workflow on the page (its latest answer), and for each spawning step the page and status
+ * picked of its children: a pick redraws from the answer at hand, not re-reading up to 10,000 steps.
+ */
+let shownWorkflow = { view: undefined, picks: new Map() };
+
+function pickChildren(parent, pick) {
+  shownWorkflow.picks.set(parent, pick);
+  renderWorkflow(shownWorkflow.view);
+}
+
+/** Buttons filtering a spawn's children by status, each with how many are in it. */
+function statusFilters(parent, children, picked) {
+  const counts = new Map();
+  for (const child of children) counts.set(child.status, (counts.get(child.status) ?? 0) + 1);
+  const filter = (status, ...label) =>
+    el(
+      'button',
+      {
+        type: 'button',
+        'data-status': status ?? 'all',
+        'aria-pressed': String(picked === status),
+        onclick: () => pickChildren(parent, { status, page: 0 }),
+      },
+      ...label,
+    );
+  return el(
+    'div',
+    { className: 'buttons' },
+    filter(null, `all ${children.length}`),
+    [...counts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([status, count]) => filter(status, el('span', { className: `badge ${status}` }, status), ` ${count}`)),
+  );
+}
+
+/**
+ * A spawn's children summarised: counts per status (each a filter), the child on the critical
+ * path, and one page of them: a 10,000-child spawn is never 10,000 rows.
+ */
+function spawnSection(parent, children, now, onPath) {
+  const { status, page: asked } = shownWorkflow.picks.get(parent) ?? { status: null, page: 0 };
+  const listed = status === null ? children : children.filter((child) => child.status === status);
+  const page = Math.min(asked, Math.max(0, Math.ceil(listed.length / CHILDREN_PAGE) - 1));
+  const first = page * CHILDREN_PAGE;
+  const rows = listed.slice(first, first + CHILDREN_PAGE);
+  const turn = (to, label) =>
+    el(
+      'button',
+      {
+        type: 'button',
+        'data-page': label,
+        disabled: to < 0 || to * CHILDREN_PAGE >= listed.length,
+        onclick: () => pickChildren(parent, { status, page: to }),
+      },
+      label,
+    );
+  const onCriticalPath = children.find((child) => onPath.has(child.name));
+  return el(
+    'section',
+    { 'data-spawn': parent },
+    el('h3', {}, `Spawned by ${parent}`),
+    statusFilters(parent, children, status),
+    onCriticalPath &&
+      el(
+        'p',
+        { className: 'muted' },
+        `On the critical path: ${onCriticalPath.name} (${runTimeText(runTime(onCriticalPath, now))}).`,
+      ),
+    el(
+      'table',
+      {},
+      headRow('child', 'type', 'status', 'attempts', 'run time', 'job'),
+      el(
+        'tbody',
+        {},
+        rows.map((child) => stepRow(child, now, onPath.has(child.name))),
+      ),
+    ),
+    el(
+      'div',
+      { className: 'buttons pager' },
+      turn(page - 1, '←'),
+      el(
+        'span',
+        { className: 'muted' },
+        rows.length === 0 ? 'none' : `${first + 1}–${first + rows.length} of ${listed.length}`,
+      ),
+      turn(page + 1, '→'),
+    ),
+  );
+}
+
+const workflowCancelled = (view) => (view.status === 'CANCELLED' ? 'cancelled' : 'stopping its running steps');
+
+function renderWorkflow(workflow) {
+  const now = Date.now();
+  const cancelling = workflow.cancelRequested && workflow.status === 'RUNNING';
+  $('#workflow-title').replaceChildren(
+    el('span', { className: 'mono' }, workflow.id),
+    ' ',
+    el('span', { className: `badge ${workflow.status}` }, cancelling ? 'CANCELLING' : workflow.status),
+  );
+  const actions = [];
+  if (workflow.status === 'RUNNING' && !workflow.cancelRequested) {
+    const cancel = (e) => act(e.currentTarget, 'cancel', `workflows/${workflow.id}/cancel`, workflowCancelled);
+    actions.push(el('button', { type: 'button', 'data-cancel': workflow.id, onclick: cancel }, 'Cancel'));
+  }
+  $('#workflow-actions').replaceChildren(...actions);
+  const children = Map.groupBy(workflow.steps.filter(isChild), (child) => child.spawnedBy);
+  const fields = [
+    ['tenant', workflow.tenant],
+    ['created', time(workflow.createdAt)],
+    ['finished', workflow.finishedAt && time(workflow.finishedAt)],
+  ];
+  fillTable(
+    '#workflow-fields',
+    fields.filter(([, value]) => value).map(([name, value]) => el('tr', {}, el('th', {}, name), el('td', {}, value))),
+    '',
+  );
+  const path = criticalPath(workflow.steps, now);
+  const onPath = new Set(path.steps);
+  $('#critical-path').replaceChildren(
+    path.steps.length === 0
+      ? el('span', { className: 'muted' }, 'Critical path: no step has run yet.')
+      : el(
+          'span',
+          {},
+          `Critical path, ${runTimeText(path.ms)}: `,
+          el('span', { className: 'mono' }, path.steps.join(' → ')),
+          el('span', { className: 'muted' }, ' — the longest chain of run times, each step after the one before it'),
+        ),
+  );
+  fillTable(
+    '#steps',
+    workflow.steps
+      .filter((step) => !isChild(step))
+      .map((step) => {
+        const spawned = children.get(step.name)?.length;
+        const dependsOn = isJoin(step)
+          ? `${children.get(step.spawnedBy)?.length ?? 0} children of ${step.spawnedBy}`
+          : step.dependsOn.join(', ');
+        const row = stepRow(step, now, onPath.has(step.name), dependsOn);
+        if (spawned) row.firstChild.append(el('span', { className: 'muted' }, ` spawned ${spawned}`));
+        return row;
+      }),
+    'no steps',
+  );
+  $('#spawns').replaceChildren(...[...children].map(([parent, spawned]) => spawnSection(parent, spawned, now, onPath)));
+}
+
+async function refreshWorkflow(id) {
+  const workflow = await api(`workflows/${encodeURIComponent(id)}`);
+  if (shownWorkflow.view?.id !== workflow.id) shownWorkflow = { view: workflow, picks: new Map() };
+  shownWorkflow.view = workflow;
+  renderWorkflow(workflow);
+}
+
 // ---- polling and routing -----------------------------------------------------------------------
 
-const jobIdInUrl = () => /^#\/jobs\/([\w-]+)$/.exec(location.hash)?.[1];
+/** The view the URL names: `{view: 'job' | 'workflow', id}`, or the overview. */
+function route() {
+  const [, view, id] = /^#\/(jobs|workflows)\/([\w-]+)$/.exec(location.hash) ?? [];
+  return view === 'jobs' ? { view: 'job', id } : view === 'workflows' ? { view: 'workflow', id } : { view: 'overview' };
+}
 
 /** The last poll failed: its notice goes once a poll succeeds. */
 let pollFailed = false;
 
 async function refresh() {
-  const id = jobIdInUrl();
-  $('#overview').hidden = id !== undefined;
-  $('#job').hidden = id === undefined;
+  const { view, id } = route();
+  for (const name of ['overview', 'job', 'workflow']) $(`#${name}`).hidden = name !== view;
   try {
-    await (id === undefined ? refreshOverview() : refreshJob(id));
+    await (view === 'job' ? refreshJob(id) : view === 'workflow' ? refreshWorkflow(id) : refreshOverview());
     $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
     if (pollFailed) $('#notice').hidden = true;
     pollFailed = false;
@@ -605,6 +810,10 @@ $('#dead-queue').append(
   ...CLASSES.flatMap((c) => PRIORITIES.map((p) => el('option', { value: `${c}-${p}` }, `${c}-${p}`))),
 );
 $('#dead-queue').addEventListener('change', () => void refresh());
+$('#open-workflow').addEventListener('submit', (event) => {
+  event.preventDefault();
+  location.hash = `#/workflows/${event.currentTarget.elements.id.value.trim()}`;
+});
 fetch('/dashboard.json')
   .then((response) => response.json())
   .then(({ apiUrl }) => {

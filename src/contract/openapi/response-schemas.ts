@@ -100,6 +100,10 @@ export const JobViewSchema = describes<JobView>()(
       .nullable()
       .meta({ description: 'the recurring schedule that made the job; null when a caller did' }),
     fireTime: timestamp.nullable().meta({ description: 'the fire time of the schedule the job was made for' }),
+    workflow: z
+      .object({ id: z.uuid(), step: z.string() })
+      .nullable()
+      .meta({ description: 'the workflow (GET /workflows/{id}) and step the job runs; null for a job of POST /jobs' }),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
@@ -351,6 +355,8 @@ export const WorkflowViewSchema = describes<WorkflowView>()(
           .meta({ description: 'PENDING, SKIPPED (a parent failed) or CANCELLED before a job; then its job status' }),
         jobId: z.uuid().meta({ description: "the step's job (GET /jobs/{id}), known before the job exists" }),
         attempts: z.int(),
+        startedAt: timestamp.nullable().meta({ description: "its job's first attempt's start; null until it ran" }),
+        finishedAt: timestamp.nullable().meta({ description: "its job's end (succeeded, dead or cancelled)" }),
         result: z
           .unknown()
           .meta({ description: "its job's result; null until it succeeded, or when kept in the payload bucket" }),
