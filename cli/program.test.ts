@@ -162,6 +162,91 @@ describe('tailguard CLI', () => {
     });
   });
 
+  describe('workflow submit', () => {
+    const WORKFLOW_ID = '9a1c3a9e-8d2b-4c6a-9e1f-2b3c4d5e6f70';
+    const definition = { steps: [{ name: 'a', type: 'noop' }] };
+
+    /** `definition` in a file of a fresh directory. */
+    function definitionFile(content: string = JSON.stringify(definition)): string {
+      const file = join(workDir(), 'workflow.json');
+      writeFileSync(file, content);
+      return file;
+    }
+
+    /** `tailguard workflow submit <args>` against `api`. */
+    const submit = (api: FakeApi, ...args: string[]) =>
+      tailguard(['--api', api.url, '--auth', 'none', 'workflow', 'submit', ...args]);
+
+    it('sends the file with --tenant over its own and --idempotency-key as the header, and prints the id', async () => {
+      // Prepare
+      const api = await fakeApi(() => ({ status: 201, body: { id: WORKFLOW_ID } }));
+      const file = definitionFile(JSON.stringify({ ...definition, tenant: 'other' }));
+      // Act
+      const run = await submit(api, file, '--tenant', 'acme', '--idempotency-key', 'nightly-1');
+      // Assess
+      expect(run).toMatchObject({ exitCode: 0, out: `${WORKFLOW_ID}\n` });
+      expect(api.requests).toEqual([
+        expect.objectContaining({
+          method: 'POST',
+          path: 'workflows',
+          body: { ...definition, tenant: 'acme' },
+          headers: expect.objectContaining({ 'idempotency-key': 'nightly-1' }),
+        }),
+      ]);
+    });
+
+    it('with --wait prints the id, then each step as it moves, and exits 1 unless the workflow SUCCEEDED', async () => {
+      // Prepare
+      const view = (status: string, step: string) => ({
+        status: 200,
+        body: { id: WORKFLOW_ID, status, steps: [{ name: 'a', status: step }] } as unknown,
+      });
+      const api = await fakeApi(
+        inTurn(
+          { status: 201, body: { id: WORKFLOW_ID } as unknown },
+          view('RUNNING', 'QUEUED'),
+          view('FAILED', 'DEAD'),
+        ),
+      );
+      // Act
+      const run = await submit(api, definitionFile(), '--wait');
+      // Assess
+      expect(run.out).toBe(`${WORKFLOW_ID}\na  QUEUED\na  DEAD\nworkflow ${WORKFLOW_ID} FAILED\n`);
+      expect(run.exitCode).toBe(1);
+    });
+
+    it.each([
+      ['not JSON', '{"steps": [', /^INVALID_WORKFLOW: .* is not JSON/],
+      ['not an object', '[]', /^INVALID_WORKFLOW: .* is not a JSON object/],
+    ])('refuses a file that is %s before sending anything', async (_what, content, message) => {
+      // Prepare
+      const api = await fakeApi(() => ({ status: 201, body: { id: WORKFLOW_ID } }));
+      // Act
+      const run = await submit(api, definitionFile(content));
+      // Assess
+      expect(run.exitCode).toBe(1);
+      expect(run.err).toMatch(message);
+      expect(api.requests).toHaveLength(0);
+    });
+
+    it("prints the API's 400 naming the step", async () => {
+      // Prepare
+      const refusal = {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'invalid request',
+          details: [{ path: 'steps.0.name', message: 'step a.join is named as spawned steps are' }],
+        },
+      };
+      const api = await fakeApi(() => ({ status: 400, body: refusal }));
+      // Act
+      const run = await submit(api, definitionFile());
+      // Assess
+      expect(run.exitCode).toBe(1);
+      expect(run.err).toContain('  steps.0.name: step a.join is named as spawned steps are');
+    });
+  });
+
   describe('schedules', () => {
     const view = {
       name: 'nightly',

@@ -16,7 +16,7 @@ const HELP: Record<Exclude<RequestField, 'type'>, string> = {
   tenant: 'who the job is for (quotas and fair shares are per tenant)',
   priority: 'priority',
   capacity: 'capacity class',
-  idempotencyKey: 'submitting again with the key answers the first job',
+  idempotencyKey: 'submitting again with the key answers what the first submission created',
   maxAttempts: 'attempts before the job is DEAD',
   backoff: 'retry backoff, JSON: {"strategy":"exponential","baseSeconds":2,"maxSeconds":300,"jitter":"full"}',
   timeoutSeconds: "each attempt's time limit",

@@ -234,6 +234,7 @@ export class IntakeApi extends Construct {
       intakeEnvironment,
     );
     canSubmit(createWorkflow);
+    store.grantIdempotencyKeys(createWorkflow);
     store.grantJobs(createWorkflow, 'writeMany');
     payloads.grant(createWorkflow, 'storePayloads');
     store.grantJobs(

@@ -1,14 +1,18 @@
 import { runtime } from '../../src/aws/runtime.ts';
 import { createWorkflow, parseWorkflowRequest } from '../../src/jobs/workflows/index.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
+import { withIdempotencyHeader } from '../http/idempotency-header.ts';
 import { assertKnownType } from '../http/job-request.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 
-/** `POST /workflows`: 201 `{id}`; a 400 naming the step for a bad graph, with nothing written. */
+/**
+ * `POST /workflows`: 201 `{id}`, or 200 with the workflow an idempotency key already created; a 400
+ * naming the step for a bad graph, with nothing written.
+ */
 export const handler = httpHandler(async (event) => {
-  const request = parseWorkflowRequest(jsonObjectBody(event));
+  const request = parseWorkflowRequest(withIdempotencyHeader(event, jsonObjectBody(event)));
   for (const [i, step] of request.steps.entries()) assertKnownType(step.type, `steps.${i}.type`);
-  const workflow = await createWorkflow(
+  const { workflowId, replayed } = await createWorkflow(
     {
       workflows: runtime.workflows(),
       intake: {
@@ -22,5 +26,5 @@ export const handler = httpHandler(async (event) => {
     },
     request,
   );
-  return json(201, { id: workflow.workflowId });
+  return json(replayed ? 200 : 201, { id: workflowId });
 });

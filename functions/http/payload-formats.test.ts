@@ -1,5 +1,13 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -30,7 +38,7 @@ const topology = Object.fromEntries(
   ]),
 ) as Record<QueueKey, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
 
-const handlers = {} as Record<'submitJob' | 'submitBatch' | 'getJob' | 'listJobs', HttpRoute>;
+const handlers = {} as Record<'submitJob' | 'submitBatch' | 'getJob' | 'listJobs' | 'createWorkflow', HttpRoute>;
 
 beforeAll(async () => {
   vi.stubEnv('AWS_REGION', 'eu-west-1');
@@ -53,6 +61,7 @@ beforeAll(async () => {
   handlers.submitBatch = (await import('../submit-batch/handler.ts')).handler;
   handlers.getJob = (await import('../get-job/handler.ts')).handler;
   handlers.listJobs = (await import('../list-jobs/handler.ts')).handler;
+  handlers.createWorkflow = (await import('../create-workflow/handler.ts')).handler;
 });
 afterAll(() => {
   vi.unstubAllEnvs();
@@ -91,6 +100,44 @@ describe.each(PAYLOAD_FORMATS)('payload format %s', (format) => {
     expect(written[1]!.Put!.Item).toMatchObject({ key: 'order-42' });
     // The job's message, and the check on it.
     expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.QueueUrl)).toEqual([queue, checks]);
+  });
+
+  it('POST /workflows: takes the Idempotency-Key header, writing the workflow and its key in one transaction', async () => {
+    // Prepare: the key was never used.
+    db.on(GetCommand).resolves({});
+    db.on(BatchWriteCommand).resolves({});
+    db.on(TransactWriteCommand).resolves({});
+    db.on(PutCommand).resolves({});
+    db.on(UpdateCommand).resolves({});
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+    // Act
+    const { status, body } = await send(handlers.createWorkflow, format, {
+      method: 'POST',
+      route: '/workflows',
+      headers: { 'idempotency-key': 'nightly-1' },
+      body: JSON.stringify({ steps: [{ name: 'a', type: 'noop' }] }),
+    });
+    // Assess
+    expect(status).toBe(201);
+    const written = db.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(written.map((item) => item.Put?.TableName)).toEqual(['jobs', 'idempotency']);
+    expect(written[1]!.Put!.Item).toMatchObject({ key: 'nightly-1', workflowId: body.id });
+  });
+
+  it('POST /workflows: a header and a body key that differ are a 400 naming idempotencyKey, nothing written', async () => {
+    // Act
+    const { status, body } = await send(handlers.createWorkflow, format, {
+      method: 'POST',
+      route: '/workflows',
+      headers: { 'Idempotency-Key': 'nightly-1' },
+      body: JSON.stringify({ idempotencyKey: 'nightly-2', steps: [{ name: 'a', type: 'noop' }] }),
+    });
+    // Assess
+    expect(status).toBe(400);
+    expect(body.error.details).toEqual([
+      { path: 'idempotencyKey', message: 'differs from the Idempotency-Key header' },
+    ]);
+    expect(db.calls()).toHaveLength(0);
   });
 
   it('POST /jobs: a body that is not JSON is a 400, not a 500', async () => {

@@ -4,8 +4,8 @@ import { runtime } from '../../src/aws/runtime.ts';
 import { toJobView } from '../../src/contract/job-view.ts';
 import { submitJob } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
-import { InvalidInputError } from '../../src/jobs/model/index.ts';
 import { type HttpEvent, header, httpHandler, json } from '../http/http-handler.ts';
+import { withIdempotencyHeader } from '../http/idempotency-header.ts';
 import { parseJobRequest } from '../http/job-request.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 
@@ -25,7 +25,12 @@ export const handler = httpHandler(async (event) => {
       queuedCap: runtime.queuedCounts(),
       afterSend: injectedFault(event),
     },
-    parseJobRequest(withIdempotencyHeader(event)),
+    parseJobRequest(
+      withIdempotencyHeader(
+        event,
+        jsonObjectBody(event, undefined, 'upload a larger payload through POST /uploads (payloadRef)'),
+      ),
+    ),
   );
   if (!replayed) metrics.submitted(job);
   return json(replayed ? 200 : 201, toJobView(job));
@@ -41,15 +46,4 @@ function injectedFault(event: HttpEvent): (() => void) | undefined {
   return () => {
     throw new Error('fault injected: intake stopped after the send');
   };
-}
-
-/** Merges the `Idempotency-Key` header into the body; both given and different is an error. */
-function withIdempotencyHeader(event: HttpEvent): Record<string, unknown> {
-  const body = jsonObjectBody(event, undefined, 'upload a larger payload through POST /uploads (payloadRef)');
-  const fromHeader = header(event, 'Idempotency-Key');
-  if (fromHeader === undefined) return body;
-  if (body.idempotencyKey !== undefined && body.idempotencyKey !== fromHeader) {
-    throw new InvalidInputError([{ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header' }]);
-  }
-  return { ...body, idempotencyKey: fromHeader };
 }

@@ -61,6 +61,29 @@ describe('TailguardClient', () => {
     expect(api.requests).toHaveLength(1 + 3);
   });
 
+  it('submits a workflow with its idempotency key as the header, sending it again after a 5xx; without a key, once', async () => {
+    const id = '9a1c3a9e-8d2b-4c6a-9e1f-2b3c4d5e6f70';
+    const { client, api } = await clientFor(
+      inTurn(
+        { status: 502, body: { message: 'Internal server error' } },
+        { status: 200, body: { id } },
+        { status: 503, body: { message: 'Service Unavailable' } },
+      ),
+    );
+    const request = { steps: [{ name: 'a', type: 'noop' }] };
+
+    const created = await client.submitWorkflow(request, { idempotencyKey: 'nightly-1', retryDelayMs: 1 });
+    await expect(client.submitWorkflow(request)).rejects.toMatchObject({ status: 503 });
+
+    expect(created).toEqual({ id });
+    expect(api.requests.map((r) => [r.method, r.path, r.headers['idempotency-key']])).toEqual([
+      ['POST', 'workflows', 'nightly-1'],
+      ['POST', 'workflows', 'nightly-1'],
+      ['POST', 'workflows', undefined],
+    ]);
+    expect(api.requests[0]!.body).toEqual(request);
+  });
+
   it("throws a tenant's full queue (429 TENANT_QUEUE_FULL) at once, naming the tenant, without a retry", async () => {
     const { client, api } = await clientFor(() => ({
       status: 429,

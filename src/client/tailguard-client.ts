@@ -54,7 +54,7 @@ export interface ClientOptions {
 
 export interface SubmitOptions {
   /**
-   * Sent as the `Idempotency-Key` header: a replay answers the job the key created. A key (here or
+   * Sent as the `Idempotency-Key` header: a replay answers the job (or workflow) the key created. A key (here or
    * in the request's `idempotencyKey`) makes the submission safe to send again, so throttling, 5xx
    * answers and failed connections are retried (`retries` times, backing off); one without is sent once.
    */
@@ -102,15 +102,24 @@ export class TailguardClient {
    * (also when a retry finds the job its lost first try created).
    */
   async submit(request: JobRequestInput, options: SubmitOptions = {}): Promise<ApiResponse<JobView>> {
+    return this.postKeyed<JobView>('jobs', await this.bodyOf(request), request.idempotencyKey, options);
+  }
+
+  /**
+   * POSTs a body that an idempotency key may make safe to repeat: the key of `options` goes as the
+   * `Idempotency-Key` header; with it or one in the body (`bodyKey`), failures a retry may not meet
+   * are retried (SubmitOptions); without, the request is sent once.
+   */
+  private async postKeyed<T>(
+    path: string,
+    body: string,
+    bodyKey: string | undefined,
+    options: SubmitOptions,
+  ): Promise<ApiResponse<T>> {
     const { idempotencyKey, retries = 2, retryDelayMs = 200 } = options;
-    const body = await this.bodyOf(request);
     const send = () =>
-      this.call<JobView>('POST', 'jobs', {
-        body,
-        headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
-      });
-    // A key in the body makes the submission just as safe to repeat.
-    if (!idempotencyKey && !request.idempotencyKey) return send();
+      this.call<T>('POST', path, { body, headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });
+    if (!idempotencyKey && !bodyKey) return send();
     for (let retry = 0; ; retry++) {
       try {
         return await send();
@@ -370,9 +379,14 @@ export class TailguardClient {
     return (await this.call<TenantDeleted>('DELETE', tenantPath(tenant))).body;
   }
 
-  /** `POST /workflows`: the new workflow's id (docs/workflows.md). */
-  async submitWorkflow(request: WorkflowRequestInput): Promise<WorkflowCreated> {
-    return (await this.call<WorkflowCreated>('POST', 'workflows', { body: JSON.stringify(request) })).body;
+  /**
+   * `POST /workflows`: the new workflow's id (docs/workflows.md); with an idempotency key (in
+   * `options` or the request), the id the key created, and retried as `submit` is.
+   */
+  async submitWorkflow(request: WorkflowRequestInput, options: SubmitOptions = {}): Promise<WorkflowCreated> {
+    return (
+      await this.postKeyed<WorkflowCreated>('workflows', JSON.stringify(request), request.idempotencyKey, options)
+    ).body;
   }
 
   /** `GET /workflows/{id}`: the workflow's status and each step's. */

@@ -160,6 +160,14 @@ describe('workflows', () => {
       ],
       /step x is declared twice/,
     ],
+    [
+      'a name a spawn gives',
+      [
+        { name: 'split', type: 'split', payload: { n: 1 } },
+        { name: 'split.join', type: 'noop', dependsOn: ['split'] },
+      ],
+      /steps\.1\.name.*step split\.join is named as spawned steps are/,
+    ],
   ])('refuses %s with a 400 naming the step, and writes nothing', async (_what, steps, message) => {
     // Prepare
     const before = await countJobs();
@@ -205,6 +213,31 @@ describe('workflows', () => {
     expect(after.map((response) => response.status)).toEqual([201, 201]);
     await Promise.all(after.map((response) => client.cancel(response.body.id)));
   }, 120_000);
+
+  it('answers a retried POST with its idempotency key with the same workflow, and a different body under it with 409', async () => {
+    // Prepare
+    const tenant = `wf-keyed-${randomUUID().slice(0, 8)}`;
+    const key = `wf-${randomUUID()}`;
+    const definition = { tenant, steps: [{ name: 'only', type: 'noop' }] };
+    const post = (body: object) => client.raw('POST', 'workflows', JSON.stringify(body), { 'Idempotency-Key': key });
+    // Act
+    const first = await post(definition);
+    const retried = await post(definition);
+    const throughClient = await client.submitWorkflow(definition, { idempotencyKey: key });
+    const conflicting = await post({ ...definition, steps: [{ name: 'other', type: 'noop' }] });
+    const workflow = await waitUntilEnded((first.body as { id: string }).id);
+    // Assess
+    expect(first.status).toBe(201);
+    expect(retried).toMatchObject({ status: 200, body: first.body });
+    expect(throughClient).toEqual(first.body);
+    expect(conflicting).toMatchObject({
+      status: 409,
+      body: { error: { code: 'IDEMPOTENCY_KEY_REUSED', details: [{ path: 'idempotencyKey' }] } },
+    });
+    const items = await scanAll<{ tenant?: string; stepNames?: string[] }>(dynamodb, deployment.jobsTable);
+    expect(items.filter((item) => item.tenant === tenant && item.stepNames !== undefined)).toHaveLength(1);
+    expect(workflow.status).toBe('SUCCEEDED');
+  });
 
   it('answers 404 for a workflow that does not exist', async () => {
     expect((await client.raw('GET', 'workflows/4f1c3a9e-8d2b-4c6a-9e1f-2b3c4d5e6f70')).status).toBe(404);

@@ -97,6 +97,14 @@ const scheduleName: Parameter = {
   schema: jsonSchema(ScheduleNameSchema, 'input'),
 };
 const scheduleNotFound = error('SCHEDULE_NOT_FOUND');
+/** `POST /jobs` and `POST /workflows` take the key as a header too. */
+const idempotencyKeyHeader: Parameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'the body field `idempotencyKey`, given as a header; when both are given they must agree',
+  schema: jsonSchema(JobRequestSchema.shape.idempotencyKey.unwrap(), 'input'),
+};
 /** Workflows get random UUIDs too. */
 const workflowId = jobId;
 const invalidWorkflowId = error('VALIDATION_FAILED: the id is not a UUID');
@@ -162,15 +170,7 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
         post: operation({
           operationId: 'submitJob',
           summary: 'Submit a job',
-          parameters: [
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              description: 'the body field `idempotencyKey`, given as a header; when both are given they must agree',
-              schema: jsonSchema(JobRequestSchema.shape.idempotencyKey.unwrap(), 'input'),
-            },
-          ],
+          parameters: [idempotencyKeyHeader],
           requestBody: body('JobRequest'),
           responses: {
             '201': answer('the new job', 'JobView'),
@@ -251,13 +251,17 @@ export function openApiDocument(options: DocumentOptions = {}): OpenApiDocument 
         post: operation({
           operationId: 'createWorkflow',
           summary: 'Submit a workflow: named steps (jobs) and the steps each depends on (docs/workflows.md)',
+          parameters: [idempotencyKeyHeader],
           requestBody: body('WorkflowRequest'),
           responses: {
             '201': answer('the new workflow; its roots are queued', 'WorkflowCreated'),
+            '200': answer('the workflow this idempotency key created before (replay); nothing new', 'WorkflowCreated'),
             '400': error(
-              'VALIDATION_FAILED naming the step: an unknown or duplicate name, a cycle (named), too many steps, ' +
-                'a type outside the allow-list; or INVALID_JSON. Nothing is written',
+              'VALIDATION_FAILED naming the step: an unknown or duplicate name, a name a spawn gives ' +
+                '(ending in `.join` or `.<digits>`), a cycle (named), too many steps, a type outside the allow-list; ' +
+                'or INVALID_JSON. Nothing is written',
             ),
+            '409': error('IDEMPOTENCY_KEY_REUSED: the key came with a different request (or made a job)'),
             '413': error('PAYLOAD_TOO_LARGE: a step payload over 256 KiB, or the body'),
             '429': queueFull("the workflow's roots would take its tenant past its `maxQueued` jobs waiting to start"),
             '503': error('ENQUEUE_FAILED: a root could not be queued; the reaper starts it later'),

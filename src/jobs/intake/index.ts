@@ -10,6 +10,14 @@ export {
 export type { QueuedCap } from './queued-cap.ts';
 export type { BatchOutcome } from './submit-batch.ts';
 export { submitBatch } from './submit-batch.ts';
-export { type JobOrigin, newJob, type SubmitDeps, submitJob } from './submit-job.ts';
+export {
+  assertSameRequest,
+  hashCanonical,
+  IDEMPOTENCY_TTL_SECONDS,
+  type JobOrigin,
+  newJob,
+  type SubmitDeps,
+  submitJob,
+} from './submit-job.ts';
 export type { Upload, UploadRequest, UploadRequestInput } from './upload-request.ts';
 export { createUpload, UploadRequestSchema } from './upload-request.ts';

@@ -224,15 +224,19 @@ export async function replay(
   existing: { jobId: string; requestHash: string; key: string },
   requestHash: string,
 ): Promise<SubmitResult> {
-  if (existing.requestHash !== requestHash) {
-    throw new IdempotencyKeyReusedError(`idempotency key ${existing.key} was used for a different request`, [
-      { path: 'idempotencyKey', message: 'already used with a different body' },
-    ]);
-  }
+  assertSameRequest(existing, requestHash);
   const job = await store.get(existing.jobId);
   if (!job)
     throw new IdempotencyKeyReusedError(`idempotency key ${existing.key} points at a job that no longer exists`);
   return { job, replayed: true };
+}
+
+/** A key's repeat must be the request that took it (its hash), else 409, whatever the key created. */
+export function assertSameRequest(existing: { key: string; requestHash: string }, requestHash: string): void {
+  if (existing.requestHash === requestHash) return;
+  throw new IdempotencyKeyReusedError(`idempotency key ${existing.key} was used for a different request`, [
+    { path: 'idempotencyKey', message: 'already used with a different body' },
+  ]);
 }
 
 function startTime(request: JobRequest, now: Date): number {
@@ -259,9 +263,12 @@ export function hashRequest(request: JobRequest, payloadObject?: StoredObject): 
     payloadRef !== undefined && payloadObject
       ? { payloadContent: { etag: payloadObject.etag, bytes: payloadObject.bytes, format: payloadObject.format } }
       : {};
-  return createHash('sha256')
-    .update(canonicalJson({ ...definition, ...uploaded }))
-    .digest('hex');
+  return hashCanonical({ ...definition, ...uploaded });
+}
+
+/** SHA-256 of `value` as canonical JSON: keys sorted, undefined left out. */
+export function hashCanonical(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -15,7 +15,9 @@ export interface IdempotencyRecord {
   expiresAt: number;
 }
 
-export type CreateOutcome = { created: true } | { created: false; existing: IdempotencyRecord };
+export type CreateOutcome = KeyedOutcome<IdempotencyRecord>;
+/** A keyed create: written, or the key was taken and this is its record (nothing written). */
+export type KeyedOutcome<R extends KeyRecord = KeyRecord> = { created: true } | { created: false; existing: R };
 
 /** A job to create, with the record its idempotency key gets. */
 export interface NewJobItem {
@@ -44,16 +46,45 @@ export async function createJob(
     return { created: true };
   }
   const writes = [...(idempotency ? keyedJobWrites(t, job, idempotency) : [{ Put: jobPut(t, job) }]), ...alongside];
-  const keyTaken = (error: unknown) => (idempotency ? takenKey(error, 1)?.record : undefined);
+  return transactKeyed(t, writes, idempotency ? 1 : undefined);
+}
+
+/**
+ * Writes a new item of another kind (a workflow) and the record of the key that created it, in one
+ * transaction: `put` must be conditional on the item being new. The record names the item its own
+ * way (`workflowId`); a key is one namespace, so a job's key used for a workflow is taken, and the
+ * request hashes, which never match across kinds, make it a conflict. Generic only so that a
+ * record's own fields are not excess properties.
+ */
+export function createKeyed<R extends KeyRecord>(
+  t: JobTables,
+  put: TransactWriteItem,
+  record: R,
+): Promise<KeyedOutcome> {
+  return transactKeyed(t, [put, keyPut(t, record)], 1);
+}
+
+/** What every key's record holds, whatever the key created. */
+export type KeyRecord = Omit<IdempotencyRecord, 'jobId'>;
+
+/**
+ * One transaction, the key's record at `keyIndex` (if any): a taken key answers its record,
+ * anything else throws. Concurrent requests with one key (or one tenant's count) collide as
+ * TransactionConflict: once the winner commits, a retry finds its record (or the count it left).
+ */
+async function transactKeyed(
+  t: JobTables,
+  writes: TransactWriteItem[],
+  keyIndex: number | undefined,
+): Promise<CreateOutcome> {
+  const keyTaken = (error: unknown) => (keyIndex === undefined ? undefined : takenKey(error, keyIndex)?.record);
   try {
     const { left, error } = await retryLeftovers(
-      [job.id],
+      [writes],
       async () => {
         await t.db.send(new TransactWriteCommand({ TransactItems: writes }));
         return [];
       },
-      // Concurrent requests with one key (or one tenant's count) collide as TransactionConflict:
-      // once the winner commits, a retry finds its record (or the count it left).
       { tries: CREATE_TRIES, pauseMs: 10, retryable: (e) => !keyTaken(e) && isConflict(e) },
     );
     if (left.length > 0) throw error;
@@ -91,19 +122,19 @@ export function keyedJobWrites(
   job: Job,
   idempotency: IdempotencyRecord,
 ): [TransactWriteItem, TransactWriteItem] {
-  return [
-    { Put: jobPut(tables, job) },
-    {
-      Put: {
-        TableName: tables.idempotency,
-        Item: idempotency,
-        ConditionExpression: 'attribute_not_exists(#key)',
-        ExpressionAttributeNames: { '#key': 'key' },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    },
-  ];
+  return [{ Put: jobPut(tables, job) }, keyPut(tables, idempotency)];
 }
+
+/** A key's record, written only while the key is free; a taken key's cancelled transaction carries its record. */
+const keyPut = (tables: Pick<JobTables, 'idempotency'>, record: KeyRecord): TransactWriteItem => ({
+  Put: {
+    TableName: tables.idempotency,
+    Item: record,
+    ConditionExpression: 'attribute_not_exists(#key)',
+    ExpressionAttributeNames: { '#key': 'key' },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+});
 
 /**
  * Whether the transaction failed because the key written at `index` (see keyedJobWrites) was

@@ -2,7 +2,7 @@ export { batchGet } from './batch-get.ts';
 export { conditionFailedAt, writtenIf } from './conditional-write.ts';
 export type { CreateManyOutcome } from './create-many.ts';
 export { changeCurrentJob } from './current-job.ts';
-export type { CreateOutcome, IdempotencyRecord, NewJobItem } from './idempotency.ts';
+export type { CreateOutcome, IdempotencyRecord, KeyedOutcome, KeyRecord, NewJobItem } from './idempotency.ts';
 export { JobStore } from './job-store.ts';
 export type { TransactWriteItem } from './job-tables.ts';
 export { RateWindows } from './rate-windows.ts';

@@ -6,9 +6,12 @@ import { type CreateManyOutcome, createMany } from './create-many.ts';
 import {
   type CreateOutcome,
   createJob,
+  createKeyed,
   type IdempotencyRecord,
   idempotencyRecord,
   idempotencyRecords,
+  type KeyedOutcome,
+  type KeyRecord,
   type NewJobItem,
 } from './idempotency.ts';
 import {
@@ -50,6 +53,11 @@ export class JobStore {
 
   create(job: Job, idempotency?: IdempotencyRecord, alongside?: TransactWriteItem[]): Promise<CreateOutcome> {
     return createJob(this.t, job, idempotency, alongside);
+  }
+
+  /** Another item (a workflow) with the record of the key that created it (idempotency.ts, createKeyed). */
+  createKeyed<R extends KeyRecord>(put: TransactWriteItem, record: R): Promise<KeyedOutcome> {
+    return createKeyed(this.t, put, record);
   }
 
   createMany(items: NewJobItem[]): Promise<CreateManyOutcome[]> {

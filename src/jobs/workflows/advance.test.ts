@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { FairDispatch } from '../fairness/index.ts';
 import type { QueuedCap } from '../intake/index.ts';
-import { type Job, type JobStatus, TenantQueueFullError } from '../model/index.ts';
-import type { JobStore } from '../store/index.ts';
+import { IdempotencyKeyReusedError, type Job, type JobStatus, TenantQueueFullError } from '../model/index.ts';
+import type { JobStore, KeyRecord, TransactWriteItem } from '../store/index.ts';
 import { advanceAll, advanceStalled, advanceStep } from './advance.ts';
 import { cancelWorkflow } from './cancel-workflow.ts';
-import { type CreateWorkflowDeps, createWorkflow } from './create-workflow.ts';
+import { type CreatedWorkflow, type CreateWorkflowDeps, createWorkflow } from './create-workflow.ts';
 import { type SpawnRequestInput, spawnWrites } from './spawn.ts';
 import {
   type SpawnRecord,
@@ -34,6 +34,8 @@ class Table {
   readonly started: string[] = [];
   /** Spawn pages' children (JSON text) by item id. */
   readonly pages = new Map<string, string>();
+  /** Idempotency keys' records, by key. */
+  readonly keys = new Map<string, KeyRecord>();
   /** Step items a spawn's expansion asked to write (those that existed included). */
   stepWrites = 0;
 
@@ -62,6 +64,7 @@ class Table {
     putWorkflow: async (workflow: WorkflowItem) => {
       this.items.set(workflow.id, structuredClone(workflow));
     },
+    workflowPut: (workflow: WorkflowItem) => ({ Put: { TableName: 'jobs', Item: workflow } }),
     getWorkflow: async (id: string) => {
       await this.tick();
       return structuredClone(this.workflow(id));
@@ -149,7 +152,17 @@ class Table {
       if (job.workflow) this.started.push(job.workflow.step);
       return { created: true as const };
     },
-    idempotencyRecord: async () => undefined,
+    idempotencyRecord: async (key: string) => structuredClone(this.keys.get(key)),
+    /** The key's record and the item (a workflow's) in one step, as the transaction writes them. */
+    createKeyed: async (put: TransactWriteItem, record: KeyRecord) => {
+      await this.tick();
+      const existing = this.keys.get(record.key);
+      if (existing) return { created: false as const, existing: structuredClone(existing) };
+      this.keys.set(record.key, structuredClone(record));
+      const item = put.Put!.Item as WorkflowItem;
+      this.items.set(item.id, structuredClone(item));
+      return { created: true as const };
+    },
     transition: async (job: Job, to: JobStatus) => {
       this.jobs.get(job.id)!.status = to;
       return { ...job, status: to };
@@ -177,12 +190,21 @@ class Table {
   }
 
   async create(request: WorkflowRequestInput): Promise<string> {
+    return (await this.submit(request)).workflowId;
+  }
+
+  /** `POST /workflows`, as its handler calls it: new, or replayed by its idempotency key. */
+  submit(request: WorkflowRequestInput): Promise<CreatedWorkflow> {
     const intake = { store: this.deps.store, dispatcher: this.dispatcher as never, ...this.tenants };
-    const workflow = await createWorkflow(
+    return createWorkflow(
       { workflows: this.deps.workflows, intake: intake as CreateWorkflowDeps['intake'] },
       parseWorkflowRequest(request),
     );
-    return workflow.workflowId;
+  }
+
+  /** The workflows' own items (not their steps). */
+  workflowItems(): WorkflowItem[] {
+    return [...this.items.values()].filter((item): item is WorkflowItem => 'stepNames' in item);
   }
 
   /** A step's job ends (as a worker's settle writes it), without advancing its workflow. */
@@ -343,6 +365,56 @@ describe('advancing a workflow', () => {
     // Assess
     expect(table.stepStatuses(id)).toEqual({ a: 'SUCCEEDED' });
     expect(table.status(id)).toBe('SUCCEEDED');
+  });
+});
+
+describe('an idempotent POST /workflows', () => {
+  const keyed = { ...diamond, idempotencyKey: 'nightly-2026-12-07' };
+
+  it('answers a repeat with the same key with the workflow it created, creating nothing new', async () => {
+    // Prepare
+    const table = new Table();
+    const first = await table.submit(keyed);
+    // Act
+    const repeat = await table.submit({
+      ...keyed,
+      steps: keyed.steps.map((step) => ({ ...step, priority: 'default' })),
+    });
+    // Assess: the defaults count as given, so the repeat is the same request.
+    expect(first.replayed).toBe(false);
+    expect(repeat).toEqual({ workflowId: first.workflowId, replayed: true });
+    expect(table.workflowItems()).toHaveLength(1);
+    expect(table.sent).toEqual([stepJobId(first.workflowId, 'a')]);
+  });
+
+  it('creates one workflow from concurrent requests with one key, each answered its id', async () => {
+    // Prepare
+    const table = new Table();
+    // Act
+    const answers = await Promise.all([table.submit(keyed), table.submit(keyed), table.submit(keyed)]);
+    // Assess
+    const [workflow] = table.workflowItems();
+    expect(table.workflowItems()).toHaveLength(1);
+    expect(answers.map((answer) => answer.workflowId)).toEqual(Array(3).fill(workflow!.workflowId));
+    expect(answers.filter((answer) => !answer.replayed)).toHaveLength(1);
+    expect(table.sent).toEqual([stepJobId(workflow!.workflowId, 'a')]);
+  });
+
+  it.each([
+    ['a different workflow', { ...keyed, tenant: 'other' }],
+    ["a job's key", { ...diamond, idempotencyKey: 'order-1' }],
+  ])('refuses the key with %s (409), writing nothing', async (_what, request) => {
+    // Prepare
+    const table = new Table();
+    await table.submit(keyed);
+    table.keys.set('order-1', { key: 'order-1', requestHash: 'a job', expiresAt: 0 });
+    const items = table.items.size;
+    // Act
+    const refusal = table.submit(request);
+    // Assess
+    await expect(refusal).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(table.items.size).toBe(items);
+    expect(table.sent).toHaveLength(1);
   });
 });
 

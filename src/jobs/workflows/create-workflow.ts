@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { inWaves } from '../../aws/batches.ts';
-import { type SubmitDeps, submitJob } from '../intake/index.ts';
+import {
+  assertSameRequest,
+  hashCanonical,
+  IDEMPOTENCY_TTL_SECONDS,
+  type SubmitDeps,
+  submitJob,
+} from '../intake/index.ts';
 import { TenantQueueFullError } from '../model/index.ts';
+import type { KeyRecord } from '../store/index.ts';
 import { newStepItem } from './step-item.ts';
 import { type WorkflowItem, workflowItemId } from './workflow.ts';
 import type { WorkflowRequest } from './workflow-request.ts';
@@ -18,16 +25,32 @@ export interface CreateWorkflowDeps {
 /** Roots submitted at once: each is a send and a write or two. */
 const PARALLEL_ROOTS = 8;
 
+/** A created workflow's id; `replayed` when an idempotency key had created it before (200, not 201). */
+export interface CreatedWorkflow {
+  workflowId: string;
+  replayed: boolean;
+}
+
 /**
  * Creates a checked workflow (parseWorkflowRequest): its steps, then its own item (a request that
  * dies between leaves steps nothing reads, never a workflow missing steps), then the roots' jobs,
  * each through the intake as `POST /jobs` makes one, under its derived id. A root whose submit
  * failed is started by the reaper's pass over stalled workflows. A tenant whose `maxQueued` its
  * roots would pass is refused first, with nothing written (TenantQueueFullError, 429).
+ *
+ * With an idempotency key, the workflow's item and the key's record are one transaction, as a
+ * keyed job and its record are: a repeat answers the workflow the key created (a different request,
+ * 409), and of concurrent repeats one wins, the others' steps left unread like a dead request's.
  */
-export async function createWorkflow(deps: CreateWorkflowDeps, request: WorkflowRequest): Promise<WorkflowItem> {
+export async function createWorkflow(deps: CreateWorkflowDeps, request: WorkflowRequest): Promise<CreatedWorkflow> {
+  const { idempotencyKey: key, ...definition } = request;
+  // Never a job's hash: a job's key used for a workflow is a conflict, not a replay.
+  const requestHash = hashCanonical({ workflow: definition });
+  const earlier = key === undefined ? undefined : await deps.intake.store.idempotencyRecord(key);
+  if (earlier) return replayed(earlier, requestHash);
   const workflowId = (deps.newId ?? randomUUID)();
-  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const now = (deps.now ?? (() => new Date()))();
+  const at = now.toISOString();
   const children = new Map(request.steps.map((step) => [step.name, [] as string[]]));
   for (const step of request.steps) for (const parent of step.dependsOn) children.get(parent)!.push(step.name);
   const steps = request.steps.map(({ name, dependsOn, onParentFailure, ...job }, i) =>
@@ -53,7 +76,17 @@ export async function createWorkflow(deps: CreateWorkflowDeps, request: Workflow
     createdAt: at,
     updatedAt: at,
   };
-  await deps.workflows.putWorkflow(workflow);
+  if (key === undefined) await deps.workflows.putWorkflow(workflow);
+  else {
+    const expiresAt = Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS;
+    const outcome = await deps.intake.store.createKeyed(deps.workflows.workflowPut(workflow), {
+      key,
+      workflowId,
+      requestHash,
+      expiresAt,
+    });
+    if (!outcome.created) return replayed(outcome.existing, requestHash);
+  }
   await inWaves(
     roots.map((root) => async () => {
       const payload = root.payloadText === undefined ? undefined : JSON.parse(root.payloadText);
@@ -76,7 +109,13 @@ export async function createWorkflow(deps: CreateWorkflowDeps, request: Workflow
     }),
     PARALLEL_ROOTS,
   );
-  return workflow;
+  return { workflowId, replayed: false };
+}
+
+/** The workflow a key created, when this request repeats the one that took the key (else 409). */
+function replayed(record: KeyRecord & { workflowId?: string }, requestHash: string): CreatedWorkflow {
+  assertSameRequest(record, requestHash);
+  return { workflowId: record.workflowId!, replayed: true };
 }
 
 /**

@@ -97,6 +97,38 @@ describe('POST /workflows request', () => {
     ]);
   });
 
+  it.each(['split.join', 'split.0', 'a.b.17'])('refuses %s, a name a spawn could give, naming the step', (name) => {
+    expect(
+      refusal({
+        steps: [
+          { name: 'a', type: 'noop' },
+          { name, type: 'noop' },
+        ],
+      }),
+    ).toEqual([
+      {
+        path: 'steps.1.name',
+        message: `step ${name} is named as spawned steps are: no name may end in .join or .<digits>`,
+      },
+    ]);
+  });
+
+  it('accepts names with dots that a spawn never gives, and an idempotency key', () => {
+    // Act
+    const request = parseWorkflowRequest({
+      idempotencyKey: 'nightly-1',
+      steps: [
+        { name: 'fetch.v2', type: 'noop' },
+        { name: 'join', type: 'noop' },
+        { name: 'load.joined', type: 'noop' },
+        { name: '1.5x', type: 'noop' },
+      ],
+    });
+    // Assess
+    expect(request.idempotencyKey).toBe('nightly-1');
+    expect(request.steps.map((step) => step.name)).toEqual(['fetch.v2', 'join', 'load.joined', '1.5x']);
+  });
+
   it('accepts a chain of 1,000 steps (the cycle search never recurses)', () => {
     const chain = Array.from({ length: MAX_WORKFLOW_STEPS }, (_, i) => ({
       name: `s${i}`,

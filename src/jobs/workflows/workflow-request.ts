@@ -6,6 +6,11 @@ import { PARENT_FAILURE_RULES } from './workflow-lifecycle.ts';
 /** Most steps one `POST /workflows` may declare (docs/workflows.md, "Limits"). */
 export const MAX_WORKFLOW_STEPS = 1000;
 export const STEP_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * The endings of the names a spawn gives its steps (`<parent>.<i>`, `<parent>.join`, workflow.ts):
+ * a declared name ending otherwise can never be one, whichever step spawns.
+ */
+const SPAWNED_NAME_ENDING = /\.(\d+|join)$/;
 
 const job = JobRequestSchema.shape;
 
@@ -15,7 +20,16 @@ const job = JobRequestSchema.shape;
  * items): a dependent's job is written long after the request, from the step's item.
  */
 export const StepRequestSchema = z.strictObject({
-  name: z.string().regex(STEP_NAME_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 . _ -'),
+  name: z
+    .string()
+    .regex(STEP_NAME_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')
+    .refine((name) => !SPAWNED_NAME_ENDING.test(name), {
+      error: (issue) => `step ${issue.input} is named as spawned steps are: no name may end in .join or .<digits>`,
+    })
+    .meta({
+      description:
+        'unique in the workflow; not ending in `.join` or `.<digits>`: a spawn names its children `<step>.<i>` and its join `<step>.join`',
+    }),
   type: job.type,
   payload: job.payload,
   dependsOn: z.array(z.string()).max(MAX_WORKFLOW_STEPS).default([]),
@@ -28,9 +42,13 @@ export const StepRequestSchema = z.strictObject({
   speculation: job.speculation,
 });
 
-/** Body of `POST /workflows`: the steps, and the tenant every step's job is for. */
+/**
+ * Body of `POST /workflows`: the steps, the tenant every step's job is for, and the key that makes
+ * the request safe to repeat (also the `Idempotency-Key` header), as `POST /jobs` takes it.
+ */
 export const WorkflowRequestSchema = z.strictObject({
   tenant: TenantIdSchema.default(DEFAULT_TENANT),
+  idempotencyKey: job.idempotencyKey,
   steps: z.array(StepRequestSchema).min(1).max(MAX_WORKFLOW_STEPS),
 });
 

@@ -118,13 +118,18 @@ export class WorkflowStore {
 
   /** Writes a new workflow, open: in the index the reaper lists stalled workflows from. */
   async putWorkflow(workflow: WorkflowItem): Promise<void> {
-    await this.db.send(
-      new PutCommand({
+    await this.db.send(new PutCommand(this.workflowPut(workflow).Put!));
+  }
+
+  /** putWorkflow's write, for a transaction (beside the idempotency key's record). */
+  workflowPut(workflow: WorkflowItem): TransactWriteItem {
+    return {
+      Put: {
         TableName: this.jobs,
         Item: { ...workflow, [STATUS_SHARD_ATTRIBUTE]: openKey(workflow.workflowId) },
         ConditionExpression: 'attribute_not_exists(id)',
-      }),
-    );
+      },
+    };
   }
 
   async getWorkflow(workflowId: string): Promise<WorkflowItem | undefined> {
