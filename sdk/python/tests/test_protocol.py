@@ -191,16 +191,6 @@ class ServeTest(unittest.TestCase):
             },
         )
 
-    def test_gives_a_job_without_parents_an_empty_dict(self) -> None:
-        @self.registry.handler("root")
-        def root(payload: Any, ctx: Context) -> Any:
-            return ctx.parents
-
-        served = self.serve()
-        served.receive()
-        served.send(job("j1", "root"))
-        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": {}})
-
     def test_fails_a_job_that_reads_children_but_is_no_join_for_good(self) -> None:
         @self.registry.handler("sum")
         def total(payload: Any, ctx: Context) -> int:
@@ -214,15 +204,15 @@ class ServeTest(unittest.TestCase):
         answer = served.receive()
         self.assertEqual((answer["kind"], answer["message"], answer["retryable"]), ("error", "no join", False))
 
-    def test_tells_a_job_from_a_worker_older_than_tenants_it_is_the_default_tenant(self) -> None:
+    def test_tells_a_job_from_an_older_worker_the_default_tenant_and_no_parents(self) -> None:
         @self.registry.handler("whose")
-        def whose(payload: Any, ctx: Context) -> str:
-            return ctx.tenant
+        def whose(payload: Any, ctx: Context) -> list[Any]:
+            return [ctx.tenant, ctx.parents]
 
         served = self.serve()
         served.receive()
         served.send(job("j1", "whose"))
-        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": "default"})
+        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": ["default", {}]})
 
     def test_refuses_a_bad_progress_or_log_level_in_the_handler(self) -> None:
         @self.registry.handler("bad")
