@@ -12,6 +12,7 @@ export const PYTHON_JOB_TYPES = [
   'py-cooperative',
   'py-stubborn',
   'py-sha256',
+  'py-parents',
 ];
 
 /** Types the cpu workers also run (test/fixtures/worker-with-limited-types.ts), limited in this deployment. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testStack } from '../helpers/stack.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const { client, waitForJob, waitUntilFinished } = testStack();
 
@@ -24,6 +25,26 @@ describe('Python handlers on gpu workers', () => {
       result: { payload: { text: 'hello' }, attempt: 1, tenant: 'acme' },
     });
     expect(done2).toMatchObject({ status: 'SUCCEEDED', result: { payload: { text: 'again' }, tenant: 'default' } });
+  });
+
+  it("gives a workflow step its parents' results by step name (ctx.parents)", async () => {
+    const { id } = await client.submitWorkflow({
+      steps: [
+        { name: 'fetch', type: 'echo', payload: { rows: 3 } },
+        { name: 'load', type: 'py-parents', capacity: 'gpu', speculation: false, dependsOn: ['fetch'] },
+      ],
+    });
+
+    const workflow = await waitFor(
+      () => client.getWorkflow(id),
+      (w) => w.status !== 'RUNNING',
+      { timeoutMs: 60_000, what: `workflow ${id} to end` },
+    );
+
+    expect(workflow.status).toBe('SUCCEEDED');
+    expect(workflow.steps.find((step) => step.name === 'load')?.result).toEqual({
+      parents: { fetch: { status: 'SUCCEEDED', result: { rows: 3 } } },
+    });
   });
 
   it('ends a job DEAD after one attempt when the handler raises NonRetryableError', async () => {

@@ -28,6 +28,27 @@ describe('a dynamic fan-out', () => {
     expect((await client.getJob(join.jobId)).body.attempts).toBe(1);
   }, 660_000);
 
+  it("starts a step that depends on split only after split's join, and gives it the join's result", async () => {
+    // Act
+    const { id } = await client.submitWorkflow({
+      steps: [
+        { name: 'split', type: 'split', payload: { n: 10 } },
+        { name: 'report', type: 'collect', dependsOn: ['split'] },
+      ],
+    });
+    const workflow = await waitUntilEnded(id, 120_000);
+    // Assess
+    expect(workflow.status).toBe('SUCCEEDED');
+    const report = workflow.steps.find((step) => step.name === 'report')!;
+    expect(report.result).toEqual({
+      payload: null,
+      parents: { split: { status: 'SUCCEEDED', result: { total: 285 } } },
+    });
+    const join = workflow.steps.find((step) => step.name === 'split.join')!;
+    const [joinJob, reportJob] = await Promise.all([client.get(join.jobId), client.get(report.jobId)]);
+    expect(Date.parse(reportJob!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(joinJob!.finishedAt!));
+  }, 180_000);
+
   it('fails the workflow when its children fail: the join is skipped and never runs', async () => {
     // Act
     const { id } = await client.submitWorkflow({

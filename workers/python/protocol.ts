@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChildOutcome } from '../job-handler.ts';
+import type { ChildOutcome, ParentOutcome } from '../job-handler.ts';
 
 /**
  * The JSON-lines protocol between the worker and its Python handler processes (docs/python-handlers.md).
@@ -23,13 +23,25 @@ export type WorkerMessage =
       speculative: boolean;
       /** A payload kept in the payload bucket, downloaded here: JSON to parse, or bytes to hand over as a file. */
       payloadFile?: { path: string; format: 'json' | 'bytes' };
+      /** A workflow step's parents by step name, as they ended (`ctx.parents`); absent for a job without any. */
+      parents?: Record<string, OutcomeMessage>;
     }
   | { kind: 'cancel'; id: string }
   /**
    * A page of a join's children, answering its `children`: `done` once none is left; `error`
    * when the job is not a join or the read failed.
    */
-  | { kind: 'children'; id: string; children: ChildOutcome[]; done: boolean; error?: string };
+  | { kind: 'children'; id: string; children: OutcomeMessage<ChildOutcome>[]; done: boolean; error?: string };
+
+/** A parent's or child's outcome on the wire: a bytes result as base64 in `resultBytes`, JSON having no bytes. */
+export type OutcomeMessage<T extends ParentOutcome = ParentOutcome> = T & { resultBytes?: string };
+
+export function outcomeMessage<T extends ParentOutcome>(outcome: T): OutcomeMessage<T> {
+  const { result, ...rest } = outcome;
+  return result instanceof Uint8Array
+    ? ({ ...rest, resultBytes: Buffer.from(result).toString('base64') } as OutcomeMessage<T>)
+    : outcome;
+}
 
 const ChildMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ready'), protocol: z.number(), types: z.array(z.string().min(1)) }),

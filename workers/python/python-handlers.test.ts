@@ -161,6 +161,30 @@ describe('pythonHandlers', () => {
     expect(pulled).toBe(250);
   });
 
+  it("hands a workflow step its parents' outcomes by step name, a bytes result as bytes", async () => {
+    // Prepare
+    const { run } = await start();
+    const job = attempt();
+    job.context.parents = {
+      split: { status: 'SUCCEEDED', result: { total: 285 } },
+      thumb: { status: 'SUCCEEDED', result: Buffer.from([1, 2, 3]) },
+      broken: { status: 'DEAD', error: 'boom' },
+    };
+    // Act
+    const result = await run('parents', job);
+    // Assess
+    expect(result).toEqual({
+      split: { status: 'SUCCEEDED', result: { total: 285 } },
+      thumb: { status: 'SUCCEEDED', result: [1, 2, 3] },
+      broken: { status: 'DEAD', error: 'boom' },
+    });
+  });
+
+  it('hands a job without parents an empty ctx.parents', async () => {
+    const { run } = await start();
+    await expect(run('parents', attempt())).resolves.toEqual({});
+  });
+
   it('fails a job that reads its children but is no join, for good', async () => {
     const { run } = await start();
     await expect(run('sum', attempt())).rejects.toThrow('only the join of a spawn has children');

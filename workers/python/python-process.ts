@@ -10,6 +10,8 @@ import { errorOf, PythonProcessError } from './errors.ts';
 import {
   type ChildMessage,
   encodeMessage,
+  type OutcomeMessage,
+  outcomeMessage,
   PROTOCOL_FD,
   PROTOCOL_FD_ENV,
   PROTOCOL_VERSION,
@@ -133,7 +135,7 @@ export class PythonProcess {
   run(type: string, payload: unknown, context: JobContext): Promise<unknown> {
     if (this.gone) return Promise.reject(this.failure ?? new PythonProcessError('the Python handler process ended'));
     if (this.running) return Promise.reject(new Error('a Python handler process runs one job at a time'));
-    const { jobId, tenant, attempt, speculative, signal, payloadFile } = context;
+    const { jobId, tenant, attempt, speculative, signal, payloadFile, parents } = context;
     return new Promise((resolve, reject) => {
       const onAbort = () => this.cancel(running, signal.reason);
       const running: RunningJob = {
@@ -156,6 +158,11 @@ export class PythonProcess {
         attempt,
         speculative,
         ...(payloadFile && { payloadFile }),
+        ...(parents && {
+          parents: Object.fromEntries(
+            Object.entries(parents).map(([name, outcome]) => [name, outcomeMessage(outcome)]),
+          ),
+        }),
       });
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
@@ -228,11 +235,11 @@ export class PythonProcess {
       const all = running.context.children;
       if (!all) throw new Error('only the join of a spawn has children');
       running.children ??= all()[Symbol.asyncIterator]();
-      const children: ChildOutcome[] = [];
+      const children: OutcomeMessage<ChildOutcome>[] = [];
       while (children.length < CHILDREN_PAGE) {
         const next = await running.children.next();
         if (next.done) return this.send({ kind: 'children', id, children, done: true });
-        children.push(next.value);
+        children.push(outcomeMessage(next.value));
       }
       this.send({ kind: 'children', id, children, done: false });
     } catch (error) {

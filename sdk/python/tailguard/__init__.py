@@ -2,13 +2,16 @@
 
 from .context import Context
 from .errors import NonRetryableError
+from .protocol import ChildOutcome, ParentOutcome
 from .registry import Handler, Registry, default_registry, handler
 from .server import run, serve
 
 __all__ = [
+    "ChildOutcome",
     "Context",
     "Handler",
     "NonRetryableError",
+    "ParentOutcome",
     "Registry",
     "default_registry",
     "handler",

@@ -9,8 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .errors import NonRetryableError
-
-from .protocol import DEFAULT_TENANT, LOG_LEVELS, Channel
+from .protocol import DEFAULT_TENANT, LOG_LEVELS, Channel, ChildOutcome, ParentOutcome, decode_outcome
 
 
 class Context:
@@ -24,11 +23,16 @@ class Context:
         speculative: bool,
         channel: Channel,
         tenant: str = DEFAULT_TENANT,
+        parents: dict[str, ParentOutcome] | None = None,
     ) -> None:
         self.job_id = job_id
         self.type = job_type
         # Who the job is for ("default" when submitted without one): quotas, shares and stats key on it.
         self.tenant = tenant
+        self.parents: dict[str, ParentOutcome] = parents or {}
+        """A workflow step's parents by step name, as they ended (read by the worker at claim):
+        ``{"status", "result" | "error"}``; a parent that spawned is seen as its join ended.
+        Empty for a root step or a job outside a workflow."""
         self.attempt = attempt
         # A backup racing a straggling attempt: only the first to finish counts.
         self.speculative = speculative
@@ -71,7 +75,7 @@ class Context:
         """
         self._send({"kind": "spawn", "id": self.job_id, "request": {"children": children, "join": join}})
 
-    def children(self) -> Iterator[dict[str, Any]]:
+    def children(self) -> Iterator[ChildOutcome]:
         """A join's children as they ended, in order: ``{"index", "status", "result" | "error"}``.
 
         Read from the worker a page of 100 at a time as the loop goes on: 10,000 results fit
@@ -85,7 +89,7 @@ class Context:
                 raise RuntimeError("the job was cancelled")
             if "error" in page:
                 raise NonRetryableError(page["error"])
-            yield from page["children"]
+            yield from map(decode_outcome, page["children"])
             if page["done"]:
                 return
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import traceback
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypedDict
 
 from .errors import NonRetryableError
 
@@ -17,6 +18,33 @@ PROTOCOL_FD_ENV = "TAILGUARD_PROTOCOL_FD"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 # The tenant of a job submitted without one (src/jobs/model/tenant.ts).
 DEFAULT_TENANT = "default"
+
+
+class _Status(TypedDict):
+    status: str
+
+
+class ParentOutcome(_Status, total=False):
+    """How a workflow step's parent ended: its job's ``status`` (``SUCCEEDED``, ``DEAD``,
+    ``CANCELLED``), with its ``result`` (JSON, or ``bytes``) when it succeeded, else its ``error``."""
+
+    result: Any
+    error: str
+
+
+class ChildOutcome(ParentOutcome):
+    """How a spawn's child ended, with its ``index`` among the spawn's children."""
+
+    index: int
+
+
+def decode_outcome(outcome: dict[str, Any]) -> Any:
+    """A parent's or child's outcome as the worker sent it: a bytes result comes as base64."""
+    if "resultBytes" not in outcome:
+        return outcome
+    decoded = {key: value for key, value in outcome.items() if key != "resultBytes"}
+    decoded["result"] = base64.b64decode(outcome["resultBytes"])
+    return decoded
 
 
 def encode(message: dict[str, Any]) -> bytes:

@@ -22,6 +22,7 @@ from .protocol import (
     PROTOCOL_VERSION,
     Channel,
     decode,
+    decode_outcome,
     encode,
     error_message,
 )
@@ -105,6 +106,7 @@ def _run_job(
         channel,
         # A worker older than tenants sends none.
         message.get("tenant", DEFAULT_TENANT),
+        {name: decode_outcome(outcome) for name, outcome in message.get("parents", {}).items()},
     )
     current.start(context)
     try:

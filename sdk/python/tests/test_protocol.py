@@ -156,6 +156,41 @@ class ServeTest(unittest.TestCase):
         served.send({"kind": "children", "id": "j1", "children": last, "done": True})
         self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": 5})
 
+    def test_gives_a_joins_child_its_bytes_result_as_bytes(self) -> None:
+        @self.registry.handler("sizes")
+        def sizes(payload: Any, ctx: Context) -> list[int]:
+            return [len(child["result"]) for child in ctx.children()]
+
+        served = self.serve()
+        served.receive()
+        served.send(job("j1", "sizes"))
+        served.receive()
+        page = [{"index": 0, "status": "SUCCEEDED", "resultBytes": "AQID"}]
+        served.send({"kind": "children", "id": "j1", "children": page, "done": True})
+        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": [3]})
+
+    def test_gives_a_step_its_parents_by_name_a_bytes_result_as_bytes(self) -> None:
+        @self.registry.handler("merge")
+        def merge(payload: Any, ctx: Context) -> dict[str, Any]:
+            return {name: [outcome["status"], repr(outcome.get("result"))] for name, outcome in ctx.parents.items()}
+
+        served = self.serve()
+        served.receive()
+        parents = {
+            "split": {"status": "SUCCEEDED", "result": {"total": 285}},
+            "thumb": {"status": "SUCCEEDED", "resultBytes": "AQID"},
+            "broken": {"status": "DEAD", "error": "boom"},
+        }
+        served.send({**job("j1", "merge"), "parents": parents})
+        self.assertEqual(
+            served.receive()["value"],
+            {
+                "split": ["SUCCEEDED", "{'total': 285}"],
+                "thumb": ["SUCCEEDED", repr(b"\x01\x02\x03")],
+                "broken": ["DEAD", "None"],
+            },
+        )
+
     def test_fails_a_job_that_reads_children_but_is_no_join_for_good(self) -> None:
         @self.registry.handler("sum")
         def total(payload: Any, ctx: Context) -> int:
@@ -169,15 +204,15 @@ class ServeTest(unittest.TestCase):
         answer = served.receive()
         self.assertEqual((answer["kind"], answer["message"], answer["retryable"]), ("error", "no join", False))
 
-    def test_tells_a_job_from_a_worker_older_than_tenants_it_is_the_default_tenant(self) -> None:
+    def test_tells_a_job_from_an_older_worker_the_default_tenant_and_no_parents(self) -> None:
         @self.registry.handler("whose")
-        def whose(payload: Any, ctx: Context) -> str:
-            return ctx.tenant
+        def whose(payload: Any, ctx: Context) -> list[Any]:
+            return [ctx.tenant, ctx.parents]
 
         served = self.serve()
         served.receive()
         served.send(job("j1", "whose"))
-        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": "default"})
+        self.assertEqual(served.receive(), {"kind": "result", "id": "j1", "value": ["default", {}]})
 
     def test_refuses_a_bad_progress_or_log_level_in_the_handler(self) -> None:
         @self.registry.handler("bad")

@@ -8,6 +8,7 @@ import { cancelWorkflow } from './cancel-workflow.ts';
 import { type CreatedWorkflow, type CreateWorkflowDeps, createWorkflow } from './create-workflow.ts';
 import { type SpawnRequestInput, spawnWrites } from './spawn.ts';
 import {
+  joinedParent,
   type SpawnRecord,
   type StepItem,
   spawnPageId,
@@ -106,11 +107,12 @@ class Table {
       workflow.doneSteps = new Set([...(workflow.doneSteps ?? []), name]);
       return structuredClone(workflow);
     },
-    tellChild: async (id: string, child: string, parent: string, succeeded: boolean) => {
+    tellChild: async (id: string, child: string, parent: string, succeeded: boolean, _at?: string, join?: string) => {
       await this.tick();
       const step = this.step(id, child);
       step.finishedParents = new Set([...(step.finishedParents ?? []), parent]);
       if (!succeeded) step.failedParents = new Set([...(step.failedParents ?? []), parent]);
+      if (join) step.joinedParents = new Set([...(step.joinedParents ?? []), joinedParent(parent, join)]);
       return structuredClone(step);
     },
     startStep: async (job: Job, id: string, name: string): Promise<StartOutcome> => {
@@ -791,6 +793,146 @@ describe('a dynamic fan-out (spawn)', () => {
     const passedOn = getStep.mock.calls.map(([, name]) => name).filter((name) => name.startsWith('split.'));
     expect(passedOn).toEqual(['split.1']);
     expect(table.stepStatus(id, 'split.1')).toBe('SUCCEEDED');
+  });
+
+  describe("a declared dependent of a spawning step (it waits for the spawn's join)", () => {
+    const splitThenAfter = (onParentFailure: 'fail' | 'continue' = 'fail'): WorkflowRequestInput => ({
+      tenant: 'acme',
+      steps: [
+        { name: 'split', type: 'split' },
+        { name: 'after', type: 'collect', dependsOn: ['split'], onParentFailure },
+      ],
+    });
+
+    it('starts once the join has ended, reading the join as its parent, and ends the workflow after it', async () => {
+      // Prepare
+      const table = new Table();
+      const id = await table.create(splitThenAfter());
+      // Act
+      await table.spawn(id, 'split', squares(2));
+      const atSpawn = table.stepStatus(id, 'after');
+      await table.finish(id, 'split.0');
+      await table.finish(id, 'split.1');
+      const whileJoinRuns = table.stepStatus(id, 'after');
+      await table.finish(id, 'split.join');
+      const afterJoin = table.stepStatus(id, 'after');
+      const statusBeforeAfter = table.status(id);
+      await table.finish(id, 'after');
+      // Assess
+      expect([atSpawn, whileJoinRuns, afterJoin]).toEqual(['PENDING', 'PENDING', 'STARTED']);
+      expect(table.started).toEqual(['split', 'split.0', 'split.1', 'split.join', 'after']);
+      expect(table.jobs.get(stepJobId(id, 'after'))!.workflow!.parents).toEqual({
+        split: stepJobId(id, 'split.join'),
+      });
+      expect(statusBeforeAfter).toBe('RUNNING');
+      expect(table.status(id)).toBe('SUCCEEDED');
+    });
+
+    it("is skipped when the join is (a child failed), and the workflow fails (onParentFailure 'fail')", async () => {
+      // Prepare
+      const table = new Table();
+      const id = await table.create(splitThenAfter());
+      await table.spawn(id, 'split', squares(2));
+      // Act
+      await table.finish(id, 'split.0', 'DEAD');
+      // Assess
+      expect(table.stepStatus(id, 'split.join')).toBe('SKIPPED');
+      expect(table.stepStatus(id, 'after')).toBe('SKIPPED');
+      expect(table.jobs.has(stepJobId(id, 'after'))).toBe(false);
+      expect(table.status(id)).toBe('FAILED');
+    });
+
+    it("runs after a join that died when it says onParentFailure 'continue'", async () => {
+      // Prepare
+      const table = new Table();
+      const id = await table.create(splitThenAfter('continue'));
+      await table.spawn(id, 'split', squares(1));
+      await table.finish(id, 'split.0');
+      // Act
+      await table.finish(id, 'split.join', 'DEAD');
+      await table.finish(id, 'after');
+      // Assess
+      expect(table.started).toContain('after');
+      expect(table.status(id)).toBe('SUCCEEDED');
+    });
+
+    it("starts as before when its parent's handler spawned nothing", async () => {
+      // Prepare
+      const table = new Table();
+      const id = await table.create(splitThenAfter());
+      // Act
+      await table.finish(id, 'split');
+      // Assess
+      expect(table.stepStatus(id, 'after')).toBe('STARTED');
+      expect(table.jobs.get(stepJobId(id, 'after'))!.workflow!.parents).toEqual({ split: stepJobId(id, 'split') });
+    });
+
+    it("waits for the last join when the join spawns in turn, and reads that join's outcome", async () => {
+      // Prepare
+      const table = new Table();
+      const id = await table.create(splitThenAfter());
+      await table.spawn(id, 'split', squares(1));
+      await table.finish(id, 'split.0');
+      // Act
+      await table.spawn(id, 'split.join', squares(1));
+      const atSecondSpawn = table.stepStatus(id, 'after');
+      await table.finish(id, 'split.join.0');
+      await table.finish(id, 'split.join.join');
+      // Assess
+      expect(atSecondSpawn).toBe('PENDING');
+      expect(table.jobs.get(stepJobId(id, 'after'))!.workflow!.parents).toEqual({
+        split: stepJobId(id, 'split.join.join'),
+      });
+    });
+
+    it("does not start it when the backstop passes on the spawning step (the reaper's reconciliation)", async () => {
+      // Prepare: split succeeded having spawned, its worker died before advancing.
+      const table = new Table();
+      const id = await table.create(splitThenAfter());
+      await table.spawn(id, 'split', squares(2), { advance: false });
+      // Act
+      await advanceAll(table.deps, id);
+      await advanceAll(table.deps, id);
+      // Assess
+      expect(table.stepStatuses(id)).toEqual({ split: 'SUCCEEDED', after: 'PENDING', 'split.join': 'PENDING' });
+      expect(table.started).toEqual(['split', 'split.0', 'split.1']);
+    });
+
+    /** split spawned one child, which ended; the join's job then succeeded and its worker died before advancing. */
+    async function joinEndedUnadvanced() {
+      const table = new Table();
+      const id = await table.create(splitThenAfter());
+      await table.spawn(id, 'split', squares(1));
+      await table.finish(id, 'split.0');
+      table.end(id, 'split.join', 'SUCCEEDED');
+      return { table, id };
+    }
+
+    it('starts it from the backstop when the join ended without advancing (its worker died)', async () => {
+      // Prepare
+      const { table, id } = await joinEndedUnadvanced();
+      // Act
+      await advanceAll(table.deps, id);
+      // Assess
+      expect(table.stepStatus(id, 'after')).toBe('STARTED');
+      expect(table.jobs.get(stepJobId(id, 'after'))!.workflow!.parents).toEqual({
+        split: stepJobId(id, 'split.join'),
+      });
+    });
+
+    it('starts it from the backstop when the join told it (a full set) and died before the start', async () => {
+      // Prepare: the join's end recorded and 'after' told, then the process died before starting it.
+      const { table, id } = await joinEndedUnadvanced();
+      await table.workflows.setStepStatus(id, 'split.join', 'SUCCEEDED');
+      await table.workflows.tellChild(id, 'after', 'split', true, 'now', 'split.join');
+      // Act
+      await advanceAll(table.deps, id);
+      // Assess
+      expect(table.started.filter((name) => name === 'after')).toHaveLength(1);
+      expect(table.jobs.get(stepJobId(id, 'after'))!.workflow!.parents).toEqual({
+        split: stepJobId(id, 'split.join'),
+      });
+    });
   });
 
   it('cancels the spawned children with their workflow', async () => {

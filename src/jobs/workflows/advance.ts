@@ -6,7 +6,16 @@ import type { Job, WorkflowLink } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
 import { childrenOfPage } from './spawn.ts';
 import { newStepItem } from './step-item.ts';
-import { childStepName, joinStepName, parentsDone, type StepItem, stepJobId, type WorkflowItem } from './workflow.ts';
+import {
+  childStepName,
+  joinStepName,
+  parentJobStep,
+  parentsDone,
+  type StepItem,
+  stepJobId,
+  tellsAs,
+  type WorkflowItem,
+} from './workflow.ts';
 import { isStepTerminal, isWorkflowTerminal, type StepEnd, stepEndOf, workflowEnd } from './workflow-lifecycle.ts';
 import type { WorkflowStore } from './workflow-store.ts';
 
@@ -39,17 +48,21 @@ export async function advanceStep(deps: AdvanceDeps, link: Pick<WorkflowLink, 'i
 /**
  * Passes a terminal step's end on, as recorded on its item: each child is told (a set ADD); a
  * child that may not run without it is skipped, a child whose parents are now all done starts;
- * then the step counts as done, and the workflow ends with its last step.
+ * then the step counts as done, and the workflow ends with its last step. A step that spawned
+ * tells its children nothing: its join took them over (spawnChildren) and tells them when the
+ * spawn's work is done, under the spawning step's name.
  */
 async function passOn(deps: AdvanceDeps, workflowId: string, name: string): Promise<void> {
   const step = await deps.workflows.getStep(workflowId, name);
   if (!step || !isStepTerminal(step.status)) return;
-  if (step.spawn && step.status === 'SUCCEEDED') await spawnChildren(deps, step);
+  const spawned = step.spawn !== undefined && step.status === 'SUCCEEDED';
+  if (spawned) await spawnChildren(deps, step);
   const at = nowOf(deps).toISOString();
-  // A spawned child is known to its join by its index (the join's set of 10,000 names stays short).
-  const told = step.spawnIndex === undefined ? name : String(step.spawnIndex);
-  for (const childName of step.children) {
-    const child = await deps.workflows.tellChild(workflowId, childName, told, step.status === 'SUCCEEDED', at);
+  // A spawned child is told by its index (its join's set of 10,000 names stays short), a join as its spawning step.
+  const told = tellsAs(step);
+  const join = step.childCount === undefined ? undefined : name;
+  for (const childName of spawned ? [] : step.children) {
+    const child = await deps.workflows.tellChild(workflowId, childName, told, step.status === 'SUCCEEDED', at, join);
     await moveIfReady(deps, child, false);
   }
   // A spawned child counts on the workflow through its join: 10,000 names stay off its item.
@@ -77,7 +90,15 @@ async function spawnChildren(deps: AdvanceDeps, step: StepItem): Promise<void> {
       tenant,
       joinStepName(name),
       join.request,
-      { dependsOn: [], children: [], onParentFailure: join.onParentFailure, childCount: spawn.count, spawnedBy: name },
+      {
+        dependsOn: [],
+        // The spawning step's dependents wait for the spawn's work: the join tells them, as that step.
+        children: step.children,
+        toldAs: tellsAs(step),
+        onParentFailure: join.onParentFailure,
+        childCount: spawn.count,
+        spawnedBy: name,
+      },
       'join.payload',
       at,
     ),
@@ -139,7 +160,10 @@ async function moveIfReady(deps: AdvanceDeps, step: StepItem, cancelled: boolean
 async function start(deps: AdvanceDeps, step: StepItem): Promise<void> {
   const { workflowId, name } = step;
   const now = nowOf(deps);
-  const parents = Object.fromEntries(step.dependsOn.map((parent) => [parent, stepJobId(workflowId, parent)]));
+  // A parent that spawned is seen as its join ended: its status, and its result (docs/workflows.md).
+  const parents = Object.fromEntries(
+    step.dependsOn.map((parent) => [parent, stepJobId(workflowId, parentJobStep(step, parent))]),
+  );
   const { job, notBefore } = newJob(
     step.request,
     now,

@@ -17,7 +17,7 @@ export function newStepItem(
   name: string,
   { payload, ...job }: StepJob,
   edges: Pick<StepItem, 'dependsOn' | 'children' | 'onParentFailure'> &
-    Partial<Pick<StepItem, 'spawnIndex' | 'childCount' | 'spawnedBy'>>,
+    Partial<Pick<StepItem, 'spawnIndex' | 'childCount' | 'spawnedBy' | 'toldAs'>>,
   payloadPath: string,
   at: string,
 ): StepItem {

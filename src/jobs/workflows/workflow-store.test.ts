@@ -57,6 +57,16 @@ describe('WorkflowStore', () => {
     expect(child.finishedParents).toEqual(new Set(['b', 'c']));
   });
 
+  it("records which join told a child of its spawning parent's end, beside the parent", async () => {
+    // Act
+    await workflows.tellChild('w1', 'after', 'split', true, NOW, 'split.join');
+    // Assess
+    expect(db.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      UpdateExpression: 'ADD finishedParents :parent, joinedParents :joined SET updatedAt = :now',
+      ExpressionAttributeValues: { ':parent': new Set(['split']), ':joined': new Set(['split=split.join']) },
+    });
+  });
+
   it('moves a step only from the statuses the lifecycle allows', async () => {
     // Act
     await workflows.setStepStatus('w1', 'b', 'SKIPPED', NOW);

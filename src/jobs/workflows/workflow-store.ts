@@ -22,7 +22,7 @@ import {
   writtenIf,
 } from '../store/index.ts';
 import { spawnWrites } from './spawn.ts';
-import { type StepItem, spawnPageId, stepItemId, type WorkflowItem, workflowItemId } from './workflow.ts';
+import { joinedParent, type StepItem, spawnPageId, stepItemId, type WorkflowItem, workflowItemId } from './workflow.ts';
 import { type StepStatus, stepStatusesBefore, type WorkflowStatus } from './workflow-lifecycle.ts';
 
 /** Every index key of open workflows: their item is in `byStatusShard` only while RUNNING. */
@@ -194,16 +194,23 @@ export class WorkflowStore {
   /**
    * Tells step `child` that its parent `parent` is terminal (failed unless `succeeded`): an ADD to
    * a set of names, so telling it twice counts once. The child as written: whoever gets its set
-   * back full starts it.
+   * back full starts it. `join`: the join telling it on its spawning step's behalf, recorded
+   * beside (`joinedParents`) so the child's job reads the join's outcome as that parent's.
    */
-  async tellChild(workflowId: string, child: string, parent: string, succeeded: boolean, now: string) {
+  async tellChild(workflowId: string, child: string, parent: string, succeeded: boolean, now: string, join?: string) {
+    const added = ['finishedParents :parent', ...(succeeded ? [] : ['failedParents :parent'])];
+    if (join !== undefined) added.push('joinedParents :joined');
     const { Attributes } = await this.db.send(
       new UpdateCommand({
         TableName: this.jobs,
         Key: { id: stepItemId(workflowId, child) },
-        UpdateExpression: `ADD finishedParents :parent${succeeded ? '' : ', failedParents :parent'} SET updatedAt = :now`,
+        UpdateExpression: `ADD ${added.join(', ')} SET updatedAt = :now`,
         ConditionExpression: 'attribute_exists(id)',
-        ExpressionAttributeValues: { ':parent': new Set([parent]), ':now': now },
+        ExpressionAttributeValues: {
+          ':parent': new Set([parent]),
+          ':now': now,
+          ...(join !== undefined && { ':joined': new Set([joinedParent(parent, join)]) }),
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

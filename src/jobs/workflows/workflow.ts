@@ -73,6 +73,13 @@ export interface StepItem {
   childCount?: number;
   /** On a spawned child or join: the step whose job spawned it. */
   spawnedBy?: string;
+  /**
+   * On a join: the name it tells its children by, its spawning step's (tellsAs): the join takes
+   * over that step's dependents, which wait for the spawn's work, not only its handler's.
+   */
+  toldAs?: string;
+  /** Parents whose end a join told, as `parent=join`: the join's job is what the dependent sees as that parent. */
+  joinedParents?: Set<string>;
   createdAt: string;
   updatedAt: string;
 }
@@ -85,6 +92,20 @@ export interface SpawnRecord {
   count: number;
   pages: number;
   join: Pick<StepItem, 'request' | 'payloadText' | 'onParentFailure'>;
+}
+
+/** The name a step's dependents know it by: a spawned child's index, a join's spawning step's, else its own. */
+export const tellsAs = (step: Pick<StepItem, 'name' | 'spawnIndex' | 'toldAs'>): string =>
+  step.toldAs ?? (step.spawnIndex === undefined ? step.name : String(step.spawnIndex));
+
+/** How a join's end is recorded on a dependent (`joinedParents`): which parent it stands for. */
+export const joinedParent = (parent: string, join: string): string => `${parent}=${join}`;
+
+/** The step whose job a dependent reads as `parent`: the join that told it, when one did, else the parent. */
+export function parentJobStep(step: Pick<StepItem, 'joinedParents'>, parent: string): string {
+  const prefix = joinedParent(parent, '');
+  const joined = [...(step.joinedParents ?? [])].find((entry) => entry.startsWith(prefix));
+  return joined === undefined ? parent : joined.slice(prefix.length);
 }
 
 /** True once every parent of the step is terminal (a root has none to wait for). */
