@@ -35,8 +35,9 @@ export function runTime(step, now) {
 export const isJoin = (step) => step.spawnedBy !== null && step.name === `${step.spawnedBy}.join`;
 
 /**
- * Each step's parents, by name: its `dependsOn`; a spawned child's spawning step; a join's
- * children (and its spawning step, its only parent until the children are written).
+ * Each step's parents, by name: its `dependsOn`, where a parent that spawned stands for its
+ * (last) join, which its dependents wait for; a spawned child's spawning step; a join's children
+ * (and its spawning step, its only parent until the children are written).
  * @param {StepTimes[]} steps
  * @returns {Map<string, string[]>}
  */
@@ -47,11 +48,15 @@ function parentsOf(steps) {
     if (step.spawnedBy === null || isJoin(step)) continue;
     children.set(step.spawnedBy, [...(children.get(step.spawnedBy) ?? []), step.name]);
   }
+  const names = new Set(steps.map((step) => step.name));
+  /** @type {(name: string) => string} */
+  const lastJoin = (name) => (names.has(`${name}.join`) ? lastJoin(`${name}.join`) : name);
   return new Map(
     steps.map((step) => {
-      if (step.spawnedBy === null) return [step.name, step.dependsOn];
+      const declared = step.dependsOn.map(lastJoin);
+      if (step.spawnedBy === null) return [step.name, declared];
       const spawned = isJoin(step) ? (children.get(step.spawnedBy) ?? []) : [];
-      return [step.name, [...step.dependsOn, step.spawnedBy, ...spawned]];
+      return [step.name, [...declared, step.spawnedBy, ...spawned]];
     }),
   );
 }

@@ -61,6 +61,20 @@ describe('criticalPath', () => {
     expect(path).toEqual({ steps: ['split', 'split.1', 'split.join'], ms: 10_000 });
   });
 
+  it("goes from a spawn's join to a dependent of the spawning step, which waited for the join", () => {
+    // Prepare: report depends on split; it started when split.join ended, not when split did.
+    const steps = [
+      step('split', 0, 1),
+      step('report', 10, 11, ['split']),
+      step('split.0', 1, 9, [], 'split'),
+      step('split.join', 9, 10, [], 'split'),
+    ];
+    // Act
+    const path = criticalPath(steps, T0);
+    // Assess
+    expect(path).toEqual({ steps: ['split', 'split.0', 'split.join', 'report'], ms: 11_000 });
+  });
+
   it('counts a running step up to now, and leaves out the steps that have not run', () => {
     // Prepare: b has run 6 s so far; c and d wait for it.
     const steps = [
