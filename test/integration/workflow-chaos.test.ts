@@ -90,6 +90,8 @@ const unexplainedAttempts = (job: Job | undefined) =>
 
 const stepView = (record: WorkflowRecord, name: string) => record.view.steps.find((step) => step.name === name);
 const jobOf = (record: WorkflowRecord, name: string) => record.jobs.find((job) => job.workflow?.step === name);
+const open = (record: WorkflowRecord) => record.workflow.status === 'RUNNING';
+const ended = (record: WorkflowRecord) => !open(record);
 
 /** What the workflow's shape promises beyond the rules every workflow keeps (workflowViolations). */
 function shapeViolations(shape: Shape, record: WorkflowRecord): string[] {
@@ -133,11 +135,14 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
   const records = async () =>
     workflowRecords(await scanAll<object>(dynamodb, deployment.jobsTable), new Set(ids.keys()));
   let deadline = 0;
+  /** Workflows seen open with every step ended: a kill between a step's end and its advance, or an advance on its way. */
+  const seenStalled = new Set<string>();
   /** Polls the table until at most `allowed` workflows are not `done`; a timeout names those that are not. */
   const waitForWorkflows = (what: string, done: (record: WorkflowRecord) => boolean, allowed = 0) =>
     waitFor(
       async () => {
         const found = await records();
+        for (const [id, record] of found) if (open(record) && allStepsEnded(record)) seenStalled.add(id);
         const pending = [...ids]
           .filter(([id]) => !found.has(id) || !done(found.get(id)!))
           .map(([id, { label }]) => `${label} ${id}`);
@@ -161,9 +166,9 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
   afterAll(async () => {
     killer.abort();
     await pool.stopAll(5_000);
-    const open = [...(await records()).values()].filter((record) => record.workflow.status === 'RUNNING');
-    await mapLimit(open, 8, (record) => client.raw('POST', `workflows/${record.workflow.workflowId}/cancel`));
-    await waitFor(records, (found) => [...found.values()].every((record) => record.workflow.status !== 'RUNNING'), {
+    const left = [...(await records()).values()].filter(open);
+    await mapLimit(left, 8, (record) => client.raw('POST', `workflows/${record.workflow.workflowId}/cancel`));
+    await waitFor(records, (found) => [...found.values()].every(ended), {
       timeoutMs: 120_000,
       intervalMs: 3000,
       what: 'the chaos workflows left over to end',
@@ -195,13 +200,12 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
         ids.set(id, { label, shape });
       });
       // Kills go on until most workflows ended: through the splits' children and joins.
-      const ended = (record: WorkflowRecord) => record.workflow.status !== 'RUNNING';
       await waitForWorkflows('3/4 of the workflows to end while workers are killed', ended, Math.floor(ids.size / 4));
       killer.abort();
       const kills = await killing;
       // Every workflow ended, or all its steps did; then one pass of the reaper's backstop.
       const { found: settled } = await waitForWorkflows("every workflow's steps to end", allStepsEnded);
-      const stalled = [...settled.values()].filter((record) => !ended(record));
+      const stalled = [...settled.values()].filter(open);
       const pass = await workflowBackstopPass(deployment);
       const afterPass = await records();
       const { found: final } = await waitForWorkflows('every workflow to end', ended);
@@ -215,7 +219,7 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
       );
       const notEndedByPass = stalled
         .map((record) => record.workflow.workflowId)
-        .filter((id) => afterPass.get(id)?.workflow.status === 'RUNNING')
+        .filter((id) => afterPass.get(id) === undefined || open(afterPass.get(id)!))
         .map(labelOf);
       const jobs = [...final.values()].flatMap((record) => record.jobs);
       const lost = jobs.filter((job) => job.attemptLog.some((a) => a.outcome === 'lost'));
@@ -224,7 +228,8 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
         .map((job) => `${job.attempts} (${job.attemptLog.map((a) => a.outcome).join(', ')})`);
       console.error(
         `workflow chaos: ${ids.size} workflows, ${jobs.length} jobs, ${kills} kills, ${lost.length} jobs with a lost attempt; ` +
-          `${stalled.length} had every step ended but were open before the backstop pass (it advanced ${pass.advanced.length}, failed ${pass.failed.length}); ` +
+          `${seenStalled.size} seen open with every step ended, ${stalled.length} of them just before the backstop pass ` +
+          `(it advanced ${pass.advanced.length}, failed ${pass.failed.length}); ` +
           `split joins' attempts: ${joins.join('; ')}`,
       );
       expect(faulted.map((response) => response.status)).toEqual(faulted.map(() => 500));
