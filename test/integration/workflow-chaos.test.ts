@@ -6,6 +6,7 @@ import type { WorkflowRequestInput } from '../../src/client/index.ts';
 import type { Job } from '../../src/jobs/model/index.ts';
 import { scanAll } from '../helpers/job-table.ts';
 import { mapLimit } from '../helpers/map-limit.ts';
+import { ReaperSchedule } from '../helpers/reaper-schedule.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { killWorkers } from '../helpers/worker-killer.ts';
@@ -27,17 +28,22 @@ const DIAMONDS = 40;
 const FAULTED = 5;
 const CHAINS = 10;
 const SPLITS = [100, 150, 200];
+/** Workflows whose last step's worker stops after the step's end, before advancing (test-only fault). */
+const STALLED = 5;
 // Submitting ~60 workflows through the emulator's API and running ~700 jobs while workers die
-// takes a few minutes on 2 busy cores. The bound is for a broken build, not a slow machine.
-const TIMEOUT_MS = 900_000;
-/** What the test's waits share, so that a timeout is theirs and names the workflows it waited for. */
+// takes a few minutes on 2 busy cores; holding the reaper off takes its timeout (80 s). The bound
+// is for a broken build, not a slow machine.
+const TIMEOUT_MS = 1_140_000;
+/** What the chaos's waits share, so that a timeout is theirs and names the workflows it waited for. */
 const WAIT_BUDGET_MS = 780_000;
+/** What the stalled workflows' wait gets: two short steps each. */
+const STALL_BUDGET_MS = 120_000;
 
 /** Kills are survivable: an attempt lost to one counts against maxAttempts, so steps get room. */
 const survives = { maxAttempts: 10, backoff: { baseSeconds: 0.5, jitter: 'none' as const } };
 const sleep = (ms: number) => ({ type: 'sleep', payload: { ms }, ...survives });
 
-type Shape = 'diamond' | 'chain' | 'split';
+type Shape = 'diamond' | 'chain' | 'split' | 'stalled';
 interface Planned {
   label: string;
   shape: Shape;
@@ -70,6 +76,15 @@ const chain = (i: number): WorkflowRequestInput => ({
 const split = (n: number): WorkflowRequestInput => ({
   tenant: TENANT,
   steps: [{ name: 'split', type: 'split', payload: { n }, ...survives }],
+});
+
+/** `a → b`, b marked so that whichever worker runs it stops after b's end, before advancing the workflow. */
+const stalled = (i: number): WorkflowRequestInput => ({
+  tenant: TENANT,
+  steps: [
+    { name: 'a', ...sleep(50 + i * 10) },
+    { name: 'b', type: 'noop', payload: { fault: 'before-advance' }, dependsOn: ['a'], ...survives },
+  ],
 });
 
 const workload: Planned[] = [
@@ -125,12 +140,15 @@ function shapeViolations(shape: Shape, record: WorkflowRecord): string[] {
         `step split.join: ran more than once beyond lost attempts: ${JSON.stringify(jobOf(record, 'split.join')?.attemptLog)}`,
       );
   }
+  if (shape === 'stalled' && record.workflow.status !== 'SUCCEEDED')
+    out.push(`workflow: ${record.workflow.status}, not SUCCEEDED`);
   return out;
 }
 
 describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
   let pool: WorkerPool;
   const killer = new AbortController();
+  const reaper = new ReaperSchedule(deployment);
   const ids = new Map<string, { label: string; shape: Shape }>();
   const records = async () =>
     workflowRecords(await scanAll<object>(dynamodb, deployment.jobsTable), new Set(ids.keys()));
@@ -156,15 +174,20 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
     pool = new WorkerPool({
       env: deployment.workerEnv,
       logDir: fileURLToPath(new URL('../../.tailguard/test/workflow-chaos-workers/', import.meta.url)),
-      args: ['--poll-wait-seconds', '1', '--concurrency', '8', '--lease-seconds', '4', '--heartbeat-seconds', '1'],
+      args: [
+        ...['--poll-wait-seconds', '1', '--concurrency', '8', '--lease-seconds', '4', '--heartbeat-seconds', '1'],
+        ...['--fault-injection', 'on'],
+      ],
     });
     for (let i = 0; i < 3; i++) pool.start('cpu');
   });
 
-  // Pass, fail or time out: stop killing, stop this test's workers, and cancel whatever of its
-  // workflows still runs (their steps and spawned children with them), so nothing outlives it.
+  // Pass, fail or time out: stop killing, let the reaper run again, stop this test's workers, and
+  // cancel whatever of its workflows still runs (their steps and spawned children with them), so
+  // nothing outlives it.
   afterAll(async () => {
     killer.abort();
+    await reaper.resume();
     await pool.stopAll(5_000);
     const left = [...(await records()).values()].filter(open);
     await mapLimit(left, 8, (record) => client.raw('POST', `workflows/${record.workflow.workflowId}/cancel`));
@@ -203,12 +226,22 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
       await waitForWorkflows('3/4 of the workflows to end while workers are killed', ended, Math.floor(ids.size / 4));
       killer.abort();
       const kills = await killing;
-      // Every workflow ended, or all its steps did; then one pass of the reaper's backstop.
+      await waitForWorkflows('every workflow to end', ended);
+
+      // Act: the one-pass check. With the reaper held off, workflows whose last step's worker stops
+      // after the step's end and before advancing (test-only fault) stay open with every step ended
+      // until a pass: then exactly one pass of the reaper's backstop.
+      await reaper.pause();
+      deadline = Date.now() + STALL_BUDGET_MS;
+      await mapLimit(Array.from({ length: STALLED }), 8, async (_, i) => {
+        const { id } = await client.submitWorkflow(stalled(i));
+        ids.set(id, { label: `stalled-${i}`, shape: 'stalled' });
+      });
       const { found: settled } = await waitForWorkflows("every workflow's steps to end", allStepsEnded);
-      const stalled = [...settled.values()].filter(open);
+      const stalledBeforePass = [...settled.values()].filter(open).map((record) => record.workflow.workflowId);
       const pass = await workflowBackstopPass(deployment);
-      const afterPass = await records();
-      const { found: final } = await waitForWorkflows('every workflow to end', ended);
+      const final = await records();
+      await reaper.resume();
 
       // Assess
       const labelOf = (id: string) => `${ids.get(id)!.label} (${id})`;
@@ -217,10 +250,10 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
           (what) => `${labelOf(id)} ${what}`,
         ),
       );
-      const notEndedByPass = stalled
-        .map((record) => record.workflow.workflowId)
-        .filter((id) => afterPass.get(id) === undefined || open(afterPass.get(id)!))
-        .map(labelOf);
+      const notStalled = [...ids]
+        .filter(([id, { shape }]) => shape === 'stalled' && !stalledBeforePass.includes(id))
+        .map(([id]) => labelOf(id));
+      const notEndedByPass = stalledBeforePass.filter((id) => !final.has(id) || open(final.get(id)!)).map(labelOf);
       const jobs = [...final.values()].flatMap((record) => record.jobs);
       const lost = jobs.filter((job) => job.attemptLog.some((a) => a.outcome === 'lost'));
       const joins = [...final.values()]
@@ -228,15 +261,17 @@ describe('workflow chaos: many workflows while workers are SIGKILLed', () => {
         .map((job) => `${job.attempts} (${job.attemptLog.map((a) => a.outcome).join(', ')})`);
       console.error(
         `workflow chaos: ${ids.size} workflows, ${jobs.length} jobs, ${kills} kills, ${lost.length} jobs with a lost attempt; ` +
-          `${seenStalled.size} seen open with every step ended, ${stalled.length} of them just before the backstop pass ` +
+          `${seenStalled.size} seen open with every step ended, ${stalledBeforePass.length} just before the one backstop pass ` +
           `(it advanced ${pass.advanced.length}, failed ${pass.failed.length}); ` +
           `split joins' attempts: ${joins.join('; ')}`,
       );
       expect(faulted.map((response) => response.status)).toEqual(faulted.map(() => 500));
-      expect(ids.size).toBe(DIAMONDS + CHAINS + SPLITS.length);
+      expect(ids.size).toBe(DIAMONDS + CHAINS + SPLITS.length + STALLED);
       expect(kills).toBeGreaterThanOrEqual(10);
       expect(lost.length).toBeGreaterThan(0);
       expect(broken).toEqual([]);
+      expect(notStalled).toEqual([]);
+      expect(stalledBeforePass.length).toBeGreaterThan(0);
       expect(pass.failed).toEqual([]);
       expect(notEndedByPass).toEqual([]);
     },
