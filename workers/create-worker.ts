@@ -1,6 +1,7 @@
 import type { Environment } from '../src/aws/environment/index.ts';
 import { readSection } from '../src/aws/environment/index.ts';
 import { runtimeFor } from '../src/aws/runtime.ts';
+import type { Job } from '../src/jobs/model/index.ts';
 import { HandlerRegistry, type JobHandler } from './job-handler.ts';
 import { runWorker } from './worker-lifecycle.ts';
 import { WorkerReports } from './worker-reports.ts';
@@ -25,6 +26,12 @@ export interface CreateWorkerOptions extends WorkerSettings {
   env?: Environment;
   /** Closed once the worker has stopped, e.g. the Python handler processes (`pythonHandlers`). @default none */
   closeOnStop?: readonly { close(): Promise<void> }[];
+  /**
+   * Test-only fault injection: called with a workflow step's job once its end is written, before
+   * its workflow is advanced; a throw there is the worker dying between the two (SettleDeps).
+   * @default none
+   */
+  beforeAdvance?: (job: Job) => void;
 }
 
 /** A running worker process's handle. */
@@ -44,7 +51,7 @@ export interface TailguardWorker {
  *   await createWorker({ handlers: { greet: defineHandler({ payload: z.object({ name: z.string() }), run: ... }) } }).start();
  */
 export function createWorker(options: CreateWorkerOptions): TailguardWorker {
-  const { handlers, handleSignals = true, env = process.env, closeOnStop = [], ...given } = options;
+  const { handlers, handleSignals = true, env = process.env, closeOnStop = [], beforeAdvance, ...given } = options;
   const settings = resolveSettings(given, env);
   const runtime = runtimeFor(env);
   const registry = asRegistry(handlers);
@@ -54,6 +61,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
     runtime,
     limits,
     onAttemptStarted: () => reports.reportRunningSoon(),
+    beforeAdvance,
   });
   const reports = new WorkerReports(settings, { registry: runtime.workers(), ...parts }, parts.logger);
 

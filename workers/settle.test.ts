@@ -165,6 +165,26 @@ describe('settle', () => {
       expect(action).toEqual({ kind: 'delete' });
     });
 
+    it('stops after the end is written when an injected fault dies there: no advance, the message left', async () => {
+      // Prepare
+      const { deps, run } = settling(step);
+      const workflows = workflowItems();
+      const beforeAdvance = vi.fn(() => {
+        throw new Error('fault injected');
+      });
+      // Act
+      const settled = settle(
+        { ...deps, workflows: workflows as unknown as WorkflowStore, beforeAdvance },
+        run,
+        succeeded,
+        ran,
+      );
+      // Assess: the hook saw the job as its end was written (SUCCEEDED), and nothing moved the workflow.
+      await expect(settled).rejects.toThrow('fault injected');
+      expect(beforeAdvance).toHaveBeenCalledWith(expect.objectContaining({ id: step.id, status: 'SUCCEEDED' }));
+      expect(workflows.setStepStatus).not.toHaveBeenCalled();
+    });
+
     it("starts a dependent through its tenant's window: held, without a message, when the window is full", async () => {
       // Prepare: b's only child c has all its parents done once b is told.
       const { deps, run } = settling(step);

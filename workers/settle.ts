@@ -35,6 +35,12 @@ export interface SettleDeps {
    * workflow's dependent takes one or is held (AdvanceDeps).
    */
   fairness?: AdvanceDeps['fairness'];
+  /**
+   * Test-only fault injection: called with a workflow step's job once its end is written, before
+   * its workflow is advanced. A throw there is the worker dying between the two writes: the
+   * advance is skipped and the message left, as `afterSend` does for the intake (SubmitDeps).
+   */
+  beforeAdvance?: (job: Job) => void;
 }
 
 /** What the handler came to: its result, or what it threw (or what ended it). */
@@ -83,6 +89,7 @@ export async function settle(
 async function advanceWorkflow(deps: SettleDeps, run: RunningAttempt, job: Job): Promise<void> {
   const end = stepEndOf(job.status);
   if (!job.workflow || !end || !deps.workflows) return;
+  deps.beforeAdvance?.(job);
   const advance = {
     workflows: deps.workflows,
     store: deps.store,

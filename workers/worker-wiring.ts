@@ -10,7 +10,7 @@ import { LatencyStatsRecorder, typeKey, workerKey } from '../src/jobs/speculatio
 import { TenantWaits } from '../src/jobs/tenant-stats/index.ts';
 import type { HandlerRegistry } from './job-handler.ts';
 import { JobPayloads } from './job-payloads.ts';
-import { JobRunner } from './job-runner.ts';
+import { JobRunner, type RunnerDeps } from './job-runner.ts';
 import { QueuePoller } from './queue-poller.ts';
 import type { FinishedOutcome } from './settle.ts';
 import { DEFAULT_SPEED_METER_OPTIONS, SpeedMeter } from './speed-meter.ts';
@@ -34,6 +34,7 @@ export interface WorkerParts {
  * its class's queues, the runner with its limits and measurements, and the receive loop.
  * `onAttemptStarted` is told of each attempt as it starts (the worker's report lists them); its
  * tenant's wait goes to the per-tenant metrics and to the waits the report carries.
+ * `beforeAdvance` is the test-only fault of SettleDeps.
  */
 export function wireWorker(
   settings: Settings<'worker'> & { workerId: string },
@@ -42,11 +43,13 @@ export function wireWorker(
     runtime,
     limits,
     onAttemptStarted,
+    beforeAdvance,
   }: {
     registry: HandlerRegistry;
     runtime: Runtime;
     limits: TypeLimits;
     onAttemptStarted: () => void;
+    beforeAdvance?: RunnerDeps['beforeAdvance'];
   },
 ): WorkerParts {
   const { workerId } = settings;
@@ -128,6 +131,7 @@ export function wireWorker(
       payloads: jobPayloads(runtime),
       queuedCounts: runtime.queuedCounts(),
       workflows: runtime.workflows(),
+      beforeAdvance,
     },
     {
       workerId,

@@ -1,6 +1,7 @@
 /**
  * The demo deployment's worker: the built-in handlers, with the benchmark faults (`--slowdown`,
- * `--stall-*`, `--slow-episodes`, `--fault-seed`) injected into their attempts. Settings come from flags or the
+ * `--stall-*`, `--slow-episodes`, `--fault-seed`) injected into their attempts, and the tests' fault
+ * between a step's end and its workflow's advance (`--fault-injection`). Settings come from flags or the
  * environment (flags win), so one image serves every class. Teams call createWorker with their own.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -8,6 +9,7 @@ import type { z } from 'zod';
 import { parseVariable, SECTIONS, type Settings } from '../../src/aws/environment/index.ts';
 import { CAPACITIES } from '../../src/jobs/model/index.ts';
 import { createWorker, type HandlerRegistry, pythonHandlers } from '../../workers/index.ts';
+import { beforeAdvanceFault, FAULT_INJECTION } from './advance-fault.ts';
 import { type AttemptFaults, builtinHandlers } from './builtin-handlers.ts';
 import { FAULT_VARIABLES, FaultInjector, type FaultSettings } from './fault-injection.ts';
 
@@ -96,6 +98,13 @@ export async function runDemoWorker(
       ),
     )
     .addOption(
+      setting(
+        FAULT_INJECTION,
+        '--fault-injection <on|off>',
+        'honour the payload mark {"fault": "before-advance"}: stop after a workflow step ends, before advancing its workflow (tests)',
+      ),
+    )
+    .addOption(
       setting(worker.shutdownGraceSeconds, '--shutdown-grace-seconds <n>', 'time running attempts get after SIGTERM'),
     )
     .option(
@@ -111,8 +120,9 @@ export async function runDemoWorker(
     stallFactor,
     slowEpisodes,
     faultSeed,
+    faultInjection,
     ...settings
-  } = program.opts<Settings<'worker'> & FaultSettings & { pythonHandlers?: string }>();
+  } = program.opts<Settings<'worker'> & FaultSettings & { pythonHandlers?: string; faultInjection: boolean }>();
   const faults = new FaultInjector({ slowdown, stallProbability, stallFactor, slowEpisodes, faultSeed });
   const registry = builtinHandlers(faults);
   register?.(registry, faults);
@@ -125,5 +135,10 @@ export async function runDemoWorker(
         }),
       ]
     : [];
-  await createWorker({ handlers: registry, closeOnStop: python, ...settings }).start();
+  await createWorker({
+    handlers: registry,
+    closeOnStop: python,
+    ...(faultInjection ? { beforeAdvance: beforeAdvanceFault } : {}),
+    ...settings,
+  }).start();
 }

@@ -1,5 +1,6 @@
 import { runtime } from '../../src/aws/runtime.ts';
 import { createWorkflow, parseWorkflowRequest } from '../../src/jobs/workflows/index.ts';
+import { afterSendFault } from '../http/fault-injection.ts';
 import { httpHandler, json } from '../http/http-handler.ts';
 import { withIdempotencyHeader } from '../http/idempotency-header.ts';
 import { assertKnownType } from '../http/job-request.ts';
@@ -22,6 +23,8 @@ export const handler = httpHandler(async (event) => {
         payloads: runtime.payloads(),
         payloadLimits: runtime.payloadLimits(),
         queuedCap: runtime.queuedCounts(),
+        // Test-only: a root's submit stopped after its send (the workflow's items written, no job).
+        afterSend: afterSendFault(event),
       },
     },
     request,

@@ -9,6 +9,7 @@ import { createEffectsTable, jobsWithIds, scanAll } from '../helpers/job-table.t
 import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { killWorkers } from '../helpers/worker-killer.ts';
 
 const { client, deployment, dynamodb } = testStack();
 const effectsTable = `tailguard-chaos-effects-${Date.now()}`;
@@ -25,20 +26,6 @@ function workload(): JobRequestInput[] {
     if (i % 5 < 4) return { type: 'sleep', payload: { ms: 20 + ((i * 37) % 380), effectsTable }, ...common };
     return { type: 'flaky', payload: { failures: 1, effectsTable }, ...common };
   });
-}
-
-/** SIGKILLs a random worker of `pool` every `everyMs` and starts a replacement, until aborted. */
-async function killWorkers(pool: WorkerPool, everyMs: number, signal: AbortSignal): Promise<number> {
-  let kills = 0;
-  while (!signal.aborted) {
-    await sleep(everyMs, undefined, { signal }).catch(() => undefined);
-    const victim = pool.running[Math.floor(Math.random() * pool.running.length)];
-    if (!victim || signal.aborted) continue;
-    await pool.kill(victim, 'SIGKILL');
-    kills++;
-    pool.start('cpu');
-  }
-  return kills;
 }
 
 describe('chaos: workers killed with SIGKILL while 2,000 jobs run', () => {

@@ -33,7 +33,8 @@ export default async function setup(project: TestProject) {
   const stack = await startLocalStack({
     stackName: 'TailguardTest',
     stateDir: fileURLToPath(new URL('../../.tailguard/test/', import.meta.url)),
-    // Short lease and heartbeat so lost workers and cancellations show within seconds.
+    // Short lease and heartbeat so lost workers and cancellations show within seconds; fault
+    // injection so a step marked for it stops before advancing its workflow, whichever worker runs it.
     workerArgs: [
       '--poll-wait-seconds',
       '1',
@@ -45,6 +46,8 @@ export default async function setup(project: TestProject) {
       '1',
       '--report-seconds',
       '1',
+      '--fault-injection',
+      'on',
     ],
     // cpu workers also run the limited types of type-limits.test.ts.
     workerCommands: {
