@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/model/index.ts';
+import { queued } from '../../test/helpers/store-fixtures.ts';
 import { DIAMOND, dependentStarts, jobsPerSecond, joinTiming } from './workflow-timing.ts';
 
-/** A finished job with its first attempt's start (`started`) and its times, in ms after an origin. */
+/** A job (the store tests' fixture) with its first attempt's start and its times, in ms after an origin. */
 function job(id: string, times: { created?: number; started?: number; finished?: number }): Job {
   const iso = (ms: number) => new Date(Date.UTC(2026, 11, 7) + ms).toISOString();
   return {
+    ...queued,
     id,
+    status: times.finished === undefined ? 'QUEUED' : 'SUCCEEDED',
     createdAt: iso(times.created ?? 0),
     ...(times.finished !== undefined && { finishedAt: iso(times.finished) }),
     attemptLog:
       times.started === undefined ? [] : [{ attempt: 1, claimId: 'c', workerId: 'w', startedAt: iso(times.started) }],
-  } as unknown as Job;
+  };
 }
 
 describe('workflow timing', () => {
