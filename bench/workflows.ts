@@ -45,6 +45,13 @@ const pictureFile = 'workflows-start-latency-cdf.png';
 /** Issue #25's bound: a join starts within 1 s of its last child's finish (p99). */
 const JOIN_P99_BOUND_MS = 1000;
 const SPLIT = 'split';
+/** What the `workflow` row reads of cost.json (request-count.test.ts's estimates and its single job's log bytes). */
+const CostSchema = z
+  .object({
+    usagePerJob: z.object({ single: z.object({ logBytes: z.number() }) }),
+    estimates: z.object({ submitGbSeconds: z.number(), lambdaLogBytesPerInvocation: z.number() }),
+  })
+  .loose();
 
 const opts = new Command()
   .name('bench:workflows')
@@ -352,13 +359,6 @@ type Usage = {
   flatDiamondsPerJob: RequestUsage;
   intakeEstimatePerWorkflow: Record<'fanOut' | 'diamond', ReturnType<typeof workflowIntakeEstimate>>;
 };
-
-const CostSchema = z
-  .object({
-    usagePerJob: z.object({ single: z.object({ logBytes: z.number() }) }),
-    estimates: z.object({ submitGbSeconds: z.number(), lambdaLogBytesPerInvocation: z.number() }),
-  })
-  .loose();
 
 /**
  * cost.json's `workflow` row (request-count.test.ts writes the rest and keeps this one): per step,
