@@ -46,12 +46,10 @@ const pictureFile = 'workflows-start-latency-cdf.png';
 const JOIN_P99_BOUND_MS = 1000;
 const SPLIT = 'split';
 /** What the `workflow` row reads of cost.json (request-count.test.ts's estimates and its single job's log bytes). */
-const CostSchema = z
-  .object({
-    usagePerJob: z.object({ single: z.object({ logBytes: z.number() }) }),
-    estimates: z.object({ submitGbSeconds: z.number(), lambdaLogBytesPerInvocation: z.number() }),
-  })
-  .loose();
+const CostSchema = z.object({
+  usagePerJob: z.object({ single: z.object({ logBytes: z.number() }) }),
+  estimates: z.object({ submitGbSeconds: z.number(), lambdaLogBytesPerInvocation: z.number() }),
+});
 
 const opts = new Command()
   .name('bench:workflows')
@@ -365,7 +363,8 @@ type Usage = {
  * the workers' requests and units counted here, the intake's estimated, priced like a job.
  */
 function writeCostRow(usage: Usage, shapes: Record<'fanOut' | 'diamond', WorkflowShape>): void {
-  const cost = CostSchema.parse(JSON.parse(readFileSync(costFile, 'utf8')));
+  const current = JSON.parse(readFileSync(costFile, 'utf8')) as object;
+  const cost = CostSchema.parse(current);
   const estimates = {
     submitGbSeconds: cost.estimates.submitGbSeconds,
     lambdaLogBytesPerInvocation: cost.estimates.lambdaLogBytesPerInvocation,
@@ -401,7 +400,8 @@ function writeCostRow(usage: Usage, shapes: Record<'fanOut' | 'diamond', Workflo
     intakeEstimatePerWorkflow: usage.intakeEstimatePerWorkflow,
     pricesAsOf: AWS_PRICES.asOf,
   };
-  writeFileSync(costFile, `${JSON.stringify({ ...cost, workflow }, null, 2)}\n`);
+  // The file as it was (its keys in their order), the row added or replaced.
+  writeFileSync(costFile, `${JSON.stringify({ ...current, workflow }, null, 2)}\n`);
 }
 
 interface FanOutRun {
