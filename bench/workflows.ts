@@ -81,8 +81,19 @@ const opts = new Command()
 const log = (line: string) => console.error(`[bench] ${line}`);
 const traceDir = `${stateDir}requests`;
 
-if (opts.reportOnly) writeBenchmarkSection('workflows', report(JSON.parse(readFileSync(resultsFile, 'utf8'))));
-else await measure();
+if (opts.reportOnly) {
+  const results: Results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  writeCostRow(results);
+  writeBenchmarkSection('workflows', report(results));
+} else await measure();
+
+/** The two workflows' shapes: a split of `children` (one declared step, the rest spawned) and a diamond. */
+function shapesOf(children: number): Record<'fanOut' | 'diamond', WorkflowShape> {
+  return {
+    fanOut: { steps: children + 2, declared: 1, roots: 1 },
+    diamond: { steps: DIAMOND.length, declared: DIAMOND.length, roots: 1 },
+  };
+}
 
 /** Everything on a freshly deployed local stack; writes the results, the picture, the cost row and the section. */
 async function measure(): Promise<void> {
@@ -131,17 +142,12 @@ async function measure(): Promise<void> {
       ),
     );
 
-    const fanOutShape: WorkflowShape = { steps: opts.children + 2, roots: 1 };
-    const diamondShape: WorkflowShape = { steps: DIAMOND.length, roots: 1 };
+    const { fanOut: fanOutShape, diamond: diamondShape } = shapesOf(opts.children);
     const usage = {
       fanOutPerStep: perUnit(fanOut.usage, opts.repeats * fanOutShape.steps),
       diamondPerStep: perUnit(dags.usage, opts.dags * diamondShape.steps),
       flatFanOutPerJob: perUnit(fanOutFlat.usage, opts.children),
       flatDiamondsPerJob: perUnit(dagsFlat.usage, opts.dags * DIAMOND.length),
-      intakeEstimatePerWorkflow: {
-        fanOut: workflowIntakeEstimate(fanOutShape),
-        diamond: workflowIntakeEstimate(diamondShape),
-      },
     };
     const joins = fanOut.value.map((run) => run.join);
     const joinLatency = summarize(joins.map((j) => j.latencyMs));
@@ -171,7 +177,7 @@ async function measure(): Promise<void> {
     };
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-    writeCostRow(usage, { fanOut: fanOutShape, diamond: diamondShape });
+    writeCostRow(results);
     await renderPng(
       latencyCdfSpec(
         'Start after the last parent’s finish (a flat job: after its submit)',
@@ -355,14 +361,15 @@ type Usage = {
   diamondPerStep: RequestUsage;
   flatFanOutPerJob: RequestUsage;
   flatDiamondsPerJob: RequestUsage;
-  intakeEstimatePerWorkflow: Record<'fanOut' | 'diamond', ReturnType<typeof workflowIntakeEstimate>>;
 };
 
 /**
  * cost.json's `workflow` row (request-count.test.ts writes the rest and keeps this one): per step,
  * the workers' requests and units counted here, the intake's estimated, priced like a job.
+ * `--report-only` rewrites it from the results too.
  */
-function writeCostRow(usage: Usage, shapes: Record<'fanOut' | 'diamond', WorkflowShape>): void {
+function writeCostRow({ usage, workload }: Pick<Results, 'usage' | 'workload'>): void {
+  const shapes = shapesOf(workload.children);
   const current = JSON.parse(readFileSync(costFile, 'utf8')) as object;
   const cost = CostSchema.parse(current);
   const estimates = {
@@ -397,7 +404,10 @@ function writeCostRow(usage: Usage, shapes: Record<'fanOut' | 'diamond', Workflo
       fanOut: perMillionUsd(usagePerStep.fanOut, 'http'),
       diamond: perMillionUsd(usagePerStep.diamond, 'http'),
     },
-    intakeEstimatePerWorkflow: usage.intakeEstimatePerWorkflow,
+    intakeEstimatePerWorkflow: {
+      fanOut: workflowIntakeEstimate(shapes.fanOut),
+      diamond: workflowIntakeEstimate(shapes.diamond),
+    },
     pricesAsOf: AWS_PRICES.asOf,
   };
   // The file as it was (its keys in their order), the row added or replaced.
@@ -463,6 +473,11 @@ function missedBecause(runs: FanOutRun[]): string {
 
 function report(r: Results): string {
   const w = r.workload;
+  const shapes = shapesOf(w.children);
+  const intake = {
+    fanOut: workflowIntakeEstimate(shapes.fanOut),
+    diamond: workflowIntakeEstimate(shapes.diamond),
+  };
   const f = r.fanOut;
   const latencyRow = (name: string, s: LatencySummary, reference: string) => [
     name,
@@ -600,7 +615,7 @@ and sends each DynamoDB request asking for \`ReturnConsumedCapacity\`, summing t
 (MiniStack sizes them as DynamoDB does: 1 unit per KB written, 2 in a transaction, index writes added; a refused
 conditional write, which AWS bills, reports none here). Idle polls and the workers' periodic reports during the phase
 are included. Not counted: \`POST /workflows\` itself, a Lambda — estimated from its code path at
-${r.usage.intakeEstimatePerWorkflow.diamond.requests} requests and ${r.usage.intakeEstimatePerWorkflow.diamond.writeUnits} write units for a diamond, ${r.usage.intakeEstimatePerWorkflow.fanOut.requests} and ${r.usage.intakeEstimatePerWorkflow.fanOut.writeUnits} for a \`split\` (bench/lib/workflow-cost.ts),
+${intake.diamond.requests} requests and ${intake.diamond.writeUnits} write units for a diamond, ${intake.fanOut.requests} and ${intake.fanOut.writeUnits} for a \`split\` (bench/lib/workflow-cost.ts),
 and the reaper's passes. A flat job's intake (\`POST /jobs/batch\`) is not counted either, so the rows compare
 like with like; the request-count test's rows in \`bench/results/cost.json\` (3 write units a job, single or batch) count
 intake and worker together. cost.json's \`workflow\` row prices a step from these figures, the intake's share added.

@@ -20,16 +20,18 @@ describe('workflow cost', () => {
 
   it("estimates the intake's requests and units from a workflow's steps and roots", () => {
     // A diamond: one batch write of 4 steps, the workflow, and its root a's submit and move.
-    expect(workflowIntakeEstimate({ steps: 4, roots: 1 })).toEqual({ requests: 7, sqsRequests: 2, writeUnits: 8 });
+    expect(workflowIntakeEstimate({ declared: 4, roots: 1 })).toEqual({ requests: 7, sqsRequests: 2, writeUnits: 8 });
+    // A split: one declared step; its spawn's steps are the worker's.
+    expect(workflowIntakeEstimate({ declared: 1, roots: 1 }).writeUnits).toBe(5);
     // 26 steps take two batch writes.
-    expect(workflowIntakeEstimate({ steps: 26, roots: 2 }).requests).toBe(13);
+    expect(workflowIntakeEstimate({ declared: 26, roots: 2 }).requests).toBe(13);
   });
 
   it("prices a step as the workers' counted share plus the intake's estimated one spread over the steps", () => {
     // Act
     const usage = stepUsage(
       { byOperation: {}, requests: 9, sqsRequests: 3, writeUnits: 10, readUnits: 1.5 },
-      { steps: 4, roots: 1 },
+      { steps: 4, declared: 4, roots: 1 },
       { submitGbSeconds: 0.02, lambdaLogBytesPerInvocation: 700, workerLogBytesPerJob: 400 },
     );
     // Assess

@@ -1,9 +1,12 @@
 import type { JobUsage } from './aws-prices.ts';
 import type { RequestUsage } from './request-trace.ts';
 
-/** A workflow's shape as its cost counts it: its steps (spawned ones included) and its roots. */
+/** A workflow's shape as its cost counts it. */
 export interface WorkflowShape {
+  /** Every step, spawned ones included: what the cost is spread over. */
   steps: number;
+  /** The steps of its `POST /workflows` request (a spawn's are written by the worker that spawned them). */
+  declared: number;
   roots: number;
 }
 
@@ -26,15 +29,15 @@ export function perUnit(usage: RequestUsage, count: number): RequestUsage {
  * per root what `submitJob` does (the message and its check, the job, its place in its tenant's
  * window) and the step's move to STARTED. Every item under 1 KB: one write unit a write.
  */
-export function workflowIntakeEstimate({ steps, roots }: WorkflowShape): {
+export function workflowIntakeEstimate({ declared, roots }: Pick<WorkflowShape, 'declared' | 'roots'>): {
   requests: number;
   sqsRequests: number;
   writeUnits: number;
 } {
   return {
-    requests: Math.ceil(steps / 25) + 1 + roots * 5,
+    requests: Math.ceil(declared / 25) + 1 + roots * 5,
     sqsRequests: roots * 2,
-    writeUnits: steps + 1 + roots * 3,
+    writeUnits: declared + 1 + roots * 3,
   };
 }
 
