@@ -5,7 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 // Every temp file of a run (synthesized stacks at ~150 MB each, packed tarballs, scratch projects) goes
 // into one dir that the run removes on exit, pass or fail: a CI machine's disk survives any number of runs.
-// Processes the tests start inherit it through TMPDIR and so skip this.
+// Processes the tests start inherit it (TMPDIR) with TAILGUARD_TEST_TMPDIR, and so skip this.
 if (!process.env.TAILGUARD_TEST_TMPDIR) {
   const runTmp = mkdtempSync(join(tmpdir(), 'tailguard-test-run-'));
   process.env.TAILGUARD_TEST_TMPDIR = runTmp;

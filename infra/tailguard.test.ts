@@ -192,7 +192,9 @@ describe('Tailguard (the demo stack: both classes on ECS)', () => {
   it('accepts at intake exactly the job types the workers register', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ [ENV.jobTypes]: 'noop,echo,whoami,collect,split,square,sum,sleep,flaky,fail,poison' }),
+        Variables: Match.objectLike({
+          [ENV.jobTypes]: 'noop,echo,whoami,collect,split,square,sum,sleep,flaky,fail,poison',
+        }),
       },
     });
   });

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { LOCAL_REGION, localAwsEnv } from './aws-env.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
-import { type ProjectConfig, readProjectConfig, workerCommands } from './project-config.ts';
+import { cliCommand, type ProjectConfig, readProjectConfig, workerCommands } from './project-config.ts';
 
 export interface DevOptions {
   /** The team's project: its CDK app (cdk.json) and package.json#tailguard. Ends in `/`. */
@@ -17,6 +17,8 @@ export interface DevSession {
   stack: LocalStack;
   /** Where tools read the API from (`tailguard submit` etc.): `.tailguard/local.json`. */
   stateFile: string;
+  /** How to run the CLI in this project (`npx tailguard`, or the npm script in Tailguard's own repository). */
+  cli: string;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         2,
       )}\n`,
     );
-    return { stack, stateFile };
+    return { stack, stateFile, cli: cliCommand(options.projectDir) };
   } catch (error) {
     await stack.close();
     throw error;

@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readProjectConfig, workerCommands } from './project-config.ts';
+import { cliCommand, readProjectConfig, workerCommands } from './project-config.ts';
 
-function project(tailguard: unknown): string {
+function project(tailguard: unknown, name = 'team'): string {
   const dir = `${mkdtempSync(join(tmpdir(), 'tailguard-project-'))}/`;
-  writeFileSync(`${dir}package.json`, JSON.stringify({ name: 'team', tailguard }));
+  writeFileSync(`${dir}package.json`, JSON.stringify({ name, tailguard }));
   return dir;
 }
 
@@ -32,5 +32,12 @@ describe('readProjectConfig', () => {
     expect(() => readProjectConfig(project({ workers: { cpu: { command: '' } } }))).toThrow(
       /tailguard\.workers\.cpu\.command/,
     );
+  });
+});
+
+describe('cliCommand', () => {
+  it('is npx in a team project, and the npm script in Tailguard itself (npx would ask the registry)', () => {
+    expect(cliCommand(project(undefined))).toBe('npx tailguard');
+    expect(cliCommand(project(undefined, 'tailguard'))).toBe('npm run tailguard --');
   });
 });

@@ -23,9 +23,12 @@ export const ProjectConfigSchema = z.strictObject({
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;
 export type WorkerCommand = z.output<typeof WorkerCommandSchema>;
 
+type Manifest = { name?: unknown; tailguard?: unknown };
+const readManifest = (projectDir: string) => JSON.parse(readFileSync(`${projectDir}package.json`, 'utf8')) as Manifest;
+
 /** Reads `<projectDir>/package.json#tailguard`, naming the field at fault when it is malformed. */
 export function readProjectConfig(projectDir: string): ProjectConfig {
-  const manifest = JSON.parse(readFileSync(`${projectDir}package.json`, 'utf8')) as { tailguard?: unknown };
+  const manifest = readManifest(projectDir);
   const parsed = ProjectConfigSchema.safeParse(manifest.tailguard ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `tailguard.${issue.path.join('.')}: ${issue.message}`);
@@ -36,4 +39,12 @@ export function readProjectConfig(projectDir: string): ProjectConfig {
 
 export function workerCommands(config: ProjectConfig): Partial<Record<Capacity, readonly string[]>> {
   return Object.fromEntries(Object.entries(config.workers).map(([capacity, worker]) => [capacity, worker.command]));
+}
+
+/**
+ * How a person runs the CLI in this project: `npx tailguard` where the package is a dependency, and
+ * `npm run tailguard --` in Tailguard's own repository, where npx would look for the package on the registry.
+ */
+export function cliCommand(projectDir: string): string {
+  return readManifest(projectDir).name === 'tailguard' ? 'npm run tailguard --' : 'npx tailguard';
 }

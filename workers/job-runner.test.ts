@@ -20,6 +20,7 @@ import { mockedStore, queued } from '../test/helpers/store-fixtures.ts';
 import { HandlerRegistry, type JobContext, type JobHandler } from './job-handler.ts';
 import { JobRunner, MISSING_JOB_GRACE_MS } from './job-runner.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
+import type { ObservedAttempt } from './speed-meter.ts';
 
 const { db, store } = mockedStore();
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
@@ -45,10 +46,12 @@ function runnerFor(
     fairness,
     queuedCounts,
     workflows,
+    onProgress,
   }: {
     fairness?: { giveBack: () => Promise<number> };
     queuedCounts?: { release: (job: Job) => Promise<boolean> };
     workflows?: WorkflowStore;
+    onProgress?: (attempt: ObservedAttempt, others: ObservedAttempt[]) => void;
   } = {},
 ) {
   const poller = {
@@ -69,6 +72,7 @@ function runnerFor(
       fairness: fairness && { admit: vi.fn(), afterHold: vi.fn(), ...fairness },
       queuedCounts,
       workflows,
+      onProgress,
     },
     { workerId: 'w1', leaseSeconds: 6, heartbeatSeconds: 0.02 },
   );
@@ -156,6 +160,46 @@ describe('JobRunner with type limits', () => {
     // Assess
     expect(writes()).toEqual(['coordination: SET holders.#holder = :until', 'coordination: REMOVE holders.#holder']);
     expect(poller.handBack).toHaveBeenCalledWith([message], 5);
+  });
+});
+
+describe('JobRunner and the speed meter', () => {
+  it("tells each progress report the worker's other attempts running now, and no longer those that ended", async () => {
+    // Prepare: heartbeats see the job still running; the first attempt reports half done, then waits for the second's report.
+    db.on(UpdateCommand, { ReturnValues: 'ALL_NEW' }).resolves({ Attributes: { ...render, status: 'RUNNING' } });
+    const reports: { fraction?: number; others: (number | undefined)[] }[] = [];
+    let secondReported!: () => void;
+    const reported = new Promise<void>((done) => {
+      secondReported = done;
+    });
+    let calls = 0;
+    const { runner } = runnerFor(
+      async (_payload: unknown, context: JobContext) => {
+        if (calls++ === 0) {
+          context.reportProgress(0.5);
+          await reported;
+        } else {
+          context.reportProgress(0.2);
+          secondReported();
+        }
+        return { ok: true };
+      },
+      {
+        onProgress: (attempt, others) =>
+          reports.push({ fraction: attempt.report?.fraction, others: others.map((o) => o.report?.fraction) }),
+      },
+    );
+    // Act
+    const first = runner.process(message, new AbortController().signal);
+    await vi.waitFor(() => expect(reports).toHaveLength(1));
+    await Promise.all([first, runner.process({ ...message, receiptHandle: 'r2' }, new AbortController().signal)]);
+    await runner.process(message, new AbortController().signal);
+    // Assess: the second saw the first beside it; the third ran alone.
+    expect(reports).toEqual([
+      { fraction: 0.5, others: [] },
+      { fraction: 0.2, others: [0.5] },
+      { fraction: 0.2, others: [] },
+    ]);
   });
 });
 

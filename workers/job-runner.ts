@@ -17,8 +17,9 @@ import { type HandlerRegistry, JobEffects, type ParentOutcome } from './job-hand
 import { discard, JobPayloads, type KeptResult, type PayloadFile } from './job-payloads.ts';
 import { applyMessageAction, DELETE, type MessageAction } from './message-action.ts';
 import type { QueuePoller, ReceivedMessage } from './queue-poller.ts';
-import { RunningAttempt, type RunningAttemptDeps } from './running-attempt.ts';
+import { RunningAttempt } from './running-attempt.ts';
 import { type HandlerOutcome, type SettleDeps, settle } from './settle.ts';
+import type { ObservedAttempt } from './speed-meter.ts';
 import { childrenOf, parentsOf, spawnerOf, type WorkflowContextDeps } from './workflow-context.ts';
 
 /** Payloads and results where no bucket is configured: both kept in the job's item. */
@@ -55,8 +56,8 @@ export interface RunnerDeps extends SettleDeps {
    * jobs it runs (the detector's view) and its tenants' waits.
    */
   onAttemptStarted?: (job: Job, waitMs: number) => void;
-  /** Told each progress report of an attempt (see RunningAttemptDeps). */
-  onProgress?: RunningAttemptDeps['onProgress'];
+  /** Told each progress report of an attempt (see RunningAttemptDeps), with this worker's other attempts running now. */
+  onProgress?: (attempt: ObservedAttempt, others: ObservedAttempt[]) => void;
   /** Payloads and results kept in the payload bucket. @default none: both must fit the job's item */
   payloads?: JobPayloads;
   /** Takes a job counted against its tenant's `maxQueued` out of the count at its start (src/jobs/tenants). */
@@ -73,6 +74,7 @@ type Decided = { start: Start; slot?: LimitSlot } | { skip: Exclude<ClaimDecisio
 export class JobRunner {
   /** The jobs this worker runs attempts of now, by id. */
   readonly runningJobs = new Map<string, Job>();
+  private readonly runningAttempts = new Set<RunningAttempt>();
   private readonly heartbeats: Heartbeats;
 
   constructor(
@@ -117,17 +119,25 @@ export class JobRunner {
       ...this.deps,
       heartbeats: this.heartbeats,
       leaseSeconds: this.options.leaseSeconds,
+      onProgress: (attempt) => this.deps.onProgress?.(attempt, this.observedBesides(run)),
     });
     const startedAt = Date.now();
     this.deps.metrics.started(start.job, start.readyAt, startedAt, start.takeover);
     this.runningJobs.set(hint.jobId, start.job);
+    this.runningAttempts.add(run);
     this.deps.onAttemptStarted?.(start.job, Math.max(0, startedAt - start.readyAt));
     try {
       return await this.run(run, shutdown);
     } finally {
       this.runningJobs.delete(hint.jobId);
+      this.runningAttempts.delete(run);
       await this.release(slot);
     }
+  }
+
+  /** This worker's attempts running now besides `run`, as the speed meter reads them. */
+  private observedBesides(run: RunningAttempt): ObservedAttempt[] {
+    return [...this.runningAttempts].flatMap((other) => (other === run ? [] : [other.observed]));
   }
 
   /**

@@ -94,8 +94,13 @@ export class RunningAttempt {
 
   reportProgress(fraction: number): void {
     this.progress = nextReport(this.progress, Math.min(1, Math.max(0, fraction)), Date.now());
+    this.deps.onProgress?.(this.observed);
+  }
+
+  /** The attempt as the speed meter reads its pace: its job's type and class, its start, its latest report. */
+  get observed(): ObservedAttempt {
     const { type, capacity } = this.job;
-    this.deps.onProgress?.({ type, capacity, startedAt: this.startedAtEpoch, report: this.progress });
+    return { type, capacity, startedAt: this.startedAtEpoch, report: this.progress };
   }
 
   /**

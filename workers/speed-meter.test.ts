@@ -197,6 +197,16 @@ describe('SpeedMeter', () => {
       expect(bimodal.onProbation).toBe(false);
     });
 
+    it('stays off probation while another attempt here runs at a healthy pace: the slow one is a big or a stuck job', async () => {
+      const { meter } = await meterAt();
+      // Beside it, an attempt at normal speed (half done at 500 ms) and one slow as well.
+      await meter.observe(paced(0.2, 1000), idle(1, 1), SLOTS, [paced(0.5, 500), paced(0.2, 1000)]);
+      expect(meter.onProbation).toBe(false);
+      // Every other attempt slow too, or none measured yet: the host is slow.
+      await meter.observe(paced(0.2, 1000), idle(1, 1), SLOTS, [paced(0.2, 1000), paced(0.05, 1000)]);
+      expect(meter.onProbation).toBe(true);
+    });
+
     it('stays off probation where the other workers have no room, and with probation turned off', async () => {
       const { meter } = await meterAt();
       const full = async (): Promise<PeerReport[]> => [{ speed: 1, slots: SLOTS, running: SLOTS, onProbation: false }];

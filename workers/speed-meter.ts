@@ -121,21 +121,42 @@ export class SpeedMeter {
    * jobs projecting below `slowNowSpeed`, and beyond its type's p99, puts the worker on probation for `slowNowHoldMs` (renewed
    * by each such report), so it stops taking work that a healthy worker would run several times
    * faster while the straggler detector races the attempts it has — where the other workers have
-   * room for the slots it gives up (as review decides), read at most once a hold. Only types whose
-   * normal is already known are read: this runs on every progress report.
+   * room for the slots it gives up (as review decides), read at most once a hold. Not while one of
+   * the worker's `others` (its other attempts running now) paces at least at the probation line: a
+   * slowed host slows all its attempts, so the slow one is a big or a stuck job (tail suite: healthy
+   * workers went on probation in the hang and stall rows). Only types whose normal is already known
+   * are read: this runs on every progress report.
    */
-  async observe(attempt: ObservedAttempt, peers: () => Promise<PeerReport[]>, slots: number): Promise<void> {
-    const { report } = attempt;
+  async observe(
+    attempt: ObservedAttempt,
+    peers: () => Promise<PeerReport[]>,
+    slots: number,
+    others: readonly ObservedAttempt[] = [],
+  ): Promise<void> {
     const { probationSpeed, slowNowSpeed } = this.options;
-    if (!report || report.fraction < MIN_OBSERVED_PROGRESS || probationSpeed === 0 || slowNowSpeed === 0) return;
-    const normal = this.normals.get(typeKey(attempt.type, attempt.capacity))?.runTimes;
-    if (!normal || normal.median < this.options.minNormalMs || !jobsAlike(normal, SLOW_NOW_ALIKE_FACTOR)) return;
-    const projectedMs = reportProjectedTotalMs(attempt.startedAt, report, report.at);
+    if (probationSpeed === 0 || slowNowSpeed === 0) return;
+    const speed = this.paceSpeed(attempt);
     // Past its type's p99 too: a p90 at the edge of a mode (90 % short jobs, 10 % long) calls a bimodal type alike.
-    if (projectedMs === undefined || normal.median / projectedMs >= slowNowSpeed || projectedMs <= normal.p99) return;
-    const until = report.at + this.options.slowNowHoldMs;
+    if (speed === undefined || speed.speed >= slowNowSpeed || speed.projectedMs <= speed.p99) return;
+    // Another attempt here at a healthy pace says the host is fine: this one is a big or a stuck job.
+    if (others.some((other) => (this.paceSpeed(other)?.speed ?? 0) >= probationSpeed)) return;
+    const until = speed.at + this.options.slowNowHoldMs;
     if (this.now() >= this.slowUntil && !probationAffordable(await this.recentPeers(peers), slots - 1)) return;
     this.slowUntil = Math.max(this.slowUntil, until);
+  }
+
+  /** An attempt's pace as a speed against its type's median, where its type is measured and alike. */
+  private paceSpeed(
+    attempt: ObservedAttempt,
+  ): { speed: number; projectedMs: number; p99: number; at: number } | undefined {
+    const { report } = attempt;
+    if (!report || report.fraction < MIN_OBSERVED_PROGRESS) return undefined;
+    const normal = this.normals.get(typeKey(attempt.type, attempt.capacity))?.runTimes;
+    if (!normal || normal.median < this.options.minNormalMs || !jobsAlike(normal, SLOW_NOW_ALIKE_FACTOR))
+      return undefined;
+    const projectedMs = reportProjectedTotalMs(attempt.startedAt, report, report.at);
+    if (projectedMs === undefined) return undefined;
+    return { speed: normal.median / projectedMs, projectedMs, p99: normal.p99, at: report.at };
   }
 
   private async recentPeers(peers: () => Promise<PeerReport[]>): Promise<PeerReport[]> {

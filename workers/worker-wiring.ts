@@ -121,9 +121,9 @@ export function wireWorker(
         tenantMetrics.started(tenantOf(job), waitMs);
         onAttemptStarted();
       },
-      onProgress: (attempt) =>
+      onProgress: (attempt, others) =>
         void speed
-          .observe(attempt, peers, settings.concurrency)
+          .observe(attempt, peers, settings.concurrency, others)
           .catch((error: Error) => logger.warn('reading the attempts’ pace failed', { error })),
       payloads: jobPayloads(runtime),
       queuedCounts: runtime.queuedCounts(),

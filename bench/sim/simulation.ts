@@ -550,14 +550,20 @@ export class Simulation {
     const { meter } = worker;
     if (!meter || this.finishedMeasured >= this.options.jobs) return;
     const { capacity, slots } = this.options.workload;
-    for (const simJob of this.running)
-      for (const attempt of simJob.attempts)
-        if (!attempt.over && attempt.worker === worker)
-          await meter.observe(
-            { type: TYPE, capacity, startedAt: attempt.startedAt, report: this.progressAt(attempt, this.clock.now) },
-            async () => this.peersOf(worker),
-            slots,
-          );
+    const observed = [...this.running].flatMap((simJob) =>
+      simJob.attempts.flatMap((attempt) =>
+        !attempt.over && attempt.worker === worker
+          ? [{ type: TYPE, capacity, startedAt: attempt.startedAt, report: this.progressAt(attempt, this.clock.now) }]
+          : [],
+      ),
+    );
+    for (const attempt of observed)
+      await meter.observe(
+        attempt,
+        async () => this.peersOf(worker),
+        slots,
+        observed.filter((other) => other !== attempt),
+      );
     this.probationReviewed(worker);
     this.clock.after(this.timing.heartbeatMs, () => this.observePaceEachBeat(worker));
   }

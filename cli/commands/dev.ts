@@ -69,7 +69,7 @@ export function devCommand(program: Command, io: CliIo): void {
           `  Workers:   ${workers.filter((c) => c === 'cpu').length} cpu, ${workers.filter((c) => c === 'gpu').length} gpu (logs in .tailguard/workers/)`,
           `  State:     ${session.stateFile} (tailguard submit/get/watch read the API from it)`,
           '',
-          "Try it:  npx tailguard submit <type> --payload '{...}' --wait",
+          `Try it:  ${session.cli} submit <type> --payload '{...}' --wait`,
           'Ctrl-C stops everything this command started.',
           '',
         ].join('\n'),

@@ -13,8 +13,13 @@ const BATCH_WRITE_SIZE = 25;
 const KEYED_PER_TRANSACTION = 50;
 /** ...and at most 4 MB: payloads are up to 256 KiB each, so keyed jobs are also grouped by size. */
 const TRANSACTION_BYTES = 3_500_000;
-/** Calls in flight at once: a 1,000-job batch is 40 batch writes; more at once only meets throttling. */
-const PARALLEL_CALLS = 8;
+/**
+ * Calls in flight at once. A 1,000-job batch is 40 batch writes; 2 at once keep one call under the
+ * 4,000 writes a second a new on-demand table takes before it adapts, and leave other tenants' calls
+ * room: with 8, a flood's 4 batch calls put 32 writes ahead of every other call on the local
+ * emulator, and a quiet tenant's submit took over a second (docs/fairness.md, "Measured").
+ */
+const PARALLEL_CALLS = 2;
 /** Tries of a write whose items DynamoDB left unprocessed or whose transaction conflicted. */
 const WRITE_TRIES = 5;
 
