@@ -47,7 +47,7 @@ const opts = new Command()
   .addOption(numberOption('--interval-ms <ms>', 'each quiet tenant sends one job every … ms', 1000))
   .addOption(numberOption('--job-ms <ms>', 'run time of every job (sleep)', 100))
   .addOption(numberOption('--submit-concurrency <n>', 'quiet POST /jobs in flight at most', 4))
-  .addOption(numberOption('--workers <n>', 'cpu worker processes', 2))
+  .addOption(sharedOptions.workers())
   .addOption(sharedOptions.workerConcurrency())
   .addOption(sharedOptions.batchConcurrency())
   .option(

@@ -28,6 +28,7 @@ import { mapLimit } from '../test/helpers/map-limit.ts';
 import { waitForJobs } from '../test/helpers/wait-for-jobs.ts';
 import { AWS_PRICES, perMillionUsd } from './lib/aws-prices.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
+import { cpuSnapshot, cpuSpent, stackProcessGroups } from './lib/cpu-time.ts';
 import { type LatencySummary, round, summarize } from './lib/latency.ts';
 import { numberOption, sharedOptions } from './lib/options.ts';
 import { progressBar } from './lib/progress.ts';
@@ -35,7 +36,7 @@ import { describeMachine, machineInfo, markdownTable, writeBenchmarkSection } fr
 import { type RequestUsage, requestTotals, tracedWorkerCommand, usageBetween } from './lib/request-trace.ts';
 import { submitInBatches } from './lib/submit-batches.ts';
 import { perUnit, stepUsage, type WorkflowShape, workflowIntakeEstimate } from './lib/workflow-cost.ts';
-import { DIAMOND, dependentStarts, firstStartMs, jobsPerSecond, joinTiming } from './lib/workflow-timing.ts';
+import { DIAMOND, dependentStarts, firstStartMs, jobsPerSecond, joinTiming, waitingAt } from './lib/workflow-timing.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const stateDir = fileURLToPath(new URL('../.tailguard/bench-workflows/', import.meta.url));
@@ -58,11 +59,15 @@ const opts = new Command()
   .addOption(numberOption('--repeats <n>', 'split fan-outs, one after another', 3))
   .addOption(numberOption('--dags <n>', 'diamond workflows a → (b, c) → d submitted at once', 200))
   .addOption(numberOption('--submit-concurrency <n>', 'POST /workflows in flight at most', 8))
-  .addOption(numberOption('--workers <n>', 'cpu worker processes', 2))
+  .addOption(sharedOptions.workers())
   .addOption(sharedOptions.workerConcurrency())
   .addOption(sharedOptions.batchSize())
   .addOption(sharedOptions.batchConcurrency())
   .option('--note <text>', 'what else ran on the machine, or anything a reader of this run must know')
+  .option(
+    '--append',
+    'keep the runs already in bench/results/workflows.json and add this one: the section reports each',
+  )
   .option('--report-only', 'rewrite the BENCHMARKS.md section from bench/results/workflows.json, without running')
   .parse()
   .opts<{
@@ -75,6 +80,7 @@ const opts = new Command()
     batchSize: number;
     batchConcurrency: number;
     note?: string;
+    append?: boolean;
     reportOnly?: boolean;
   }>();
 
@@ -82,9 +88,9 @@ const log = (line: string) => console.error(`[bench] ${line}`);
 const traceDir = `${stateDir}requests`;
 
 if (opts.reportOnly) {
-  const results: Results = JSON.parse(readFileSync(resultsFile, 'utf8'));
-  writeCostRow(results);
-  writeBenchmarkSection('workflows', report(results));
+  const { runs }: Results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  writeCostRow(runs.at(-1)!);
+  writeBenchmarkSection('workflows', report(runs));
 } else await measure();
 
 /** The two workflows' shapes: a split of `children` (one declared step, the rest spawned) and a diamond. */
@@ -134,6 +140,7 @@ async function measure(): Promise<void> {
       ),
     );
     const dags = await measured(() => runDiamonds(bench));
+    const dagsByLevel = await measured(() => runLevels(bench));
     const dagsFlat = await measured(() =>
       runFlat(
         bench,
@@ -148,10 +155,15 @@ async function measure(): Promise<void> {
       diamondPerStep: perUnit(dags.usage, opts.dags * diamondShape.steps),
       flatFanOutPerJob: perUnit(fanOutFlat.usage, opts.children),
       flatDiamondsPerJob: perUnit(dagsFlat.usage, opts.dags * DIAMOND.length),
+      levelsPerJob: perUnit(dagsByLevel.usage, dagsByLevel.value.jobs),
     };
     const joins = fanOut.value.map((run) => run.join);
     const joinLatency = summarize(joins.map((j) => j.latencyMs));
-    const results: Results = {
+    const profileOf = (phase: { profile: Omit<PhaseProfile, 'jobs'> }, jobs: number): PhaseProfile => ({
+      jobs,
+      ...phase.profile,
+    });
+    const run: Run = {
       command: `npm run bench:workflows -- --children ${opts.children} --repeats ${opts.repeats} --dags ${opts.dags} --submit-concurrency ${opts.submitConcurrency} --workers ${opts.workers} --worker-concurrency ${opts.workerConcurrency} --batch-size ${opts.batchSize} --batch-concurrency ${opts.batchConcurrency}`,
       ...(opts.note && { note: opts.note }),
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
@@ -172,12 +184,22 @@ async function measure(): Promise<void> {
       },
       diamonds: dags.value.summary,
       flat: { fanOut: fanOutFlat.value.summary, diamonds: dagsFlat.value.summary },
+      diamondsByLevel: dagsByLevel.value,
+      profile: {
+        fanOut: profileOf(fanOut, opts.repeats * (opts.children + 2)),
+        fanOutFlat: profileOf(fanOutFlat, opts.children),
+        diamonds: profileOf(dags, dags.value.summary.jobs),
+        diamondsByLevel: profileOf(dagsByLevel, dagsByLevel.value.jobs),
+        diamondsFlat: profileOf(dagsFlat, opts.dags * DIAMOND.length),
+      },
       usage,
       checks: { joinP99BoundMs: JOIN_P99_BOUND_MS, joinP99WithinBound: joinLatency.p99 <= JOIN_P99_BOUND_MS },
     };
+    const earlier: Run[] = opts.append ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results).runs : [];
+    const runs = [...earlier.filter((e) => e.command === run.command), run];
     mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-    writeCostRow(results);
+    writeFileSync(resultsFile, `${JSON.stringify({ runs } satisfies Results, null, 2)}\n`);
+    writeCostRow(run);
     await renderPng(
       latencyCdfSpec(
         'Start after the last parent’s finish (a flat job: after its submit)',
@@ -185,14 +207,15 @@ async function measure(): Promise<void> {
           // Log scale: a start in the same millisecond as its parent's finish is drawn at 1 ms.
           'diamond b, c': dags.value.waits.edge.map((ms) => Math.max(1, ms)),
           'diamond d': dags.value.waits.join.map((ms) => Math.max(1, ms)),
+          'diamond b, c, d: job made': dags.value.waits.advance.map((ms) => Math.max(1, ms)),
           'fan-out join': joins.map((j) => Math.max(1, j.latencyMs)),
           'flat: queue wait': dagsFlat.value.queueWaits.map((ms) => Math.max(1, ms)),
         }),
       ),
       `${resultsDir}${pictureFile}`,
     );
-    writeBenchmarkSection('workflows', report(results));
-    console.log(JSON.stringify(results, null, 2));
+    writeBenchmarkSection('workflows', report(runs));
+    console.log(JSON.stringify(run, null, 2));
   } finally {
     await stack.close();
   }
@@ -205,13 +228,33 @@ interface Bench {
   workflows: WorkflowStore;
 }
 
-/** Runs `phase` and counts the workers' requests and units while it ran (idle polls included). */
-async function measured<T>(phase: () => Promise<T>): Promise<{ value: T; usage: RequestUsage }> {
+/**
+ * Runs `phase` and counts the workers' requests and units while it ran (idle polls included), its
+ * wall time and the CPU seconds the emulator, the Lambda runtimes and the workers spent meanwhile.
+ */
+async function measured<T>(
+  phase: () => Promise<T>,
+): Promise<{ value: T; usage: RequestUsage; profile: Omit<PhaseProfile, 'jobs'> }> {
   const before = requestTotals(traceDir);
+  const cpuBefore = cpuSnapshot(stackProcessGroups);
+  const started = performance.now();
   const value = await phase();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSpent(cpuBefore, cpuSnapshot(stackProcessGroups));
   // The workers write their totals each second: let the last of this phase's land.
   await sleep(1100);
-  return { value, usage: usageBetween(before, requestTotals(traceDir)) };
+  return {
+    value,
+    usage: usageBetween(before, requestTotals(traceDir)),
+    profile: {
+      seconds: round(seconds),
+      cpuSeconds: {
+        emulator: round(cpu.emulator ?? 0),
+        lambda: round(cpu.lambda ?? 0),
+        workers: round(cpu.workers ?? 0),
+      },
+    },
+  };
 }
 
 /**
@@ -269,6 +312,8 @@ async function runFanOut(bench: Bench, n: number, label: string) {
     expandSeconds: round(
       (Math.max(...children.map((c) => Date.parse(c.createdAt))) - Date.parse(split!.finishedAt!)) / 1000,
     ),
+    /** Each child made → started: near 0 when the workers wait for the expansion, long when it outruns them. */
+    childQueueWaitMs: summarize(children.map((c) => firstStartMs(c) - Date.parse(c.createdAt))),
     /** The last child's finish → the join's (its run: reading 1,000 children's results). */
     joinRunMs: Date.parse(join!.finishedAt!) - Date.parse(timing.lastChildFinishedAt),
     seconds: round((Math.max(...finishes) - submittedAt) / 1000),
@@ -293,24 +338,45 @@ async function runDiamonds(bench: Bench) {
     },
   );
   submitBar.stop();
+  const submitSeconds = round((Date.now() - submittedAt) / 1000);
   const jobIds = ids.flatMap((id) => DIAMOND.map((step) => stepJobId(id, step.name)));
   // A step's job exists once it starts: every id read back means every step ran.
   const jobs = new Map((await readJobs(bench, jobIds, 'diamonds')).map((job) => [job.id, job]));
   const failed = [...jobs.values()].filter((job) => job.status !== 'SUCCEEDED');
   if (failed.length > 0) throw new Error(`diamonds: ${failed.length} steps did not succeed`);
-  const starts = ids.flatMap((id) => dependentStarts(DIAMOND, (step) => jobs.get(stepJobId(id, step))!));
-  const edge = starts.filter((s) => s.parents === 1).map((s) => s.waitMs);
-  const join = starts.filter((s) => s.parents > 1).map((s) => s.waitMs);
+  const jobOf = (id: string, step: string) => jobs.get(stepJobId(id, step))!;
+  const starts = ids.flatMap((id) =>
+    dependentStarts(DIAMOND, (step) => jobOf(id, step)).map((start) => ({
+      ...start,
+      waitingAhead: waitingAt([...jobs.values()], Date.parse(jobOf(id, start.step).createdAt)) - 1,
+    })),
+  );
+  const edge = starts.filter((s) => s.parents === 1);
+  const join = starts.filter((s) => s.parents > 1);
+  const byKind = (pick: (s: (typeof starts)[number]) => number) => ({
+    edge: summarize(edge.map(pick)),
+    join: summarize(join.map(pick)),
+    all: summarize(starts.map(pick)),
+  });
   const finishes = [...jobs.values()].map((job) => Date.parse(job.finishedAt!));
   return {
-    waits: { edge, join },
+    waits: {
+      edge: edge.map((s) => s.waitMs),
+      join: join.map((s) => s.waitMs),
+      advance: starts.map((s) => s.advanceMs),
+    },
     summary: {
       workflows: opts.dags,
       jobs: jobs.size,
-      /** b and c after a; d after the later of b and c; all of them. */
-      startAfterParentsMs: { edge: summarize(edge), join: summarize(join), all: summarize([...edge, ...join]) },
+      submitSeconds,
+      /** b and c after a; d after the later of b and c; all of them: its job made (the advance alone). */
+      advanceAfterParentsMs: byKind((s) => s.advanceMs),
+      /** The same, to its start: the advance, then the queue wait and the claim. */
+      startAfterParentsMs: byKind((s) => s.waitMs),
+      /** The diamonds' jobs made and not started when a dependent's job was made: the queue it waits behind. */
+      waitingAheadAtCreation: summarize(starts.map((s) => s.waitingAhead)),
       /** Diamonds whose d started before both b and c had finished: none, or the join rule is broken. */
-      dBeforeParents: join.filter((ms) => ms < 0).length,
+      dBeforeParents: join.filter((s) => s.waitMs < 0).length,
       seconds: round((Math.max(...finishes) - submittedAt) / 1000),
       jobsPerSecond: round(jobsPerSecond(jobs.size, submittedAt, finishes)),
     },
@@ -328,6 +394,7 @@ async function runFlat(bench: Bench, requests: JobRequestInput[], label: string)
     onSubmitted: (n) => submitBar.increment(n),
   });
   submitBar.stop();
+  const submitSeconds = round((Date.now() - submittedAt) / 1000);
   const jobs = await readJobs(bench, ids, label);
   const failed = jobs.filter((job) => job.status !== 'SUCCEEDED');
   if (failed.length > 0) throw new Error(`${label}: ${failed.length} jobs did not succeed`);
@@ -335,13 +402,46 @@ async function runFlat(bench: Bench, requests: JobRequestInput[], label: string)
   const finishes = jobs.map((job) => Date.parse(job.finishedAt!));
   return {
     queueWaits,
+    submittedAt,
+    finishes,
     summary: {
       jobs: jobs.length,
+      submitSeconds,
       /** createdAt → first start: the wait any job has before a worker claims it. */
       queueWaitMs: summarize(queueWaits),
       seconds: round((Math.max(...finishes) - submittedAt) / 1000),
       jobsPerSecond: round(jobsPerSecond(jobs.length, submittedAt, finishes)),
     },
+  };
+}
+
+/**
+ * The diamonds' jobs without a workflow, each level submitted flat by this client once the one
+ * before has finished (every a, then every b and c, then every d): what a client that orders the
+ * same jobs itself gets, the reference for the workflows that order them.
+ */
+async function runLevels(bench: Bench) {
+  const depth = new Map<string, number>();
+  for (const step of DIAMOND) depth.set(step.name, Math.max(-1, ...step.dependsOn.map((p) => depth.get(p)!)) + 1);
+  const levels = Math.max(...depth.values()) + 1;
+  const runs = [];
+  for (let level = 0; level < levels; level++) {
+    const steps = DIAMOND.filter((step) => depth.get(step.name) === level);
+    const requests = Array.from({ length: opts.dags * steps.length }, () => ({ type: 'noop' }));
+    runs.push(await runFlat(bench, requests, `diamonds by level ${level + 1}/${levels}`));
+  }
+  const jobs = runs.reduce((sum, run) => sum + run.summary.jobs, 0);
+  return {
+    jobs,
+    levelSeconds: runs.map((run) => run.summary.seconds),
+    seconds: round((Math.max(...runs.flatMap((run) => run.finishes)) - runs[0]!.submittedAt) / 1000),
+    jobsPerSecond: round(
+      jobsPerSecond(
+        jobs,
+        runs[0]!.submittedAt,
+        runs.flatMap((run) => run.finishes),
+      ),
+    ),
   };
 }
 
@@ -361,6 +461,7 @@ type Usage = {
   diamondPerStep: RequestUsage;
   flatFanOutPerJob: RequestUsage;
   flatDiamondsPerJob: RequestUsage;
+  levelsPerJob: RequestUsage;
 };
 
 /**
@@ -368,7 +469,7 @@ type Usage = {
  * the workers' requests and units counted here, the intake's estimated, priced like a job.
  * `--report-only` rewrites it from the results too.
  */
-function writeCostRow({ usage, workload }: Pick<Results, 'usage' | 'workload'>): void {
+function writeCostRow({ usage, workload }: Pick<Run, 'usage' | 'workload'>): void {
   const shapes = shapesOf(workload.children);
   const current = JSON.parse(readFileSync(costFile, 'utf8')) as object;
   const cost = CostSchema.parse(current);
@@ -384,7 +485,7 @@ function writeCostRow({ usage, workload }: Pick<Results, 'usage' | 'workload'>):
   };
   const workflow = {
     measuredBy:
-      'bench/workflows.ts (npm run bench:workflows), on the emulator: the workers’ requests and DynamoDB units counted by bench/lib/request-trace.ts; POST /workflows (a Lambda) estimated from its code path (bench/lib/workflow-cost.ts)',
+      'bench/workflows.ts (npm run bench:workflows), its last run in bench/results/workflows.json, on the emulator: the workers’ requests and DynamoDB units counted by bench/lib/request-trace.ts; POST /workflows (a Lambda) estimated from its code path (bench/lib/workflow-cost.ts)',
     shapes,
     requestsPerStep: {
       fanOut: usage.fanOutPerStep.requests,
@@ -421,19 +522,33 @@ interface FanOutRun {
   joinAttempts: number;
   join: { latencyMs: number; advanceMs: number; pickupMs: number };
   expandSeconds: number;
+  childQueueWaitMs: LatencySummary;
   joinRunMs: number;
   seconds: number;
   jobsPerSecond: number;
 }
 
+/** One phase's wall time and the CPU seconds the stack's processes spent in it. */
+interface PhaseProfile {
+  jobs: number;
+  seconds: number;
+  cpuSeconds: { emulator: number; lambda: number; workers: number };
+}
+
 interface FlatSummary {
   jobs: number;
+  submitSeconds: number;
   queueWaitMs: LatencySummary;
   seconds: number;
   jobsPerSecond: number;
 }
 
+/** bench/results/workflows.json: the runs of one command (`--append` adds one). */
 interface Results {
+  runs: Run[];
+}
+
+interface Run {
   command: string;
   note?: string;
   commit: string;
@@ -450,12 +565,17 @@ interface Results {
   diamonds: {
     workflows: number;
     jobs: number;
+    submitSeconds: number;
+    advanceAfterParentsMs: Record<'edge' | 'join' | 'all', LatencySummary>;
     startAfterParentsMs: Record<'edge' | 'join' | 'all', LatencySummary>;
+    waitingAheadAtCreation: LatencySummary;
     dBeforeParents: number;
     seconds: number;
     jobsPerSecond: number;
   };
   flat: { fanOut: FlatSummary; diamonds: FlatSummary };
+  diamondsByLevel: { jobs: number; levelSeconds: number[]; seconds: number; jobsPerSecond: number };
+  profile: Record<'fanOut' | 'fanOutFlat' | 'diamonds' | 'diamondsByLevel' | 'diamondsFlat', PhaseProfile>;
   usage: Usage;
   checks: { joinP99BoundMs: number; joinP99WithinBound: boolean };
 }
@@ -471,24 +591,37 @@ function missedBecause(runs: FanOutRun[]): string {
   return `the slowest join (${worst.workflowId}) started ${latencyMs} ms after its last child, ${advanceMs} ms of advance and ${pickupMs} ms of start + pickup: ${where} (a join the reaper's backstop had started would show an advance of minutes, its grace period).`;
 }
 
-function report(r: Results): string {
+/** Milliseconds of CPU a job, by group, and the share of the machine's cores the stack used, in a phase. */
+function cpuRow(p: PhaseProfile, cpus: number) {
+  const perJob = (seconds: number) => Math.round((seconds * 1000) / p.jobs);
+  const { emulator, lambda, workers } = p.cpuSeconds;
+  return {
+    emulator: perJob(emulator),
+    lambda: perJob(lambda),
+    workers: perJob(workers),
+    all: perJob(emulator + lambda + workers),
+    busyPercent: Math.round(((emulator + lambda + workers) / p.seconds / cpus) * 100),
+  };
+}
+
+function ratio(a: number, b: number): string {
+  return `${Math.round((a / b) * 100)} %`;
+}
+
+function report(runs: Run[]): string {
+  const r = runs.at(-1)!;
   const w = r.workload;
   const shapes = shapesOf(w.children);
   const intake = {
     fanOut: workflowIntakeEstimate(shapes.fanOut),
     diamond: workflowIntakeEstimate(shapes.diamond),
   };
-  const f = r.fanOut;
-  const latencyRow = (name: string, s: LatencySummary, reference: string) => [
-    name,
-    s.count,
-    s.p50,
-    s.p99,
-    s.max,
-    reference,
-  ];
+  const label = (i: number) => (runs.length > 1 ? `run ${i + 1}: ` : '');
+  const p50p99 = (s: LatencySummary) => [s.p50, s.p99];
   const median = (values: number[]) => summarize(values).p50;
-  const fanOutJobsPerSecond = median(f.runs.map((run) => run.jobsPerSecond));
+  const joins = runs.flatMap((run) => run.fanOut.runs);
+  const allJoins = summarize(joins.map((j) => j.join.latencyMs));
+  const within = allJoins.p99 <= r.checks.joinP99BoundMs;
   const usageRow = (name: string, u: RequestUsage, per: string) => [
     name,
     per,
@@ -501,18 +634,37 @@ function report(r: Results): string {
       .map(([op, n]) => `${op} ${n}`)
       .join(', '),
   ];
-  const within = r.checks.joinP99WithinBound;
+  const phases = (run: Run) =>
+    [
+      ['split fan-outs (workflows)', run.profile.fanOut, run.usage.fanOutPerStep, undefined],
+      ['the same squares flat', run.profile.fanOutFlat, run.usage.flatFanOutPerJob, run.flat.fanOut.submitSeconds],
+      ['diamonds (workflows)', run.profile.diamonds, run.usage.diamondPerStep, run.diamonds.submitSeconds],
+      ['diamonds by level (client)', run.profile.diamondsByLevel, run.usage.levelsPerJob, undefined],
+      ['the same noops flat', run.profile.diamondsFlat, run.usage.flatDiamondsPerJob, run.flat.diamonds.submitSeconds],
+    ] as const;
+  const slots = w.workers.cpu * w.workers.concurrency;
+  /** The share of the slots' time the workers spent waiting on requests (a slot waits on one at a time). */
+  const slotsAwaiting = (p: PhaseProfile, u: RequestUsage) =>
+    `${Math.round(((u.awaitedMs * p.jobs) / 1000 / (slots * p.seconds)) * 100)} %`;
+  const c = {
+    fanOut: cpuRow(r.profile.fanOut, r.machine.cpus),
+    fanOutFlat: cpuRow(r.profile.fanOutFlat, r.machine.cpus),
+    diamonds: cpuRow(r.profile.diamonds, r.machine.cpus),
+    diamondsFlat: cpuRow(r.profile.diamondsFlat, r.machine.cpus),
+  };
+  const d = r.diamonds;
   return `## Workflows: a join's start after its last child, dependents' starts, throughput, cost per step
 
-Command: \`${r.command}\` at ${r.commit} (${describeMachine(r.machine)}; everything — emulator, Lambdas,
+Command: \`${r.command}\`, ${runs.length === 1 ? 'one run' : `${runs.length} runs`} at ${[...new Set(runs.map((run) => run.commit))].join(', ')} (${describeMachine(r.machine)}; everything — emulator, Lambdas,
 workers, this bench — shares the cores)${r.note ? `. ${r.note}` : ''}.
 
 On the local stack with ${w.workers.cpu} cpu worker processes of ${w.workers.concurrency} slots and fair dispatch at its
-default (every job here is one tenant's): ${w.repeats} \`split\` workflows of ${w.children.toLocaleString('en')} \`square\` children and a
+default (every job here is one tenant's, whose window is 16 jobs in flight: as many as the slots): ${w.repeats} \`split\` workflows of ${w.children.toLocaleString('en')} \`square\` children and a
 \`sum\` join, one after another; then ${w.dags} diamonds a → (b, c) → d of \`noop\` steps submitted at once
-(\`POST /workflows\`, ${w.submitConcurrency} in flight); then the same jobs flat (\`POST /jobs/batch\`, ${w.flatBatch.size} a call, ${w.flatBatch.concurrency} at once).
+(\`POST /workflows\`, ${w.submitConcurrency} in flight); then the same noops by level, a client submitting each level once the one before has finished;
+then the same jobs flat (\`POST /jobs/batch\`, ${w.flatBatch.size} a call, ${w.flatBatch.concurrency} at once).
 Every workflow ended \`SUCCEEDED\`, each \`sum\` with \`total\` = Σ x² (the bench fails otherwise).
-A start is the job's first attempt's \`startedAt\` (its claim); a finish is its \`finishedAt\`.
+A start is the job's first attempt's \`startedAt\` (its claim); a finish is its \`finishedAt\`; a job *made* is its \`createdAt\`.
 
 ### The join after its last child
 
@@ -525,88 +677,179 @@ ${markdownTable(
     'of which advance ms',
     'of which start + pickup ms',
     'spawn expanded in s',
+    'children made → started p50 ms',
     'last child → join end ms',
     'submit → end s',
     'jobs/s',
   ],
-  f.runs.map((run, i) => [
-    `split ${i + 1}`,
-    run.children,
-    run.joinAttempts,
-    run.join.latencyMs,
-    run.join.advanceMs,
-    run.join.pickupMs,
-    run.expandSeconds,
-    run.joinRunMs,
-    run.seconds,
-    run.jobsPerSecond,
-  ]),
+  runs.flatMap((run, k) =>
+    run.fanOut.runs.map((f, i) => [
+      `${label(k)}split ${i + 1}`,
+      f.children,
+      f.joinAttempts,
+      f.join.latencyMs,
+      f.join.advanceMs,
+      f.join.pickupMs,
+      f.expandSeconds,
+      f.childQueueWaitMs.p50,
+      f.joinRunMs,
+      f.seconds,
+      f.jobsPerSecond,
+    ]),
+  ),
 )}
 
-Join start minus last child's finish across the ${f.joinLatencyMs.count} joins: **p50 ${f.joinLatencyMs.p50} ms, p99 ${f.joinLatencyMs.p99} ms**
-(with ${f.joinLatencyMs.count} samples the p99 is the largest). Issue #25's bound, p99 ≤ ${r.checks.joinP99BoundMs} ms: **${within ? 'met' : 'NOT met'}**.
-*Advance*: the last child's \`finishedAt\` → the join's job made (\`createdAt\`): in the worker that ran that child,
+Join start minus last child's finish across the ${allJoins.count} joins: **p50 ${allJoins.p50} ms, p99 ${allJoins.p99} ms**
+(with ${allJoins.count} samples the p99 is the largest)${runs.length > 1 ? `; by run, p50 / p99: ${runs.map((run) => `${run.fanOut.joinLatencyMs.p50} / ${run.fanOut.joinLatencyMs.p99}`).join(' and ')} ms` : ''}. Issue #25's bound, p99 ≤ ${r.checks.joinP99BoundMs} ms: **${within ? 'met' : 'NOT met'}**.
+*Advance*: the last child's \`finishedAt\` → the join's job made: in the worker that ran that child,
 its settle, then the step's end recorded, its item read and the \`ADD\` to the join's set that came back full.
 *Start + pickup*: the job made → claimed: its message and check sent, the start transaction, the message waiting
-for a worker's poll (\`--poll-wait-seconds 1\`), and the claim. p50 ${f.advanceMs.p50} / ${f.pickupMs.p50} ms, max ${f.advanceMs.max} / ${f.pickupMs.max} ms.${
-    within ? '' : ` **The bound is missed**: ${missedBecause(f.runs)}`
-  }
+for a worker's poll (\`--poll-wait-seconds 1\`), and the claim.${within ? '' : ` **The bound is missed**: ${missedBecause(joins)}`}
 
-### Dependents' starts in ${r.diamonds.workflows} diamonds at once
+### Dependents in ${d.workflows} diamonds at once: the advance, and the queue
 
 ${markdownTable(
-  ['start after', 'steps', 'p50 ms', 'p99 ms', 'max ms', 'compare with'],
   [
-    latencyRow(
-      'b, c: after a',
-      r.diamonds.startAfterParentsMs.edge,
-      `a flat job's queue wait: p50 ${r.flat.diamonds.queueWaitMs.p50}, p99 ${r.flat.diamonds.queueWaitMs.p99}`,
-    ),
-    latencyRow('d: after the later of b and c', r.diamonds.startAfterParentsMs.join, 'the same'),
-    latencyRow('all dependents', r.diamonds.startAfterParentsMs.all, 'the same'),
+    'dependent',
+    'steps',
+    '(a) last parent → job made: p50 ms',
+    '(a) p99 ms',
+    '(b) last parent → start: p50 ms',
+    '(b) p99 ms',
+    '(b) max ms',
   ],
+  runs.flatMap((run, k) =>
+    (
+      [
+        ['b, c: after a', 'edge'],
+        ['d: after the later of b and c', 'join'],
+        ['all', 'all'],
+      ] as const
+    ).map(([name, kind]) => [
+      `${label(k)}${name}`,
+      run.diamonds.startAfterParentsMs[kind].count,
+      ...p50p99(run.diamonds.advanceAfterParentsMs[kind]),
+      ...p50p99(run.diamonds.startAfterParentsMs[kind]),
+      run.diamonds.startAfterParentsMs[kind].max,
+    ]),
+  ),
 )}
 
-A dependent's start after its parents is made of the same advance, start and pickup as the join's; a flat job's
-queue wait (\`createdAt\` → first start, ${r.flat.diamonds.jobs} \`noop\` jobs through the batch route) is its pickup alone, the floor.
-Diamonds whose d started before both b and c had finished: **${r.diamonds.dBeforeParents}**.
+**(a) is what the workflow adds**: the last parent's worker records its end, tells the dependent (a set \`ADD\`),
+and makes the dependent's job (its window place, message and start transaction) — the same path as a join's advance.
+**(b) adds the queue**: the dependent's job waits behind every job of its tenant made before it. When a
+dependent's job was made, p50 ${runs.map((run) => run.diamonds.waitingAheadAtCreation.p50).join(' / ')} (p99 ${runs.map((run) => run.diamonds.waitingAheadAtCreation.p99).join(' / ')}) of the diamonds' jobs were made and not yet started
+(the ${d.workflows} a's arrive at once, and b, c and d join the same queue behind them); with one tenant's window of 16 in flight
+(= the ${w.workers.cpu} × ${w.workers.concurrency} slots) the rest wait \`HELD\` and start one per finish, at the phase's ~${d.jobsPerSecond} jobs/s: ${Math.round(d.waitingAheadAtCreation.p50)} jobs
+ahead ÷ ${d.jobsPerSecond} jobs/s ≈ ${round(d.waitingAheadAtCreation.p50 / d.jobsPerSecond)} s, the order of (b)'s p50. A flat job waits the same way: its queue wait (made → start, ${r.flat.diamonds.jobs}
+noops through the batch route) is p50 ${runs.map((run) => run.flat.diamonds.queueWaitMs.p50).join(' / ')} ms, p99 ${runs.map((run) => run.flat.diamonds.queueWaitMs.p99).join(' / ')} ms. More workers (or a wider window for a tenant alone) shorten (b), not (a).
+Diamonds whose d started before both b and c had finished: **${runs.map((run) => run.diamonds.dBeforeParents).join(' / ')}**.
 
 ![Start after the last parent's finish](bench/results/${pictureFile})
 
-### Throughput: the same jobs as workflows and flat
+### Throughput: the same jobs as workflows, ordered by a client, and flat
 
 ${markdownTable(
-  ['jobs', 'as workflows: jobs/s', 'flat (POST /jobs/batch): jobs/s', 'workflows ÷ flat'],
   [
-    [
-      `${w.children.toLocaleString('en')} \`square\` (+ \`split\` and \`sum\` as a workflow); median of ${w.repeats} workflows`,
-      fanOutJobsPerSecond,
-      r.flat.fanOut.jobsPerSecond,
-      `${round((fanOutJobsPerSecond / r.flat.fanOut.jobsPerSecond) * 100)} %`,
-    ],
-    [
-      `${r.diamonds.jobs} \`noop\` (${r.diamonds.workflows} diamonds)`,
-      r.diamonds.jobsPerSecond,
-      r.flat.diamonds.jobsPerSecond,
-      `${round((r.diamonds.jobsPerSecond / r.flat.diamonds.jobsPerSecond) * 100)} %`,
-    ],
+    'jobs',
+    'as workflows: jobs/s',
+    'by level, a client waiting for each: jobs/s',
+    'flat, no order (upper bound): jobs/s',
+    'workflows ÷ flat',
   ],
+  runs.flatMap((run, k) => {
+    const fanOut = median(run.fanOut.runs.map((f) => f.jobsPerSecond));
+    return [
+      [
+        `${label(k)}${run.workload.children.toLocaleString('en')} \`square\` (+ \`split\` and \`sum\`); median of ${run.workload.repeats} workflows`,
+        fanOut,
+        '—',
+        run.flat.fanOut.jobsPerSecond,
+        ratio(fanOut, run.flat.fanOut.jobsPerSecond),
+      ],
+      [
+        `${label(k)}${run.diamonds.jobs} \`noop\` (${run.diamonds.workflows} diamonds)`,
+        run.diamonds.jobsPerSecond,
+        `${run.diamondsByLevel.jobsPerSecond} (levels ${run.diamondsByLevel.levelSeconds.join(', ')} s)`,
+        run.flat.diamonds.jobsPerSecond,
+        ratio(run.diamonds.jobsPerSecond, run.flat.diamonds.jobsPerSecond),
+      ],
+    ];
+  }),
 )}
 
-jobs/s = jobs ÷ (first submit → last finish). A fan-out's children cannot start before its \`split\` has run and
-its spawn has been expanded (16 starts at a time in one worker), and a diamond's steps run one level after another;
-flat jobs are all sent at once.
+jobs/s = jobs ÷ (first submit → last finish). **Flat** is the upper bound, not a like-for-like reference: it has no
+dependency, so every job is sent at once and the slots never wait for a parent. **By level** is what a client
+without workflows gets for the same order (it waits for a whole level before the next: the slots idle at each level's tail).
+
+Where the time goes, per phase (CPU seconds read from /proc for the emulator, the Lambda runtimes and the workers
+over the phase, per job; requests are the workers', per job or step):
+
+${markdownTable(
+  [
+    'phase',
+    'jobs',
+    'wall s',
+    'submit s',
+    'worker requests / job',
+    'worker wait on requests ms / job',
+    `of the ${slots} slots' time`,
+    'emulator CPU ms / job',
+    'Lambda CPU ms / job',
+    'workers CPU ms / job',
+    'all ms / job',
+    `cores busy (of ${r.machine.cpus})`,
+  ],
+  runs.flatMap((run, k) =>
+    phases(run).map(([name, p, u, submit]) => {
+      const row = cpuRow(p, run.machine.cpus);
+      return [
+        `${label(k)}${name}`,
+        p.jobs,
+        p.seconds,
+        submit ?? '—',
+        u.requests,
+        Math.round(u.awaitedMs),
+        slotsAwaiting(p, u),
+        row.emulator,
+        row.lambda,
+        row.workers,
+        row.all,
+        `${row.busyPercent} %`,
+      ];
+    }),
+  ),
+)}
+
+**Why workflows are slower here** (the last run's figures). Not for want of CPU: the stack's processes kept the ${r.machine.cpus} cores
+${c.fanOut.busyPercent} % / ${c.diamonds.busyPercent} % busy in the workflows' phases (fan-out / diamonds), ${c.fanOutFlat.busyPercent} % / ${c.diamondsFlat.busyPercent} % in the flat ones. It is the ${slots} slots:
+jobs/s ≈ slots ÷ the time a slot spends on a job, and a slot spends most of it waiting on requests, one after another.
+A workflow step's worker waits ${Math.round(r.usage.fanOutPerStep.awaitedMs)} ms (fan-out) and ${Math.round(r.usage.diamondPerStep.awaitedMs)} ms (diamonds) on ${r.usage.fanOutPerStep.requests} / ${r.usage.diamondPerStep.requests} requests a step, against
+${Math.round(r.usage.flatFanOutPerJob.awaitedMs)} / ${Math.round(r.usage.flatDiamondsPerJob.awaitedMs)} ms on ${r.usage.flatFanOutPerJob.requests} / ${r.usage.flatDiamondsPerJob.requests} for a flat job: after its job's end, the settle records the step's end, reads its item,
+\`ADD\`s to each child and to the workflow, and makes each dependent whose parents are all done (a window place, a
+\`SendMessage\` and a 3-item start transaction, where the batch intake writes 25 jobs and sends 10 a request), all before
+the slot frees — (a) above is that wait seen from the dependent. Then the intake: the diamonds are ${d.workflows} \`POST /workflows\`
+Lambda invocations, submitted in ${d.submitSeconds} s (${w.submitConcurrency} at once), where the same jobs flat take ${Math.ceil(r.flat.diamonds.jobs / w.flatBatch.size)} batch calls, ${r.flat.diamonds.submitSeconds} s. And the order:
+a dependent cannot start before its parents end, which the levels' reference isolates — the same noops ordered by a client
+that waits for each level run at ${r.diamondsByLevel.jobsPerSecond} jobs/s, ${ratio(r.diamondsByLevel.jobsPerSecond, r.flat.diamonds.jobsPerSecond)} of flat; what the workflows lose beyond it is their
+per-step writes and their intake. A fan-out's children are made by the spawning step's worker, 16 starts at a time:
+${median(r.fanOut.runs.map((f) => round(f.children / f.expandSeconds)))} children/s (median), where the flat jobs are all made in ${r.flat.fanOut.submitSeconds} s; the children waited p50
+${median(r.fanOut.runs.map((f) => f.childQueueWaitMs.p50))} ms from made to started, ${
+    median(r.fanOut.runs.map((f) => f.childQueueWaitMs.p50)) < 1000
+      ? 'so the workers kept up with the expansion and it set the pace'
+      : 'so the expansion kept ahead of the workers and the per-step wait set the pace'
+  }.
 
 ### Requests and write units per step
 
 ${markdownTable(
   ['run', 'per', 'requests', 'SQS requests', 'write units', 'read units', 'by operation'],
-  [
-    usageRow('split fan-out (workflow)', r.usage.fanOutPerStep, 'step'),
-    usageRow('diamonds (workflow)', r.usage.diamondPerStep, 'step'),
-    usageRow('the same squares flat', r.usage.flatFanOutPerJob, 'job'),
-    usageRow('the same noops flat', r.usage.flatDiamondsPerJob, 'job'),
-  ],
+  runs.flatMap((run, k) => [
+    usageRow(`${label(k)}split fan-out (workflow)`, run.usage.fanOutPerStep, 'step'),
+    usageRow(`${label(k)}diamonds (workflow)`, run.usage.diamondPerStep, 'step'),
+    usageRow(`${label(k)}the same squares flat`, run.usage.flatFanOutPerJob, 'job'),
+    usageRow(`${label(k)}the same noops flat`, run.usage.flatDiamondsPerJob, 'job'),
+  ]),
 )}
 
 Counted in the worker processes, which do all of a workflow's work after \`POST /workflows\` (the settles, the
@@ -618,7 +861,7 @@ are included. Not counted: \`POST /workflows\` itself, a Lambda — estimated fr
 ${intake.diamond.requests} requests and ${intake.diamond.writeUnits} write units for a diamond, ${intake.fanOut.requests} and ${intake.fanOut.writeUnits} for a \`split\` (bench/lib/workflow-cost.ts),
 and the reaper's passes. A flat job's intake (\`POST /jobs/batch\`) is not counted either, so the rows compare
 like with like; the request-count test's rows in \`bench/results/cost.json\` (3 write units a job, single or batch) count
-intake and worker together. cost.json's \`workflow\` row prices a step from these figures, the intake's share added.
+intake and worker together. cost.json's \`workflow\` row prices a step from the last run's figures, the intake's share added.
 
 Raw figures: \`bench/results/workflows.json\`.`;
 }

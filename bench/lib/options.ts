@@ -6,6 +6,7 @@ export const numberOption = (flags: string, description: string, fallback: numbe
 
 /** The flags of the benches' worker pools and batch submissions, with the same defaults everywhere. */
 export const sharedOptions = {
+  workers: () => numberOption('--workers <n>', 'cpu worker processes', 2),
   workerConcurrency: () => numberOption('--worker-concurrency <n>', 'attempts per worker', 8),
   batchSize: () => numberOption('--batch-size <n>', 'jobs per POST /jobs/batch', 100),
   batchConcurrency: () => numberOption('--batch-concurrency <n>', 'parallel POST /jobs/batch', 4),

@@ -64,23 +64,26 @@ describe('request trace', () => {
     expect(consumedUnits('not json')).toBe(0);
   });
 
-  it('splits the requests between two totals by service, and their units into write and read units', () => {
+  it('splits the requests between two totals by service, their units into write and read units, and sums their time', () => {
     // Prepare
     const before = { GetItem: { count: 1, ms: 1, units: 1 }, UpdateItem: { count: 2, ms: 1, units: 2 } };
     const after = {
       GetItem: { count: 3, ms: 3, units: 2 },
       UpdateItem: { count: 5, ms: 4, units: 8 },
       SendMessage: { count: 4, ms: 2, units: 0 },
+      ReceiveMessage: { count: 1, ms: 1000, units: 0 },
     };
     // Act
     const usage = usageBetween(before, after);
     // Assess
     expect(usage).toEqual({
-      byOperation: { GetItem: 2, UpdateItem: 3, SendMessage: 4 },
-      requests: 9,
-      sqsRequests: 4,
+      byOperation: { GetItem: 2, UpdateItem: 3, SendMessage: 4, ReceiveMessage: 1 },
+      requests: 10,
+      sqsRequests: 5,
       writeUnits: 6,
       readUnits: 1,
+      // A long poll's wait is left out.
+      awaitedMs: 7,
     });
   });
 });

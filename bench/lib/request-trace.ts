@@ -1,6 +1,12 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import {
+  type CapacityAnswer,
+  capacityUnits,
+  DYNAMODB_READS,
+  DYNAMODB_WITH_CAPACITY,
+} from '../../test/helpers/aws-usage.ts';
 
 /**
  * AWS requests by operation (`GetItem`, `ReceiveMessage`…): how many, their time in all, and the
@@ -10,17 +16,6 @@ export type RequestTotals = Record<string, { count: number; ms: number; units: n
 
 /** Where traced processes write their totals; a process without it traces nothing. */
 const DIR_VARIABLE = 'TAILGUARD_REQUEST_TRACE_DIR';
-
-/** DynamoDB operations whose units are read units; every other DynamoDB operation's are write units. */
-const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
-const DYNAMODB_OPERATIONS = new Set([
-  ...READ_OPERATIONS,
-  'PutItem',
-  'UpdateItem',
-  'DeleteItem',
-  'BatchWriteItem',
-  'TransactWriteItems',
-]);
 
 /**
  * Preloaded into worker processes (`--import`, see `tracedWorkerCommand`): counts every AWS
@@ -80,13 +75,11 @@ export function askForCapacity(body: string): string {
 
 /** The capacity units a DynamoDB answer reports, over every table of it (0 for an error or none). */
 export function consumedUnits(body: string): number {
-  let answer: { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] };
   try {
-    answer = JSON.parse(body);
+    return capacityUnits(JSON.parse(body) as CapacityAnswer);
   } catch {
     return 0;
   }
-  return [answer.ConsumedCapacity ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
 }
 
 /** A JSON request body as text: the SDK hands it over as a string or as bytes. */
@@ -123,21 +116,25 @@ export function requestTotals(dir: string): RequestTotals {
   return sum;
 }
 
-/** What the requests between two totals used: requests (all, and SQS's), and DynamoDB write and read units. */
+/**
+ * What the requests between two totals used: requests (all, and SQS's), DynamoDB write and read
+ * units, and the time the senders waited on them but for `ReceiveMessage`'s (a long poll waits by design).
+ */
 export function usageBetween(before: RequestTotals, after: RequestTotals): RequestUsage {
   const byOperation: Record<string, number> = {};
-  let [sqsRequests, writeUnits, readUnits] = [0, 0, 0];
-  for (const [operation, { count, units }] of Object.entries(after)) {
+  let [sqsRequests, writeUnits, readUnits, awaitedMs] = [0, 0, 0, 0];
+  for (const [operation, { count, units, ms }] of Object.entries(after)) {
     const n = count - (before[operation]?.count ?? 0);
     if (n > 0) byOperation[operation] = n;
     // Workers speak to DynamoDB, SQS (both named by x-amz-target) and S3 (`other`).
-    if (!DYNAMODB_OPERATIONS.has(operation) && operation !== 'other') sqsRequests += n;
+    if (!DYNAMODB_WITH_CAPACITY.has(operation) && operation !== 'other') sqsRequests += n;
+    if (operation !== 'ReceiveMessage') awaitedMs += ms - (before[operation]?.ms ?? 0);
     const spent = units - (before[operation]?.units ?? 0);
-    if (READ_OPERATIONS.has(operation)) readUnits += spent;
+    if (DYNAMODB_READS.has(operation)) readUnits += spent;
     else writeUnits += spent;
   }
   const requests = Object.values(byOperation).reduce((sum, n) => sum + n, 0);
-  return { byOperation, requests, sqsRequests, writeUnits, readUnits };
+  return { byOperation, requests, sqsRequests, writeUnits, readUnits, awaitedMs: Math.round(awaitedMs) };
 }
 
 export interface RequestUsage {
@@ -146,6 +143,8 @@ export interface RequestUsage {
   sqsRequests: number;
   writeUnits: number;
   readUnits: number;
+  /** Time spent waiting on the requests, polls (`ReceiveMessage`) left out. */
+  awaitedMs: number;
 }
 
 function add(totals: RequestTotals, operation: string, entry: RequestTotals[string]): void {

@@ -5,7 +5,14 @@ describe('workflow cost', () => {
   it('divides the counted usage per step, to a hundredth', () => {
     // Act
     const usage = perUnit(
-      { byOperation: { UpdateItem: 10, SendMessage: 2 }, requests: 12, sqsRequests: 2, writeUnits: 20, readUnits: 1 },
+      {
+        byOperation: { UpdateItem: 10, SendMessage: 2 },
+        requests: 12,
+        sqsRequests: 2,
+        writeUnits: 20,
+        readUnits: 1,
+        awaitedMs: 100,
+      },
       3,
     );
     // Assess
@@ -15,6 +22,7 @@ describe('workflow cost', () => {
       sqsRequests: 0.67,
       writeUnits: 6.67,
       readUnits: 0.33,
+      awaitedMs: 33.33,
     });
   });
 
@@ -30,7 +38,7 @@ describe('workflow cost', () => {
   it("prices a step as the workers' counted share plus the intake's estimated one spread over the steps", () => {
     // Act
     const usage = stepUsage(
-      { byOperation: {}, requests: 9, sqsRequests: 3, writeUnits: 10, readUnits: 1.5 },
+      { byOperation: {}, requests: 9, sqsRequests: 3, writeUnits: 10, readUnits: 1.5, awaitedMs: 0 },
       { steps: 4, declared: 4, roots: 1 },
       { submitGbSeconds: 0.02, lambdaLogBytesPerInvocation: 700, workerLogBytesPerJob: 400 },
     );

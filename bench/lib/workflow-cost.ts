@@ -20,6 +20,7 @@ export function perUnit(usage: RequestUsage, count: number): RequestUsage {
     sqsRequests: hundredths(usage.sqsRequests / count),
     writeUnits: hundredths(usage.writeUnits / count),
     readUnits: hundredths(usage.readUnits / count),
+    awaitedMs: hundredths(usage.awaitedMs / count),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/model/index.ts';
 import { queued } from '../../test/helpers/store-fixtures.ts';
-import { DIAMOND, dependentStarts, jobsPerSecond, joinTiming } from './workflow-timing.ts';
+import { DIAMOND, dependentStarts, jobsPerSecond, joinTiming, waitingAt } from './workflow-timing.ts';
 
 /** A job (the store tests' fixture) with its first attempt's start and its times, in ms after an origin. */
 function job(id: string, times: { created?: number; started?: number; finished?: number }): Job {
@@ -43,18 +43,33 @@ describe('workflow timing', () => {
     // Prepare: b ends at 300, c at 450; d starts at 500.
     const jobs: Record<string, Job> = {
       a: job('a', { started: 0, finished: 100 }),
-      b: job('b', { started: 120, finished: 300 }),
-      c: job('c', { started: 150, finished: 450 }),
-      d: job('d', { started: 500, finished: 600 }),
+      b: job('b', { created: 110, started: 120, finished: 300 }),
+      c: job('c', { created: 115, started: 150, finished: 450 }),
+      d: job('d', { created: 480, started: 500, finished: 600 }),
     };
     // Act
     const starts = dependentStarts(DIAMOND, (step) => jobs[step]!);
     // Assess: the root has none; d counts from c, the later of its parents.
     expect(starts).toEqual([
-      { step: 'b', parents: 1, waitMs: 20 },
-      { step: 'c', parents: 1, waitMs: 50 },
-      { step: 'd', parents: 2, waitMs: 50 },
+      { step: 'b', parents: 1, advanceMs: 10, waitMs: 20 },
+      { step: 'c', parents: 1, advanceMs: 15, waitMs: 50 },
+      { step: 'd', parents: 2, advanceMs: 30, waitMs: 50 },
     ]);
+  });
+
+  it('counts the jobs made and not yet started at an instant', () => {
+    // Prepare: at 100, one has started, one is not made yet, one starts then, two wait (one made then).
+    const jobs = [
+      job('started', { created: 0, started: 50 }),
+      job('later', { created: 150, started: 160 }),
+      job('waiting', { created: 20, started: 300 }),
+      job('starts then', { created: 90, started: 100 }),
+      job('made then', { created: 100, started: 400 }),
+    ];
+    // Act
+    const waiting = waitingAt(jobs, Date.UTC(2026, 11, 7) + 100);
+    // Assess: a job started at the instant no longer waits; one made at it does.
+    expect(waiting).toBe(2);
   });
 
   it('counts jobs a second from the submit to the last finish', () => {

@@ -40,10 +40,14 @@ export function joinTiming(children: readonly Job[], join: Job): JoinTiming {
   };
 }
 
-/** A dependent step's start after its parents: its first start minus its last parent's finish. */
+/**
+ * A dependent step after its last parent's finish: its job made (the advance alone, as a join's
+ * `advanceMs`) and its first start (the advance, then its wait in the queue and the claim).
+ */
 export interface DependentStart {
   step: string;
   parents: number;
+  advanceMs: number;
   waitMs: number;
 }
 
@@ -58,8 +62,22 @@ export function dependentStarts(
       const lastParent = Math.max(
         ...step.dependsOn.map((parent) => msOf(jobOf(parent).finishedAt, `finish of step ${parent}`)),
       );
-      return { step: step.name, parents: step.dependsOn.length, waitMs: firstStartMs(jobOf(step.name)) - lastParent };
+      const job = jobOf(step.name);
+      return {
+        step: step.name,
+        parents: step.dependsOn.length,
+        advanceMs: Date.parse(job.createdAt) - lastParent,
+        waitMs: firstStartMs(job) - lastParent,
+      };
     });
+}
+
+/**
+ * How many of `jobs` were waiting at `atMs`: made by then, not yet started. A job made then waits
+ * behind them all (one tenant's jobs, one queue): with the start rate, that is its queue wait.
+ */
+export function waitingAt(jobs: readonly Job[], atMs: number): number {
+  return jobs.filter((job) => Date.parse(job.createdAt) <= atMs && firstStartMs(job) > atMs).length;
 }
 
 /** Jobs a second from the first submit to the last finish. */
