@@ -55,7 +55,7 @@ const opts = new Command()
     `results file name (bench/results/<name>.json); ${BEFORE} keeps the run without fair dispatch, fairness-<n> a repeat`,
     'fairness',
   )
-  .option('--note <text>', 'what else ran on the machine, or anything a reader of this run must know')
+  .addOption(sharedOptions.note())
   .option('--report-only', 'rewrite the BENCHMARKS.md section from the results files, without running')
   .parse()
   .opts<{

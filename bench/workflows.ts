@@ -63,7 +63,7 @@ const opts = new Command()
   .addOption(sharedOptions.workerConcurrency())
   .addOption(sharedOptions.batchSize())
   .addOption(sharedOptions.batchConcurrency())
-  .option('--note <text>', 'what else ran on the machine, or anything a reader of this run must know')
+  .addOption(sharedOptions.note())
   .option(
     '--append',
     'keep the runs already in bench/results/workflows.json and add this one: the section reports each',
@@ -207,7 +207,7 @@ async function measure(): Promise<void> {
           // Log scale: a start in the same millisecond as its parent's finish is drawn at 1 ms.
           'diamond b, c': dags.value.waits.edge.map((ms) => Math.max(1, ms)),
           'diamond d': dags.value.waits.join.map((ms) => Math.max(1, ms)),
-          'diamond b, c, d: job made': dags.value.waits.advance.map((ms) => Math.max(1, ms)),
+          'b, c, d: job made': dags.value.waits.advance.map((ms) => Math.max(1, ms)),
           'fan-out join': joins.map((j) => Math.max(1, j.latencyMs)),
           'flat: queue wait': dagsFlat.value.queueWaits.map((ms) => Math.max(1, ms)),
         }),
@@ -643,9 +643,6 @@ function report(runs: Run[]): string {
       ['the same noops flat', run.profile.diamondsFlat, run.usage.flatDiamondsPerJob, run.flat.diamonds.submitSeconds],
     ] as const;
   const slots = w.workers.cpu * w.workers.concurrency;
-  /** The share of the slots' time the workers spent waiting on requests (a slot waits on one at a time). */
-  const slotsAwaiting = (p: PhaseProfile, u: RequestUsage) =>
-    `${Math.round(((u.awaitedMs * p.jobs) / 1000 / (slots * p.seconds)) * 100)} %`;
   const c = {
     fanOut: cpuRow(r.profile.fanOut, r.machine.cpus),
     fanOutFlat: cpuRow(r.profile.fanOutFlat, r.machine.cpus),
@@ -747,6 +744,9 @@ Diamonds whose d started before both b and c had finished: **${runs.map((run) =>
 
 ![Start after the last parent's finish](bench/results/${pictureFile})
 
+The picture (the last run): the dependents' starts (b) and their jobs made (a, "job made") after the last parent's
+finish, the joins' starts after their last child's, and a flat job's queue wait.
+
 ### Throughput: the same jobs as workflows, ordered by a client, and flat
 
 ${markdownTable(
@@ -780,10 +780,10 @@ ${markdownTable(
 
 jobs/s = jobs ÷ (first submit → last finish). **Flat** is the upper bound, not a like-for-like reference: it has no
 dependency, so every job is sent at once and the slots never wait for a parent. **By level** is what a client
-without workflows gets for the same order (it waits for a whole level before the next: the slots idle at each level's tail).
+without workflows gets for the same order: it sends a level's jobs once every job of the level before has finished.
 
 Where the time goes, per phase (CPU seconds read from /proc for the emulator, the Lambda runtimes and the workers
-over the phase, per job; requests are the workers', per job or step):
+over the phase, per job; the workers' requests and their time waiting on them, polls left out, per job or step):
 
 ${markdownTable(
   [
@@ -793,7 +793,6 @@ ${markdownTable(
     'submit s',
     'worker requests / job',
     'worker wait on requests ms / job',
-    `of the ${slots} slots' time`,
     'emulator CPU ms / job',
     'Lambda CPU ms / job',
     'workers CPU ms / job',
@@ -810,7 +809,6 @@ ${markdownTable(
         submit ?? '—',
         u.requests,
         Math.round(u.awaitedMs),
-        slotsAwaiting(p, u),
         row.emulator,
         row.lambda,
         row.workers,
@@ -821,24 +819,29 @@ ${markdownTable(
   ),
 )}
 
-**Why workflows are slower here** (the last run's figures). Not for want of CPU: the stack's processes kept the ${r.machine.cpus} cores
-${c.fanOut.busyPercent} % / ${c.diamonds.busyPercent} % busy in the workflows' phases (fan-out / diamonds), ${c.fanOutFlat.busyPercent} % / ${c.diamondsFlat.busyPercent} % in the flat ones. It is the ${slots} slots:
-jobs/s ≈ slots ÷ the time a slot spends on a job, and a slot spends most of it waiting on requests, one after another.
-A workflow step's worker waits ${Math.round(r.usage.fanOutPerStep.awaitedMs)} ms (fan-out) and ${Math.round(r.usage.diamondPerStep.awaitedMs)} ms (diamonds) on ${r.usage.fanOutPerStep.requests} / ${r.usage.diamondPerStep.requests} requests a step, against
-${Math.round(r.usage.flatFanOutPerJob.awaitedMs)} / ${Math.round(r.usage.flatDiamondsPerJob.awaitedMs)} ms on ${r.usage.flatFanOutPerJob.requests} / ${r.usage.flatDiamondsPerJob.requests} for a flat job: after its job's end, the settle records the step's end, reads its item,
-\`ADD\`s to each child and to the workflow, and makes each dependent whose parents are all done (a window place, a
-\`SendMessage\` and a 3-item start transaction, where the batch intake writes 25 jobs and sends 10 a request), all before
-the slot frees — (a) above is that wait seen from the dependent. Then the intake: the diamonds are ${d.workflows} \`POST /workflows\`
-Lambda invocations, submitted in ${d.submitSeconds} s (${w.submitConcurrency} at once), where the same jobs flat take ${Math.ceil(r.flat.diamonds.jobs / w.flatBatch.size)} batch calls, ${r.flat.diamonds.submitSeconds} s. And the order:
-a dependent cannot start before its parents end, which the levels' reference isolates — the same noops ordered by a client
-that waits for each level run at ${r.diamondsByLevel.jobsPerSecond} jobs/s, ${ratio(r.diamondsByLevel.jobsPerSecond, r.flat.diamonds.jobsPerSecond)} of flat; what the workflows lose beyond it is their
-per-step writes and their intake. A fan-out's children are made by the spawning step's worker, 16 starts at a time:
-${median(r.fanOut.runs.map((f) => round(f.children / f.expandSeconds)))} children/s (median), where the flat jobs are all made in ${r.flat.fanOut.submitSeconds} s; the children waited p50
-${median(r.fanOut.runs.map((f) => f.childQueueWaitMs.p50))} ms from made to started, ${
-    median(r.fanOut.runs.map((f) => f.childQueueWaitMs.p50)) < 1000
-      ? 'so the workers kept up with the expansion and it set the pace'
-      : 'so the expansion kept ahead of the workers and the per-step wait set the pace'
-  }.
+**Why workflows are slower here** (the last run's figures). ${
+    Math.min(c.fanOut.busyPercent, c.diamonds.busyPercent, c.fanOutFlat.busyPercent, c.diamondsFlat.busyPercent) >= 75
+      ? `The cores: the stack's processes kept the ${r.machine.cpus} cores ${c.fanOut.busyPercent} % / ${c.diamonds.busyPercent} % busy in the workflows' phases (fan-out / diamonds)
+and ${c.fanOutFlat.busyPercent} % / ${c.diamondsFlat.busyPercent} % in the flat ones, so jobs/s is about the cores' time ÷ the CPU a job costs. A workflow step costs
+${c.fanOut.all} ms (fan-out) and ${c.diamonds.all} ms (diamonds) of CPU, a flat job ${c.fanOutFlat.all} and ${c.diamondsFlat.all} ms: by CPU alone the workflows would run at
+${ratio(c.fanOutFlat.all, c.fanOut.all)} and ${ratio(c.diamondsFlat.all, c.diamonds.all)} of flat; they ran at ${ratio(median(r.fanOut.runs.map((f) => f.jobsPerSecond)), r.flat.fanOut.jobsPerSecond)} and ${ratio(d.jobsPerSecond, r.flat.diamonds.jobsPerSecond)}.`
+      : `Not the cores: the stack's processes kept the ${r.machine.cpus} cores only ${c.fanOut.busyPercent} % / ${c.diamonds.busyPercent} % busy in the workflows' phases (fan-out / diamonds)
+and ${c.fanOutFlat.busyPercent} % / ${c.diamondsFlat.busyPercent} % in the flat ones: the ${slots} slots wait on requests, one after another, and a step waits on more of them.`
+  } The extra CPU is the emulator's (${c.fanOut.emulator} / ${c.diamonds.emulator} ms a step against ${c.fanOutFlat.emulator} / ${c.diamondsFlat.emulator}) answering
+${r.usage.fanOutPerStep.requests} / ${r.usage.diamondPerStep.requests} worker requests a step against ${r.usage.flatFanOutPerJob.requests} / ${r.usage.flatDiamondsPerJob.requests} a flat job, and the workers' own (${c.fanOut.workers} / ${c.diamonds.workers} ms against ${c.fanOutFlat.workers} / ${c.diamondsFlat.workers}): after
+its job's end, a step's settle records the end, reads the step, \`ADD\`s to each child and to the workflow, and makes each
+dependent whose parents are all done (a window place, a \`SendMessage\` and a 3-item start transaction, where the batch
+intake writes 25 jobs and sends 10 a request) — \`UpdateItem\` ${r.usage.diamondPerStep.byOperation.UpdateItem ?? 0} a step against ${r.usage.flatDiamondsPerJob.byOperation.UpdateItem ?? 0} below. The
+diamonds add their intake: ${d.workflows} \`POST /workflows\` Lambda invocations (${c.diamonds.lambda} ms of Lambda CPU a step against ${c.diamondsFlat.lambda}),
+submitted in ${d.submitSeconds} s (${w.submitConcurrency} at once) where the same jobs flat take ${Math.ceil(r.flat.diamonds.jobs / w.flatBatch.size)} batch calls, ${r.flat.diamonds.submitSeconds} s.
+**Not the order**: the same noops ordered by a client that waits for each level ran at ${r.diamondsByLevel.jobsPerSecond} jobs/s, ${ratio(r.diamondsByLevel.jobsPerSecond, r.flat.diamonds.jobsPerSecond)} of
+flat (levels of ${d.workflows} to ${2 * d.workflows} jobs keep the ${slots} slots busy; a level's tail is short), so what workflows lose here is their
+per-step writes and their intake, not the waiting for parents. A fan-out's children are made by the spawning step's
+worker, 16 starts at a time: ${median(r.fanOut.runs.map((f) => round(f.children / f.expandSeconds)))} children/s (median) where the flat jobs are all made in ${r.flat.fanOut.submitSeconds} s; the children
+started p50 ${median(r.fanOut.runs.map((f) => f.childQueueWaitMs.p50))} ms after being made, so the workers ran them as fast as the expansion made them, and the
+expansion's per-child writes are part of the step's CPU above. Cutting these would take batched starts (one window
+admission, \`SendMessageBatch\` and fewer transactions for a page of children or a step's dependents): not built; each
+start's own transaction is what makes a dependent exactly once.
 
 ### Requests and write units per step
 
