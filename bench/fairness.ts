@@ -47,7 +47,7 @@ const opts = new Command()
   .addOption(numberOption('--interval-ms <ms>', 'each quiet tenant sends one job every … ms', 1000))
   .addOption(numberOption('--job-ms <ms>', 'run time of every job (sleep)', 100))
   .addOption(numberOption('--submit-concurrency <n>', 'quiet POST /jobs in flight at most', 4))
-  .addOption(numberOption('--workers <n>', 'cpu worker processes', 2))
+  .addOption(sharedOptions.workers())
   .addOption(sharedOptions.workerConcurrency())
   .addOption(sharedOptions.batchConcurrency())
   .option(
@@ -55,7 +55,7 @@ const opts = new Command()
     `results file name (bench/results/<name>.json); ${BEFORE} keeps the run without fair dispatch, fairness-<n> a repeat`,
     'fairness',
   )
-  .option('--note <text>', 'what else ran on the machine, or anything a reader of this run must know')
+  .addOption(sharedOptions.note())
   .option('--report-only', 'rewrite the BENCHMARKS.md section from the results files, without running')
   .parse()
   .opts<{

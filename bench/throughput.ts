@@ -23,7 +23,7 @@ import { mapLimit } from '../test/helpers/map-limit.ts';
 import { waitForJobs } from '../test/helpers/wait-for-jobs.ts';
 import { runBaseline } from './lib/baseline.ts';
 import { cdfPoints, latencyCdfSpec, renderPng } from './lib/chart.ts';
-import { cpuSnapshot, cpuSpent } from './lib/cpu-time.ts';
+import { cpuSnapshot, cpuSpent, stackProcessGroups } from './lib/cpu-time.ts';
 import { type LatencySummary, round, summarize } from './lib/latency.ts';
 import { numberOption, sharedOptions } from './lib/options.ts';
 import { progressBar } from './lib/progress.ts';
@@ -34,7 +34,7 @@ import { submitInBatches } from './lib/submit-batches.ts';
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const stateDir = fileURLToPath(new URL('../.tailguard/bench/', import.meta.url));
 
-/** CPU groups of the profile as the report names them (see processGroups). */
+/** CPU groups of the profile as the report names them (see stackProcessGroups). */
 const CPU_COLUMNS = { emulator: 'MiniStack', lambda: 'Lambda runtimes', workers: 'workers', self: 'bench process' };
 
 const opts = new Command()
@@ -123,7 +123,7 @@ try {
   await pool.stopAll();
 
   const consumers = opts.cpuWorkers + opts.gpuWorkers;
-  const baselineCpuBefore = cpuSnapshot(processGroups);
+  const baselineCpuBefore = cpuSnapshot(stackProcessGroups);
   const baseline = await runBaseline({
     sqs,
     dynamodb,
@@ -138,7 +138,7 @@ try {
     },
   });
   // Its setup and teardown (a table, a queue) cost next to no CPU; its run is what the cores were busy for.
-  const baselineCpu = cpuPerJob(cpuSpent(baselineCpuBefore, cpuSnapshot(processGroups)), baseline.seconds);
+  const baselineCpu = cpuPerJob(cpuSpent(baselineCpuBefore, cpuSnapshot(stackProcessGroups)), baseline.seconds);
 
   const batchFlags = opts.batch
     ? ` --batch --batch-size ${opts.batchSize} --batch-concurrency ${opts.batchConcurrency}`
@@ -185,7 +185,7 @@ try {
     label: string,
     submit: (onSubmitted: (jobs: number) => void) => Promise<{ ids: string[]; requestMs: number[] }>,
   ) {
-    const cpuBefore = cpuSnapshot(processGroups);
+    const cpuBefore = cpuSnapshot(stackProcessGroups);
     const requestsBefore = requestTotals(traceDir);
     const submitBar = progressBar(`${label} submit |{bar}| {value}/{total} jobs`);
     submitBar.start(jobs.length, 0);
@@ -195,7 +195,7 @@ try {
     submitBar.stop();
     const done = await finished(dynamodb, deployment.jobsTable, ids, `${label} run`);
     const wallSeconds = (performance.now() - started) / 1000;
-    const cpu = cpuSpent(cpuBefore, cpuSnapshot(processGroups));
+    const cpu = cpuSpent(cpuBefore, cpuSnapshot(stackProcessGroups));
     // The workers write their request totals each second: let the last of this run's land.
     await sleep(1100);
     const requests = requestTotals(traceDir);
@@ -233,18 +233,6 @@ try {
   }
 } finally {
   await stack.close();
-}
-
-/**
- * Processes whose CPU the profile reports apart: the Lambda runtimes MiniStack starts (their
- * command names their temp folder), MiniStack itself (API Gateway, SQS, DynamoDB), and the
- * worker processes; the rest of this process (load generator, baseline loop) is `self`.
- */
-function processGroups(commandLine: string): string | undefined {
-  if (commandLine.includes('ministack-lambda-')) return 'lambda';
-  if (commandLine.includes('ministack')) return 'emulator';
-  if (commandLine.includes('demo/worker/main.ts')) return 'workers';
-  return undefined;
 }
 
 /** The workers' requests between two totals: per job, and their mean time, by operation. */

@@ -46,6 +46,18 @@ export function cpuSnapshot(groups: ProcessGroups): Record<string, number> {
   return totals;
 }
 
+/**
+ * The local stack's processes, apart: the Lambda runtimes MiniStack starts (their command names
+ * their temp folder), MiniStack itself (API Gateway, SQS, DynamoDB), and the worker processes;
+ * the rest of the bench's own process (load generator, baseline loop) is `self`.
+ */
+export function stackProcessGroups(commandLine: string): string | undefined {
+  if (commandLine.includes('ministack-lambda-')) return 'lambda';
+  if (commandLine.includes('ministack')) return 'emulator';
+  if (commandLine.includes('demo/worker/main.ts')) return 'workers';
+  return undefined;
+}
+
 /** CPU seconds each group spent between two snapshots. */
 export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([group, seconds]) => [group, seconds - (before[group] ?? 0)]));

@@ -1,9 +1,11 @@
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
 
-const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
-const WITH_CAPACITY = new Set([
-  ...READS,
+/** DynamoDB operations whose units are read units; every other one's are write units. */
+export const DYNAMODB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+/** DynamoDB operations that report the capacity they consumed when asked. */
+export const DYNAMODB_WITH_CAPACITY = new Set([
+  ...DYNAMODB_READS,
   'PutItem',
   'UpdateItem',
   'DeleteItem',
@@ -31,11 +33,10 @@ export class AwsUsage {
       const clientName = context.clientName ?? 'unknown';
       this.byClient.set(clientName, (this.byClient.get(clientName) ?? 0) + 1);
       const input = args.input as { ReturnConsumedCapacity?: string };
-      if (clientName === 'DynamoDBClient' && WITH_CAPACITY.has(name)) input.ReturnConsumedCapacity = 'INDEXES';
+      if (clientName === 'DynamoDBClient' && DYNAMODB_WITH_CAPACITY.has(name)) input.ReturnConsumedCapacity = 'INDEXES';
       const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
-      const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      if (READS.has(name)) this.readUnits += units;
+      const units = capacityUnits(result.output as CapacityAnswer);
+      if (DYNAMODB_READS.has(name)) this.readUnits += units;
       else this.writeUnits += units;
       return result;
     };
@@ -51,4 +52,14 @@ export class AwsUsage {
   get totalRequests(): number {
     return [...this.requests.values()].reduce((sum, n) => sum + n, 0);
   }
+}
+
+/** A DynamoDB answer's `ConsumedCapacity`: one table's, or one per table. */
+export type CapacityAnswer = {
+  ConsumedCapacity?: Pick<ConsumedCapacity, 'CapacityUnits'> | Pick<ConsumedCapacity, 'CapacityUnits'>[];
+};
+
+/** The capacity units a DynamoDB answer reports, over every table of it (0 when none). */
+export function capacityUnits(answer: CapacityAnswer): number {
+  return [answer.ConsumedCapacity ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
 }

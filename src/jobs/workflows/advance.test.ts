@@ -303,6 +303,28 @@ describe('advancing a workflow', () => {
     expect(table.stepStatuses(id).join).toBe('STARTED');
   });
 
+  it("tells and starts a step's dependents at once, not each after the other's start", async () => {
+    // Prepare: a with three dependents; the tells in flight together are counted.
+    const table = new Table();
+    const dependents = ['b', 'c', 'e'].map((name) => ({ name, type: 'noop', dependsOn: ['a'] }));
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }, ...dependents] });
+    const tell = table.workflows.tellChild;
+    let [inFlight, most] = [0, 0];
+    table.workflows.tellChild = async (...args) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await tell(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    // Act
+    await table.finish(id, 'a');
+    // Assess
+    expect(most).toBe(3);
+    expect(table.stepStatuses(id)).toEqual({ a: 'SUCCEEDED', b: 'STARTED', c: 'STARTED', e: 'STARTED' });
+  });
+
   it('changes nothing when the same end is advanced again (a replayed settle, the reaper)', async () => {
     // Prepare
     const table = new Table();

@@ -33,7 +33,7 @@ export interface AdvanceDeps {
   now?: () => Date;
 }
 
-/** A spawn's children started at once: each is a send and a transaction. */
+/** Steps started at once (a spawn's children, a step's dependents): each is a send and a transaction. */
 const PARALLEL_STARTS = 16;
 
 const nowOf = (deps: AdvanceDeps) => (deps.now ?? (() => new Date()))();
@@ -61,10 +61,14 @@ async function passOn(deps: AdvanceDeps, workflowId: string, name: string): Prom
   // A spawned child is told by its index (its join's set of 10,000 names stays short), a join as its spawning step.
   const told = tellsAs(step);
   const join = step.childCount === undefined ? undefined : name;
-  for (const childName of spawned ? [] : step.children) {
-    const child = await deps.workflows.tellChild(workflowId, childName, told, step.status === 'SUCCEEDED', at, join);
-    await moveIfReady(deps, child, false);
-  }
+  // At once, as a spawn's starts: one after another, the last child would wait for every other's start.
+  await inWaves(
+    (spawned ? [] : step.children).map((childName) => async () => {
+      const child = await deps.workflows.tellChild(workflowId, childName, told, step.status === 'SUCCEEDED', at, join);
+      await moveIfReady(deps, child, false);
+    }),
+    PARALLEL_STARTS,
+  );
   // A spawned child counts on the workflow through its join: 10,000 names stay off its item.
   if (step.spawnIndex !== undefined) return;
   const workflow = await deps.workflows.markDone(workflowId, name, at);
