@@ -60,6 +60,13 @@ class MemoryWindows {
     w.held += n;
     w.heldAt = now;
   }
+  async forgetHeld(k: WindowKey, seen: Pick<TenantWindow, 'held' | 'heldAt'>, now: number) {
+    const w = this.window(k);
+    if (w.held !== seen.held || w.heldAt !== seen.heldAt) return false;
+    w.held = 0;
+    w.heldAt = now;
+    return true;
+  }
   async read(k: WindowKey) {
     return structuredClone(this.window(k));
   }
@@ -316,14 +323,40 @@ describe('FairDispatch.giveBack', () => {
     expect(windows.window(KEY)).toMatchObject({ holders: {}, held: 1, next: [] });
   });
 
-  it('keeps a held count that finds no held job: the index may answer empty while jobs are held', async () => {
+  it('keeps a held count that finds no held job just after a hold: the index may not show it yet', async () => {
     // Prepare
     windows.window(KEY).held = 2;
+    windows.window(KEY).heldAt = NOW - 1_000;
     // Act
     await fair(2).release(KEY);
     // Assess
     expect(windows.window(KEY).held).toBe(2);
     expect(dispatchMany).not.toHaveBeenCalled();
+  });
+
+  it('forgets a held count that finds no held job a minute after the last hold (a hold whose job was never written)', async () => {
+    // Prepare
+    windows.window(KEY).held = 2;
+    windows.window(KEY).heldAt = NOW - 60_000;
+    // Act
+    const released = await fair(2).release(KEY);
+    // Assess: none counted, and the reaper's search for stranded jobs covers the window from now.
+    expect(released).toBe(0);
+    expect(windows.window(KEY)).toMatchObject({ held: 0, heldAt: NOW });
+  });
+
+  it('keeps a count a hold raised while the release read the index', async () => {
+    // Prepare: an intake counts one more held job during the index read.
+    windows.window(KEY).held = 2;
+    windows.window(KEY).heldAt = NOW - 60_000;
+    listByStatus.mockImplementationOnce(async () => {
+      await windows.addHeld(KEY, 1, NOW);
+      return { jobs: [] };
+    });
+    // Act
+    await fair(2).release(KEY);
+    // Assess
+    expect(windows.window(KEY)).toMatchObject({ held: 3, heldAt: NOW });
   });
 });
 

@@ -141,9 +141,14 @@ export class FairDispatch {
         }
         const next = await this.oldestHeld(key, window, now);
         const filled = await this.deps.windows.refill(key, next);
-        // Nothing to release. A count left high (a cancelled held job) is not reset from this read: the
-        // index can answer empty while jobs are held, and a reset then stranded a tenant's backlog.
-        if (next.length === 0) return released;
+        // Nothing to release: the count is left high (a cancelled held job, a hold counted for a job
+        // never written: a replayed key, a step started twice). Forgotten only once no hold came for
+        // a while: the index can answer empty just after a hold, and a reset then stranded a backlog.
+        if (next.length === 0) {
+          if (window.heldAt === undefined || window.heldAt <= now - STRANDED_AFTER_MS)
+            await this.deps.windows.forgetHeld(key, window, now);
+          return released;
+        }
         // Read again: places freed while this release read the index are for these jobs too.
         window = filled.taken ? undefined : filled.window;
         continue;

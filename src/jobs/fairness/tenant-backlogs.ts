@@ -15,7 +15,8 @@ export interface TenantBacklog {
 /**
  * Each tenant's waiting jobs per queue, from the windows alone (one read per queue and per hundred
  * windows, whatever the backlogs): for `GET /stats`. Places count until their first claim, so a
- * just-claimed job may count for a moment; held counts may run high (a cancelled held job stays counted).
+ * just-claimed job may count for a moment; a held count may run high for a minute
+ * (a cancelled held job; FairDispatch.release forgets it).
  */
 export class TenantBacklogs {
   constructor(

@@ -191,6 +191,24 @@ describe('TenantWindows counts', () => {
     expect(resolved(updates()[0]!).update).toBe(`ADD held 5 SET heldAt = ${NOW}`);
   });
 
+  it('forgets a held count only as it was seen: no hold since', async () => {
+    // Prepare: the first as seen, the second after another hold.
+    db.on(UpdateCommand)
+      .resolvesOnce({})
+      .rejectsOnce(refusedWith({ holders: {}, held: 3, heldAt: NOW }));
+    // Act
+    const forgotten = [
+      await windows.forgetHeld(KEY, { held: 2, heldAt: NOW - 60_000 }, NOW),
+      await windows.forgetHeld(KEY, { held: 2 }, NOW),
+    ];
+    // Assess
+    expect(forgotten).toEqual([true, false]);
+    expect(updates().map(resolved)).toEqual([
+      { update: `SET held = 0, heldAt = ${NOW}`, condition: `held = 2 AND heldAt = ${NOW - 60_000}` },
+      { update: `SET held = 0, heldAt = ${NOW}`, condition: 'held = 2 AND attribute_not_exists(heldAt)' },
+    ]);
+  });
+
   it('lists the windows of every tenant its queues name', async () => {
     // Prepare
     db.on(BatchGetCommand)

@@ -14,7 +14,10 @@ export interface WindowKey {
 /** A window as stored: its places (holder → epoch ms its lease runs to) and its count of held jobs. */
 export interface TenantWindow extends WindowKey {
   holders: Record<string, number>;
-  /** Jobs of the tenant held in this queue; may run high for a while (a cancelled held job), never for good. */
+  /**
+   * Jobs of the tenant held in this queue; may run high for a while (a cancelled held job, a hold
+   * counted for a job never written), never for good: a release that finds none forgets them.
+   */
   held: number;
   /**
    * The oldest held jobs' ids, oldest first, as a release last read them from the HELD index: the
@@ -156,6 +159,25 @@ export class TenantWindows {
         ExpressionAttributeValues: { ':n': n, ':now': now },
       }),
     );
+  }
+
+  /**
+   * Sets a count of held jobs that the HELD index no longer backs to none, unless a hold came since
+   * `seen` (its held count or heldAt changed). heldAt moves to `now`, so the reaper's search for
+   * stranded jobs covers the window for its horizon, should a held job have been missed.
+   */
+  async forgetHeld(key: WindowKey, seen: Pick<TenantWindow, 'held' | 'heldAt'>, now = Date.now()): Promise<boolean> {
+    const outcome = await this.conditionally(key, {
+      UpdateExpression: 'SET held = :zero, heldAt = :now',
+      ConditionExpression: `held = :held AND ${seen.heldAt === undefined ? 'attribute_not_exists(heldAt)' : 'heldAt = :heldAt'}`,
+      ExpressionAttributeValues: {
+        ':zero': 0,
+        ':now': now,
+        ':held': seen.held,
+        ...(seen.heldAt !== undefined && { ':heldAt': seen.heldAt }),
+      },
+    });
+    return outcome.taken;
   }
 
   /** The window, strongly consistent; undefined before its first use. */
