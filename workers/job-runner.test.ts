@@ -68,8 +68,8 @@ function runnerFor(
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics: { started() {}, finished() {}, wasted() {} } as unknown as JobMetricsRecorder,
       limiter,
-      // A claim only gives places back: a workflow's dependent (admit, afterHold) is not started here.
-      fairness: fairness && { admit: vi.fn(), afterHold: vi.fn(), ...fairness },
+      // A claim only gives places back: a workflow's dependent (admit, afterHold, unhold) is not started here.
+      fairness: fairness && { admit: vi.fn(), afterHold: vi.fn(), unhold: vi.fn(), ...fairness },
       queuedCounts,
       workflows,
       onProgress,

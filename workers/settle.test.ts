@@ -209,6 +209,7 @@ describe('settle', () => {
       const fairness = {
         admit: vi.fn(async () => new Set<string>()),
         afterHold: vi.fn(async () => {}),
+        unhold: vi.fn(async () => {}),
         giveBack: vi.fn(),
       };
       // Act

@@ -156,6 +156,19 @@ describe('FairDispatch.admit', () => {
   });
 });
 
+describe('FairDispatch.unhold', () => {
+  it('takes holds counted for jobs never written off their windows, per window', async () => {
+    // Prepare: three held in acme's window, one in zeta's.
+    const f = fair(1);
+    await f.admit([job(1), job(2), job(3), job(4), job(5, { tenant: 'zeta' }), job(6, { tenant: 'zeta' })]);
+    // Act
+    await f.unhold([job(3), job(4), job(6, { tenant: 'zeta' })]);
+    // Assess
+    expect(windows.window(KEY).held).toBe(1);
+    expect(windows.window({ ...KEY, tenant: 'zeta' }).held).toBe(0);
+  });
+});
+
 describe('FairDispatch.giveBack', () => {
   it('releases the tenant’s oldest held job into the freed place: sent with its place, then QUEUED', async () => {
     // Prepare: a full window of 2 and two held jobs.

@@ -98,6 +98,11 @@ export class FairDispatch {
     return placed;
   }
 
+  /** Jobs counted held by `admit` that were not written after all (a replayed key, a step started already): uncounted. */
+  async unhold(jobs: Job[]): Promise<void> {
+    await Promise.all(groups(jobs).map(([key, group]) => this.deps.windows.addHeld(key, -group.length, this.now())));
+  }
+
   /** After held jobs were written: every place may have freed meanwhile, so each of their windows releases. */
   async afterHold(held: Job[]): Promise<void> {
     await Promise.all(groups(held).map(([key]) => this.release(key)));

@@ -186,7 +186,7 @@ describe('submitJob', () => {
   });
 
   describe('with fair dispatch', () => {
-    const fairness = { admit: vi.fn(), afterHold: vi.fn(), giveBack: vi.fn() };
+    const fairness = { admit: vi.fn(), afterHold: vi.fn(), unhold: vi.fn(), giveBack: vi.fn() };
     // The real clock: the dispatcher's delay is measured from it.
     const fairDeps = { ...deps, now: () => new Date(), fairness: fairness as unknown as FairDispatch };
     const sent = () =>
@@ -197,6 +197,7 @@ describe('submitJob', () => {
     beforeEach(() => {
       fairness.admit.mockReset().mockResolvedValue(new Set([JOB_ID]));
       fairness.afterHold.mockReset().mockResolvedValue(undefined);
+      fairness.unhold.mockReset().mockResolvedValue(undefined);
       fairness.giveBack.mockReset().mockResolvedValue(0);
     });
 
@@ -222,6 +223,21 @@ describe('submitJob', () => {
         statusShard: 'HELD#cpu#default#acme',
       });
       expect(fairness.afterHold).toHaveBeenCalledWith([expect.objectContaining({ id: JOB_ID, status: 'HELD' })]);
+    });
+
+    it('uncounts the hold of a job a concurrent identical request wrote first, and replays that job', async () => {
+      // Prepare
+      fairness.admit.mockResolvedValue(new Set());
+      const taken = cancelled('None', 'ConditionalCheckFailed');
+      taken.CancellationReasons![1]!.Item = marshall(earlier({ type: 'email', idempotencyKey: 'k1' }));
+      db.on(TransactWriteCommand).rejects(taken);
+      db.on(GetCommand, { TableName: 'jobs' }).resolves({ Item: job0 });
+      // Act
+      const result = await submitJob(fairDeps, keyed);
+      // Assess
+      expect(result).toEqual({ job: job0, replayed: true });
+      expect(fairness.unhold).toHaveBeenCalledWith([expect.objectContaining({ id: JOB_ID, status: 'HELD' })]);
+      expect(fairness.afterHold).not.toHaveBeenCalled();
     });
 
     it('passes a delayed job by the windows: it is admitted when due', async () => {

@@ -212,7 +212,9 @@ async function hold(
   cap: { cap: number; tenant: string } | undefined,
 ): Promise<SubmitResult> {
   const held: Job = { ...job, status: 'HELD' };
-  const outcome = await createCounted(deps, { job: held, idempotency }, cap);
+  const outcome = await createCounted(deps, { job: held, idempotency }, cap).catch((error: Error) => ({ error }));
+  // Not written (a full queue, a replayed key, a failure): its hold is uncounted, or a release would look for it.
+  if ('error' in outcome || !outcome.created) await fairness.unhold([held]).catch(() => undefined);
   if ('error' in outcome) throw outcome.error;
   if (!outcome.created) return replay(deps.store, outcome.existing, idempotency!.requestHash);
   await fairness.afterHold([held]).catch(() => undefined);

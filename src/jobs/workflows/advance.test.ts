@@ -43,7 +43,7 @@ class Table {
   /** `fairness` and `queuedCap`: the tenants' windows and caps, as the intake and the advance take them. */
   constructor(
     private readonly tenants: {
-      fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'giveBack'>;
+      fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'unhold' | 'giveBack'>;
       queuedCap?: QueuedCap;
     } = {},
   ) {}
@@ -556,6 +556,7 @@ describe("a workflow's tenant", () => {
         return new Set(ids);
       }),
       afterHold: vi.fn(async () => {}),
+      unhold: vi.fn(async () => {}),
       giveBack: vi.fn(async () => 0),
     };
   };
@@ -605,6 +606,26 @@ describe("a workflow's tenant", () => {
       { capacity: 'cpu', priority: 'default', tenant: 'default' },
       stepJobId(id, 'a'),
     );
+  });
+
+  it('uncounts the hold of a step whose workflow was cancelled before its held job was written', async () => {
+    // Prepare: no free place, and the cancel comes between the step's hold and its job's write.
+    let cancelling: WorkflowItem | undefined;
+    const fairness = windows(0, () => {
+      if (cancelling) cancelling.cancelRequested = true;
+    });
+    const table = new Table({ fairness });
+    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
+    (table.items.get(stepItemId(id, 'a')) as StepItem).status = 'PENDING';
+    table.jobs.clear();
+    cancelling = table.items.get(workflowItemId(id)) as WorkflowItem;
+    fairness.afterHold.mockClear();
+    // Act
+    await advanceAll(table.deps, id);
+    // Assess
+    expect(table.jobs.has(stepJobId(id, 'a'))).toBe(false);
+    expect(fairness.unhold).toHaveBeenCalledWith([expect.objectContaining({ id: stepJobId(id, 'a'), status: 'HELD' })]);
+    expect(fairness.afterHold).not.toHaveBeenCalled();
   });
 
   it("refuses a workflow whose roots would pass its tenant's maxQueued, writing nothing", async () => {

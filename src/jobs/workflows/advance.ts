@@ -29,7 +29,7 @@ export interface AdvanceDeps {
   store: Pick<JobStore, 'getMany'>;
   dispatcher: Pick<JobDispatcher, 'dispatch'>;
   /** Per-tenant windows: a dependent due now takes a place or is written HELD, as the intake's jobs. Without it, each is sent. */
-  fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'giveBack'>;
+  fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'unhold' | 'giveBack'>;
   now?: () => Date;
 }
 
@@ -187,7 +187,11 @@ async function start(deps: AdvanceDeps, step: StepItem): Promise<void> {
   const written: Job = fairness && !place ? { ...job, status: 'HELD' } : job;
   if (written.status !== 'HELD') await send(deps, job, notBefore, place);
   const outcome = await deps.workflows.startStep(written, workflowId, name, now.toISOString());
-  if (outcome === 'started' && written.status === 'HELD') await fairness?.afterHold([written]).catch(() => undefined);
+  if (written.status === 'HELD') {
+    // A hold counted for a job another process wrote first (or none at all) is uncounted.
+    if (outcome === 'started') await fairness?.afterHold([written]).catch(() => undefined);
+    else await fairness?.unhold([written]).catch(() => undefined);
+  }
   // No job was written for the place (the step or its workflow moved): it goes back now, not at its lease's end.
   if (place && (outcome === 'stepMoved' || outcome === 'workflowClosed'))
     await fairness.giveBack(windowOf(job), job.id).catch(() => undefined);
