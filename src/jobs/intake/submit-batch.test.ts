@@ -181,6 +181,7 @@ describe('submitBatch', () => {
     const fairness = {
       admit: vi.fn(async (jobs: { id: string }[]) => new Set([jobs[0]!.id])),
       afterHold: vi.fn(async () => undefined),
+      unhold: vi.fn(async () => undefined),
     };
     // Act
     const outcomes = await submitBatch(
@@ -199,5 +200,31 @@ describe('submitBatch', () => {
       .flatMap(({ args: [{ input }] }) => input.Entries!.map((e) => JSON.parse(e.MessageBody!)));
     expect(bodies.map((b) => b.place)).toEqual([true, undefined]);
     expect(fairness.afterHold).toHaveBeenCalledWith([expect.objectContaining({ status: 'HELD' })]);
+  });
+
+  it('uncounts the hold of a held job whose key another request took meanwhile', async () => {
+    // Prepare: no place; the keyed job's transaction finds its key taken.
+    const taken = { type: 'a', tenant: 'acme', idempotencyKey: 'taken' };
+    const fairness = {
+      admit: vi.fn(async () => new Set<string>()),
+      afterHold: vi.fn(async () => undefined),
+      unhold: vi.fn(async () => undefined),
+    };
+    db.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Item: marshall(recordOf(taken, 'j0')) },
+        ],
+      }),
+    );
+    db.on(GetCommand).resolves({ Item: { id: 'j0', type: 'a' } });
+    // Act
+    const outcomes = await submitBatch({ ...deps, fairness: fairness as unknown as FairDispatch }, requests(taken));
+    // Assess
+    expect(statuses(outcomes)).toEqual(['replayed']);
+    expect(fairness.unhold).toHaveBeenCalledWith([expect.objectContaining({ status: 'HELD', tenant: 'acme' })]);
   });
 });

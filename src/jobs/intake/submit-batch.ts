@@ -93,6 +93,13 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
     unsentPlaces.map(({ job }) => deps.fairness?.giveBack(windowOf(job), job.id).catch(() => undefined)),
   );
   const written = await writeAll(deps, built, toWrite, caps);
+  // Holds counted for jobs not written (a replayed key, a failed write) are uncounted.
+  const unwritten = toWrite.flatMap((index) => {
+    const { job } = built[index] as NewJob;
+    const outcome = written.get(index)!;
+    return job.status === 'HELD' && ('error' in outcome || !outcome.created) ? [job] : [];
+  });
+  if (unwritten.length > 0) await deps.fairness?.unhold(unwritten).catch(() => undefined);
   // Every place may have freed while the held jobs were written; a failed release is left to claims and the reaper.
   if (held.length > 0) await deps.fairness?.afterHold(held.map((item) => item.job)).catch(() => undefined);
   const settled = await inWaves(
