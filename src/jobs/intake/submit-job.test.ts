@@ -55,6 +55,13 @@ describe('submitJob', () => {
     expiresAt: 1,
   });
   const job0 = { id: 'j0', type: 'email', status: 'SUCCEEDED' };
+  /** A concurrent identical request took key k1 (for job j0) between this one's check and its write. */
+  const keyTakenMeanwhile = () => {
+    const taken = cancelled('None', 'ConditionalCheckFailed');
+    taken.CancellationReasons![1]!.Item = marshall(earlier({ type: 'email', idempotencyKey: 'k1' }));
+    db.on(TransactWriteCommand).rejects(taken);
+    db.on(GetCommand, { TableName: 'jobs' }).resolves({ Item: job0 });
+  };
 
   beforeEach(() => {
     db.reset();
@@ -104,10 +111,7 @@ describe('submitJob', () => {
 
   it('replays the job of a concurrent identical request that took the key between the check and the write', async () => {
     // Prepare
-    const taken = cancelled('None', 'ConditionalCheckFailed');
-    taken.CancellationReasons![1]!.Item = marshall(earlier({ type: 'email', idempotencyKey: 'k1' }));
-    db.on(TransactWriteCommand).rejects(taken);
-    db.on(GetCommand, { TableName: 'jobs' }).resolves({ Item: job0 });
+    keyTakenMeanwhile();
     // Act
     const result = await submitJob(deps, keyed);
     // Assess: its own message went out first; the worker drops it, as its job was never written.
@@ -228,10 +232,7 @@ describe('submitJob', () => {
     it('uncounts the hold of a job a concurrent identical request wrote first, and replays that job', async () => {
       // Prepare
       fairness.admit.mockResolvedValue(new Set());
-      const taken = cancelled('None', 'ConditionalCheckFailed');
-      taken.CancellationReasons![1]!.Item = marshall(earlier({ type: 'email', idempotencyKey: 'k1' }));
-      db.on(TransactWriteCommand).rejects(taken);
-      db.on(GetCommand, { TableName: 'jobs' }).resolves({ Item: job0 });
+      keyTakenMeanwhile();
       // Act
       const result = await submitJob(fairDeps, keyed);
       // Assess

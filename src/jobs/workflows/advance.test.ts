@@ -586,11 +586,13 @@ describe("a workflow's tenant", () => {
     expect(fairness.afterHold).toHaveBeenCalledTimes(2);
   });
 
-  it('gives back the place a step took when its workflow was cancelled before its job was written', async () => {
-    // Prepare
+  /**
+   * A one-step workflow whose step is PENDING again with no job, in windows of `free` places,
+   * cancelled between the step's place (or hold) and its job's write.
+   */
+  async function cancelledBeforeTheWrite(free: number) {
     let cancelling: WorkflowItem | undefined;
-    // The cancel comes between the step's place and its job's write.
-    const fairness = windows(10, () => {
+    const fairness = windows(free, () => {
       if (cancelling) cancelling.cancelRequested = true;
     });
     const table = new Table({ fairness });
@@ -598,6 +600,12 @@ describe("a workflow's tenant", () => {
     (table.items.get(stepItemId(id, 'a')) as StepItem).status = 'PENDING';
     table.jobs.clear();
     cancelling = table.items.get(workflowItemId(id)) as WorkflowItem;
+    return { fairness, table, id };
+  }
+
+  it('gives back the place a step took when its workflow was cancelled before its job was written', async () => {
+    // Prepare
+    const { fairness, table, id } = await cancelledBeforeTheWrite(10);
     // Act
     await advanceAll(table.deps, id);
     // Assess
@@ -609,16 +617,8 @@ describe("a workflow's tenant", () => {
   });
 
   it('uncounts the hold of a step whose workflow was cancelled before its held job was written', async () => {
-    // Prepare: no free place, and the cancel comes between the step's hold and its job's write.
-    let cancelling: WorkflowItem | undefined;
-    const fairness = windows(0, () => {
-      if (cancelling) cancelling.cancelRequested = true;
-    });
-    const table = new Table({ fairness });
-    const id = await table.create({ steps: [{ name: 'a', type: 'noop' }] });
-    (table.items.get(stepItemId(id, 'a')) as StepItem).status = 'PENDING';
-    table.jobs.clear();
-    cancelling = table.items.get(workflowItemId(id)) as WorkflowItem;
+    // Prepare: no free place; the root's hold at the create is not this one.
+    const { fairness, table, id } = await cancelledBeforeTheWrite(0);
     fairness.afterHold.mockClear();
     // Act
     await advanceAll(table.deps, id);
