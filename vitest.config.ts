@@ -15,6 +15,10 @@ if (!process.env.TAILGUARD_TEST_TMPDIR) {
 
 export default defineConfig({
   test: {
+    // Vitest's default on 2 cores is one file at a time across every project: the integration files,
+    // which mostly wait on the emulator, then queued behind the CPU-bound unit and template files.
+    // Two let them run beside each other (integration files still one at a time, see below).
+    maxWorkers: 2,
     // Stopping worker processes and the emulator after the integration suite takes a few seconds.
     teardownTimeout: 60_000,
     projects: [

@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../src/aws/environment/index.ts';
 import { BY_STATUS_INDEX } from '../src/jobs/store/index.ts';
-import { testApp } from '../test/helpers/test-app.ts';
+import { synthTailguard, testApp } from '../test/helpers/test-app.ts';
 import { cfnLintErrors } from './cfn-lint.ts';
 import { MAX_RECEIVE_COUNT } from './queues.ts';
-import { MANIFEST_DESCRIPTION, Tailguard, type TailguardProps } from './tailguard.ts';
+import { MANIFEST_DESCRIPTION } from './tailguard.ts';
 
 /** 24 routes' functions, one for methods a path does not take, the start scheduler, the fire function, the detector, the reaper and its check reviewer. */
 const FUNCTIONS = 31;
@@ -444,12 +440,6 @@ describe("Tailguard with the HTTP API (api.kind 'http')", () => {
 });
 
 describe('Tailguard construct options', () => {
-  const synth = (props: TailguardProps, context: Record<string, unknown> = {}) => {
-    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'tailguard-synth-')), context });
-    const stack = new Stack(app, 'Team', { env: { account: '123456789012', region: 'eu-west-1' } });
-    new Tailguard(stack, 'Jobs', props);
-    return Template.fromStack(stack);
-  };
   const image = ContainerImage.fromRegistry('public.ecr.aws/team/worker:1');
 
   it('keeps the 0.1 status index beside the new one while a deployment migrates (docs/migration.md)', () => {
@@ -457,12 +447,15 @@ describe('Tailguard construct options', () => {
       Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))
         .flatMap((table) => table.Properties.GlobalSecondaryIndexes ?? [])
         .map((index: { IndexName: string }) => index.IndexName);
-    expect(indexes(synth({ local: true, keepLegacyStatusIndex: true }))).toEqual([BY_STATUS_INDEX, 'byStatus']);
-    expect(indexes(synth({ local: true }))).toEqual([BY_STATUS_INDEX]);
+    expect(indexes(synthTailguard({ local: true, keepLegacyStatusIndex: true }))).toEqual([
+      BY_STATUS_INDEX,
+      'byStatus',
+    ]);
+    expect(indexes(synthTailguard({ local: true }))).toEqual([BY_STATUS_INDEX]);
   });
 
   it('deploys only the serverless part on an emulator (local), whatever pools are given', () => {
-    const template = synth({ local: true, workers: { cpu: { image } } });
+    const template = synthTailguard({ local: true, workers: { cpu: { image } } });
     template.resourceCountIs('AWS::ECS::Service', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
@@ -471,7 +464,7 @@ describe('Tailguard construct options', () => {
   });
 
   it('runs only the classes given a pool, from the team image and command', () => {
-    const template = synth({ workers: { cpu: { image, command: ['node', 'worker.js'], concurrency: 3 } } });
+    const template = synthTailguard({ workers: { cpu: { image, command: ['node', 'worker.js'], concurrency: 3 } } });
     template.resourceCountIs('AWS::ECS::Service', 1);
     template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
@@ -487,7 +480,7 @@ describe('Tailguard construct options', () => {
 
   it('deploys the schedules it is given in Tailguard’s group, firing to the fire queue with retries and a DLQ, and refuses a bad one', () => {
     // Act
-    const template = synth({
+    const template = synthTailguard({
       local: true,
       schedules: [
         { name: 'weekly-report', cron: 'cron(0 9 ? * MON *)', timezone: 'Europe/Berlin', job: { type: 'report' } },
@@ -511,19 +504,22 @@ describe('Tailguard construct options', () => {
       }),
     });
     expect(() =>
-      synth({ local: true, schedules: [{ name: 'bad', cron: 'cron(99 * * * ? *)', job: { type: 'report' } }] }),
+      synthTailguard({
+        local: true,
+        schedules: [{ name: 'bad', cron: 'cron(99 * * * ? *)', job: { type: 'report' } }],
+      }),
     ).toThrow('"bad" is invalid: cron: minutes: 99 is outside 0-59');
   });
 
   it('accepts any job type when no allow-list is given', () => {
-    const variables = Object.values(synth({ local: true }).findResources('AWS::Lambda::Function')).map(
+    const variables = Object.values(synthTailguard({ local: true }).findResources('AWS::Lambda::Function')).map(
       (fn) => fn.Properties.Environment?.Variables ?? {},
     );
     expect(variables.filter((v) => ENV.jobTypes in v)).toEqual([]);
   });
 
   it('takes settings from props over tailguard:<setting> context, and names a bad one', () => {
-    const template = synth(
+    const template = synthTailguard(
       { local: true, reaper: { graceSeconds: 42 } },
       { 'tailguard:reaperGraceSeconds': '7', 'tailguard:reaperIntervalSeconds': '30' },
     );
@@ -532,6 +528,6 @@ describe('Tailguard construct options', () => {
         Variables: Match.objectLike({ [ENV.reaperGraceSeconds]: '42', [ENV.reaperIntervalSeconds]: '30' }),
       },
     });
-    expect(() => synth({ local: true, speculation: { budget: 2 } })).toThrow(/tailguard:speculationBudget/);
+    expect(() => synthTailguard({ local: true, speculation: { budget: 2 } })).toThrow(/tailguard:speculationBudget/);
   });
 });

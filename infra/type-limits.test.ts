@@ -1,25 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../src/aws/environment/index.ts';
-import { Tailguard, type TailguardProps } from './tailguard.ts';
+import { synthTailguard } from '../test/helpers/test-app.ts';
 
 const image = ContainerImage.fromRegistry('public.ecr.aws/team/worker:1');
 const LIMITS = { render: { concurrency: 2, perSecond: 0.5 } };
 /** What the 4 `/tenants` routes may do with the coordination table's `tenant#<id>` items. */
 const TENANT_ROUTE_GRANT = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'];
 const TENANTS = { defaults: { maxQueued: 1000 }, overrides: { acme: { weight: 3, concurrency: 2 } } };
-
-function synth(props: TailguardProps, context: Record<string, unknown> = {}): Template {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'tailguard-synth-')), context });
-  const stack = new Stack(app, 'Team', { env: { account: '123456789012', region: 'eu-west-1' } });
-  new Tailguard(stack, 'Jobs', props);
-  return Template.fromStack(stack);
-}
 
 /** The coordination table's logical id (turns, limit slots, rate windows). */
 const coordinationTable = (template: Template) =>
@@ -45,7 +34,7 @@ function coordinationGrants(template: Template): Record<string, string[]> {
 describe('per-type limits', () => {
   let limited: Template;
   beforeAll(() => {
-    limited = synth({ jobTypes: ['render', 'noop'], typeLimits: LIMITS, workers: { cpu: { image } } });
+    limited = synthTailguard({ jobTypes: ['render', 'noop'], typeLimits: LIMITS, workers: { cpu: { image } } });
   });
 
   it('reach the workers and GET /stats as one variable, with the coordination table', () => {
@@ -91,7 +80,7 @@ describe('per-type limits', () => {
   });
 
   it('leave the variable out, and grant nothing for them, when no type is limited', () => {
-    const unlimited = synth({ workers: { cpu: { image } } });
+    const unlimited = synthTailguard({ workers: { cpu: { image } } });
     const environments = [
       ...Object.values(unlimited.findResources('AWS::Lambda::Function')).map((fn) =>
         Object.keys(fn.Properties.Environment?.Variables ?? {}),
@@ -117,20 +106,20 @@ describe('per-type limits', () => {
   });
 
   it('are read from tailguard:typeLimits as JSON text, and a malformed value is named', () => {
-    const fromContext = synth({ local: true }, { 'tailguard:typeLimits': JSON.stringify(LIMITS) });
+    const fromContext = synthTailguard({ local: true }, { 'tailguard:typeLimits': JSON.stringify(LIMITS) });
     fromContext.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ [ENV.typeLimits]: JSON.stringify(LIMITS) }) },
     });
-    expect(() => synth({ local: true }, { 'tailguard:typeLimits': '{render' })).toThrow(
+    expect(() => synthTailguard({ local: true }, { 'tailguard:typeLimits': '{render' })).toThrow(
       /tailguard:typeLimits: is not JSON/,
     );
-    expect(() => synth({ local: true, typeLimits: { render: { concurrency: 0 } } })).toThrow(
+    expect(() => synthTailguard({ local: true, typeLimits: { render: { concurrency: 0 } } })).toThrow(
       /tailguard:typeLimits.render.concurrency/,
     );
   });
 
   it('must name job types intake accepts, when it has an allow-list', () => {
-    expect(() => synth({ local: true, jobTypes: ['noop'], typeLimits: LIMITS })).toThrow(
+    expect(() => synthTailguard({ local: true, jobTypes: ['noop'], typeLimits: LIMITS })).toThrow(
       'typeLimits names job types that jobTypes does not accept: render',
     );
   });
@@ -139,7 +128,7 @@ describe('per-type limits', () => {
 describe('tenants', () => {
   it('reach intake, the workers and the /tenants routes as one variable, and a bad one is named at synth', () => {
     // Act
-    const template = synth({ tenants: TENANTS, workers: { cpu: { image } } });
+    const template = synthTailguard({ tenants: TENANTS, workers: { cpu: { image } } });
 
     // Assess
     const variable = { Name: ENV.tenants, Value: JSON.stringify(TENANTS) };
@@ -158,9 +147,11 @@ describe('tenants', () => {
         Environment: { Variables: Match.objectLike({ [ENV.tenants]: JSON.stringify(TENANTS) }) },
       });
     }
-    expect(() => synth({ local: true, tenants: { overrides: { acme: { concurrency: 0 } } } })).toThrow(
+    expect(() => synthTailguard({ local: true, tenants: { overrides: { acme: { concurrency: 0 } } } })).toThrow(
       /tailguard:tenants.overrides.acme.concurrency/,
     );
-    expect(() => synth({ local: true, tenants: { overrides: { 'a b': {} } } })).toThrow(/tailguard:tenants.overrides/);
+    expect(() => synthTailguard({ local: true, tenants: { overrides: { 'a b': {} } } })).toThrow(
+      /tailguard:tenants.overrides/,
+    );
   });
 });

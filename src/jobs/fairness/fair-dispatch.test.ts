@@ -398,6 +398,31 @@ describe('FairDispatch.pump', () => {
     expect(released).toBe(1);
   });
 
+  it("releases the other windows when one window's release fails, then throws naming that window", async () => {
+    // Prepare: acme's window cannot be read; beta's holds one job.
+    const beta = { ...KEY, tenant: 'beta' };
+    windows.window(KEY).held = 1;
+    windows.window(beta).held = 1;
+    heldJobs = [job(3, { status: 'HELD', tenant: 'beta' })];
+    listByStatus.mockImplementation(async (key: string, limit: number) => ({
+      jobs: key === 'HELD#cpu#default#beta' ? heldJobs.slice(0, limit) : [],
+    }));
+    vi.spyOn(windows, 'claimRefill').mockImplementation(async (k, until, now) => {
+      if (k.tenant === 'acme') throw new Error('throttled');
+      return MemoryWindows.prototype.claimRefill.call(windows, k, until, now);
+    });
+    // Act
+    const error = await fair(2)
+      .pump()
+      .catch((failed: unknown) => failed);
+    // Assess
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual([
+      'releasing window cpu#default#acme failed: throttled',
+    ]);
+    expect(windows.window(beta).held).toBe(0);
+  });
+
   it('searches no window that never held a job', async () => {
     // Prepare
     windows.window(KEY);

@@ -172,25 +172,39 @@ export class FairDispatch {
    * lately is searched for held jobs unchanged for a while (a release that died after taking
    * their places), which are counted again and released. Starts no window's release past
    * `deadline` (epoch ms): a release cut off by its process's end leaks its places until their leases end.
+   * A window whose release fails does not stop the others: they are released first, then the pass
+   * throws every failure at once (an AggregateError naming the windows).
    */
   async pump(deadline = Number.POSITIVE_INFINITY): Promise<number> {
     const lanes = CAPACITIES.flatMap((capacity) => PRIORITIES.map((priority) => ({ capacity, priority })));
     const now = this.now();
     let released = 0;
+    const failures: Error[] = [];
     for (const window of await this.deps.windows.list(lanes)) {
       if (this.now() > deadline) break;
-      if (window.held <= 0 && window.heldAt !== undefined && window.heldAt > now - STRANDED_HORIZON_MS) {
-        const stranded = await this.deps.store.unchangedSince(
-          heldKey(window.capacity, window.priority, window.tenant),
-          new Date(now - STRANDED_AFTER_MS).toISOString(),
-          100,
-        );
-        if (stranded.length === 0) continue;
-        await this.deps.windows.addHeld(window, stranded.length, now);
-        released += await this.release(window);
-      } else if (window.held > 0) released += await this.release(window, window);
+      try {
+        released += await this.pumpWindow(window, now);
+      } catch (error) {
+        const name = `${window.capacity}#${window.priority}#${window.tenant}`;
+        failures.push(new Error(`releasing window ${name} failed: ${(error as Error).message}`, { cause: error }));
+      }
     }
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} window(s) failed to release`);
     return released;
+  }
+
+  /** One window's part of the reaper's pass (see pump). */
+  private async pumpWindow(window: TenantWindow, now: number): Promise<number> {
+    if (window.held > 0) return this.release(window, window);
+    if (window.heldAt === undefined || window.heldAt <= now - STRANDED_HORIZON_MS) return 0;
+    const stranded = await this.deps.store.unchangedSince(
+      heldKey(window.capacity, window.priority, window.tenant),
+      new Date(now - STRANDED_AFTER_MS).toISOString(),
+      100,
+    );
+    if (stranded.length === 0) return 0;
+    await this.deps.windows.addHeld(window, stranded.length, now);
+    return this.release(window);
   }
 
   /** `weight × windowPerWeight` places, at least one. */

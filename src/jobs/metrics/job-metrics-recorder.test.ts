@@ -28,6 +28,26 @@ describe('JobMetricsRecorder', () => {
     );
   });
 
+  it('per queue: a flush with nothing new since the last one prints and warns nothing', () => {
+    vi.stubEnv('POWERTOOLS_DEV', '');
+    const recorder = new JobMetricsRecorder(
+      new Metrics(options),
+      (defaultDimensions) => new Metrics({ ...options, defaultDimensions }),
+    );
+    recorder.started({ capacity: 'cpu', priority: 'high' }, 0, 5, false);
+    recorder.flush();
+    const written: string[] = [];
+    const capture = (stream: NodeJS.WriteStream) =>
+      vi.spyOn(stream, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    const spies = [capture(process.stdout), capture(process.stderr)];
+    try {
+      recorder.flush();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(written).toEqual([]);
+  });
+
   it('without per-queue recorders prints each event at once (a Lambda has no later)', () => {
     const recorder = new JobMetricsRecorder(new Metrics(options));
     const printed = emfPrinted(() => recorder.submitted({ capacity: 'cpu', priority: 'high' }));

@@ -19,9 +19,12 @@ export class JobMetricsRecorder {
     private readonly perQueue?: (dimensions: QueueDimensions) => Metrics,
   ) {}
 
-  /** Publishes what `perQueue` recorders hold (each also publishes by itself at 100 values of a metric). */
+  /**
+   * Publishes what `perQueue` recorders hold (each also publishes by itself at 100 values of a
+   * metric). A queue with nothing new is skipped: publishing it logs a warning, every flush.
+   */
   flush(): void {
-    for (const metrics of this.stored.values()) metrics.publishStoredMetrics();
+    for (const metrics of this.stored.values()) if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 
   /** Jobs of one class and priority were accepted (one for `POST /jobs`, a group of a batch). */
