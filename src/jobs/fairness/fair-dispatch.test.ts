@@ -210,6 +210,20 @@ describe('FairDispatch.giveBack', () => {
     expect(dispatchMany.mock.calls[0]![0].map((s: { job: Job }) => s.job.id)).toEqual(['job-4']);
   });
 
+  it('lists a held job once when the index answers it twice', async () => {
+    // Prepare
+    const f = fair(3);
+    windows.window(KEY).held = 2;
+    const held = [job(3, { status: 'HELD' }), job(4, { status: 'HELD' })];
+    listByStatus.mockResolvedValue({ jobs: [held[0], held[0], held[1]] });
+    heldJobs = held;
+    // Act
+    const released = await f.release(KEY);
+    // Assess
+    expect(released).toBe(2);
+    expect(dispatchMany.mock.calls[0]![0].map((s: { job: Job }) => s.job.id)).toEqual(['job-3', 'job-4']);
+  });
+
   it('takes over the expired place of a held job whose release died before sending it', async () => {
     // Prepare
     const f = fair(2);

@@ -222,10 +222,13 @@ export class FairDispatch {
       heldKey(key.capacity, key.priority, key.tenant),
       wanted + READ_AHEAD,
     );
-    return jobs
+    // Deduplicated: the list's ids become places of one write, and one id twice in it is a path
+    // the write sets twice, which DynamoDB refuses every time (an index answering an item twice
+    // would have stopped the tenant's releases for good).
+    const ids = jobs
       .filter((job) => job.status === 'HELD' && !((window.holders[job.id] ?? 0) > now))
-      .slice(0, wanted)
       .map((job) => job.id);
+    return [...new Set(ids)].slice(0, wanted);
   }
 
   /**
