@@ -31,7 +31,7 @@ describe('WorkerPool', () => {
     const first = crashes.start('cpu', ['--first'])!;
     // Assess: one replacement (it gets `--first` too, and exits as well: a crash loop, replaced again).
     await waitFor(
-      () => replaced.mock.calls.length,
+      async () => replaced.mock.calls.length,
       (calls) => calls >= 2,
       { timeoutMs: 30_000, what: 'two replacements' },
     );
