@@ -1,7 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TestProject } from 'vitest/node';
+import { localClientConfig } from '../../local/aws-env.ts';
 import type { LocalDeployment } from '../../local/deploy.ts';
 import { startLocalStack } from '../../local/local-stack.ts';
+import { stackReport } from '../helpers/stack-report.ts';
 
 /** The job types of test/fixtures/python_handlers.py. */
 export const PYTHON_JOB_TYPES = [
@@ -85,5 +89,17 @@ export default async function setup(project: TestProject) {
   // so it stays off probation (which would keep most jobs away from it).
   stack.pool.start('cpu', ['--slowdown', '8', '--worker-id', 'local-cpu-slow', '--probation-speed', '0']);
   project.provide('deployment', stack.deployment);
-  return () => stack.close();
+  return async () => {
+    await printStackReport(stack.deployment);
+    await stack.close();
+  };
+}
+
+/** The stack's state at the end (stack-report.ts), on stderr; never holds the teardown up for long. */
+async function printStackReport(deployment: LocalDeployment): Promise<void> {
+  const dynamodb = new DynamoDBClient(localClientConfig(deployment.endpoint));
+  const report = stackReport(dynamodb, deployment).catch((error: Error) => [`unavailable: ${error.message}`]);
+  const lines = await Promise.race([report, sleep(60_000, ['unavailable: no answer within 60 s'])]);
+  console.error(lines.map((line) => `[teardown] ${line}`).join('\n'));
+  dynamodb.destroy();
 }
