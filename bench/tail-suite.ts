@@ -201,17 +201,26 @@ interface Update {
   rows: string[];
   date: string;
   runtimeSeconds: number;
+  machine?: string;
 }
+const machine = cpus()[0]?.model ?? 'unknown CPU';
 const previous = opts.update ? readPrevious() : undefined;
 const results = previous ? previous.workloads.map((r) => rerun.find((n) => n.name === r.name) ?? r) : rerun;
 const updates: Update[] = [
   ...(previous?.updates ?? []),
   ...(previous
-    ? [{ rows: rerun.map((r) => r.name), date: new Date().toISOString().slice(0, 10), runtimeSeconds: seconds }]
+    ? [
+        {
+          rows: rerun.map((r) => r.name),
+          date: new Date().toISOString().slice(0, 10),
+          runtimeSeconds: seconds,
+          machine,
+        },
+      ]
     : []),
 ];
 
-function readPrevious(): { workloads: Row[]; runtimeSeconds: number; updates?: Update[] } {
+function readPrevious(): { workloads: Row[]; runtimeSeconds: number; machine?: string; updates?: Update[] } {
   const before = JSON.parse(readFileSync(outFile, 'utf8'));
   if (before.seeds !== seeds || before.jobsPerRun !== jobs || before.warmUpJobsPerRun !== opts.warmUp)
     throw new Error(`--update needs the seeds, jobs and warm-up of ${outFile}`);
@@ -229,6 +238,8 @@ const output = {
   emulatorTwin: `${EMULATOR_TWIN}@${twinLoad}`,
   timing: DEFAULT_TIMING,
   runtimeSeconds: previous?.runtimeSeconds ?? seconds,
+  // The full run's machine: a partial rerun on another one must not claim it.
+  machine: previous ? (previous.machine ?? 'an earlier machine') : machine,
   ...(updates.length > 0 ? { updates } : {}),
   processes: opts.processes,
   definitions: {
@@ -317,7 +328,7 @@ function report(plotFile: string): string {
   const { timing } = output;
   return `## Tail-latency simulator suite (\`npm run bench:tail:suite\`)
 
-${results.length} workload × load rows, ${policies.length} policies and the twin, ${seeds} seeds × ${jobs.toLocaleString('en')} measured jobs per run (after ${opts.warmUp} warm-up jobs), ${output.runtimeSeconds} s on ${cpus()[0]?.model ?? 'unknown CPU'} (${opts.processes} processes)${updates.map((u) => `; rerun on ${u.date} (\`--update\`, ${u.runtimeSeconds} s): ${u.rows.join(', ')}`).join('')}. Simulated fleet, virtual clock; the straggler detector's pass, the speed meter and probation, the backup claim rule and the latency percentiles are Tailguard's own code (bench/sim). Pacing as bench:tail's real loop runs it (read from the code): a detector pass every ${timing.detectorIntervalMs} ms, heartbeats every ${timing.heartbeatMs} ms, a new attempt visible to the detector ${timing.runningReportMs} ms after it starts (the worker's report), a backup claimed ${timing.backupClaimMs} ms after its dispatch, a losing attempt stopped at its next heartbeat, worker reports every ${timing.reportMs / 1000} s, job timeout ${timing.timeoutMs / 1000} s. A backup runs the same job size as its original. Open (Poisson) arrivals at ${loads.join(', ')} of the slowed fleet's capacity. \`${output.emulatorTwin}\` is bench:tail's own workload.
+${results.length} workload × load rows, ${policies.length} policies and the twin, ${seeds} seeds × ${jobs.toLocaleString('en')} measured jobs per run (after ${opts.warmUp} warm-up jobs), ${output.runtimeSeconds} s on ${output.machine} (${opts.processes} processes)${updates.map((u) => `; rerun on ${u.date}${u.machine ? ` on ${u.machine}` : ''} (\`--update\`, ${u.runtimeSeconds} s): ${u.rows.join(', ')}`).join('')}. Simulated fleet, virtual clock; the straggler detector's pass, the speed meter and probation, the backup claim rule and the latency percentiles are Tailguard's own code (bench/sim). Pacing as bench:tail's real loop runs it (read from the code): a detector pass every ${timing.detectorIntervalMs} ms, heartbeats every ${timing.heartbeatMs} ms, a new attempt visible to the detector ${timing.runningReportMs} ms after it starts (the worker's report), a backup claimed ${timing.backupClaimMs} ms after its dispatch, a losing attempt stopped at its next heartbeat, worker reports every ${timing.reportMs / 1000} s, job timeout ${timing.timeoutMs / 1000} s. A backup runs the same job size as its original. Open (Poisson) arrivals at ${loads.join(', ')} of the slowed fleet's capacity. \`${output.emulatorTwin}\` is bench:tail's own workload.
 
 - **floor**: p99 of the run's own job sizes (plus per-attempt overhead) on a healthy worker with no queueing — no scheduler beats it.
 - **twin**: the same arrivals, sizes and slots with every slowdown, stall and hang removed, plus the workers Tailguard added in the same seed (from the start), no backups.

@@ -183,7 +183,17 @@ describe('claim', () => {
     expect(update.set).toMatchObject({
       leases: { c1: wanted.leases!.c1, [claimId]: backupLease },
       speculation: { against: 'c1', claimedBy: claimId },
-      attemptLog: [wanted.attemptLog[0], { attempt: 1, claimId, workerId: 'w9', startedAt: AT, speculative: true }],
+      attemptLog: [
+        wanted.attemptLog[0],
+        {
+          attempt: 1,
+          claimId,
+          workerId: 'w9',
+          startedAt: AT,
+          speculative: true,
+          requestedAt: new Date(NOW - 1000).toISOString(),
+        },
+      ],
     });
     expect(update.set).not.toHaveProperty('attempts');
   });

@@ -165,7 +165,13 @@ async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now
     set: {
       leases: { ...job.leases, [attempt.claimId]: attempt.lease },
       speculation: { ...speculation, claimedBy: attempt.claimId },
-      attemptLog: [...job.attemptLog, record(attempt, options.workerId, at, true)],
+      attemptLog: [
+        ...job.attemptLog,
+        {
+          ...record(attempt, options.workerId, at, true),
+          requestedAt: new Date(speculation.requestedAt).toISOString(),
+        },
+      ],
     },
   });
   return { action: 'run', job: running, attempt };

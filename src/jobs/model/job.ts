@@ -23,6 +23,8 @@ export interface AttemptRecord {
   error?: string;
   /** A backup launched against a straggling attempt. */
   speculative?: boolean;
+  /** A backup's request by the straggler detector: its start minus this is how long the backup took to start. */
+  requestedAt?: string;
   /** The attempt that settled the job, when two ran at once. */
   won?: boolean;
 }

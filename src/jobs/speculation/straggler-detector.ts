@@ -179,11 +179,10 @@ export function findStragglers(
       peers.relativeSpeed(job, measured, median, now),
     ].filter((speed) => speed !== undefined);
     const lease = views.length === 0 ? measured : { ...measured, speed: Math.min(...views) };
-    // Past slowFactor × p90 without a word while its peers report: a big job in coarse steps has spoken by then.
-    const stuck =
-      measured.progress === undefined &&
-      peers.reportProgress(job) &&
-      now - measured.startedAt > settings.slowFactor * normal.p90;
+    // Past its type's p99 without a word while its peers report: 99 % of its kind have ended by then,
+    // and a job that reports progress speaks long before its end (2 × p90 left a hang running 1.5×
+    // longer, and hedging at the p99 beat Tailguard on hang-0.5pct@0.85: docs/speculation.md).
+    const stuck = measured.progress === undefined && peers.reportProgress(job) && now - measured.startedAt > normal.p99;
     const gain = backupGain(lease, median, settings, now, stuck);
     if (gain) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, stuck, ...gain });
   }
