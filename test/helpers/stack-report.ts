@@ -9,7 +9,7 @@ const UNENDED = JOB_STATUSES.filter((status) => !isTerminal(status));
 
 /**
  * What the deployed stack still holds after the integration suite, in a few lines for a failed
- * run's log (CI shows its end): tenants' windows with held jobs or places, and the jobs not ended
+ * run's log (CI shows its end): tenants' windows with held jobs or live places, and the jobs not ended
  * by status and tenant. A window counting jobs held that no job backs, or places that never come
  * back, reads here at a glance.
  */
@@ -24,13 +24,15 @@ export async function stackReport(
       name: item.name,
       held: Number(item.held ?? 0),
       next: item.next ?? [],
-      holders: item.holders ?? {},
-    }))
-    .filter((w) => w.held !== 0 || w.next.length > 0 || Object.keys(w.holders).length > 0)
-    .map((w) => {
-      const { live, expired } = splitPlaces(w.holders, now);
-      return `${w.name}: held ${w.held}, next ${w.next.length}, places ${live} live + ${expired.length} expired`;
-    });
+      ...splitPlaces(item.holders ?? {}, now),
+    }));
+  // Places left to expire (messages purged, workers killed) clear at the next take: one line for all.
+  const stale = windows.filter((w) => w.held === 0 && w.next.length === 0 && w.live === 0 && w.expired.length > 0);
+  const busy = windows
+    .filter((w) => w.held !== 0 || w.next.length > 0 || w.live > 0)
+    .map(
+      (w) => `${w.name}: held ${w.held}, next ${w.next.length}, places ${w.live} live + ${w.expired.length} expired`,
+    );
   const unended = new Map<string, number>();
   const scan = paginateScan(
     { client: dynamodb },
@@ -52,8 +54,9 @@ export async function stackReport(
   }
   const jobs = [...unended].sort((a, b) => b[1] - a[1]).slice(0, 10);
   return [
-    `windows with held jobs or places: ${windows.length ? '' : 'none'}`,
-    ...windows.slice(0, 10).map((line) => `  ${line}`),
+    `windows with held jobs, listed jobs or live places: ${busy.length ? '' : 'none'}`,
+    ...busy.slice(0, 10).map((line) => `  ${line}`),
+    ...(stale.length ? [`  and ${stale.length} with only expired places`] : []),
     `jobs not ended (status tenant: count), most first: ${jobs.length ? '' : 'none'}`,
     ...jobs.map(([key, count]) => `  ${key}: ${count}`),
   ];
