@@ -431,6 +431,7 @@ describe('FairDispatch.pump', () => {
       .catch((failed: unknown) => failed);
     // Assess
     expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).message).toBe('releasing window cpu#default#acme failed: throttled');
     expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual([
       'releasing window cpu#default#acme failed: throttled',
     ]);

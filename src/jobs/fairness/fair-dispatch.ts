@@ -173,7 +173,7 @@ export class FairDispatch {
    * their places), which are counted again and released. Starts no window's release past
    * `deadline` (epoch ms): a release cut off by its process's end leaks its places until their leases end.
    * A window whose release fails does not stop the others: they are released first, then the pass
-   * throws every failure at once (an AggregateError naming the windows).
+   * throws every failure at once (an AggregateError whose message names each window).
    */
   async pump(deadline = Number.POSITIVE_INFINITY): Promise<number> {
     const lanes = CAPACITIES.flatMap((capacity) => PRIORITIES.map((priority) => ({ capacity, priority })));
@@ -189,7 +189,8 @@ export class FairDispatch {
         failures.push(new Error(`releasing window ${name} failed: ${(error as Error).message}`, { cause: error }));
       }
     }
-    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} window(s) failed to release`);
+    // The message names each failure: a logger prints an AggregateError's message, not its list.
+    if (failures.length > 0) throw new AggregateError(failures, failures.map((failure) => failure.message).join('; '));
     return released;
   }
 
