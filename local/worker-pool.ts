@@ -62,7 +62,12 @@ export class WorkerPool {
   }
 
   /** Starts a worker process; after `stopAll` the pool is closed and starts nothing. */
-  start(capacity: Capacity, extraArgs: string[] = [], replaceDelayMs = 0): WorkerProcess | undefined {
+  start(capacity: Capacity, extraArgs: string[] = []): WorkerProcess | undefined {
+    return this.launch(capacity, extraArgs, 0);
+  }
+
+  /** `start`, for a worker that replaces one after `replacedAfterMs` (0: a first start): its own replacement waits longer if it dies young. */
+  private launch(capacity: Capacity, extraArgs: string[], replacedAfterMs: number): WorkerProcess | undefined {
     // A late caller (a test's chaos loop, a capacity request) must not outlive the pool's owner.
     if (this.closed) return undefined;
     const id = `local-${capacity}-${++this.counter}`;
@@ -90,10 +95,10 @@ export class WorkerPool {
       this.workers.delete(id);
       if (this.killed.delete(id) || this.closed) return;
       const crashLoop = Date.now() - startedAt < CRASH_LOOP_MS;
-      const delayMs = crashLoop ? Math.min(REPLACE_MAX_DELAY_MS, Math.max(1000, replaceDelayMs * 2)) : 0;
+      const delayMs = crashLoop ? Math.min(REPLACE_MAX_DELAY_MS, Math.max(1000, replacedAfterMs * 2)) : 0;
       const timer = setTimeout(() => {
         this.replacements.delete(timer);
-        const replacement = this.start(capacity, extraArgs, delayMs);
+        const replacement = this.launch(capacity, extraArgs, delayMs);
         (this.options.onReplaced ?? reportReplaced)(worker, signal ?? `code ${code}`, replacement);
       }, delayMs);
       this.replacements.add(timer);

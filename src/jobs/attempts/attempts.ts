@@ -107,7 +107,7 @@ async function claimNext(store: JobStore, job: Job, options: ClaimOptions, now: 
       attempts: attemptNumber,
       leases: { [attempt.claimId]: attempt.lease },
       startedAt: job.startedAt ?? at,
-      attemptLog: [...job.attemptLog, record(attempt, options.workerId, at, false)],
+      attemptLog: [...job.attemptLog, record(attempt, options.workerId, at)],
     },
     attemptUpdates: lost,
     remove: ['runAt', 'speculation'],
@@ -135,7 +135,7 @@ export async function startFromMessage(
   const written = await store.startUnread(jobId, WAITING_STATUSES, attempts, {
     at,
     leases: { [unplaced.claimId]: unplaced.lease },
-    record: record(unplaced, options.workerId, at, false),
+    record: record(unplaced, options.workerId, at),
   });
   if ('current' in written) return written;
   const attempt = { ...unplaced, index: written.started.attemptLog.length - 1 };
@@ -165,13 +165,7 @@ async function claimBackup(store: JobStore, job: Job, options: ClaimOptions, now
     set: {
       leases: { ...job.leases, [attempt.claimId]: attempt.lease },
       speculation: { ...speculation, claimedBy: attempt.claimId },
-      attemptLog: [
-        ...job.attemptLog,
-        {
-          ...record(attempt, options.workerId, at, true),
-          requestedAt: new Date(speculation.requestedAt).toISOString(),
-        },
-      ],
+      attemptLog: [...job.attemptLog, record(attempt, options.workerId, at, speculation.requestedAt)],
     },
   });
   return { action: 'run', job: running, attempt };
@@ -313,13 +307,15 @@ function newAttempt(
   };
 }
 
-function record(attempt: Attempt, workerId: string, startedAt: string, speculative: boolean): AttemptRecord {
+/** An attempt's record; a backup's (its lease speculative) keeps when the detector asked for it. */
+function record(attempt: Attempt, workerId: string, startedAt: string, requestedAt?: number): AttemptRecord {
   return {
     attempt: attempt.lease.attempt,
     claimId: attempt.claimId,
     workerId,
     startedAt,
-    ...(speculative ? { speculative } : {}),
+    ...(attempt.lease.speculative ? { speculative: true } : {}),
+    ...(requestedAt === undefined ? {} : { requestedAt: new Date(requestedAt).toISOString() }),
   };
 }
 
