@@ -1,7 +1,7 @@
 import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateWindows, Semaphores, Turns } from '../../src/jobs/store/index.ts';
+import { RateWindows, Semaphores, splitPlaces, TenantWindows, Turns } from '../../src/jobs/store/index.ts';
 import { testStack } from '../helpers/stack.ts';
 
 const { dynamodb } = testStack();
@@ -10,10 +10,12 @@ const db = DynamoDBDocumentClient.from(dynamodb);
 const turns = new Turns(db, table);
 const semaphores = new Semaphores(db, table);
 const rateWindows = new RateWindows(db, table);
+const windows = new TenantWindows(db, table);
 
 /**
  * The coordination table's items against the emulator's DynamoDB, whose conditions decide each
- * race: turns (the detector), per-type concurrency slots and rate windows (src/jobs/limits).
+ * race: turns (the detector), per-type concurrency slots and rate windows (src/jobs/limits),
+ * tenants' windows (src/jobs/fairness).
  */
 beforeAll(async () => {
   await dynamodb.send(
@@ -113,5 +115,68 @@ describe('RateWindows (per-type start rates)', () => {
     // Assess
     expect(taken.filter(Boolean)).toHaveLength(4);
     expect(next).toBe(true);
+  });
+});
+
+describe("TenantWindows (tenants' places in a queue)", () => {
+  const window = (tenant: string) => ({ capacity: 'cpu', priority: 'default', tenant }) as const;
+
+  /** A full window of `size` places, all expired; `held` of its holders are listed as held again (their release died before sending them). */
+  async function expiredWindow(tenant: string, size: number, held: string[], now: number) {
+    const holders = Array.from({ length: size }, (_, i) => held[i] ?? `gone-${i}`);
+    expect(await windows.admit(window(tenant), holders, size, now - 1, now - 60_000)).toBe(size);
+    await windows.addHeld(window(tenant), held.length, now);
+    expect(await windows.refill(window(tenant), held)).toEqual({ taken: true });
+    return (await windows.read(window(tenant)))!;
+  }
+
+  it("takes over held jobs' own expired places when it releases them into a full window, counting each once", async () => {
+    // Prepare: 3 places; the held jobs' own places are 2 of the 3 expired ones.
+    const now = Date.now();
+    const seen = await expiredWindow('takeover', 3, ['h1', 'h2'], now);
+    // Act
+    const { expired } = splitPlaces(seen.holders, now);
+    const taken = await windows.release(window('takeover'), seen.next, 2, 3, now + 60_000, expired, now);
+    // Assess
+    expect(taken).toEqual({ taken: true, ids: ['h1', 'h2'] });
+    const after = (await windows.read(window('takeover')))!;
+    expect(after.holders).toEqual({ h1: now + 60_000, h2: now + 60_000 });
+    expect(after).toMatchObject({ held: 0, next: [] });
+  });
+
+  it("takes over a held job's place past the first write's worth of expired places", async () => {
+    // Prepare: the held job's place is the last of 60 expired ones; one write clears 50.
+    const now = Date.now();
+    const holders = Array.from({ length: 60 }, (_, i) => `gone-${i}`);
+    holders[59] = 'late';
+    await windows.admit(window('crowded'), holders.slice(0, 50), 60, now - 1, now - 60_000);
+    await windows.admit(window('crowded'), holders.slice(50), 60, now - 1, now - 60_000);
+    await windows.addHeld(window('crowded'), 1, now);
+    await windows.refill(window('crowded'), ['late']);
+    const seen = (await windows.read(window('crowded')))!;
+    // Act
+    const { expired } = splitPlaces(seen.holders, now);
+    const taken = await windows.release(window('crowded'), seen.next, 1, 60, now + 60_000, expired, now);
+    // Assess
+    expect(taken).toEqual({ taken: true, ids: ['late'] });
+    const after = (await windows.read(window('crowded')))!;
+    expect(after.holders.late).toBe(now + 60_000);
+    expect(Object.keys(after.holders)).toHaveLength(10);
+  });
+
+  it('refuses places for held jobs beyond the room left, and answers the window it saw', async () => {
+    // Prepare: 2 places, one live; two held jobs.
+    const now = Date.now();
+    await windows.admit(window('full'), ['live'], 2, now + 60_000, now);
+    await windows.addHeld(window('full'), 2, now);
+    await windows.refill(window('full'), ['h1', 'h2']);
+    // Act
+    const taken = await windows.release(window('full'), ['h1', 'h2'], 2, 2, now + 60_000, [], now);
+    // Assess
+    expect(taken).toMatchObject({ taken: false, window: { held: 2, next: ['h1', 'h2'] } });
+    expect(await windows.release(window('full'), ['h1', 'h2'], 1, 2, now + 60_000, [], now)).toEqual({
+      taken: true,
+      ids: ['h1'],
+    });
   });
 });

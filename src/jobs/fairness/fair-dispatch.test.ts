@@ -23,11 +23,13 @@ class MemoryWindows {
     for (const id of holders.slice(0, fits)) w.holders[id] = until;
     return fits;
   }
-  async release(k: WindowKey, next: string[], n: number, _size: number, until: number) {
+  async release(k: WindowKey, next: string[], n: number, size: number, until: number) {
     const w = this.window(k);
     const holders = next.slice(0, n);
     const listChanged = w.next.length !== next.length || w.next[0] !== next[0];
-    if (listChanged || w.held < n || holders.some((id) => (w.holders[id] ?? 0) > NOW))
+    // Expired places are cleared, a held job's own taken over: the window is full only of live ones.
+    const full = Object.values(w.holders).filter((t) => t > NOW).length + holders.length > size;
+    if (listChanged || full || w.held < n || holders.some((id) => (w.holders[id] ?? 0) > NOW))
       return { taken: false as const, window: structuredClone(w) };
     for (const id of holders) w.holders[id] = until;
     w.held -= n;

@@ -78,9 +78,10 @@ export class TenantWindows {
   /**
    * Release: places for the first `n` jobs of `next` (the window's list as last seen), taken from
    * the held count and off the list in the same write; refused when the list changed (another
-   * release took its head), when one of them already has a live place, when the window is full,
-   * or when fewer are counted held. A job's expired place (a release that died before its send)
-   * is taken over. Answers the ids it took (at most one write's worth), or the window DynamoDB saw when refused.
+   * release took its head), when one of their places is not as `expired` (the window's expired
+   * places as seen) says — none, or expired — when the window is full, or when fewer are counted
+   * held. A job's expired place (a release that died before its send) is taken over and counts
+   * once. Answers the ids it took (at most one write's worth), or the window DynamoDB saw when refused.
    */
   async release(
     key: WindowKey,
@@ -222,8 +223,11 @@ export class TenantWindows {
     until: number,
     mode: { nothingHeld?: boolean; fromHeld?: { next: string[] }; expired?: string[]; now?: number },
   ): Promise<{ taken: true } | { taken: false; window?: TenantWindow }> {
-    // A held job's own expired place is overwritten, not cleared: one write may not touch a path twice.
-    const expired = (mode.expired ?? []).filter((id) => !holders.includes(id)).slice(0, MAX_PER_WRITE);
+    // A held job's own expired place (its release died before sending it) is overwritten, not
+    // cleared (one write may not touch a path twice), and adds no place: the room counts only new ones.
+    const overwritten = new Set(holders.filter((id) => mode.expired?.includes(id)));
+    const expired = (mode.expired ?? []).filter((id) => !overwritten.has(id)).slice(0, MAX_PER_WRITE);
+    const added = holders.length - overwritten.size;
     const set = holders.map((_, i) => `holders.#h${i} = :until`);
     const cleared = expired.map((_, i) => `holders.#x${i}`);
     const rest = mode.fromHeld?.next.slice(holders.length) ?? [];
@@ -236,7 +240,10 @@ export class TenantWindows {
             'held >= :n',
             // The list is only ever cut from its head or set while empty: its length and head name it.
             'size(#next) = :listed AND #next[0] = :head',
-            ...holders.map((_, i) => `(attribute_not_exists(holders.#h${i}) OR holders.#h${i} <= :now)`),
+            // Each place as seen, so that the room is exact: a new one absent, an overwritten one expired.
+            ...holders.map((id, i) =>
+              overwritten.has(id) ? `holders.#h${i} <= :now` : `attribute_not_exists(holders.#h${i})`,
+            ),
           ]
         : []),
     ];
@@ -256,8 +263,8 @@ export class TenantWindows {
       },
       ExpressionAttributeValues: {
         ':until': until,
-        ':room': size + expired.length - holders.length,
-        ...(cleared.length || mode.fromHeld ? { ':now': mode.now } : {}),
+        ':room': size + expired.length - added,
+        ...(cleared.length || overwritten.size ? { ':now': mode.now } : {}),
         ...(mode.nothingHeld ? { ':zero': 0 } : {}),
         ...(mode.fromHeld && {
           ':n': holders.length,
@@ -319,10 +326,13 @@ export class TenantWindows {
   }
 }
 
-/** A window's places split at `now`: how many are live, and the expired holders (a few, to clear). */
+/**
+ * A window's places split at `now`: how many are live, and every expired holder (a write clears
+ * a few; a held job among them, whatever its position, has its own place taken over).
+ */
 export function split(holders: Record<string, number>, now: number): { live: number; expired: string[] } {
   const expired = Object.keys(holders).filter((id) => holders[id]! <= now);
-  return { live: Object.keys(holders).length - expired.length, expired: expired.slice(0, MAX_PER_WRITE) };
+  return { live: Object.keys(holders).length - expired.length, expired };
 }
 
 function asWindow(key: WindowKey, item: Record<string, unknown>): TenantWindow {
