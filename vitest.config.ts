@@ -19,6 +19,8 @@ export default defineConfig({
     // which mostly wait on the emulator, then queued behind the CPU-bound unit and template files.
     // Two let them run beside each other (integration files still one at a time, see below).
     maxWorkers: 2,
+    // A few lines at the very end (failed tests, integration files by time): what a CI log's tail shows.
+    reporters: ['default', './test/helpers/run-summary.ts'],
     // Stopping worker processes and the emulator after the integration suite takes a few seconds.
     teardownTimeout: 60_000,
     projects: [
