@@ -175,8 +175,9 @@ const rerun: Row[] = rows.map(({ name, workload, load, ratePerSecond, capacity }
     tailguard ? others.filter((p) => byPolicy[p]!.p99 < below && byPolicy[p]!.costPct <= tailguard.costPct) : [];
   const beatenBy = tailguard ? atNoMoreCost(tailguard.p99Ci[0]) : [];
   const worseThanOff = !!tailguard && !!off && tailguard.p99Ci[0] > off.p99Ci[1];
-  const tailguardVsFloor = tailguard ? round2(tailguard.p99 / floorP99) : undefined;
-  const withinFloor = tailguardVsFloor !== undefined && tailguardVsFloor <= floorLimit(load);
+  // Judged unrounded, and shown to 3 places: at 2, 1.2526 × the floor passed a 1.25 target.
+  const withinFloor = !!tailguard && tailguard.p99 / floorP99 <= floorLimit(load);
+  const tailguardVsFloor = tailguard ? Math.round((tailguard.p99 / floorP99) * 1000) / 1000 : undefined;
   return {
     name,
     workload: workload.name,

@@ -106,7 +106,7 @@ export interface TailguardProps {
   };
   /** The straggler detector (docs/speculation.md). */
   readonly speculation?: {
-    /** Share of a class's running attempts that may be speculative backups at once (0 turns speculation off). @default 0.2 */
+    /** Share of a class's running attempts that may be speculative backups at once (0 turns speculation off). @default 0.3 */
     readonly budget?: number;
     /** An attempt straggles when its estimated run time exceeds this × its type's median. @default 2 */
     readonly slowFactor?: number;

@@ -12,7 +12,7 @@ import { jobsAlike, RunningPeers } from './running-peers.ts';
 import type { WorkerRegistry, WorkerReport } from './worker-registry.ts';
 
 export interface DetectorSettings {
-  /** Share of a class's running attempts that may be speculative backups at once (at least one). @default 0.2 */
+  /** Share of a class's running attempts that may be speculative backups at once (at least one). @default 0.3 */
   budgetFraction: number;
   /** An attempt straggles when its estimated total run time exceeds this × its type's median. @default 2 */
   slowFactor: number;
@@ -38,7 +38,7 @@ const TURN_HOLD_MS = 30_000;
 export const DEFAULT_DETECTOR_INTERVAL_MS = 5000;
 
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
-  budgetFraction: 0.2,
+  budgetFraction: 0.3,
   slowFactor: 2,
   minSamples: 20,
   pendingTimeoutMs: 30_000,
