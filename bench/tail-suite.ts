@@ -13,11 +13,10 @@ import type { TopLevelSpec } from 'vega-lite';
 import { renderPng } from './lib/chart.ts';
 import { progressBar } from './lib/progress.ts';
 import { markdownTable, writeBenchmarkSection } from './lib/report.ts';
-import { type PolicyResult, policyResult, type SeedResult } from './sim/metrics.ts';
-import { mulberry32 } from './sim/random.ts';
+import { floorLimit, type PolicyResult, policyResult, type SeedResult } from './sim/metrics.ts';
 import { type SeedTask, suitePolicies, TWIN } from './sim/seed-task.ts';
 import { DEFAULT_TIMING } from './sim/simulation.ts';
-import { allWorkloads, capacityPerSecond, EMULATOR_TWIN } from './sim/workloads.ts';
+import { allWorkloads, EMULATOR_TWIN, rowRate } from './sim/workloads.ts';
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -74,7 +73,6 @@ const workloads = allWorkloads().filter((w) => !opts.workloads || opts.workloads
 const policies = suitePolicies(opts.policies, opts.budget).map((p) => p.name);
 const writeReport = opts.report && !opts.quick;
 /** Tailguard's p99 ÷ the floor's that a row must stay within, by load (issue #22's target). */
-const floorLimit = (load: number) => (load <= 0.7 ? 1.25 : 1.5);
 
 interface Row {
   name: string;
@@ -100,10 +98,9 @@ interface Row {
 }
 
 const tasks: (SeedTask & { row: string })[] = [];
-const rows = workloads.flatMap((workload) => {
-  const capacity = capacityPerSecond(workload, mulberry32(12_345));
-  return loads.map((load) => {
-    const ratePerSecond = Math.round(load * capacity * 100) / 100;
+const rows = workloads.flatMap((workload) =>
+  loads.map((load) => {
+    const { capacity, ratePerSecond } = rowRate(workload, load);
     const name = `${workload.name}@${load}`;
     for (let seed = 1; seed <= seeds; seed++)
       tasks.push({
@@ -117,8 +114,8 @@ const rows = workloads.flatMap((workload) => {
         ...(opts.budget === undefined ? {} : { budget: opts.budget }),
       });
     return { name, workload, load, ratePerSecond, capacity: Math.round(capacity * 100) / 100 };
-  });
-});
+  }),
+);
 
 const started = performance.now();
 const bar = progressBar('seeds |{bar}| {value}/{total} {row} · {duration}s, eta {eta}s');

@@ -11,6 +11,8 @@ export interface WorkerConditions {
   finishAt(worker: number, from: number, workMs: number): number;
   /** Work the worker does between `from` and `to`. */
   workDone(worker: number, from: number, to: number): number;
+  /** The first moment in [`from`, `to`) the worker runs slowed; undefined when it runs at speed throughout. */
+  slowFrom(worker: number, from: number, to: number): number | undefined;
 }
 
 /** Each worker at one slowdown all run. */
@@ -19,6 +21,7 @@ export function steady(slowdown: (worker: number) => number): WorkerConditions {
     slowdown: (worker) => slowdown(worker),
     finishAt: (worker, from, workMs) => from + workMs * slowdown(worker),
     workDone: (worker, from, to) => (to - from) / slowdown(worker),
+    slowFrom: (worker, from, to) => (slowdown(worker) > 1 && from < to ? from : undefined),
   };
 }
 
@@ -62,6 +65,11 @@ export function episodic(starts: readonly number[][], episodeMs: number, factor:
         at = end;
       }
       return done;
+    },
+    slowFrom(worker, from, to) {
+      const { slow, until } = segment(worker, from);
+      if (slow) return from < to ? from : undefined;
+      return until < to ? until : undefined;
     },
   };
 }

@@ -50,6 +50,9 @@ export const costPct = (
     : (100 * (metrics.loserSlotMs + metrics.probationIdleSlotMs + metrics.addedWorkerSlotMs)) / metrics.winnerSlotMs;
 
 /** One run (one seed) of one policy, summarized: what a suite worker sends back. */
+/** The suite's target for Tailguard's p99: this many times the floor (issue #22), 1.25 up to 0.7 of capacity, 1.5 above. */
+export const floorLimit = (load: number) => (load <= 0.7 ? 1.25 : 1.5);
+
 export interface SeedResult extends Omit<RunMetrics, 'latenciesMs' | 'healthyRunMs' | 'slowedStarts'> {
   seed: number;
   p50: number;

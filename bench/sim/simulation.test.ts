@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { steady } from './conditions.ts';
 import { POLICIES, type Policy } from './policies.ts';
-import { DEFAULT_TIMING, type RunOptions, Simulation } from './simulation.ts';
+import { DEFAULT_TIMING, type FinishedJob, type RunOptions, Simulation } from './simulation.ts';
 import { testFleet } from './test-fleet.ts';
 import type { Workload } from './workloads.ts';
 
@@ -49,6 +49,27 @@ describe('the tail simulator', () => {
     expect(hedged.backupWins).toBe(0);
     expect(hedged.loserSlotMs).toBeGreaterThan(0);
     expect(hedged.loserSlotMs % DEFAULT_TIMING.heartbeatMs).toBe(0);
+  });
+
+  it('tells of each measured job as it ends: its wait, and when its first attempt’s worker slowed', async () => {
+    // Prepare
+    const finished: FinishedJob[] = [];
+    // Act
+    const metrics = await new Simulation({
+      workload: fixedSizes,
+      policy: policy('off'),
+      ratePerSecond: 2,
+      jobs: 300,
+      warmUpJobs: 50,
+      seed: 1,
+      onFinished: (job) => finished.push(job),
+    }).run();
+    // Assess: the same latencies as measured; with no backup, a job slowed from its start runs 5 × 1 s.
+    expect(finished.map((job) => job.latencyMs).sort()).toEqual([...metrics.latenciesMs].sort());
+    const slowed = finished.filter((job) => job.slowedAfterMs === 0);
+    expect(slowed.length).toBeGreaterThan(0);
+    for (const job of slowed) expect(job.firstAttemptMs).toBeCloseTo(5 * job.healthyRunMs, 6);
+    expect(finished.every((job) => !job.wonByBackup && job.latencyMs === job.waitMs + job.firstAttemptMs)).toBe(true);
   });
 
   it('replays a run exactly from its seed, measuring every job once', async () => {

@@ -64,6 +64,22 @@ export interface RunOptions {
    * many more workers from the start — the ones Tailguard added in the same seed's run.
    */
   twin?: { addedWorkers: number };
+  /** Told of each measured job as it ends (bench/tail-breakdown.ts: what the tail is made of). */
+  onFinished?: (job: FinishedJob) => void;
+}
+
+/** A measured job as it ended: its latency, and what its first attempt met. */
+export interface FinishedJob {
+  latencyMs: number;
+  /** From its arrival to its first attempt's start. */
+  waitMs: number;
+  /** Its first attempt's run time at normal speed (size and overhead). */
+  healthyRunMs: number;
+  /** Its first attempt's run time at its worker's speed (Infinity: a hang). */
+  firstAttemptMs: number;
+  /** How far into its first attempt its worker first ran slowed (0: from the start); undefined: never. */
+  slowedAfterMs?: number;
+  wonByBackup: boolean;
 }
 
 const TYPE = 'sim';
@@ -490,9 +506,24 @@ export class Simulation {
     if (simJob.index >= this.options.warmUpJobs) {
       this.metrics.latenciesMs.push(now - simJob.arrivedAt);
       this.finishedMeasured++;
+      this.options.onFinished?.(this.finished(simJob, attempt));
     }
     this.pump();
     return measuring.length > 0 ? Promise.all(measuring) : undefined;
+  }
+
+  private finished(simJob: SimJob, winner: SimAttempt): FinishedJob {
+    const first = simJob.attempts[0]!;
+    const from = first.startedAt - EPOCH;
+    const slowedAt = this.conditions.slowFrom(first.worker.index, from, from + first.totalMs);
+    return {
+      latencyMs: this.clock.now - simJob.arrivedAt,
+      waitMs: first.startedAt - simJob.arrivedAt,
+      healthyRunMs: simJob.size + simJob.firstOverheadMs,
+      firstAttemptMs: first.totalMs,
+      ...(slowedAt === undefined ? {} : { slowedAfterMs: slowedAt - from }),
+      wonByBackup: winner.backup,
+    };
   }
 
   /** The job's timeout aborts the attempt; with no other attempt running, the job is retried. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Capacity } from '../../src/jobs/model/index.ts';
 import { episodic, steady, type WorkerConditions } from './conditions.ts';
-import { exponential, normal, type Random } from './random.ts';
+import { exponential, mulberry32, normal, type Random } from './random.ts';
 
 /**
  * A workload: a fleet, the jobs it is sent, and what goes wrong. Job sizes are run times at normal
@@ -195,4 +195,10 @@ export function capacityPerSecond(workload: Workload, random: Random, samples = 
   for (let i = 0; i < samples; i++) total += workload.jobSize(random);
   const meanMs = (total / samples) * workload.meanFault + (workload.overhead?.meanMs ?? 0);
   return (workload.averageSpeeds.reduce((sum, speed) => sum + speed, 0) * workload.slots * 1000) / meanMs;
+}
+
+/** A suite row's arrivals: `load` × the fleet's capacity (from one fixed sample of sizes), to 0.01 jobs a second. */
+export function rowRate(workload: Workload, load: number): { capacity: number; ratePerSecond: number } {
+  const capacity = capacityPerSecond(workload, mulberry32(12_345));
+  return { capacity, ratePerSecond: Math.round(load * capacity * 100) / 100 };
 }
