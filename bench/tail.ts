@@ -285,6 +285,7 @@ async function simulate(name: string, ratePerSecond: number) {
         jobs: SIM_JOBS,
         warmUpJobs: 500,
         policies: ['off', 'tailguard'],
+        handlerSlowdowns: true,
       }),
     );
   const p99Of = (policy: string) => {

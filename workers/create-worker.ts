@@ -3,6 +3,7 @@ import { readSection } from '../src/aws/environment/index.ts';
 import { runtimeFor } from '../src/aws/runtime.ts';
 import type { Job } from '../src/jobs/model/index.ts';
 import { HandlerRegistry, type JobHandler } from './job-handler.ts';
+import { hostPaceProbe, type PaceProbe } from './pace-probe.ts';
 import { runWorker } from './worker-lifecycle.ts';
 import { WorkerReports } from './worker-reports.ts';
 import { resolveSettings, type WorkerSettings } from './worker-settings.ts';
@@ -24,6 +25,12 @@ export interface CreateWorkerOptions extends WorkerSettings {
    * endpoint) from the process. @default process.env
    */
   env?: Environment;
+  /**
+   * Times a fixed piece of work on this host each heartbeat interval, so a slowed host goes on
+   * probation before its attempts show it (SpeedMeter.observeHostPace); give your own where the
+   * work that slows is not the CPU's (a short GPU kernel, say). @default hostPaceProbe (CPU)
+   */
+  paceProbe?: PaceProbe;
   /** Closed once the worker has stopped, e.g. the Python handler processes (`pythonHandlers`). @default none */
   closeOnStop?: readonly { close(): Promise<void> }[];
   /**
@@ -51,7 +58,15 @@ export interface TailguardWorker {
  *   await createWorker({ handlers: { greet: defineHandler({ payload: z.object({ name: z.string() }), run: ... }) } }).start();
  */
 export function createWorker(options: CreateWorkerOptions): TailguardWorker {
-  const { handlers, handleSignals = true, env = process.env, closeOnStop = [], beforeAdvance, ...given } = options;
+  const {
+    handlers,
+    handleSignals = true,
+    env = process.env,
+    closeOnStop = [],
+    beforeAdvance,
+    paceProbe = hostPaceProbe,
+    ...given
+  } = options;
   const settings = resolveSettings(given, env);
   const runtime = runtimeFor(env);
   const registry = asRegistry(handlers);
@@ -63,7 +78,7 @@ export function createWorker(options: CreateWorkerOptions): TailguardWorker {
     onAttemptStarted: () => reports.reportRunningSoon(),
     beforeAdvance,
   });
-  const reports = new WorkerReports(settings, { registry: runtime.workers(), ...parts }, parts.logger);
+  const reports = new WorkerReports(settings, { registry: runtime.workers(), paceProbe, ...parts }, parts.logger);
 
   const start = () => {
     parts.logger.info('worker started', {

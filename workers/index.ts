@@ -15,4 +15,5 @@ export {
   type JobHandler,
   type ParentOutcome,
 } from './job-handler.ts';
+export { hostPaceProbe, type PaceProbe } from './pace-probe.ts';
 export { type PythonHandlerOptions, type PythonHandlers, pythonHandlers } from './python/python-handlers.ts';

@@ -237,4 +237,43 @@ describe('SpeedMeter', () => {
       expect(meter.onProbation).toBe(false);
     });
   });
+
+  describe('a slow spell read from the host pace probe', () => {
+    /** Other workers of the class whose probes read these milliseconds, each with every slot free. */
+    const probing =
+      (...hostPaceMs: number[]) =>
+      async (): Promise<PeerReport[]> =>
+        hostPaceMs.map((ms) => ({ hostPaceMs: ms, slots: SLOTS, running: 0, onProbation: false }));
+
+    it('puts the worker on probation after two readings in a row 5× slower than its class’s, and ends it at the first normal one', async () => {
+      const meter = new SpeedMeter(normals({}));
+      await meter.observeHostPace(2.5, probing(0.5, 0.5, 0.6), SLOTS);
+      expect(meter.onProbation).toBe(false);
+      await meter.observeHostPace(2.5, probing(0.5, 0.5, 0.6), SLOTS);
+      expect(meter.onProbation).toBe(true);
+      expect(meter.hostPaceMs).toBe(2.5);
+      await meter.observeHostPace(0.55, probing(0.5, 0.5, 0.6), SLOTS);
+      expect(meter.onProbation).toBe(false);
+    });
+
+    it('ignores one slow reading between normal ones (a preemption), and a reading within the probation line', async () => {
+      const meter = new SpeedMeter(normals({}));
+      for (const ms of [0.5, 2.5, 0.5, 0.75, 0.75]) await meter.observeHostPace(ms, probing(0.5, 0.5), SLOTS);
+      expect(meter.onProbation).toBe(false);
+    });
+
+    it('judges nobody in a class too small to compare, nor where the others have no room, nor with probation off', async () => {
+      const alone = new SpeedMeter(normals({}));
+      for (let i = 0; i < 2; i++) await alone.observeHostPace(2.5, probing(0.5), SLOTS);
+      expect(alone.onProbation).toBe(false);
+      const busy = new SpeedMeter(normals({}));
+      const full = async () =>
+        [0.5, 0.5].map((ms) => ({ hostPaceMs: ms, slots: SLOTS, running: SLOTS, onProbation: false }));
+      for (let i = 0; i < 2; i++) await busy.observeHostPace(2.5, full, SLOTS);
+      expect(busy.onProbation).toBe(false);
+      const off = new SpeedMeter(normals({}), { ...DEFAULT_SPEED_METER_OPTIONS, probationSpeed: 0 });
+      for (let i = 0; i < 2; i++) await off.observeHostPace(2.5, probing(0.5, 0.5), SLOTS);
+      expect(off.onProbation).toBe(false);
+    });
+  });
 });

@@ -93,6 +93,10 @@ export class SpeedMeter {
   private slowUntil = Number.NEGATIVE_INFINITY;
   /** The other workers' reports as last read for a slow pace, and when (see observe). */
   private peersRead: { reports: PeerReport[]; at: number } | undefined;
+  /** The host pace probe's two latest readings, newest last (see observeHostPace). */
+  private hostReadings: number[] = [];
+  /** Whether those readings put the worker on probation. */
+  private hostSlow = false;
   /** Attempts in a row nearer normal speed than the probation line, while on probation. */
   private fastInARow = 0;
 
@@ -109,9 +113,39 @@ export class SpeedMeter {
     return Math.round(median(this.samples) * 100) / 100;
   }
 
-  /** As decided by the last `review`, or by an attempt's pace within the hold (see observe). */
+  /** As decided by the last `review`, by an attempt's pace within the hold (see observe), or by the host's (observeHostPace). */
   get onProbation(): boolean {
-    return this.probation || this.now() < this.slowUntil;
+    return this.probation || this.hostSlow || this.now() < this.slowUntil;
+  }
+
+  /** The host pace probe's latest reading, for the worker's report: the class's normal is the median of these. */
+  get hostPaceMs(): number | undefined {
+    return this.hostReadings.at(-1);
+  }
+
+  /**
+   * Reads the host pace probe (workers/pace-probe.ts) against the median of its class's latest
+   * readings. A host slowed several times over shows it in every reading, before its attempts have
+   * run long enough to show their pace: two readings in a row below `probationSpeed` of the normal
+   * put the worker on probation (where the other workers have room for the slots it gives up, as
+   * in observe), and the first reading back above it ends that, so new work neither goes to a
+   * slowed host nor stays away once the spell is over (tail suite, `transient-*`: a spell seen at
+   * the next reading instead of at an attempt's next progress step, or after it ended).
+   */
+  async observeHostPace(probeMs: number, peers: () => Promise<PeerReport[]>, slots: number): Promise<void> {
+    this.hostReadings = [...this.hostReadings.slice(-1), probeMs];
+    const { probationSpeed, slowNowSpeed } = this.options;
+    if (probationSpeed === 0 || slowNowSpeed === 0) return;
+    const reports = await this.recentPeers(peers);
+    const readings = [probeMs, ...reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs]))];
+    if (readings.length < MIN_WORKERS_TO_COMPARE) {
+      this.hostSlow = false;
+      return;
+    }
+    const normal = median(readings);
+    const slow = this.hostReadings.length === 2 && this.hostReadings.every((ms) => normal / ms < slowNowSpeed);
+    if (slow && !this.hostSlow && !probationAffordable(reports, slots - 1)) return;
+    this.hostSlow = slow;
   }
 
   /**

@@ -17,7 +17,7 @@ export interface LifecycleOptions {
 }
 
 /**
- * Runs a wired worker until it stops: publishes telemetry each heartbeat interval, reports each
+ * Runs a wired worker until it stops: publishes telemetry and probes its host's pace each heartbeat interval, reports each
  * report interval, stops on a signal or when its parent is gone; once stopped, flushes
  * telemetry, leaves the registry and closes what it was given to close.
  */
@@ -28,6 +28,7 @@ export async function runWorker(
   const { worker, logger, reports, flushTelemetry } = parts;
   const timers = [
     setInterval(flushTelemetry, options.heartbeatSeconds * 1000),
+    setInterval(reports.probeHostPace, options.heartbeatSeconds * 1000),
     setInterval(reports.report, options.reportSeconds * 1000),
     ...watchParent(options.parentPid, () => {
       logger.warn('the process that started this worker is gone: stopping');

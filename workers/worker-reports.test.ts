@@ -5,7 +5,7 @@ import type { WorkerRegistry, WorkerReport } from '../src/jobs/speculation/index
 import { mergedWaitP99, TenantWaits } from '../src/jobs/tenant-stats/index.ts';
 import { queued } from '../test/helpers/store-fixtures.ts';
 import type { JobRunner } from './job-runner.ts';
-import type { SpeedMeter } from './speed-meter.ts';
+import { SpeedMeter } from './speed-meter.ts';
 import type { Worker } from './worker.ts';
 import { WorkerReports } from './worker-reports.ts';
 
@@ -33,6 +33,7 @@ describe('WorkerReports', () => {
         runner: { runningJobs: () => running } as unknown as JobRunner,
         worker: { load: { slots: 4, running: 3, jobIds: [...running.keys()] } } as unknown as Worker,
         tenantWaits,
+        paceProbe: () => 0.5,
       },
       new Logger({ logLevel: 'SILENT' }),
     );
@@ -46,5 +47,46 @@ describe('WorkerReports', () => {
     expect(tenants!.globex!.running).toBe(0);
     expect(mergedWaitP99([tenants!.acme!.waits!])).toBe(120);
     expect(mergedWaitP99([tenants!.globex!.waits!])).toBe(30);
+  });
+
+  it('probes its host each heartbeat and reports at once when the probe put it on probation or took it off', async () => {
+    // Prepare: three peers whose probes read 0.5 ms, with room; this host reads 2.5 ms (5× slower) twice, then 0.5.
+    const reported: WorkerReport[] = [];
+    const peer = (workerId: string) => ({
+      workerId,
+      capacity: 'cpu',
+      hostPaceMs: 0.5,
+      slots: 4,
+      running: 0,
+      onProbation: false,
+    });
+    const registry = {
+      report: vi.fn(async (report: WorkerReport) => void reported.push(report)),
+      live: async () => [peer('w2'), peer('w3'), peer('w4')],
+    };
+    const readings = [2.5, 2.5, 0.5];
+    const reports = new WorkerReports(
+      { workerId: 'w1', capacity: 'cpu', reportSeconds: 10, concurrency: 4 },
+      {
+        registry: registry as unknown as WorkerRegistry,
+        speed: new SpeedMeter({ runTimes: async () => undefined }),
+        runner: { runningJobs: () => new Map() } as unknown as JobRunner,
+        worker: { load: { slots: 4, running: 0, jobIds: [] } } as unknown as Worker,
+        tenantWaits: new TenantWaits(),
+        paceProbe: () => readings.shift()!,
+      },
+      new Logger({ logLevel: 'SILENT' }),
+    );
+    // Act: three heartbeats
+    await reports.probeHostPace();
+    const afterFirst = reported.length;
+    await reports.probeHostPace();
+    await reports.probeHostPace();
+    // Assess: no report for the first slow reading; one as probation began, one as it ended.
+    expect(afterFirst).toBe(0);
+    expect(reported.map((r) => [r.onProbation, r.hostPaceMs])).toEqual([
+      [true, 2.5],
+      [false, 0.5],
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '../src/jobs/speculation/index.ts';
 import type { TenantWaits } from '../src/jobs/tenant-stats/index.ts';
 import type { JobRunner } from './job-runner.ts';
+import type { PaceProbe } from './pace-probe.ts';
 import type { SpeedMeter } from './speed-meter.ts';
 import type { Worker } from './worker.ts';
 
@@ -37,6 +38,7 @@ export class WorkerReports {
       runner: JobRunner;
       worker: Worker;
       tenantWaits: TenantWaits;
+      paceProbe: PaceProbe;
     },
     private readonly logger: Logger,
   ) {}
@@ -54,6 +56,7 @@ export class WorkerReports {
             workerId,
             capacity,
             speed: speed.speed,
+            hostPaceMs: speed.hostPaceMs,
             onProbation: speed.onProbation,
             ...worker.load,
             tenants: this.tenantLoads(),
@@ -64,6 +67,21 @@ export class WorkerReports {
         );
       })
       .catch((error: Error) => this.logger.warn('worker report failed', { error }));
+  };
+
+  /**
+   * Reads the host pace probe (each heartbeat interval: a spell shows at once, see
+   * SpeedMeter.observeHostPace) and reports at once when that changed the worker's probation, so
+   * the other workers and the detector need not wait a report interval to know.
+   */
+  probeHostPace = (): Promise<void> => {
+    const { workerId, capacity, concurrency } = this.self;
+    const { registry, speed, paceProbe } = this.parts;
+    const wasOnProbation = speed.onProbation;
+    return speed
+      .observeHostPace(paceProbe(), classPeers(registry, capacity, workerId), concurrency)
+      .then(() => (speed.onProbation === wasOnProbation ? undefined : this.report()))
+      .catch((error: Error) => this.logger.warn('host pace probe failed', { error }));
   };
 
   /**

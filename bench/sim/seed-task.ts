@@ -13,6 +13,11 @@ export interface SeedTask {
   policies: string[];
   /** Tailguard's speculation budget, when not the detector's default. */
   budget?: number;
+  /**
+   * The slowdowns are injected into the handler, as bench:tail's real runs do (demo/worker), not
+   * the host's: the workers' host pace probe reads them healthy.
+   */
+  handlerSlowdowns?: boolean;
 }
 
 /** The twin's name among the policies: the healthy-fleet run (see RunOptions.twin). */
@@ -29,8 +34,9 @@ export function suitePolicies(names: readonly string[] | undefined, budget: numb
  * as Tailguard added. The twin runs with no policy (`off`) on the healthy fleet.
  */
 export async function runSeed(task: SeedTask): Promise<Record<string, SeedResult>> {
-  const workload = allWorkloads().find((w) => w.name === task.workload);
-  if (!workload) throw new Error(`unknown workload ${task.workload}`);
+  const named = allWorkloads().find((w) => w.name === task.workload);
+  if (!named) throw new Error(`unknown workload ${task.workload}`);
+  const workload = task.handlerSlowdowns ? { ...named, hostSlowdowns: false } : named;
   const policies = suitePolicies(task.policies, task.budget).sort(
     (a, b) => Number(b.name === 'tailguard') - Number(a.name === 'tailguard'),
   );

@@ -13,7 +13,7 @@ import { steady, type WorkerConditions } from './conditions.ts';
 import { EventQueue } from './event-queue.ts';
 import { emptyMetrics, type RunMetrics } from './metrics.ts';
 import type { Policy } from './policies.ts';
-import { mulberry32, type Random } from './random.ts';
+import { mulberry32, normal, type Random } from './random.ts';
 import { SimLatencyStats } from './stats.ts';
 import type { Workload } from './workloads.ts';
 
@@ -86,6 +86,8 @@ const TYPE = 'sim';
 const PRIORITY = 'default' as const;
 /** The virtual clock starts at a real-looking epoch so the latency windows behave as in production. */
 const EPOCH = Date.UTC(2026, 0, 1);
+/** A healthy host's pace probe reading (a SHA-256 of 1 MiB on one core). */
+const HOST_PACE_MS = 0.5;
 
 interface SimAttempt {
   claimId: string;
@@ -185,6 +187,7 @@ export class Simulation {
   private readonly dispatchRandom: Random;
   private readonly faultRandom: Random;
   private readonly overheadRandom: Random;
+  private readonly probeRandom: Random;
   private claims = 0;
   private finishedMeasured = 0;
   /** When each worker added for a backup was asked for. */
@@ -201,6 +204,7 @@ export class Simulation {
     this.dispatchRandom = mulberry32(seed * 7919 + 2);
     this.faultRandom = mulberry32(seed * 7919 + 3);
     this.overheadRandom = mulberry32(seed * 7919 + 5);
+    this.probeRandom = mulberry32(seed * 7919 + 11);
     this.idleSince = this.clock.now;
     for (let w = 0; w < workload.workers + (twin?.addedWorkers ?? 0); w++) this.addWorker();
   }
@@ -553,18 +557,34 @@ export class Simulation {
     if (this.finishedMeasured >= this.options.jobs) return;
     worker.lastReportAt = this.clock.now;
     if (worker.meter) await worker.meter.review(async () => this.peersOf(worker), this.options.workload.slots);
+    this.writeReport(worker);
+    this.clock.after(this.timing.reportMs, () => this.review(worker));
+    this.probationReviewed(worker);
+  }
+
+  private writeReport(worker: SimWorker): void {
+    const { meter } = worker;
     this.reports.set(worker, {
       workerId: worker.id,
       capacity: this.options.workload.capacity,
-      ...(worker.meter?.speed === undefined ? {} : { speed: worker.meter.speed }),
+      ...(meter?.speed === undefined ? {} : { speed: meter.speed }),
+      ...(meter?.hostPaceMs === undefined ? {} : { hostPaceMs: meter.hostPaceMs }),
       onProbation: worker.onProbation,
       slots: worker.slots,
       running: worker.running,
       startedAt: '',
       lastSeenAt: '',
     });
-    this.clock.after(this.timing.reportMs, () => this.review(worker));
-    this.probationReviewed(worker);
+  }
+
+  /**
+   * A host pace probe's reading (workers/pace-probe.ts): half a millisecond on a healthy host,
+   * times the worker's slowdown now where the workload's slowdowns are the host's, with the
+   * reading-to-reading noise of a real one (σ 10 %).
+   */
+  private hostPaceMs(worker: SimWorker): number {
+    const slowdown = this.options.workload.hostSlowdowns ? this.slowdown(worker) : 1;
+    return HOST_PACE_MS * slowdown * Math.exp(0.1 * normal(this.probeRandom));
   }
 
   /** What the registry holds of the other workers: their latest reports. */
@@ -573,7 +593,8 @@ export class Simulation {
   }
 
   /**
-   * A worker reads its attempts' pace as their handlers report progress (SpeedMeter.observe, called
+   * Each heartbeat interval a worker probes its host's pace (WorkerReports.probeHostPace), and it
+   * reads its attempts' pace as their handlers report progress (SpeedMeter.observe, called
    * from RunningAttempt.reportProgress); here once a heartbeat interval, from each attempt's latest
    * report: at most an interval later than the worker would.
    */
@@ -581,6 +602,10 @@ export class Simulation {
     const { meter } = worker;
     if (!meter || this.finishedMeasured >= this.options.jobs) return;
     const { capacity, slots } = this.options.workload;
+    const wasOnProbation = worker.onProbation;
+    await meter.observeHostPace(this.hostPaceMs(worker), async () => this.peersOf(worker), slots);
+    // As WorkerReports.probeHostPace: a probation the probe changed is reported at once.
+    if (worker.onProbation !== wasOnProbation) this.writeReport(worker);
     const observed = [...this.running].flatMap((simJob) =>
       simJob.attempts.flatMap((attempt) =>
         !attempt.over && attempt.worker === worker

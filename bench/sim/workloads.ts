@@ -30,6 +30,11 @@ export interface Workload {
   conditions(random: Random, horizonMs: number): WorkerConditions;
   /** Time-averaged speed (1 / slowdown) of each worker: sizes the capacity. */
   averageSpeeds: number[];
+  /**
+   * Its slowdowns are the host's (CPU steal, throttling), so the workers' host pace probe reads
+   * them (workers/pace-probe.ts); absent: the probe reads every worker healthy.
+   */
+  hostSlowdowns?: boolean;
   /** A worker the detector adds is ready after this long; undefined: the fleet is fixed. */
   coldStartMs?: number;
   /** Workers the detector may add. */
@@ -54,6 +59,7 @@ function persistent(share: number, factor: number): Workload {
     description: `${slowed} of ${cpuFleet.workers} workers ${factor}× slower all run; sizes log-normal 1 s`,
     ...cpuFleet,
     ...noFaults,
+    hostSlowdowns: true,
     jobSize: lognormalSize,
     conditions: () => steady(slowdown),
     averageSpeeds: Array.from({ length: cpuFleet.workers }, (_, w) => 1 / slowdown(w)),
@@ -67,6 +73,7 @@ function transient(episodeMs: number, share = 0.1, factor = 5): Workload {
     description: `each worker ${factor}× slower in episodes of ${episodeMs / 1000} s, ~${share * 100} % of the time`,
     ...cpuFleet,
     ...noFaults,
+    hostSlowdowns: true,
     jobSize: lognormalSize,
     conditions: (random, horizonMs) => {
       const gap = () => exponential(random, (episodeMs * (1 - share)) / share);

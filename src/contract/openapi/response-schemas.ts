@@ -214,6 +214,10 @@ export const StatsSchema = describes<StatsView>()(
         workerId: z.string(),
         capacity: z.enum(CAPACITIES),
         speed: z.number().optional().meta({ description: 'measured against its class (1 = normal)' }),
+        hostPaceMs: z
+          .number()
+          .optional()
+          .meta({ description: 'its latest host pace probe reading (lower is faster); absent from older workers' }),
         onProbation: z.boolean(),
         slots: z.int(),
         running: z.int(),

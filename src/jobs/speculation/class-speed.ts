@@ -23,8 +23,30 @@ export function median(values: readonly number[]): number {
 /** A worker measuring below this share of its class's speed is on probation (workers/speed-meter.ts). */
 export const DEFAULT_PROBATION_SPEED = 0.6;
 
+/**
+ * A host whose pace probe reads at least this share of its class's median runs at speed: a real
+ * probe's readings stay within some 10 % of each other, and a host 1.5× slow (0.67) is not healthy.
+ */
+export const HEALTHY_HOST_PACE = 0.8;
+
+/**
+ * The workers whose host pace probe (workers/pace-probe.ts) reads at least `HEALTHY_HOST_PACE` of
+ * the median of their class's readings: hosts running at speed now, whatever their attempts show.
+ * None where too few report a reading to compare.
+ */
+export function healthyHosts(reports: readonly Pick<WorkerReport, 'workerId' | 'hostPaceMs'>[]): Set<string> {
+  const readings = reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs]));
+  if (readings.length < MIN_WORKERS_TO_COMPARE) return new Set();
+  const normal = median(readings);
+  return new Set(
+    reports
+      .filter((w) => w.hostPaceMs !== undefined && normal / w.hostPaceMs >= HEALTHY_HOST_PACE)
+      .map((w) => w.workerId),
+  );
+}
+
 /** What a worker's probation review reads of its class's other workers (their latest reports). */
-export type PeerReport = Pick<WorkerReport, 'speed' | 'slots' | 'running' | 'onProbation'>;
+export type PeerReport = Pick<WorkerReport, 'speed' | 'hostPaceMs' | 'slots' | 'running' | 'onProbation'>;
 
 /**
  * Whether the class can spare the slots a worker on probation stops using: its other workers

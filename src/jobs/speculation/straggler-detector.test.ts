@@ -109,6 +109,23 @@ describe('straggler detection', () => {
     expect(findStragglers([big, ...peers()], medians, settings, now).map((s) => s.job.id)).toEqual(['big']);
   });
 
+  it('on a host whose pace probe reads healthy, races an attempt at several times a median job’s pace (slowed), not one at a big job’s', () => {
+    // Prepare: on w1, 400 ms in; one at the steady pace of a 2.5 s job, one at a pace 5× slower than a median job's.
+    const paced = (progress: number, progressRate: number): Lease => ({
+      ...lease(400, progress, 'w1', 1),
+      progressRate,
+    });
+    const big = job('big', { c1: paced(0.16, 0.4) });
+    const slowed = job('slowed', { c2: paced(0.08, 0.2) });
+    const healthy = new Set(['w1']);
+    // Act
+    const onHealthy = findStragglers([big, slowed, ...peers()], medians, settings, now, healthy);
+    const unknown = findStragglers([big, slowed, ...peers()], medians, settings, now);
+    // Assess: the big job is raced only where nothing says its host runs at speed.
+    expect(onHealthy.map((s) => s.job.id)).toEqual(['slowed']);
+    expect(unknown.map((s) => s.job.id).sort()).toEqual(['big', 'slowed']);
+  });
+
   it('counts a worker slow in a long-tailed type only below the probation line: its speed there is rough', () => {
     // Prepare: 10 % done after 1 s on a worker measured at 0.7, then at 0.3, of a type with a long tail.
     const longTailed = new Map([['sleep#cpu', { median: 1000, p90: 5000, p99: 20_000 }]]);

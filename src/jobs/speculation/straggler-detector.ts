@@ -3,7 +3,7 @@ import type { JobDispatcher } from '../dispatch/index.ts';
 import type { Capacity, Job, Lease } from '../model/index.ts';
 import type { JobStore, Turns } from '../store/index.ts';
 import type { CapacityOutcome, CapacityProvisioner } from './capacity.ts';
-import { classSpeed, DEFAULT_PROBATION_SPEED } from './class-speed.ts';
+import { classSpeed, DEFAULT_PROBATION_SPEED, healthyHosts } from './class-speed.ts';
 import { type LatencyStatsStore, type RunTimes, typeKey } from './latency-stats.ts';
 import { leaseProjectedTotalMs } from './progress-estimate.ts';
 import { freeSlots, queueWaitMs } from './queue-wait.ts';
@@ -33,6 +33,14 @@ const HAND_OVER_WINDOW_MS = 60_000;
 
 /** Longest a pass may hold its class's turn: a pass takes a second or two; a crashed one frees it by this. */
 const TURN_HOLD_MS = 30_000;
+
+/**
+ * On a host whose pace probe reads healthy, an attempt whose pace is slower than a median job's but
+ * not this many times slower is a big job, not a slow run: a copy would take as long (tail suite: at 0.85
+ * load, with the slowed hosts on probation, nearly every such backup lost). Slower still, it is
+ * stalled in the handler (a stuck call), which a copy escapes.
+ */
+const STALLED_PACE = 0.35;
 
 /** Between detection passes inside one (minutely) detector run. */
 export const DEFAULT_DETECTOR_INTERVAL_MS = 5000;
@@ -158,6 +166,8 @@ export function findStragglers(
   runTimes: ReadonlyMap<string, RunTimes>,
   settings: DetectorSettings,
   now: number,
+  /** Workers whose host pace probe reads healthy now (see healthyHosts). */
+  healthy: ReadonlySet<string> = new Set(),
 ): Straggler[] {
   const speeds = new Map(
     jobs
@@ -176,7 +186,7 @@ export function findStragglers(
     const [claimId, measured] = live[0]!;
     const views = [
       workerSpeed(measured.speed, normalSpeed, jobsAlike(normal, settings.slowFactor)),
-      peers.relativeSpeed(job, measured, median, now),
+      bigJobOnHealthyHost(measured, median, healthy) ? undefined : peers.relativeSpeed(job, measured, median, now),
     ].filter((speed) => speed !== undefined);
     const lease = views.length === 0 ? measured : { ...measured, speed: Math.min(...views) };
     // Past its type's p99 without a word while its peers report: 99 % of its kind have ended by then,
@@ -187,6 +197,17 @@ export function findStragglers(
     if (gain) stragglers.push({ job, claimId, lease, elapsedMs: now - lease.startedAt, stuck, ...gain });
   }
   return stragglers.sort((a, b) => b.gainMs - a.gainMs);
+}
+
+/**
+ * Whether the attempt runs on a host whose pace probe reads healthy at the steady pace of a job
+ * bigger than most, not several times slower: then the peers' view, which would call it slow, is
+ * not asked. Its pace now (its latest step's), not its projected total: an attempt slowed midway
+ * by something the probe cannot see (a slow dependency) shows its slow pace at once.
+ */
+function bigJobOnHealthyHost(lease: Lease, typeMedianMs: number, healthy: ReadonlySet<string>): boolean {
+  if (!healthy.has(lease.workerId) || lease.progressRate === undefined) return false;
+  return (lease.progressRate * typeMedianMs) / 1000 >= STALLED_PACE;
 }
 
 /**
@@ -233,13 +254,18 @@ export async function detectionPass(
         : now - job.speculation.requestedAt < settings.pendingTimeoutMs),
   ).length;
   const budget = backupBudget(runningAttempts, settings.budgetFraction);
-  const stragglers = findStragglers(jobs, runTimes, settings, now);
   // Read only when needed: a scan of the workers table.
   let reports: Promise<WorkerReport[] | undefined> | undefined;
   const classReports = () =>
     (reports ??= deps.workers
       ? deps.workers.live(now).then((all) => all.filter((w) => w.capacity === capacity))
       : Promise.resolve(undefined));
+  const candidates = findStragglers(jobs, runTimes, settings, now);
+  // Which hosts run at speed is asked only once something straggles: it may be a big job on one of them.
+  const stragglers =
+    candidates.length === 0
+      ? candidates
+      : findStragglers(jobs, runTimes, settings, now, healthyHosts((await classReports()) ?? []));
 
   // While work waits no longer than a backup is expected to take to start, backups are free to go.
   // Beyond that the fleet has no slot to spare: a backup would wait behind that work, then take a
