@@ -247,33 +247,34 @@ describe('SpeedMeter', () => {
 
     it('puts the worker on probation after two readings in a row 5× slower than its class’s, and ends it at the first normal one', async () => {
       const meter = new SpeedMeter(normals({}));
-      await meter.observeHostPace(2.5, probing(0.5, 0.5, 0.6), SLOTS);
+      await meter.observeHostPace(2.5, probing(0.5, 0.5, 0.6));
       expect(meter.onProbation).toBe(false);
-      await meter.observeHostPace(2.5, probing(0.5, 0.5, 0.6), SLOTS);
+      await meter.observeHostPace(2.5, probing(0.5, 0.5, 0.6));
       expect(meter.onProbation).toBe(true);
       expect(meter.hostPaceMs).toBe(2.5);
-      await meter.observeHostPace(0.55, probing(0.5, 0.5, 0.6), SLOTS);
+      await meter.observeHostPace(0.55, probing(0.5, 0.5, 0.6));
       expect(meter.onProbation).toBe(false);
     });
 
     it('ignores one slow reading between normal ones (a preemption), and a reading within the probation line', async () => {
       const meter = new SpeedMeter(normals({}));
-      for (const ms of [0.5, 2.5, 0.5, 0.75, 0.75]) await meter.observeHostPace(ms, probing(0.5, 0.5), SLOTS);
+      for (const ms of [0.5, 2.5, 0.5, 0.75, 0.75]) await meter.observeHostPace(ms, probing(0.5, 0.5));
       expect(meter.onProbation).toBe(false);
     });
 
-    it('judges nobody in a class too small to compare, nor where the others have no room, nor with probation off', async () => {
+    it('judges nobody in a class too small to compare, nor with probation off; asks nothing of the others’ room', async () => {
       const alone = new SpeedMeter(normals({}));
-      for (let i = 0; i < 2; i++) await alone.observeHostPace(2.5, probing(0.5), SLOTS);
+      for (let i = 0; i < 2; i++) await alone.observeHostPace(2.5, probing(0.5));
       expect(alone.onProbation).toBe(false);
+      const off = new SpeedMeter(normals({}), { ...DEFAULT_SPEED_METER_OPTIONS, probationSpeed: 0 });
+      for (let i = 0; i < 2; i++) await off.observeHostPace(2.5, probing(0.5, 0.5));
+      expect(off.onProbation).toBe(false);
+      // Every other worker full: the slowed host goes on probation all the same (it still takes work that waited).
       const busy = new SpeedMeter(normals({}));
       const full = async () =>
         [0.5, 0.5].map((ms) => ({ hostPaceMs: ms, slots: SLOTS, running: SLOTS, onProbation: false }));
-      for (let i = 0; i < 2; i++) await busy.observeHostPace(2.5, full, SLOTS);
-      expect(busy.onProbation).toBe(false);
-      const off = new SpeedMeter(normals({}), { ...DEFAULT_SPEED_METER_OPTIONS, probationSpeed: 0 });
-      for (let i = 0; i < 2; i++) await off.observeHostPace(2.5, probing(0.5, 0.5), SLOTS);
-      expect(off.onProbation).toBe(false);
+      for (let i = 0; i < 2; i++) await busy.observeHostPace(2.5, full);
+      expect(busy.onProbation).toBe(true);
     });
   });
 });

@@ -126,13 +126,15 @@ export class SpeedMeter {
   /**
    * Reads the host pace probe (workers/pace-probe.ts) against the median of its class's latest
    * readings. A host slowed several times over shows it in every reading, before its attempts have
-   * run long enough to show their pace: two readings in a row below `probationSpeed` of the normal
-   * put the worker on probation (where the other workers have room for the slots it gives up, as
-   * in observe), and the first reading back above it ends that, so new work neither goes to a
-   * slowed host nor stays away once the spell is over (tail suite, `transient-*`: a spell seen at
-   * the next reading instead of at an attempt's next progress step, or after it ended).
+   * run long enough to show their pace: two readings in a row below `slowNowSpeed` of the normal
+   * (several times slower: a 1.5× slow host, or a reading's noise, is left to the attempts'
+   * measures) put the worker on probation, and the first reading back above it ends that, so new
+   * work neither goes to a slowed host nor stays away once the spell is over (tail suite,
+   * `transient-*`: a spell seen at the next reading instead of at an attempt's next progress step,
+   * or after it ended). Whether the others have room is not asked: on probation the worker still
+   * takes work that waited (see Worker), which there is when they have none.
    */
-  async observeHostPace(probeMs: number, peers: () => Promise<PeerReport[]>, slots: number): Promise<void> {
+  async observeHostPace(probeMs: number, peers: () => Promise<PeerReport[]>): Promise<void> {
     this.hostReadings = [...this.hostReadings.slice(-1), probeMs];
     const { probationSpeed, slowNowSpeed } = this.options;
     if (probationSpeed === 0 || slowNowSpeed === 0) return;
@@ -143,9 +145,7 @@ export class SpeedMeter {
       return;
     }
     const normal = median(readings);
-    const slow = this.hostReadings.length === 2 && this.hostReadings.every((ms) => normal / ms < slowNowSpeed);
-    if (slow && !this.hostSlow && !probationAffordable(reports, slots - 1)) return;
-    this.hostSlow = slow;
+    this.hostSlow = this.hostReadings.length === 2 && this.hostReadings.every((ms) => normal / ms < slowNowSpeed);
   }
 
   /**

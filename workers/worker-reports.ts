@@ -75,11 +75,11 @@ export class WorkerReports {
    * the other workers and the detector need not wait a report interval to know.
    */
   probeHostPace = (): Promise<void> => {
-    const { workerId, capacity, concurrency } = this.self;
+    const { workerId, capacity } = this.self;
     const { registry, speed, paceProbe } = this.parts;
     const wasOnProbation = speed.onProbation;
     return speed
-      .observeHostPace(paceProbe(), classPeers(registry, capacity, workerId), concurrency)
+      .observeHostPace(paceProbe(), classPeers(registry, capacity, workerId))
       .then(() => (speed.onProbation === wasOnProbation ? undefined : this.report()))
       .catch((error: Error) => this.logger.warn('host pace probe failed', { error }));
   };

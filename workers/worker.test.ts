@@ -82,11 +82,11 @@ describe('Worker', () => {
     expect(load).toEqual({ slots: 3, running: 0, jobIds: [] });
   });
 
-  it('on probation runs one attempt at a time and only takes work that waited (no long polls)', async () => {
+  it('on probation takes only work that waited, one message a poll (no long polls), on every slot while such work is there', async () => {
     const { poller, runner, load } = await runUntilDone(true);
-    expect(runner.mostAtOnce).toBe(1);
+    expect(runner.mostAtOnce).toBe(3);
     expect(poller.receives.every((r) => !r.longPoll && r.max === 1)).toBe(true);
-    expect(load.slots).toBe(1);
+    expect(load.slots).toBe(3);
     expect(poller.handedBack).toEqual([]);
   });
 

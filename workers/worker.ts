@@ -21,11 +21,13 @@ export interface WorkerOptions {
  * it has free slots. `stop()` stops receiving, lets running attempts finish within the grace
  * period, then aborts the rest, which hand their jobs back to the queue.
  *
- * A worker measured slow is on probation ("The Tail at Scale"): it runs one attempt at a time and
- * only takes work that has been waiting, so it straggles on few jobs yet keeps measuring itself and
- * leaves probation once it is fast again. Its short polls see fresh arrivals as soon as the healthy
- * workers' long polls do (SQS favours neither), so it hands back what arrived less than a poll
- * interval ago: a healthy worker with a free slot takes that first.
+ * A worker measured slow is on probation ("The Tail at Scale"): it only takes work that has been
+ * waiting, one message a poll, so it straggles on few jobs while the healthy workers keep up, yet
+ * fills its slots with waited work when they do not (a backlog: then a slow slot beats none; tail
+ * suite, `transient-5s`@0.85), keeps measuring itself and leaves probation once it is fast again.
+ * Its short polls see fresh arrivals as soon as the healthy workers' long polls do (SQS favours
+ * neither), so it hands back what arrived less than a poll interval ago: a healthy worker with a
+ * free slot takes that first. One message a poll keeps those hand-backs to one a poll interval.
  */
 export class Worker {
   private stopping = false;
@@ -58,13 +60,13 @@ export class Worker {
     clearTimeout(grace);
   }
 
-  /** Attempts it takes at once now (one on probation), how many are running, and the jobs they run. */
+  /** Attempts it takes at once, how many are running, and the jobs they run. */
   get load(): { slots: number; running: number; jobIds: string[] } {
-    return { slots: this.slots, running: this.inFlight.size, jobIds: [...this.runner.runningJobs().keys()] };
-  }
-
-  private get slots(): number {
-    return this.health.onProbation ? 1 : this.options.concurrency;
+    return {
+      slots: this.options.concurrency,
+      running: this.inFlight.size,
+      jobIds: [...this.runner.runningJobs().keys()],
+    };
   }
 
   private async receiveLoop(): Promise<void> {
@@ -75,13 +77,13 @@ export class Worker {
       if (onProbation !== wasOnProbation)
         this.logger.warn(onProbation ? 'measured slow: on probation' : 'back to normal speed: probation over');
       wasOnProbation = onProbation;
-      const free = this.slots - this.inFlight.size;
+      const free = this.options.concurrency - this.inFlight.size;
       if (free <= 0) {
         await Promise.race(this.inFlight);
         continue;
       }
       try {
-        const received = await this.poller.receive(free, { longPoll: !onProbation });
+        const received = await this.poller.receive(onProbation ? 1 : free, { longPoll: !onProbation });
         const messages = onProbation ? await this.waitedOnly(received) : received;
         errorBackoffMs = 100;
         if (messages.length === 0 && onProbation) await sleep(this.options.probationPollMs);

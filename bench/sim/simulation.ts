@@ -138,7 +138,7 @@ export class SimWorker {
   constructor(
     readonly id: string,
     readonly index: number,
-    private readonly baseSlots: number,
+    readonly slots: number,
     clock: () => number,
     stats: SimLatencyStats,
     policy: Policy,
@@ -149,10 +149,6 @@ export class SimWorker {
   /** As its speed meter last decided, or as an attempt's pace just told it (SpeedMeter.observe). */
   get onProbation(): boolean {
     return this.meter?.onProbation ?? false;
-  }
-
-  get slots(): number {
-    return this.onProbation ? 1 : this.baseSlots;
   }
 
   get free(): boolean {
@@ -603,7 +599,7 @@ export class Simulation {
     if (!meter || this.finishedMeasured >= this.options.jobs) return;
     const { capacity, slots } = this.options.workload;
     const wasOnProbation = worker.onProbation;
-    await meter.observeHostPace(this.hostPaceMs(worker), async () => this.peersOf(worker), slots);
+    await meter.observeHostPace(this.hostPaceMs(worker), async () => this.peersOf(worker));
     // As WorkerReports.probeHostPace: a probation the probe changed is reported at once.
     if (worker.onProbation !== wasOnProbation) this.writeReport(worker);
     const observed = [...this.running].flatMap((simJob) =>
