@@ -72,6 +72,18 @@ describe('the tail simulator', () => {
     expect(finished.every((job) => !job.wonByBackup && job.latencyMs === job.waitMs + job.firstAttemptMs)).toBe(true);
   });
 
+  it('reads the host pace probe only where the slowdowns are the host’s: then a slowed host starts few jobs', async () => {
+    // Prepare: one host of four 5× slow (the probe's normal is its class's median reading).
+    const oneSlow = testFleet('persistent-test', [0.2, 1, 1, 1]);
+    // Act: probation alone, the same fleet's slowdown seen by the probe or not.
+    const seen = await run('probation', 1, { ...oneSlow, hostSlowdowns: true });
+    const unseen = await run('probation', 1, { ...oneSlow, hostSlowdowns: false });
+    // Assess: with the probe the slowed host is on probation from its second reading, before its
+    // attempts could measure it, and (all work taken within a second by the healthy ones) starts far fewer jobs.
+    expect(seen.probationWorkers).toBe(1);
+    expect(seen.slowedStarts).toBeLessThan(unseen.slowedStarts / 2);
+  });
+
   it('replays a run exactly from its seed, measuring every job once', async () => {
     // Prepare
     // Act

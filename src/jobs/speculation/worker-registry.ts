@@ -9,7 +9,7 @@ export interface WorkerReport {
   speed?: number;
   /** Its latest host pace probe reading, in ms (workers/pace-probe.ts): its class's median is the normal. Absent from older workers. */
   hostPaceMs?: number;
-  /** Measured slow: one attempt at a time, only work that waited, no backups. */
+  /** Measured slow: only work that waited, no backups. */
   onProbation: boolean;
   /** Attempts it takes at once now, and how many it is running. */
   slots: number;
