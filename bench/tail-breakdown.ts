@@ -12,7 +12,7 @@ import { markdownTable } from './lib/report.ts';
 import { floorLimit, seedResult } from './sim/metrics.ts';
 import { suitePolicies } from './sim/seed-task.ts';
 import { type FinishedJob, Simulation } from './sim/simulation.ts';
-import { breakdown, type TailBreakdown } from './sim/tail-breakdown.ts';
+import { breakdown, sumBreakdowns, type TailBreakdown } from './sim/tail-breakdown.ts';
 import { allWorkloads, rowRate } from './sim/workloads.ts';
 
 const opts = new Command()
@@ -43,13 +43,7 @@ const [tailguard] = suitePolicies(['tailguard'], undefined);
 
 const pct = (n: number, of: number) => `${n} (${Math.round((n / of) * 10_000) / 100} %)`;
 const rows: (string | number)[][] = [];
-const total: TailBreakdown = {
-  jobs: 0,
-  pastTarget: 0,
-  causes: { startedSlowed: 0, slowedMidway: 0, waited: 0, big: 0 },
-  endedByBackup: 0,
-  pastWithInstantBackup: 0,
-};
+const bySeed: TailBreakdown[] = [];
 const bar = progressBar(`${workload.name}@${opts.load} seeds |{bar}| {value}/{total}`);
 bar.start(opts.seeds, 0);
 for (let seed = 1; seed <= opts.seeds; seed++) {
@@ -67,16 +61,11 @@ for (let seed = 1; seed <= opts.seeds; seed++) {
   const targetMs = floorLimit(opts.load) * floorP99;
   const b = breakdown(finished, targetMs, opts.waitedMs);
   rows.push([seed, floorP99, Math.round(targetMs), p99, ...cells(b)]);
-  total.jobs += b.jobs;
-  total.pastTarget += b.pastTarget;
-  for (const cause of Object.keys(b.causes) as (keyof TailBreakdown['causes'])[])
-    total.causes[cause] += b.causes[cause];
-  total.endedByBackup += b.endedByBackup;
-  total.pastWithInstantBackup += b.pastWithInstantBackup;
+  bySeed.push(b);
   bar.increment();
 }
 bar.stop();
-rows.push(['all', '', '', '', ...cells(total)]);
+rows.push(['all', '', '', '', ...cells(sumBreakdowns(bySeed))]);
 
 function cells(b: TailBreakdown): (string | number)[] {
   const { startedSlowed, slowedMidway, waited, big } = b.causes;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FinishedJob } from './simulation.ts';
-import { breakdown } from './tail-breakdown.ts';
+import { breakdown, sumBreakdowns } from './tail-breakdown.ts';
 
 const job = (overrides: Partial<FinishedJob>): FinishedJob => ({
   latencyMs: 1000,
@@ -52,5 +52,21 @@ describe('breakdown', () => {
     );
     // Assess
     expect(result.pastWithInstantBackup).toBe(2);
+  });
+
+  it('adds several runs’ breakdowns field by field', () => {
+    // Prepare
+    const one = breakdown([job({ latencyMs: 3000, slowedAfterMs: 0 }), job({ latencyMs: 1000 })], 2500, 500);
+    const two = breakdown([job({ latencyMs: 3000, waitMs: 2000 })], 2500, 500);
+    // Act
+    const total = sumBreakdowns([one, two]);
+    // Assess
+    expect(total).toEqual({
+      jobs: 3,
+      pastTarget: 2,
+      causes: { startedSlowed: 1, slowedMidway: 0, waited: 1, big: 0 },
+      endedByBackup: 0,
+      pastWithInstantBackup: 1,
+    });
   });
 });

@@ -40,6 +40,20 @@ export function breakdown(jobs: readonly FinishedJob[], targetMs: number, waited
   return { jobs: jobs.length, pastTarget, causes, endedByBackup, pastWithInstantBackup };
 }
 
+/** Several runs' breakdowns added up (each run has its own target, so the totals are not one breakdown of all jobs). */
+export function sumBreakdowns(breakdowns: readonly TailBreakdown[]): TailBreakdown {
+  const causes: Record<TailCause, number> = { startedSlowed: 0, slowedMidway: 0, waited: 0, big: 0 };
+  const total: TailBreakdown = { jobs: 0, pastTarget: 0, causes, endedByBackup: 0, pastWithInstantBackup: 0 };
+  for (const b of breakdowns) {
+    total.jobs += b.jobs;
+    total.pastTarget += b.pastTarget;
+    total.endedByBackup += b.endedByBackup;
+    total.pastWithInstantBackup += b.pastWithInstantBackup;
+    for (const cause of Object.keys(causes) as TailCause[]) causes[cause] += b.causes[cause];
+  }
+  return total;
+}
+
 function causeOf(job: FinishedJob, waitedMs: number): TailCause {
   if (job.slowedAfterMs === 0) return 'startedSlowed';
   if (job.slowedAfterMs !== undefined) return 'slowedMidway';
