@@ -118,11 +118,12 @@ describe('speculative re-launch of stragglers', () => {
     }
   });
 
-  it('has each worker report its class, id and measured speed: the slow one at a fraction of the others', async () => {
+  it('has each worker report its class, id, measured speed and host pace: the slow one at a fraction of the others', async () => {
     type Report = {
       workerId: string;
       capacity: string;
       speed?: number;
+      hostPaceMs?: number;
       onProbation: boolean;
       slots: number;
       running: number;
@@ -147,6 +148,8 @@ describe('speculative re-launch of stragglers', () => {
     for (const worker of normal) expect(slow.speed!).toBeLessThan(worker.speed! / 2);
     expect(slow.onProbation).toBe(false);
     expect(workers.every((w) => w.slots >= 1 && w.running >= 0)).toBe(true);
+    // Every worker times its host each heartbeat (its injected slowdown is in its handler, not its CPU).
+    expect(workers.every((w) => w.hostPaceMs !== undefined && w.hostPaceMs > 0)).toBe(true);
   }, 180_000);
 
   it('honours speculation: false — a job that must not run twice is never raced', async () => {
