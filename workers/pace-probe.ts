@@ -6,8 +6,8 @@ const PROBE_INPUT = Buffer.alloc(1024 * 1024, 7);
 /** Runs per reading; the fastest counts, so one preemption or GC pause is not read as a slow host. */
 const RUNS = 3;
 
-/** How long a fixed piece of CPU work takes this host now, in milliseconds: lower is faster. */
-export type PaceProbe = () => number;
+/** How long a fixed piece of work takes this host now, in milliseconds: lower is faster (a GPU's may be async). */
+export type PaceProbe = () => number | Promise<number>;
 
 /**
  * Times a fixed piece of CPU work (a SHA-256 of 1 MiB), apart from any job: a host slowed
@@ -16,7 +16,7 @@ export type PaceProbe = () => number;
  * compares its readings with its class's (SpeedMeter.observeHostPace). It sees only the CPU: a
  * slow GPU or a slow dependency is left to the attempts' own pace.
  */
-export const hostPaceProbe: PaceProbe = () => {
+export const hostPaceProbe = (): number => {
   let fastest = Number.POSITIVE_INFINITY;
   for (let run = 0; run < RUNS; run++) {
     const start = performance.now();

@@ -73,7 +73,7 @@ describe('WorkerReports', () => {
         runner: { runningJobs: () => new Map() } as unknown as JobRunner,
         worker: { load: { slots: 4, running: 0, jobIds: [] } } as unknown as Worker,
         tenantWaits: new TenantWaits(),
-        paceProbe: () => readings.shift()!,
+        paceProbe: async () => readings.shift()!,
       },
       new Logger({ logLevel: 'SILENT' }),
     );
@@ -88,5 +88,31 @@ describe('WorkerReports', () => {
       [true, 2.5],
       [false, 0.5],
     ]);
+  });
+
+  it('logs a probe that fails and reports nothing: the next heartbeat probes again', async () => {
+    // Prepare: a team's own probe (say, a GPU kernel) that throws.
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const warn = vi.spyOn(logger, 'warn');
+    const registry = { report: vi.fn(async () => undefined), live: async () => [] };
+    const reports = new WorkerReports(
+      { workerId: 'w1', capacity: 'gpu', reportSeconds: 10, concurrency: 1 },
+      {
+        registry: registry as unknown as WorkerRegistry,
+        speed: new SpeedMeter({ runTimes: async () => undefined }),
+        runner: { runningJobs: () => new Map() } as unknown as JobRunner,
+        worker: { load: { slots: 1, running: 0, jobIds: [] } } as unknown as Worker,
+        tenantWaits: new TenantWaits(),
+        paceProbe: async () => {
+          throw new Error('no GPU');
+        },
+      },
+      logger,
+    );
+    // Act
+    await reports.probeHostPace();
+    // Assess
+    expect(warn).toHaveBeenCalledWith('host pace probe failed', expect.objectContaining({ error: expect.any(Error) }));
+    expect(registry.report).not.toHaveBeenCalled();
   });
 });

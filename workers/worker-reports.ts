@@ -78,8 +78,9 @@ export class WorkerReports {
     const { workerId, capacity } = this.self;
     const { registry, speed, paceProbe } = this.parts;
     const wasOnProbation = speed.onProbation;
-    return speed
-      .observeHostPace(paceProbe(), classPeers(registry, capacity, workerId))
+    return Promise.resolve()
+      .then(paceProbe)
+      .then((ms) => speed.observeHostPace(ms, classPeers(registry, capacity, workerId)))
       .then(() => (speed.onProbation === wasOnProbation ? undefined : this.report()))
       .catch((error: Error) => this.logger.warn('host pace probe failed', { error }));
   };
