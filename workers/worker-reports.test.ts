@@ -5,9 +5,29 @@ import type { WorkerRegistry, WorkerReport } from '../src/jobs/speculation/index
 import { mergedWaitP99, TenantWaits } from '../src/jobs/tenant-stats/index.ts';
 import { queued } from '../test/helpers/store-fixtures.ts';
 import type { JobRunner } from './job-runner.ts';
+import type { PaceProbe } from './pace-probe.ts';
 import { SpeedMeter } from './speed-meter.ts';
 import type { Worker } from './worker.ts';
 import { WorkerReports } from './worker-reports.ts';
+
+/** Reports of worker w1 with no attempts running, a real SpeedMeter, and this registry, probe and logger. */
+const idleReports = (
+  registry: Pick<WorkerRegistry, 'report' | 'live'>,
+  paceProbe: PaceProbe,
+  logger = new Logger({ logLevel: 'SILENT' }),
+) =>
+  new WorkerReports(
+    { workerId: 'w1', capacity: 'cpu', reportSeconds: 10, concurrency: 4 },
+    {
+      registry: registry as WorkerRegistry,
+      speed: new SpeedMeter({ runTimes: async () => undefined }),
+      runner: { runningJobs: () => new Map() } as unknown as JobRunner,
+      worker: { load: { slots: 4, running: 0, jobIds: [] } } as unknown as Worker,
+      tenantWaits: new TenantWaits(),
+      paceProbe,
+    },
+    logger,
+  );
 
 describe('WorkerReports', () => {
   it('reports its running attempts per tenant, and the waits of the tenants it started jobs of lately', async () => {
@@ -65,18 +85,7 @@ describe('WorkerReports', () => {
       live: async () => [peer('w2'), peer('w3'), peer('w4')],
     };
     const readings = [2.5, 2.5, 0.5];
-    const reports = new WorkerReports(
-      { workerId: 'w1', capacity: 'cpu', reportSeconds: 10, concurrency: 4 },
-      {
-        registry: registry as unknown as WorkerRegistry,
-        speed: new SpeedMeter({ runTimes: async () => undefined }),
-        runner: { runningJobs: () => new Map() } as unknown as JobRunner,
-        worker: { load: { slots: 4, running: 0, jobIds: [] } } as unknown as Worker,
-        tenantWaits: new TenantWaits(),
-        paceProbe: async () => readings.shift()!,
-      },
-      new Logger({ logLevel: 'SILENT' }),
-    );
+    const reports = idleReports(registry as unknown as WorkerRegistry, async () => readings.shift()!);
     // Act: three heartbeats
     await reports.probeHostPace();
     const afterFirst = reported.length;
@@ -95,20 +104,10 @@ describe('WorkerReports', () => {
     const logger = new Logger({ logLevel: 'SILENT' });
     const warn = vi.spyOn(logger, 'warn');
     const registry = { report: vi.fn(async () => undefined), live: async () => [] };
-    const reports = new WorkerReports(
-      { workerId: 'w1', capacity: 'gpu', reportSeconds: 10, concurrency: 1 },
-      {
-        registry: registry as unknown as WorkerRegistry,
-        speed: new SpeedMeter({ runTimes: async () => undefined }),
-        runner: { runningJobs: () => new Map() } as unknown as JobRunner,
-        worker: { load: { slots: 1, running: 0, jobIds: [] } } as unknown as Worker,
-        tenantWaits: new TenantWaits(),
-        paceProbe: async () => {
-          throw new Error('no GPU');
-        },
-      },
-      logger,
-    );
+    const failing = async (): Promise<number> => {
+      throw new Error('no GPU');
+    };
+    const reports = idleReports(registry as unknown as WorkerRegistry, failing, logger);
     // Act
     await reports.probeHostPace();
     // Assess
