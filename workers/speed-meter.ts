@@ -1,5 +1,6 @@
 import type { ProgressReport } from '../src/jobs/model/index.ts';
 import {
+  classHostPaceMs,
   classSpeed,
   DEFAULT_PROBATION_SPEED,
   jobsAlike,
@@ -139,13 +140,14 @@ export class SpeedMeter {
     const { probationSpeed, slowNowSpeed } = this.options;
     if (probationSpeed === 0 || slowNowSpeed === 0) return;
     const reports = await this.recentPeers(peers);
-    const readings = [probeMs, ...reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs]))];
-    if (readings.length < MIN_WORKERS_TO_COMPARE) {
-      this.hostSlow = false;
-      return;
-    }
-    const normal = median(readings);
-    this.hostSlow = this.hostReadings.length === 2 && this.hostReadings.every((ms) => normal / ms < slowNowSpeed);
+    const normal = classHostPaceMs([
+      probeMs,
+      ...reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs])),
+    ]);
+    this.hostSlow =
+      normal !== undefined &&
+      this.hostReadings.length === 2 &&
+      this.hostReadings.every((ms) => normal / ms < slowNowSpeed);
   }
 
   /**

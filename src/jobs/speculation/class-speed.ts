@@ -23,6 +23,11 @@ export function median(values: readonly number[]): number {
 /** A worker measuring below this share of its class's speed is on probation (workers/speed-meter.ts). */
 export const DEFAULT_PROBATION_SPEED = 0.6;
 
+/** A class's normal host pace probe reading: the median of its workers' latest, or undefined when too few to compare. */
+export function classHostPaceMs(readings: readonly number[]): number | undefined {
+  return readings.length >= MIN_WORKERS_TO_COMPARE ? median(readings) : undefined;
+}
+
 /**
  * A host whose pace probe reads at least this share of its class's median runs at speed: a real
  * probe's readings stay within some 10 % of each other, and a host 1.5× slow (0.67) is not healthy.
@@ -35,9 +40,8 @@ export const HEALTHY_HOST_PACE = 0.8;
  * None where too few report a reading to compare.
  */
 export function healthyHosts(reports: readonly Pick<WorkerReport, 'workerId' | 'hostPaceMs'>[]): Set<string> {
-  const readings = reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs]));
-  if (readings.length < MIN_WORKERS_TO_COMPARE) return new Set();
-  const normal = median(readings);
+  const normal = classHostPaceMs(reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs])));
+  if (normal === undefined) return new Set();
   return new Set(
     reports
       .filter((w) => w.hostPaceMs !== undefined && normal / w.hostPaceMs >= HEALTHY_HOST_PACE)

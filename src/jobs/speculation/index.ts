@@ -2,6 +2,7 @@ export type { CapacityProvisioner } from './capacity.ts';
 export { EcsCapacity, LocalCapacityHook } from './capacity.ts';
 export type { PeerReport } from './class-speed.ts';
 export {
+  classHostPaceMs,
   classSpeed,
   DEFAULT_PROBATION_SPEED,
   MIN_WORKERS_TO_COMPARE,
