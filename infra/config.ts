@@ -88,7 +88,7 @@ export const TailguardConfigSchema = z.strictObject({
     .min(0.2)
     .max(30)
     .default(DEFAULT_DETECTOR_INTERVAL_MS / 1000),
-  /** Seconds a backup may wait unclaimed before the detector adds a worker of its class. */
+  /** Seconds a backup may wait unclaimed, while no worker of its class reports a free slot, before the detector adds one. */
   capacityWaitSeconds: z.coerce
     .number()
     .min(1)

@@ -118,7 +118,7 @@ export interface TailguardProps {
     readonly backupStartMs?: number;
     /** @default 5 */
     readonly detectorIntervalSeconds?: number;
-    /** A backup unclaimed this long makes the detector add a worker of its class. @default 5 */
+    /** A backup unclaimed this long, while no worker of its class reports a free slot, makes the detector add one. @default 2 */
     readonly capacityWaitSeconds?: number;
   };
   readonly reaper?: {

@@ -15,9 +15,9 @@ const workerLogs = fileURLToPath(new URL('../../.tailguard/test/workers/', impor
 const gpuWorkers = () => readdirSync(workerLogs).filter((file) => file.startsWith('local-gpu-')).length;
 
 /**
- * When a backup finds no room — every other worker of its class busy, or a GPU service at zero —
- * the deployed straggler detector asks for one more worker: through ECS on AWS, through the local
- * runtime's capacity hook here, which starts a worker process.
+ * When a backup finds no room for `capacityWaitMs` — every other worker of its class busy, or a
+ * GPU service at zero — the deployed straggler detector asks for one more worker: through ECS on
+ * AWS, through the local runtime's capacity hook here, which starts a worker process.
  */
 describe('adding capacity for a backup that finds no room', () => {
   const ids: string[] = [];
@@ -75,41 +75,33 @@ describe('adding capacity for a backup that finds no room', () => {
     await registry.remove('busy-gpu');
   });
 
-  it('leaves a young backup to the running workers', async () => {
-    const job = await stuckBackup(0);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+  type Report = { workerId: string; capacity: string; slots: number; running: number };
+  /** The gpu workers' reports, the stand-in 'busy-gpu' left out. */
+  const gpuReports = async () =>
+    ((await client.raw('GET', 'stats')).body as { workers: Report[] }).workers.filter(
+      (w) => w.capacity === 'gpu' && w.workerId !== 'busy-gpu',
+    );
+
+  it('leaves a backup that waited past capacityWaitMs to the workers while one reports a free slot', async () => {
+    // Prepare: the pool's gpu worker idle.
+    await waitFor(gpuReports, (all) => all.some((w) => w.running < w.slots), {
+      timeoutMs: 60_000,
+      what: 'a gpu worker to report a free slot',
+    });
+    const before = gpuWorkers();
+    // Act: a backup long past capacityWaitMs, then some passes of the deployed detector (every 0.5 s).
+    const job = await stuckBackup(DEFAULT_DETECTOR_SETTINGS.capacityWaitMs + 1000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Assess: a slot is free, so no worker is asked for (an unclaimed request is sent again after pendingTimeoutMs).
     expect((await speculationOf(job.id))?.capacityRequestedAt).toBeUndefined();
+    expect(gpuWorkers()).toBe(before);
     await db.send(new DeleteCommand({ TableName: deployment.jobsTable, Key: { id: job.id } }));
   });
 
-  it('starts exactly one more worker of the class for a backup that waited past capacityWaitMs', async () => {
-    // Prepare
-    const before = gpuWorkers();
-    const job = await stuckBackup(DEFAULT_DETECTOR_SETTINGS.capacityWaitMs + 1000);
-    // Act: the deployed detector's next passes.
-    const speculation = await waitFor(
-      () => speculationOf(job.id),
-      (s) => s?.capacityRequestedAt !== undefined,
-      { timeoutMs: 60_000, what: 'the detector to ask for capacity' },
-    );
-    await waitFor(
-      async () => gpuWorkers(),
-      (n) => n === before + 1,
-      { timeoutMs: 60_000, what: 'a gpu worker process to start' },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    // Assess: asked once, one worker started, however many passes ran.
-    expect(speculation?.capacityRequestedAt).toBeGreaterThan(speculation!.requestedAt);
-    expect(gpuWorkers()).toBe(before + 1);
-  });
-
-  it('starts a worker at once, without waiting out capacityWaitMs, when every worker of the class reports no free slot', async () => {
-    type Report = { workerId: string; capacity: string; slots: number; running: number };
-    const gpuReports = async () =>
-      ((await client.raw('GET', 'stats')).body as { workers: Report[] }).workers.filter((w) => w.capacity === 'gpu');
+  it('starts exactly one more worker of the class once a backup waited capacityWaitMs and every worker reports no free slot', async () => {
     // Prepare: fill every gpu slot with a long job (opted out of speculation: they are fillers). A
-    // worker the previous test started may report only later, so slots are topped up until every
-    // reporting worker is full.
+    // worker started earlier may report only later, so slots are topped up until every reporting
+    // worker is full.
     const fillers: Awaited<ReturnType<typeof client.submit>>[] = [];
     const fill = async () => {
       const reports = await gpuReports();
@@ -129,23 +121,25 @@ describe('adding capacity for a backup that finds no room', () => {
     });
     const before = gpuWorkers();
     try {
-      // Act: a backup whose request is dated a minute ahead, so the unclaimed-backup fallback
-      // (age ≥ capacityWaitMs) cannot fire for over a minute however slow the machine is.
-      const job = await stuckBackup(-60_000);
+      // Act: a backup requested now and never claimed, with no room anywhere; the detector passes every 0.5 s.
+      const job = await stuckBackup(0);
       const speculation = await waitFor(
         () => speculationOf(job.id),
         (s) => s?.capacityRequestedAt !== undefined,
         { timeoutMs: 60_000, what: 'the detector to ask for capacity' },
-      );
-      // Assess: asked on the workers' word, before the unclaimed-backup fallback could have.
-      expect(speculation!.capacityRequestedAt! - speculation!.requestedAt).toBeLessThan(
-        DEFAULT_DETECTOR_SETTINGS.capacityWaitMs,
       );
       await waitFor(
         async () => gpuWorkers(),
         (n) => n === before + 1,
         { timeoutMs: 60_000, what: 'a gpu worker process to start' },
       );
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // Assess: asked once, not before capacityWaitMs (a full fleet frees a slot within a second), and
+      // one worker started however many passes ran.
+      expect(speculation!.capacityRequestedAt! - speculation!.requestedAt).toBeGreaterThanOrEqual(
+        DEFAULT_DETECTOR_SETTINGS.capacityWaitMs,
+      );
+      expect(gpuWorkers()).toBe(before + 1);
     } finally {
       await Promise.all(fillers.map((f) => client.raw('POST', `jobs/${f.body.id}/cancel`)));
     }

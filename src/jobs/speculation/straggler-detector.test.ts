@@ -248,3 +248,55 @@ describe('backups while work waits in the queue', () => {
     expect(result.launched.map((s) => s.job.id)).toEqual(['hung']);
   });
 });
+
+describe('adding a worker for a backup with no room', () => {
+  /** A straggler on `slow` whose backup was requested `waitedMs` ago and nobody claimed. */
+  const backedUp = (waitedMs: number) =>
+    job(
+      'backed-up',
+      { c1: lease(3000, 0.1, 'slow') },
+      {
+        speculation: { requestedAt: now - waitedMs, against: 'c1', avoidWorker: 'slow' },
+      },
+    );
+  const full = (workerId: string): WorkerReport => ({ ...workerReport(workerId, 2), running: 2 });
+  const pass = async (jobs: Job[], reports: WorkerReport[] | undefined) => {
+    const asked: string[] = [];
+    const deps = {
+      running: async () => jobs,
+      store: { requestSpeculation: async () => true, markCapacityRequested: async () => true },
+      stats: { runTimes: async () => medians.get('sleep#cpu') },
+      dispatcher: { dispatchBackup: async () => undefined, dispatch: async () => undefined },
+      ...(reports ? { workers: { live: async () => reports } } : {}),
+      capacity: { addWorker: async (capacity: string) => asked.push(capacity) && ('added' as const) },
+    } as unknown as DetectorDeps;
+    return { result: await detectionPass(deps, 'cpu', settings, now), asked };
+  };
+  // Free slots that do not count: the straggler's own worker's and a worker's on probation.
+  const noRoom = [workerReport('slow', 2), workerReport('probation', 2, true), full('w1'), full('w2')];
+  const waited = settings.capacityWaitMs + 500;
+
+  it('asks for one worker of the class once a backup waited capacityWaitMs and no worker reports room', async () => {
+    const { result, asked } = await pass([backedUp(waited)], noRoom);
+    expect(result.addedWorker).toBe('added');
+    expect(asked).toEqual(['cpu']);
+  });
+
+  it('asks for none while the backup is younger than capacityWaitMs: a full fleet frees a slot within a second', async () => {
+    const { result, asked } = await pass([backedUp(settings.capacityWaitMs - 500)], noRoom);
+    expect(result.addedWorker).toBeUndefined();
+    expect(asked).toEqual([]);
+  });
+
+  it('asks for none while a worker reports a free slot, however long the backup waited', async () => {
+    const { result, asked } = await pass([backedUp(10 * waited)], [...noRoom, workerReport('w3', 2)]);
+    expect(result.addedWorker).toBeUndefined();
+    expect(asked).toEqual([]);
+  });
+
+  it('lets the wait alone decide where no worker reports are read', async () => {
+    const { result, asked } = await pass([backedUp(waited)], undefined);
+    expect(result.addedWorker).toBe('added');
+    expect(asked).toEqual(['cpu']);
+  });
+});

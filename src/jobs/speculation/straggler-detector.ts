@@ -22,7 +22,7 @@ export interface DetectorSettings {
   pendingTimeoutMs: number;
   /** Attempts younger than this are never flagged: a short job is over before a backup could help. @default 1000 */
   minElapsedMs: number;
-  /** A backup no worker took within this long means no worker of the class has room: add one. @default 5000 */
+  /** A backup no worker took within this long, while none reports a free slot, asks for one more worker. @default 2000 */
   capacityWaitMs: number;
   /** Expected time from asking for a backup to its start on another worker (the gain must beat it). @default 500 */
   backupStartMs: number;
@@ -51,7 +51,7 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   minSamples: 20,
   pendingTimeoutMs: 30_000,
   minElapsedMs: 1000,
-  capacityWaitMs: 5000,
+  capacityWaitMs: 2000,
   backupStartMs: 500,
 };
 
@@ -319,10 +319,12 @@ export async function detectionPass(
 }
 
 /**
- * A backup has nowhere to run when no worker of its class reports a free slot (besides the
- * stragglers' own and those on probation, which refuse backups) — every worker busy, or none
- * running: a GPU service at zero. Reports can be a few seconds old, so a backup nobody claimed
- * within `capacityWaitMs` counts as stuck too. Ask for one more worker, once per backup, one per pass.
+ * A backup is stuck when nobody claimed it within `capacityWaitMs` and no worker of its class
+ * reports a free slot (besides the stragglers' own and those on probation, which refuse backups):
+ * every worker busy, or none running (a GPU service at zero). Both, not either: a fleet full for an
+ * instant frees a slot within a second, and a worker added for that blip is paid for until the
+ * service scales in (tail suite: at 0.5 load, two workers asked for at once, for one point of p99).
+ * Without reports the wait alone decides. Ask for one more worker, once per backup, one per pass.
  */
 async function addCapacityIfStuck(
   deps: DetectorDeps,
@@ -339,9 +341,9 @@ async function addCapacityIfStuck(
   if (unclaimed.length === 0) return undefined;
   const avoid = new Set(unclaimed.map((job) => job.speculation!.avoidWorker));
   const reports = await classReports();
-  const noRoom =
-    reports !== undefined && !reports.some((w) => !w.onProbation && !avoid.has(w.workerId) && w.running < w.slots);
-  const stuck = unclaimed.filter((job) => noRoom || now - job.speculation!.requestedAt >= settings.capacityWaitMs);
+  const room = reports?.some((w) => !w.onProbation && !avoid.has(w.workerId) && w.running < w.slots) ?? false;
+  if (room) return undefined;
+  const stuck = unclaimed.filter((job) => now - job.speculation!.requestedAt >= settings.capacityWaitMs);
   for (const job of stuck) {
     if (await deps.store.markCapacityRequested(job, now)) return deps.capacity.addWorker(capacity);
   }
