@@ -166,6 +166,9 @@ async function run(name: 'off' | 'on', seed: number, fixedRate: number | undefin
       '--report-seconds',
       String(TAIL_LOOP.reportMs / 1000),
     ],
+    // A fixed fleet, as the simulator's: a worker the detector adds would run none of the workload's
+    // slowdowns (they are the fleet's flags), and its slot-seconds would count nowhere.
+    extraWorkers: 0,
     log: () => undefined,
   });
   try {
@@ -393,7 +396,7 @@ writeBenchmarkSection(
 
 Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}; ${results.workload.machine.cpus} cores, ${results.workload.machine.memoryGiB} GiB, Node ${results.workload.machine.node}, MiniStack; each seed runs off then on in one invocation, the same jobs in the same order and the same injected faults).
 
-Workload: ${opts.jobs} measured \`sleep\` jobs per run (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${arrivals}; ${opts.workers} cpu workers × ${opts.concurrency} slots, ${workload.faults}. Detector pass every ${TAIL_LOOP.detectorIntervalMs / 1000} s, heartbeats every ${TAIL_LOOP.heartbeatMs / 1000} s, worker reports every ${TAIL_LOOP.reportMs / 1000} s (\`bench/lib/tail-loop.ts\`, shared with the simulator's twin).
+Workload: ${opts.jobs} measured \`sleep\` jobs per run (after ${WARM_UP} warm-up jobs), durations ${results.workload.durations}, arriving at ${arrivals}; ${opts.workers} cpu workers × ${opts.concurrency} slots, ${workload.faults}; a fixed fleet, as the simulator's (the detector may add no worker). Detector pass every ${TAIL_LOOP.detectorIntervalMs / 1000} s, heartbeats every ${TAIL_LOOP.heartbeatMs / 1000} s, worker reports every ${TAIL_LOOP.reportMs / 1000} s (\`bench/lib/tail-loop.ts\`, shared with the simulator's twin).
 *Off* is no latency-aware scheduling (speculation budget 0, \`--probation-speed 0\`); *on* is the defaults: backups within a budget of ${opts.budget * 100} % of running attempts, probation for workers measured slow, and at once for a worker whose running attempts pace far below their type.
 
 ${markdownTable(

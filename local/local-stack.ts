@@ -27,6 +27,8 @@ export interface LocalStackOptions {
   workerCommands?: WorkerPoolOptions['commands'];
   /** Extra deployment settings (docs/configuration.md). */
   settings?: Record<string, string>;
+  /** Workers per class the capacity hook may start for the straggler detector. @default 4 */
+  extraWorkers?: number;
   log: (line: string) => void;
 }
 
@@ -51,7 +53,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const emulator = await ensureEmulator({ endpoint: options.endpoint, log: options.log });
   Object.assign(process.env, localAwsEnv(emulator.endpoint));
   let pool: WorkerPool | undefined;
-  const capacityHook = new CapacityHook((capacity) => pool?.start(capacity));
+  const capacityHook = new CapacityHook((capacity) => pool?.start(capacity), options.extraWorkers);
   let scheduleClock: ScheduleClock | undefined;
   try {
     const hookUrl = await capacityHook.listen();
