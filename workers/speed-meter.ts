@@ -140,10 +140,7 @@ export class SpeedMeter {
     const { probationSpeed, slowNowSpeed } = this.options;
     if (probationSpeed === 0 || slowNowSpeed === 0) return;
     const reports = await this.recentPeers(peers);
-    const normal = classHostPaceMs([
-      probeMs,
-      ...reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs])),
-    ]);
+    const normal = classHostPaceMs([{ hostPaceMs: probeMs }, ...reports]);
     this.hostSlow =
       normal !== undefined &&
       this.hostReadings.length === 2 &&

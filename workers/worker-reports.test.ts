@@ -11,15 +11,11 @@ import type { Worker } from './worker.ts';
 import { WorkerReports } from './worker-reports.ts';
 
 /** Reports of worker w1 with no attempts running, a real SpeedMeter, and this registry, probe and logger. */
-const idleReports = (
-  registry: Pick<WorkerRegistry, 'report' | 'live'>,
-  paceProbe: PaceProbe,
-  logger = new Logger({ logLevel: 'SILENT' }),
-) =>
+const idleReports = (registry: WorkerRegistry, paceProbe: PaceProbe, logger = new Logger({ logLevel: 'SILENT' })) =>
   new WorkerReports(
     { workerId: 'w1', capacity: 'cpu', reportSeconds: 10, concurrency: 4 },
     {
-      registry: registry as WorkerRegistry,
+      registry,
       speed: new SpeedMeter({ runTimes: async () => undefined }),
       runner: { runningJobs: () => new Map() } as unknown as JobRunner,
       worker: { load: { slots: 4, running: 0, jobIds: [] } } as unknown as Worker,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRequestInput } from '../../src/client/index.ts';
 import type { JobView } from '../../src/contract/job-view.ts';
+import { median } from '../../src/jobs/speculation/index.ts';
 import { atPeak, mostAtOnce } from '../helpers/attempt-overlap.ts';
 import { mapLimit } from '../helpers/map-limit.ts';
 import { testStack } from '../helpers/stack.ts';
@@ -26,8 +27,7 @@ function untilFinished(ids: readonly string[], timeoutMs: number): Promise<JobVi
 }
 
 /** When half the jobs had finished. */
-const medianFinish = (jobs: JobView[]) =>
-  jobs.map((job) => Date.parse(job.finishedAt!)).sort((a, b) => a - b)[Math.floor(jobs.length / 2)]!;
+const medianFinish = (jobs: JobView[]) => median(jobs.map((job) => Date.parse(job.finishedAt!)));
 
 // The test deployment's limits (global-setup.ts): limited-sleep 2 at once, rated-noop 1 start a second.
 describe('per-type limits', () => {

@@ -24,7 +24,8 @@ export function median(values: readonly number[]): number {
 export const DEFAULT_PROBATION_SPEED = 0.6;
 
 /** A class's normal host pace probe reading: the median of its workers' latest, or undefined when too few to compare. */
-export function classHostPaceMs(readings: readonly number[]): number | undefined {
+export function classHostPaceMs(reports: readonly Pick<WorkerReport, 'hostPaceMs'>[]): number | undefined {
+  const readings = reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs]));
   return readings.length >= MIN_WORKERS_TO_COMPARE ? median(readings) : undefined;
 }
 
@@ -40,7 +41,7 @@ export const HEALTHY_HOST_PACE = 0.8;
  * None where too few report a reading to compare.
  */
 export function healthyHosts(reports: readonly Pick<WorkerReport, 'workerId' | 'hostPaceMs'>[]): Set<string> {
-  const normal = classHostPaceMs(reports.flatMap((w) => (w.hostPaceMs === undefined ? [] : [w.hostPaceMs])));
+  const normal = classHostPaceMs(reports);
   if (normal === undefined) return new Set();
   return new Set(
     reports
