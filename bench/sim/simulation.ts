@@ -378,7 +378,7 @@ export class Simulation {
     const fault = first ? simJob.firstFault : twin ? 1 : workload.attemptFault(this.faultRandom);
     const overheadMs = first ? simJob.firstOverheadMs : (workload.overhead?.draw(this.overheadRandom) ?? 0);
     const workMs = simJob.size * fault;
-    if (worker.runningReportAt < now) worker.runningReportAt = now + this.timing.runningReportMs;
+    this.reportRunningSoon(worker);
     const attempt: SimAttempt = {
       claimId,
       worker,
@@ -464,6 +464,14 @@ export class Simulation {
         this.freeSlot(attempt.worker);
         this.pump();
       });
+  }
+
+  /** As WorkerReports.reportRunningSoon: one write soon lists every change of its attempts meanwhile. */
+  private reportRunningSoon(worker: SimWorker): void {
+    const now = this.clock.now;
+    if (worker.runningReportAt >= now) return;
+    worker.runningReportAt = now + this.timing.runningReportMs;
+    if (this.reporting) this.clock.at(worker.runningReportAt, () => this.writeReport(worker));
   }
 
   private freeSlot(worker: SimWorker): void {

@@ -40,4 +40,17 @@ describe('free slots', () => {
     const reports = [workerReport('a', 4), workerReport('b', 1), workerReport('c', 2), workerReport('slow', 1, true)];
     expect(freeSlots(reports, jobs, now)).toBe(2 + 0 + 2);
   });
+
+  it('reads a slot as its worker last reported it: a job that ended since was most likely replaced by one not yet reported', () => {
+    // Prepare: 'a' reported both its slots busy; one of those jobs ended since (no longer running),
+    // and whatever took its slot shows only in a's next report.
+    const reports = [{ ...workerReport('a', 2), running: 2 }];
+    // Act / Assess
+    expect(freeSlots(reports, [running(10, 0, 'a')], now)).toBe(0);
+  });
+
+  it('counts an attempt on the worker it runs on even before that worker reports it (a backup another report lists)', () => {
+    const reports = [{ ...workerReport('b', 2), running: 0 }];
+    expect(freeSlots(reports, [running(10, 0, 'b'), running(20, 0, 'b')], now)).toBe(0);
+  });
 });

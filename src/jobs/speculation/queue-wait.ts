@@ -24,15 +24,20 @@ export function queueWaitMs(jobs: readonly Job[], now: number): number {
 }
 
 /**
- * Free slots of a class's workers that take backups (not on probation): their slots and probation
- * as they last reported them, their running attempts from the jobs now (a report is seconds old).
+ * Free slots of a class's workers that take backups (not on probation), as each last reported its
+ * slots and running attempts. The report is the count's one consistent view: the running jobs come
+ * from the same reports, so a job that ended since drops out of them at once while the attempt
+ * that took its slot shows only in the worker's next report (up to a second later). Counted from
+ * the jobs, every slot refilled in that second reads free; in a backlog that is a third of the
+ * fleet (tail suite, transient-30s at 0.85: 4–15 "free" of 40 with none free). An attempt another
+ * worker's report lists (a backup) still counts where it runs.
  */
 export function freeSlots(reports: readonly WorkerReport[], jobs: readonly Job[], now: number): number {
-  const running = new Map<string, number>();
+  const leased = new Map<string, number>();
   for (const job of jobs)
-    for (const [, lease] of liveLeases(job, now)) running.set(lease.workerId, (running.get(lease.workerId) ?? 0) + 1);
+    for (const [, lease] of liveLeases(job, now)) leased.set(lease.workerId, (leased.get(lease.workerId) ?? 0) + 1);
   return reports.reduce(
-    (free, w) => free + (w.onProbation ? 0 : Math.max(0, w.slots - (running.get(w.workerId) ?? 0))),
+    (free, w) => free + (w.onProbation ? 0 : Math.max(0, w.slots - Math.max(w.running, leased.get(w.workerId) ?? 0))),
     0,
   );
 }
