@@ -95,6 +95,7 @@ async function advanceWorkflow(deps: SettleDeps, run: RunningAttempt, job: Job):
     store: deps.store,
     dispatcher: deps.dispatcher,
     fairness: deps.fairness,
+    log: run.logger,
   };
   await advanceStep(advance, job.workflow, end).catch((error: Error) =>
     run.logger.warn('advancing the workflow failed; the reaper will', { workflowId: job.workflow?.id, error }),

@@ -1,7 +1,7 @@
 import { runtime } from '../../src/aws/runtime.ts';
 import { createWorkflow, parseWorkflowRequest } from '../../src/jobs/workflows/index.ts';
 import { afterSendFault } from '../http/fault-injection.ts';
-import { httpHandler, json } from '../http/http-handler.ts';
+import { httpHandler, json, logger } from '../http/http-handler.ts';
 import { withIdempotencyHeader } from '../http/idempotency-header.ts';
 import { assertKnownType } from '../http/job-request.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
@@ -20,6 +20,7 @@ export const handler = httpHandler(async (event) => {
         store: runtime.store(),
         dispatcher: runtime.dispatcher(),
         fairness: runtime.fairness(),
+        log: logger,
         payloads: runtime.payloads(),
         payloadLimits: runtime.payloadLimits(),
         queuedCap: runtime.queuedCounts(),

@@ -30,6 +30,7 @@ const deps = {
         store: runtime.store(),
         dispatcher: runtime.dispatcher(),
         fairness: runtime.fairness(),
+        log: logger,
       },
       before,
       limit,

@@ -9,7 +9,7 @@ import {
 } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
 import { InvalidInputError, type Job } from '../../src/jobs/model/index.ts';
-import { errorAnswer, header, httpHandler, json } from '../http/http-handler.ts';
+import { errorAnswer, header, httpHandler, json, logger } from '../http/http-handler.ts';
 import { parseJobRequest } from '../http/job-request.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 
@@ -43,6 +43,7 @@ export const handler = httpHandler(async (event) => {
       dispatcher: runtime.dispatcher(),
       queuedCap: runtime.queuedCounts(),
       fairness: runtime.fairness(),
+      log: logger,
     },
     valid,
   );

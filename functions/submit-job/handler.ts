@@ -4,7 +4,7 @@ import { toJobView } from '../../src/contract/job-view.ts';
 import { submitJob } from '../../src/jobs/intake/index.ts';
 import { JobMetricsRecorder, METRICS_NAMESPACE } from '../../src/jobs/metrics/index.ts';
 import { afterSendFault } from '../http/fault-injection.ts';
-import { httpHandler, json } from '../http/http-handler.ts';
+import { httpHandler, json, logger } from '../http/http-handler.ts';
 import { withIdempotencyHeader } from '../http/idempotency-header.ts';
 import { parseJobRequest } from '../http/job-request.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
@@ -18,6 +18,7 @@ export const handler = httpHandler(async (event) => {
       store: runtime.store(),
       dispatcher: runtime.dispatcher(),
       fairness: runtime.fairness(),
+      log: logger,
       payloads: runtime.payloads(),
       payloadLimits: runtime.payloadLimits(),
       queuedCap: runtime.queuedCounts(),

@@ -7,3 +7,4 @@ export {
 } from './fair-dispatch.ts';
 export { type TenantBacklog, TenantBacklogs } from './tenant-backlogs.ts';
 export type { TenantWeights } from './tenant-weights.ts';
+export { type FailureLog, windowFollowUp } from './window-follow-up.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inWaves } from '../../aws/batches.ts';
-import { windowOf } from '../fairness/index.ts';
+import { windowFollowUp, windowOf } from '../fairness/index.ts';
 import {
   EnqueueFailedError,
   IdempotencyKeyReusedError,
@@ -90,7 +90,9 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
   // Places of jobs that were not sent go back (a failure leaves them to their leases).
   const unsentPlaces = due.filter((item) => unsent.has(item.job.id) && placed.has(item.job.id));
   await Promise.all(
-    unsentPlaces.map(({ job }) => deps.fairness?.giveBack(windowOf(job), job.id).catch(() => undefined)),
+    unsentPlaces.map(({ job }) =>
+      windowFollowUp(deps.log, 'giving back an unsent job’s place', deps.fairness?.giveBack(windowOf(job), job.id)),
+    ),
   );
   const written = await writeAll(deps, built, toWrite, caps);
   // Holds counted for jobs not written (a replayed key, a failed write) are uncounted.
@@ -99,9 +101,11 @@ export async function submitBatch(deps: SubmitDeps, requests: JobRequest[]): Pro
     const outcome = written.get(index)!;
     return job.status === 'HELD' && ('error' in outcome || !outcome.created) ? [job] : [];
   });
-  if (unwritten.length > 0) await deps.fairness?.unhold(unwritten).catch(() => undefined);
+  if (unwritten.length > 0)
+    await windowFollowUp(deps.log, 'uncounting unwritten holds', deps.fairness?.unhold(unwritten));
   // Every place may have freed while the held jobs were written; a failed release is left to claims and the reaper.
-  if (held.length > 0) await deps.fairness?.afterHold(held.map((item) => item.job)).catch(() => undefined);
+  if (held.length > 0)
+    await windowFollowUp(deps.log, 'releasing after holds', deps.fairness?.afterHold(held.map((item) => item.job)));
   const settled = await inWaves(
     toWrite.map((index) => () => settleWrite(deps, built[index] as NewJob, written.get(index)!)),
     PARALLEL_READS,

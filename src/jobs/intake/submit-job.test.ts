@@ -259,5 +259,38 @@ describe('submitJob', () => {
         JOB_ID,
       );
     });
+
+    describe('when window bookkeeping fails after the job was decided', () => {
+      const log = { warn: vi.fn() };
+      const loggedDeps = { ...fairDeps, log };
+      beforeEach(() => log.warn.mockReset());
+
+      it('still answers with the HELD job, and logs the release it could not make', async () => {
+        // Prepare
+        fairness.admit.mockResolvedValue(new Set());
+        fairness.afterHold.mockRejectedValue(new Error('throttled'));
+        // Act
+        const { job } = await submitJob(loggedDeps, JobRequestSchema.parse({ type: 'email', tenant: 'acme' }));
+        // Assess
+        expect(job.status).toBe('HELD');
+        expect(db.commandCalls(PutCommand)).toHaveLength(1);
+        expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('releasing after a hold failed'), {
+          error: new Error('throttled'),
+        });
+      });
+
+      it('still reports the failed send, not the failed give-back, and logs that the place stays until its lease ends', async () => {
+        // Prepare
+        sqs.on(SendMessageCommand).rejects(new Error('SQS is down'));
+        fairness.giveBack.mockRejectedValue(new Error('throttled'));
+        // Act / Assess
+        await expect(submitJob(loggedDeps, JobRequestSchema.parse({ type: 'email' }))).rejects.toThrow(
+          EnqueueFailedError,
+        );
+        expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('giving back an unsent job’s place failed'), {
+          error: new Error('throttled'),
+        });
+      });
+    });
   });
 });

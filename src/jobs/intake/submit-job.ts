@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JobDispatcher } from '../dispatch/index.ts';
-import { type FairDispatch, windowOf } from '../fairness/index.ts';
+import { type FailureLog, type FairDispatch, windowFollowUp, windowOf } from '../fairness/index.ts';
 import {
   EnqueueFailedError,
   IdempotencyKeyReusedError,
@@ -45,6 +45,8 @@ export interface SubmitDeps {
   queuedCap?: QueuedCap;
   /** Per-tenant windows (src/jobs/fairness): a job due now takes a place or is held. Without it, every job is sent. */
   fairness?: FairDispatch;
+  /** Told of window bookkeeping that failed after the job was decided (see windowFollowUp). */
+  log?: FailureLog;
 }
 
 /** A request turned into the job to write, when it starts, and the record its idempotency key gets. */
@@ -151,7 +153,8 @@ export async function submitJob(deps: SubmitDeps, request: JobRequest, origin?: 
   try {
     await deps.dispatcher.dispatch(job, notBefore, { place });
   } catch (error) {
-    if (place) await fairness.giveBack(windowOf(job), job.id).catch(() => undefined);
+    if (place)
+      await windowFollowUp(deps.log, 'giving back an unsent job’s place', fairness.giveBack(windowOf(job), job.id));
     throw new EnqueueFailedError(error);
   }
   deps.afterSend?.(job);
@@ -206,7 +209,7 @@ export async function createCounted(
  * claim or the reaper's pump, as the job is written.
  */
 async function hold(
-  deps: Pick<SubmitDeps, 'store' | 'queuedCap'>,
+  deps: Pick<SubmitDeps, 'store' | 'queuedCap' | 'log'>,
   fairness: FairDispatch,
   { job, idempotency }: Pick<NewJob, 'job' | 'idempotency'>,
   cap: { cap: number; tenant: string } | undefined,
@@ -214,10 +217,11 @@ async function hold(
   const held: Job = { ...job, status: 'HELD' };
   const outcome = await createCounted(deps, { job: held, idempotency }, cap).catch((error: Error) => ({ error }));
   // Not written (a full queue, a replayed key, a failure): its hold is uncounted, or a release would look for it.
-  if ('error' in outcome || !outcome.created) await fairness.unhold([held]).catch(() => undefined);
+  if ('error' in outcome || !outcome.created)
+    await windowFollowUp(deps.log, 'uncounting an unwritten hold', fairness.unhold([held]));
   if ('error' in outcome) throw outcome.error;
   if (!outcome.created) return replay(deps.store, outcome.existing, idempotency!.requestHash);
-  await fairness.afterHold([held]).catch(() => undefined);
+  await windowFollowUp(deps.log, 'releasing after a hold', fairness.afterHold([held]));
   return { job: held, replayed: false };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { FairDispatch } from '../fairness/index.ts';
+import type { FailureLog, FairDispatch } from '../fairness/index.ts';
 import type { QueuedCap } from '../intake/index.ts';
 import { IdempotencyKeyReusedError, type Job, type JobStatus, TenantQueueFullError } from '../model/index.ts';
 import type { JobStore, KeyRecord, TransactWriteItem } from '../store/index.ts';
@@ -45,6 +45,7 @@ class Table {
     private readonly tenants: {
       fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'unhold' | 'giveBack'>;
       queuedCap?: QueuedCap;
+      log?: FailureLog;
     } = {},
   ) {}
 
@@ -188,6 +189,7 @@ class Table {
       store: this.store as unknown as JobStore,
       dispatcher: this.dispatcher,
       fairness: this.tenants.fairness,
+      log: this.tenants.log,
     };
   }
 
@@ -584,6 +586,23 @@ describe("a workflow's tenant", () => {
     ]);
     expect(table.stepStatuses(id)).toEqual({ a: 'SUCCEEDED', b: 'STARTED', c: 'STARTED', d: 'PENDING' });
     expect(fairness.afterHold).toHaveBeenCalledTimes(2);
+  });
+
+  it('starts held steps all the same when the release after their hold fails, and logs it', async () => {
+    // Prepare
+    const fairness = windows(1);
+    fairness.afterHold.mockRejectedValue(new Error('throttled'));
+    const log = { warn: vi.fn() };
+    const table = new Table({ fairness, log });
+    const id = await table.create(diamond);
+    // Act
+    await table.finish(id, 'a');
+    // Assess
+    expect(table.stepStatuses(id)).toEqual({ a: 'SUCCEEDED', b: 'STARTED', c: 'STARTED', d: 'PENDING' });
+    expect(log.warn).toHaveBeenCalledTimes(2);
+    expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('releasing after a hold failed'), {
+      error: new Error('throttled'),
+    });
   });
 
   /**

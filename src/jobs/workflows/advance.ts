@@ -1,6 +1,6 @@
 import { inWaves } from '../../aws/batches.ts';
 import type { JobDispatcher } from '../dispatch/index.ts';
-import { type FairDispatch, windowOf } from '../fairness/index.ts';
+import { type FailureLog, type FairDispatch, windowFollowUp, windowOf } from '../fairness/index.ts';
 import { newJob } from '../intake/index.ts';
 import type { Job, WorkflowLink } from '../model/index.ts';
 import type { JobStore } from '../store/index.ts';
@@ -30,6 +30,8 @@ export interface AdvanceDeps {
   dispatcher: Pick<JobDispatcher, 'dispatch'>;
   /** Per-tenant windows: a dependent due now takes a place or is written HELD, as the intake's jobs. Without it, each is sent. */
   fairness?: Pick<FairDispatch, 'admit' | 'afterHold' | 'unhold' | 'giveBack'>;
+  /** Told of window bookkeeping that failed after a step's job was decided (see windowFollowUp). */
+  log?: FailureLog;
   now?: () => Date;
 }
 
@@ -189,12 +191,12 @@ async function start(deps: AdvanceDeps, step: StepItem): Promise<void> {
   const outcome = await deps.workflows.startStep(written, workflowId, name, now.toISOString());
   if (written.status === 'HELD') {
     // A hold counted for a job another process wrote first (or none at all) is uncounted.
-    if (outcome === 'started') await fairness?.afterHold([written]).catch(() => undefined);
-    else await fairness?.unhold([written]).catch(() => undefined);
+    if (outcome === 'started') await windowFollowUp(deps.log, 'releasing after a hold', fairness?.afterHold([written]));
+    else await windowFollowUp(deps.log, 'uncounting an unwritten hold', fairness?.unhold([written]));
   }
   // No job was written for the place (the step or its workflow moved): it goes back now, not at its lease's end.
   if (place && (outcome === 'stepMoved' || outcome === 'workflowClosed'))
-    await fairness.giveBack(windowOf(job), job.id).catch(() => undefined);
+    await windowFollowUp(deps.log, 'giving back an unused place', fairness.giveBack(windowOf(job), job.id));
   // The job was written before (a crash between it and the step's move, or a root's intake): move the step.
   if (outcome === 'jobExists') await deps.workflows.setStepStatus(workflowId, name, 'STARTED', now.toISOString());
   // Cancelled meanwhile: the step never runs (the spare message finds no job and is dropped).
@@ -206,7 +208,12 @@ async function send(deps: AdvanceDeps, job: Job, notBefore: number, place: boole
   try {
     await deps.dispatcher.dispatch(job, notBefore, { place });
   } catch (error) {
-    if (place) await deps.fairness?.giveBack(windowOf(job), job.id).catch(() => undefined);
+    if (place)
+      await windowFollowUp(
+        deps.log,
+        'giving back an unsent job’s place',
+        deps.fairness?.giveBack(windowOf(job), job.id),
+      );
     throw error;
   }
 }
