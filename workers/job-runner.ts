@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ClaimDecision, claim, JOB_MISSING, startFromMessage } from '../src/jobs/attempts/index.ts';
 import { type JobMessage, MAX_SQS_DELAY_SECONDS, parseJobMessage } from '../src/jobs/dispatch/index.ts';
+import { windowFollowUp } from '../src/jobs/fairness/index.ts';
 import type { JobLimiter, LimitSlot } from '../src/jobs/limits/index.ts';
 import {
   type Capacity,
@@ -161,9 +162,14 @@ export class JobRunner {
       return;
     const [capacity, priority] = message.queue.split('-') as [Capacity, Priority];
     const tenant = hint.tenant ?? DEFAULT_TENANT;
-    fairness
-      .giveBack({ capacity, priority, tenant }, hint.jobId)
-      .catch((error: Error) => logger.warn('giving a window place back failed', { tenant, error }));
+    void windowFollowUp(
+      logger,
+      'giving a window place back',
+      fairness.giveBack({ capacity, priority, tenant }, hint.jobId),
+      {
+        tenant,
+      },
+    );
   }
 
   /** A message whose claim does not run its job: dropped, deferred, or (its job not written yet) left to wait. */

@@ -1,6 +1,6 @@
 /** Where window bookkeeping reports a failure it outlives: a Powertools Logger fits. */
 export interface FailureLog {
-  warn(message: string, details: { error: unknown }): void;
+  warn(message: string, details: { error: unknown; [key: string]: unknown }): void;
 }
 
 /**
@@ -13,10 +13,11 @@ export async function windowFollowUp(
   log: FailureLog | undefined,
   what: string,
   work: Promise<unknown> | undefined,
+  context: Record<string, unknown> = {},
 ): Promise<void> {
   try {
     await work;
   } catch (error) {
-    log?.warn(`${what} failed; window leases and the reaper repair it`, { error });
+    log?.warn(`${what} failed; window leases and the reaper repair it`, { ...context, error });
   }
 }

@@ -54,6 +54,17 @@ export function healthyHosts(reports: readonly Pick<WorkerReport, 'workerId' | '
 export type PeerReport = Pick<WorkerReport, 'speed' | 'hostPaceMs' | 'slots' | 'running' | 'onProbation'>;
 
 /**
+ * Free slots of the workers that take new work and backups (not on probation), each its reported
+ * slots less its running attempts: as it reported them, unless `runningOf` knows better.
+ */
+export function spareSlots<R extends Pick<WorkerReport, 'slots' | 'running' | 'onProbation'>>(
+  reports: readonly R[],
+  runningOf: (report: R) => number = (report) => report.running,
+): number {
+  return reports.reduce((free, w) => free + (w.onProbation ? 0 : Math.max(0, w.slots - runningOf(w))), 0);
+}
+
+/**
  * Whether the class can spare the slots a worker on probation stops using: its other workers
  * (those not on probation) report at least that many free. Without that room the work those slots
  * would have run waits instead, and at high load the queue grows faster than probation saves: in
@@ -61,6 +72,5 @@ export type PeerReport = Pick<WorkerReport, 'speed' | 'hostPaceMs' | 'slots' | '
  * worse than no probation at all (bench/sim, `npm run bench:tail:suite -- --workloads transient-30s`).
  */
 export function probationAffordable(peers: readonly PeerReport[], slotsGivenUp: number): boolean {
-  const spare = peers.reduce((free, w) => free + (w.onProbation ? 0 : Math.max(0, w.slots - w.running)), 0);
-  return spare >= slotsGivenUp;
+  return spareSlots(peers) >= slotsGivenUp;
 }

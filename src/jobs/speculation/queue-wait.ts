@@ -1,6 +1,6 @@
 import { liveLeases } from '../attempts/index.ts';
 import type { Job } from '../model/index.ts';
-import { median } from './class-speed.ts';
+import { median, spareSlots } from './class-speed.ts';
 import type { WorkerReport } from './worker-registry.ts';
 
 /** First attempts that started last: their waits tell how long work waits in the queue now. */
@@ -36,8 +36,5 @@ export function freeSlots(reports: readonly WorkerReport[], jobs: readonly Job[]
   const leased = new Map<string, number>();
   for (const job of jobs)
     for (const [, lease] of liveLeases(job, now)) leased.set(lease.workerId, (leased.get(lease.workerId) ?? 0) + 1);
-  return reports.reduce(
-    (free, w) => free + (w.onProbation ? 0 : Math.max(0, w.slots - Math.max(w.running, leased.get(w.workerId) ?? 0))),
-    0,
-  );
+  return spareSlots(reports, (w) => Math.max(w.running, leased.get(w.workerId) ?? 0));
 }
